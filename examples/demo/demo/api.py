@@ -1,0 +1,145 @@
+"""The demo API: the benchmark endpoints plus one route per feature that exists."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import decimal
+import os
+import threading
+import time
+import uuid
+
+from django_bolt import HTML, BoltAPI, HTTPException, PlainText, Query, Redirect, Request, Struct
+from django_bolt import _native
+
+from people.models import Person
+
+api = BoltAPI()
+
+
+# --- the benchmark endpoints (the same on every server we compare) -------------------------
+
+@api.get("/hello")
+async def hello() -> dict:
+    return {"message": "Hello, World!"}
+
+
+@api.get("/items/{id}")
+async def get_item(id: int, q: str | None = None) -> dict:
+    return {"id": id, "q": q}
+
+
+class Item(Struct):
+    name: str
+    price: float
+    tags: list[str] = []
+
+
+@api.post("/items")
+async def create_item(item: Item) -> Item:
+    return item
+
+
+@api.get("/users")
+def users() -> list:
+    return list(Person.objects.order_by("id").values("id", "name", "email", "age", "is_active")[:10])
+
+
+@api.get("/big")
+async def big() -> list:
+    return [{"id": i, "name": f"item {i}", "price": i * 1.25, "in_stock": i % 3 != 0, "qty": i * 7 % 100}
+            for i in range(1000)]
+
+
+# --- the rest of the features ----------------------------------------------------------------
+
+@api.put("/items/{id}")
+async def update_item(id: int) -> dict:
+    return {"id": id, "updated": True}
+
+
+@api.delete("/items/{id}")
+async def delete_item(id: int) -> dict:
+    return {"id": id, "deleted": True}
+
+
+@api.get("/whoami")
+def whoami() -> dict:
+    """Which core's interpreter answered: proves the parallelism."""
+    return {"interp_id": _native.interp_id(), "thread_id": threading.get_ident(), "pid": os.getpid()}
+
+
+@api.get("/interpreters")
+def interpreters() -> dict:
+    return {"count": _native.interpreter_count()}
+
+
+@api.get("/types")
+def types(i: int, f: float = 0.0, b: bool = False, u: uuid.UUID | None = None, d: dt.date | None = None,
+          dt_: dt.datetime | None = Query(None, alias="dt"), dec: decimal.Decimal | None = None, s: str = "",
+          tags: list[str] = [], opt: int | None = None) -> dict:  # noqa: B006 - copied per request
+    return {"i": i, "f": f, "b": b, "u": u, "d": d, "dt": dt_, "dec": dec, "s": s, "tags": tags, "opt": opt}
+
+
+@api.get("/boom")
+def boom() -> dict:
+    raise ValueError("this handler always fails")
+
+
+@api.get("/teapot")
+def teapot() -> dict:
+    raise HTTPException(418, "short and stout", headers={"x-tea": "earl grey"})
+
+
+@api.get("/sleep")
+async def sleep(ms: int = 200) -> dict:
+    await asyncio.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@api.get("/users/async")
+async def users_async() -> list:
+    return [p async for p in Person.objects.order_by("id").values("id", "name")[:10]]
+
+
+@api.get("/slow-sync", blocking=True)
+def slow_sync(ms: int = 100) -> dict:
+    time.sleep(ms / 1000)
+    return {"slept_ms": ms, "thread": threading.current_thread().name}
+
+
+@api.get("/files/{rest:path}")
+def files(rest: str) -> dict:
+    return {"path": rest}
+
+
+@api.get("/text")
+def text() -> PlainText:
+    return PlainText("hello")
+
+
+@api.get("/html")
+def html() -> HTML:
+    return HTML("<h1>hello</h1>")
+
+
+@api.get("/redirect")
+def redirect() -> Redirect:
+    return Redirect("/hello")
+
+
+@api.post("/created", status_code=201)
+def created() -> dict:
+    return {"created": True}
+
+
+@api.get("/tuple")
+def tuple_response() -> tuple:
+    return 202, {"accepted": True}
+
+
+@api.post("/echo")
+def echo(request: Request) -> dict:
+    return {"method": request.method, "path": request.path, "query": request.query,
+            "body": request.body.decode("utf-8", "replace"), "content_type": request.headers.get("content-type")}

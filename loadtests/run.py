@@ -1,0 +1,837 @@
+#!/usr/bin/env python3
+"""Load test: our `bolt` server against django-bolt 0.13 from PyPI.
+
+Standard library only; run with any python3 from the repository root or from
+anywhere:
+
+    python3 loadtests/run.py                 # full run: 3 reps x 5 s, interleaved
+    python3 loadtests/run.py --quick         # CI smoke: 1 rep x 2 s
+    python3 loadtests/run.py --server competitor-only
+
+Method (see loadtests/README.md and /work/shared/io-uring.md section 6):
+  * the server (every thread of its process tree) is pinned to cpu0 and
+    `wrk -t1` to cpu1, so each side owns one core;
+  * per request we report requests/s, p99 latency (wrk, closed loop, at
+    saturation) and server CPU microseconds = delta(utime+stime) of the whole
+    server process tree across the wrk run / completed requests;
+  * (server, endpoint) cases are run round-robin, rotating the server order
+    each round, so slow VM drift hits both servers alike; medians are reported.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import fcntl
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEMO_DIR = REPO / "examples" / "demo"
+COMP_DIR = HERE / "competitor"
+COMP_VENV = HERE / ".venv-competitor"
+LOG_DIR = HERE / "logs"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LOCK_PATH = "/tmp/bench.lock"
+
+POST_BODY = {"name": "widget", "price": 9.99, "tags": ["red", "green", "blue"]}
+
+# name -> (label, method, path used by wrk, wrk script)
+ENDPOINTS = {
+    "hello": ("GET /hello", "GET", "/hello", "report.lua"),
+    "item": ("GET /items/{id}?q=", "GET", "/items/42?q=hello", "report.lua"),
+    "post": ("POST /items", "POST", "/items", "post_items.lua"),
+    "users": ("GET /users", "GET", "/users", "report.lua"),
+    "big": ("GET /big", "GET", "/big", "report.lua"),
+}
+SCALING_ENDPOINTS = ["users", "big"]
+USER_KEYS = {"id", "name", "email", "age", "is_active"}
+BIG_KEYS = {"id", "name", "price", "in_stock", "qty"}
+
+
+class Abort(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# /proc helpers
+# --------------------------------------------------------------------------
+
+def _read_stat(pid: int):
+    """(ppid, utime+stime+cutime+cstime ticks) of one process, or None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    rest = data[data.rindex(")") + 2:].split()
+    # rest[0]=state, rest[1]=ppid, rest[11]=utime, [12]=stime, [13]=cutime, [14]=cstime
+    return int(rest[1]), int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])
+
+
+def process_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        st = _read_stat(int(name))
+        if st is not None:
+            children.setdefault(st[0], []).append(int(name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def tree_cpu_ticks(root: int) -> int:
+    """utime+stime (all threads) of root and all its descendants, plus reaped children."""
+    total = 0
+    for pid in process_tree(root):
+        st = _read_stat(pid)
+        if st is not None:
+            total += st[1]
+    return total
+
+
+def tree_tids(root: int) -> list[int]:
+    tids = []
+    for pid in process_tree(root):
+        try:
+            tids.extend(int(t) for t in os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            pass
+    return tids
+
+
+def pin_tree(root: int, cpus: set[int]) -> None:
+    for tid in tree_tids(root):
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except OSError:
+            pass
+
+
+def tree_affinities(root: int) -> dict[str, str]:
+    out = {}
+    for tid in tree_tids(root):
+        try:
+            with open(f"/proc/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("Cpus_allowed_list:"):
+                        out[str(tid)] = line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+    return out
+
+
+def system_busy_ticks() -> int:
+    with open("/proc/stat") as f:
+        parts = f.readline().split()
+    v = [int(x) for x in parts[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v
+    return user + nice + system + irq + softirq + steal
+
+
+def wait_idle(threshold: float, max_wait: float) -> float:
+    """Block until the box is quiet (servers idle, no foreign load); return busy cores seen.
+
+    Samples /proc/stat over 0.5 s windows. Gives up after max_wait seconds.
+    """
+    t_start = time.monotonic()
+    last_note = 0.0
+    while True:
+        b0 = system_busy_ticks()
+        time.sleep(0.5)
+        cores = (system_busy_ticks() - b0) / CLK_TCK / 0.5
+        waited = time.monotonic() - t_start
+        if cores <= threshold or waited >= max_wait:
+            if waited >= 5:
+                log(f"[idle] waited {waited:.0f} s for a quiet machine ({cores:.2f} cores busy now)")
+            return cores
+        if waited - last_note >= 15:
+            log(f"[idle] {cores:.2f} cores busy outside the benchmark; waiting (up to {max_wait:.0f} s)")
+            last_note = waited
+
+
+def children_cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+# --------------------------------------------------------------------------
+# machine info
+# --------------------------------------------------------------------------
+
+def cmd_out(args, **kw) -> str:
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
+        return (p.stdout + p.stderr).strip()
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"<{e}>"
+
+
+def machine_info(bolt_python: str | None) -> dict:
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    wrk_v = cmd_out(["wrk", "-v"]).splitlines()[0] if shutil.which("wrk") else "missing"
+    wrk_v = wrk_v.split(" Copyright")[0]
+    comp_py = str(COMP_VENV / "bin" / "python")
+    info = {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "runner_python": platform.python_version(),
+        "competitor_python": cmd_out([comp_py, "-c", "import sys;print(sys.version.split()[0])"]),
+        "competitor_versions": cmd_out([comp_py, "-c",
+                                        "import importlib.metadata as m;"
+                                        "print(', '.join(f'{p} {m.version(p)}' for p in "
+                                        "('django-bolt','Django','msgspec')))"]),
+        "bolt_python": (cmd_out([bolt_python, "-c", "import sys;print(sys.version.split()[0])"])
+                        if bolt_python and os.path.exists(bolt_python) else None),
+        "bolt_versions": (cmd_out([bolt_python, "-c",
+                                   "import importlib.metadata as m\n"
+                                   "out=[]\n"
+                                   "for p in ('Django',):\n"
+                                   "    try: out.append(f'{p} {m.version(p)}')\n"
+                                   "    except Exception: pass\n"
+                                   "print(', '.join(out))"])
+                          if bolt_python and os.path.exists(bolt_python) else None),
+        "wrk": wrk_v,
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    return info
+
+
+# --------------------------------------------------------------------------
+# setup
+# --------------------------------------------------------------------------
+
+def run_checked(args, cwd=None, env=None, what="command") -> str:
+    log(f"  $ {' '.join(str(a) for a in args)}" + (f"   (cwd {cwd})" if cwd else ""))
+    p = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise Abort(f"{what} failed (exit {p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    return p.stdout
+
+
+def pyenv_python() -> list[str]:
+    return ["python3"]
+
+
+def setup_competitor(reinstall: bool) -> None:
+    py = COMP_VENV / "bin" / "python"
+    if reinstall and COMP_VENV.exists():
+        shutil.rmtree(COMP_VENV)
+    have = None
+    if py.exists():
+        have = cmd_out([str(py), "-c", "import importlib.metadata as m;print(m.version('django-bolt'))"])
+    if not (have and re.fullmatch(r"0\.13\.\d+", have)):
+        log("[setup] creating competitor venv loadtests/.venv-competitor (Python 3.13 from pyenv)")
+        if COMP_VENV.exists():
+            shutil.rmtree(COMP_VENV)
+        env = dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.13.0"))
+        run_checked(pyenv_python() + ["-m", "venv", str(COMP_VENV)], env=env, what="venv creation")
+        pip = [str(py), "-m", "pip", "--disable-pip-version-check"]
+        spec = "django-bolt==0.13.*"
+        out = cmd_out(pip + ["index", "versions", "django-bolt"])
+        m = re.search(r"Available versions:\s*(.*)", out)
+        if m:
+            v13 = [v.strip() for v in m.group(1).split(",") if re.fullmatch(r"0\.13\.\d+", v.strip())]
+            if v13:
+                newest = max(v13, key=lambda v: tuple(int(x) for x in v.split(".")))
+                spec = f"django-bolt=={newest}"
+        log(f"[setup] installing {spec}")
+        run_checked(pip + ["install", "-q", spec], what="pip install")
+        have = cmd_out([str(py), "-c", "import importlib.metadata as m;print(m.version('django-bolt'))"])
+    log(f"[setup] competitor: django-bolt {have}")
+    log("[setup] competitor DB: migrate + seed 100 rows")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings")
+    run_checked([py, "manage.py", "migrate", "-v", "0"], cwd=COMP_DIR, env=env, what="competitor migrate")
+    run_checked([py, "manage.py", "seed"], cwd=COMP_DIR, env=env, what="competitor seed")
+
+
+def setup_demo(bolt_python: str) -> None:
+    env = dict(os.environ, PYTHON=bolt_python)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+    setup_sh = DEMO_DIR / "setup.sh"
+    if setup_sh.exists():
+        log("[setup] demo DB: examples/demo/setup.sh")
+        run_checked(["bash", setup_sh], cwd=DEMO_DIR, env=env, what="examples/demo/setup.sh")
+    else:
+        log("[setup] demo DB: manage.py migrate + seed")
+        run_checked([bolt_python, "manage.py", "migrate", "-v", "0"], cwd=DEMO_DIR, env=env,
+                    what="demo migrate")
+        run_checked([bolt_python, "manage.py", "seed"], cwd=DEMO_DIR, env=env, what="demo seed")
+
+
+# --------------------------------------------------------------------------
+# servers
+# --------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, key: str, label: str, argv: list[str], cwd: Path, env: dict,
+                 pin: set[int] | None, port: int):
+        self.key, self.label, self.argv, self.cwd, self.env = key, label, argv, cwd, env
+        self.pin, self.port = pin, port
+        self.proc: subprocess.Popen | None = None
+        self.log_path = LOG_DIR / f"{key}.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> None:
+        LOG_DIR.mkdir(exist_ok=True)
+        argv = self.argv
+        if self.pin is not None:
+            argv = ["taskset", "-c", ",".join(str(c) for c in sorted(self.pin))] + argv
+        log(f"[start] {self.key}: {' '.join(argv)}   (cwd {self.cwd})")
+        self.logf = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, cwd=self.cwd, env=self.env, stdout=self.logf,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise Abort(f"{self.key} exited with code {self.proc.returncode} during startup; "
+                            f"log {self.log_path}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.base + "/hello", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, OSError, ConnectionError):
+                pass
+            if time.monotonic() > deadline:
+                raise Abort(f"{self.key} did not answer GET /hello within {timeout:.0f}s; "
+                            f"log {self.log_path}:\n{self.log_tail()}")
+            time.sleep(0.2)
+        time.sleep(0.3)  # let late threads spawn before pinning
+        if self.pin is not None:
+            pin_tree(self.proc.pid, self.pin)
+        log(f"[start] {self.key} ready on {self.base} (pid {self.proc.pid}, "
+            f"{len(tree_tids(self.proc.pid))} threads)")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ensure_alive(self) -> None:
+        if not self.alive():
+            code = self.proc.returncode if self.proc else None
+            raise Abort(f"{self.key} died (exit code {code}); log {self.log_path}:\n{self.log_tail()}")
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+            return "\n".join(lines[-n:])
+        except OSError:
+            return "<no log>"
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            self.proc.wait(timeout=8)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=5)
+        self.logf.close()
+
+
+# --------------------------------------------------------------------------
+# response checks
+# --------------------------------------------------------------------------
+
+def http(server: Server, method: str, path: str, body: bytes | None = None):
+    req = urllib.request.Request(server.base + path, data=body, method=method)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def check_endpoint(server: Server, name: str) -> dict:
+    """Return {'bytes': n, 'content_type': ...}; raise Abort on a wrong body."""
+    label, method, path, _ = ENDPOINTS[name]
+    body = json.dumps(POST_BODY).encode() if name == "post" else None
+    status, headers, raw = http(server, method, path, body)
+    where = f"{server.key} {method} {path}"
+    if status != 200:
+        raise Abort(f"{where}: status {status}, body {raw[:300]!r}")
+    try:
+        data = json.loads(raw)
+    except ValueError as e:
+        raise Abort(f"{where}: body is not JSON ({e}): {raw[:300]!r}")
+
+    def bad(msg):
+        raise Abort(f"{where}: {msg}; body starts {raw[:300]!r}")
+
+    if name == "hello":
+        if data != {"message": "Hello, World!"}:
+            bad('expected {"message":"Hello, World!"}')
+    elif name == "item":
+        if data != {"id": 42, "q": "hello"} or type(data["id"]) is not int:
+            bad('expected {"id":42,"q":"hello"}')
+    elif name == "post":
+        if data != POST_BODY:
+            bad(f"expected the posted object back {POST_BODY}")
+    elif name == "users":
+        if not isinstance(data, list) or len(data) != 10:
+            bad(f"expected a list of 10 rows, got {type(data).__name__} "
+                f"of length {len(data) if hasattr(data, '__len__') else '?'}")
+        for row in data:
+            if not isinstance(row, dict) or set(row) != USER_KEYS:
+                bad(f"row {row!r} does not have exactly the keys {sorted(USER_KEYS)}")
+            if not (type(row["id"]) is int and isinstance(row["name"], str) and isinstance(row["email"], str)
+                    and type(row["age"]) is int and type(row["is_active"]) is bool):
+                bad(f"row {row!r} has wrong value types")
+    elif name == "big":
+        if not isinstance(data, list) or len(data) != 1000:
+            bad(f"expected a list of 1000 objects, got {type(data).__name__} "
+                f"of length {len(data) if hasattr(data, '__len__') else '?'}")
+        for i, row in enumerate(data):
+            if not isinstance(row, dict) or set(row) != BIG_KEYS:
+                bad(f"item {i} {row!r} does not have exactly the keys {sorted(BIG_KEYS)}")
+        r = data[999]
+        if not (type(r["id"]) is int and isinstance(r["name"], str) and isinstance(r["price"], (int, float))
+                and type(r["in_stock"]) is bool and type(r["qty"]) is int):
+            bad(f"item 999 {r!r} has wrong value types")
+    ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    out = {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
+    if name == "users":
+        out["rows"] = data
+    return out
+
+
+def check_errors(server: Server) -> list[str]:
+    """Non-fatal checks of error paths; returns warnings."""
+    warnings = []
+    status, _, raw = http(server, "GET", "/no-such-route")
+    if status != 404:
+        warnings.append(f"{server.key}: GET /no-such-route gave {status} (expected 404): {raw[:120]!r}")
+    status, _, raw = http(server, "GET", "/items/notanint?q=x")
+    if status not in (400, 404, 422):
+        warnings.append(f"{server.key}: GET /items/notanint gave {status} (expected 4xx): {raw[:120]!r}")
+    status, _, raw = http(server, "POST", "/items", b'{"name": 1}')
+    if status not in (400, 422):
+        warnings.append(f"{server.key}: POST /items with a bad body gave {status} (expected 400/422): "
+                        f"{raw[:120]!r}")
+    return warnings
+
+
+# --------------------------------------------------------------------------
+# wrk
+# --------------------------------------------------------------------------
+
+def run_wrk(server: Server, name: str, duration: float, connections: int, threads: int,
+            wrk_cpus: set[int] | None) -> dict:
+    _, _, path, script = ENDPOINTS[name]
+    server.ensure_alive()
+    if server.pin is not None:
+        pin_tree(server.proc.pid, server.pin)  # threads born since the last run
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+            "-s", str(HERE / script), server.base + path]
+    if wrk_cpus is not None:
+        argv = ["taskset", "-c", ",".join(str(c) for c in sorted(wrk_cpus))] + argv
+    cpu0 = tree_cpu_ticks(server.proc.pid)
+    busy0 = system_busy_ticks()
+    ch0 = children_cpu_seconds()
+    t0 = time.monotonic()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
+    wall = time.monotonic() - t0
+    ch1 = children_cpu_seconds()
+    busy1 = system_busy_ticks()
+    cpu1 = tree_cpu_ticks(server.proc.pid)
+    server.ensure_alive()
+    m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
+    if p.returncode != 0 or not m:
+        raise Abort(f"wrk failed against {server.key} {path} (exit {p.returncode}):\n{p.stdout}\n{p.stderr}")
+    w = json.loads(m.group(1))
+    reqs = w["requests"]
+    srv_s = (cpu1 - cpu0) / CLK_TCK
+    wrk_s = ch1 - ch0
+    busy_s = (busy1 - busy0) / CLK_TCK
+    dur_s = w["duration_us"] / 1e6
+    res = {
+        "server": server.key, "endpoint": name,
+        "requests": reqs,
+        "rps": reqs / dur_s if dur_s else 0.0,
+        "p50_ms": w["lat_p50_us"] / 1000, "p99_ms": w["lat_p99_us"] / 1000,
+        "mean_ms": w["lat_mean_us"] / 1000, "max_ms": w["lat_max_us"] / 1000,
+        "errors": w["errors"],
+        "server_cpu_s": srv_s,
+        "server_cores": srv_s / wall,
+        "cpu_us_per_req": srv_s * 1e6 / reqs if reqs else float("nan"),
+        "wrk_cores": wrk_s / wall,
+        "foreign_cores": (busy_s - srv_s - wrk_s) / wall,
+        "wall_s": wall,
+        "bytes_per_resp": w["bytes"] / reqs if reqs else 0,
+    }
+    return res
+
+
+def bad_run(res: dict) -> str | None:
+    e = res["errors"]
+    if res["requests"] == 0:
+        return "no request completed"
+    if e["status"]:
+        return f"{e['status']} non-2xx responses"
+    if e["connect"] or e["read"] or e["write"] or e["timeout"]:
+        return f"socket errors {e}"
+    return None
+
+
+# --------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt_rps(v):
+    return "—" if v is None else f"{v:,.0f}"
+
+
+def fmt_ms(v):
+    return "—" if v is None else (f"{v:.2f} ms" if v < 10 else f"{v:.1f} ms")
+
+
+def fmt_us(v):
+    return "—" if v is None else (f"{v:.1f}" if v < 100 else f"{v:,.0f}")
+
+
+def summarize(runs: list[dict], server: str, endpoint: str) -> dict | None:
+    rs = [r for r in runs if r["server"] == server and r["endpoint"] == endpoint]
+    if not rs:
+        return None
+    return {
+        "n": len(rs),
+        "rps": med([r["rps"] for r in rs]),
+        "rps_min": min(r["rps"] for r in rs), "rps_max": max(r["rps"] for r in rs),
+        "p99_ms": med([r["p99_ms"] for r in rs]),
+        "cpu_us_per_req": med([r["cpu_us_per_req"] for r in rs]),
+        "cpu_min": min(r["cpu_us_per_req"] for r in rs), "cpu_max": max(r["cpu_us_per_req"] for r in rs),
+        "server_cores": med([r["server_cores"] for r in rs]),
+        "wrk_cores": med([r["wrk_cores"] for r in rs]),
+        "foreign_cores": med([r["foreign_cores"] for r in rs]),
+        "bytes_per_resp": med([r["bytes_per_resp"] for r in rs]),
+    }
+
+
+def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) -> str:
+    m = meta["machine"]
+    a = meta["args"]
+    L = []
+    L.append("# Load test: bolt vs django-bolt 0.13")
+    L.append("")
+    L.append(f"- date: {m['date']}")
+    L.append(f"- machine: nproc={m['nproc']}, CPU: {m['cpu_model']}, kernel {m['kernel']}")
+    L.append(f"- bolt: `{meta.get('bolt_bin')}` (Python {m.get('bolt_python')}"
+             + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "") + ")")
+    L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
+             "`manage.py runbolt --processes 1 --no-admin`, async handlers, logging and compression off")
+    L.append(f"- load: {m['wrk']}; `taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`, "
+             f"server process tree pinned to cpu0; {a['reps']} rep(s) per cell, interleaved round-robin "
+             f"(server order rotated each round), {a['warmup']:g} s warm-up per cell; cells are medians")
+    L.append("- p99 is wrk's closed-loop latency at saturation; CPU µs/req = Δ(utime+stime) of the whole "
+             "server process tree during the run / completed requests")
+    L.append("")
+    L.append("| endpoint | bolt req/s | django-bolt req/s | bolt p99 | django-bolt p99 | bolt CPU µs/req "
+             "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for ep in endpoints:
+        b = summarize(runs, "bolt", ep)
+        c = summarize(runs, "competitor", ep)
+        ratio = (f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}"
+                 if b and c and c["cpu_us_per_req"] else "—")
+        L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
+                 f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
+                 f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
+    L.append("")
+    # spread / utilisation detail
+    L.append("<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
+             "response bytes)</summary>")
+    L.append("")
+    L.append("| server | endpoint | req/s min–max | CPU µs/req min–max | server cores | wrk cores "
+             "| foreign cores | bytes/resp |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for ep in endpoints:
+        for srv in ("bolt", "competitor"):
+            s = summarize(runs, srv, ep)
+            if not s:
+                continue
+            L.append(f"| {'bolt' if srv == 'bolt' else 'django-bolt'} | {ENDPOINTS[ep][0]} "
+                     f"| {s['rps_min']:,.0f}–{s['rps_max']:,.0f} | {s['cpu_min']:.1f}–{s['cpu_max']:.1f} "
+                     f"| {s['server_cores']:.2f} | {s['wrk_cores']:.2f} | {s['foreign_cores']:.2f} "
+                     f"| {s['bytes_per_resp']:.0f} |")
+    L.append("")
+    L.append("</details>")
+    if scaling:
+        L.append("")
+        L.append("## Scaling: bolt `--cores 2` vs `--cores 1`")
+        L.append("")
+        L.append(f"`--cores 1`: the split run above (server on cpu0, `wrk -t1` on cpu1). `--cores 2`: server "
+                 f"unpinned on both cores, `wrk -t2 -c{a['connections']}` unpinned, in the same rounds. "
+                 "**wrk shares the two cores with the server in the `--cores 2` runs**, so on this 2-core "
+                 "box the ratio is bounded well below 2.")
+        L.append("")
+        L.append("| endpoint | cores 1 req/s | cores 2 req/s | ratio 2/1 | cores 1 p99 | cores 2 p99 "
+                 "| cores 1 CPU µs/req | cores 2 CPU µs/req |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for ep in SCALING_ENDPOINTS:
+            if ep not in endpoints:
+                continue
+            one = summarize(runs, "bolt", ep)
+            two = summarize(runs, "bolt2", ep)
+            ratio = f"{two['rps'] / one['rps']:.2f}" if one and two and one["rps"] else "—"
+            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(one and one['rps'])} | {fmt_rps(two and two['rps'])} "
+                     f"| {ratio} | {fmt_ms(one and one['p99_ms'])} | {fmt_ms(two and two['p99_ms'])} "
+                     f"| {fmt_us(one and one['cpu_us_per_req'])} | {fmt_us(two and two['cpu_us_per_req'])} |")
+    if meta.get("warnings"):
+        L.append("")
+        L.append("Warnings:")
+        L.append("")
+        for w in meta["warnings"]:
+            L.append(f"- {w}")
+    L.append("")
+    return "\n".join(L)
+
+
+# --------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    ap.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    ap.add_argument("--reps", type=int, default=3, help="runs per (server, endpoint) (default 3)")
+    ap.add_argument("--warmup", type=int, default=1, help="warm-up seconds per cell (default 1; 0 = none)")
+    ap.add_argument("--endpoints", default=",".join(ENDPOINTS),
+                    help=f"comma list out of {','.join(ENDPOINTS)} (default all)")
+    ap.add_argument("--quick", action="store_true", help="CI smoke: 1 rep, 2 s runs, 1 s warm-up")
+    ap.add_argument("--server", choices=["both", "competitor-only", "bolt-only"], default="both")
+    ap.add_argument("--no-scaling", action="store_true", help="skip the bolt --cores 2 vs 1 rows")
+    ap.add_argument("--no-setup", action="store_true", help="do not (re)seed the databases")
+    ap.add_argument("--reinstall-competitor", action="store_true",
+                    help="delete and recreate loadtests/.venv-competitor")
+    ap.add_argument("--check-only", action="store_true", help="start servers, check bodies, stop")
+    ap.add_argument("--max-foreign", type=float, default=0.15,
+                    help="wait for a quiet box before each run, and redo a run (up to twice) if more "
+                         "than this many cores were busy outside server+wrk (default 0.15)")
+    ap.add_argument("--max-wait", type=float, default=180.0,
+                    help="longest wait in seconds for a quiet box before a run (default 180)")
+    ap.add_argument("--out", default=str(HERE / "results"), help="output prefix (.md and .json)")
+    args = ap.parse_args()
+    if args.quick:
+        args.reps, args.duration, args.warmup = 1, 2, 1
+    endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
+    for e in endpoints:
+        if e not in ENDPOINTS:
+            ap.error(f"unknown endpoint {e!r}; choose from {', '.join(ENDPOINTS)}")
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+    if (os.cpu_count() or 1) < 2:
+        raise SystemExit("needs at least 2 CPUs (server on cpu0, wrk on cpu1)")
+
+    want_bolt = args.server in ("both", "bolt-only")
+    want_comp = args.server in ("both", "competitor-only")
+    bolt_bin = os.environ.get("BOLT_BIN", str(REPO / ".venv" / "bin" / "bolt"))
+    bolt_python = str(Path(bolt_bin).parent / "python")
+    if not os.path.exists(bolt_python):
+        bolt_python = str(REPO / ".venv" / "bin" / "python")
+    if want_bolt and not os.access(bolt_bin, os.X_OK):
+        raise SystemExit(f"bolt binary not found or not executable: {bolt_bin} (set BOLT_BIN, or use "
+                         "--server competitor-only)")
+    scaling = want_bolt and not args.no_scaling and any(e in endpoints for e in SCALING_ENDPOINTS)
+
+    warnings: list[str] = []
+    servers: list[Server] = []
+    lockf = open(LOCK_PATH, "a+")
+    try:
+        if not args.no_setup:
+            if want_comp:
+                setup_competitor(args.reinstall_competitor)
+            if want_bolt:
+                setup_demo(bolt_python)
+        elif want_comp and not (COMP_VENV / "bin" / "python").exists():
+            raise Abort("competitor venv missing; run without --no-setup")
+
+        if want_bolt:
+            env = dict(os.environ)
+            env.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+            p = free_port()
+            servers.append(Server("bolt", "bolt", [bolt_bin, "--cores", "1", "--host", "127.0.0.1",
+                                                   "--port", str(p), "--log-level", "warning"],
+                                  DEMO_DIR, env, {0}, p))
+            if scaling:
+                p2 = free_port()
+                servers.append(Server("bolt2", "bolt --cores 2", [bolt_bin, "--cores", "2", "--host",
+                                                                   "127.0.0.1", "--port", str(p2),
+                                                                   "--log-level", "warning"],
+                                      DEMO_DIR, env, None, p2))
+        if want_comp:
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings", PYTHONUNBUFFERED="1")
+            p = free_port()
+            servers.append(Server("competitor", "django-bolt",
+                                  [str(COMP_VENV / "bin" / "python"), "manage.py", "runbolt",
+                                   "--processes", "1", "--host", "127.0.0.1", "--port", str(p),
+                                   "--no-admin"],
+                                  COMP_DIR, env, {0}, p))
+
+        for s in servers:
+            s.start()
+            if s.pin is not None:
+                aff = tree_affinities(s.proc.pid)
+                off = {t: a for t, a in aff.items() if a != ",".join(str(c) for c in sorted(s.pin))}
+                if off:
+                    warnings.append(f"{s.key}: threads not pinned as asked: {off}")
+
+        # ---- correctness gate -------------------------------------------------
+        checks: dict[str, dict] = {}
+        for s in servers:
+            for ep in endpoints:
+                checks[f"{s.key}:{ep}"] = check_endpoint(s, ep)
+                if "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
+                    warnings.append(f"{s.key} {ENDPOINTS[ep][0]}: content-type is "
+                                    f"{checks[f'{s.key}:{ep}']['content_type']!r}")
+            warnings.extend(check_errors(s))
+        log("[check] all endpoint bodies OK: " + ", ".join(
+            f"{k}={v['bytes']}B" for k, v in checks.items()))
+        if want_bolt and want_comp:
+            for ep in endpoints:
+                b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"competitor:{ep}"]["bytes"]
+                if abs(b - c) > max(16, 0.1 * c):
+                    warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, django-bolt {c} B)")
+            if "users" in endpoints and checks["bolt:users"]["rows"] != checks["competitor:users"]["rows"]:
+                warnings.append("GET /users: the two servers return different rows (seed data differ)")
+        for w in warnings:
+            log(f"[warn] {w}")
+        if args.check_only:
+            return 0
+
+        # ---- measurement ------------------------------------------------------
+        try:
+            fcntl.flock(lockf, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"[lock] waiting for {LOCK_PATH} (another benchmark is running)")
+            fcntl.flock(lockf, fcntl.LOCK_EX)
+
+        main_servers = [s for s in servers if s.key in ("bolt", "competitor")]
+        bolt2 = next((s for s in servers if s.key == "bolt2"), None)
+
+        def cases_for(rnd: int):
+            order = main_servers[rnd % len(main_servers):] + main_servers[:rnd % len(main_servers)]
+            out = []
+            for ep in endpoints:
+                for s in order:
+                    out.append((s, ep, 1, {1}))
+                if bolt2 is not None and ep in SCALING_ENDPOINTS:
+                    out.append((bolt2, ep, 2, None))
+            return out
+
+        wait_idle(args.max_foreign, args.max_wait)
+        log(f"[warmup] {args.warmup} s per cell")
+        for s, ep, threads, cpus in (cases_for(0) if args.warmup > 0 else []):
+            r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus)
+            why = bad_run(r)
+            if why:
+                raise Abort(f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}")
+
+        runs: list[dict] = []
+        for rnd in range(args.reps):
+            for s, ep, threads, cpus in cases_for(rnd):
+                for attempt in range(3):
+                    wait_idle(args.max_foreign, args.max_wait)
+                    r = run_wrk(s, ep, args.duration, args.connections, threads, cpus)
+                    why = bad_run(r)
+                    if why:
+                        raise Abort(f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}: {why}\n"
+                                    f"server log tail:\n{s.log_tail()}")
+                    if r["foreign_cores"] <= args.max_foreign or attempt == 2:
+                        break
+                    log(f"[redo] {s.key} {ep}: {r['foreign_cores']:.2f} foreign cores busy")
+                if r["foreign_cores"] > args.max_foreign:
+                    warnings.append(f"round {rnd + 1} {s.key} {ENDPOINTS[ep][0]}: "
+                                    f"{r['foreign_cores']:.2f} foreign cores busy during the run")
+                r["round"] = rnd + 1
+                r["attempt"] = attempt + 1
+                runs.append(r)
+                log(f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:20s} "
+                    f"{r['rps']:9,.0f} req/s  p99 {r['p99_ms']:7.2f} ms  "
+                    f"{r['cpu_us_per_req']:8.1f} µs/req  srv {r['server_cores']:.2f}  "
+                    f"wrk {r['wrk_cores']:.2f}  foreign {r['foreign_cores']:.2f}")
+        fcntl.flock(lockf, fcntl.LOCK_UN)
+
+        for s in servers:  # late crash check
+            s.ensure_alive()
+
+        meta = {
+            "machine": machine_info(bolt_python if want_bolt else None),
+            "args": {"duration": args.duration, "connections": args.connections, "reps": args.reps,
+                     "warmup": args.warmup, "endpoints": endpoints, "server": args.server,
+                     "quick": args.quick},
+            "bolt_bin": bolt_bin if want_bolt else None,
+            "servers": {s.key: {"argv": s.argv, "cwd": str(s.cwd), "pinned": sorted(s.pin) if s.pin else None}
+                        for s in servers},
+            "checks": checks,
+            "warnings": warnings,
+        }
+        md = render(meta, runs, endpoints, scaling)
+        print(md)
+        out = Path(args.out)
+        out.with_suffix(".md").write_text(md)
+        summary = {f"{s}:{ep}": summarize(runs, s, ep) for s in ("bolt", "bolt2", "competitor")
+                   for ep in endpoints if summarize(runs, s, ep)}
+        out.with_suffix(".json").write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs},
+                                                       indent=2))
+        log(f"[done] wrote {out.with_suffix('.md')} and {out.with_suffix('.json')}")
+        return 0
+    except Abort as e:
+        log(f"\nABORT: {e}")
+        return 2
+    finally:
+        for s in servers:
+            s.stop()
+        lockf.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

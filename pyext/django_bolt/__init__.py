@@ -1,0 +1,48 @@
+"""django-bolt: serve a Django project's typed JSON API from Rust.
+
+>>> from django_bolt import BoltAPI
+>>> api = BoltAPI()
+>>> @api.get("/hello")
+... async def hello() -> dict:
+...     return {"message": "Hello, World!"}
+
+Run ``bolt --cores all`` inside the project.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.version_info < (3, 13):  # pragma: no cover - checked again by the CLI with a clear exit
+    raise ImportError(
+        f"django-bolt needs Python 3.13 or newer (own-GIL sub-interpreters cannot run Django on "
+        f"{sys.version_info.major}.{sys.version_info.minor})")
+
+from .api import BoltAPI, Route
+from .exceptions import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestValidationError,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+    UnprocessableEntity,
+)
+from .params import Body, Path, Query
+from .request import Request
+from .responses import HTML, JSON, PlainText, Redirect, Response
+from .struct import Struct
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
+    "Query", "Path", "Body", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
+    "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
+    "ServiceUnavailable", "RequestValidationError", "__version__",
+]

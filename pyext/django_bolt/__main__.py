@@ -1,0 +1,5 @@
+import sys
+
+from django_bolt.cli import main
+
+sys.exit(main())

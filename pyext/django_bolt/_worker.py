@@ -1,0 +1,172 @@
+"""The per-interpreter runtime that the Rust worker drives (not public API).
+
+Each core's sub-interpreter imports this module, calls ``boot`` and keeps the returned
+``Runtime``. Rust calls handlers directly; it comes here only for the rare or Python-shaped
+parts: starting and pumping asyncio tasks, the blocking pool, error pages and logging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import decimal
+import enum
+import functools
+import json
+import logging
+import os
+import sys
+import threading
+import traceback
+import types
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from .exceptions import HTTPException, RequestValidationError
+from .request import Request
+from .responses import Response
+from .struct import convert, to_builtins
+
+log = logging.getLogger("django_bolt")
+access_log = logging.getLogger("django_bolt.access")
+
+
+@types.coroutine
+def _resume(coro: Any, first: Any):
+    # Hands the future the coroutine was waiting on to the Task, then continues the coroutine
+    # exactly where Rust's inline send() left it.
+    yield first
+    return (yield from coro)
+
+
+async def _continue(coro: Any, first: Any) -> Any:
+    return await _resume(coro, first)
+
+
+class Runtime:
+    """Python objects and callbacks one worker needs, created inside its interpreter."""
+
+    def __init__(self, routes: list, blocking_threads: int) -> None:
+        self.routes = [r.plan() for r in routes]
+        self.Response = Response
+        self.HTTPException = HTTPException
+        self.Request = Request
+        self.encode_types = (_dt.datetime, _dt.date, _dt.time, uuid.UUID, decimal.Decimal, enum.Enum, to_builtins)
+        self.parsers = (uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat, decimal.Decimal,
+                        _dt.time.fromisoformat)
+        self.convert = convert
+        self.completed: list = []
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self._pool: ThreadPoolExecutor | None = None
+        self._blocking_threads = blocking_threads
+        self.access_enabled = access_log.isEnabledFor(logging.INFO)
+        from django.conf import settings
+
+        self.debug = bool(settings.DEBUG)
+
+    # -- async handlers ------------------------------------------------------------------
+    def start_task(self, token: int, coro: Any, first: Any) -> None:
+        """Continues a coroutine that suspended on real asyncio work as a Task on this loop."""
+        task = self.loop.create_task(_continue(coro, first))
+        task.add_done_callback(functools.partial(self._done, token))
+
+    def _done(self, token: int, task: asyncio.Task) -> None:
+        self.completed.append((token, task))
+
+    def pump(self) -> float:
+        """Runs one iteration of the loop; returns seconds until the next timer (-1: none)."""
+        loop = self.loop
+        loop.call_soon(loop.stop)
+        loop.run_forever()
+        if loop._ready:  # noqa: SLF001 - the loop's own queue says whether to spin again
+            return 0.0
+        if loop._scheduled:  # noqa: SLF001
+            return max(0.0, loop._scheduled[0]._when - loop.time())  # noqa: SLF001
+        return -1.0
+
+    # Rust makes the loop the running one only while it drives a coroutine inline (asyncio.sleep
+    # needs get_running_loop()); sync handlers see no running loop, so Django's async-safety
+    # check lets them use the ORM.
+    set_running_loop = staticmethod(asyncio.events._set_running_loop)
+
+    # -- blocking sync handlers ----------------------------------------------------------
+    def run_blocking(self, handler: Any, kwargs: dict) -> Any:
+        """A coroutine that runs ``handler(**kwargs)`` on this core's thread pool."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._blocking_threads, thread_name_prefix="bolt-blocking")
+        return self._run_blocking(handler, kwargs)
+
+    async def _run_blocking(self, handler: Any, kwargs: dict) -> Any:
+        return await self.loop.run_in_executor(self._pool, functools.partial(handler, **kwargs))
+
+    # -- errors --------------------------------------------------------------------------
+    def handle_exception(self, exc: BaseException, method: str, path: str, accept: str) -> tuple:
+        """(status, content_type, body, headers) for an exception a handler raised."""
+        from django.core.exceptions import PermissionDenied, SuspiciousOperation
+        from django.http import Http404
+
+        if isinstance(exc, Http404):
+            return 404, "application/json", b'{"detail":"Not Found"}', []
+        if isinstance(exc, PermissionDenied):
+            return 403, "application/json", b'{"detail":"Forbidden"}', []
+        if isinstance(exc, SuspiciousOperation):
+            logging.getLogger("django.security").error("%s", exc)
+            return 400, "application/json", b'{"detail":"Bad Request"}', []
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500})
+        if self.debug:
+            if "text/html" in accept:
+                try:
+                    return 500, "text/html; charset=utf-8", _technical_500(exc, method, path), []
+                except Exception:
+                    pass
+            tb = traceback.format_exception(exc)
+            body = json.dumps({"detail": f"{type(exc).__name__}: {exc}", "traceback": tb}).encode()
+            return 500, "application/json", body, []
+        return 500, "application/json", b'{"detail":"Internal Server Error"}', []
+
+    def access(self, method: str, path: str, status: int, ms: float, nbytes: int, client: str) -> None:
+        access_log.info('%s "%s %s" %d %d %.2fms', client, method, path, status, nbytes, ms)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            for t in asyncio.all_tasks(self.loop):
+                t.cancel()
+            asyncio.events._set_running_loop(None)
+            self.loop.run_until_complete(asyncio.sleep(0))
+            self.loop.close()
+        except Exception:
+            pass
+        from django.db import connections
+
+        connections.close_all()
+        # CPython 3.13.0 prints "_DeleteDummyThreadOnDel" noise at Py_EndInterpreter unless the
+        # dummy thread registered for this Rust thread is dropped first.
+        vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
+
+
+def _technical_500(exc: BaseException, method: str, path: str) -> bytes:
+    from django.test import RequestFactory
+    from django.views.debug import technical_500_response
+
+    req = RequestFactory().generic(method, path)
+    resp = technical_500_response(req, type(exc), exc, exc.__traceback__)
+    return resp.content
+
+
+def boot(config_json: str) -> Runtime:
+    """Sets up Django and the app in this interpreter; returns its ``Runtime``."""
+    cfg = json.loads(config_json)
+    sys.path[:] = cfg["sys_path"]
+    from .discovery import load_routes
+
+    routes = load_routes(cfg["settings"])
+    return Runtime(routes, cfg.get("blocking_threads", 8))
+
+
+__all__ = ["Runtime", "boot", "RequestValidationError"]

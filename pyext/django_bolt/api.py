@@ -1,0 +1,142 @@
+"""``BoltAPI``: register handlers with FastAPI-style decorators.
+
+>>> api = BoltAPI()
+>>> @api.get("/items/{item_id}")
+... async def read_item(item_id: int, q: str | None = None) -> dict:
+...     return {"item_id": item_id, "q": q}
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, TypeVar
+
+from .params import compile_params
+
+__all__ = ["BoltAPI", "Route", "merge_routes", "RouteConflictError"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class RouteConflictError(ValueError):
+    """Two handlers claim the same method and path (a start-up error)."""
+
+
+@dataclass
+class Route:
+    """One registered handler and its compiled parameter plan."""
+
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    status_code: int = 200
+    blocking: bool = False
+    name: str = ""
+    tags: list[str] = field(default_factory=list)
+    params: list[tuple] = field(default_factory=list)
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.handler)
+
+    def plan(self) -> tuple:
+        """The tuple Rust reads: (method, path, handler, status, params, blocking, name)."""
+        return (self.method, self.path, self.handler, self.status_code, self.params, self.blocking, self.name)
+
+
+class BoltAPI:
+    """A set of routes, optionally under a common ``prefix``.
+
+    Several ``BoltAPI`` objects in one project are merged at start-up; a method and path served
+    twice is a start-up error.
+    """
+
+    def __init__(self, prefix: str = "", *, title: str = "API", version: str = "0.1.0") -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
+        self.prefix = prefix
+        self.title = title
+        self.version = version
+        self.routes: list[Route] = []
+
+    def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool = False,
+              name: str | None = None, tags: list[str] | None = None) -> Callable[[F], F]:
+        """Registers the decorated function for ``method path``.
+
+        ``blocking=True`` runs a ``def`` handler on this core's bounded thread pool (inside the
+        same sub-interpreter) so that slow I/O does not stall the core's other requests.
+        """
+        method = method.upper()
+        if method not in _METHODS:
+            raise ValueError(f"unsupported method {method!r}; use one of {', '.join(_METHODS)}")
+        if not path.startswith("/"):
+            raise ValueError(f"route path must start with '/', got {path!r}")
+        if not isinstance(status_code, int) or not 100 <= status_code <= 599:
+            raise ValueError(f"status_code must be between 100 and 599, got {status_code!r}")
+        full = self.prefix + path if path != "/" or not self.prefix else self.prefix
+
+        def decorator(fn: F) -> F:
+            if blocking and inspect.iscoroutinefunction(fn):
+                raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
+            r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
+            r.params = compile_params(fn, full)
+            for other in self.routes:
+                if other.method == method and other.path == full:
+                    raise RouteConflictError(
+                        f"duplicate route {method} {full}: {_where(other.handler)} and {_where(fn)}")
+            self.routes.append(r)
+            return fn
+
+        return decorator
+
+    def get(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.get(path)``: see :meth:`route`."""
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[F], F]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[F], F]:
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[F], F]:
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[F], F]:
+        return self.route("DELETE", path, **kw)
+
+    def head(self, path: str, **kw: Any) -> Callable[[F], F]:
+        return self.route("HEAD", path, **kw)
+
+    def options(self, path: str, **kw: Any) -> Callable[[F], F]:
+        return self.route("OPTIONS", path, **kw)
+
+    def include(self, other: "BoltAPI") -> None:
+        """Adds another API's routes to this one."""
+        for r in other.routes:
+            for mine in self.routes:
+                if mine.method == r.method and mine.path == r.path:
+                    raise RouteConflictError(f"duplicate route {r.method} {r.path}")
+            self.routes.append(r)
+
+
+def _where(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
+    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``."""
+    seen: dict[tuple[str, str], Route] = {}
+    out: list[Route] = []
+    for api in apis:
+        for r in api.routes:
+            key = (r.method, r.path)
+            if key in seen:
+                raise RouteConflictError(
+                    f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}")
+            seen[key] = r
+            out.append(r)
+    return out

@@ -1,0 +1,889 @@
+//! The application as one worker's interpreter holds it: the route table with its Python
+//! handlers, and the request → handler → response step.
+//!
+//! Everything here runs attached to the worker's own sub-interpreter; `App` is created, used and
+//! dropped on that one thread.
+
+use crate::http::RequestHead;
+use crate::json::{self, EncodeTypes, Encoder};
+use crate::params::{
+    self, Kind, ParamPlan, Parsers, ValidationIssue, F_DEFAULT, F_LIST, F_OPTIONAL,
+};
+use crate::pending::Pending;
+use crate::py::{self, Obj, PyErrText};
+use crate::router::Router;
+use pyo3::ffi;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CStr;
+use std::ptr::null_mut;
+
+/// A response ready to be written.
+#[derive(Debug)]
+pub struct ResponseData {
+    pub status: u16,
+    pub content_type: Option<Vec<u8>>,
+    pub body: Vec<u8>,
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+pub const JSON_CT: &[u8] = b"application/json";
+
+impl ResponseData {
+    pub fn json(status: u16, body: Vec<u8>) -> Self {
+        ResponseData {
+            status,
+            content_type: Some(JSON_CT.to_vec()),
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn detail(status: u16, detail: &str) -> Self {
+        #[derive(serde::Serialize)]
+        struct D<'a> {
+            detail: &'a str,
+        }
+        Self::json(status, sonic_rs::to_vec(&D { detail }).unwrap_or_default())
+    }
+}
+
+pub enum Outcome {
+    Ready(ResponseData),
+    Pending(u64),
+}
+
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    handler: Obj,
+    status: u16,
+    params: Vec<ParamPlan>,
+    /// Names for vectorcall keywords, in plan order.
+    kwnames: Obj,
+    blocking: bool,
+    needs_query: bool,
+}
+
+/// What a handler sees of one request.
+pub struct RequestCtx<'a> {
+    pub head: &'a RequestHead,
+    pub body: &'a [u8],
+    pub client: &'a str,
+}
+
+pub struct App {
+    pub routes: Vec<Route>,
+    pub router: Router,
+    rt: Obj,
+    types: EncodeTypes,
+    parsers: Parsers,
+    response_cls: Obj,
+    httpexc_cls: Obj,
+    request_cls: Obj,
+    convert: Obj,
+    start_task: Obj,
+    pump_fn: Obj,
+    completed: Obj,
+    run_blocking: Obj,
+    handle_exception: Obj,
+    access_fn: Obj,
+    set_running_loop: Obj,
+    event_loop: Obj,
+    pub access_enabled: bool,
+    /// Status, method, path and Accept of each request whose handler is still running.
+    inflight: RefCell<HashMap<u64, (u16, String, String, String)>>,
+}
+
+fn attr(o: &Obj, name: &CStr) -> Result<Obj, String> {
+    o.getattr(name)
+        .map_err(|e| format!("{}: {}", name.to_string_lossy(), e))
+}
+
+fn tuple_item(t: *mut ffi::PyObject, i: usize) -> Obj {
+    // SAFETY: attached; caller checked the tuple length.
+    Obj::from_borrowed(unsafe { ffi::PyTuple_GetItem(t, i as ffi::Py_ssize_t) })
+}
+
+fn int_of(o: &Obj, what: &str) -> Result<i64, String> {
+    py::as_i64(o.as_ptr()).ok_or_else(|| format!("{what} must be an int"))
+}
+
+fn str_of(o: &Obj, what: &str) -> Result<String, String> {
+    py::str_of(o.as_ptr())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{what} must be a str"))
+}
+
+impl App {
+    /// Imports the project in this interpreter (`django_bolt._worker.boot`) and builds the
+    /// route table from what it returns.
+    pub fn boot(config_json: &str) -> Result<App, String> {
+        // SAFETY: attached to this worker's interpreter.
+        let module =
+            unsafe { Obj::from_owned(ffi::PyImport_ImportModule(c"django_bolt._worker".as_ptr())) }
+                .ok_or_else(|| format!("import django_bolt._worker: {}", py::take_err()))?;
+        let boot = attr(&module, c"boot")?;
+        let rt = py::call(&boot, &[&py::new_str(config_json)]).map_err(|e| e.0)?;
+        let routes_obj = attr(&rt, c"routes")?;
+        let items = py::seq_items(routes_obj.as_ptr()).ok_or("routes must be a list")?;
+        let mut routes = Vec::with_capacity(items.len());
+        let mut router = Router::new();
+        for (idx, item) in items.into_iter().enumerate() {
+            let route = Self::route_from(item)?;
+            router
+                .insert(&route.method, &route.path, idx)
+                .map_err(|e| e.to_string())?;
+            routes.push(route);
+        }
+        let et = attr(&rt, c"encode_types")?;
+        let types = EncodeTypes {
+            datetime: tuple_item(et.as_ptr(), 0),
+            date: tuple_item(et.as_ptr(), 1),
+            time: tuple_item(et.as_ptr(), 2),
+            uuid: tuple_item(et.as_ptr(), 3),
+            decimal: tuple_item(et.as_ptr(), 4),
+            enum_: tuple_item(et.as_ptr(), 5),
+            default: tuple_item(et.as_ptr(), 6),
+        };
+        let ps = attr(&rt, c"parsers")?;
+        let parsers = Parsers {
+            uuid: tuple_item(ps.as_ptr(), 0),
+            date: tuple_item(ps.as_ptr(), 1),
+            datetime: tuple_item(ps.as_ptr(), 2),
+            decimal: tuple_item(ps.as_ptr(), 3),
+            time: tuple_item(ps.as_ptr(), 4),
+        };
+        // SAFETY: attached.
+        let access_enabled =
+            unsafe { ffi::PyObject_IsTrue(attr(&rt, c"access_enabled")?.as_ptr()) == 1 };
+        Ok(App {
+            routes,
+            router,
+            types,
+            parsers,
+            response_cls: attr(&rt, c"Response")?,
+            httpexc_cls: attr(&rt, c"HTTPException")?,
+            request_cls: attr(&rt, c"Request")?,
+            convert: attr(&rt, c"convert")?,
+            start_task: attr(&rt, c"start_task")?,
+            pump_fn: attr(&rt, c"pump")?,
+            completed: attr(&rt, c"completed")?,
+            run_blocking: attr(&rt, c"run_blocking")?,
+            handle_exception: attr(&rt, c"handle_exception")?,
+            access_fn: attr(&rt, c"access")?,
+            set_running_loop: attr(&rt, c"set_running_loop")?,
+            event_loop: attr(&rt, c"loop")?,
+            access_enabled,
+            inflight: RefCell::default(),
+            rt,
+        })
+    }
+
+    fn route_from(item: *mut ffi::PyObject) -> Result<Route, String> {
+        // SAFETY: attached; `item` is a 7-tuple built by Route.plan().
+        let n = unsafe { ffi::PyTuple_Size(item) };
+        if n != 7 {
+            return Err("route plan must be a 7-tuple".into());
+        }
+        let method = str_of(&tuple_item(item, 0), "method")?;
+        let path = str_of(&tuple_item(item, 1), "path")?;
+        let handler = tuple_item(item, 2);
+        let status = int_of(&tuple_item(item, 3), "status_code")? as u16;
+        let plist = tuple_item(item, 4);
+        // SAFETY: attached.
+        let blocking = unsafe { ffi::PyObject_IsTrue(tuple_item(item, 5).as_ptr()) == 1 };
+        let mut params = Vec::new();
+        let mut names = Vec::new();
+        for p in py::seq_items(plist.as_ptr()).ok_or("params must be a list")? {
+            let name = str_of(&tuple_item(p, 0), "param name")?;
+            let source = int_of(&tuple_item(p, 1), "source")? as u8;
+            let kind =
+                Kind::from_code(int_of(&tuple_item(p, 2), "kind")?).ok_or("unknown param kind")?;
+            let flags = int_of(&tuple_item(p, 3), "flags")?;
+            let default = (flags & F_DEFAULT != 0).then(|| tuple_item(p, 4));
+            let key = str_of(&tuple_item(p, 5), "key")?;
+            let model_o = tuple_item(p, 6);
+            // SAFETY: attached.
+            let model = (model_o.as_ptr() != unsafe { ffi::Py_None() }).then_some(model_o);
+            names.push(py::new_str(&name));
+            params.push(ParamPlan {
+                name,
+                source,
+                kind,
+                flags,
+                default,
+                key,
+                model,
+            });
+        }
+        let needs_query = params.iter().any(|p| p.source == params::SRC_QUERY);
+        Ok(Route {
+            method,
+            path,
+            handler,
+            status,
+            params,
+            kwnames: py::tuple(names),
+            blocking,
+            needs_query,
+        })
+    }
+
+    fn encoder(&self) -> Encoder<'_> {
+        Encoder::new(&self.types)
+    }
+
+    /// Runs the handler of `route` for this request.
+    pub fn handle(
+        &self,
+        ctx: &RequestCtx,
+        route: usize,
+        raw_params: &[(&str, &str)],
+        pending: &Pending,
+    ) -> Outcome {
+        let r = &self.routes[route];
+        let args = match self.extract(r, ctx, raw_params) {
+            Ok(a) => a,
+            Err(Extract::Invalid(issues)) => {
+                return Outcome::Ready(ResponseData::json(422, params::render_issues(&issues)))
+            }
+            Err(Extract::Response(resp)) => return Outcome::Ready(resp),
+        };
+        let result = if r.blocking {
+            let kwargs = self.kwargs_dict(r, &args);
+            py::call_keep(&self.run_blocking, &[&r.handler, &kwargs]).ok_or(())
+        } else {
+            let ptrs: Vec<*mut ffi::PyObject> = args.iter().map(Obj::as_ptr).collect();
+            // SAFETY: attached; `ptrs` are live for the call; nargsf = 0 positional, all keywords
+            // named by `kwnames` (a tuple of the same length).
+            let res = unsafe {
+                ffi::PyObject_Vectorcall(r.handler.as_ptr(), ptrs.as_ptr(), 0, r.kwnames.as_ptr())
+            };
+            Obj::from_owned(res).ok_or(())
+        };
+        let result = match result {
+            Ok(v) => v,
+            Err(()) => return Outcome::Ready(self.from_exception(ctx)),
+        };
+        // SAFETY: attached.
+        if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
+            return self.drive(result, r.status, ctx, pending);
+        }
+        Outcome::Ready(self.to_response(&result, r.status, ctx))
+    }
+
+    /// Sends `None` into a coroutine: most API coroutines finish without suspending, and then no
+    /// event loop is involved at all. One that suspends continues as a Task on this worker's
+    /// loop (`Runtime.start_task`), and the connection waits on a pending token.
+    fn drive(&self, coro: Obj, status: u16, ctx: &RequestCtx, pending: &Pending) -> Outcome {
+        let mut out: *mut ffi::PyObject = null_mut();
+        let _ = py::call(&self.set_running_loop, &[&self.event_loop]);
+        // SAFETY: attached; PyIter_Send returns a new reference in `out` for RETURN and NEXT.
+        let rc = unsafe { ffi::PyIter_Send(coro.as_ptr(), py::none().as_ptr(), &mut out) };
+        // Keep a raised exception across the reset call.
+        let raised = py::take_exc();
+        let _ = py::call(&self.set_running_loop, &[&py::none()]);
+        if let Some(e) = raised {
+            // SAFETY: attached; hands the exception back as the current one.
+            unsafe { ffi::PyErr_SetRaisedException(e.into_ptr()) };
+        }
+        match rc {
+            ffi::PySendResult::PYGEN_RETURN => {
+                let v = Obj::from_owned(out).expect("PYGEN_RETURN with a value");
+                Outcome::Ready(self.to_response(&v, status, ctx))
+            }
+            ffi::PySendResult::PYGEN_NEXT => {
+                let yielded = Obj::from_owned(out).expect("PYGEN_NEXT with a value");
+                let token = pending.register();
+                let args = [&py::new_int(token as i64), &coro, &yielded];
+                if let Err(e) = py::call(&self.start_task, &args) {
+                    pending.cancel(token);
+                    eprintln!("django-bolt: cannot schedule coroutine: {e}");
+                    return Outcome::Ready(ResponseData::detail(500, "Internal Server Error"));
+                }
+                self.inflight.borrow_mut().insert(
+                    token,
+                    (
+                        status,
+                        ctx.head.method_str.clone(),
+                        ctx.head.path().to_owned(),
+                        Self::accept_of(ctx),
+                    ),
+                );
+                Outcome::Pending(token)
+            }
+            ffi::PySendResult::PYGEN_ERROR => Outcome::Ready(self.from_exception(ctx)),
+        }
+    }
+
+    /// Runs one turn of this interpreter's asyncio loop and delivers finished handlers.
+    /// Returns the seconds until the loop's next timer (negative when none).
+    pub fn pump(&self, pending: &Pending) -> f64 {
+        let hint = match py::call(&self.pump_fn, &[]) {
+            Ok(v) => {
+                // SAFETY: attached.
+                unsafe { ffi::PyFloat_AsDouble(v.as_ptr()) }
+            }
+            Err(e) => {
+                eprintln!("django-bolt: asyncio pump failed: {e}");
+                0.001
+            }
+        };
+        // SAFETY: attached; `completed` is the runtime's list; we swap its items out.
+        let done = unsafe {
+            let n = ffi::PyList_Size(self.completed.as_ptr());
+            if n <= 0 {
+                return hint;
+            }
+            let items = Obj::from_owned(ffi::PyList_GetSlice(self.completed.as_ptr(), 0, n))
+                .expect("slice");
+            ffi::PyList_SetSlice(self.completed.as_ptr(), 0, n, null_mut());
+            items
+        };
+        for item in py::seq_items(done.as_ptr()).unwrap_or_default() {
+            let token = py::as_i64(tuple_item(item, 0).as_ptr()).unwrap_or(0) as u64;
+            let task = tuple_item(item, 1);
+            let Some((status, method, path, accept)) = self.inflight.borrow_mut().remove(&token)
+            else {
+                continue;
+            };
+            let result = task
+                .getattr(c"result")
+                .ok()
+                .and_then(|f| py::call_keep(&f, &[]));
+            let resp = match result {
+                Some(v) => self.to_response_parts(&v, status, &method, &path, &accept),
+                None => {
+                    // `result()` re-raised the handler's exception, now current again.
+                    self.exception_response(&method, &path, &accept)
+                }
+            };
+            pending.complete(token, resp);
+        }
+        hint
+    }
+
+    fn kwargs_dict(&self, r: &Route, args: &[Obj]) -> Obj {
+        // SAFETY: attached; SetItem does not steal.
+        unsafe {
+            let d = Obj::from_owned(ffi::PyDict_New()).expect("dict");
+            for (p, a) in r.params.iter().zip(args) {
+                ffi::PyDict_SetItem(d.as_ptr(), py::new_str(&p.name).as_ptr(), a.as_ptr());
+            }
+            d
+        }
+    }
+
+    fn extract(
+        &self,
+        r: &Route,
+        ctx: &RequestCtx,
+        raw_params: &[(&str, &str)],
+    ) -> Result<Vec<Obj>, Extract> {
+        let query: Vec<(String, String)> = if r.needs_query {
+            ctx.head
+                .query()
+                .map(crate::http::parse_query)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let mut out = Vec::with_capacity(r.params.len());
+        let mut issues: Vec<ValidationIssue> = Vec::new();
+        for p in &r.params {
+            match p.source {
+                params::SRC_PATH => {
+                    let raw = raw_params
+                        .iter()
+                        .find(|(k, _)| *k == p.key)
+                        .map(|(_, v)| *v)
+                        .unwrap_or("");
+                    let decoded = crate::http::percent_decode_path(raw);
+                    let Some(decoded) = decoded else {
+                        issues.push(params::issue(
+                            ("string_type", "Input should be a valid string"),
+                            p.source,
+                            &p.key,
+                            Some(raw),
+                        ));
+                        continue;
+                    };
+                    match params::coerce(p.kind, &decoded, &self.parsers) {
+                        Ok(v) => out.push(v),
+                        Err(km) => issues.push(params::issue(km, p.source, &p.key, Some(&decoded))),
+                    }
+                }
+                params::SRC_QUERY => {
+                    if p.flags & F_LIST != 0 {
+                        let vals: Vec<&str> = query
+                            .iter()
+                            .filter(|(k, _)| *k == p.key)
+                            .map(|(_, v)| v.as_str())
+                            .collect();
+                        if vals.is_empty() {
+                            match self.absent(p) {
+                                Ok(v) => out.push(v),
+                                Err(i) => issues.push(i),
+                            }
+                            continue;
+                        }
+                        // SAFETY: attached.
+                        let list = unsafe { Obj::from_owned(ffi::PyList_New(0)).expect("list") };
+                        for (i, v) in vals.iter().enumerate() {
+                            match params::coerce(p.kind, v, &self.parsers) {
+                                // SAFETY: attached; Append does not steal.
+                                Ok(o) => unsafe {
+                                    ffi::PyList_Append(list.as_ptr(), o.as_ptr());
+                                },
+                                Err(km) => {
+                                    let mut is = params::issue(km, p.source, &p.key, Some(v));
+                                    is.loc.push(params::LocPart::Index(i));
+                                    issues.push(is);
+                                }
+                            }
+                        }
+                        out.push(list);
+                        continue;
+                    }
+                    match query.iter().rev().find(|(k, _)| *k == p.key) {
+                        None => match self.absent(p) {
+                            Ok(v) => out.push(v),
+                            Err(i) => issues.push(i),
+                        },
+                        Some((_, v))
+                            if v.is_empty() && p.kind != Kind::Str && p.flags & F_OPTIONAL != 0 =>
+                        {
+                            out.push(py::none())
+                        }
+                        Some((_, v))
+                            if v.is_empty() && p.kind != Kind::Str && p.flags & F_DEFAULT != 0 =>
+                        {
+                            out.push(self.default_of(p))
+                        }
+                        Some((_, v)) => match params::coerce(p.kind, v, &self.parsers) {
+                            Ok(o) => out.push(o),
+                            Err(km) => issues.push(params::issue(km, p.source, &p.key, Some(v))),
+                        },
+                    }
+                }
+                params::SRC_BODY => match self.body_param(p, ctx) {
+                    Ok(v) => out.push(v),
+                    Err(e) => {
+                        if let Extract::Invalid(mut more) = e {
+                            issues.append(&mut more);
+                        } else {
+                            return Err(e);
+                        }
+                    }
+                },
+                _ => out.push(self.request_obj(ctx, raw_params)),
+            }
+        }
+        if issues.is_empty() {
+            Ok(out)
+        } else {
+            Err(Extract::Invalid(issues))
+        }
+    }
+
+    fn default_of(&self, p: &ParamPlan) -> Obj {
+        let d = p.default.as_ref().expect("has default");
+        // Mutable defaults are copied per request so one request cannot leak into the next.
+        // SAFETY: attached.
+        unsafe {
+            if ffi::PyList_CheckExact(d.as_ptr()) != 0 {
+                return Obj::from_owned(ffi::PyList_GetSlice(d.as_ptr(), 0, ffi::PY_SSIZE_T_MAX))
+                    .expect("copy");
+            }
+            if ffi::PyDict_CheckExact(d.as_ptr()) != 0 {
+                return Obj::from_owned(ffi::PyDict_Copy(d.as_ptr())).expect("copy");
+            }
+        }
+        d.clone()
+    }
+
+    fn absent(&self, p: &ParamPlan) -> Result<Obj, ValidationIssue> {
+        if p.flags & F_DEFAULT != 0 {
+            Ok(self.default_of(p))
+        } else {
+            Err(params::missing(p.source, &p.key))
+        }
+    }
+
+    fn body_param(&self, p: &ParamPlan, ctx: &RequestCtx) -> Result<Obj, Extract> {
+        if ctx.body.is_empty() {
+            return self.absent(p).map_err(|i| {
+                Extract::Invalid(vec![ValidationIssue {
+                    loc: vec![params::LocPart::Key("body".into())],
+                    ..i
+                }])
+            });
+        }
+        if let Some(ct) = ctx.head.header("content-type") {
+            let ct = String::from_utf8_lossy(ct).to_ascii_lowercase();
+            let mime = ct.split(';').next().unwrap_or("").trim();
+            if mime != "application/json" && !mime.ends_with("+json") {
+                return Err(Extract::Response(ResponseData::detail(
+                    415,
+                    "Unsupported Media Type: expected application/json",
+                )));
+            }
+        }
+        let value = match json::decode(ctx.body) {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(Extract::Invalid(vec![ValidationIssue {
+                    kind: "json_invalid",
+                    loc: vec![
+                        params::LocPart::Key("body".into()),
+                        params::LocPart::Index(e.position),
+                    ],
+                    msg: format!("JSON decode error: {}", e.message),
+                    input: None,
+                }]))
+            }
+        };
+        match (&p.kind, &p.model) {
+            (Kind::Model, Some(model)) => match py::call_keep(&self.convert, &[model, &value]) {
+                Some(v) => Ok(v),
+                None => Err(Extract::Response(self.validation_or_500())),
+            },
+            _ => Ok(value),
+        }
+    }
+
+    /// After `convert` raised: a RequestValidationError becomes its 422, anything else a 500.
+    fn validation_or_500(&self) -> ResponseData {
+        match py::take_exc() {
+            Some(exc) if self.is_instance(&exc, &self.httpexc_cls) => self.http_exception(&exc),
+            Some(exc) => {
+                eprintln!(
+                    "django-bolt: body conversion failed: {}",
+                    py::repr(exc.as_ptr())
+                );
+                ResponseData::detail(500, "Internal Server Error")
+            }
+            None => ResponseData::detail(500, "Internal Server Error"),
+        }
+    }
+
+    fn request_obj(&self, ctx: &RequestCtx, raw_params: &[(&str, &str)]) -> Obj {
+        // SAFETY: attached; building plain containers.
+        unsafe {
+            let headers = Obj::from_owned(ffi::PyList_New(0)).expect("list");
+            for (k, v) in &ctx.head.headers {
+                let pair = py::tuple(vec![
+                    py::new_str(k),
+                    py::new_str(&String::from_utf8_lossy(v)),
+                ]);
+                ffi::PyList_Append(headers.as_ptr(), pair.as_ptr());
+            }
+            let pp = Obj::from_owned(ffi::PyDict_New()).expect("dict");
+            for (k, v) in raw_params {
+                let dv = crate::http::percent_decode_path(v).unwrap_or_else(|| (*v).to_owned());
+                ffi::PyDict_SetItem(
+                    pp.as_ptr(),
+                    py::new_str(k).as_ptr(),
+                    py::new_str(&dv).as_ptr(),
+                );
+            }
+            let args = [
+                &py::new_str(&ctx.head.method_str),
+                &py::new_str(ctx.head.path()),
+                &py::new_str(ctx.head.query().unwrap_or("")),
+                &headers,
+                &py::new_bytes(ctx.body),
+                &pp,
+                &py::new_str(ctx.client),
+            ];
+            py::call(&self.request_cls, &args).unwrap_or_else(|e| {
+                eprintln!("django-bolt: cannot build Request: {e}");
+                py::none()
+            })
+        }
+    }
+
+    fn is_instance(&self, o: &Obj, cls: &Obj) -> bool {
+        // SAFETY: attached.
+        unsafe { ffi::PyObject_IsInstance(o.as_ptr(), cls.as_ptr()) == 1 }
+    }
+
+    fn accept_of(ctx: &RequestCtx) -> String {
+        ctx.head
+            .header("accept")
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The response for the exception currently raised by a handler.
+    fn from_exception(&self, ctx: &RequestCtx) -> ResponseData {
+        self.exception_response(&ctx.head.method_str, ctx.head.path(), &Self::accept_of(ctx))
+    }
+
+    fn exception_response(&self, method: &str, path: &str, accept: &str) -> ResponseData {
+        let Some(exc) = py::take_exc() else {
+            return ResponseData::detail(500, "Internal Server Error");
+        };
+        if self.is_instance(&exc, &self.httpexc_cls) {
+            return self.http_exception(&exc);
+        }
+        let args = [
+            &exc,
+            &py::new_str(method),
+            &py::new_str(path),
+            &py::new_str(accept),
+        ];
+        match py::call(&self.handle_exception, &args) {
+            Ok(t) => self
+                .tuple_response(&t)
+                .unwrap_or_else(|| ResponseData::detail(500, "Internal Server Error")),
+            Err(e) => {
+                eprintln!("django-bolt: error while handling an error: {e}");
+                ResponseData::detail(500, "Internal Server Error")
+            }
+        }
+    }
+
+    /// `(status, content_type, body_bytes, [(name, value)])` from Runtime.handle_exception.
+    fn tuple_response(&self, t: &Obj) -> Option<ResponseData> {
+        let status = py::as_i64(tuple_item(t.as_ptr(), 0).as_ptr())? as u16;
+        let ct = py::str_of(tuple_item(t.as_ptr(), 1).as_ptr())?
+            .as_bytes()
+            .to_vec();
+        let body_o = tuple_item(t.as_ptr(), 2);
+        let body = bytes_of(body_o.as_ptr())?;
+        Some(ResponseData {
+            status,
+            content_type: Some(ct),
+            body,
+            headers: Vec::new(),
+        })
+    }
+
+    fn http_exception(&self, exc: &Obj) -> ResponseData {
+        let status = exc
+            .getattr(c"status_code")
+            .ok()
+            .and_then(|s| py::as_i64(s.as_ptr()))
+            .unwrap_or(500) as u16;
+        let mut body = Vec::with_capacity(64);
+        body.extend_from_slice(b"{\"detail\":");
+        let detail = exc.getattr(c"detail").unwrap_or_else(|_| py::none());
+        if let Err(e) = self.encoder().encode(detail.as_ptr(), &mut body) {
+            eprintln!("django-bolt: HTTPException detail is not JSON-encodable: {e}");
+            return ResponseData::detail(500, "Internal Server Error");
+        }
+        body.push(b'}');
+        let mut resp = ResponseData::json(status, body);
+        if let Ok(h) = exc.getattr(c"headers") {
+            resp.headers = header_pairs(&h);
+        }
+        resp
+    }
+
+    fn to_response(&self, v: &Obj, status: u16, ctx: &RequestCtx) -> ResponseData {
+        self.to_response_parts(
+            v,
+            status,
+            &ctx.head.method_str,
+            ctx.head.path(),
+            &Self::accept_of(ctx),
+        )
+    }
+
+    /// Turns a handler's return value into a response.
+    fn to_response_parts(
+        &self,
+        v: &Obj,
+        status: u16,
+        method: &str,
+        path: &str,
+        accept: &str,
+    ) -> ResponseData {
+        let o = v.as_ptr();
+        // SAFETY: attached.
+        unsafe {
+            if ffi::PyTuple_CheckExact(o) != 0 {
+                let n = ffi::PyTuple_GET_SIZE(o);
+                if (2..=3).contains(&n) && ffi::PyLong_CheckExact(ffi::PyTuple_GET_ITEM(o, 0)) != 0
+                {
+                    let st = py::as_i64(ffi::PyTuple_GET_ITEM(o, 0)).unwrap_or(500);
+                    if !(100..=599).contains(&st) {
+                        return self.encode_failed(
+                            method,
+                            path,
+                            &format!("status {st} out of range"),
+                        );
+                    }
+                    let mut resp =
+                        self.to_response_parts(&tuple_item(o, 1), st as u16, method, path, accept);
+                    if n == 3 {
+                        resp.headers.extend(header_pairs(&tuple_item(o, 2)));
+                    }
+                    return resp;
+                }
+            }
+            let ty = ffi::Py_TYPE(o);
+            let plain = ty == &raw mut ffi::PyDict_Type || ty == &raw mut ffi::PyList_Type;
+            if !plain && self.is_instance(v, &self.response_cls) {
+                return self.response_object(v, method, path);
+            }
+        }
+        let mut body = Vec::with_capacity(128);
+        match self.encoder().encode(o, &mut body) {
+            Ok(()) => ResponseData::json(status, body),
+            Err(e) => self.encode_failed(method, path, &e),
+        }
+    }
+
+    fn encode_failed(&self, method: &str, path: &str, why: &str) -> ResponseData {
+        // Through Django's logging, like any other handler failure.
+        let msg = format!("response of {method} {path} could not be encoded: {why}");
+        // SAFETY: attached; raising a Python exception object to hand to the logger.
+        unsafe {
+            let c = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+            ffi::PyErr_SetString(ffi::PyExc_TypeError, c.as_ptr());
+        }
+        self.exception_response(method, path, "")
+    }
+
+    fn response_object(&self, v: &Obj, method: &str, path: &str) -> ResponseData {
+        let status = v
+            .getattr(c"status_code")
+            .ok()
+            .and_then(|s| py::as_i64(s.as_ptr()))
+            .unwrap_or(200) as u16;
+        let media = v
+            .getattr(c"media_type")
+            .ok()
+            .and_then(|m| py::str_of(m.as_ptr()).map(|s| s.as_bytes().to_vec()));
+        let kind = v
+            .getattr(c"_kind")
+            .ok()
+            .and_then(|k| py::as_i64(k.as_ptr()))
+            .unwrap_or(0);
+        let content = v.getattr(c"content").unwrap_or_else(|_| py::none());
+        let body = if kind == 1 {
+            let mut b = Vec::new();
+            if let Err(e) = self.encoder().encode(content.as_ptr(), &mut b) {
+                return self.encode_failed(method, path, &e);
+            }
+            b
+        } else {
+            // SAFETY: attached.
+            if content.as_ptr() == unsafe { ffi::Py_None() } {
+                Vec::new()
+            } else if let Some(s) = py::str_of(content.as_ptr()) {
+                s.as_bytes().to_vec()
+            } else if let Some(b) = bytes_of(content.as_ptr()) {
+                b
+            } else {
+                let mut b = Vec::new();
+                if let Err(e) = self.encoder().encode(content.as_ptr(), &mut b) {
+                    return self.encode_failed(method, path, &e);
+                }
+                b
+            }
+        };
+        let headers = v
+            .getattr(c"headers")
+            .map(|h| header_pairs(&h))
+            .unwrap_or_default();
+        ResponseData {
+            status,
+            content_type: media,
+            body,
+            headers,
+        }
+    }
+
+    pub fn log_access(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        ms: f64,
+        nbytes: usize,
+        client: &str,
+    ) {
+        // SAFETY: attached.
+        let ms_o = unsafe { Obj::from_owned(ffi::PyFloat_FromDouble(ms)).expect("float") };
+        let args = [
+            &py::new_str(method),
+            &py::new_str(path),
+            &py::new_int(status as i64),
+            &ms_o,
+            &py::new_int(nbytes as i64),
+            &py::new_str(client),
+        ];
+        if let Err(e) = py::call(&self.access_fn, &args) {
+            eprintln!("django-bolt: access log failed: {e}");
+        }
+    }
+
+    /// Ends the Python side: pool, loop, DB connections.
+    pub fn shutdown(self) -> Result<(), PyErrText> {
+        let f = self.rt.getattr(c"shutdown")?;
+        py::call(&f, &[]).map(|_| ())
+    }
+}
+
+enum Extract {
+    Invalid(Vec<ValidationIssue>),
+    Response(ResponseData),
+}
+
+impl From<ValidationIssue> for Extract {
+    fn from(i: ValidationIssue) -> Self {
+        Extract::Invalid(vec![i])
+    }
+}
+
+fn bytes_of(o: *mut ffi::PyObject) -> Option<Vec<u8>> {
+    // SAFETY: attached.
+    unsafe {
+        if ffi::PyBytes_Check(o) == 0 {
+            return None;
+        }
+        let p = ffi::PyBytes_AsString(o) as *const u8;
+        let n = ffi::PyBytes_Size(o) as usize;
+        Some(std::slice::from_raw_parts(p, n).to_vec())
+    }
+}
+
+/// Header pairs from a dict (or a list of 2-tuples); names and values that could inject
+/// framing (CR/LF, invalid tokens) are dropped.
+fn header_pairs(h: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut push = |k: *mut ffi::PyObject, v: *mut ffi::PyObject| {
+        let (Some(k), Some(v)) = (py::str_of(k), py::str_of(v)) else {
+            return;
+        };
+        if crate::http::valid_header_name(k.as_bytes())
+            && crate::http::valid_header_value(v.as_bytes())
+        {
+            out.push((k.as_bytes().to_ascii_lowercase(), v.as_bytes().to_vec()));
+        } else {
+            eprintln!("django-bolt: dropped invalid response header {k:?}");
+        }
+    };
+    // SAFETY: attached.
+    unsafe {
+        if ffi::PyDict_Check(h.as_ptr()) != 0 {
+            let mut pos = 0;
+            let mut k = null_mut();
+            let mut v = null_mut();
+            while ffi::PyDict_Next(h.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
+                push(k, v);
+            }
+        } else if let Some(items) = py::seq_items(h.as_ptr()) {
+            for it in items {
+                if ffi::PyTuple_Check(it) != 0 && ffi::PyTuple_GET_SIZE(it) == 2 {
+                    push(ffi::PyTuple_GET_ITEM(it, 0), ffi::PyTuple_GET_ITEM(it, 1));
+                }
+            }
+        }
+    }
+    out
+}

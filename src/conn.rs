@@ -1,0 +1,297 @@
+//! One HTTP/1.1 connection: read, frame (Content-Length, chunked, 100-continue), route,
+//! run the handler in this core's interpreter, write; keep-alive and pipelining.
+
+use crate::app::{Outcome, RequestCtx, ResponseData};
+use crate::http::{self, BodyKind, ChunkStatus, ChunkedDecoder, Parsed, RequestHead};
+use crate::router::Match;
+use crate::worker::Worker;
+use monoio::buf::IoBufMut;
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+use monoio::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+const READ_CHUNK: usize = 8 * 1024;
+
+/// What to do with the bytes at the front of the read buffer.
+enum Step {
+    /// A complete request: its head, body and how many buffer bytes it used.
+    Request(RequestHead, Vec<u8>, usize),
+    NeedMore {
+        expect_continue: bool,
+    },
+    Reject(http::HttpError),
+}
+
+fn next_request(buf: &[u8], w: &Worker) -> Step {
+    let (head, head_len) = match http::parse_request(buf, &w.limits) {
+        Ok(Parsed::Partial) => {
+            return Step::NeedMore {
+                expect_continue: false,
+            }
+        }
+        Ok(Parsed::Complete { head, head_len }) => (head, head_len),
+        Err(e) => return Step::Reject(e),
+    };
+    let rest = &buf[head_len..];
+    match head.body {
+        BodyKind::Empty => Step::Request(head, Vec::new(), head_len),
+        BodyKind::Length(n) => {
+            if rest.len() >= n {
+                let body = rest[..n].to_vec();
+                Step::Request(head, body, head_len + n)
+            } else {
+                Step::NeedMore {
+                    expect_continue: head.expect_continue,
+                }
+            }
+        }
+        BodyKind::Chunked => {
+            // Decoded from the start each time more bytes arrive: bodies are bounded by
+            // max_body_bytes, and this keeps no half-parsed state across reads.
+            let mut dec = ChunkedDecoder::new(w.limits.max_body_bytes);
+            let mut body = Vec::new();
+            match dec.decode(rest, &mut body) {
+                Ok(ChunkStatus::Done { consumed }) => {
+                    Step::Request(head, body, head_len + consumed)
+                }
+                Ok(ChunkStatus::NeedMore { .. }) => Step::NeedMore {
+                    expect_continue: head.expect_continue,
+                },
+                Err(e) => Step::Reject(e),
+            }
+        }
+    }
+}
+
+fn write_response(
+    w: &Worker,
+    out: &mut Vec<u8>,
+    resp: &ResponseData,
+    keep_alive: bool,
+    head_only: bool,
+    http10: bool,
+) {
+    let mut headers: Vec<(&[u8], &[u8])> = resp
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    if keep_alive && http10 {
+        // HTTP/1.0 closes by default; say that we keep it open (RFC 9112 §9.3).
+        headers.push((b"connection", b"keep-alive"));
+    }
+    let date = w.date.borrow_mut().get().to_vec();
+    http::write_head(
+        out,
+        resp.status,
+        &date,
+        resp.content_type.as_deref(),
+        resp.body.len(),
+        keep_alive,
+        &headers,
+    );
+    if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
+        out.extend_from_slice(&resp.body);
+    }
+}
+
+/// Routes the request and runs its handler; `bool` is true for HEAD (headers only).
+fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outcome, bool) {
+    match w.app.router.route_for(head.method, head.path()) {
+        Match::NotFound => (
+            Outcome::Ready(ResponseData::detail(404, "Not Found")),
+            head.method == http::Method::Head,
+        ),
+        Match::MethodNotAllowed { allow } => {
+            let mut r = ResponseData::detail(405, "Method Not Allowed");
+            r.headers.push((b"allow".to_vec(), allow.into_bytes()));
+            (Outcome::Ready(r), head.method == http::Method::Head)
+        }
+        Match::Options { allow } => {
+            let r = ResponseData {
+                status: 204,
+                content_type: None,
+                body: Vec::new(),
+                headers: vec![(b"allow".to_vec(), allow.into_bytes())],
+            };
+            (Outcome::Ready(r), false)
+        }
+        Match::Found {
+            route,
+            params,
+            head_only,
+        } => {
+            let ctx = RequestCtx { head, body, client };
+            w.interp.attach();
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                w.app.handle(&ctx, route, &params, &w.pending)
+            }));
+            w.interp.detach();
+            match out {
+                Ok(o) => (o, head_only),
+                Err(_) => {
+                    eprintln!(
+                        "django-bolt: internal error (panic) while handling {} {}",
+                        head.method_str,
+                        head.path()
+                    );
+                    (
+                        Outcome::Ready(ResponseData::detail(500, "Internal Server Error")),
+                        head_only,
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Close after an error so the client reads our 4xx rather than a reset: stop writing, drain
+/// what it still sends for a moment, then close (DESIGN.md §2b).
+async fn lingering_close(s: TcpStream) {
+    let fd = s.as_raw_fd();
+    // SAFETY: `fd` is owned by `s`, which is alive here.
+    unsafe { libc::shutdown(fd, libc::SHUT_WR) };
+    let mut s = s;
+    let mut buf = vec![0u8; 4096];
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let mut drained = 0usize;
+    while Instant::now() < deadline && drained < 256 * 1024 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match monoio::time::timeout(left, s.read(buf)).await {
+            Ok((Ok(n), b)) if n > 0 => {
+                drained += n;
+                buf = b;
+            }
+            _ => break,
+        }
+    }
+}
+
+pub async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
+    let _ = s.set_nodelay(true);
+    let id = w.track(s.as_raw_fd());
+    let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut wbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut sent_continue = false;
+    loop {
+        // Answer every complete request already buffered (pipelining), in order.
+        let mut close = false;
+        let mut expect_continue = false;
+        while !rbuf.is_empty() {
+            match next_request(&rbuf, &w) {
+                Step::NeedMore { expect_continue: e } => {
+                    expect_continue = e;
+                    break;
+                }
+                Step::Reject(e) => {
+                    let resp = ResponseData::detail(e.status(), &e.message());
+                    write_response(&w, &mut wbuf, &resp, false, false, false);
+                    let (_, _) = s.write_all(wbuf).await;
+                    w.untrack(id);
+                    lingering_close(s).await;
+                    return;
+                }
+                Step::Request(head, body, used) => {
+                    sent_continue = false;
+                    let started = w.app.access_enabled.then(Instant::now);
+                    let keep_alive = head.keep_alive && !w.stopping();
+                    let (outcome, head_only) = dispatch(&w, &head, &body, &client);
+                    let resp = match outcome {
+                        Outcome::Ready(r) => r,
+                        Outcome::Pending(token) => {
+                            // Earlier pipelined responses go out first; then wait our turn.
+                            if !wbuf.is_empty() {
+                                let (res, b) = s.write_all(wbuf).await;
+                                wbuf = b;
+                                wbuf.clear();
+                                if res.is_err() {
+                                    w.pending.cancel(token);
+                                    w.untrack(id);
+                                    return;
+                                }
+                            }
+                            w.set_busy(id, true);
+                            w.pending.wait(token).await
+                        }
+                    };
+                    write_response(
+                        &w,
+                        &mut wbuf,
+                        &resp,
+                        keep_alive,
+                        head_only,
+                        head.minor_version == 0,
+                    );
+                    if let Some(t0) = started {
+                        w.interp.attach();
+                        let ms = t0.elapsed().as_secs_f64() * 1e3;
+                        w.app.log_access(
+                            &head.method_str,
+                            &head.target,
+                            resp.status,
+                            ms,
+                            resp.body.len(),
+                            &client,
+                        );
+                        w.interp.detach();
+                    }
+                    rbuf.drain(..used);
+                    if !keep_alive {
+                        close = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if expect_continue && !sent_continue && wbuf.is_empty() {
+            // RFC 9110 §10.1.1: tell the client to send the body it is holding back.
+            wbuf.extend_from_slice(http::CONTINUE_100);
+            sent_continue = true;
+        }
+        if !wbuf.is_empty() {
+            let (res, b) = s.write_all(wbuf).await;
+            wbuf = b;
+            wbuf.clear();
+            if res.is_err() {
+                break;
+            }
+        }
+        if close || w.stopping() && rbuf.is_empty() {
+            break;
+        }
+        w.set_busy(id, !rbuf.is_empty());
+        let timeout = if rbuf.is_empty() {
+            w.keep_alive_timeout
+        } else {
+            w.header_timeout
+        };
+        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 2 {
+            rbuf.reserve(READ_CHUNK);
+        }
+        let len = rbuf.len();
+        let cap = rbuf.capacity();
+        match monoio::time::timeout(timeout, s.read(rbuf.slice_mut(len..cap))).await {
+            Ok((Ok(n), b)) => {
+                rbuf = b.into_inner();
+                if n == 0 {
+                    break;
+                }
+            }
+            Ok((Err(_), _)) => break,
+            Err(_) => {
+                // Idle keep-alive connection or a client too slow to send its head.
+                if len > 0 {
+                    let resp = ResponseData::detail(408, "Request Timeout");
+                    let mut out = Vec::new();
+                    write_response(&w, &mut out, &resp, false, false, false);
+                    let _ = s.write_all(out).await;
+                }
+                break;
+            }
+        }
+        w.set_busy(id, true);
+    }
+    w.untrack(id);
+}

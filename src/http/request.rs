@@ -1,0 +1,1154 @@
+//! Request head parsing: httparse finds the tokens, this module enforces RFC 9112 framing.
+//!
+//! httparse is deliberately lenient (bare LF, any URI byte, any version it can read); every
+//! rule here that is stricter than httparse exists because a lenient reading lets a proxy in
+//! front of us and this server disagree about where a request ends (RFC 9112 §11.2).
+
+use std::mem::MaybeUninit;
+
+use memchr::{memchr, memchr2, memchr_iter};
+
+use super::{is_tchar, HttpError};
+
+/// Header slots kept on the stack; a larger `max_headers` falls back to one heap vector.
+const INLINE_HEADERS: usize = 64;
+
+/// Size limits; each one has its own status so clients can tell which one they hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of request line plus header section, CRLFs included (exceeding it: 431).
+    pub max_head_bytes: usize,
+    /// Number of header fields (exceeding it: 431).
+    pub max_headers: usize,
+    /// Bytes of the request-target as sent (exceeding it: 414).
+    pub max_uri_len: usize,
+    /// Bytes of decoded body, Content-Length or chunked (exceeding it: 413).
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_head_bytes: 16 * 1024,
+            max_headers: 64,
+            max_uri_len: 8 * 1024,
+            max_body_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// The methods routing distinguishes; anything else stays `Other` with its raw token kept in
+/// [`RequestHead::method_str`], so routing can still answer 405 or 404 for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+    Other,
+}
+
+impl Method {
+    /// Methods are case-sensitive (RFC 9110 §9.1): `get` is a valid, unknown method.
+    pub fn from_token(token: &str) -> Method {
+        match token {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            _ => Method::Other,
+        }
+    }
+
+    /// `Other` has no single spelling; use [`RequestHead::method_str`] for it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Other => "OTHER",
+        }
+    }
+}
+
+/// How the body that follows the head is framed (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body: neither header present, or `Content-Length: 0`.
+    Empty,
+    /// Exactly this many bytes follow the head (never 0, never above `max_body_bytes`).
+    Length(usize),
+    /// Decode with [`super::ChunkedDecoder`].
+    Chunked,
+}
+
+/// An owned request head, so the read buffer can be reused while the handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    pub method: Method,
+    /// The method token as sent.
+    pub method_str: String,
+    /// The request-target as sent, except absolute-form (`http://host/p?q`), which is reduced
+    /// to its origin-form part (`/p?q`) so that `path()` and `query()` work the same way.
+    pub target: String,
+    /// `target[..path_len]` is the path; the query (if any) follows a `?` at `path_len`.
+    pub path_len: usize,
+    /// 0 or 1 (`HTTP/1.0` or `HTTP/1.1`).
+    pub minor_version: u8,
+    /// Names lower-cased, in the order received; values as sent, minus surrounding whitespace.
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: BodyKind,
+    pub keep_alive: bool,
+    pub expect_continue: bool,
+}
+
+impl RequestHead {
+    pub fn path(&self) -> &str {
+        &self.target[..self.path_len]
+    }
+
+    pub fn query(&self) -> Option<&str> {
+        self.target.get(self.path_len + 1..)
+    }
+
+    /// First value of a header; `lower_name` must already be lower-case.
+    pub fn header(&self, lower_name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == lower_name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// The outcome of one parse attempt on the bytes read so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// Read more bytes and call again with the whole buffer.
+    Partial,
+    /// `head_len` bytes of the buffer were the head; the body (if any) starts there.
+    Complete { head: RequestHead, head_len: usize },
+}
+
+/// Parse one request head from the start of buf. Partial if the head is not complete yet
+/// (but error with 431 as soon as buf holds more than max_head_bytes without a complete head).
+pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
+    let mut inline = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; INLINE_HEADERS];
+    let mut heap;
+    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= INLINE_HEADERS {
+        &mut inline[..limits.max_headers]
+    } else {
+        heap = Vec::with_capacity(limits.max_headers);
+        heap.resize_with(limits.max_headers, MaybeUninit::uninit);
+        &mut heap
+    };
+
+    let mut req = httparse::Request::new(&mut []);
+    let head_len = match req.parse_with_uninit_headers(buf, slots) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            // RFC 9112 §3: a server that receives a request-target longer than it will parse
+            // MUST respond 414; detect it before the line is complete so a slow client cannot
+            // make us buffer the whole thing.
+            if partial_target_len(buf) > limits.max_uri_len {
+                return Err(HttpError::UriTooLong);
+            }
+            // RFC 9110 §15.5.20 (431): the head is bounded even while incomplete.
+            if buf.len() > limits.max_head_bytes {
+                return Err(HttpError::HeadTooLarge);
+            }
+            return Ok(Parsed::Partial);
+        }
+        Err(e) => {
+            let err = diagnose(buf, e);
+            // A syntax error in an over-long line is still "too long" to the client.
+            if matches!(err, HttpError::InvalidTarget | HttpError::InvalidVersion)
+                && partial_target_len(buf) > limits.max_uri_len
+            {
+                return Err(HttpError::UriTooLong);
+            }
+            return Err(err);
+        }
+    };
+
+    let target = req.path.unwrap_or("");
+    if target.len() > limits.max_uri_len {
+        return Err(HttpError::UriTooLong);
+    }
+    if head_len > limits.max_head_bytes {
+        return Err(HttpError::HeadTooLarge);
+    }
+
+    // RFC 9112 §2.2: a recipient MAY accept a bare LF as a line terminator; we do not, because
+    // an intermediary that does not would see a different message (§11.2).
+    let head_bytes = &buf[..head_len];
+    for i in memchr_iter(b'\n', head_bytes) {
+        if i == 0 || head_bytes[i - 1] != b'\r' {
+            return Err(HttpError::BareLf);
+        }
+    }
+
+    let method_str = req.method.unwrap_or("");
+    let method = Method::from_token(method_str);
+    let minor_version = req.version.unwrap_or(1);
+
+    let (target, authority) = check_target(target, method)?;
+
+    let mut headers: Vec<(String, Vec<u8>)> = Vec::with_capacity(req.headers.len());
+    let mut content_length: Option<u64> = None;
+    let mut chunked = false;
+    let mut host_index: Option<usize> = None;
+    let mut conn_close = false;
+    let mut conn_keep_alive = false;
+    let mut expect_continue = false;
+
+    for h in req.headers.iter() {
+        let name = h.name.to_ascii_lowercase();
+        let value = h.value;
+        match name.as_str() {
+            "content-length" => {
+                // RFC 9112 §6.3 (5) allows folding identical values into one; we refuse any
+                // repetition instead, so no two parsers can pick different lengths.
+                if content_length.is_some() {
+                    return Err(HttpError::DuplicateContentLength);
+                }
+                content_length = Some(parse_content_length(value)?);
+            }
+            "transfer-encoding" => {
+                // RFC 9112 §6.1: a server MAY treat Transfer-Encoding in an HTTP/1.0 request
+                // as faulty and MUST then close; 1.0 had no chunked coding, so we refuse it.
+                if minor_version == 0 {
+                    return Err(HttpError::TransferEncodingHttp10);
+                }
+                // RFC 9112 §6.1: any coding list must end in chunked, else 400. We accept only
+                // the plain `chunked` list: we decode no other coding, and `chunked, chunked`
+                // or split headers are classic smuggling shapes.
+                if chunked {
+                    return Err(HttpError::DuplicateTransferEncoding);
+                }
+                if !trim_ows(value).eq_ignore_ascii_case(b"chunked") {
+                    return Err(HttpError::UnsupportedTransferEncoding);
+                }
+                chunked = true;
+            }
+            "host" => {
+                // RFC 9112 §3.2: a server MUST respond 400 to more than one Host field.
+                if host_index.is_some() {
+                    return Err(HttpError::DuplicateHost);
+                }
+                host_index = Some(headers.len());
+            }
+            "connection" => {
+                // RFC 9112 §9.3 / §9.6: `close` ends the connection after this response;
+                // `keep-alive` only matters for HTTP/1.0, whose default is close.
+                for token in value.split(|&b| b == b',') {
+                    let token = trim_ows(token);
+                    if token.eq_ignore_ascii_case(b"close") {
+                        conn_close = true;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        conn_keep_alive = true;
+                    }
+                }
+            }
+            // RFC 9110 §10.1.1: a server MUST ignore 100-continue from HTTP/1.0 clients.
+            "expect"
+                if minor_version == 1 && trim_ows(value).eq_ignore_ascii_case(b"100-continue") =>
+            {
+                expect_continue = true;
+            }
+            _ => {}
+        }
+        headers.push((name, value.to_vec()));
+    }
+
+    // RFC 9112 §6.1: a server MAY process both by letting Transfer-Encoding win, but the
+    // sender is either broken or smuggling (§11.2); refuse and close.
+    if chunked && content_length.is_some() {
+        return Err(HttpError::ContentLengthWithTransferEncoding);
+    }
+
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host MUST get a 400; HTTP/1.0 predates Host.
+    match host_index {
+        None if minor_version == 1 => return Err(HttpError::MissingHost),
+        // RFC 9112 §3.2.2: with absolute-form the Host field is replaced by the target's
+        // authority, so the application sees the host the request was really sent to.
+        Some(i) => {
+            if let Some(authority) = authority {
+                headers[i].1 = authority.as_bytes().to_vec();
+            }
+        }
+        None => {}
+    }
+
+    // RFC 9112 §6.3: Transfer-Encoding chunked (4), else Content-Length (6), else no body (7).
+    let body = if chunked {
+        BodyKind::Chunked
+    } else {
+        match content_length {
+            None | Some(0) => BodyKind::Empty,
+            Some(n) => match usize::try_from(n) {
+                Ok(n) if n <= limits.max_body_bytes => BodyKind::Length(n),
+                _ => return Err(HttpError::BodyTooLarge),
+            },
+        }
+    };
+
+    // RFC 9112 §9.3: 1.1 is persistent unless `close`; 1.0 only with `keep-alive`.
+    let keep_alive = !conn_close && (minor_version == 1 || conn_keep_alive);
+
+    let path_len = memchr(b'?', target.as_bytes()).unwrap_or(target.len());
+    Ok(Parsed::Complete {
+        head: RequestHead {
+            method,
+            method_str: method_str.to_owned(),
+            target: target.to_owned(),
+            path_len,
+            minor_version,
+            headers,
+            body,
+            keep_alive,
+            expect_continue,
+        },
+        head_len,
+    })
+}
+
+/// Checks the request-target and returns its origin-form part plus, for absolute-form, the
+/// authority that replaces Host.
+fn check_target(target: &str, method: Method) -> Result<(&str, Option<&str>), HttpError> {
+    // RFC 9112 §3.2 allows only URI characters. httparse also passes UTF-8 above 0x7F and
+    // `#`; both are refused: raw UTF-8 is not a URI, and a fragment is never sent (§3.2).
+    if target
+        .bytes()
+        .any(|b| !(0x21..0x7F).contains(&b) || b == b'#')
+    {
+        return Err(HttpError::InvalidTarget);
+    }
+    let bytes = target.as_bytes();
+    // RFC 9112 §3.2.1 origin-form: the common case.
+    if bytes.first() == Some(&b'/') {
+        return Ok((target, None));
+    }
+    // RFC 9112 §3.2.4 asterisk-form: only for a server-wide OPTIONS.
+    if target == "*" {
+        return if method == Method::Options {
+            Ok((target, None))
+        } else {
+            Err(HttpError::InvalidTarget)
+        };
+    }
+    // RFC 9112 §3.2.2: a server MUST accept absolute-form. Only http(s) URIs name us; the
+    // authority must be non-empty and carry no userinfo (RFC 9110 §4.2.4).
+    let rest = strip_prefix_ignore_case(target, "http://")
+        .or_else(|| strip_prefix_ignore_case(target, "https://"))
+        .ok_or(HttpError::InvalidTarget)?;
+    let end = memchr2(b'/', b'?', rest.as_bytes()).unwrap_or(rest.len());
+    let (authority, origin) = rest.split_at(end);
+    if authority.is_empty() || authority.contains('@') {
+        return Err(HttpError::InvalidTarget);
+    }
+    // An empty path becomes "/" (RFC 9112 §3.2.1); `http://h?q` is "/?q", which we cannot
+    // borrow from the input, so that rare shape is refused rather than allocated here.
+    if origin.is_empty() {
+        return Ok(("/", Some(authority)));
+    }
+    if !origin.starts_with('/') {
+        return Err(HttpError::InvalidTarget);
+    }
+    Ok((origin, Some(authority)))
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// RFC 9110 §8.6: `Content-Length = 1*DIGIT`. No sign, no list, no whitespace inside.
+fn parse_content_length(value: &[u8]) -> Result<u64, HttpError> {
+    let value = trim_ows(value);
+    if value.is_empty() {
+        return Err(HttpError::InvalidContentLength);
+    }
+    let mut n: u64 = 0;
+    for &b in value {
+        if !b.is_ascii_digit() {
+            return Err(HttpError::InvalidContentLength);
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+            .ok_or(HttpError::InvalidContentLength)?;
+    }
+    Ok(n)
+}
+
+/// Strips optional whitespace (SP / HTAB, RFC 9110 §5.6.3) from both ends.
+fn trim_ows(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = v {
+        v = rest;
+    }
+    v
+}
+
+/// Length of the request-target seen so far, even if its line is not complete yet.
+fn partial_target_len(buf: &[u8]) -> usize {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let line = &buf[start..];
+    let Some(sp) = memchr(b' ', line) else {
+        return 0;
+    };
+    let rest = &line[sp + 1..];
+    memchr2(b' ', b'\n', rest).unwrap_or(rest.len())
+}
+
+/// Turns httparse's coarse error into the specific rule that was broken, by re-reading the
+/// lines up to the failure. Only runs on the error path, so it favours clarity over speed.
+fn diagnose(buf: &[u8], err: httparse::Error) -> HttpError {
+    if err == httparse::Error::TooManyHeaders {
+        return HttpError::TooManyHeaders;
+    }
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let rest = &buf[start..];
+    let mut lines = rest.split(|&b| b == b'\n');
+    let request_line = lines.next().unwrap_or(b"");
+    let request_line_done = memchr(b'\n', rest).is_some();
+    if let Some(e) = request_line_error(request_line, request_line_done) {
+        return e;
+    }
+    for line in lines {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if let Some(e) = header_line_error(line) {
+            return e;
+        }
+    }
+    match err {
+        httparse::Error::HeaderName => HttpError::InvalidHeaderName,
+        httparse::Error::HeaderValue => HttpError::InvalidHeaderValue,
+        httparse::Error::NewLine => HttpError::InvalidLineEnding,
+        httparse::Error::Token => HttpError::InvalidTarget,
+        _ => HttpError::InvalidVersion,
+    }
+}
+
+fn request_line_error(line: &[u8], complete: bool) -> Option<HttpError> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let mut parts = line.splitn(3, |&b| b == b' ');
+    let method = parts.next().unwrap_or(b"");
+    let Some(target) = parts.next() else {
+        // RFC 9110 §9.1 / §5.6.2: the method is a non-empty token.
+        return (method.is_empty() || !method.iter().copied().all(is_tchar))
+            .then_some(HttpError::InvalidMethod);
+    };
+    if method.is_empty() || !method.iter().copied().all(is_tchar) {
+        return Some(HttpError::InvalidMethod);
+    }
+    let Some(version) = parts.next() else {
+        return if target.is_empty() || target.iter().any(|&b| !(0x21..0x7F).contains(&b)) {
+            Some(HttpError::InvalidTarget)
+        } else {
+            // `GET /` with no version is HTTP/0.9, which is not supported.
+            complete.then_some(HttpError::InvalidVersion)
+        };
+    };
+    if target.is_empty() || target.iter().any(|&b| b < 0x21 || b == 0x7F) {
+        return Some(HttpError::InvalidTarget);
+    }
+    if std::str::from_utf8(target).is_err() {
+        return Some(HttpError::InvalidTarget);
+    }
+    if memchr(b'\r', version).is_some() {
+        return Some(HttpError::InvalidLineEnding);
+    }
+    // RFC 9112 §2.3: `HTTP/<major>.<minor>`. Another major version (the HTTP/2 preface is
+    // `PRI * HTTP/2.0`) is well-formed but not ours: 505 (RFC 9110 §15.6.6). Anything else
+    // that is not 1.0 / 1.1, including 1.2, is 400: this server refuses to guess.
+    if let [b'H', b'T', b'T', b'P', b'/', major, ..] = version {
+        if major.is_ascii_digit() && *major != b'1' {
+            return Some(HttpError::VersionNotSupported);
+        }
+    }
+    let ok = |v: &[u8]| version == v || (!complete && v.starts_with(version));
+    if ok(b"HTTP/1.1") || ok(b"HTTP/1.0") {
+        None
+    } else {
+        Some(HttpError::InvalidVersion)
+    }
+}
+
+fn header_line_error(line: &[u8]) -> Option<HttpError> {
+    if memchr(b'\r', line).is_some() {
+        return Some(HttpError::InvalidLineEnding);
+    }
+    // RFC 9112 §5.2: a server MUST reject obs-fold (or replace it; we reject). A line starting
+    // with whitespace right after the request line is refused too (RFC 9112 §2.2).
+    if matches!(line.first(), Some(b' ' | b'\t')) {
+        return Some(HttpError::ObsFold);
+    }
+    let Some(colon) = memchr(b':', line) else {
+        return Some(HttpError::InvalidHeaderName);
+    };
+    let name = &line[..colon];
+    // RFC 9112 §5.1: whitespace between name and colon MUST be answered with 400.
+    if matches!(name.last(), Some(b' ' | b'\t')) {
+        return Some(HttpError::WhitespaceBeforeColon);
+    }
+    if name.is_empty() || !name.iter().copied().all(is_tchar) {
+        return Some(HttpError::InvalidHeaderName);
+    }
+    // RFC 9110 §5.5: field values are VCHAR / obs-text / SP / HTAB.
+    let value = &line[colon + 1..];
+    if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7F) {
+        return Some(HttpError::InvalidHeaderValue);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    fn parse(buf: &[u8]) -> Result<Parsed, HttpError> {
+        parse_request(buf, &limits())
+    }
+
+    fn head(buf: &[u8]) -> (RequestHead, usize) {
+        match parse(buf) {
+            Ok(Parsed::Complete { head, head_len }) => (head, head_len),
+            other => panic!(
+                "expected a complete head for {:?}, got {other:?}",
+                show(buf)
+            ),
+        }
+    }
+
+    fn show(buf: &[u8]) -> String {
+        String::from_utf8_lossy(buf).into_owned()
+    }
+
+    /// `parse_err(input, expected, why)`: the reason documents the rule the case pins down.
+    #[track_caller]
+    fn parse_err(buf: &[u8], expected: HttpError, why: &str) {
+        match parse(buf) {
+            Err(e) => assert_eq!(e, expected, "{why}: {:?}", show(buf)),
+            Ok(p) => panic!(
+                "{why}: expected {expected:?}, got {p:?} for {:?}",
+                show(buf)
+            ),
+        }
+    }
+
+    // ---- accepted requests -------------------------------------------------------------
+
+    #[test]
+    fn parses_a_simple_get() {
+        let buf = b"GET /items/1?q=x HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n";
+        let (h, len) = head(buf);
+        assert_eq!(len, buf.len());
+        assert_eq!(h.method, Method::Get);
+        assert_eq!(h.method_str, "GET");
+        assert_eq!(h.target, "/items/1?q=x");
+        assert_eq!(h.path(), "/items/1");
+        assert_eq!(h.query(), Some("q=x"));
+        assert_eq!(h.minor_version, 1);
+        assert_eq!(h.header("host"), Some(&b"example.com"[..]));
+        assert_eq!(h.header("accept"), Some(&b"*/*"[..]));
+        assert_eq!(h.body, BodyKind::Empty);
+        assert!(h.keep_alive);
+        assert!(!h.expect_continue);
+    }
+
+    #[test]
+    fn head_len_stops_before_the_body() {
+        let buf = b"POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhelloGET";
+        let (h, len) = head(buf);
+        assert_eq!(&buf[len..len + 5], b"hello");
+        assert_eq!(h.body, BodyKind::Length(5));
+        assert_eq!(h.query(), None);
+    }
+
+    #[test]
+    fn accepted_table() {
+        // (input, check, reason)
+        type Check = fn(&RequestHead) -> bool;
+        let cases: &[(&[u8], Check, &str)] = &[
+            (
+                b"GET / HTTP/1.0\r\n\r\n",
+                |h| !h.keep_alive && h.minor_version == 0,
+                "HTTP/1.0 needs no Host and defaults to close",
+            ),
+            (
+                b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
+                |h| h.keep_alive,
+                "HTTP/1.0 keeps alive only when asked (RFC 9112 §9.3)",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, close\r\n\r\n",
+                |h| !h.keep_alive,
+                "close wins over keep-alive",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nConnection: CLOSE\r\n\r\n",
+                |h| !h.keep_alive,
+                "Connection tokens are read from every field, case-insensitively",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\n",
+                |h| h.expect_continue,
+                "Expect is case-insensitive",
+            ),
+            (
+                b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+                |h| !h.expect_continue,
+                "100-continue from HTTP/1.0 is ignored (RFC 9110 §10.1.1)",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:  Chunked \r\n\r\n",
+                |h| h.body == BodyKind::Chunked,
+                "chunked is matched case-insensitively and trimmed",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n",
+                |h| h.body == BodyKind::Empty,
+                "zero length is no body",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 007\r\n\r\n",
+                |h| h.body == BodyKind::Length(7),
+                "leading zeros are still 1*DIGIT",
+            ),
+            (
+                b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+                |h| h.path() == "*" && h.method == Method::Options,
+                "asterisk-form for OPTIONS (RFC 9112 §3.2.4)",
+            ),
+            (
+                b"TRACE / HTTP/1.1\r\nHost: h\r\n\r\n",
+                |h| h.method == Method::Other && h.method_str == "TRACE",
+                "unknown methods parse and keep their token",
+            ),
+            (
+                b"get / HTTP/1.1\r\nHost: h\r\n\r\n",
+                |h| h.method == Method::Other,
+                "methods are case-sensitive",
+            ),
+            (
+                b"\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+                |h| h.method == Method::Get,
+                "leading empty lines are ignored (RFC 9112 §2.2)",
+            ),
+            (
+                b"GET http://Example.com:8000/a/b?c=d HTTP/1.1\r\nHost: other\r\n\r\n",
+                |h| {
+                    h.target == "/a/b?c=d"
+                        && h.path() == "/a/b"
+                        && h.header("host") == Some(b"Example.com:8000")
+                },
+                "absolute-form: origin part kept, Host replaced by authority (RFC 9112 §3.2.2)",
+            ),
+            (
+                b"GET HTTPS://h HTTP/1.1\r\nHost: h\r\n\r\n",
+                |h| h.target == "/",
+                "absolute-form with empty path is /",
+            ),
+            (
+                b"GET /?a=1?b HTTP/1.1\r\nHost: h\r\n\r\n",
+                |h| h.path() == "/" && h.query() == Some("a=1?b"),
+                "path ends at the first ?",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Sp: a b \t\r\n\r\n",
+                |h| h.header("x-empty") == Some(b"") && h.header("x-sp") == Some(b"a b"),
+                "empty values and inner spaces are fine, outer whitespace trimmed",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHOST: h\r\nX-CaSe: v\r\n\r\n",
+                |h| h.headers[0].0 == "host" && h.headers[1].0 == "x-case",
+                "names are lower-cased in order",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: h\r\nX-Utf8: caf\xc3\xa9\r\n\r\n",
+                |h| h.header("x-utf8") == Some("café".as_bytes()),
+                "obs-text is allowed in values",
+            ),
+        ];
+        for (buf, check, why) in cases {
+            let (h, _) = head(buf);
+            assert!(check(&h), "{why}: {h:?}");
+        }
+    }
+
+    #[test]
+    fn partial_heads() {
+        let full = b"GET /x HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n";
+        for n in 0..full.len() {
+            assert_eq!(
+                parse(&full[..n]),
+                Ok(Parsed::Partial),
+                "prefix of {n} bytes"
+            );
+        }
+        assert!(matches!(parse(full), Ok(Parsed::Complete { .. })));
+    }
+
+    #[test]
+    fn more_header_slots_than_inline() {
+        let mut buf = b"GET / HTTP/1.1\r\nHost: h\r\n".to_vec();
+        for i in 0..99 {
+            buf.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+        }
+        buf.extend_from_slice(b"\r\n");
+        let lim = Limits {
+            max_headers: 100,
+            ..limits()
+        };
+        match parse_request(&buf, &lim) {
+            Ok(Parsed::Complete { head, .. }) => assert_eq!(head.headers.len(), 100),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(parse(&buf), Err(HttpError::TooManyHeaders));
+    }
+
+    /// Mutated inputs must never panic (the diagnosis path slices by hand), and every prefix
+    /// of a valid request is Partial, never an error: reads can split anywhere.
+    #[test]
+    fn mutated_inputs_never_panic() {
+        let base: &[u8] =
+            b"POST /a?b=c HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nX: y\r\n\r\nabc";
+        let alphabet = b" \t\r\n:;/?#%*@\x00\x7f\xc3\xffaZ09-";
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let mut buf = base.to_vec();
+            for _ in 0..(next() % 4 + 1) {
+                let pos = (next() as usize) % buf.len();
+                let byte = alphabet[(next() as usize) % alphabet.len()];
+                match next() % 3 {
+                    0 => buf[pos] = byte,
+                    1 => buf.insert(pos, byte),
+                    _ => {
+                        buf.remove(pos);
+                    }
+                }
+            }
+            let cut = (next() as usize) % (buf.len() + 1);
+            let _ = parse(&buf[..cut]);
+            let _ = parse(&buf);
+        }
+    }
+
+    // ---- one named test per rejection rule ----------------------------------------------
+
+    #[test]
+    fn rejects_both_content_length_and_transfer_encoding() {
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            HttpError::ContentLengthWithTransferEncoding,
+            "CL then TE: the classic CL.TE smuggling shape",
+        );
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+            HttpError::ContentLengthWithTransferEncoding,
+            "TE then CL",
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_content_length() {
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+            HttpError::DuplicateContentLength,
+            "even equal duplicates are refused",
+        );
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\n",
+            HttpError::DuplicateContentLength,
+            "differing duplicates, different case",
+        );
+    }
+
+    #[test]
+    fn rejects_content_length_list() {
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\n\r\n",
+            HttpError::InvalidContentLength,
+            "a list is not 1*DIGIT",
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_content_length() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"abc", "non-numeric"),
+            (b"+5", "signed"),
+            (b"-1", "negative"),
+            (b"", "empty"),
+            (b"5 5", "inner space"),
+            (b"0x10", "hex"),
+            (b"99999999999999999999999", "overflows u64"),
+        ];
+        for (value, why) in cases {
+            let mut buf = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: ".to_vec();
+            buf.extend_from_slice(value);
+            buf.extend_from_slice(b"\r\n\r\n");
+            parse_err(&buf, HttpError::InvalidContentLength, why);
+        }
+    }
+
+    #[test]
+    fn rejects_content_length_above_max_body() {
+        let lim = Limits {
+            max_body_bytes: 10,
+            ..limits()
+        };
+        let ok = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n";
+        assert!(parse_request(ok, &lim).is_ok(), "exactly the limit is fine");
+        let buf = b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n";
+        let err = parse_request(buf, &lim).unwrap_err();
+        assert_eq!(err, HttpError::BodyTooLarge);
+        assert_eq!(err.status(), 413);
+        // Bigger than usize on 32-bit targets, still a valid number: 413, not 400.
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 18446744073709551615\r\n\r\n",
+            HttpError::BodyTooLarge,
+            "u64::MAX is valid syntax but too large",
+        );
+    }
+
+    #[test]
+    fn rejects_unsupported_transfer_encoding() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"gzip, chunked", "a coding we do not decode"),
+            (b"identity", "identity was removed from the registry"),
+            (b"chunked, chunked", "double chunked"),
+            (b"chunked;q=1", "parameters"),
+            (b"xchunked", "not exactly chunked"),
+            (b"", "empty"),
+        ];
+        for (value, why) in cases {
+            let mut buf = b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: ".to_vec();
+            buf.extend_from_slice(value);
+            buf.extend_from_slice(b"\r\n\r\n");
+            parse_err(&buf, HttpError::UnsupportedTransferEncoding, why);
+        }
+    }
+
+    #[test]
+    fn rejects_two_transfer_encoding_headers() {
+        parse_err(
+            b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            HttpError::DuplicateTransferEncoding,
+            "split TE fields",
+        );
+    }
+
+    #[test]
+    fn rejects_transfer_encoding_on_http10() {
+        parse_err(
+            b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            HttpError::TransferEncodingHttp10,
+            "1.0 has no chunked coding (RFC 9112 §6.1)",
+        );
+    }
+
+    #[test]
+    fn rejects_obs_fold() {
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n",
+            HttpError::ObsFold,
+            "continuation line with SP",
+        );
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n\tb\r\n\r\n",
+            HttpError::ObsFold,
+            "continuation line with HTAB",
+        );
+        parse_err(
+            b"GET / HTTP/1.1\r\n Host: h\r\n\r\n",
+            HttpError::ObsFold,
+            "whitespace before the first field (RFC 9112 §2.2)",
+        );
+    }
+
+    #[test]
+    fn rejects_bare_lf() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"GET / HTTP/1.1\nHost: h\r\n\r\n", "request line"),
+            (b"GET / HTTP/1.1\r\nHost: h\n\r\n", "header line"),
+            (b"GET / HTTP/1.1\r\nHost: h\r\n\n", "final empty line"),
+            (b"GET / HTTP/1.1\nHost: h\n\n", "all lines"),
+            (b"\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", "leading empty line"),
+        ];
+        for (buf, why) in cases {
+            parse_err(buf, HttpError::BareLf, why);
+        }
+    }
+
+    #[test]
+    fn rejects_cr_without_lf() {
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n",
+            HttpError::InvalidLineEnding,
+            "a lone CR inside the header section",
+        );
+    }
+
+    #[test]
+    fn rejects_whitespace_before_colon() {
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+            HttpError::WhitespaceBeforeColon,
+            "SP before colon (RFC 9112 §5.1)",
+        );
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\nContent-Length\t: 5\r\n\r\n",
+            HttpError::WhitespaceBeforeColon,
+            "HTAB before colon",
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_header_name_and_value() {
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\nX(y): v\r\n\r\n",
+            HttpError::InvalidHeaderName,
+            "( is not a tchar",
+        );
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\nNoColon\r\n\r\n",
+            HttpError::InvalidHeaderName,
+            "a field line without a colon",
+        );
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n",
+            HttpError::InvalidHeaderName,
+            "an empty name",
+        );
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: h\r\nX: a\x00b\r\n\r\n",
+            HttpError::InvalidHeaderValue,
+            "NUL in a value",
+        );
+    }
+
+    #[test]
+    fn rejects_missing_host_on_http11() {
+        parse_err(
+            b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
+            HttpError::MissingHost,
+            "RFC 9112 §3.2",
+        );
+        parse_err(
+            b"GET http://h/ HTTP/1.1\r\n\r\n",
+            HttpError::MissingHost,
+            "absolute-form does not excuse a missing Host",
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_host() {
+        parse_err(
+            b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+            HttpError::DuplicateHost,
+            "RFC 9112 §3.2",
+        );
+        parse_err(
+            b"GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n",
+            HttpError::DuplicateHost,
+            "on HTTP/1.0 too",
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_method() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"G(T / HTTP/1.1\r\nHost: h\r\n\r\n", "( is not a tchar"),
+            (b" GET / HTTP/1.1\r\nHost: h\r\n\r\n", "empty method"),
+            (b"G\x01T / HTTP/1.1\r\nHost: h\r\n\r\n", "control byte"),
+        ];
+        for (buf, why) in cases {
+            parse_err(buf, HttpError::InvalidMethod, why);
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_target() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"GET items HTTP/1.1\r\nHost: h\r\n\r\n", "not origin-form"),
+            (
+                b"GET * HTTP/1.1\r\nHost: h\r\n\r\n",
+                "asterisk-form only for OPTIONS",
+            ),
+            (
+                b"CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n",
+                "authority-form: we are no proxy",
+            ),
+            (
+                b"GET ftp://h/x HTTP/1.1\r\nHost: h\r\n\r\n",
+                "absolute-form with another scheme",
+            ),
+            (
+                b"GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n",
+                "absolute-form without authority",
+            ),
+            (
+                b"GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n",
+                "userinfo (RFC 9110 §4.2.4)",
+            ),
+            (
+                b"GET http://h?q HTTP/1.1\r\nHost: h\r\n\r\n",
+                "absolute-form query without path",
+            ),
+            (
+                b"GET /a#frag HTTP/1.1\r\nHost: h\r\n\r\n",
+                "fragments are never sent",
+            ),
+            (
+                b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: h\r\n\r\n",
+                "raw UTF-8 is not a URI",
+            ),
+            (b"GET /\xff HTTP/1.1\r\nHost: h\r\n\r\n", "invalid UTF-8"),
+            (b"GET /a\x7fb HTTP/1.1\r\nHost: h\r\n\r\n", "DEL"),
+            (b"GET /a\x01b HTTP/1.1\r\nHost: h\r\n\r\n", "control byte"),
+        ];
+        for (buf, why) in cases {
+            parse_err(buf, HttpError::InvalidTarget, why);
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_version() {
+        let cases: &[(&[u8], &str)] = &[
+            (
+                b"GET / HTTP/1.2\r\nHost: h\r\n\r\n",
+                "1.2 is not 1.0 or 1.1",
+            ),
+            (
+                b"GET / http/1.1\r\nHost: h\r\n\r\n",
+                "the name is case-sensitive",
+            ),
+            (b"GET / HTTP/1.10\r\nHost: h\r\n\r\n", "trailing digit"),
+            (b"GET / HTTP/1.1 \r\nHost: h\r\n\r\n", "trailing space"),
+            (b"GET /  HTTP/1.1\r\nHost: h\r\n\r\n", "two spaces"),
+            (b"GET /\r\n\r\n", "HTTP/0.9 request line"),
+            (b"GET / FOO\r\n\r\n", "garbage"),
+        ];
+        for (buf, why) in cases {
+            parse_err(buf, HttpError::InvalidVersion, why);
+        }
+    }
+
+    #[test]
+    fn rejects_other_major_versions_with_505() {
+        parse_err(
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            HttpError::VersionNotSupported,
+            "the HTTP/2 connection preface",
+        );
+        parse_err(
+            b"PRI * HTTP/2",
+            HttpError::VersionNotSupported,
+            "detected early",
+        );
+        parse_err(
+            b"GET / HTTP/3.0\r\nHost: h\r\n\r\n",
+            HttpError::VersionNotSupported,
+            "HTTP/3",
+        );
+        assert_eq!(HttpError::VersionNotSupported.status(), 505);
+    }
+
+    #[test]
+    fn rejects_uri_longer_than_max_uri_len() {
+        let lim = Limits {
+            max_uri_len: 16,
+            ..limits()
+        };
+        let ok = b"GET /aaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n";
+        assert!(parse_request(ok, &lim).is_ok(), "16 bytes is the limit");
+        let long = b"GET /aaaaaaaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n";
+        assert_eq!(parse_request(long, &lim), Err(HttpError::UriTooLong));
+        // Still incomplete: no space after the target yet, no CRLF.
+        assert_eq!(
+            parse_request(b"GET /aaaaaaaaaaaaaaaaaaaa", &lim),
+            Err(HttpError::UriTooLong),
+            "detected while the request line is partial"
+        );
+        assert_eq!(
+            parse_request(b"GET /aaaaaaaaaaaaaaa", &lim),
+            Ok(Parsed::Partial)
+        );
+        assert_eq!(HttpError::UriTooLong.status(), 414);
+    }
+
+    #[test]
+    fn rejects_head_larger_than_max_head_bytes() {
+        let lim = Limits {
+            max_head_bytes: 64,
+            ..limits()
+        };
+        let mut partial = b"GET / HTTP/1.1\r\nHost: h\r\nX-Big: ".to_vec();
+        partial.resize(65, b'a');
+        assert_eq!(
+            parse_request(&partial, &lim),
+            Err(HttpError::HeadTooLarge),
+            "incomplete but already too big"
+        );
+        partial.truncate(64);
+        assert_eq!(parse_request(&partial, &lim), Ok(Parsed::Partial));
+
+        let mut complete = b"GET / HTTP/1.1\r\nHost: h\r\nX-Big: ".to_vec();
+        complete.resize(62, b'a');
+        complete.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(
+            parse_request(&complete, &lim),
+            Err(HttpError::HeadTooLarge),
+            "complete in one read but too big"
+        );
+        assert_eq!(HttpError::HeadTooLarge.status(), 431);
+    }
+
+    #[test]
+    fn rejects_more_than_max_headers() {
+        let lim = Limits {
+            max_headers: 3,
+            ..limits()
+        };
+        let ok = b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n";
+        assert!(parse_request(ok, &lim).is_ok());
+        let buf = b"GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+        let err = parse_request(buf, &lim).unwrap_err();
+        assert_eq!(err, HttpError::TooManyHeaders);
+        assert_eq!(err.status(), 431);
+    }
+}

@@ -1,0 +1,295 @@
+//! Response head serialization.
+//!
+//! Written straight into the connection's output buffer, so a response costs no allocation
+//! beyond that buffer's growth. Header bytes coming from handlers are checked here, at the
+//! last point before the wire, so no code path can split a response (CWE-113).
+
+use super::is_tchar;
+
+/// Sent before reading a body whose request said `Expect: 100-continue` (RFC 9110 §10.1.1).
+pub const CONTINUE_100: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// RFC 9110 §15 reason phrases; clients ignore them (RFC 9112 §4), humans read them.
+/// Unknown codes get an empty phrase, which the status-line grammar allows.
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "",
+    }
+}
+
+/// RFC 9110 §5.1: a field name is a non-empty token; anything else could smuggle a colon,
+/// whitespace or a line break into the head.
+pub fn valid_header_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().copied().all(is_tchar)
+}
+
+/// RFC 9110 §5.5: field values are VCHAR / obs-text / SP / HTAB. CR and LF would let a value
+/// start a new header or the body (response splitting); NUL and other controls are refused too.
+pub fn valid_header_value(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80)
+}
+
+/// Appends a complete response head. `extra_headers` that are not valid fields are skipped
+/// (and trip a `debug_assert`, since a handler producing them is a bug); they must not repeat
+/// the framing fields written here (content-length, connection).
+///
+/// RFC 9112 §6.1 / RFC 9110 §8.6: 1xx, 204 and 304 carry no Content-Length and no body.
+/// For HEAD, pass the length the GET would have had and write no body.
+/// For an HTTP/1.0 client kept alive, pass `connection: keep-alive` in `extra_headers`.
+pub fn write_head(
+    out: &mut Vec<u8>,
+    status: u16,
+    date: &[u8],
+    content_type: Option<&[u8]>,
+    content_length: usize,
+    keep_alive: bool,
+    extra_headers: &[(&[u8], &[u8])],
+) {
+    debug_assert!(
+        (100..=999).contains(&status),
+        "status {status} is not 3 digits"
+    );
+    let reason = reason_phrase(status);
+    out.reserve(
+        96 + reason.len()
+            + content_type.map_or(0, <[u8]>::len)
+            + extra_headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + 4)
+                .sum::<usize>(),
+    );
+
+    let mut num = itoa::Buffer::new();
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(num.format(status).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\nserver: django-bolt\r\ndate: ");
+    out.extend_from_slice(date);
+    out.extend_from_slice(b"\r\n");
+
+    if let Some(ct) = content_type {
+        if valid_header_value(ct) {
+            out.extend_from_slice(b"content-type: ");
+            out.extend_from_slice(ct);
+            out.extend_from_slice(b"\r\n");
+        } else {
+            debug_assert!(false, "invalid content-type value {ct:?}");
+        }
+    }
+
+    let bodiless = status < 200 || status == 204 || status == 304;
+    if !bodiless {
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(num.format(content_length).as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+
+    // RFC 9112 §9.6: announce the close so the client does not reuse the connection.
+    if !keep_alive {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+
+    for &(name, value) in extra_headers {
+        if valid_header_name(name) && valid_header_value(value) {
+            out.extend_from_slice(name);
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value);
+            out.extend_from_slice(b"\r\n");
+        } else {
+            debug_assert!(false, "invalid header skipped: {name:?}: {value:?}");
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DATE: &[u8] = b"Sun, 06 Nov 1994 08:49:37 GMT";
+
+    fn head(
+        status: u16,
+        ct: Option<&[u8]>,
+        len: usize,
+        keep_alive: bool,
+        extra: &[(&[u8], &[u8])],
+    ) -> String {
+        let mut out = Vec::new();
+        write_head(&mut out, status, DATE, ct, len, keep_alive, extra);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn writes_a_json_response_head() {
+        assert_eq!(
+            head(200, Some(b"application/json"), 13, true, &[]),
+            "HTTP/1.1 200 OK\r\nserver: django-bolt\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+             content-type: application/json\r\ncontent-length: 13\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn writes_close_and_extra_headers_in_order() {
+        assert_eq!(
+            head(404, None, 0, false, &[(b"x-a", b"1"), (b"allow", b"GET, HEAD")]),
+            "HTTP/1.1 404 Not Found\r\nserver: django-bolt\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+             content-length: 0\r\nconnection: close\r\nx-a: 1\r\nallow: GET, HEAD\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn bodiless_statuses_have_no_content_length() {
+        for (status, why) in [
+            (204, "No Content (RFC 9110 §8.6)"),
+            (304, "Not Modified"),
+            (101, "1xx"),
+            (103, "1xx"),
+        ] {
+            let h = head(status, None, 5, true, &[]);
+            assert!(!h.contains("content-length"), "{why}: {h}");
+            assert!(h.ends_with("\r\n\r\n"), "{why}");
+        }
+        assert!(
+            head(205, None, 0, true, &[]).contains("content-length: 0"),
+            "205 is not bodiless"
+        );
+    }
+
+    #[test]
+    fn unknown_status_has_empty_reason() {
+        assert!(head(299, None, 0, true, &[]).starts_with("HTTP/1.1 299 \r\n"));
+    }
+
+    #[test]
+    fn reason_phrases() {
+        for (code, phrase) in [
+            (100, "Continue"),
+            (200, "OK"),
+            (301, "Moved Permanently"),
+            (405, "Method Not Allowed"),
+            (413, "Content Too Large"),
+            (414, "URI Too Long"),
+            (422, "Unprocessable Content"),
+            (431, "Request Header Fields Too Large"),
+            (505, "HTTP Version Not Supported"),
+            (511, "Network Authentication Required"),
+        ] {
+            assert_eq!(reason_phrase(code), phrase);
+        }
+    }
+
+    #[test]
+    fn header_validity_table() {
+        let names: &[(&[u8], bool, &str)] = &[
+            (b"x-request-id", true, "token"),
+            (b"Set-Cookie", true, "mixed case is still a token"),
+            (b"", false, "empty"),
+            (b"x a", false, "space"),
+            (b"x:a", false, "colon"),
+            (b"x\r\nevil", false, "CRLF injection"),
+        ];
+        for (n, ok, why) in names {
+            assert_eq!(valid_header_name(n), *ok, "{why}");
+        }
+        let values: &[(&[u8], bool, &str)] = &[
+            (b"text/plain; charset=utf-8", true, "ordinary"),
+            (b"", true, "empty"),
+            (b"a\tb", true, "HTAB"),
+            ("café".as_bytes(), true, "obs-text"),
+            (b"a\r\nset-cookie: x", false, "CRLF injection"),
+            (b"a\nb", false, "LF"),
+            (b"a\rb", false, "CR"),
+            (b"a\x00b", false, "NUL"),
+            (b"a\x7fb", false, "DEL"),
+        ];
+        for (v, ok, why) in values {
+            assert_eq!(valid_header_value(v), *ok, "{why}");
+        }
+    }
+
+    /// Skipping is the release behaviour; in debug builds the bug is loud instead.
+    #[test]
+    #[cfg_attr(debug_assertions, should_panic(expected = "invalid header skipped"))]
+    fn skips_header_injection() {
+        let h = head(
+            200,
+            None,
+            0,
+            true,
+            &[(b"x-ok", b"1"), (b"x-bad", b"1\r\nset-cookie: a=b")],
+        );
+        assert!(!h.contains("set-cookie"));
+        assert!(h.contains("x-ok: 1\r\n"));
+    }
+
+    #[test]
+    fn continue_100_is_a_complete_head() {
+        assert_eq!(CONTINUE_100, b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+}

@@ -1,0 +1,22 @@
+//! django-bolt's Rust core, built as the Python extension `django_bolt._native`.
+//!
+//! Layout follows the request path (DESIGN.md §1): `http` (wire codec) → `router` →
+//! `params` (typed coercion) → `app` (the handler call in this core's interpreter) → `json`;
+//! `worker`/`conn` own the per-core reactor, `interp` the sub-interpreter, `server` start-up
+//! and shutdown, `module` the Python surface.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+pub mod app;
+pub mod conn;
+pub mod http;
+pub mod interp;
+pub mod json;
+pub mod module;
+pub mod params;
+pub mod pending;
+pub mod py;
+pub mod router;
+pub mod server;
+pub mod worker;

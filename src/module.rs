@@ -1,0 +1,281 @@
+//! The `django_bolt._native` extension module: a raw multi-phase module that declares
+//! per-interpreter GIL support, so every worker's sub-interpreter can import it
+//! (`#[pymodule]` is refused there; subinterpreters.md §3.4).
+
+use crate::py::{self, Obj};
+use crate::router::Router;
+use crate::server::{self, ServeConfig, Tick};
+use crate::worker::DriverChoice;
+use pyo3::ffi;
+use std::ffi::{c_int, c_void, CStr, CString};
+use std::ptr::null_mut;
+use std::time::Duration;
+
+unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyObject {
+    let c = CString::new(msg.replace('\0', " ")).unwrap_or_default();
+    ffi::PyErr_SetString(exc, c.as_ptr());
+    null_mut()
+}
+
+unsafe extern "C" fn m_interp_id(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    py::new_int(py::interp_id()).into_ptr()
+}
+
+unsafe extern "C" fn m_interpreter_count(
+    _m: *mut ffi::PyObject,
+    _a: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    py::new_int(crate::interp::interpreter_count() as i64).into_ptr()
+}
+
+/// check_routes([(method, path), ...]): raises ValueError naming the first route the router
+/// refuses (duplicates, conflicting patterns), before any worker starts.
+unsafe extern "C" fn m_check_routes(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    let Some(items) = py::seq_items(arg) else {
+        return raise(
+            ffi::PyExc_TypeError,
+            "check_routes expects a list of (method, path)",
+        );
+    };
+    let mut r = Router::new();
+    for (i, it) in items.into_iter().enumerate() {
+        let pair = py::seq_items(it).unwrap_or_default();
+        let (Some(m), Some(p)) = (
+            pair.first().and_then(|o| py::str_of(*o)),
+            pair.get(1).and_then(|o| py::str_of(*o)),
+        ) else {
+            return raise(
+                ffi::PyExc_TypeError,
+                "check_routes expects (method, path) string pairs",
+            );
+        };
+        if let Err(e) = r.insert(m, p, i) {
+            return raise(ffi::PyExc_ValueError, &e.to_string());
+        }
+    }
+    py::new_int(r.len() as i64).into_ptr()
+}
+
+unsafe fn dict_get(d: *mut ffi::PyObject, key: &CStr) -> Option<*mut ffi::PyObject> {
+    let v = ffi::PyDict_GetItemString(d, key.as_ptr());
+    (!v.is_null() && v != ffi::Py_None()).then_some(v)
+}
+
+unsafe fn cfg_str(d: *mut ffi::PyObject, key: &CStr, default: &str) -> Result<String, String> {
+    match dict_get(d, key) {
+        None => Ok(default.to_owned()),
+        Some(v) => py::str_of(v)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{} must be a str", key.to_string_lossy())),
+    }
+}
+
+unsafe fn cfg_f64(d: *mut ffi::PyObject, key: &CStr, default: f64) -> Result<f64, String> {
+    match dict_get(d, key) {
+        None => Ok(default),
+        Some(v) => {
+            let f = ffi::PyFloat_AsDouble(v);
+            if f == -1.0 && !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear();
+                return Err(format!("{} must be a number", key.to_string_lossy()));
+            }
+            if !f.is_finite() || f < 0.0 {
+                return Err(format!(
+                    "{} must be a non-negative number",
+                    key.to_string_lossy()
+                ));
+            }
+            Ok(f)
+        }
+    }
+}
+
+unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, String> {
+    if ffi::PyDict_Check(d) == 0 {
+        return Err("serve() expects a dict".into());
+    }
+    let port = match dict_get(d, c"port") {
+        None => 8000,
+        Some(v) => py::as_i64(v)
+            .filter(|p| (0..=65535).contains(p))
+            .ok_or("port must be 0..65535")?,
+    };
+    let cores_o = dict_get(d, c"cores").ok_or("cores is required")?;
+    let mut cores = Vec::new();
+    for c in py::seq_items(cores_o).ok_or("cores must be a list")? {
+        if c == ffi::Py_None() {
+            cores.push(None);
+        } else {
+            cores.push(Some(
+                py::as_i64(c)
+                    .filter(|v| *v >= 0)
+                    .ok_or("cores entries must be core ids")? as usize,
+            ));
+        }
+    }
+    if cores.is_empty() {
+        return Err("at least one worker is needed".into());
+    }
+    let driver = match cfg_str(d, c"driver", "auto")?.as_str() {
+        "auto" => DriverChoice::Auto,
+        "uring" | "io_uring" => DriverChoice::Uring,
+        "epoll" => DriverChoice::Epoll,
+        other => {
+            return Err(format!(
+                "driver must be auto, uring or epoll, not {other:?}"
+            ))
+        }
+    };
+    let secs = |k: &CStr, dflt: f64| cfg_f64(d, k, dflt).map(Duration::from_secs_f64);
+    Ok(ServeConfig {
+        host: cfg_str(d, c"host", "127.0.0.1")?,
+        port: port as u16,
+        cores,
+        driver,
+        boot_json: cfg_str(d, c"boot", "")?,
+        keep_alive_timeout: secs(c"keep_alive_timeout", 60.0)?,
+        header_timeout: secs(c"header_timeout", 10.0)?,
+        shutdown_timeout: secs(c"shutdown_timeout", 10.0)?,
+        max_body: cfg_f64(d, c"max_body", 10.0 * 1024.0 * 1024.0)? as usize,
+        banner_prefix: cfg_str(d, c"banner", "django-bolt")?,
+    })
+}
+
+/// serve(config: dict) -> None. Blocks until SIGINT/SIGTERM (delivered to the main interpreter
+/// as Python exceptions by its signal handlers), then drains and returns.
+unsafe extern "C" fn m_serve(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
+        return raise(
+            ffi::PyExc_RuntimeError,
+            "serve() must be called from the main interpreter",
+        );
+    }
+    let cfg = match parse_config(arg) {
+        Ok(c) => c,
+        Err(e) => return raise(ffi::PyExc_ValueError, &e),
+    };
+    // Workers need the main GIL briefly to create their interpreters; we take it back every
+    // 50 ms to run Python's signal handlers.
+    let mut main_ts = ffi::PyEval_SaveThread();
+    let mut interrupted = false;
+    let result = server::run(cfg, || {
+        ffi::PyEval_RestoreThread(main_ts);
+        let stop = ffi::PyErr_CheckSignals() < 0;
+        if stop {
+            // KeyboardInterrupt or the CLI's SIGTERM exception: a requested, clean shutdown.
+            ffi::PyErr_Clear();
+            interrupted = true;
+        }
+        main_ts = ffi::PyEval_SaveThread();
+        if stop {
+            Tick::Stop
+        } else {
+            Tick::Continue
+        }
+    });
+    ffi::PyEval_RestoreThread(main_ts);
+    let _ = interrupted;
+    match result {
+        Ok(()) => py::none().into_ptr(),
+        Err(e) => {
+            let exc = match e {
+                server::ServeError::PortInUse { .. }
+                | server::ServeError::Bind(..)
+                | server::ServeError::Resolve(..) => ffi::PyExc_OSError,
+                server::ServeError::Worker(_) => ffi::PyExc_RuntimeError,
+            };
+            raise(exc, &e.to_string())
+        }
+    }
+}
+
+static mut METHODS: [ffi::PyMethodDef; 5] = [
+    ffi::PyMethodDef {
+        ml_name: c"serve".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: m_serve,
+        },
+        ml_flags: ffi::METH_O,
+        ml_doc: c"serve(config: dict) -> None: run the server until SIGINT/SIGTERM".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"interp_id".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: m_interp_id,
+        },
+        ml_flags: ffi::METH_NOARGS,
+        ml_doc: c"interp_id() -> int: id of the interpreter running this call (0 = main)".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"interpreter_count".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: m_interpreter_count,
+        },
+        ml_flags: ffi::METH_NOARGS,
+        ml_doc: c"interpreter_count() -> int: interpreters in this process, main included".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"check_routes".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: m_check_routes,
+        },
+        ml_flags: ffi::METH_O,
+        ml_doc: c"check_routes(routes) -> int: validate (method, path) pairs with the Rust router"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef::zeroed(),
+];
+
+unsafe extern "C" fn exec_module(m: *mut ffi::PyObject) -> c_int {
+    let v = Obj::from_owned(ffi::PyUnicode_FromString(c"0.1.0".as_ptr()));
+    match v {
+        Some(v) => ffi::PyModule_AddObjectRef(m, c"__version__".as_ptr(), v.as_ptr()),
+        None => -1,
+    }
+}
+
+static mut SLOTS: [ffi::PyModuleDef_Slot; 3] = [
+    ffi::PyModuleDef_Slot {
+        slot: ffi::Py_mod_exec,
+        value: exec_module as *mut c_void,
+    },
+    ffi::PyModuleDef_Slot {
+        slot: ffi::Py_mod_multiple_interpreters,
+        value: ffi::Py_MOD_PER_INTERPRETER_GIL_SUPPORTED,
+    },
+    ffi::PyModuleDef_Slot {
+        slot: 0,
+        value: null_mut(),
+    },
+];
+
+static mut DEF: ffi::PyModuleDef = ffi::PyModuleDef {
+    m_base: ffi::PyModuleDef_HEAD_INIT,
+    m_name: c"django_bolt._native".as_ptr(),
+    m_doc: c"django-bolt's Rust core: HTTP server, router, JSON".as_ptr(),
+    m_size: 0,
+    m_methods: (&raw mut METHODS) as *mut ffi::PyMethodDef,
+    m_slots: (&raw mut SLOTS) as *mut ffi::PyModuleDef_Slot,
+    m_traverse: None,
+    m_clear: None,
+    m_free: None,
+};
+
+/// Entry point CPython calls on `import django_bolt._native`, once per interpreter.
+///
+/// # Safety
+/// Called by CPython's import machinery with the GIL held.
+#[no_mangle]
+#[allow(non_snake_case)]
+pub unsafe extern "C" fn PyInit__native() -> *mut ffi::PyObject {
+    ffi::PyModuleDef_Init(&raw mut DEF)
+}

@@ -1,0 +1,289 @@
+//! Typed parameters: the per-route plan compiled from the handler signature
+//! (`pyext/django_bolt/params.py`), and the coercion of path/query strings into Python values.
+//!
+//! Failures become FastAPI-shaped validation errors: `{"type","loc","msg","input"}`.
+
+use crate::py::{self, Obj};
+use pyo3::ffi;
+use serde::Serialize;
+
+// Shared with params.py: keep the numbers in sync.
+pub const SRC_PATH: u8 = 0;
+pub const SRC_QUERY: u8 = 1;
+pub const SRC_REQUEST: u8 = 2;
+pub const SRC_BODY: u8 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Uuid,
+    Date,
+    DateTime,
+    Decimal,
+    Time,
+    Any,
+    Model,
+}
+
+impl Kind {
+    pub fn from_code(c: i64) -> Option<Kind> {
+        use Kind::*;
+        Some(match c {
+            0 => Str,
+            1 => Int,
+            2 => Float,
+            3 => Bool,
+            4 => Uuid,
+            5 => Date,
+            6 => DateTime,
+            7 => Decimal,
+            8 => Time,
+            9 => Any,
+            10 => Model,
+            _ => return None,
+        })
+    }
+}
+
+pub const F_LIST: i64 = 1;
+pub const F_OPTIONAL: i64 = 2;
+pub const F_DEFAULT: i64 = 4;
+
+pub struct ParamPlan {
+    pub name: String,
+    pub source: u8,
+    pub kind: Kind,
+    pub flags: i64,
+    pub default: Option<Obj>,
+    /// Query key / path name (the alias when one is given).
+    pub key: String,
+    /// The declared body type, for `Kind::Model`.
+    pub model: Option<Obj>,
+}
+
+/// One entry of a 422 `detail` list.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ValidationIssue {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub loc: Vec<LocPart>,
+    pub msg: String,
+    pub input: Option<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum LocPart {
+    Key(String),
+    Index(usize),
+}
+
+/// Python callables that parse the richer scalar types (they accept exactly what Python does).
+pub struct Parsers {
+    pub uuid: Obj,
+    pub date: Obj,
+    pub datetime: Obj,
+    pub decimal: Obj,
+    pub time: Obj,
+}
+
+/// pydantic's words for each kind, so clients that parse FastAPI errors keep working.
+fn issue_for(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Int => (
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        Kind::Float => (
+            "float_parsing",
+            "Input should be a valid number, unable to parse string as a number",
+        ),
+        Kind::Bool => (
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input",
+        ),
+        Kind::Uuid => ("uuid_parsing", "Input should be a valid UUID"),
+        Kind::Date => (
+            "date_parsing",
+            "Input should be a valid date in the format YYYY-MM-DD",
+        ),
+        Kind::DateTime => ("datetime_parsing", "Input should be a valid datetime"),
+        Kind::Decimal => ("decimal_parsing", "Input should be a valid decimal"),
+        Kind::Time => ("time_parsing", "Input should be a valid time"),
+        Kind::Str | Kind::Any | Kind::Model => ("string_type", "Input should be a valid string"),
+    }
+}
+
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
+        "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// A decimal integer as pydantic accepts it: optional sign, digits, `_` between digits.
+fn int_literal(s: &str) -> Option<String> {
+    let t = s.trim();
+    let (sign, digits) = match t.as_bytes().first()? {
+        b'+' | b'-' => (&t[..1], &t[1..]),
+        _ => ("", t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return None;
+    }
+    if digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    Some(format!("{sign}{}", digits.replace('_', "")))
+}
+
+/// Coerces one string into a Python value of `kind`.
+pub fn coerce(
+    kind: Kind,
+    raw: &str,
+    parsers: &Parsers,
+) -> Result<Obj, (&'static str, &'static str)> {
+    let bad = || issue_for(kind);
+    match kind {
+        Kind::Str | Kind::Any | Kind::Model => Ok(py::new_str(raw)),
+        Kind::Int => {
+            if let Ok(v) = raw.parse::<i64>() {
+                return Ok(py::new_int(v));
+            }
+            let lit = int_literal(raw).ok_or_else(bad)?;
+            let c = std::ffi::CString::new(lit).map_err(|_| bad())?;
+            // SAFETY: attached; NUL-terminated digits with an optional sign.
+            unsafe {
+                Obj::from_owned(ffi::PyLong_FromString(c.as_ptr(), std::ptr::null_mut(), 10))
+                    .ok_or_else(|| {
+                        ffi::PyErr_Clear();
+                        bad()
+                    })
+            }
+        }
+        Kind::Float => {
+            let v: f64 = raw.trim().parse().map_err(|_| bad())?;
+            // SAFETY: attached.
+            unsafe { Obj::from_owned(ffi::PyFloat_FromDouble(v)).ok_or_else(bad) }
+        }
+        Kind::Bool => Ok(py::new_bool(parse_bool(raw).ok_or_else(bad)?)),
+        Kind::Uuid | Kind::Date | Kind::DateTime | Kind::Decimal | Kind::Time => {
+            let f = match kind {
+                Kind::Uuid => &parsers.uuid,
+                Kind::Date => &parsers.date,
+                Kind::DateTime => &parsers.datetime,
+                Kind::Decimal => &parsers.decimal,
+                _ => &parsers.time,
+            };
+            let arg = py::new_str(raw);
+            match py::call(f, &[&arg]) {
+                Ok(v) => {
+                    if kind == Kind::Decimal && !decimal_is_finite(&v) {
+                        return Err(bad());
+                    }
+                    Ok(v)
+                }
+                Err(_) => Err(bad()),
+            }
+        }
+    }
+}
+
+fn decimal_is_finite(v: &Obj) -> bool {
+    // SAFETY: attached; `v` is a Decimal.
+    unsafe {
+        let r = ffi::PyObject_CallMethod(v.as_ptr(), c"is_finite".as_ptr(), std::ptr::null());
+        let ok = !r.is_null() && r == ffi::Py_True();
+        if r.is_null() {
+            ffi::PyErr_Clear();
+        } else {
+            ffi::Py_DECREF(r);
+        }
+        ok
+    }
+}
+
+pub fn source_name(source: u8) -> &'static str {
+    match source {
+        SRC_PATH => "path",
+        SRC_QUERY => "query",
+        SRC_BODY => "body",
+        _ => "request",
+    }
+}
+
+pub fn issue(
+    kind_msg: (&'static str, &'static str),
+    source: u8,
+    key: &str,
+    input: Option<&str>,
+) -> ValidationIssue {
+    ValidationIssue {
+        kind: kind_msg.0,
+        loc: vec![
+            LocPart::Key(source_name(source).into()),
+            LocPart::Key(key.into()),
+        ],
+        msg: kind_msg.1.into(),
+        input: input.map(str::to_owned),
+    }
+}
+
+pub fn missing(source: u8, key: &str) -> ValidationIssue {
+    issue(("missing", "Field required"), source, key, None)
+}
+
+/// `{"detail":[...]}` for a list of issues.
+pub fn render_issues(issues: &[ValidationIssue]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        detail: &'a [ValidationIssue],
+    }
+    sonic_rs::to_vec(&Body { detail: issues }).unwrap_or_else(|_| b"{\"detail\":[]}".to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bools_follow_pydantic() {
+        for t in ["1", "on", "t", "true", "TRUE", "y", "yes"] {
+            assert_eq!(parse_bool(t), Some(true), "{t}");
+        }
+        for f in ["0", "off", "f", "false", "n", "NO"] {
+            assert_eq!(parse_bool(f), Some(false), "{f}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+        assert_eq!(parse_bool(""), None);
+    }
+
+    #[test]
+    fn int_literals() {
+        assert_eq!(
+            int_literal("123456789012345678901234567890").as_deref(),
+            Some("123456789012345678901234567890")
+        );
+        assert_eq!(int_literal("-1_000").as_deref(), Some("-1000"));
+        assert_eq!(int_literal("1.5"), None);
+        assert_eq!(int_literal("abc"), None);
+        assert_eq!(int_literal("_1"), None);
+        assert_eq!(int_literal(""), None);
+    }
+
+    #[test]
+    fn renders_fastapi_shape() {
+        let body = render_issues(&[
+            issue(issue_for(Kind::Int), SRC_QUERY, "page", Some("abc")),
+            missing(SRC_QUERY, "i"),
+        ]);
+        assert_eq!(
+            std::str::from_utf8(&body).unwrap(),
+            r#"{"detail":[{"type":"int_parsing","loc":["query","page"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"},{"type":"missing","loc":["query","i"],"msg":"Field required","input":null}]}"#
+        );
+    }
+}

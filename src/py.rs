@@ -1,0 +1,266 @@
+//! Small helpers over pyo3's raw `ffi`.
+//!
+//! We use raw ffi rather than pyo3's high-level API because parts of the latter keep Python
+//! objects in process-wide statics (`intern!`, `PyOnceLock`, the deferred-decref pool), which
+//! is unsound with one own-GIL sub-interpreter per thread (DESIGN.md §2, §3).
+//!
+//! Invariant for every function here: the calling thread is attached to the interpreter that
+//! owns the objects involved.
+
+use pyo3::ffi;
+use std::ffi::{c_char, CStr};
+use std::ptr::null_mut;
+
+/// An owned (strong) reference. Dropping it DECREFs, so it may only be dropped while the
+/// thread is attached to the object's interpreter; every `Obj` lives inside an attached
+/// section or inside a per-worker struct that is dropped while attached.
+pub struct Obj(*mut ffi::PyObject);
+
+impl Obj {
+    /// Takes ownership of a new reference; `None` if `p` is NULL (a Python error is set).
+    #[inline]
+    pub fn from_owned(p: *mut ffi::PyObject) -> Option<Obj> {
+        if p.is_null() {
+            None
+        } else {
+            Some(Obj(p))
+        }
+    }
+
+    /// Takes a new reference to a borrowed pointer.
+    #[inline]
+    pub fn from_borrowed(p: *mut ffi::PyObject) -> Obj {
+        // SAFETY: `p` is a valid object of the attached interpreter (caller's contract).
+        unsafe { ffi::Py_INCREF(p) };
+        Obj(p)
+    }
+
+    #[inline]
+    pub fn as_ptr(&self) -> *mut ffi::PyObject {
+        self.0
+    }
+
+    /// Gives the reference away (e.g. to a function that steals it).
+    #[inline]
+    pub fn into_ptr(self) -> *mut ffi::PyObject {
+        let p = self.0;
+        std::mem::forget(self);
+        p
+    }
+
+    pub fn getattr(&self, name: &CStr) -> Result<Obj, PyErrText> {
+        // SAFETY: attached; `self` is a live object.
+        Obj::from_owned(unsafe { ffi::PyObject_GetAttrString(self.0, name.as_ptr()) })
+            .ok_or_else(take_err)
+    }
+}
+
+impl Drop for Obj {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: see the type's invariant: dropped only while attached.
+        unsafe { ffi::Py_DECREF(self.0) }
+    }
+}
+
+impl Clone for Obj {
+    fn clone(&self) -> Obj {
+        Obj::from_borrowed(self.0)
+    }
+}
+
+/// A Python exception rendered to text (type name and message), for start-up errors and logs.
+#[derive(Debug, Clone)]
+pub struct PyErrText(pub String);
+
+impl std::fmt::Display for PyErrText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Fetches and clears the current exception as text, including the traceback when the
+/// `traceback` module can format it.
+pub fn take_err() -> PyErrText {
+    // SAFETY: attached (module invariant).
+    unsafe {
+        let exc = ffi::PyErr_GetRaisedException();
+        if exc.is_null() {
+            return PyErrText("unknown error (no Python exception set)".into());
+        }
+        let exc = Obj(exc);
+        let text = format_exception(&exc).unwrap_or_else(|| repr(exc.as_ptr()));
+        PyErrText(text)
+    }
+}
+
+/// Takes the raised exception object itself (for code that inspects it).
+pub fn take_exc() -> Option<Obj> {
+    // SAFETY: attached.
+    Obj::from_owned(unsafe { ffi::PyErr_GetRaisedException() })
+}
+
+fn format_exception(exc: &Obj) -> Option<String> {
+    // SAFETY: attached; all pointers checked for NULL.
+    unsafe {
+        let tb = Obj::from_owned(ffi::PyImport_ImportModule(c"traceback".as_ptr()));
+        let Some(tb) = tb else {
+            ffi::PyErr_Clear();
+            return None;
+        };
+        let f = tb.getattr(c"format_exception").ok()?;
+        let lines = Obj::from_owned(ffi::PyObject_CallOneArg(f.as_ptr(), exc.as_ptr()));
+        let Some(lines) = lines else {
+            ffi::PyErr_Clear();
+            return None;
+        };
+        let empty = Obj::from_owned(ffi::PyUnicode_FromString(c"".as_ptr()))?;
+        let joined = Obj::from_owned(ffi::PyUnicode_Join(empty.as_ptr(), lines.as_ptr()));
+        let Some(joined) = joined else {
+            ffi::PyErr_Clear();
+            return None;
+        };
+        str_of(joined.as_ptr()).map(|s| s.trim_end().to_owned())
+    }
+}
+
+/// `repr(o)` as a Rust string; never fails.
+pub fn repr(o: *mut ffi::PyObject) -> String {
+    // SAFETY: attached; `o` live.
+    unsafe {
+        match Obj::from_owned(ffi::PyObject_Repr(o)) {
+            Some(r) => str_of(r.as_ptr()).unwrap_or("<repr failed>").to_owned(),
+            None => {
+                ffi::PyErr_Clear();
+                "<repr failed>".to_owned()
+            }
+        }
+    }
+}
+
+/// Borrow the UTF-8 of a `str` object; `None` (error cleared) if not a str.
+pub fn str_of<'a>(o: *mut ffi::PyObject) -> Option<&'a str> {
+    // SAFETY: attached; the returned buffer lives as long as `o` (caller keeps it alive).
+    unsafe {
+        if ffi::PyUnicode_Check(o) == 0 {
+            return None;
+        }
+        let mut n: ffi::Py_ssize_t = 0;
+        let p = ffi::PyUnicode_AsUTF8AndSize(o, &mut n);
+        if p.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(p as *const u8, n as usize);
+        // CPython guarantees valid UTF-8 here.
+        Some(std::str::from_utf8_unchecked(bytes))
+    }
+}
+
+pub fn new_str(s: &str) -> Obj {
+    // SAFETY: attached; length-delimited, so interior NULs are fine.
+    unsafe {
+        Obj::from_owned(ffi::PyUnicode_FromStringAndSize(
+            s.as_ptr() as *const c_char,
+            s.len() as ffi::Py_ssize_t,
+        ))
+        .expect("PyUnicode_FromStringAndSize failed (out of memory)")
+    }
+}
+
+pub fn new_bytes(b: &[u8]) -> Obj {
+    // SAFETY: attached.
+    unsafe {
+        Obj::from_owned(ffi::PyBytes_FromStringAndSize(
+            b.as_ptr() as *const c_char,
+            b.len() as ffi::Py_ssize_t,
+        ))
+        .expect("PyBytes_FromStringAndSize failed (out of memory)")
+    }
+}
+
+pub fn none() -> Obj {
+    // SAFETY: attached; None is immortal.
+    Obj::from_borrowed(unsafe { ffi::Py_None() })
+}
+
+pub fn new_int(v: i64) -> Obj {
+    // SAFETY: attached.
+    unsafe { Obj::from_owned(ffi::PyLong_FromLongLong(v)).expect("PyLong_FromLongLong") }
+}
+
+pub fn new_bool(v: bool) -> Obj {
+    // SAFETY: attached.
+    unsafe { Obj::from_owned(ffi::PyBool_FromLong(v as _)).expect("PyBool_FromLong") }
+}
+
+/// Calls `f(*args)`, rendering a raised exception to text.
+pub fn call(f: &Obj, args: &[&Obj]) -> Result<Obj, PyErrText> {
+    call_keep(f, args).ok_or_else(take_err)
+}
+
+/// Calls `f(*args)`; on `None` the exception stays raised for the caller to inspect.
+pub fn call_keep(f: &Obj, args: &[&Obj]) -> Option<Obj> {
+    let mut ptrs: Vec<*mut ffi::PyObject> = Vec::with_capacity(args.len() + 1);
+    ptrs.push(null_mut());
+    ptrs.extend(args.iter().map(|a| a.as_ptr()));
+    // SAFETY: attached; `ptrs[1..]` are live borrowed args; slot 0 is scratch allowed by
+    // PY_VECTORCALL_ARGUMENTS_OFFSET.
+    let r = unsafe {
+        ffi::PyObject_Vectorcall(
+            f.as_ptr(),
+            ptrs.as_ptr().add(1),
+            args.len() | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+            null_mut(),
+        )
+    };
+    Obj::from_owned(r)
+}
+
+/// Extracts an i64 from an int object.
+pub fn as_i64(o: *mut ffi::PyObject) -> Option<i64> {
+    // SAFETY: attached.
+    unsafe {
+        let v = ffi::PyLong_AsLongLong(o);
+        if v == -1 && !ffi::PyErr_Occurred().is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(v)
+    }
+}
+
+/// Builds a tuple, stealing the items.
+pub fn tuple(items: Vec<Obj>) -> Obj {
+    // SAFETY: attached; PyTuple_SET_ITEM steals each reference into a fresh tuple.
+    unsafe {
+        let t = ffi::PyTuple_New(items.len() as ffi::Py_ssize_t);
+        assert!(!t.is_null(), "PyTuple_New failed");
+        for (i, it) in items.into_iter().enumerate() {
+            ffi::PyTuple_SET_ITEM(t, i as ffi::Py_ssize_t, it.into_ptr());
+        }
+        Obj(t)
+    }
+}
+
+/// Sequence items of a list or tuple as borrowed pointers.
+pub fn seq_items(o: *mut ffi::PyObject) -> Option<Vec<*mut ffi::PyObject>> {
+    // SAFETY: attached; borrowed items stay alive while `o` does.
+    unsafe {
+        if ffi::PyList_Check(o) != 0 {
+            let n = ffi::PyList_GET_SIZE(o);
+            Some((0..n).map(|i| ffi::PyList_GET_ITEM(o, i)).collect())
+        } else if ffi::PyTuple_Check(o) != 0 {
+            let n = ffi::PyTuple_GET_SIZE(o);
+            Some((0..n).map(|i| ffi::PyTuple_GET_ITEM(o, i)).collect())
+        } else {
+            None
+        }
+    }
+}
+
+/// Id of the interpreter the calling thread is attached to.
+pub fn interp_id() -> i64 {
+    // SAFETY: attached.
+    unsafe { ffi::PyInterpreterState_GetID(ffi::PyInterpreterState_Get()) }
+}

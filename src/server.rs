@@ -1,0 +1,241 @@
+//! `_native.serve(config)`: binds the listeners, starts one worker per core, prints the banner,
+//! watches for signals from the main interpreter and drains everything on shutdown.
+
+use crate::http::Limits;
+use crate::worker::{self, DriverChoice, Report, WorkerConfig};
+use socket2::{Domain, Protocol, Socket, Type};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    /// One entry per worker: the core to pin it to (None = unpinned).
+    pub cores: Vec<Option<usize>>,
+    pub driver: DriverChoice,
+    pub boot_json: String,
+    pub keep_alive_timeout: Duration,
+    pub header_timeout: Duration,
+    pub shutdown_timeout: Duration,
+    pub max_body: usize,
+    pub banner_prefix: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot resolve {0}: {1}")]
+    Resolve(String, std::io::Error),
+    #[error("port {port} on {host} is already in use (another server running?): {err}")]
+    PortInUse {
+        host: String,
+        port: u16,
+        err: std::io::Error,
+    },
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("{0}")]
+    Worker(String),
+}
+
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, ServeError> {
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| ServeError::Resolve(host.to_owned(), e))?
+        .next()
+        .ok_or_else(|| ServeError::Resolve(host.to_owned(), std::io::Error::other("no address")))
+}
+
+fn socket_for(addr: SocketAddr) -> std::io::Result<Socket> {
+    let s = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    s.set_reuse_address(true)?;
+    Ok(s)
+}
+
+/// Binds one `SO_REUSEPORT` listener per worker on the same port.
+///
+/// monoio's own listener sets SO_REUSEPORT, so a stale server would silently share the port
+/// (DESIGN.md §2b). We first bind a probe *without* SO_REUSEPORT: it fails if anyone listens
+/// there. Port 0 takes the port the probe got.
+pub fn bind_listeners(
+    host: &str,
+    port: u16,
+    n: usize,
+) -> Result<(Vec<std::net::TcpListener>, u16), ServeError> {
+    let addr = resolve(host, port)?;
+    let probe = socket_for(addr).map_err(|e| ServeError::Bind(addr, e))?;
+    probe.bind(&addr.into()).map_err(|err| {
+        if err.kind() == std::io::ErrorKind::AddrInUse {
+            ServeError::PortInUse {
+                host: host.to_owned(),
+                port,
+                err,
+            }
+        } else {
+            ServeError::Bind(addr, err)
+        }
+    })?;
+    let port = probe
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_socket())
+        .map(|a| a.port())
+        .unwrap_or(port);
+    drop(probe);
+    let addr = SocketAddr::new(addr.ip(), port);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let s = socket_for(addr).map_err(|e| ServeError::Bind(addr, e))?;
+        s.set_reuse_port(true)
+            .map_err(|e| ServeError::Bind(addr, e))?;
+        s.set_nonblocking(true)
+            .map_err(|e| ServeError::Bind(addr, e))?;
+        s.bind(&addr.into()).map_err(|err| {
+            if err.kind() == std::io::ErrorKind::AddrInUse {
+                ServeError::PortInUse {
+                    host: host.to_owned(),
+                    port,
+                    err,
+                }
+            } else {
+                ServeError::Bind(addr, err)
+            }
+        })?;
+        s.listen(4096).map_err(|e| ServeError::Bind(addr, e))?;
+        out.push(s.into());
+    }
+    Ok((out, port))
+}
+
+/// What the main thread does while the workers serve: `Continue`, or stop.
+pub enum Tick {
+    Continue,
+    Stop,
+}
+
+/// Runs the server. `tick` is called every 50 ms on the main thread (it checks Python's
+/// signal handlers); it returns `Stop` to begin the graceful shutdown.
+pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), ServeError> {
+    let n = cfg.cores.len();
+    let (listeners, port) = bind_listeners(&cfg.host, cfg.port, n)?;
+    let listener_fds: Vec<i32> = listeners.iter().map(|l| l.as_raw_fd()).collect();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel::<Report>();
+    let boot_json = Arc::new(cfg.boot_json.clone());
+    let limits = Limits {
+        max_body_bytes: cfg.max_body,
+        ..Limits::default()
+    };
+    let mut handles = Vec::with_capacity(n);
+    for (index, (listener, core)) in listeners
+        .into_iter()
+        .zip(cfg.cores.iter().copied())
+        .enumerate()
+    {
+        let wc = WorkerConfig {
+            index,
+            core,
+            driver: cfg.driver,
+            boot_json: boot_json.clone(),
+            limits: limits.clone(),
+            keep_alive_timeout: cfg.keep_alive_timeout,
+            header_timeout: cfg.header_timeout,
+            shutdown_timeout: cfg.shutdown_timeout,
+        };
+        let (stop, tx) = (stop.clone(), tx.clone());
+        let h = std::thread::Builder::new()
+            .name(format!("bolt-worker-{index}"))
+            // Python code runs on this thread: CPython's recursion limits assume big stacks.
+            .stack_size(8 << 20)
+            .spawn(move || worker::run(wc, listener, stop, tx))
+            .map_err(|e| ServeError::Worker(format!("cannot start worker thread: {e}")))?;
+        handles.push(h);
+    }
+    drop(tx);
+
+    let stop_all = |handles: Vec<std::thread::JoinHandle<()>>| {
+        stop.store(true, Ordering::SeqCst);
+        for fd in &listener_fds {
+            // SAFETY: the fd stays open until its worker drops the listener; shutdown makes a
+            // pending accept fail so the worker notices the stop flag.
+            unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
+        }
+        for h in handles {
+            let _ = h.join();
+        }
+    };
+
+    // Wait for every worker to boot (or the first failure), still answering signals.
+    let mut ready: Vec<Option<(&'static str, usize, i64)>> = vec![None; n];
+    let mut failure: Option<String> = None;
+    while ready.iter().any(Option::is_none) && failure.is_none() {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Report::Ready {
+                index,
+                driver,
+                routes,
+                interp_id,
+            }) => ready[index] = Some((driver, routes, interp_id)),
+            Ok(Report::Failed { index, error }) => {
+                failure = Some(format!("worker {index} failed to start: {error}"))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Tick::Stop = tick() {
+                    stop_all(handles);
+                    return Ok(());
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                failure = Some("a worker exited during start-up".into());
+            }
+        }
+    }
+    if let Some(f) = failure {
+        stop_all(handles);
+        return Err(ServeError::Worker(f));
+    }
+    let drivers: Vec<&str> = ready.iter().map(|r| r.unwrap().0).collect();
+    let routes = ready[0].unwrap().1;
+    let host_shown = if cfg.host.contains(':') {
+        format!("[{}]", cfg.host)
+    } else {
+        cfg.host.clone()
+    };
+    println!(
+        "{} | workers {} | driver {} | routes {} | listening on http://{}:{}",
+        cfg.banner_prefix,
+        n,
+        drivers.join(","),
+        routes,
+        host_shown,
+        port
+    );
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+
+    let mut failure = None;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(Report::Failed { index, error }) => {
+                failure = Some(format!("worker {index} failed: {error}"));
+                break;
+            }
+            Ok(Report::Ready { .. }) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {}
+        }
+        if handles.iter().any(|h| h.is_finished()) {
+            failure = Some("a worker stopped unexpectedly".into());
+            break;
+        }
+        if let Tick::Stop = tick() {
+            break;
+        }
+    }
+    stop_all(handles);
+    match failure {
+        Some(f) => Err(ServeError::Worker(f)),
+        None => Ok(()),
+    }
+}

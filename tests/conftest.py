@@ -1,0 +1,77 @@
+"""Fixtures: a real ``bolt`` serving ``examples/demo``, once per driver.
+
+Drivers come from ``BOLT_TEST_DRIVER``: ``uring`` (default), ``epoll``, or a
+comma-separated list such as ``uring,epoll`` (``all`` means both). Each
+session-scoped server is parametrized by driver, so ``BOLT_TEST_DRIVER=all``
+runs every test against both.
+
+    def test_hello(server):
+        assert get(server.port, "/hello").json() == {"message": "Hello, World!"}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from boltproc import BoltProcess, run_demo_setup
+
+
+def _drivers() -> list[str]:
+    value = os.environ.get("BOLT_TEST_DRIVER", "uring").strip().lower()
+    if value == "all":
+        return ["uring", "epoll"]
+    drivers = [d.strip() for d in value.split(",") if d.strip()]
+    unknown = set(drivers) - {"uring", "epoll", "auto"}
+    if unknown or not drivers:
+        raise pytest.UsageError(f"BOLT_TEST_DRIVER={value!r}: expected uring, epoll, auto, all or a list")
+    return drivers
+
+
+DRIVERS = _drivers()
+
+
+@pytest.fixture(scope="session")
+def demo_db() -> None:
+    """The demo database, migrated and seeded with 100 people."""
+    run_demo_setup()
+
+
+def _serve(cores: int, driver: str) -> Iterator[BoltProcess]:
+    server = BoltProcess.start(cores=cores, driver=driver)
+    yield server
+    code = server.stop()
+    assert code == 0, f"bolt exited with {code} after SIGINT\n{server.output()}"
+
+
+@pytest.fixture(scope="session", params=DRIVERS)
+def driver(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def bolt_1core(demo_db, driver) -> Iterator[BoltProcess]:
+    """``bolt --cores 1`` on the demo project, shared by the whole session."""
+    yield from _serve(1, driver)
+
+
+@pytest.fixture(scope="session")
+def bolt_2cores(demo_db, driver) -> Iterator[BoltProcess]:
+    """``bolt --cores 2`` on the demo project."""
+    yield from _serve(2, driver)
+
+
+@pytest.fixture
+def server(bolt_1core: BoltProcess) -> Iterator[BoltProcess]:
+    """The one-core server; after each test it must still be running."""
+    bolt_1core.assert_alive()
+    yield bolt_1core
+    bolt_1core.assert_alive()
+
+
+@pytest.fixture
+def server2(bolt_2cores: BoltProcess) -> Iterator[BoltProcess]:
+    bolt_2cores.assert_alive()
+    yield bolt_2cores
+    bolt_2cores.assert_alive()
