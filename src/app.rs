@@ -264,7 +264,7 @@ impl App {
         };
         let result = match result {
             Ok(v) => v,
-            Err(()) => return Outcome::Ready(self.from_exception(ctx)),
+            Err(()) => return Outcome::Ready(self.exception_to_response(ctx)),
         };
         // SAFETY: attached.
         if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
@@ -313,7 +313,7 @@ impl App {
                 );
                 Outcome::Pending(token)
             }
-            ffi::PySendResult::PYGEN_ERROR => Outcome::Ready(self.from_exception(ctx)),
+            ffi::PySendResult::PYGEN_ERROR => Outcome::Ready(self.exception_to_response(ctx)),
         }
     }
 
@@ -353,7 +353,7 @@ impl App {
                 .ok()
                 .and_then(|f| py::call_keep(&f, &[]));
             let resp = match result {
-                Some(v) => self.to_response_parts(&v, status, &method, &path, &accept),
+                Some(v) => self.to_response_parts(&v, status, &method, &path),
                 None => {
                     // `result()` re-raised the handler's exception, now current again.
                     self.exception_response(&method, &path, &accept)
@@ -617,7 +617,7 @@ impl App {
     }
 
     /// The response for the exception currently raised by a handler.
-    fn from_exception(&self, ctx: &RequestCtx) -> ResponseData {
+    fn exception_to_response(&self, ctx: &RequestCtx) -> ResponseData {
         self.exception_response(&ctx.head.method_str, ctx.head.path(), &Self::accept_of(ctx))
     }
 
@@ -683,24 +683,11 @@ impl App {
     }
 
     fn to_response(&self, v: &Obj, status: u16, ctx: &RequestCtx) -> ResponseData {
-        self.to_response_parts(
-            v,
-            status,
-            &ctx.head.method_str,
-            ctx.head.path(),
-            &Self::accept_of(ctx),
-        )
+        self.to_response_parts(v, status, &ctx.head.method_str, ctx.head.path())
     }
 
     /// Turns a handler's return value into a response.
-    fn to_response_parts(
-        &self,
-        v: &Obj,
-        status: u16,
-        method: &str,
-        path: &str,
-        accept: &str,
-    ) -> ResponseData {
+    fn to_response_parts(&self, v: &Obj, status: u16, method: &str, path: &str) -> ResponseData {
         let o = v.as_ptr();
         // SAFETY: attached.
         unsafe {
@@ -717,7 +704,7 @@ impl App {
                         );
                     }
                     let mut resp =
-                        self.to_response_parts(&tuple_item(o, 1), st as u16, method, path, accept);
+                        self.to_response_parts(&tuple_item(o, 1), st as u16, method, path);
                     if n == 3 {
                         resp.headers.extend(header_pairs(&tuple_item(o, 2)));
                     }

@@ -186,7 +186,7 @@ pub async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                     break;
                 }
                 Step::Reject(e) => {
-                    let resp = ResponseData::detail(e.status(), &e.message());
+                    let resp = ResponseData::detail(e.status(), e.message());
                     write_response(&w, &mut wbuf, &resp, false, false, false);
                     let (_, _) = s.write_all(wbuf).await;
                     w.untrack(id);

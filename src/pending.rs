@@ -42,10 +42,8 @@ impl Pending {
     pub fn complete(&self, token: u64, resp: ResponseData) {
         let mut i = self.0.borrow_mut();
         if let Some(slot) = i.slots.get_mut(&token) {
-            if let Slot::Waiting(w) = std::mem::replace(slot, Slot::Done(resp)) {
-                if let Some(w) = w {
-                    w.wake();
-                }
+            if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(resp)) {
+                w.wake();
             }
         }
     }

@@ -5,7 +5,9 @@
 //! is unsound with one own-GIL sub-interpreter per thread (DESIGN.md §2, §3).
 //!
 //! Invariant for every function here: the calling thread is attached to the interpreter that
-//! owns the objects involved.
+//! owns the objects involved, and raw pointers passed in are live objects of it. That contract
+//! is the module's, so the helpers stay safe `fn`s taking `*mut PyObject`.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 use pyo3::ffi;
 use std::ffi::{c_char, CStr};

@@ -139,7 +139,7 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
             core,
             driver: cfg.driver,
             boot_json: boot_json.clone(),
-            limits: limits.clone(),
+            limits,
             keep_alive_timeout: cfg.keep_alive_timeout,
             header_timeout: cfg.header_timeout,
             shutdown_timeout: cfg.shutdown_timeout,

@@ -141,7 +141,7 @@ pub fn run(
         interp,
         app,
         pending: Pending::default(),
-        limits: cfg.limits.clone(),
+        limits: cfg.limits,
         date: RefCell::new(DateCache::new()),
         keep_alive_timeout: cfg.keep_alive_timeout,
         header_timeout: cfg.header_timeout,

@@ -1,5 +1,6 @@
 """The ``bolt`` command: start-up errors and shutdown signals."""
 
+import re
 import signal
 import socket
 import time
@@ -56,3 +57,19 @@ def test_stop_waits_for_an_in_flight_request(demo_db, driver):
         bolt.kill()
     assert resp.status == 200 and resp.json() == {"slept_ms": 500}
     assert code == 0, bolt.output()
+
+
+def driver_names(banner: str) -> list[str]:
+    m = re.search(r"\bdriver ([\w,]+)", banner)
+    assert m, f"no driver in banner {banner!r}"
+    return m.group(1).split(",")
+
+
+EXPECTED_DRIVER = {"uring": {"io_uring"}, "epoll": {"epoll"}, "auto": {"io_uring", "epoll"}}
+
+
+def test_banner_names_the_driver_of_every_worker(server, server2, driver):
+    """--driver is honoured (no silent fallback), and the banner says so per worker."""
+    one, two = driver_names(server.stdout), driver_names(server2.stdout)
+    assert len(one) == 1 and len(two) == 2
+    assert set(one + two) <= EXPECTED_DRIVER[driver]

@@ -1,6 +1,7 @@
 """HTTP/1.1 connection management: persistence, pipelining, close (RFC 9112 §9)."""
 
 import socket
+import time
 
 from wire import Conn, parse_all, raw
 
@@ -115,3 +116,44 @@ def test_client_half_close_still_gets_the_response(server):
         data = conn.read_until_close()
     [resp] = parse_all(data)
     assert resp.json() == HELLO
+
+
+def test_http10_keep_alive_is_opt_in(server):
+    with Conn(server.port) as conn:
+        conn.send(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        first = conn.read_response()
+        assert first.json() == HELLO
+        assert "KEEP-ALIVE" in first.tokens("connection")
+        conn.send(b"GET /hello HTTP/1.0\r\n\r\n")
+        assert conn.read_response().json() == HELLO
+        conn.assert_closed()
+
+
+def test_absolute_form_request_target_is_accepted(server):
+    """RFC 9112 §3.2.2: a server MUST accept the absolute-form in requests."""
+    with Conn(server.port) as conn:
+        resp = conn.request("GET", "http://test/items/4?q=abs")
+    assert resp.json() == {"id": 4, "q": "abs"}
+
+
+def test_body_of_a_get_request_is_framed_and_skipped(server):
+    with Conn(server.port) as conn:
+        conn.send(
+            b"GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+            b"GET /items/1 HTTP/1.1\r\nHost: t\r\n\r\n"
+        )
+        first, second = conn.read_responses(2)
+    assert first.json() == HELLO
+    assert second.json() == {"id": 1, "q": None}
+
+
+def test_slow_request_head_gets_408_and_close(server):
+    """A client that never finishes its head cannot hold a connection forever."""
+    with Conn(server.port, timeout=30) as conn:
+        conn.send(b"GET /hello HTTP/1.1\r\nHost: t\r\n")
+        start = time.monotonic()
+        resp = conn.read_response()
+        conn.assert_closed()
+    assert resp.status == 408
+    assert isinstance(resp.json()["detail"], str)
+    assert time.monotonic() - start < 30

@@ -112,6 +112,21 @@ def test_rejects_unsupported_http_version(server):
     assert_rejected(server, b"GET /hello HTTP/9.9\r\nHost: t\r\n\r\n", status=(400, 505))
 
 
+def test_rejects_fragment_in_request_target(server):
+    """§3.2: origin-form is absolute-path [ "?" query ]; clients never send a fragment."""
+    assert_rejected(server, b"GET /hello#top HTTP/1.1\r\nHost: t\r\n\r\n")
+
+
+def test_rejects_nul_in_header_value(server):
+    """RFC 9110 §5.5: NUL is never valid in a field value."""
+    assert_rejected(server, b"GET /hello HTTP/1.1\r\nHost: t\r\nX-A: a\x00b\r\n\r\n")
+
+
+def test_rejects_transfer_encoding_in_http10(server):
+    """§6.1: Transfer-Encoding in an HTTP/1.0 message means faulty framing."""
+    assert_rejected(server, b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n")
+
+
 # --- Host (RFC 9112 §3.2) ---------------------------------------------------------------
 
 

@@ -1,0 +1,22 @@
+# Shared set-up for scripts/demo.sh and scripts/test.sh: a Python 3.13 virtualenv in .venv with
+# the build and test tools, and django-bolt built into it. Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+if [ ! -x .venv/bin/python ]; then
+  PY313="${PYTHON313:-}"
+  if [ -z "$PY313" ]; then
+    if command -v pyenv >/dev/null 2>&1 && PYENV_VERSION=3.13.0 pyenv which python3 >/dev/null 2>&1; then
+      PY313="$(PYENV_VERSION=3.13.0 pyenv which python3)"
+    else
+      PY313="$(command -v python3.13 || true)"
+    fi
+  fi
+  [ -n "$PY313" ] || { echo "need Python 3.13 (pyenv 3.13.0, python3.13, or PYTHON313=/path)" >&2; exit 1; }
+  "$PY313" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+export PYO3_PYTHON="$ROOT/.venv/bin/python"
+# Build the extension into the venv (editable: pyext/ stays the source of the Python package).
+.venv/bin/maturin develop --release -q
+PYTHON="$ROOT/.venv/bin/python" sh examples/demo/setup.sh >/dev/null
