@@ -566,7 +566,8 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     L.append(f"- bolt: `{meta.get('bolt_bin')}` (Python {m.get('bolt_python')}"
              + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "") + ")")
     L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
-             "`manage.py runbolt --processes 1 --no-admin`, async handlers, logging and compression off")
+             "`manage.py runbolt --processes 1 --no-admin`, handlers mirror examples/demo/demo/api.py "
+             "(async; sync for /users), logging and compression off")
     L.append(f"- load: {m['wrk']}; `taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`, "
              f"server process tree pinned to cpu0; {a['reps']} rep(s) per cell, interleaved round-robin "
              f"(server order rotated each round), {a['warmup']:g} s warm-up per cell; cells are medians")

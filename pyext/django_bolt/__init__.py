@@ -11,13 +11,6 @@ Run ``bolt --cores all`` inside the project.
 
 from __future__ import annotations
 
-import sys
-
-if sys.version_info < (3, 13):  # pragma: no cover - checked again by the CLI with a clear exit
-    raise ImportError(
-        f"django-bolt needs Python 3.13 or newer (own-GIL sub-interpreters cannot run Django on "
-        f"{sys.version_info.major}.{sys.version_info.minor})")
-
 from .api import BoltAPI, Route
 from .exceptions import (
     BadRequest,

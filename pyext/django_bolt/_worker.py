@@ -163,9 +163,10 @@ def boot(config_json: str) -> Runtime:
     """Sets up Django and the app in this interpreter; returns its ``Runtime``."""
     cfg = json.loads(config_json)
     sys.path[:] = cfg["sys_path"]
-    from .discovery import load_routes
+    from .discovery import apply_log_level, load_routes
 
     routes = load_routes(cfg["settings"])
+    apply_log_level(cfg.get("log_level", logging.WARNING))
     return Runtime(routes, cfg.get("blocking_threads", 8))
 
 

@@ -85,8 +85,9 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     except StartupError as e:
         return _fail(str(e))
     level = _LEVELS[opts.get("log_level") or "warning"]
-    logging.getLogger().setLevel(level)
-    logging.getLogger("django_bolt").setLevel(level)
+    from .discovery import apply_log_level
+
+    apply_log_level(level)
 
     from . import _native
 
@@ -96,7 +97,7 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
         return _fail(f"route table: {e}")
 
     boot = {"sys_path": [p if p else os.getcwd() for p in sys.path], "settings": settings_module,
-            "blocking_threads": int(opts.get("blocking_threads") or 8)}
+            "blocking_threads": int(opts.get("blocking_threads") or 8), "log_level": level}
     config = {
         "host": opts.get("host") or "127.0.0.1",
         "port": int(opts.get("port") if opts.get("port") is not None else 8000),
@@ -134,6 +135,10 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bolt`` console script."""
+    if sys.version_info < (3, 13):
+        # 3.12's own-GIL sub-interpreters cannot import _datetime/_decimal, so Django fails there.
+        return _fail(f"Python 3.13 or newer is required (this is {sys.version.split()[0]}): "
+                     "own-GIL sub-interpreters cannot run Django on older versions")
     p = argparse.ArgumentParser(prog="bolt", description="Serve a Django project's API with django-bolt.")
     add_server_arguments(p)
     args = p.parse_args(argv)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .api import BoltAPI, Route, merge_routes
 
-__all__ = ["StartupError", "find_settings", "setup_django", "discover_apis", "load_routes"]
+__all__ = ["StartupError", "find_settings", "setup_django", "discover_apis", "load_routes", "apply_log_level"]
 
 
 class StartupError(Exception):
@@ -51,7 +51,10 @@ def find_settings(explicit: str | None, cwd: str | None = None) -> tuple[str, Pa
 
 def setup_django(settings_module: str) -> None:
     """``django.setup()`` with errors turned into messages that name the setting and file."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    if os.environ.get("DJANGO_SETTINGS_MODULE") != settings_module:
+        # Only the main interpreter gets here with a different value: the environment is
+        # process-wide and workers must not change it (DESIGN.md §3 rule 6).
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     try:
         import django
     except ImportError as e:
@@ -133,6 +136,25 @@ def _import(name: str):
         return importlib.import_module(name)
     except Exception:
         raise StartupError(f"API module {name!r} failed to import:\n{traceback.format_exc()}") from None
+
+
+def apply_log_level(level: int) -> None:
+    """``--log-level`` for bolt's and the root logger, in this interpreter.
+
+    At INFO or below the access log (``django_bolt.access``) is on; when the project's LOGGING
+    gives it no handler, it writes to stderr. Above INFO it is off, and Rust skips it entirely.
+    """
+    import logging
+
+    logging.getLogger().setLevel(level)
+    logging.getLogger("django_bolt").setLevel(level)
+    access = logging.getLogger("django_bolt.access")
+    if level <= logging.INFO and not access.handlers:
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        access.addHandler(h)
+        access.propagate = False
+    access.setLevel(level)
 
 
 def load_routes(settings_module: str) -> list[Route]:

@@ -109,11 +109,6 @@ LOGGING = {
         "null": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "django_bolt.access": {
-            "handlers": ["null"],
-            "level": "INFO",
-            "propagate": False,
-        },
-    },
+    # django_bolt.access (one line per request) follows `bolt --log-level`: off at the default
+    # "warning", on at "info".
 }

@@ -1,0 +1,8 @@
+SECRET_KEY = "test"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+ROOT_URLCONF = "site_brokensettings.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+USE_TZ = True
+INSTALLED_APPS += ["an_app_that_does_not_exist"]

@@ -1,0 +1,88 @@
+"""Start-up errors: each is one clear message on stderr and exit code 1, never a hang."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from boltproc import bolt_executable, server_env
+
+PROJECTS = Path(__file__).parent / "projects"
+
+
+def run_bolt(project: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [bolt_executable(), "--cores", "1", "--port", "0", *args],
+        cwd=PROJECTS / project, env=env or server_env(), capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_api_module_that_raises_stops_startup_with_its_traceback():
+    r = run_bolt("badapi")
+    assert r.returncode == 1
+    assert "site_badapi.api" in r.stderr
+    assert "kaboom while importing the API" in r.stderr
+    assert "Traceback" in r.stderr
+
+
+def test_no_api_found_says_where_it_looked():
+    r = run_bolt("noapi")
+    assert r.returncode == 1
+    assert "no BoltAPI found" in r.stderr
+    assert "site_noapi.api" in r.stderr
+
+
+def test_broken_settings_name_the_settings_file():
+    r = run_bolt("brokensettings")
+    assert r.returncode == 1
+    assert "site_brokensettings" in r.stderr
+    assert "settings.py" in r.stderr
+    assert "an_app_that_does_not_exist" in r.stderr
+
+
+def test_missing_settings_module_is_named():
+    r = run_bolt("noapi", "--settings", "no_such_settings_module")
+    assert r.returncode == 1
+    assert "no_such_settings_module" in r.stderr
+    assert "not found" in r.stderr
+
+
+def test_duplicate_routes_across_apis_are_a_startup_error():
+    r = run_bolt("dupes")
+    assert r.returncode == 1
+    assert "duplicate route GET /hello" in r.stderr
+
+
+def test_module_refused_by_subinterpreters_is_named_with_the_way_out():
+    r = run_bolt("incompatible")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "xxlimited_35" in r.stderr
+    assert "--isolation process" in r.stderr
+
+
+def test_bad_cores_value_is_rejected():
+    r = run_bolt("noapi", "--cores", "zero")
+    assert r.returncode == 1
+    assert "--cores" in r.stderr
+
+
+def test_python_older_than_313_is_refused():
+    py312 = subprocess.run(["pyenv", "which", "python3"], env={**os.environ, "PYENV_VERSION": "3.12.1"},
+                           capture_output=True, text=True)
+    if py312.returncode != 0:
+        pytest.skip("no Python 3.12 from pyenv on this machine")
+    pkg = Path(__file__).parent.parent / "pyext"
+    r = subprocess.run([py312.stdout.strip(), "-m", "django_bolt"], cwd=PROJECTS / "noapi",
+                       env={**server_env(), "PYTHONPATH": str(pkg)}, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "Python 3.13 or newer is required" in r.stderr
+
+
+def test_python_m_django_bolt_is_the_same_cli():
+    r = subprocess.run([sys.executable, "-m", "django_bolt", "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert "--cores" in r.stdout and "--driver" in r.stdout
