@@ -13,10 +13,11 @@ use crate::pending::Pending;
 use crate::py::{self, Obj, PyErrText};
 use crate::router::Router;
 use pyo3::ffi;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::CStr;
 use std::ptr::null_mut;
+use std::time::{Duration, Instant};
 
 /// A response ready to be written.
 #[derive(Debug)]
@@ -61,9 +62,23 @@ pub struct Route {
     params: Vec<ParamPlan>,
     /// Names for vectorcall keywords, in plan order.
     kwnames: Obj,
-    blocking: bool,
+    blocking: Blocking,
     needs_query: bool,
 }
+
+/// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
+/// per-core pool after it has blocked the reactor for longer than the threshold a few times.
+enum Blocking {
+    Always,
+    Never,
+    Auto {
+        slow_calls: Cell<u32>,
+        promoted: Cell<bool>,
+    },
+}
+
+/// Slow inline calls after which an `Auto` handler moves to the pool.
+const SLOW_CALLS_TO_PROMOTE: u32 = 3;
 
 /// What a handler sees of one request.
 pub struct RequestCtx<'a> {
@@ -91,6 +106,7 @@ pub struct App {
     set_running_loop: Obj,
     event_loop: Obj,
     pub access_enabled: bool,
+    blocking_threshold: Duration,
     /// Status, method, path and Accept of each request whose handler is still running.
     inflight: RefCell<HashMap<u64, (u16, String, String, String)>>,
 }
@@ -175,6 +191,14 @@ impl App {
             set_running_loop: attr(&rt, c"set_running_loop")?,
             event_loop: attr(&rt, c"loop")?,
             access_enabled,
+            blocking_threshold: Duration::from_secs_f64(
+                attr(&rt, c"blocking_threshold")
+                    .ok()
+                    // SAFETY: attached.
+                    .map(|v| unsafe { ffi::PyFloat_AsDouble(v.as_ptr()) })
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .unwrap_or(0.025),
+            ),
             inflight: RefCell::default(),
             rt,
         })
@@ -191,8 +215,20 @@ impl App {
         let handler = tuple_item(item, 2);
         let status = int_of(&tuple_item(item, 3), "status_code")? as u16;
         let plist = tuple_item(item, 4);
-        // SAFETY: attached.
-        let blocking = unsafe { ffi::PyObject_IsTrue(tuple_item(item, 5).as_ptr()) == 1 };
+        let b = tuple_item(item, 5);
+        // SAFETY: attached; True/False/None from Route.plan().
+        let blocking = unsafe {
+            if b.as_ptr() == ffi::Py_None() {
+                Blocking::Auto {
+                    slow_calls: Cell::new(0),
+                    promoted: Cell::new(false),
+                }
+            } else if ffi::PyObject_IsTrue(b.as_ptr()) == 1 {
+                Blocking::Always
+            } else {
+                Blocking::Never
+            }
+        };
         let mut params = Vec::new();
         let mut names = Vec::new();
         for p in py::seq_items(plist.as_ptr()).ok_or("params must be a list")? {
@@ -250,16 +286,25 @@ impl App {
             }
             Err(Extract::Response(resp)) => return Outcome::Ready(resp),
         };
-        let result = if r.blocking {
+        let on_pool = match &r.blocking {
+            Blocking::Always => true,
+            Blocking::Never => false,
+            Blocking::Auto { promoted, .. } => promoted.get(),
+        };
+        let result = if on_pool {
             let kwargs = self.kwargs_dict(r, &args);
             py::call_keep(&self.run_blocking, &[&r.handler, &kwargs]).ok_or(())
         } else {
             let ptrs: Vec<*mut ffi::PyObject> = args.iter().map(Obj::as_ptr).collect();
             // SAFETY: attached; `ptrs` are live for the call; nargsf = 0 positional, all keywords
             // named by `kwnames` (a tuple of the same length).
+            let started = matches!(r.blocking, Blocking::Auto { .. }).then(Instant::now);
             let res = unsafe {
                 ffi::PyObject_Vectorcall(r.handler.as_ptr(), ptrs.as_ptr(), 0, r.kwnames.as_ptr())
             };
+            if let Some(t0) = started {
+                self.note_duration(r, t0.elapsed());
+            }
             Obj::from_owned(res).ok_or(())
         };
         let result = match result {
@@ -271,6 +316,42 @@ impl App {
             return self.drive(result, r.status, ctx, pending);
         }
         Outcome::Ready(self.to_response(&result, r.status, ctx))
+    }
+
+    /// Counts inline calls of an `Auto` handler that held the reactor too long; past a few,
+    /// the handler runs on the blocking pool from then on (and says so once in the log).
+    fn note_duration(&self, r: &Route, took: Duration) {
+        let Blocking::Auto {
+            slow_calls,
+            promoted,
+        } = &r.blocking
+        else {
+            return;
+        };
+        if took < self.blocking_threshold || promoted.get() {
+            return;
+        }
+        slow_calls.set(slow_calls.get() + 1);
+        if slow_calls.get() >= SLOW_CALLS_TO_PROMOTE {
+            promoted.set(true);
+            let msg = format!(
+                "{} {}: handler blocked this core for {:.1} ms ({} times over {} ms); running it on the \
+                 blocking pool from now on. Declare blocking=True (or False) on the route to choose.",
+                r.method,
+                r.path,
+                took.as_secs_f64() * 1e3,
+                SLOW_CALLS_TO_PROMOTE,
+                self.blocking_threshold.as_millis()
+            );
+            if let Ok(warn) = self.rt.getattr(c"warn") {
+                let saved = py::take_exc();
+                let _ = py::call(&warn, &[&py::new_str(&msg)]);
+                if let Some(e) = saved {
+                    // SAFETY: attached; restores the handler's exception, if any.
+                    unsafe { ffi::PyErr_SetRaisedException(e.into_ptr()) };
+                }
+            }
+        }
     }
 
     /// Sends `None` into a coroutine: most API coroutines finish without suspending, and then no

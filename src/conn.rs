@@ -99,6 +99,26 @@ fn write_response(
 
 /// Routes the request and runs its handler; `bool` is true for HEAD (headers only).
 fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outcome, bool) {
+    if head.method == http::Method::Other {
+        // RFC 9110 §9.1: a method the server does not implement (methods are case-sensitive).
+        return (
+            Outcome::Ready(ResponseData::detail(501, "Not Implemented")),
+            false,
+        );
+    }
+    if head.path() == "*" {
+        // `OPTIONS *` asks about the server itself (RFC 9110 §9.3.7).
+        let r = ResponseData {
+            status: 204,
+            content_type: None,
+            body: Vec::new(),
+            headers: vec![(
+                b"allow".to_vec(),
+                b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS".to_vec(),
+            )],
+        };
+        return (Outcome::Ready(r), false);
+    }
     match w.app.router.route_for(head.method, head.path()) {
         Match::NotFound => (
             Outcome::Ready(ResponseData::detail(404, "Not Found")),

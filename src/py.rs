@@ -203,11 +203,20 @@ pub fn call(f: &Obj, args: &[&Obj]) -> Result<Obj, PyErrText> {
 
 /// Calls `f(*args)`; on `None` the exception stays raised for the caller to inspect.
 pub fn call_keep(f: &Obj, args: &[&Obj]) -> Option<Obj> {
-    let mut ptrs: Vec<*mut ffi::PyObject> = Vec::with_capacity(args.len() + 1);
-    ptrs.push(null_mut());
-    ptrs.extend(args.iter().map(|a| a.as_ptr()));
-    // SAFETY: attached; `ptrs[1..]` are live borrowed args; slot 0 is scratch allowed by
-    // PY_VECTORCALL_ARGUMENTS_OFFSET.
+    // Slot 0 is scratch space that PY_VECTORCALL_ARGUMENTS_OFFSET lets the callee use; a stack
+    // array covers every call we make on the hot path.
+    let mut stack = [null_mut(); 8];
+    let mut heap = Vec::new();
+    let ptrs: &mut [*mut ffi::PyObject] = if args.len() < stack.len() {
+        &mut stack[..=args.len()]
+    } else {
+        heap.resize(args.len() + 1, null_mut());
+        &mut heap
+    };
+    for (slot, a) in ptrs[1..].iter_mut().zip(args) {
+        *slot = a.as_ptr();
+    }
+    // SAFETY: attached; `ptrs[1..]` are live borrowed args for the duration of the call.
     let r = unsafe {
         ffi::PyObject_Vectorcall(
             f.as_ptr(),

@@ -4,7 +4,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from wire import Conn
+from boltproc import BoltProcess
+from wire import Conn, fetch
 
 CLIENTS = 50
 SLEEP_MS = 200
@@ -43,3 +44,21 @@ def test_concurrent_async_sleeps_overlap_on_one_core(server):
     assert [r.status for r in responses] == [200] * CLIENTS
     assert all(r.json() == {"slept_ms": SLEEP_MS} for r in responses)
     assert elapsed < 3.0, f"{CLIENTS} concurrent 200 ms sleeps took {elapsed:.2f}s"
+
+
+def test_blocking_handler_runs_on_the_pool(server):
+    resp = fetch(server.port, "GET", "/slow-sync?ms=10")
+    assert resp.status == 200
+    assert resp.json()["thread"].startswith("bolt-blocking")
+
+
+def test_slow_def_handler_moves_to_the_pool_by_itself(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver)
+    try:
+        threads = [fetch(server.port, "GET", "/slow-auto?ms=60").json()["thread"] for _ in range(5)]
+        # Inline on the worker thread until seen blocking 3 times, then on the pool.
+        assert not threads[0].startswith("bolt-blocking")
+        assert threads[-1].startswith("bolt-blocking")
+        assert "running it on the blocking pool from now on" in server.stderr
+    finally:
+        server.stop()

@@ -193,3 +193,19 @@ def test_request_object_sees_method_path_query_body(server):
     assert data["query"] == {"a": "1", "b": "two"}
     assert data["body"] == "raw body \u00e9"
     assert data["content_type"].startswith("text/plain")
+
+
+def test_unknown_method_gives_501(server):
+    resp = fetch(server.port, "BREW", "/hello")
+    assert resp.status == 501
+    assert resp.json() == {"detail": "Not Implemented"}
+
+
+def test_methods_are_case_sensitive(server):
+    assert fetch(server.port, "get", "/hello").status == 501
+
+
+def test_options_star_describes_the_server(server):
+    resp = fetch(server.port, "OPTIONS", "*")
+    assert resp.status == 204
+    assert "GET" in resp.tokens("allow")

@@ -47,7 +47,7 @@ async def _continue(coro: Any, first: Any) -> Any:
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
-    def __init__(self, routes: list, blocking_threads: int) -> None:
+    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float = 0.025) -> None:
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -61,6 +61,7 @@ class Runtime:
         asyncio.set_event_loop(self.loop)
         self._pool: ThreadPoolExecutor | None = None
         self._blocking_threads = blocking_threads
+        self.blocking_threshold = blocking_threshold
         self.access_enabled = access_log.isEnabledFor(logging.INFO)
         from django.conf import settings
 
@@ -128,6 +129,9 @@ class Runtime:
             return 500, "application/json", body, []
         return 500, "application/json", b'{"detail":"Internal Server Error"}', []
 
+    def warn(self, message: str) -> None:
+        log.warning("%s", message)
+
     def access(self, method: str, path: str, status: int, ms: float, nbytes: int, client: str) -> None:
         access_log.info('%s "%s %s" %d %d %.2fms', client, method, path, status, nbytes, ms)
 
@@ -167,7 +171,7 @@ def boot(config_json: str) -> Runtime:
 
     routes = load_routes(cfg["settings"])
     apply_log_level(cfg.get("log_level", logging.WARNING))
-    return Runtime(routes, cfg.get("blocking_threads", 8))
+    return Runtime(routes, cfg.get("blocking_threads", 8), cfg.get("blocking_threshold_ms", 25) / 1000)
 
 
 __all__ = ["Runtime", "boot", "RequestValidationError"]

@@ -33,7 +33,7 @@ class Route:
     path: str
     handler: Callable[..., Any]
     status_code: int = 200
-    blocking: bool = False
+    blocking: bool | None = None
     name: str = ""
     tags: list[str] = field(default_factory=list)
     params: list[tuple] = field(default_factory=list)
@@ -44,7 +44,8 @@ class Route:
 
     def plan(self) -> tuple:
         """The tuple Rust reads: (method, path, handler, status, params, blocking, name)."""
-        return (self.method, self.path, self.handler, self.status_code, self.params, self.blocking, self.name)
+        blocking = False if self.is_async else self.blocking
+        return (self.method, self.path, self.handler, self.status_code, self.params, blocking, self.name)
 
 
 class BoltAPI:
@@ -62,12 +63,16 @@ class BoltAPI:
         self.version = version
         self.routes: list[Route] = []
 
-    def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool = False,
+    def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool | None = None,
               name: str | None = None, tags: list[str] | None = None) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
-        ``blocking=True`` runs a ``def`` handler on this core's bounded thread pool (inside the
-        same sub-interpreter) so that slow I/O does not stall the core's other requests.
+        Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
+        (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
+        ``False`` always runs it inline on the reactor; ``None`` (the default) runs it inline and
+        moves it to the pool once it is seen blocking the core (3 calls over
+        ``--blocking-threshold-ms``), with a warning in the log. ``async def`` handlers always
+        run on the core's event loop.
         """
         method = method.upper()
         if method not in _METHODS:

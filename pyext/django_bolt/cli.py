@@ -36,7 +36,9 @@ def add_server_arguments(p: argparse.ArgumentParser, with_settings: bool = True)
                    help="how long in-flight requests may take to finish at shutdown, seconds")
     p.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="largest request body in bytes")
     p.add_argument("--blocking-threads", type=int, default=8,
-                   help="threads per core for handlers declared blocking=True")
+                   help="threads per core for blocking def handlers (default 8)")
+    p.add_argument("--blocking-threshold-ms", type=float, default=25.0,
+                   help="a def handler that holds its core longer than this 3 times moves to the pool (25)")
 
 
 def _fail(msg: str) -> int:
@@ -97,7 +99,8 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
         return _fail(f"route table: {e}")
 
     boot = {"sys_path": [p if p else os.getcwd() for p in sys.path], "settings": settings_module,
-            "blocking_threads": int(opts.get("blocking_threads") or 8), "log_level": level}
+            "blocking_threads": int(opts.get("blocking_threads") or 8), "log_level": level,
+            "blocking_threshold_ms": float(opts.get("blocking_threshold_ms") or 25.0)}
     config = {
         "host": opts.get("host") or "127.0.0.1",
         "port": int(opts.get("port") if opts.get("port") is not None else 8000),

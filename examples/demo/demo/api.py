@@ -109,6 +109,14 @@ def slow_sync(ms: int = 100) -> dict:
     return {"slept_ms": ms, "thread": threading.current_thread().name}
 
 
+@api.get("/slow-auto")
+def slow_auto(ms: int = 60) -> dict:
+    """A def handler not marked blocking: after it holds the core too long a few times, bolt
+    moves it to the blocking pool by itself."""
+    time.sleep(ms / 1000)
+    return {"slept_ms": ms, "thread": threading.current_thread().name}
+
+
 @api.get("/files/{rest:path}")
 def files(rest: str) -> dict:
     return {"path": rest}
