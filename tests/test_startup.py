@@ -86,3 +86,54 @@ def test_python_m_django_bolt_is_the_same_cli():
     r = subprocess.run([sys.executable, "-m", "django_bolt", "--help"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0
     assert "--cores" in r.stdout and "--driver" in r.stdout
+
+
+def _serve_once(args: list[str], cwd: Path) -> str:
+    """Starts a server with ``args``, fetches /hello, stops it; returns the body."""
+    import re
+    import signal
+
+    from wire import fetch
+
+    with subprocess.Popen(args, cwd=cwd, env=server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            line = proc.stdout.readline()
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            assert m, f"no banner: {line!r}"
+            return fetch(int(m.group(1)), "GET", "/hello").text
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+            assert proc.returncode == 0, err
+
+
+DEMO = Path(__file__).parent.parent / "examples" / "demo"
+
+
+def test_manage_py_runbolt_serves_the_project(demo_db):
+    body = _serve_once([sys.executable, "manage.py", "runbolt", "--cores", "1", "--port", "0"], DEMO)
+    assert body == '{"message":"Hello, World!"}'
+
+
+def test_started_from_a_subfolder_it_finds_the_project(demo_db):
+    body = _serve_once([bolt_executable(), "--cores", "1", "--port", "0"], DEMO / "people")
+    assert body == '{"message":"Hello, World!"}'
+
+
+def test_settings_flag_works_from_anywhere(demo_db, tmp_path):
+    env_args = [bolt_executable(), "--cores", "1", "--port", "0", "--settings", "demo.settings"]
+    # The settings module must be importable: run from the project root's parent with it on
+    # PYTHONPATH, as a deployment would.
+    import os as _os
+
+    old = _os.environ.get("PYTHONPATH")
+    _os.environ["PYTHONPATH"] = str(DEMO)
+    try:
+        body = _serve_once(env_args, tmp_path)
+    finally:
+        if old is None:
+            _os.environ.pop("PYTHONPATH")
+        else:
+            _os.environ["PYTHONPATH"] = old
+    assert body == '{"message":"Hello, World!"}'
