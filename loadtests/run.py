@@ -267,7 +267,10 @@ def setup_competitor(reinstall: bool) -> None:
         run_checked(pip + ["install", "-q", spec], what="pip install")
         have = cmd_out([str(py), "-c", "import importlib.metadata as m;print(m.version('django-bolt'))"])
     log(f"[setup] competitor: django-bolt {have}")
-    log("[setup] competitor DB: migrate + seed 100 rows")
+    log("[setup] competitor DB: fresh SQLite file, migrate + seed 100 rows (ids 1..100)")
+    db = COMP_DIR / "db.sqlite3"
+    if db.exists():
+        db.unlink()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings")
     run_checked([py, "manage.py", "migrate", "-v", "0"], cwd=COMP_DIR, env=env, what="competitor migrate")
     run_checked([py, "manage.py", "seed"], cwd=COMP_DIR, env=env, what="competitor seed")
@@ -639,7 +642,13 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
 # main
 # --------------------------------------------------------------------------
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
     ap.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
@@ -828,6 +837,9 @@ def main() -> int:
     except Abort as e:
         log(f"\nABORT: {e}")
         return 2
+    except KeyboardInterrupt as e:
+        log(f"\ninterrupted ({e}); stopping the servers")
+        return 130
     finally:
         for s in servers:
             s.stop()

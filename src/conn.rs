@@ -144,11 +144,10 @@ fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outco
             head_only,
         } => {
             let ctx = RequestCtx { head, body, client };
-            w.interp.attach();
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _py = w.interp.attached();
                 w.app.handle(&ctx, route, &params, &w.pending)
             }));
-            w.interp.detach();
             match out {
                 Ok(o) => (o, head_only),
                 Err(_) => {
@@ -189,7 +188,35 @@ async fn lingering_close(s: TcpStream) {
     }
 }
 
-pub async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
+/// A connection task whose panic is contained: logged, that connection closed, the core goes on
+/// serving (DESIGN.md §3 rule 7).
+pub async fn serve_conn_guarded(w: Rc<Worker>, s: TcpStream, client: String) {
+    let fd = s.as_raw_fd();
+    let fut = serve_conn(w.clone(), s, client);
+    if CatchUnwind(Box::pin(fut)).await.is_err() {
+        eprintln!("django-bolt: internal error (panic) on a connection; closed it");
+        w.untrack_fd(fd);
+    }
+}
+
+struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future<Output = ()>> std::future::Future for CatchUnwind<F> {
+    type Output = Result<(), ()>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
+            Err(_) => std::task::Poll::Ready(Err(())),
+        }
+    }
+}
+
+async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
     let _ = s.set_nodelay(true);
     let id = w.track(s.as_raw_fd());
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
@@ -245,7 +272,7 @@ pub async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                         head.minor_version == 0,
                     );
                     if let Some(t0) = started {
-                        w.interp.attach();
+                        let _py = w.interp.attached();
                         let ms = t0.elapsed().as_secs_f64() * 1e3;
                         w.app.log_access(
                             &head.method_str,
@@ -255,7 +282,6 @@ pub async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                             resp.body.len(),
                             &client,
                         );
-                        w.interp.detach();
                     }
                     rbuf.drain(..used);
                     if !keep_alive {

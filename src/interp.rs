@@ -90,6 +90,13 @@ impl SubInterpreter {
         unsafe { ffi::PyEval_RestoreThread(self.tstate) }
     }
 
+    /// Attaches until the guard drops, so an unwinding panic cannot leave the GIL held.
+    #[inline]
+    pub fn attached(&self) -> Attached<'_> {
+        self.attach();
+        Attached(self)
+    }
+
     /// Ends the interpreter. The thread must be attached; afterwards it has no thread state.
     pub fn end(self) {
         // SAFETY: attached with `tstate`, which is the only thread state of this interpreter on
@@ -98,6 +105,15 @@ impl SubInterpreter {
             debug_assert_eq!(ffi::PyThreadState_Get(), self.tstate);
             ffi::Py_EndInterpreter(self.tstate);
         }
+    }
+}
+
+pub struct Attached<'a>(&'a SubInterpreter);
+
+impl Drop for Attached<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.detach();
     }
 }
 

@@ -2,7 +2,7 @@
 //! and its own own-GIL sub-interpreter holding Django and the app.
 
 use crate::app::App;
-use crate::conn::serve_conn;
+use crate::conn::serve_conn_guarded;
 use crate::http::{DateCache, Limits};
 use crate::interp::SubInterpreter;
 use crate::pending::Pending;
@@ -78,6 +78,11 @@ impl Worker {
 
     pub fn untrack(&self, id: u64) {
         self.conns.borrow_mut().remove(&id);
+    }
+
+    /// Forgets a connection by fd (after its task panicked and could not untrack itself).
+    pub fn untrack_fd(&self, fd: RawFd) {
+        self.conns.borrow_mut().retain(|_, (f, _)| *f != fd);
     }
 
     pub fn set_busy(&self, id: u64, busy: bool) {
@@ -247,7 +252,7 @@ async fn serve(w: Rc<Worker>, listener: std::net::TcpListener, shutdown_timeout:
                 if w.stopping() {
                     break;
                 }
-                monoio::spawn(serve_conn(w.clone(), stream, addr.to_string()));
+                monoio::spawn(serve_conn_guarded(w.clone(), stream, addr.to_string()));
             }
             Err(e) => {
                 if w.stopping() {
@@ -282,9 +287,10 @@ async fn pump(w: Rc<Worker>) {
             w.pending.until_work().await;
             continue;
         }
-        w.interp.attach();
-        let hint = w.app.pump(&w.pending);
-        w.interp.detach();
+        let hint = {
+            let _py = w.interp.attached();
+            w.app.pump(&w.pending)
+        };
         // The loop cannot wake us when a thread-pool job finishes (it writes to its self-pipe,
         // which we do not watch), so never sleep longer than 1 ms while work is pending.
         let nap = if hint == 0.0 {
