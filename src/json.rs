@@ -1,14 +1,14 @@
 //! JSON between Python objects and bytes, with sonic-rs doing the parsing and the writing.
 //!
 //! msgspec and orjson cannot load in own-GIL sub-interpreters, so this is the project's JSON.
-//! Encoding walks the Python object graph through `serde::Serialize`; decoding builds Python
-//! objects straight from sonic-rs's deserializer through a `DeserializeSeed`.
+//! Encoding walks the Python objects directly and lets sonic-rs's formatter write strings,
+//! integers and floats; decoding builds Python objects straight from sonic-rs's deserializer
+//! through a `DeserializeSeed`.
 
 use crate::py::{self, Obj};
 use pyo3::ffi;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
-use std::cell::Cell;
+use sonic_rs::format::{CompactFormatter, Formatter};
 use std::fmt;
 
 /// Objects nested deeper than this are refused instead of overflowing the stack.
@@ -28,12 +28,6 @@ pub struct EncodeTypes {
 
 pub struct Encoder<'a> {
     types: &'a EncodeTypes,
-    depth: Cell<usize>,
-}
-
-struct Value<'a, 'e> {
-    obj: *mut ffi::PyObject,
-    enc: &'a Encoder<'e>,
 }
 
 fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
@@ -41,227 +35,232 @@ fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
     unsafe { ffi::PyObject_TypeCheck(o, t.as_ptr() as *mut ffi::PyTypeObject) != 0 }
 }
 
-fn call_method0(o: *mut ffi::PyObject, name: &std::ffi::CStr) -> Option<Obj> {
+fn call_method0(o: *mut ffi::PyObject, name: &std::ffi::CStr) -> Result<Obj, String> {
     // SAFETY: attached; `o` live.
     unsafe {
-        let n = Obj::from_owned(ffi::PyUnicode_FromString(name.as_ptr()))?;
+        let n = Obj::from_owned(ffi::PyUnicode_FromString(name.as_ptr()))
+            .ok_or_else(|| py::take_err().0)?;
         Obj::from_owned(ffi::PyObject_CallMethodNoArgs(o, n.as_ptr()))
+            .ok_or_else(|| py::take_err().0)
     }
 }
 
-fn err<E: ser::Error>(msg: String) -> E {
-    E::custom(msg)
+fn str_obj(o: *mut ffi::PyObject) -> Result<Obj, String> {
+    // SAFETY: attached.
+    Obj::from_owned(unsafe { ffi::PyObject_Str(o) }).ok_or_else(|| py::take_err().0)
+}
+
+/// The formatter is stateless; writes into a `Vec` cannot fail.
+fn fmt() -> CompactFormatter {
+    CompactFormatter
+}
+
+fn type_name(o: *mut ffi::PyObject) -> String {
+    // SAFETY: attached; tp_name is a NUL-terminated C string owned by the type.
+    unsafe {
+        std::ffi::CStr::from_ptr((*ffi::Py_TYPE(o)).tp_name)
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 impl<'e> Encoder<'e> {
     pub fn new(types: &'e EncodeTypes) -> Self {
-        Encoder {
-            types,
-            depth: Cell::new(0),
-        }
+        Encoder { types }
     }
 
     /// Appends the JSON for `obj` to `out`. On error `out` may hold a partial document.
+    ///
+    /// A direct walk over the object graph: sonic-rs's formatter writes the strings (SIMD
+    /// escaping), integers and floats; going through serde's data model cost ~2x more here.
     pub fn encode(&self, obj: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        self.depth.set(0);
-        sonic_rs::to_writer(&mut *out, &Value { obj, enc: self }).map_err(|e| {
-            // A Python error raised inside a callback is reported through the message; make
-            // sure none stays set.
+        let r = self.value(obj, out, 0);
+        if r.is_err() {
+            // A Python error raised in a callback is already in the message; leave none set.
             // SAFETY: attached.
             unsafe { ffi::PyErr_Clear() };
-            e.to_string()
-        })
+        }
+        r
     }
-}
 
-impl Serialize for Value<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let o = self.obj;
-        let enc = self.enc;
-        let t = &enc.types;
-        // SAFETY: attached for the whole encode; every pointer below is a live object owned by
-        // its container (borrowed) or by a local `Obj`.
+    fn str(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+        let s =
+            py::str_of(o).ok_or_else(|| "str with lone surrogates cannot be encoded".to_owned())?;
+        let _ = fmt().write_string_fast(out, s, true);
+        Ok(())
+    }
+
+    fn value(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "object nested deeper than {MAX_DEPTH} levels (a cycle?)"
+            ));
+        }
+        let t = self.types;
+        // SAFETY: attached for the whole encode; every pointer is a live object owned by its
+        // container (borrowed) or by a local `Obj`.
         unsafe {
             let ty = ffi::Py_TYPE(o);
+            // Exact builtin types first: they are nearly everything an API returns.
             if ty == &raw mut ffi::PyUnicode_Type {
-                return s.serialize_str(py::str_of(o).ok_or_else(|| err("invalid str".into()))?);
-            }
-            if ty == &raw mut ffi::PyBool_Type {
-                return s.serialize_bool(o == ffi::Py_True());
-            }
-            if ty == &raw mut ffi::PyLong_Type {
-                return serialize_int(o, s);
-            }
-            if o == ffi::Py_None() {
-                return s.serialize_unit();
-            }
-            if ty == &raw mut ffi::PyFloat_Type {
-                return serialize_float(ffi::PyFloat_AS_DOUBLE(o), s);
+                return self.str(o, out);
             }
             if ty == &raw mut ffi::PyDict_Type {
-                return self.serialize_dict(s);
+                return self.dict(o, out, depth);
+            }
+            if ty == &raw mut ffi::PyLong_Type {
+                return int(o, out);
+            }
+            if ty == &raw mut ffi::PyBool_Type {
+                let _ = fmt().write_bool(out, o == ffi::Py_True());
+                return Ok(());
+            }
+            if o == ffi::Py_None() {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            if ty == &raw mut ffi::PyFloat_Type {
+                return float(ffi::PyFloat_AS_DOUBLE(o), out);
             }
             if ty == &raw mut ffi::PyList_Type || ty == &raw mut ffi::PyTuple_Type {
-                return self.serialize_seq(s);
+                return self.seq(o, out, depth);
             }
-            // Subclasses and library types, most common first.
+            // Library types and subclasses.
             if isinstance(o, &t.enum_) {
                 let v = Obj::from_owned(ffi::PyObject_GetAttrString(o, c"value".as_ptr()))
-                    .ok_or_else(|| err(format!("Enum value: {}", py::take_err())))?;
-                return self.nested(v.as_ptr(), s);
+                    .ok_or_else(|| format!("Enum value: {}", py::take_err()))?;
+                return self.value(v.as_ptr(), out, depth + 1);
             }
             if isinstance(o, &t.datetime) || isinstance(o, &t.date) || isinstance(o, &t.time) {
-                let iso = call_method0(o, c"isoformat").ok_or_else(|| err(py::take_err().0))?;
-                return s.serialize_str(py::str_of(iso.as_ptr()).unwrap_or(""));
+                let iso = call_method0(o, c"isoformat")?;
+                return self.str(iso.as_ptr(), out);
             }
             if isinstance(o, &t.uuid) || isinstance(o, &t.decimal) {
-                let st =
-                    Obj::from_owned(ffi::PyObject_Str(o)).ok_or_else(|| err(py::take_err().0))?;
-                return s.serialize_str(py::str_of(st.as_ptr()).unwrap_or(""));
+                // Decimal as a string keeps every digit (msgspec does the same).
+                return self.str(str_obj(o)?.as_ptr(), out);
             }
             if ffi::PyUnicode_Check(o) != 0 {
-                return s.serialize_str(py::str_of(o).ok_or_else(|| err("invalid str".into()))?);
+                return self.str(o, out);
             }
             if ffi::PyLong_Check(o) != 0 {
-                return serialize_int(o, s);
+                return int(o, out);
             }
             if ffi::PyFloat_Check(o) != 0 {
-                return serialize_float(ffi::PyFloat_AsDouble(o), s);
+                return float(ffi::PyFloat_AsDouble(o), out);
             }
             if ffi::PyDict_Check(o) != 0 {
-                return self.serialize_dict(s);
+                return self.dict(o, out, depth);
             }
             if ffi::PyList_Check(o) != 0 || ffi::PyTuple_Check(o) != 0 {
-                return self.serialize_seq(s);
+                return self.seq(o, out, depth);
             }
             // Everything else goes through the Python fallback, which turns dataclasses,
             // Structs, sets, QuerySets... into the types above or raises TypeError.
             let v = Obj::from_owned(ffi::PyObject_CallOneArg(t.default.as_ptr(), o))
-                .ok_or_else(|| err(py::take_err().0.lines().last().unwrap_or("").to_owned()))?;
+                .ok_or_else(|| py::take_err().0.lines().last().unwrap_or("").to_owned())?;
             if ffi::Py_TYPE(v.as_ptr()) == ty {
-                return Err(err(format!(
+                return Err(format!(
                     "Object of type {} is not JSON serializable",
-                    py::str_of((*ty).tp_name as _).unwrap_or("?")
-                )));
+                    type_name(o)
+                ));
             }
-            self.nested(v.as_ptr(), s)
+            self.value(v.as_ptr(), out, depth + 1)
         }
     }
-}
 
-unsafe fn serialize_int<S: Serializer>(o: *mut ffi::PyObject, s: S) -> Result<S::Ok, S::Error> {
-    let mut overflow = 0;
-    let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
-    if overflow == 0 {
-        if v == -1 && !ffi::PyErr_Occurred().is_null() {
-            return Err(err(py::take_err().0));
+    fn seq(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+        out.push(b'[');
+        for (i, it) in py::seq_items(o).unwrap_or_default().into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.value(it, out, depth + 1)?;
         }
-        return s.serialize_i64(v);
-    }
-    // Python ints are unbounded; JSON numbers are too. Emit the exact digits.
-    let digits = Obj::from_owned(ffi::PyObject_Str(o)).ok_or_else(|| err(py::take_err().0))?;
-    let raw: sonic_rs::RawNumber = sonic_rs::from_str(py::str_of(digits.as_ptr()).unwrap_or("0"))
-        .map_err(|e| err(e.to_string()))?;
-    raw.serialize(s)
-}
-
-fn serialize_float<S: Serializer>(v: f64, s: S) -> Result<S::Ok, S::Error> {
-    if !v.is_finite() {
-        return Err(err(format!(
-            "Out of range float values are not JSON compliant: {v}"
-        )));
-    }
-    s.serialize_f64(v)
-}
-
-impl Value<'_, '_> {
-    fn nested<S: Serializer>(&self, child: *mut ffi::PyObject, s: S) -> Result<S::Ok, S::Error> {
-        let d = self.enc.depth.get();
-        if d >= MAX_DEPTH {
-            return Err(err(format!(
-                "object nested deeper than {MAX_DEPTH} levels (a cycle?)"
-            )));
-        }
-        self.enc.depth.set(d + 1);
-        let r = Value {
-            obj: child,
-            enc: self.enc,
-        }
-        .serialize(s);
-        self.enc.depth.set(d);
-        r
+        out.push(b']');
+        Ok(())
     }
 
-    fn serialize_seq<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let items = py::seq_items(self.obj).unwrap_or_default();
-        let mut seq = s.serialize_seq(Some(items.len()))?;
-        for it in items {
-            seq.serialize_element(&Nested {
-                obj: it,
-                parent: self,
-            })?;
-        }
-        seq.end()
-    }
-
-    fn serialize_dict<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // SAFETY: attached; PyDict_Next yields borrowed pointers valid while the dict lives
-        // and is not mutated (we run no Python code that could mutate it... except the
-        // fallback; a dict mutated during encoding is the user's race, CPython stays safe).
+    fn dict(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+        out.push(b'{');
+        // SAFETY: attached; PyDict_Next yields borrowed pointers valid while the dict lives. Only
+        // the Python fallback could run code that mutates the dict, which CPython tolerates.
         unsafe {
-            let n = ffi::PyDict_Size(self.obj);
-            let mut map = s.serialize_map(Some(n as usize))?;
             let mut pos: ffi::Py_ssize_t = 0;
             let mut k: *mut ffi::PyObject = std::ptr::null_mut();
             let mut v: *mut ffi::PyObject = std::ptr::null_mut();
-            while ffi::PyDict_Next(self.obj, &mut pos, &mut k, &mut v) != 0 {
-                if ffi::PyUnicode_Check(k) != 0 {
-                    map.serialize_key(py::str_of(k).ok_or_else(|| err("invalid str key".into()))?)?;
-                } else if ffi::PyLong_Check(k) != 0
-                    || ffi::PyFloat_Check(k) != 0
-                    || k == ffi::Py_None()
-                {
-                    // json.dumps turns these keys into strings; so do we.
-                    let ks = if k == ffi::Py_None() {
-                        "null".to_owned()
-                    } else if ffi::Py_TYPE(k) == &raw mut ffi::PyBool_Type {
-                        (if k == ffi::Py_True() { "true" } else { "false" }).to_owned()
-                    } else {
-                        py::repr(k)
-                    };
-                    map.serialize_key(&ks)?;
-                } else if isinstance(k, &self.enc.types.enum_)
-                    || isinstance(k, &self.enc.types.uuid)
-                    || isinstance(k, &self.enc.types.date)
-                {
-                    let st = Obj::from_owned(ffi::PyObject_Str(k))
-                        .ok_or_else(|| err(py::take_err().0))?;
-                    map.serialize_key(py::str_of(st.as_ptr()).unwrap_or(""))?;
-                } else {
-                    return Err(err(format!(
-                        "dict keys must be str, int, float, bool or None, not {}",
-                        py::repr(k)
-                    )));
+            let mut first = true;
+            while ffi::PyDict_Next(o, &mut pos, &mut k, &mut v) != 0 {
+                if !first {
+                    out.push(b',');
                 }
-                map.serialize_value(&Nested {
-                    obj: v,
-                    parent: self,
-                })?;
+                first = false;
+                self.key(k, out)?;
+                out.push(b':');
+                self.value(v, out, depth + 1)?;
             }
-            map.end()
+        }
+        out.push(b'}');
+        Ok(())
+    }
+
+    /// Object keys: str, and the scalars json.dumps also turns into strings.
+    fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+        // SAFETY: attached; `k` live.
+        unsafe {
+            if ffi::PyUnicode_Check(k) != 0 {
+                return self.str(k, out);
+            }
+            let text = if k == ffi::Py_None() {
+                "null".to_owned()
+            } else if ffi::Py_TYPE(k) == &raw mut ffi::PyBool_Type {
+                (if k == ffi::Py_True() { "true" } else { "false" }).to_owned()
+            } else if ffi::PyLong_Check(k) != 0 || ffi::PyFloat_Check(k) != 0 {
+                py::repr(k)
+            } else if isinstance(k, &self.types.enum_) {
+                let v = Obj::from_owned(ffi::PyObject_GetAttrString(k, c"value".as_ptr()))
+                    .ok_or_else(|| py::take_err().0)?;
+                return self.key(v.as_ptr(), out);
+            } else if isinstance(k, &self.types.uuid) || isinstance(k, &self.types.date) {
+                py::str_of(str_obj(k)?.as_ptr()).unwrap_or("").to_owned()
+            } else {
+                return Err(format!(
+                    "dict keys must be str, int, float, bool or None, not {}",
+                    type_name(k)
+                ));
+            };
+            let _ = fmt().write_string_fast(out, &text, true);
+            Ok(())
         }
     }
 }
 
-struct Nested<'a, 'b, 'e> {
-    obj: *mut ffi::PyObject,
-    parent: &'a Value<'b, 'e>,
+fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    // SAFETY: attached; `o` is an int.
+    unsafe {
+        let mut overflow = 0;
+        let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
+        if overflow == 0 {
+            if v == -1 && !ffi::PyErr_Occurred().is_null() {
+                return Err(py::take_err().0);
+            }
+            let _ = fmt().write_i64(out, v);
+            return Ok(());
+        }
+        // Python ints are unbounded and so are JSON numbers: write the exact digits.
+        let digits = str_obj(o)?;
+        out.extend_from_slice(py::str_of(digits.as_ptr()).unwrap_or("0").as_bytes());
+        Ok(())
+    }
 }
 
-impl Serialize for Nested<'_, '_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.parent.nested(self.obj, s)
+fn float(v: f64, out: &mut Vec<u8>) -> Result<(), String> {
+    if !v.is_finite() {
+        return Err(format!(
+            "Out of range float values are not JSON compliant: {v}"
+        ));
     }
+    let _ = fmt().write_f64(out, v);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------- decode

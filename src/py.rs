@@ -147,6 +147,15 @@ pub fn str_of<'a>(o: *mut ffi::PyObject) -> Option<&'a str> {
         if ffi::PyUnicode_Check(o) == 0 {
             return None;
         }
+        if ffi::PyUnicode_IS_COMPACT_ASCII(o) != 0 {
+            // Compact ASCII strings store their characters inline, and ASCII is UTF-8: read them
+            // in place (the common case for keys and short values) without a function call.
+            let n = ffi::PyUnicode_GET_LENGTH(o) as usize;
+            let p = ffi::PyUnicode_DATA(o) as *const u8;
+            return Some(std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                p, n,
+            )));
+        }
         let mut n: ffi::Py_ssize_t = 0;
         let p = ffi::PyUnicode_AsUTF8AndSize(o, &mut n);
         if p.is_null() {

@@ -76,7 +76,20 @@ class Struct:
         return {f: getattr(self, f) for f in self.__struct_fields__}
 
 
+_FIELDS: dict[type, list[tuple[str, Any, Any]]] = {}
+
+
 def _fields(tp: type) -> list[tuple[str, Any, Any]]:
+    """(name, type, default) per field, resolved once per class (get_type_hints is slow)."""
+    try:
+        return _FIELDS[tp]
+    except KeyError:
+        pass
+    _FIELDS[tp] = out = _resolve_fields(tp)
+    return out
+
+
+def _resolve_fields(tp: type) -> list[tuple[str, Any, Any]]:
     hints = typing.get_type_hints(tp)
     if dataclasses.is_dataclass(tp):
         out = []
