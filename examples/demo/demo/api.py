@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import decimal
+import enum
 import os
 import threading
 import time
@@ -80,6 +82,44 @@ def types(i: int, f: float = 0.0, b: bool = False, u: uuid.UUID | None = None, d
           dt_: dt.datetime | None = Query(None, alias="dt"), dec: decimal.Decimal | None = None, s: str = "",
           tags: list[str] = [], opt: int | None = None) -> dict:  # noqa: B006 - copied per request
     return {"i": i, "f": f, "b": b, "u": u, "d": d, "dt": dt_, "dec": dec, "s": s, "tags": tags, "opt": opt}
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: float
+
+
+class Tagged(Struct):
+    name: str
+    color: Color = Color.BLUE
+
+
+@api.get("/encode")
+def encode() -> dict:
+    """One of every type the Rust encoder writes."""
+    return {
+        "str": "héllo \"quoted\" \n", "int": -42, "big": 2**100, "float": 0.1, "true": True, "none": None,
+        "list": [1, [2, [3]]], "tuple": (1, "a"), "datetime": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+        "date": dt.date(2024, 1, 2), "time": dt.time(3, 4, 5), "uuid": uuid.UUID(int=1),
+        "decimal": decimal.Decimal("1.10"), "enum": Color.RED, "dataclass": Point(1, 2.5),
+        "struct": Tagged(name="t"), "set": {7}, 1: "int key", "emoji": "🚀",
+    }
+
+
+@api.get("/encode/nan")
+def encode_nan() -> dict:
+    return {"x": float("nan")}
+
+
+@api.get("/encode/object")
+def encode_object() -> dict:
+    return {"x": object()}
 
 
 @api.get("/boom")

@@ -1,0 +1,44 @@
+"""What the Rust JSON encoder writes for each Python type a handler may return."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from wire import fetch
+
+
+def test_every_supported_type_is_encoded(server):
+    resp = fetch(server.port, "GET", "/encode")
+    assert resp.status == 200
+    assert resp.content_type == "application/json"
+    assert json.loads(resp.body) == {
+        "str": 'héllo "quoted" \n', "int": -42, "big": 2**100, "float": 0.1, "true": True, "none": None,
+        "list": [1, [2, [3]]], "tuple": [1, "a"], "datetime": "2024-01-02T03:04:05+00:00",
+        "date": "2024-01-02", "time": "03:04:05", "uuid": "00000000-0000-0000-0000-000000000001",
+        "decimal": "1.10", "enum": "red", "dataclass": {"x": 1, "y": 2.5},
+        "struct": {"name": "t", "color": "blue"}, "set": [7], "1": "int key", "emoji": "🚀",
+    }
+    # Big ints keep every digit rather than going through a float.
+    assert b'"big":1267650600228229401496703205376' in resp.body
+
+
+def _wait_for(server, text: str) -> bool:
+    deadline = time.monotonic() + 5
+    while text not in server.stderr and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text in server.stderr
+
+
+def test_nan_is_a_500_naming_the_value(server):
+    resp = fetch(server.port, "GET", "/encode/nan")
+    assert resp.status == 500
+    assert resp.json() == {"detail": "Internal Server Error"}
+    assert _wait_for(server, "Out of range float values are not JSON compliant")
+
+
+def test_unencodable_object_is_a_500_naming_its_type(server):
+    resp = fetch(server.port, "GET", "/encode/object")
+    assert resp.status == 500
+    assert _wait_for(server, "Object of type object is not JSON serializable")
+    assert fetch(server.port, "GET", "/hello").status == 200
