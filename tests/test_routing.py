@@ -209,3 +209,30 @@ def test_options_star_describes_the_server(server):
     resp = fetch(server.port, "OPTIONS", "*")
     assert resp.status == 204
     assert "GET" in resp.tokens("allow")
+
+
+def test_prefixed_api_in_the_same_module_is_merged(server):
+    resp = fetch(server.port, "GET", "/v2/hello")
+    assert resp.status == 200
+    assert resp.json() == {"message": "Hello from v2"}
+
+
+def test_response_object_sets_status_headers_media_type(server):
+    resp = fetch(server.port, "GET", "/response")
+    assert resp.status == 203
+    assert resp.content_type == "text/csv"
+    assert resp.header("x-kind") == "raw"
+    assert resp.body == b"raw,bytes"
+
+
+def test_json_response_is_encoded_with_status_and_headers(server):
+    resp = fetch(server.port, "GET", "/json")
+    assert resp.status == 201
+    assert resp.json() == {"wrapped": [1, 2]}
+    assert resp.header("x-kind") == "json"
+
+
+def test_named_http_exception_subclass(server):
+    resp = fetch(server.port, "GET", "/missing/3")
+    assert resp.status == 404
+    assert resp.json() == {"detail": "no thing 3"}

@@ -12,12 +12,19 @@ import threading
 import time
 import uuid
 
-from django_bolt import HTML, BoltAPI, HTTPException, PlainText, Query, Redirect, Request, Struct
+from django_bolt import HTML, JSON, BoltAPI, HTTPException, NotFound, PlainText, Query, Redirect, Request, Response, Struct
 from django_bolt import _native
 
 from people.models import Person
 
 api = BoltAPI()
+# A second API with a prefix: every BoltAPI found in this module is served, merged.
+v2 = BoltAPI(prefix="/v2")
+
+
+@v2.get("/hello")
+async def hello_v2() -> dict:
+    return {"message": "Hello from v2"}
 
 
 # --- the benchmark endpoints (the same on every server we compare) -------------------------
@@ -180,6 +187,21 @@ def redirect() -> Redirect:
 @api.post("/created", status_code=201)
 def created() -> dict:
     return {"created": True}
+
+
+@api.get("/response")
+def raw_response() -> Response:
+    return Response(b"raw,bytes", status_code=203, headers={"x-kind": "raw"}, media_type="text/csv")
+
+
+@api.get("/json")
+def json_response() -> JSON:
+    return JSON({"wrapped": [1, 2]}, status_code=201, headers={"x-kind": "json"})
+
+
+@api.get("/missing/{id}")
+def missing(id: int) -> dict:
+    raise NotFound(f"no thing {id}")
 
 
 @api.get("/tuple")
