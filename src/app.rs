@@ -105,6 +105,9 @@ pub struct App {
     access_fn: Obj,
     set_running_loop: Obj,
     event_loop: Obj,
+    /// `Runtime.django_call` when non-API paths go to Django.
+    django: Option<Obj>,
+    django_blocking: Blocking,
     pub access_enabled: bool,
     blocking_threshold: Duration,
     /// Status, method, path and Accept of each request whose handler is still running.
@@ -190,6 +193,14 @@ impl App {
             access_fn: attr(&rt, c"access")?,
             set_running_loop: attr(&rt, c"set_running_loop")?,
             event_loop: attr(&rt, c"loop")?,
+            django: attr(&rt, c"django_call")
+                .ok()
+                // SAFETY: attached.
+                .filter(|d| d.as_ptr() != unsafe { ffi::Py_None() }),
+            django_blocking: Blocking::Auto {
+                slow_calls: Cell::new(0),
+                promoted: Cell::new(false),
+            },
             access_enabled,
             blocking_threshold: Duration::from_secs_f64(
                 attr(&rt, c"blocking_threshold")
@@ -303,7 +314,11 @@ impl App {
                 ffi::PyObject_Vectorcall(r.handler.as_ptr(), ptrs.as_ptr(), 0, r.kwnames.as_ptr())
             };
             if let Some(t0) = started {
-                self.note_duration(r, t0.elapsed());
+                self.note_duration(
+                    &r.blocking,
+                    &format!("{} {}", r.method, r.path),
+                    t0.elapsed(),
+                );
             }
             Obj::from_owned(res).ok_or(())
         };
@@ -320,11 +335,11 @@ impl App {
 
     /// Counts inline calls of an `Auto` handler that held the reactor too long; past a few,
     /// the handler runs on the blocking pool from then on (and says so once in the log).
-    fn note_duration(&self, r: &Route, took: Duration) {
+    fn note_duration(&self, blocking: &Blocking, what: &str, took: Duration) {
         let Blocking::Auto {
             slow_calls,
             promoted,
-        } = &r.blocking
+        } = blocking
         else {
             return;
         };
@@ -335,10 +350,9 @@ impl App {
         if slow_calls.get() >= SLOW_CALLS_TO_PROMOTE {
             promoted.set(true);
             let msg = format!(
-                "{} {}: handler blocked this core for {:.1} ms ({} times over {} ms); running it on the \
+                "{}: handler blocked this core for {:.1} ms ({} times over {} ms); running it on the \
                  blocking pool from now on. Declare blocking=True (or False) on the route to choose.",
-                r.method,
-                r.path,
+                what,
                 took.as_secs_f64() * 1e3,
                 SLOW_CALLS_TO_PROMOTE,
                 self.blocking_threshold.as_millis()
@@ -649,8 +663,9 @@ impl App {
         }
     }
 
-    fn request_obj(&self, ctx: &RequestCtx, raw_params: &[(&str, &str)]) -> Obj {
-        // SAFETY: attached; building plain containers.
+    /// The request headers as a list of `(name, value)` str pairs (names lower-case).
+    fn header_list(ctx: &RequestCtx) -> Obj {
+        // SAFETY: attached; PyList_Append does not steal.
         unsafe {
             let headers = Obj::from_owned(ffi::PyList_New(0)).expect("list");
             for (k, v) in &ctx.head.headers {
@@ -660,6 +675,52 @@ impl App {
                 ]);
                 ffi::PyList_Append(headers.as_ptr(), pair.as_ptr());
             }
+            headers
+        }
+    }
+
+    /// A request no bolt route claims, handed to Django's own handler (admin, views) when the
+    /// project has it on; `None` when fallthrough is off.
+    pub fn fallthrough(&self, ctx: &RequestCtx, pending: &Pending) -> Option<Outcome> {
+        let django = self.django.as_ref()?;
+        let args = py::tuple(vec![
+            py::new_str(&ctx.head.method_str),
+            py::new_str(ctx.head.path()),
+            py::new_str(ctx.head.query().unwrap_or("")),
+            Self::header_list(ctx),
+            py::new_bytes(ctx.body),
+            py::new_str(ctx.client),
+        ]);
+        let result = if matches!(&self.django_blocking, Blocking::Auto { promoted, .. } if promoted.get())
+        {
+            py::call_keep(&self.run_blocking, &[django, &args])
+        } else {
+            let t0 = Instant::now();
+            // SAFETY: attached; `args` is a tuple.
+            let r = unsafe {
+                Obj::from_owned(ffi::PyObject_Call(
+                    django.as_ptr(),
+                    args.as_ptr(),
+                    null_mut(),
+                ))
+            };
+            self.note_duration(&self.django_blocking, "Django views", t0.elapsed());
+            r
+        };
+        let Some(result) = result else {
+            return Some(Outcome::Ready(self.exception_to_response(ctx)));
+        };
+        // SAFETY: attached.
+        if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
+            return Some(self.drive(result, 200, ctx, pending));
+        }
+        Some(Outcome::Ready(self.to_response(&result, 200, ctx)))
+    }
+
+    fn request_obj(&self, ctx: &RequestCtx, raw_params: &[(&str, &str)]) -> Obj {
+        // SAFETY: attached; building plain containers.
+        unsafe {
+            let headers = Self::header_list(ctx);
             let pp = Obj::from_owned(ffi::PyDict_New()).expect("dict");
             for (k, v) in raw_params {
                 let dv = crate::http::percent_decode_path(v).unwrap_or_else(|| (*v).to_owned());

@@ -120,10 +120,27 @@ fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outco
         return (Outcome::Ready(r), false);
     }
     match w.app.router.route_for(head.method, head.path()) {
-        Match::NotFound => (
-            Outcome::Ready(ResponseData::detail(404, "Not Found")),
-            head.method == http::Method::Head,
-        ),
+        Match::NotFound => {
+            let ctx = RequestCtx { head, body, client };
+            let django = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _py = w.interp.attached();
+                w.app.fallthrough(&ctx, &w.pending)
+            }))
+            .unwrap_or_else(|_| {
+                Some(Outcome::Ready(ResponseData::detail(
+                    500,
+                    "Internal Server Error",
+                )))
+            });
+            let head_only = head.method == http::Method::Head;
+            match django {
+                Some(outcome) => (outcome, head_only),
+                None => (
+                    Outcome::Ready(ResponseData::detail(404, "Not Found")),
+                    head_only,
+                ),
+            }
+        }
         Match::MethodNotAllowed { allow } => {
             let mut r = ResponseData::detail(405, "Method Not Allowed");
             r.headers.push((b"allow".to_vec(), allow.into_bytes()));

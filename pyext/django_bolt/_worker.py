@@ -47,7 +47,8 @@ async def _continue(coro: Any, first: Any) -> Any:
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
-    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float = 0.025) -> None:
+    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float = 0.025,
+                 django: bool = True, port: int = 0) -> None:
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -66,6 +67,12 @@ class Runtime:
         from django.conf import settings
 
         self.debug = bool(settings.DEBUG)
+        # Non-bolt paths go to Django (None: bolt answers its JSON 404 itself).
+        self.django_call = None
+        if django and getattr(settings, "BOLT_DJANGO_FALLTHROUGH", True):
+            from .django_app import DjangoApp
+
+            self.django_call = DjangoApp(port)
 
     # -- async handlers ------------------------------------------------------------------
     def start_task(self, token: int, coro: Any, first: Any) -> None:
@@ -93,14 +100,15 @@ class Runtime:
     set_running_loop = staticmethod(asyncio.events._set_running_loop)
 
     # -- blocking sync handlers ----------------------------------------------------------
-    def run_blocking(self, handler: Any, kwargs: dict) -> Any:
-        """A coroutine that runs ``handler(**kwargs)`` on this core's thread pool."""
+    def run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
+        """A coroutine that runs ``handler(**kwargs)`` (or ``handler(*args)``) on this core's pool."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self._blocking_threads, thread_name_prefix="bolt-blocking")
         return self._run_blocking(handler, kwargs)
 
-    async def _run_blocking(self, handler: Any, kwargs: dict) -> Any:
-        return await self.loop.run_in_executor(self._pool, functools.partial(handler, **kwargs))
+    async def _run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
+        call = functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
+        return await self.loop.run_in_executor(self._pool, call)
 
     # -- errors --------------------------------------------------------------------------
     def handle_exception(self, exc: BaseException, method: str, path: str, accept: str) -> tuple:
@@ -171,7 +179,8 @@ def boot(config_json: str) -> Runtime:
 
     routes = load_routes(cfg["settings"])
     apply_log_level(cfg.get("log_level", logging.WARNING))
-    rt = Runtime(routes, cfg.get("blocking_threads", 8), cfg.get("blocking_threshold_ms", 25) / 1000)
+    rt = Runtime(routes, cfg.get("blocking_threads", 8), cfg.get("blocking_threshold_ms", 25) / 1000,
+                 django=cfg.get("django", True), port=cfg.get("port", 0))
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request
     # burst (gc.freeze, Python >= 3.7).

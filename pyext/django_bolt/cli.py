@@ -34,6 +34,8 @@ def add_server_arguments(p: argparse.ArgumentParser, with_settings: bool = True)
     p.add_argument("--header-timeout", type=float, default=10.0, help="time allowed to send a request head, seconds")
     p.add_argument("--shutdown-timeout", type=float, default=10.0,
                    help="how long in-flight requests may take to finish at shutdown, seconds")
+    p.add_argument("--no-django", action="store_true",
+                   help="do not send non-API paths to Django (admin, views); they get a JSON 404")
     p.add_argument("--max-body", type=int, default=10 * 1024 * 1024, help="largest request body in bytes")
     p.add_argument("--blocking-threads", type=int, default=8,
                    help="threads per core for blocking def handlers (default 8)")
@@ -100,7 +102,8 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
 
     boot = {"sys_path": [p if p else os.getcwd() for p in sys.path], "settings": settings_module,
             "blocking_threads": int(opts.get("blocking_threads") or 8), "log_level": level,
-            "blocking_threshold_ms": float(opts.get("blocking_threshold_ms") or 25.0)}
+            "blocking_threshold_ms": float(opts.get("blocking_threshold_ms") or 25.0),
+            "django": not opts.get("no_django"), "port": int(opts.get("port") or 0)}
     config = {
         "host": opts.get("host") or "127.0.0.1",
         "port": int(opts.get("port") if opts.get("port") is not None else 8000),

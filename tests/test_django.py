@@ -1,0 +1,109 @@
+"""Paths that are not bolt routes go to Django itself: the admin works through bolt."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import subprocess
+import sys
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
+
+import pytest
+
+from boltproc import DEMO, BoltProcess, server_env
+from wire import fetch
+
+
+@pytest.fixture(scope="module")
+def admin_user(demo_db):
+    code = ("from django.contrib.auth.models import User\n"
+            "u, _ = User.objects.get_or_create(username='admin', defaults={'is_staff': True, 'is_superuser': True})\n"
+            "u.is_staff = u.is_superuser = True\n"
+            "u.set_password('s3cret-pass')\n"
+            "u.save()\n")
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=server_env(), check=True,
+                   capture_output=True)
+    return "admin", "s3cret-pass"
+
+
+class Browser:
+    """Just enough of a browser: keeps cookies, does not follow redirects."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, form: dict[str, str] | None = None, referer: bool = False):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if referer:
+            headers["Referer"] = f"http://127.0.0.1:{self.port}/admin/login/"
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        for raw in resp.headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(raw)
+            for k, m in jar.items():
+                self.cookies[k] = m.value
+        conn.close()
+        return resp, data.decode("utf-8", "replace")
+
+
+def test_admin_redirects_to_login(server):
+    resp = fetch(server.port, "GET", "/admin/")
+    assert resp.status == 302
+    assert resp.header("location") == "/admin/login/?next=/admin/"
+
+
+def test_append_slash_redirect_comes_from_django(server):
+    resp = fetch(server.port, "GET", "/admin")
+    assert resp.status == 301
+    assert resp.header("location") == "/admin/"
+
+
+def test_unknown_path_is_still_a_json_404(server):
+    resp = fetch(server.port, "GET", "/definitely/not/here")
+    assert resp.status == 404
+    assert resp.json() == {"detail": "Not Found"}
+
+
+def test_admin_login_with_csrf_and_session(server, admin_user):
+    b = Browser(server.port)
+    resp, page = b.request("GET", "/admin/login/?next=/admin/")
+    assert resp.status == 200
+    assert "csrftoken" in b.cookies
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    user, password = admin_user
+    resp, _ = b.request("POST", "/admin/login/?next=/admin/", form={
+        "csrfmiddlewaretoken": token, "username": user, "password": password, "next": "/admin/"}, referer=True)
+    assert resp.status == 302, "login failed"
+    assert resp.getheader("Location") == "/admin/"
+    assert "sessionid" in b.cookies
+    resp, page = b.request("GET", "/admin/")
+    assert resp.status == 200
+    assert "Site administration" in page
+    resp, page = b.request("GET", "/admin/people/person/")
+    assert resp.status == 200
+    assert "Person 1" in page
+
+
+def test_post_without_csrf_is_refused_by_django(server, admin_user):
+    b = Browser(server.port)
+    resp, _ = b.request("POST", "/admin/login/", form={"username": "admin", "password": "x"})
+    assert resp.status == 403
+
+
+def test_no_django_flag_keeps_everything_json(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver, extra=["--no-django"])
+    try:
+        resp = fetch(server.port, "GET", "/admin/")
+        assert resp.status == 404
+        assert resp.json() == {"detail": "Not Found"}
+    finally:
+        server.stop()
