@@ -108,6 +108,10 @@ pub struct App {
     /// `Runtime.django_call` when non-API paths go to Django.
     django: Option<Obj>,
     django_blocking: Blocking,
+    /// Built-in probes: `/health` answered here, `/ready` through `Runtime.ready_call`.
+    pub health_path: Option<String>,
+    pub ready_path: Option<String>,
+    ready_call: Obj,
     pub access_enabled: bool,
     blocking_threshold: Duration,
     /// Status, method, path and Accept of each request whose handler is still running.
@@ -197,6 +201,13 @@ impl App {
                 .ok()
                 // SAFETY: attached.
                 .filter(|d| d.as_ptr() != unsafe { ffi::Py_None() }),
+            health_path: attr(&rt, c"health_path")
+                .ok()
+                .and_then(|p| py::str_of(p.as_ptr()).map(str::to_owned)),
+            ready_path: attr(&rt, c"ready_path")
+                .ok()
+                .and_then(|p| py::str_of(p.as_ptr()).map(str::to_owned)),
+            ready_call: attr(&rt, c"ready_call")?,
             django_blocking: Blocking::Auto {
                 slow_calls: Cell::new(0),
                 promoted: Cell::new(false),
@@ -715,6 +726,19 @@ impl App {
             return Some(self.drive(result, 200, ctx, pending));
         }
         Some(Outcome::Ready(self.to_response(&result, 200, ctx)))
+    }
+
+    /// Whether `path` is one of the probes (kept out of the access log).
+    pub fn is_probe(&self, path: &str) -> bool {
+        self.health_path.as_deref() == Some(path) || self.ready_path.as_deref() == Some(path)
+    }
+
+    /// `/ready`: the registered checks, run as a coroutine on this core's loop.
+    pub fn ready(&self, ctx: &RequestCtx, pending: &Pending) -> Outcome {
+        match py::call_keep(&self.ready_call, &[]) {
+            Some(coro) => self.drive(coro, 200, ctx, pending),
+            None => Outcome::Ready(self.exception_to_response(ctx)),
+        }
     }
 
     fn request_obj(&self, ctx: &RequestCtx, raw_params: &[(&str, &str)]) -> Obj {

@@ -119,6 +119,21 @@ fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outco
         };
         return (Outcome::Ready(r), false);
     }
+    if matches!(head.method, http::Method::Get | http::Method::Head) {
+        let head_only = head.method == http::Method::Head;
+        if w.app.health_path.as_deref() == Some(head.path()) {
+            // Liveness: this core's reactor answered; no Python involved.
+            return (
+                Outcome::Ready(ResponseData::json(200, br#"{"status":"ok"}"#.to_vec())),
+                head_only,
+            );
+        }
+        if w.app.ready_path.as_deref() == Some(head.path()) {
+            let ctx = RequestCtx { head, body, client };
+            let _py = w.interp.attached();
+            return (w.app.ready(&ctx, &w.pending), head_only);
+        }
+    }
     match w.app.router.route_for(head.method, head.path()) {
         Match::NotFound => {
             let ctx = RequestCtx { head, body, client };
@@ -259,7 +274,8 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                 }
                 Step::Request(head, body, used) => {
                     sent_continue = false;
-                    let started = w.app.access_enabled.then(Instant::now);
+                    let started =
+                        (w.app.access_enabled && !w.app.is_probe(head.path())).then(Instant::now);
                     let keep_alive = head.keep_alive && !w.stopping();
                     let (outcome, head_only) = dispatch(&w, &head, &body, &client);
                     let resp = match outcome {

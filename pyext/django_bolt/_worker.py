@@ -68,6 +68,12 @@ class Runtime:
 
         self.debug = bool(settings.DEBUG)
         # Non-bolt paths go to Django (None: bolt answers its JSON 404 itself).
+        paths = {(r.method, r.path) for r in routes}
+        # Built-in probes, unless switched off or the project serves those paths itself.
+        health = getattr(settings, "BOLT_HEALTH_PATH", "/health")
+        ready = getattr(settings, "BOLT_READY_PATH", "/ready")
+        self.health_path = health if health and ("GET", health) not in paths else None
+        self.ready_path = ready if ready and ("GET", ready) not in paths else None
         self.django_call = None
         if django and getattr(settings, "BOLT_DJANGO_FALLTHROUGH", True):
             from .django_app import DjangoApp
@@ -109,6 +115,14 @@ class Runtime:
     async def _run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
         call = functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
         return await self.loop.run_in_executor(self._pool, call)
+
+    def ready_call(self) -> Any:
+        """The coroutine behind ``/ready`` (see django_bolt.health)."""
+        from . import health
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self._blocking_threads, thread_name_prefix="bolt-blocking")
+        return health.readiness(self.loop, self._pool)
 
     # -- errors --------------------------------------------------------------------------
     def handle_exception(self, exc: BaseException, method: str, path: str, accept: str) -> tuple:

@@ -15,7 +15,18 @@ import uuid
 from django_bolt import HTML, JSON, BoltAPI, HTTPException, NotFound, PlainText, Query, Redirect, Request, Response, Struct
 from django_bolt import _native
 
+from django_bolt.health import add_health_check
 from people.models import Person
+
+MAINTENANCE_FLAG = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".maintenance")
+
+
+async def not_in_maintenance() -> bool:
+    """A readiness check of the demo's own: /ready fails while examples/demo/.maintenance exists."""
+    return not os.path.exists(MAINTENANCE_FLAG)
+
+
+add_health_check(not_in_maintenance, name="maintenance")
 
 api = BoltAPI()
 # A second API with a prefix: every BoltAPI found in this module is served, merged.

@@ -1,0 +1,98 @@
+"""Liveness and readiness endpoints.
+
+``GET /health`` is answered by Rust without running Python (the process and its cores are up).
+``GET /ready`` runs the registered checks (the database by default) and answers 503 naming the
+failing ones::
+
+    from django_bolt.health import add_health_check
+
+    async def cache_ok() -> bool:
+        return await cache.aget("ping", True)
+
+    add_health_check(cache_ok, name="cache", timeout=1.0)
+
+Settings: ``BOLT_HEALTH_PATH`` (default ``"/health"``) and ``BOLT_READY_PATH`` (``"/ready"``);
+``None`` turns one off. A route of your own at the same path wins. Both stay out of the access
+log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from .responses import JSON
+
+__all__ = ["add_health_check", "clear_health_checks", "check_database", "HealthCheck"]
+
+Check = Callable[[], Any] | Callable[[], Awaitable[Any]]
+
+
+@dataclass
+class HealthCheck:
+    name: str
+    fn: Check
+    timeout: float
+
+
+_checks: list[HealthCheck] = []
+
+
+def add_health_check(fn: Check, *, name: str | None = None, timeout: float = 2.0) -> None:
+    """Registers ``fn`` (sync or async) for ``/ready``.
+
+    It passes when it returns anything but ``False`` without raising within ``timeout`` seconds.
+    Sync checks run on the core's blocking pool, so a slow one cannot stall the core.
+    """
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
+    label = name or getattr(fn, "__name__", "check")
+    if any(c.name == label for c in _checks):
+        raise ValueError(f"a health check named {label!r} is already registered")
+    _checks.append(HealthCheck(label, fn, timeout))
+
+
+def clear_health_checks() -> None:
+    """Removes every registered check, the database one included."""
+    _checks.clear()
+
+
+def check_database() -> None:
+    """Each configured database answers a query on a fresh connection and is migrated."""
+    from django.db import connections
+
+    for alias in connections:
+        conn = connections[alias]
+        # A fresh connection each time: a dead server behind a pooled one must fail the check.
+        conn.close()
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1")
+            if "django_migrations" not in conn.introspection.table_names(cur):
+                raise RuntimeError(f"database {alias!r} has no django_migrations table (not migrated?)")
+        conn.close()
+
+
+add_health_check(check_database, name="database", timeout=5.0)
+
+
+async def _run(check: HealthCheck, loop: asyncio.AbstractEventLoop, pool: Any) -> str:
+    try:
+        if inspect.iscoroutinefunction(check.fn):
+            result = await asyncio.wait_for(check.fn(), check.timeout)
+        else:
+            result = await asyncio.wait_for(loop.run_in_executor(pool, check.fn), check.timeout)
+        return "error: returned False" if result is False else "ok"
+    except TimeoutError:
+        return f"error: timed out after {check.timeout:g}s"
+    except Exception as e:  # a failing check is an answer, not a crash
+        return f"error: {type(e).__name__}: {e}"
+
+
+async def readiness(loop: asyncio.AbstractEventLoop, pool: Any) -> JSON:
+    """Runs every check concurrently; 200 when all pass, 503 otherwise."""
+    results = await asyncio.gather(*(_run(c, loop, pool) for c in _checks))
+    checks = {c.name: r for c, r in zip(_checks, results)}
+    ok = all(r == "ok" for r in checks.values())
+    return JSON({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
