@@ -112,6 +112,13 @@ pub struct App {
     pub health_path: Option<String>,
     pub ready_path: Option<String>,
     ready_call: Obj,
+    /// Request/response logging (LoggingConfig): the share of requests logged at INFO, and the
+    /// duration past which every request is logged as slow (negative: off).
+    log_sample_rate: f64,
+    log_slow_ms: f64,
+    log_request_fn: Obj,
+    /// xorshift state for sampling; per worker, so no synchronisation.
+    rng: Cell<u64>,
     pub access_enabled: bool,
     blocking_threshold: Duration,
     /// Status, method, path and Accept of each request whose handler is still running.
@@ -121,6 +128,18 @@ pub struct App {
 fn attr(o: &Obj, name: &CStr) -> Result<Obj, String> {
     o.getattr(name)
         .map_err(|e| format!("{}: {}", name.to_string_lossy(), e))
+}
+
+fn float_attr(o: &Obj, name: &CStr) -> Option<f64> {
+    let v = o.getattr(name).ok()?;
+    // SAFETY: attached.
+    let f = unsafe { ffi::PyFloat_AsDouble(v.as_ptr()) };
+    if f == -1.0 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: attached.
+        unsafe { ffi::PyErr_Clear() };
+        return None;
+    }
+    Some(f)
 }
 
 fn tuple_item(t: *mut ffi::PyObject, i: usize) -> Obj {
@@ -208,6 +227,13 @@ impl App {
                 .ok()
                 .and_then(|p| py::str_of(p.as_ptr()).map(str::to_owned)),
             ready_call: attr(&rt, c"ready_call")?,
+            log_sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
+            log_slow_ms: float_attr(&rt, c"log_slow_ms").unwrap_or(-1.0),
+            log_request_fn: attr(&rt, c"log_request")?,
+            rng: Cell::new(
+                0x9E37_79B9_7F4A_7C15
+                    ^ (crate::py::interp_id() as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),
+            ),
             django_blocking: Blocking::Auto {
                 slow_calls: Cell::new(0),
                 promoted: Cell::new(false),
@@ -948,6 +974,68 @@ impl App {
             content_type: media,
             body,
             headers,
+        }
+    }
+
+    /// Whether responses need timing at all (access log or request log configured).
+    pub fn wants_timing(&self) -> bool {
+        self.access_enabled || self.log_sample_rate > 0.0 || self.log_slow_ms >= 0.0
+    }
+
+    /// `Some(slow)` when this request goes to the request log: always when slow, else sampled.
+    pub fn request_log_decision(&self, ms: f64) -> Option<bool> {
+        if self.log_slow_ms >= 0.0 && ms >= self.log_slow_ms {
+            return Some(true);
+        }
+        if self.log_sample_rate <= 0.0 {
+            return None;
+        }
+        if self.log_sample_rate >= 1.0 {
+            return Some(false);
+        }
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        ((x >> 11) as f64 / (1u64 << 53) as f64 <= self.log_sample_rate).then_some(false)
+    }
+
+    pub fn log_request(&self, ctx: &RequestCtx, resp: &ResponseData, ms: f64, slow: bool) {
+        // SAFETY: attached; plain containers.
+        unsafe {
+            let resp_headers = Obj::from_owned(ffi::PyList_New(0)).expect("list");
+            if let Some(ct) = &resp.content_type {
+                let pair = py::tuple(vec![
+                    py::new_str("content-type"),
+                    py::new_str(&String::from_utf8_lossy(ct)),
+                ]);
+                ffi::PyList_Append(resp_headers.as_ptr(), pair.as_ptr());
+            }
+            for (k, v) in &resp.headers {
+                let pair = py::tuple(vec![
+                    py::new_str(&String::from_utf8_lossy(k)),
+                    py::new_str(&String::from_utf8_lossy(v)),
+                ]);
+                ffi::PyList_Append(resp_headers.as_ptr(), pair.as_ptr());
+            }
+            let ms_o = Obj::from_owned(ffi::PyFloat_FromDouble(ms)).expect("float");
+            let args = [
+                &py::new_str(&ctx.head.method_str),
+                &py::new_str(ctx.head.path()),
+                &py::new_str(ctx.head.query().unwrap_or("")),
+                &py::new_int(resp.status as i64),
+                &ms_o,
+                &py::new_str(ctx.client),
+                &Self::header_list(ctx),
+                &py::new_bytes(ctx.body),
+                &resp_headers,
+                &py::new_bytes(&resp.body),
+                &py::new_bool(slow),
+            ];
+            if let Err(e) = py::call(&self.log_request_fn, &args) {
+                eprintln!("django-bolt: request log failed: {e}");
+            }
         }
     }
 

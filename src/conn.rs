@@ -275,7 +275,7 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                 Step::Request(head, body, used) => {
                     sent_continue = false;
                     let started =
-                        (w.app.access_enabled && !w.app.is_probe(head.path())).then(Instant::now);
+                        (w.app.wants_timing() && !w.app.is_probe(head.path())).then(Instant::now);
                     let keep_alive = head.keep_alive && !w.stopping();
                     let (outcome, head_only) = dispatch(&w, &head, &body, &client);
                     let resp = match outcome {
@@ -305,16 +305,24 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                         head.minor_version == 0,
                     );
                     if let Some(t0) = started {
-                        let _py = w.interp.attached();
                         let ms = t0.elapsed().as_secs_f64() * 1e3;
-                        w.app.log_access(
-                            &head.method_str,
-                            &head.target,
-                            resp.status,
-                            ms,
-                            resp.body.len(),
-                            &client,
-                        );
+                        let detail = w.app.request_log_decision(ms);
+                        if w.app.access_enabled || detail.is_some() {
+                            let _py = w.interp.attached();
+                            if w.app.access_enabled {
+                                let (m, t) = (&head.method_str, &head.target);
+                                w.app
+                                    .log_access(m, t, resp.status, ms, resp.body.len(), &client);
+                            }
+                            if let Some(slow) = detail {
+                                let ctx = RequestCtx {
+                                    head: &head,
+                                    body: &body,
+                                    client: &client,
+                                };
+                                w.app.log_request(&ctx, &resp, ms, slow);
+                            }
+                        }
                     }
                     rbuf.drain(..used);
                     if !keep_alive {

@@ -60,3 +60,39 @@ def test_no_access_log_at_the_default_level(server):
     assert fetch(server.port, "GET", "/hello").status == 200
     time.sleep(0.2)
     assert '"GET /hello"' not in server.stderr
+
+
+@pytest.fixture
+def request_log_server(monkeypatch, demo_db, driver):
+    plain = boltproc.server_env
+    monkeypatch.setattr(boltproc, "server_env", lambda: {**plain(), "DEMO_REQUEST_LOG": "1"})
+    server = BoltProcess.start(cores=1, driver=driver, log_level="info")
+    yield server
+    server.stop()
+
+
+def _wait(server, text: str) -> None:
+    deadline = time.monotonic() + 5
+    while text not in server.stderr and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_request_log_masks_secrets_and_keeps_the_rest(request_log_server):
+    s = request_log_server
+    resp = fetch(s.port, "POST", "/items?token=abc&page=2",
+                 headers=[("Authorization", "Bearer sekrit"), ("Content-Type", "application/json")],
+                 body=b'{"name": "pen", "price": 1.5, "password": "hunter2", "extra": {"api_key": "k"}}')
+    assert resp.status == 200
+    _wait(s, "POST /items 200")
+    line = next(l for l in s.stderr.splitlines() if "POST /items 200" in l)
+    assert "sekrit" not in line and "hunter2" not in line and '\\"k\\"' not in line and "abc" not in line, line
+    assert '"authorization": "***"' in line
+    assert '\\"password\\": \\"***\\"' in line and '\\"name\\": \\"pen\\"' in line, line
+    assert "page=2" in line
+
+
+def test_slow_requests_are_logged_as_warnings(request_log_server):
+    s = request_log_server
+    assert fetch(s.port, "GET", "/sleep?ms=80").status == 200
+    _wait(s, "slow request GET /sleep")
+    assert "WARNING django_bolt.request: slow request GET /sleep 200" in s.stderr

@@ -26,6 +26,7 @@ from .exceptions import (
     Unauthorized,
     UnprocessableEntity,
 )
+from .logconfig import LoggingConfig
 from .params import Body, Path, Query
 from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response
@@ -37,5 +38,5 @@ __all__ = [
     "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
     "Query", "Path", "Body", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
-    "ServiceUnavailable", "RequestValidationError", "__version__",
+    "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "__version__",
 ]

@@ -48,7 +48,7 @@ class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
     def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float = 0.025,
-                 django: bool = True, port: int = 0) -> None:
+                 django: bool = True, port: int = 0, apis_config: Any = None) -> None:
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -68,6 +68,12 @@ class Runtime:
 
         self.debug = bool(settings.DEBUG)
         # Non-bolt paths go to Django (None: bolt answers its JSON 404 itself).
+        self.request_log = _logging_config(apis_config)
+        cfg = self.request_log
+        # Rust decides per request whether to call log_request: sampled at INFO, or slow.
+        info_on = cfg is not None and logging.getLogger(cfg.logger_name).isEnabledFor(logging.INFO)
+        self.log_sample_rate = cfg.sample_rate if info_on else 0.0
+        self.log_slow_ms = cfg.slow_request_ms if cfg is not None and cfg.slow_request_ms is not None else -1.0
         paths = {(r.method, r.path) for r in routes}
         # Built-in probes, unless switched off or the project serves those paths itself.
         health = getattr(settings, "BOLT_HEALTH_PATH", "/health")
@@ -151,6 +157,11 @@ class Runtime:
             return 500, "application/json", body, []
         return 500, "application/json", b'{"detail":"Internal Server Error"}', []
 
+    def log_request(self, method: str, path: str, query: str, status: int, ms: float, client: str,
+                    req_headers: list, req_body: bytes, resp_headers: list, resp_body: bytes, slow: bool) -> None:
+        self.request_log.record(method, path, query, status, ms, client, req_headers, req_body, resp_headers,
+                                resp_body, slow)
+
     def warn(self, message: str) -> None:
         log.warning("%s", message)
 
@@ -176,6 +187,22 @@ class Runtime:
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
 
 
+def _logging_config(api_config: Any) -> Any:
+    """``settings.BOLT_LOGGING``, else the first API's ``logging_config``, else None."""
+    from django.conf import settings
+
+    from .logconfig import LoggingConfig
+
+    cfg = getattr(settings, "BOLT_LOGGING", None) or api_config
+    if cfg is None:
+        return None
+    if isinstance(cfg, dict):
+        cfg = LoggingConfig(**cfg)
+    if not isinstance(cfg, LoggingConfig):
+        raise TypeError(f"BOLT_LOGGING must be a LoggingConfig or a dict, not {type(cfg).__name__}")
+    return cfg
+
+
 def _technical_500(exc: BaseException, method: str, path: str) -> bytes:
     from django.test import RequestFactory
     from django.views.debug import technical_500_response
@@ -191,10 +218,13 @@ def boot(config_json: str) -> Runtime:
     sys.path[:] = cfg["sys_path"]
     from .discovery import apply_log_level, load_routes
 
+    from .discovery import discover_apis
+
     routes = load_routes(cfg["settings"])
+    api_config = next((a.logging_config for a in discover_apis() if a.logging_config is not None), None)
     apply_log_level(cfg.get("log_level", logging.WARNING))
     rt = Runtime(routes, cfg.get("blocking_threads", 8), cfg.get("blocking_threshold_ms", 25) / 1000,
-                 django=cfg.get("django", True), port=cfg.get("port", 0))
+                 django=cfg.get("django", True), port=cfg.get("port", 0), apis_config=api_config)
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request
     # burst (gc.freeze, Python >= 3.7).

@@ -55,13 +55,16 @@ class BoltAPI:
     twice is a start-up error.
     """
 
-    def __init__(self, prefix: str = "", *, title: str = "API", version: str = "0.1.0") -> None:
+    def __init__(self, prefix: str = "", *, title: str = "API", version: str = "0.1.0",
+                 logging_config: Any = None) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
         self.prefix = prefix
         self.title = title
         self.version = version
         self.routes: list[Route] = []
+        #: Request/response logging (a ``LoggingConfig``); the first API that sets one wins.
+        self.logging_config = logging_config
 
     def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool | None = None,
               name: str | None = None, tags: list[str] | None = None) -> Callable[[F], F]:

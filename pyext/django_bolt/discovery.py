@@ -141,20 +141,23 @@ def _import(name: str):
 def apply_log_level(level: int) -> None:
     """``--log-level`` for bolt's and the root logger, in this interpreter.
 
-    At INFO or below the access log (``django_bolt.access``) is on; when the project's LOGGING
-    gives it no handler, it writes to stderr. Above INFO it is off, and Rust skips it entirely.
+    At INFO or below the access log (``django_bolt.access``) and the request log
+    (``django_bolt.request``, see LoggingConfig) are on; when the project's LOGGING gives them no
+    handler they write to stderr. Above INFO they are off and Rust skips them entirely (slow
+    requests still reach ``django_bolt.request`` at WARNING).
     """
     import logging
 
     logging.getLogger().setLevel(level)
     logging.getLogger("django_bolt").setLevel(level)
-    access = logging.getLogger("django_bolt.access")
-    if level <= logging.INFO and not access.handlers:
-        h = logging.StreamHandler(sys.stderr)
-        h.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        access.addHandler(h)
-        access.propagate = False
-    access.setLevel(level)
+    for name in ("django_bolt.access", "django_bolt.request"):
+        lg = logging.getLogger(name)
+        if level <= logging.INFO and not lg.handlers:
+            h = logging.StreamHandler(sys.stderr)
+            h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s " + name + ": %(message)s"))
+            lg.addHandler(h)
+            lg.propagate = False
+        lg.setLevel(level)
 
 
 def load_routes(settings_module: str) -> list[Route]:

@@ -112,3 +112,7 @@ LOGGING = {
     # django_bolt.access (one line per request) follows `bolt --log-level`: off at the default
     # "warning", on at "info".
 }
+
+if _env_flag("DEMO_REQUEST_LOG"):
+    # Request/response logging with bodies, every request sampled, >50 ms flagged slow.
+    BOLT_LOGGING = {"request_body": True, "response_body": True, "sample_rate": 1.0, "slow_request_ms": 50}
