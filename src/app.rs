@@ -112,6 +112,8 @@ pub struct App {
     pub health_path: Option<String>,
     pub ready_path: Option<String>,
     ready_call: Obj,
+    /// STATIC_URL/MEDIA_URL served from disk in Rust, before routing.
+    pub static_files: Option<crate::static_files::StaticFiles>,
     /// Request/response logging (LoggingConfig): the share of requests logged at INFO, and the
     /// duration past which every request is logged as slow (negative: off).
     log_sample_rate: f64,
@@ -128,6 +130,32 @@ pub struct App {
 fn attr(o: &Obj, name: &CStr) -> Result<Obj, String> {
     o.getattr(name)
         .map_err(|e| format!("{}: {}", name.to_string_lossy(), e))
+}
+
+/// `[(prefix, [roots], cache_control | None)]` from `Runtime.static_mounts`.
+fn static_files_from(mounts: &Obj) -> Result<Option<crate::static_files::StaticFiles>, String> {
+    let mut out = Vec::new();
+    for m in py::seq_items(mounts.as_ptr()).ok_or("static_mounts must be a list")? {
+        let prefix = str_of(&tuple_item(m, 0), "static prefix")?;
+        let roots = py::seq_items(tuple_item(m, 1).as_ptr())
+            .ok_or("static roots must be a list")?
+            .into_iter()
+            .filter_map(|r| py::str_of(r).map(std::path::PathBuf::from))
+            .collect();
+        let cc = tuple_item(m, 2);
+        let cache_control = py::str_of(cc.as_ptr()).map(str::to_owned);
+        out.push(crate::static_files::Mount {
+            url_prefix: prefix,
+            roots,
+            cache_control,
+        });
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    crate::static_files::StaticFiles::new(out)
+        .map(Some)
+        .map_err(|e| format!("static files: {e}"))
 }
 
 fn float_attr(o: &Obj, name: &CStr) -> Option<f64> {
@@ -227,6 +255,7 @@ impl App {
                 .ok()
                 .and_then(|p| py::str_of(p.as_ptr()).map(str::to_owned)),
             ready_call: attr(&rt, c"ready_call")?,
+            static_files: static_files_from(&attr(&rt, c"static_mounts")?)?,
             log_sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
             log_slow_ms: float_attr(&rt, c"log_slow_ms").unwrap_or(-1.0),
             log_request_fn: attr(&rt, c"log_request")?,

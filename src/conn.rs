@@ -134,6 +134,23 @@ fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outco
             return (w.app.ready(&ctx, &w.pending), head_only);
         }
     }
+    if let Some(sf) = &w.app.static_files {
+        // HEAD is served as GET so Content-Length is the file's; the writer drops the body.
+        let method = if head.method == http::Method::Head {
+            "GET"
+        } else {
+            &head.method_str
+        };
+        if let Some(r) = sf.serve(method, head.path(), &head.headers) {
+            let resp = ResponseData {
+                status: r.status,
+                content_type: r.content_type,
+                body: r.body,
+                headers: r.headers,
+            };
+            return (Outcome::Ready(resp), head.method == http::Method::Head);
+        }
+    }
     match w.app.router.route_for(head.method, head.path()) {
         Match::NotFound => {
             let ctx = RequestCtx { head, body, client };

@@ -2,6 +2,7 @@
 //!
 //! Layout follows the request path (DESIGN.md §1): `http` (wire codec) → `router` →
 //! `params` (typed coercion) → `app` (the handler call in this core's interpreter) → `json`;
+//! `static_files` serves STATIC/MEDIA from disk before routing;
 //! `worker`/`conn` own the per-core reactor, `interp` the sub-interpreter, `server` start-up
 //! and shutdown, `module` the Python surface.
 
@@ -19,4 +20,5 @@ pub mod pending;
 pub mod py;
 pub mod router;
 pub mod server;
+pub mod static_files;
 pub mod worker;

@@ -80,6 +80,7 @@ class Runtime:
         ready = getattr(settings, "BOLT_READY_PATH", "/ready")
         self.health_path = health if health and ("GET", health) not in paths else None
         self.ready_path = ready if ready and ("GET", ready) not in paths else None
+        self.static_mounts = _static_mounts()
         self.django_call = None
         if django and getattr(settings, "BOLT_DJANGO_FALLTHROUGH", True):
             from .django_app import DjangoApp
@@ -185,6 +186,46 @@ class Runtime:
         # CPython 3.13.0 prints "_DeleteDummyThreadOnDel" noise at Py_EndInterpreter unless the
         # dummy thread registered for this Rust thread is dropped first.
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
+
+
+def _static_mounts() -> list[tuple[str, list[str], str | None]]:
+    """(url prefix, roots, cache-control) for Rust's static file server.
+
+    STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
+    admin's CSS works without collectstatic), and MEDIA_URL from MEDIA_ROOT.
+    ``BOLT_STATIC = False`` turns it off; ``BOLT_STATIC_CACHE_CONTROL = {"/static/": "..."}`` sets
+    Cache-Control per prefix.
+    """
+    from django.conf import settings
+
+    if not getattr(settings, "BOLT_STATIC", True):
+        return []
+    cache = dict(getattr(settings, "BOLT_STATIC_CACHE_CONTROL", {}) or {})
+    mounts: dict[str, list[str]] = {}
+
+    def url_prefix(url: str) -> str | None:
+        if not url or "://" in url:
+            return None  # served elsewhere (a CDN)
+        url = url if url.startswith("/") else "/" + url
+        return url if url.endswith("/") else url + "/"
+
+    def add(prefix: str | None, root: Any) -> None:
+        if prefix and root and os.path.isdir(root):
+            roots = mounts.setdefault(prefix, [])
+            if str(root) not in roots:
+                roots.append(str(root))
+
+    static = url_prefix(getattr(settings, "STATIC_URL", None) or "")
+    add(static, getattr(settings, "STATIC_ROOT", None))
+    if settings.DEBUG and static and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+        from django.contrib.staticfiles.finders import get_finders
+
+        for finder in get_finders():
+            for storage in getattr(finder, "storages", {}).values():
+                sub = getattr(storage, "prefix", None)
+                add(static + sub.strip("/") + "/" if sub else static, getattr(storage, "location", None))
+    add(url_prefix(getattr(settings, "MEDIA_URL", None) or ""), getattr(settings, "MEDIA_ROOT", None))
+    return [(p, roots, cache.get(p)) for p, roots in mounts.items()]
 
 
 def _logging_config(api_config: Any) -> Any:

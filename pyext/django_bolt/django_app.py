@@ -28,25 +28,16 @@ class DjangoApp:
         from django.conf import settings
         from django.core.handlers.wsgi import WSGIHandler
 
-        app: Any = WSGIHandler()
-        if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
-            # As runserver does with DEBUG: the admin's CSS and JS from the app finders.
-            from django.contrib.staticfiles.handlers import StaticFilesHandler
-
-            app = StaticFilesHandler(app)
-        self.app = app
-        self.static_url = str(getattr(settings, "STATIC_URL", "") or "")
-        self.debug = bool(settings.DEBUG)
+        # Static and media files never get here: Rust serves them before routing.
+        self.app = WSGIHandler()
         self.append_slash = bool(getattr(settings, "APPEND_SLASH", True))
         self.server_port = str(server_port)
 
     def claims(self, path: str) -> bool:
-        """Whether Django has something at ``path`` (a URL pattern, or static files in DEBUG)."""
+        """Whether Django has a URL pattern for ``path`` (or for it with a slash appended)."""
         from django.urls import Resolver404, get_resolver
 
         resolver = get_resolver()
-        if self.debug and self.static_url.startswith("/") and path.startswith(self.static_url):
-            return True
         try:
             resolver.resolve(path)
             return True

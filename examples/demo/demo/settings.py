@@ -88,6 +88,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # `manage.py collectstatic`; with DEBUG the app finders serve too
+MEDIA_URL = "media/"
+MEDIA_ROOT = BASE_DIR / "media"
+# Served by bolt's Rust static file server, with Cache-Control per prefix.
+BOLT_STATIC_CACHE_CONTROL = {"/static/": "public, max-age=3600"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

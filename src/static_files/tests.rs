@@ -1,0 +1,778 @@
+//! Behaviour of [`StaticFiles`] against real files in a temporary directory: one test per
+//! rule, each building the tree it needs.
+
+use super::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("bolt-static-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn dir(&self, rel: &str) -> PathBuf {
+        let path = self.0.join(rel);
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn set_mtime(path: &Path, secs: u64) {
+    let file = File::options().write(true).open(path).unwrap();
+    file.set_modified(UNIX_EPOCH + Duration::from_secs(secs))
+        .unwrap();
+}
+
+fn mount(prefix: &str, roots: &[&Path]) -> Mount {
+    Mount {
+        url_prefix: prefix.to_owned(),
+        roots: roots.iter().map(|r| r.to_path_buf()).collect(),
+        cache_control: None,
+    }
+}
+
+/// One `/static/` mount over `root`.
+fn files(root: &Path) -> StaticFiles {
+    StaticFiles::new(vec![mount("/static/", &[root])]).unwrap()
+}
+
+fn get(sf: &StaticFiles, path: &str, headers: &[(&str, &str)]) -> StaticResponse {
+    request(sf, "GET", path, headers)
+}
+
+fn request(sf: &StaticFiles, method: &str, path: &str, headers: &[(&str, &str)]) -> StaticResponse {
+    let headers: Vec<(String, Vec<u8>)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    sf.serve(method, path, &headers)
+        .unwrap_or_else(|| panic!("{path} should be under a mount"))
+}
+
+fn header<'r>(r: &'r StaticResponse, name: &str) -> Option<&'r str> {
+    r.headers
+        .iter()
+        .find(|(n, _)| n == name.as_bytes())
+        .map(|(_, v)| std::str::from_utf8(v).unwrap())
+}
+
+fn ctype(r: &StaticResponse) -> Option<&str> {
+    r.content_type
+        .as_deref()
+        .map(|v| std::str::from_utf8(v).unwrap())
+}
+
+// ---- configuration --------------------------------------------------------------------------
+
+#[test]
+fn new_rejects_prefixes_not_slash_delimited() {
+    let tmp = TempDir::new("prefix");
+    let cases: &[(&str, &str)] = &[
+        ("static/", "no leading slash"),
+        ("/static", "no trailing slash"),
+        ("/", "would hide every route"),
+        ("", "empty"),
+        ("//", "an empty segment only"),
+        ("/a//b/", "an empty segment inside"),
+    ];
+    for (prefix, why) in cases {
+        let err = StaticFiles::new(vec![mount(prefix, &[&tmp.0])]).unwrap_err();
+        assert!(
+            matches!(&err, StaticError::InvalidPrefix { prefix: p } if p == prefix),
+            "{prefix:?}: {why}"
+        );
+        assert!(
+            err.to_string().contains(&format!("{prefix:?}")),
+            "{err} names it"
+        );
+    }
+    StaticFiles::new(vec![mount("/a/b/", &[&tmp.0])]).expect("a nested prefix is fine");
+}
+
+#[test]
+fn new_rejects_missing_root_naming_it() {
+    let tmp = TempDir::new("missing-root");
+    let missing = tmp.0.join("nope");
+    let err = StaticFiles::new(vec![mount("/static/", &[&tmp.0, &missing])]).unwrap_err();
+    assert!(matches!(&err, StaticError::RootUnavailable { root, .. } if *root == missing));
+    assert!(err.to_string().contains("nope"), "{err}");
+}
+
+#[test]
+fn new_rejects_file_as_root() {
+    let tmp = TempDir::new("file-root");
+    let file = tmp.write("f.txt", b"x");
+    let err = StaticFiles::new(vec![mount("/static/", &[&file])]).unwrap_err();
+    assert!(matches!(err, StaticError::RootNotDirectory { .. }), "{err}");
+}
+
+#[test]
+fn new_rejects_cache_control_that_would_split_the_response() {
+    let tmp = TempDir::new("cc");
+    let mut m = mount("/static/", &[&tmp.0]);
+    m.cache_control = Some("max-age=1\r\nset-cookie: x=1".into());
+    let err = StaticFiles::new(vec![m]).unwrap_err();
+    assert!(
+        matches!(err, StaticError::InvalidCacheControl { .. }),
+        "{err}"
+    );
+}
+
+// ---- routing --------------------------------------------------------------------------------
+
+#[test]
+fn paths_outside_every_prefix_are_not_ours() {
+    let tmp = TempDir::new("none");
+    let sf = files(&tmp.0);
+    let cases: &[(&str, &str)] = &[
+        ("/", "the site root"),
+        (
+            "/static",
+            "the prefix without its slash is a route of its own",
+        ),
+        ("/api/static/x", "the prefix must be at the start"),
+        ("/%73tatic/x", "the prefix is compared before decoding"),
+    ];
+    for (path, why) in cases {
+        assert!(sf.serve("GET", path, &[]).is_none(), "{path}: {why}");
+    }
+}
+
+#[test]
+fn longest_prefix_wins() {
+    let tmp = TempDir::new("longest");
+    let general = tmp.dir("general");
+    let admin = tmp.dir("admin");
+    tmp.write("general/admin/x.txt", b"general");
+    tmp.write("admin/x.txt", b"admin");
+    let sf = StaticFiles::new(vec![
+        mount("/static/", &[&general]),
+        mount("/static/admin/", &[&admin]),
+    ])
+    .unwrap();
+    assert_eq!(get(&sf, "/static/admin/x.txt", &[]).body, b"admin");
+}
+
+#[test]
+fn methods_other_than_get_and_head_are_405() {
+    let tmp = TempDir::new("405");
+    tmp.write("a.txt", b"x");
+    let sf = files(&tmp.0);
+    for method in ["POST", "PUT", "DELETE", "OPTIONS", "PATCH", "get"] {
+        let r = request(&sf, method, "/static/a.txt", &[]);
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(header(&r, "allow"), Some("GET, HEAD"), "{method}");
+    }
+}
+
+// ---- finding the file -----------------------------------------------------------------------
+
+#[test]
+fn get_serves_file_with_validators_and_accept_ranges() {
+    let tmp = TempDir::new("get");
+    let path = tmp.write("css/site.css", b"body{}");
+    set_mtime(&path, 784111777);
+    let sf = files(&tmp.0);
+    let r = get(&sf, "/static/css/site.css", &[]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"body{}");
+    assert_eq!(ctype(&r), Some("text/css; charset=utf-8"));
+    // 784111777 s in nanoseconds, in hex.
+    let nanos = 784111777u128 * 1_000_000_000;
+    assert_eq!(header(&r, "etag"), Some(&*format!("\"6-{nanos:x}\"")));
+    assert_eq!(
+        header(&r, "last-modified"),
+        Some("Sun, 06 Nov 1994 08:49:37 GMT")
+    );
+    assert_eq!(header(&r, "accept-ranges"), Some("bytes"));
+    assert_eq!(
+        header(&r, "cache-control"),
+        None,
+        "no cache_control configured"
+    );
+    assert_eq!(header(&r, "vary"), None, "no sibling, nothing varies");
+    assert!(r
+        .headers
+        .iter()
+        .all(|(n, _)| n != b"content-length" && n != b"connection"));
+}
+
+#[test]
+fn head_has_the_get_headers_and_no_body() {
+    let tmp = TempDir::new("head");
+    tmp.write("a.txt", b"hello");
+    let sf = files(&tmp.0);
+    let g = get(&sf, "/static/a.txt", &[]);
+    let h = request(&sf, "HEAD", "/static/a.txt", &[]);
+    assert_eq!(h.status, 200);
+    assert!(h.body.is_empty());
+    assert_eq!((h.content_type, h.headers), (g.content_type, g.headers));
+}
+
+#[test]
+fn traversal_and_odd_paths_are_404() {
+    let tmp = TempDir::new("traversal");
+    let root = tmp.dir("root");
+    tmp.write("secret.txt", b"secret");
+    tmp.write("root/a.txt", b"a");
+    let sf = files(&root);
+    let abs = tmp.0.join("secret.txt");
+    let abs = format!("/static/{}", abs.display());
+    let cases: &[(&str, &str)] = &[
+        ("/static/../secret.txt", "raw parent segment"),
+        ("/static/%2e%2e/secret.txt", "encoded parent segment"),
+        (
+            "/static/%2E%2e/secret.txt",
+            "mixed-case encoded parent segment",
+        ),
+        ("/static/.%2e/secret.txt", "half-encoded parent segment"),
+        (
+            "/static/..%2fsecret.txt",
+            "parent segment with an encoded slash",
+        ),
+        ("/static/..%5csecret.txt", "encoded backslash"),
+        ("/static/..\\secret.txt", "raw backslash"),
+        ("/static/a.txt%00", "encoded NUL"),
+        ("/static/a.txt%00.png", "NUL before a fake extension"),
+        (
+            "/static//etc/passwd",
+            "empty segment making an absolute path",
+        ),
+        (&abs, "an absolute path to a real file outside the root"),
+        ("/static/%ff", "invalid UTF-8 after decoding"),
+        ("/static/./a.txt", "a current-directory segment"),
+    ];
+    for (path, why) in cases {
+        let r = get(&sf, path, &[]);
+        assert_eq!(r.status, 404, "{path}: {why}");
+        assert_ne!(r.body, b"secret", "{path}: {why}");
+    }
+}
+
+#[test]
+fn symlink_escaping_the_root_is_404() {
+    let tmp = TempDir::new("symlink-out");
+    let root = tmp.dir("root");
+    let secret = tmp.write("secret.txt", b"secret");
+    std::os::unix::fs::symlink(&secret, root.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink(&tmp.0, root.join("up")).unwrap();
+    let sf = files(&root);
+    assert_eq!(get(&sf, "/static/link.txt", &[]).status, 404, "file link");
+    assert_eq!(
+        get(&sf, "/static/up/secret.txt", &[]).status,
+        404,
+        "dir link"
+    );
+}
+
+#[test]
+fn symlink_inside_the_root_is_served() {
+    let tmp = TempDir::new("symlink-in");
+    let target = tmp.write("v1/app.js", b"js");
+    std::os::unix::fs::symlink(&target, tmp.0.join("app.js")).unwrap();
+    let sf = files(&tmp.0);
+    assert_eq!(get(&sf, "/static/app.js", &[]).body, b"js");
+}
+
+#[test]
+fn directories_and_missing_files_are_404() {
+    let tmp = TempDir::new("dirs");
+    tmp.write("css/site.css", b"x");
+    let sf = files(&tmp.0);
+    let cases: &[(&str, &str)] = &[
+        ("/static/css", "a directory"),
+        ("/static/css/", "a directory with its slash"),
+        ("/static/", "the root itself"),
+        ("/static/nope.css", "missing"),
+        ("/static/css/site.css/x", "a file used as a directory"),
+    ];
+    for (path, why) in cases {
+        let r = get(&sf, path, &[]);
+        assert_eq!(r.status, 404, "{path}: {why}");
+        assert_eq!(r.body, br#"{"detail":"Not Found"}"#);
+        assert!(request(&sf, "HEAD", path, &[]).body.is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn percent_encoded_names_are_decoded() {
+    let tmp = TempDir::new("decode");
+    tmp.write("my file.txt", b"spaced");
+    tmp.write("caf\u{e9}.txt", b"utf8");
+    let sf = files(&tmp.0);
+    assert_eq!(get(&sf, "/static/my%20file.txt", &[]).body, b"spaced");
+    assert_eq!(get(&sf, "/static/caf%C3%A9.txt", &[]).body, b"utf8");
+}
+
+#[test]
+fn first_root_containing_the_file_wins() {
+    let tmp = TempDir::new("roots");
+    let a = tmp.dir("a");
+    let b = tmp.dir("b");
+    tmp.write("a/both.txt", b"from a");
+    tmp.write("b/both.txt", b"from b");
+    tmp.write("b/only-b.txt", b"only b");
+    tmp.dir("a/only-b.txt"); // a directory in the first root does not hide the file
+    let sf = StaticFiles::new(vec![mount("/static/", &[&a, &b])]).unwrap();
+    assert_eq!(get(&sf, "/static/both.txt", &[]).body, b"from a");
+    assert_eq!(get(&sf, "/static/only-b.txt", &[]).body, b"only b");
+}
+
+// ---- representation metadata ----------------------------------------------------------------
+
+#[test]
+fn content_type_from_extension() {
+    let tmp = TempDir::new("ctype");
+    let sf = files(&tmp.0);
+    let cases: &[(&str, &str, &str)] = &[
+        ("a.css", "text/css; charset=utf-8", "text/* gets a charset"),
+        (
+            "a.html",
+            "text/html; charset=utf-8",
+            "text/* gets a charset",
+        ),
+        (
+            "a.json",
+            "application/json; charset=utf-8",
+            "JSON gets a charset",
+        ),
+        ("a.png", "image/png", "binary types do not"),
+        ("a.woff2", "font/woff2", "fonts"),
+        ("a.svg", "image/svg+xml", "svg"),
+        ("a.qqqzzz", "application/octet-stream", "unknown extension"),
+        ("Makefile", "application/octet-stream", "no extension"),
+    ];
+    for (name, want, why) in cases {
+        tmp.write(name, b"x");
+        let r = get(&sf, &format!("/static/{name}"), &[]);
+        assert_eq!(ctype(&r), Some(*want), "{name}: {why}");
+    }
+    tmp.write("a.js", b"x");
+    let js = get(&sf, "/static/a.js", &[]);
+    let js = ctype(&js).unwrap();
+    assert!(js.ends_with("javascript; charset=utf-8"), "{js}");
+}
+
+#[test]
+fn cache_control_comes_from_the_mount() {
+    let tmp = TempDir::new("cache");
+    tmp.write("a.txt", b"x");
+    let mut m = mount("/static/", &[&tmp.0]);
+    m.cache_control = Some("public, max-age=3600".into());
+    let sf = StaticFiles::new(vec![m]).unwrap();
+    let r = get(&sf, "/static/a.txt", &[]);
+    assert_eq!(header(&r, "cache-control"), Some("public, max-age=3600"));
+}
+
+// ---- conditional requests -------------------------------------------------------------------
+
+#[test]
+fn if_none_match_hit_is_304_with_validators_and_no_body() {
+    let tmp = TempDir::new("inm");
+    tmp.write("a.txt", b"x");
+    let mut m = mount("/static/", &[&tmp.0]);
+    m.cache_control = Some("max-age=60".into());
+    let sf = StaticFiles::new(vec![m]).unwrap();
+    let first = get(&sf, "/static/a.txt", &[]);
+    let etag = header(&first, "etag").unwrap().to_owned();
+    let weak = format!("W/{etag}");
+    let listed = format!("\"other\", {etag}");
+    for value in [etag.as_str(), &weak, &listed, "*"] {
+        let r = get(&sf, "/static/a.txt", &[("if-none-match", value)]);
+        assert_eq!(r.status, 304, "{value}");
+        assert!(r.body.is_empty() && r.content_type.is_none(), "{value}");
+        assert_eq!(header(&r, "etag"), Some(&*etag));
+        assert!(header(&r, "last-modified").is_some());
+        assert_eq!(header(&r, "cache-control"), Some("max-age=60"));
+    }
+    let r = get(&sf, "/static/a.txt", &[("if-none-match", "\"other\"")]);
+    assert_eq!(r.status, 200, "a different tag");
+}
+
+#[test]
+fn if_none_match_miss_ignores_if_modified_since() {
+    let tmp = TempDir::new("inm-ims");
+    let path = tmp.write("a.txt", b"x");
+    set_mtime(&path, 784111777);
+    let sf = files(&tmp.0);
+    let r = get(
+        &sf,
+        "/static/a.txt",
+        &[
+            ("if-none-match", "\"stale\""),
+            ("if-modified-since", "Sun, 06 Nov 1994 08:49:37 GMT"),
+        ],
+    );
+    assert_eq!(
+        r.status, 200,
+        "RFC 9110 §13.1.3: IMS only without If-None-Match"
+    );
+}
+
+#[test]
+fn if_modified_since_not_older_than_mtime_is_304() {
+    let tmp = TempDir::new("ims");
+    let path = tmp.write("a.txt", b"x");
+    set_mtime(&path, 784111777);
+    let sf = files(&tmp.0);
+    let cases: &[(&str, u16, &str)] = &[
+        (
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            304,
+            "the exact last-modified",
+        ),
+        ("Sun, 06 Nov 1994 08:49:38 GMT", 304, "later than the file"),
+        ("Sun, 06 Nov 1994 08:49:36 GMT", 200, "older than the file"),
+        ("not a date", 200, "an invalid date is ignored"),
+    ];
+    for (value, want, why) in cases {
+        let r = get(&sf, "/static/a.txt", &[("if-modified-since", value)]);
+        assert_eq!(r.status, *want, "{value}: {why}");
+    }
+}
+
+// ---- ranges ---------------------------------------------------------------------------------
+
+#[test]
+fn single_ranges_are_206_and_others_ignored() {
+    let tmp = TempDir::new("range");
+    tmp.write("d.bin", b"0123456789");
+    let sf = files(&tmp.0);
+    /// (range, status, body, content-range, why)
+    type Case = (
+        &'static str,
+        u16,
+        &'static [u8],
+        Option<&'static str>,
+        &'static str,
+    );
+    let cases: &[Case] = &[
+        (
+            "bytes=0-4",
+            206,
+            b"01234",
+            Some("bytes 0-4/10"),
+            "a closed range",
+        ),
+        (
+            "bytes=5-",
+            206,
+            b"56789",
+            Some("bytes 5-9/10"),
+            "open-ended",
+        ),
+        ("bytes=-3", 206, b"789", Some("bytes 7-9/10"), "a suffix"),
+        (
+            "bytes=8-100",
+            206,
+            b"89",
+            Some("bytes 8-9/10"),
+            "clamped last-pos",
+        ),
+        (
+            "bytes=10-",
+            416,
+            b"",
+            Some("bytes */10"),
+            "starts past the end",
+        ),
+        (
+            "bytes=-0",
+            416,
+            b"",
+            Some("bytes */10"),
+            "zero-length suffix",
+        ),
+        (
+            "bytes=0-1,4-5",
+            200,
+            b"0123456789",
+            None,
+            "multiple ranges: whole file",
+        ),
+        (
+            "bytes=x-y",
+            200,
+            b"0123456789",
+            None,
+            "malformed: whole file",
+        ),
+        (
+            "lines=0-1",
+            200,
+            b"0123456789",
+            None,
+            "unknown unit: whole file",
+        ),
+    ];
+    for (value, status, body, content_range, why) in cases {
+        let r = get(&sf, "/static/d.bin", &[("range", value)]);
+        assert_eq!(r.status, *status, "{value}: {why}");
+        assert_eq!(r.body, *body, "{value}: {why}");
+        assert_eq!(
+            header(&r, "content-range"),
+            *content_range,
+            "{value}: {why}"
+        );
+    }
+}
+
+#[test]
+fn range_is_ignored_for_head_and_when_sent_twice() {
+    let tmp = TempDir::new("range-head");
+    tmp.write("d.bin", b"0123456789");
+    let sf = files(&tmp.0);
+    let r = request(&sf, "HEAD", "/static/d.bin", &[("range", "bytes=0-1")]);
+    assert_eq!(
+        r.status, 200,
+        "RFC 9110 §14.2: range handling is defined for GET only"
+    );
+    let r = get(
+        &sf,
+        "/static/d.bin",
+        &[("range", "bytes=0-1"), ("range", "bytes=2-3")],
+    );
+    assert_eq!(r.status, 200, "two Range fields are invalid");
+    assert_eq!(r.body, b"0123456789");
+}
+
+#[test]
+fn if_range_must_match_for_the_range_to_apply() {
+    let tmp = TempDir::new("if-range");
+    let path = tmp.write("d.bin", b"0123456789");
+    set_mtime(&path, 784111777);
+    let sf = files(&tmp.0);
+    let etag = header(&get(&sf, "/static/d.bin", &[]), "etag")
+        .unwrap()
+        .to_owned();
+    let weak = format!("W/{etag}");
+    let cases: &[(&str, u16, &str)] = &[
+        (&etag, 206, "the current strong tag"),
+        (&weak, 200, "a weak tag never matches"),
+        ("\"old\"", 200, "a stale tag: the file changed, send it all"),
+        (
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            206,
+            "the exact last-modified",
+        ),
+        ("Sun, 06 Nov 1994 08:49:36 GMT", 200, "another date"),
+    ];
+    for (value, want, why) in cases {
+        let r = get(
+            &sf,
+            "/static/d.bin",
+            &[("range", "bytes=2-3"), ("if-range", value)],
+        );
+        assert_eq!(r.status, *want, "{value}: {why}");
+        let body: &[u8] = if *want == 206 { b"23" } else { b"0123456789" };
+        assert_eq!(r.body, body, "{value}: {why}");
+    }
+}
+
+#[test]
+fn range_of_a_large_file_reads_only_the_range() {
+    let tmp = TempDir::new("range-large");
+    let file = File::create(tmp.0.join("big.bin")).unwrap();
+    // A sparse file: 2 GiB long, no disk used. A whole read would exhaust test memory.
+    file.set_len(2 << 30).unwrap();
+    file.write_at(b"tail", (2 << 30) - 4).unwrap();
+    let sf = files(&tmp.0);
+    let r = get(&sf, "/static/big.bin", &[("range", "bytes=-4")]);
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, b"tail");
+    assert_eq!(
+        header(&r, "content-range"),
+        Some(&*format!(
+            "bytes {}-{}/{}",
+            (2u64 << 30) - 4,
+            (2u64 << 30) - 1,
+            2u64 << 30
+        ))
+    );
+}
+
+#[test]
+fn empty_file_ignores_range() {
+    let tmp = TempDir::new("range-empty");
+    tmp.write("e.txt", b"");
+    let sf = files(&tmp.0);
+    let r = get(&sf, "/static/e.txt", &[("range", "bytes=0-0")]);
+    assert_eq!((r.status, r.body.len()), (200, 0));
+}
+
+// ---- precompressed siblings -----------------------------------------------------------------
+
+fn compressed_tree(name: &str) -> (TempDir, StaticFiles) {
+    let tmp = TempDir::new(name);
+    tmp.write("app.js", b"plain");
+    tmp.write("app.js.br", b"brotli");
+    tmp.write("app.js.gz", b"gzipped");
+    tmp.write("gz-only.css", b"plain css");
+    tmp.write("gz-only.css.gz", b"gzipped css");
+    tmp.write("plain.txt", b"plain");
+    let sf = files(&tmp.0);
+    (tmp, sf)
+}
+
+#[test]
+fn precompressed_sibling_chosen_by_accept_encoding() {
+    let (_tmp, sf) = compressed_tree("precompressed");
+    /// (file, accept-encoding, body, content-encoding, why)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [u8],
+        Option<&'static str>,
+        &'static str,
+    );
+    let cases: &[Case] = &[
+        (
+            "app.js",
+            "gzip, deflate, br",
+            b"brotli",
+            Some("br"),
+            "br preferred",
+        ),
+        (
+            "app.js",
+            "gzip",
+            b"gzipped",
+            Some("gzip"),
+            "only gzip accepted",
+        ),
+        (
+            "app.js",
+            "br;q=0, gzip",
+            b"gzipped",
+            Some("gzip"),
+            "br refused",
+        ),
+        (
+            "app.js",
+            "br;q=0.1, gzip",
+            b"gzipped",
+            Some("gzip"),
+            "gzip weighted higher",
+        ),
+        ("app.js", "identity", b"plain", None, "no coding accepted"),
+        ("app.js", "*", b"brotli", Some("br"), "anything goes"),
+        (
+            "gz-only.css",
+            "br, gzip",
+            b"gzipped css",
+            Some("gzip"),
+            "no .br sibling",
+        ),
+        (
+            "gz-only.css",
+            "br",
+            b"plain css",
+            None,
+            "the only sibling is refused",
+        ),
+    ];
+    for (name, accept, body, coding, why) in cases {
+        let r = get(
+            &sf,
+            &format!("/static/{name}"),
+            &[("accept-encoding", accept)],
+        );
+        assert_eq!(r.status, 200, "{why}");
+        assert_eq!(r.body, *body, "{why}");
+        assert_eq!(header(&r, "content-encoding"), *coding, "{why}");
+        assert_eq!(header(&r, "vary"), Some("accept-encoding"), "{why}");
+    }
+    let css = get(&sf, "/static/gz-only.css", &[("accept-encoding", "gzip")]);
+    assert_eq!(
+        ctype(&css),
+        Some("text/css; charset=utf-8"),
+        "type of the original"
+    );
+}
+
+#[test]
+fn vary_only_when_a_sibling_exists() {
+    let (_tmp, sf) = compressed_tree("vary");
+    let r = get(&sf, "/static/app.js", &[]);
+    assert_eq!(r.body, b"plain", "no accept-encoding: identity");
+    assert_eq!(header(&r, "vary"), Some("accept-encoding"));
+    assert_eq!(header(&r, "content-encoding"), None);
+    let r = get(&sf, "/static/plain.txt", &[("accept-encoding", "br, gzip")]);
+    assert_eq!(header(&r, "vary"), None);
+}
+
+#[test]
+fn compressed_variants_have_their_own_etag() {
+    let (_tmp, sf) = compressed_tree("etags");
+    let tag = |accept| {
+        let r = get(&sf, "/static/app.js", &[("accept-encoding", accept)]);
+        header(&r, "etag").unwrap().to_owned()
+    };
+    let (plain, br, gz) = (tag("identity"), tag("br"), tag("gzip"));
+    assert!(br.ends_with("-br\""), "{br}");
+    assert!(gz.ends_with("-gzip\""), "{gz}");
+    assert!(plain != br && plain != gz && br != gz);
+    // A br tag revalidates the br variant, but not the identity one.
+    let r = get(
+        &sf,
+        "/static/app.js",
+        &[("accept-encoding", "br"), ("if-none-match", &br)],
+    );
+    assert_eq!(r.status, 304);
+    assert_eq!(
+        header(&r, "vary"),
+        Some("accept-encoding"),
+        "304 keeps vary"
+    );
+    let r = get(&sf, "/static/app.js", &[("if-none-match", &br)]);
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn range_is_served_from_the_identity_file() {
+    let (_tmp, sf) = compressed_tree("range-identity");
+    let r = get(
+        &sf,
+        "/static/app.js",
+        &[("accept-encoding", "br, gzip"), ("range", "bytes=0-1")],
+    );
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, b"pl");
+    assert_eq!(header(&r, "content-encoding"), None);
+    assert_eq!(header(&r, "vary"), Some("accept-encoding"));
+}
+
+#[test]
+fn sibling_escaping_the_root_is_not_used() {
+    let tmp = TempDir::new("sibling-out");
+    let root = tmp.dir("root");
+    tmp.write("root/app.js", b"plain");
+    let outside = tmp.write("evil.br", b"evil");
+    std::os::unix::fs::symlink(&outside, root.join("app.js.br")).unwrap();
+    let sf = files(&root);
+    let r = get(&sf, "/static/app.js", &[("accept-encoding", "br")]);
+    assert_eq!(r.body, b"plain");
+    assert_eq!(header(&r, "vary"), None);
+}

@@ -1,0 +1,141 @@
+"""Static and media files served by Rust: validators, ranges, precompressed siblings, and no
+way out of the roots."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+from email.utils import formatdate
+
+import pytest
+
+import boltproc
+from boltproc import DEMO, BoltProcess
+from wire import fetch, parse_all
+
+MEDIA = DEMO / "media"
+TEXT = b"hello media\n" * 200
+
+
+@pytest.fixture(scope="module")
+def static_server(demo_db):
+    MEDIA.mkdir(exist_ok=True)
+    (MEDIA / "t.txt").write_bytes(TEXT)
+    (MEDIA / "t.txt.gz").write_bytes(gzip.compress(TEXT))
+    (MEDIA / "t.txt.br").write_bytes(b"pretend-brotli")
+    escape = MEDIA / "escape.txt"
+    if escape.is_symlink() or escape.exists():
+        escape.unlink()
+    os.symlink("/etc/hostname", escape)
+    plain = boltproc.server_env
+    boltproc.server_env = lambda: {**plain(), "DEMO_DEBUG": "1"}
+    try:
+        server = BoltProcess.start(cores=1)
+    finally:
+        boltproc.server_env = plain
+    yield server
+    server.stop()
+    for name in ("t.txt", "t.txt.gz", "t.txt.br", "escape.txt"):
+        (MEDIA / name).unlink(missing_ok=True)
+
+
+def raw_get(port: int, target: bytes):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return parse_all(data)[0]
+
+
+def test_admin_css_from_the_app_finders_with_validators(static_server):
+    resp = fetch(static_server.port, "GET", "/static/admin/css/base.css")
+    assert resp.status == 200
+    assert resp.content_type == "text/css; charset=utf-8"
+    assert resp.header("etag") and resp.header("last-modified")
+    assert resp.header("accept-ranges") == "bytes"
+    assert resp.header("cache-control") == "public, max-age=3600"
+    assert b"DJANGO Admin styles" in resp.body
+
+
+def test_if_none_match_gives_304(static_server):
+    etag = fetch(static_server.port, "GET", "/media/t.txt").header("etag")
+    resp = fetch(static_server.port, "GET", "/media/t.txt", headers=[("If-None-Match", etag)])
+    assert resp.status == 304
+    assert resp.body == b""
+    assert resp.header("etag") == etag
+
+
+def test_if_modified_since_gives_304(static_server):
+    lm = fetch(static_server.port, "GET", "/media/t.txt").header("last-modified")
+    assert fetch(static_server.port, "GET", "/media/t.txt", headers=[("If-Modified-Since", lm)]).status == 304
+    old = formatdate(0, usegmt=True)
+    assert fetch(static_server.port, "GET", "/media/t.txt", headers=[("If-Modified-Since", old)]).status == 200
+
+
+def test_range_gives_206(static_server):
+    resp = fetch(static_server.port, "GET", "/media/t.txt", headers=[("Range", "bytes=6-10")])
+    assert resp.status == 206
+    assert resp.body == TEXT[6:11]
+    assert resp.header("content-range") == f"bytes 6-10/{len(TEXT)}"
+
+
+def test_unsatisfiable_range_gives_416(static_server):
+    resp = fetch(static_server.port, "GET", "/media/t.txt", headers=[("Range", "bytes=99999-")])
+    assert resp.status == 416
+    assert resp.header("content-range") == f"bytes */{len(TEXT)}"
+
+
+def test_head_has_the_length_and_no_body(static_server):
+    resp = fetch(static_server.port, "HEAD", "/media/t.txt")
+    assert resp.status == 200
+    assert resp.header("content-length") == str(len(TEXT))
+    assert resp.body == b""
+
+
+def test_precompressed_gzip_sibling(static_server):
+    resp = fetch(static_server.port, "GET", "/media/t.txt", headers=[("Accept-Encoding", "gzip")])
+    assert resp.status == 200
+    assert resp.header("content-encoding") == "gzip"
+    assert "accept-encoding" in resp.header("vary").lower()
+    assert gzip.decompress(resp.body) == TEXT
+
+
+def test_precompressed_brotli_sibling_preferred(static_server):
+    resp = fetch(static_server.port, "GET", "/media/t.txt", headers=[("Accept-Encoding", "gzip, br")])
+    assert resp.header("content-encoding") == "br"
+    assert resp.body == b"pretend-brotli"
+
+
+def test_identity_without_accept_encoding(static_server):
+    resp = fetch(static_server.port, "GET", "/media/t.txt")
+    assert resp.header("content-encoding") is None
+    assert resp.body == TEXT
+
+
+@pytest.mark.parametrize("target", [
+    b"/media/../demo/settings.py",
+    b"/media/%2e%2e/demo/settings.py",
+    b"/media/%2E%2E/demo/settings.py",
+    b"/media/.%2e/demo/settings.py",
+    b"/media/..%2fdemo/settings.py",
+    b"/media/t.txt%00.png",
+    b"/media/escape.txt",
+    b"/media//etc/passwd",
+    b"/media/%5c..%5cdemo/settings.py",
+])
+def test_no_path_leaves_the_root(static_server, target):
+    resp = raw_get(static_server.port, target)
+    assert resp.status == 404, target
+    assert b"SECRET_KEY" not in resp.body
+
+
+def test_post_to_static_is_405(static_server):
+    resp = fetch(static_server.port, "POST", "/media/t.txt", body=b"x")
+    assert resp.status == 405
+    assert resp.tokens("allow") == {"GET", "HEAD"}
+
+
+def test_missing_static_file_is_404(static_server):
+    assert fetch(static_server.port, "GET", "/static/nope.css").status == 404
