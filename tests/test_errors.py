@@ -1,6 +1,6 @@
 """Handler exceptions become clean HTTP errors and leave the core serving."""
 
-from wire import Conn, get
+from wire import Conn, fetch, get
 
 
 def test_unhandled_exception_gives_generic_500(server):
@@ -33,3 +33,21 @@ def test_http_exception_sets_status_detail_and_headers(server):
     assert resp.status == 418
     assert resp.json() == {"detail": "short and stout"}
     assert resp.header("x-tea") == "earl grey"
+
+
+def test_django_http404_maps_to_404(server):
+    resp = fetch(server.port, "GET", "/django-errors/404")
+    assert resp.status == 404
+    assert resp.json() == {"detail": "Not Found"}
+
+
+def test_django_permission_denied_maps_to_403(server):
+    resp = fetch(server.port, "GET", "/django-errors/403")
+    assert resp.status == 403
+    assert resp.json() == {"detail": "Forbidden"}
+
+
+def test_django_suspicious_operation_maps_to_400(server):
+    resp = fetch(server.port, "GET", "/django-errors/400")
+    assert resp.status == 400
+    assert resp.json() == {"detail": "Bad Request"}

@@ -137,3 +137,38 @@ def test_settings_flag_works_from_anywhere(demo_db, tmp_path):
         else:
             _os.environ["PYTHONPATH"] = old
     assert body == '{"message":"Hello, World!"}'
+
+
+def test_bolt_api_setting_lists_the_apis_to_serve():
+    import re
+    import signal
+
+    from wire import fetch
+
+    with subprocess.Popen([bolt_executable(), "--cores", "1", "--port", "0"], cwd=PROJECTS / "boltapi",
+                          env=server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            m = re.search(r"routes (\d+) \| listening on http://127\.0\.0\.1:(\d+)", proc.stdout.readline())
+            assert m
+            routes, port = int(m.group(1)), int(m.group(2))
+            assert routes == 2
+            assert fetch(port, "GET", "/hello").json() == {"from": "BOLT_API"}
+            assert fetch(port, "GET", "/internal/stats").json() == {"ok": True}
+            assert fetch(port, "GET", "/ignored").status == 404
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=20)
+    assert proc.returncode == 0
+
+
+def test_bolt_api_entry_that_is_not_an_api_is_named(tmp_path):
+    import shutil
+
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECTS / "boltapi", proj)
+    settings = proj / "site_boltapi" / "settings.py"
+    settings.write_text(settings.read_text() + 'BOLT_API = ["elsewhere.routes:hello"]\n')
+    r = subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "BOLT_API entry 'elsewhere.routes:hello'" in r.stderr and "is not a BoltAPI" in r.stderr

@@ -215,6 +215,16 @@ def missing(id: int) -> dict:
     raise NotFound(f"no thing {id}")
 
 
+@api.get("/django-errors/{kind}")
+def django_errors(kind: str) -> dict:
+    """Django's own exceptions raised in a handler map to their HTTP statuses."""
+    from django.core.exceptions import PermissionDenied, SuspiciousOperation
+    from django.http import Http404
+
+    raise {"404": Http404("no such thing"), "403": PermissionDenied("nope"),
+           "400": SuspiciousOperation("odd")}[kind]
+
+
 @api.get("/tuple")
 def tuple_response() -> tuple:
     return 202, {"accepted": True}
