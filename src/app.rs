@@ -63,7 +63,7 @@ pub struct Route {
     /// Names for vectorcall keywords, in plan order.
     kwnames: Obj,
     blocking: Blocking,
-    needs_query: bool,
+    needs: Needs,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -319,6 +319,8 @@ impl App {
             let model_o = tuple_item(p, 6);
             // SAFETY: attached.
             let model = (model_o.as_ptr() != unsafe { ffi::Py_None() }).then_some(model_o);
+            let constraints = constraints_from(&tuple_item(p, 7))
+                .map_err(|e| format!("parameter {name:?}: {e}"))?;
             names.push(py::new_str(&name));
             params.push(ParamPlan {
                 name,
@@ -328,9 +330,15 @@ impl App {
                 default,
                 key,
                 model,
+                constraints,
             });
         }
-        let needs_query = params.iter().any(|p| p.source == params::SRC_QUERY);
+        let reads = |src: u8| params.iter().any(|p| p.source == src);
+        let needs = Needs {
+            query: reads(params::SRC_QUERY),
+            headers: reads(params::SRC_HEADER),
+            cookies: reads(params::SRC_COOKIE),
+        };
         Ok(Route {
             method,
             path,
@@ -339,7 +347,7 @@ impl App {
             params,
             kwnames: py::tuple(names),
             blocking,
-            needs_query,
+            needs,
         })
     }
 
@@ -542,7 +550,8 @@ impl App {
         ctx: &RequestCtx,
         raw_params: &[(&str, &str)],
     ) -> Result<Vec<Obj>, Extract> {
-        let query: Vec<(String, String)> = if r.needs_query {
+        // Each keyed source is parsed once, and only when the route reads it.
+        let query: Vec<(String, String)> = if r.needs.query {
             ctx.head
                 .query()
                 .map(crate::http::parse_query)
@@ -550,101 +559,150 @@ impl App {
         } else {
             Vec::new()
         };
+        let headers: Vec<(String, String)> = if r.needs.headers {
+            ctx.head
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let cookies: Vec<(String, String)> = if r.needs.cookies {
+            cookie_pairs(ctx)
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::with_capacity(r.params.len());
         let mut issues: Vec<ValidationIssue> = Vec::new();
         for p in &r.params {
-            match p.source {
+            let pairs = match p.source {
+                params::SRC_QUERY => &query,
+                params::SRC_HEADER => &headers,
+                params::SRC_COOKIE => &cookies,
                 params::SRC_PATH => {
                     let raw = raw_params
                         .iter()
                         .find(|(k, _)| *k == p.key)
                         .map(|(_, v)| *v)
                         .unwrap_or("");
-                    let decoded = crate::http::percent_decode_path(raw);
-                    let Some(decoded) = decoded else {
-                        issues.push(params::issue(
-                            ("string_type", "Input should be a valid string"),
-                            p.source,
-                            &p.key,
-                            Some(raw),
-                        ));
+                    let Some(decoded) = crate::http::percent_decode_path(raw) else {
+                        let km = ("string_type", "Input should be a valid string");
+                        issues.push(params::issue(km, p.source, &p.key, Some(raw)));
                         continue;
                     };
-                    match params::coerce(p.kind, &decoded, &self.parsers) {
+                    match self.scalar(p, &decoded) {
                         Ok(v) => out.push(v),
-                        Err(km) => issues.push(params::issue(km, p.source, &p.key, Some(&decoded))),
+                        Err(i) => issues.push(i),
                     }
+                    continue;
                 }
-                params::SRC_QUERY => {
-                    if p.flags & F_LIST != 0 {
-                        let vals: Vec<&str> = query
-                            .iter()
-                            .filter(|(k, _)| *k == p.key)
-                            .map(|(_, v)| v.as_str())
-                            .collect();
-                        if vals.is_empty() {
-                            match self.absent(p) {
-                                Ok(v) => out.push(v),
-                                Err(i) => issues.push(i),
-                            }
-                            continue;
-                        }
-                        // SAFETY: attached.
-                        let list = unsafe { Obj::from_owned(ffi::PyList_New(0)).expect("list") };
-                        for (i, v) in vals.iter().enumerate() {
-                            match params::coerce(p.kind, v, &self.parsers) {
-                                // SAFETY: attached; Append does not steal.
-                                Ok(o) => unsafe {
-                                    ffi::PyList_Append(list.as_ptr(), o.as_ptr());
-                                },
-                                Err(km) => {
-                                    let mut is = params::issue(km, p.source, &p.key, Some(v));
-                                    is.loc.push(params::LocPart::Index(i));
-                                    issues.push(is);
-                                }
-                            }
-                        }
-                        out.push(list);
-                        continue;
+                params::SRC_BODY => {
+                    match self.body_param(p, ctx) {
+                        Ok(v) => out.push(v),
+                        Err(Extract::Invalid(mut more)) => issues.append(&mut more),
+                        Err(e) => return Err(e),
                     }
-                    match query.iter().rev().find(|(k, _)| *k == p.key) {
-                        None => match self.absent(p) {
-                            Ok(v) => out.push(v),
-                            Err(i) => issues.push(i),
-                        },
-                        Some((_, v))
-                            if v.is_empty() && p.kind != Kind::Str && p.flags & F_OPTIONAL != 0 =>
-                        {
-                            out.push(py::none())
-                        }
-                        Some((_, v))
-                            if v.is_empty() && p.kind != Kind::Str && p.flags & F_DEFAULT != 0 =>
-                        {
-                            out.push(self.default_of(p))
-                        }
-                        Some((_, v)) => match params::coerce(p.kind, v, &self.parsers) {
-                            Ok(o) => out.push(o),
-                            Err(km) => issues.push(params::issue(km, p.source, &p.key, Some(v))),
-                        },
-                    }
+                    continue;
                 }
-                params::SRC_BODY => match self.body_param(p, ctx) {
-                    Ok(v) => out.push(v),
-                    Err(e) => {
-                        if let Extract::Invalid(mut more) = e {
-                            issues.append(&mut more);
-                        } else {
-                            return Err(e);
-                        }
-                    }
-                },
-                _ => out.push(self.request_obj(ctx, raw_params)),
+                _ => {
+                    out.push(self.request_obj(ctx, raw_params));
+                    continue;
+                }
+            };
+            match self.keyed(p, pairs) {
+                Ok(v) => out.push(v),
+                Err(mut more) => issues.append(&mut more),
             }
         }
         if issues.is_empty() {
             Ok(out)
         } else {
             Err(Extract::Invalid(issues))
+        }
+    }
+
+    /// One value coerced to the parameter's kind and checked against its constraints.
+    fn scalar(&self, p: &ParamPlan, raw: &str) -> Result<Obj, ValidationIssue> {
+        let v = params::coerce(p.kind, raw, &self.parsers)
+            .map_err(|km| params::issue(km, p.source, &p.key, Some(raw)))?;
+        if let Some(c) = &p.constraints {
+            let broken = match p.kind {
+                Kind::Int | Kind::Float | Kind::Decimal => raw
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|n| c.check_number(n)),
+                Kind::Str => c.check_str(raw),
+                _ => None,
+            };
+            if let Some((kind, msg)) = broken {
+                return Err(ValidationIssue {
+                    msg,
+                    ..params::issue((kind, ""), p.source, &p.key, Some(raw))
+                });
+            }
+        }
+        Ok(v)
+    }
+
+    /// A query, header or cookie parameter: the last value wins, or every value for a list.
+    fn keyed(
+        &self,
+        p: &ParamPlan,
+        pairs: &[(String, String)],
+    ) -> Result<Obj, Vec<ValidationIssue>> {
+        if p.flags & F_LIST != 0 {
+            let vals: Vec<&str> = pairs
+                .iter()
+                .filter(|(k, _)| *k == p.key)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            if vals.is_empty() {
+                return self.absent(p).map_err(|i| vec![i]);
+            }
+            let mut issues = Vec::new();
+            // SAFETY: attached.
+            let list = unsafe { Obj::from_owned(ffi::PyList_New(0)).expect("list") };
+            for (i, v) in vals.iter().enumerate() {
+                match self.scalar(p, v) {
+                    // SAFETY: attached; Append does not steal.
+                    Ok(o) => unsafe {
+                        ffi::PyList_Append(list.as_ptr(), o.as_ptr());
+                    },
+                    Err(mut is) => {
+                        is.loc.push(params::LocPart::Index(i));
+                        issues.push(is);
+                    }
+                }
+            }
+            if let Some((kind, msg)) = p
+                .constraints
+                .as_ref()
+                .and_then(|c| c.check_list_len(vals.len()))
+            {
+                issues.push(ValidationIssue {
+                    msg,
+                    input: None,
+                    ..params::issue((kind, ""), p.source, &p.key, None)
+                });
+            }
+            return if issues.is_empty() {
+                Ok(list)
+            } else {
+                Err(issues)
+            };
+        }
+        match pairs.iter().rev().find(|(k, _)| *k == p.key) {
+            None => self.absent(p).map_err(|i| vec![i]),
+            // An empty value for a non-string parameter means "not given" when that is allowed.
+            Some((_, v)) if v.is_empty() && p.kind != Kind::Str && p.flags & F_OPTIONAL != 0 => {
+                Ok(py::none())
+            }
+            Some((_, v)) if v.is_empty() && p.kind != Kind::Str && p.flags & F_DEFAULT != 0 => {
+                Ok(self.default_of(p))
+            }
+            Some((_, v)) => self.scalar(p, v).map_err(|i| vec![i]),
         }
     }
 
@@ -1097,6 +1155,69 @@ impl App {
         let f = self.rt.getattr(c"shutdown")?;
         py::call(&f, &[]).map(|_| ())
     }
+}
+
+/// Cookies of the request, from every `Cookie` header (RFC 6265 §5.4: `a=1; b=2`).
+fn cookie_pairs(ctx: &RequestCtx) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in &ctx.head.headers {
+        if k != "cookie" {
+            continue;
+        }
+        for part in String::from_utf8_lossy(v).split(';') {
+            if let Some((name, value)) = part.split_once('=') {
+                let value = value.trim();
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|x| x.strip_suffix('"'))
+                    .unwrap_or(value);
+                out.push((name.trim().to_owned(), value.to_owned()));
+            }
+        }
+    }
+    out
+}
+
+/// `(gt, ge, lt, le, multiple_of, min_length, max_length, pattern)` or None, from params.py.
+fn constraints_from(t: &Obj) -> Result<Option<params::Constraints>, String> {
+    let Some(items) = py::seq_items(t.as_ptr()) else {
+        return Ok(None);
+    };
+    if items.len() != 8 {
+        return Err("constraints must be an 8-tuple".into());
+    }
+    let f = |o: *mut ffi::PyObject| -> Option<f64> {
+        // SAFETY: attached; ints and floats both convert.
+        unsafe {
+            if o == ffi::Py_None() {
+                return None;
+            }
+            let v = ffi::PyFloat_AsDouble(o);
+            if v == -1.0 && !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear();
+                return None;
+            }
+            Some(v)
+        }
+    };
+    let n = |o: *mut ffi::PyObject| py::as_i64(o).and_then(|v| usize::try_from(v).ok());
+    let bounds = [
+        f(items[0]),
+        f(items[1]),
+        f(items[2]),
+        f(items[3]),
+        f(items[4]),
+    ];
+    let pattern = py::str_of(items[7]).map(str::to_owned);
+    params::Constraints::new(bounds, [n(items[5]), n(items[6])], pattern).map(Some)
+}
+
+/// Which keyed sources a route reads, so the others are never parsed.
+#[derive(Default)]
+struct Needs {
+    query: bool,
+    headers: bool,
+    cookies: bool,
 }
 
 enum Extract {

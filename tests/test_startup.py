@@ -172,3 +172,10 @@ def test_bolt_api_entry_that_is_not_an_api_is_named(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 1
     assert "BOLT_API entry 'elsewhere.routes:hello'" in r.stderr and "is not a BoltAPI" in r.stderr
+
+
+def test_signature_that_cannot_work_names_handler_and_parameter():
+    r = run_bolt("badsig")
+    assert r.returncode == 1
+    assert "site_badsig.api.flags" in r.stderr
+    assert "'enabled': gt/ge/lt/le/multiple_of apply to numbers only" in r.stderr

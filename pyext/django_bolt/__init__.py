@@ -27,7 +27,7 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .logconfig import LoggingConfig
-from .params import Body, Path, Query
+from .params import Body, Cookie, Depends, Header, Meta, Path, Query
 from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .struct import Struct
@@ -36,7 +36,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
-    "Query", "Path", "Body", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
+    "Query", "Path", "Body", "Header", "Cookie", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
     "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "__version__",
 ]

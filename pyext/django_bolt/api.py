@@ -12,7 +12,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
-from .params import compile_params
+from .dependencies import compile_handler
 
 __all__ = ["BoltAPI", "Route", "merge_routes", "RouteConflictError"]
 
@@ -37,6 +37,8 @@ class Route:
     name: str = ""
     tags: list[str] = field(default_factory=list)
     params: list[tuple] = field(default_factory=list)
+    #: What Rust calls: the handler itself, or its dependency-resolving wrapper.
+    endpoint: Callable[..., Any] | None = None
 
     @property
     def is_async(self) -> bool:
@@ -44,8 +46,9 @@ class Route:
 
     def plan(self) -> tuple:
         """The tuple Rust reads: (method, path, handler, status, params, blocking, name)."""
-        blocking = False if self.is_async else self.blocking
-        return (self.method, self.path, self.handler, self.status_code, self.params, blocking, self.name)
+        endpoint = self.endpoint or self.handler
+        blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
+        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name)
 
 
 class BoltAPI:
@@ -90,7 +93,7 @@ class BoltAPI:
             if blocking and inspect.iscoroutinefunction(fn):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
-            r.params = compile_params(fn, full)
+            r.endpoint, r.params = compile_handler(fn, full, blocking)
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(

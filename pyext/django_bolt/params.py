@@ -5,7 +5,9 @@
 
 Path parameters are the names in the route; other scalars come from the query string; a
 ``Struct``, dataclass, ``dict`` or ``list`` of objects is the JSON body; ``request`` (or any
-parameter annotated ``Request``) receives the request object.
+parameter annotated ``Request``) receives the request object. ``Header()`` and ``Cookie()`` read
+those; ``Depends(fn)`` injects what ``fn`` returns. Constraints (``ge``, ``max_length``,
+``pattern``...) on any marker, or through ``Annotated[int, Meta(ge=1)]``, are enforced in Rust.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from typing import Any, Callable
 
 from .request import Request
 
-__all__ = ["Query", "Path", "Body", "Param", "compile_params", "SignatureError"]
+__all__ = ["Query", "Path", "Body", "Header", "Cookie", "Depends", "Meta", "Param", "compile_params",
+           "SignatureError"]
 
 _MISSING: Any = inspect.Parameter.empty
 
 # Shared with src/params.rs: keep the numbers in sync.
-SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY = 0, 1, 2, 3
+SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE = 0, 1, 2, 3, 4, 5
 K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_ANY, K_MODEL = range(11)
 F_LIST, F_OPTIONAL, F_DEFAULT = 1, 2, 4
 
@@ -40,19 +43,62 @@ class SignatureError(TypeError):
     """A handler signature that cannot be served; raised at start-up, naming the parameter."""
 
 
-class Param:
-    """Base of the markers: a default plus metadata for where the value comes from."""
+class Meta:
+    """Constraints for ``Annotated[T, Meta(...)]``: checked at run time, reported as 422s.
+
+    ``gt``/``ge``/``lt``/``le``/``multiple_of`` for numbers, ``min_length``/``max_length`` for
+    strings (characters) and lists (items), ``pattern`` (a regular expression searched in the
+    string, as pydantic does).
+    """
+
+    _names = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+
+    def __init__(self, *, gt: float | None = None, ge: float | None = None, lt: float | None = None,
+                 le: float | None = None, multiple_of: float | None = None, min_length: int | None = None,
+                 max_length: int | None = None, pattern: str | None = None, description: str | None = None,
+                 example: Any = None) -> None:
+        self.gt, self.ge, self.lt, self.le, self.multiple_of = gt, ge, lt, le, multiple_of
+        self.min_length, self.max_length, self.pattern = min_length, max_length, pattern
+        self.description, self.example = description, example
+        if multiple_of is not None and multiple_of <= 0:
+            raise ValueError("multiple_of must be positive")
+        for n in ("min_length", "max_length"):
+            v = getattr(self, n)
+            if v is not None and (not isinstance(v, int) or v < 0):
+                raise ValueError(f"{n} must be a non-negative int")
+        if pattern is not None:
+            import re
+
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"invalid pattern {pattern!r}: {e}") from e
+
+    def constraints(self) -> tuple | None:
+        values = tuple(getattr(self, n) for n in self._names)
+        return values if any(v is not None for v in values) else None
+
+    def merged(self, other: "Meta | None") -> "Meta":
+        if other is None:
+            return self
+        m = Meta()
+        for n in self._names + ("description", "example"):
+            setattr(m, n, getattr(other, n) if getattr(other, n) is not None else getattr(self, n))
+        return m
+
+
+class Param(Meta):
+    """Base of the markers: a default plus where the value comes from, and constraints."""
 
     source: int = SRC_QUERY
 
     def __init__(self, default: Any = _MISSING, *, alias: str | None = None, description: str | None = None,
-                 example: Any = None, deprecated: bool = False) -> None:
+                 example: Any = None, deprecated: bool = False, **constraints: Any) -> None:
+        super().__init__(description=description, example=example, **constraints)
         if default is Ellipsis:
             default = _MISSING
         self.default = default
         self.alias = alias
-        self.description = description
-        self.example = example
         self.deprecated = deprecated
 
     def __repr__(self) -> str:
@@ -60,7 +106,7 @@ class Param:
 
 
 class Query(Param):
-    """A query-string parameter: ``page: int = Query(1, alias="p")``."""
+    """A query-string parameter: ``page: int = Query(1, alias="p", ge=1)``."""
 
     source = SRC_QUERY
 
@@ -75,6 +121,47 @@ class Body(Param):
     """The JSON request body."""
 
     source = SRC_BODY
+
+
+class Header(Param):
+    """A request header. The name is derived FastAPI-style (``x_request_id`` reads
+    ``x-request-id``, case-insensitively) unless given: ``Header("X-API-Key")`` and
+    ``Header(alias="X-API-Key")`` both name the header; use ``Header(default=...)`` for a default.
+    """
+
+    source = SRC_HEADER
+
+    def __init__(self, alias_or_default: Any = _MISSING, *, default: Any = _MISSING, alias: str | None = None,
+                 convert_underscores: bool = True, **kw: Any) -> None:
+        if isinstance(alias_or_default, str) and alias is None:
+            alias = alias_or_default
+        elif alias_or_default is not _MISSING:
+            default = alias_or_default
+        super().__init__(default, alias=alias, **kw)
+        self.convert_underscores = convert_underscores
+
+
+class Cookie(Param):
+    """A cookie from the ``Cookie`` header: ``session_id: str | None = Cookie(None, alias="sid")``."""
+
+    source = SRC_COOKIE
+
+
+class Depends:
+    """Injects the value ``dependency`` returns (sync or async), resolved per request.
+
+    A dependency declares parameters like a handler (query, headers, ``request``, other
+    ``Depends``). With ``use_cache=True`` it runs once per request however often it is used.
+    """
+
+    def __init__(self, dependency: Callable[..., Any], *, use_cache: bool = True) -> None:
+        if not callable(dependency):
+            raise TypeError(f"Depends() needs a callable, got {dependency!r}")
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        return f"Depends({getattr(self.dependency, '__qualname__', self.dependency)!r})"
 
 
 def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
@@ -104,15 +191,33 @@ def _body_kind(tp: Any) -> int | None:
     return None
 
 
-def compile_params(handler: Callable[..., Any], path: str) -> list[tuple]:
+def _param_meta(tp: Any, default: Any) -> tuple[Any, Param | None, Meta | None]:
+    """The type without ``Annotated``, the marker (from the default or the metadata) and the
+    constraints, merged."""
+    marker = default if isinstance(default, Param) else None
+    meta: Meta | None = marker
+    if typing.get_origin(tp) is typing.Annotated:
+        base, *extras = typing.get_args(tp)
+        for x in extras:
+            if isinstance(x, Param) and marker is None:
+                marker = x
+            if isinstance(x, Meta):
+                meta = x.merged(meta) if meta is not None else x
+        tp = base
+    return tp, marker, meta
+
+
+def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool = False) -> list[tuple]:
     """Returns the handler's parameter plan: one tuple per parameter, in signature order.
 
-    Each tuple is ``(name, source, kind, flags, default, key, model)``; see src/params.rs.
-    Raises ``SignatureError`` naming the handler and parameter when it cannot be served.
+    Each tuple is ``(name, source, kind, flags, default, key, model, constraints)``; see
+    src/params.rs. ``Depends`` parameters are left out when ``skip_depends`` (the dependency
+    resolver fills them); otherwise they are an error. Raises ``SignatureError`` naming the
+    handler and parameter when it cannot be served.
     """
-    where = f"{handler.__module__}.{handler.__qualname__}"
+    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
     try:
-        hints = typing.get_type_hints(handler, include_extras=False)
+        hints = typing.get_type_hints(handler, include_extras=True)
     except Exception as e:  # an unresolvable forward reference, say
         raise SignatureError(f"{where}: cannot resolve type hints: {e}") from e
     path_names = {seg[1:-1].split(":")[0] for seg in _segments(path)}
@@ -121,11 +226,15 @@ def compile_params(handler: Callable[..., Any], path: str) -> list[tuple]:
     for p in inspect.signature(handler).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise SignatureError(f"{where}: *args/**kwargs parameter {p.name!r} cannot be served")
+        if isinstance(p.default, Depends):
+            if not skip_depends:
+                raise SignatureError(f"{where}: unexpected Depends for {p.name!r}")
+            continue
         tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
-        marker = p.default if isinstance(p.default, Param) else None
+        tp, marker, meta = _param_meta(tp, p.default)
         default = marker.default if marker else p.default
         if tp is Request or (p.name == "request" and tp is Any):
-            plan.append((p.name, SRC_REQUEST, K_ANY, 0, None, p.name, None))
+            plan.append((p.name, SRC_REQUEST, K_ANY, 0, None, p.name, None, None))
             continue
         inner, optional = _unwrap_optional(tp)
         flags = F_OPTIONAL if optional else 0
@@ -140,8 +249,13 @@ def compile_params(handler: Callable[..., Any], path: str) -> list[tuple]:
             source = SRC_BODY
         else:
             source = SRC_QUERY
+        if source == SRC_HEADER:
+            if not (marker and marker.alias) and getattr(marker, "convert_underscores", True):
+                key = p.name.replace("_", "-")
+            key = key.lower()
         if source == SRC_PATH and p.name not in path_names and key not in path_names:
             raise SignatureError(f"{where}: path parameter {p.name!r} is not in the route {path!r}")
+        constraints = meta.constraints() if meta is not None else None
         if source == SRC_BODY:
             kind = _body_kind(inner)
             if kind is None:
@@ -151,7 +265,7 @@ def compile_params(handler: Callable[..., Any], path: str) -> list[tuple]:
             bodies += 1
             if bodies > 1:
                 raise SignatureError(f"{where}: more than one body parameter ({p.name!r})")
-            plan.append((p.name, SRC_BODY, kind, flags, None if default is _MISSING else default, key, inner))
+            plan.append((p.name, SRC_BODY, kind, flags, None if default is _MISSING else default, key, inner, None))
             continue
         if typing.get_origin(inner) is list:
             args = typing.get_args(inner)
@@ -170,10 +284,18 @@ def compile_params(handler: Callable[..., Any], path: str) -> list[tuple]:
                 "(use str, int, float, bool, UUID, date, datetime, time, Decimal, Optional or list of them)")
         if source == SRC_PATH and flags & F_DEFAULT:
             raise SignatureError(f"{where}: path parameter {p.name!r} cannot have a default")
-        plan.append((p.name, source, kind, flags, None if default is _MISSING else default, key, None))
+        if constraints is not None:
+            numeric = kind in (K_INT, K_FLOAT, K_DECIMAL)
+            if not numeric and any(c is not None for c in constraints[:5]):
+                raise SignatureError(f"{where}: {p.name!r}: gt/ge/lt/le/multiple_of apply to numbers only")
+            if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[5:7]):
+                raise SignatureError(f"{where}: {p.name!r}: min_length/max_length apply to str or list only")
+            if kind != K_STR and constraints[7] is not None:
+                raise SignatureError(f"{where}: {p.name!r}: pattern applies to str only")
+        plan.append((p.name, source, kind, flags, None if default is _MISSING else default, key, None, constraints))
     declared = {t[5] for t in plan if t[1] == SRC_PATH}
     missing = path_names - declared
-    if missing:
+    if missing and not skip_depends:
         raise SignatureError(f"{where}: route {path!r} has {sorted(missing)} but the handler does not take them")
     return plan
 

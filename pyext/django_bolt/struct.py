@@ -90,7 +90,7 @@ def _fields(tp: type) -> list[tuple[str, Any, Any]]:
 
 
 def _resolve_fields(tp: type) -> list[tuple[str, Any, Any]]:
-    hints = typing.get_type_hints(tp)
+    hints = typing.get_type_hints(tp, include_extras=True)
     if dataclasses.is_dataclass(tp):
         out = []
         for f in dataclasses.fields(tp):
@@ -134,8 +134,55 @@ def convert(tp: Any, value: Any, loc: tuple = ("body",)) -> Any:
     return out
 
 
+def _check_meta(meta: Any, value: Any, loc: tuple, errors: _Errors) -> None:
+    """pydantic's constraint errors for a converted value."""
+    import re
+
+    def n(v: float) -> str:
+        return str(int(v)) if float(v).is_integer() else str(v)
+
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        checks = [("gt", lambda b: value > b, "greater_than", "greater than"),
+                  ("ge", lambda b: value >= b, "greater_than_equal", "greater than or equal to"),
+                  ("lt", lambda b: value < b, "less_than", "less than"),
+                  ("le", lambda b: value <= b, "less_than_equal", "less than or equal to")]
+        for attr, ok, typ, words in checks:
+            bound = getattr(meta, attr, None)
+            if bound is not None and not ok(bound):
+                errors.add(typ, loc, f"Input should be {words} {n(bound)}", value)
+                return
+        m = getattr(meta, "multiple_of", None)
+        if m is not None and abs(value / m - round(value / m)) > 1e-9:
+            errors.add("multiple_of", loc, f"Input should be a multiple of {n(m)}", value)
+    if isinstance(value, (str, list, tuple, set, dict)):
+        what, unit = ("String", "character") if isinstance(value, str) else ("List", "item")
+        size = len(value)
+        lo, hi = getattr(meta, "min_length", None), getattr(meta, "max_length", None)
+        tail = "" if isinstance(value, str) else f" after validation, not {size}"
+        if lo is not None and size < lo:
+            errors.add("string_too_short" if what == "String" else "too_short", loc,
+                       f"{what} should have at least {lo} {unit}{'s' if lo != 1 else ''}{tail}", value)
+        elif hi is not None and size > hi:
+            errors.add("string_too_long" if what == "String" else "too_long", loc,
+                       f"{what} should have at most {hi} {unit}{'s' if hi != 1 else ''}{tail}", value)
+        pat = getattr(meta, "pattern", None)
+        if pat is not None and isinstance(value, str) and not re.search(pat, value):
+            errors.add("string_pattern_mismatch", loc, f"String should match pattern '{pat}'", value)
+
+
 def _convert(tp: Any, value: Any, loc: tuple, errors: _Errors) -> Any:
     origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        from .params import Meta
+
+        base, *extras = typing.get_args(tp)
+        before = len(errors)
+        out = _convert(base, value, loc, errors)
+        if len(errors) == before:
+            for meta in extras:
+                if isinstance(meta, Meta):
+                    _check_meta(meta, out, loc, errors)
+        return out
     if tp is Any or tp is object:
         return value
     if origin is typing.Union or origin is getattr(__import__("types"), "UnionType"):

@@ -12,7 +12,10 @@ import threading
 import time
 import uuid
 
-from django_bolt import HTML, JSON, BoltAPI, HTTPException, NotFound, PlainText, Query, Redirect, Request, Response, Struct
+from typing import Annotated
+
+from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, Header, HTTPException, Meta, NotFound, PlainText, Query,
+                         Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
 from django_bolt.health import add_health_check
@@ -223,6 +226,57 @@ def django_errors(kind: str) -> dict:
 
     raise {"404": Http404("no such thing"), "403": PermissionDenied("nope"),
            "400": SuspiciousOperation("odd")}[kind]
+
+
+# --- headers, cookies, constraints and dependencies ---------------------------------------------
+
+@api.get("/headers")
+def read_headers(x_request_id: str | None = Header(None), api_key: str = Header("X-API-Key"),
+                 session_id: str | None = Cookie(None, alias="sid"), tags: list[str] = Header([], alias="x-tag")) -> dict:
+    return {"x_request_id": x_request_id, "api_key": api_key, "session_id": session_id, "tags": tags}
+
+
+@api.get("/search")
+def search(q: Annotated[str, Meta(min_length=2, max_length=10, pattern="^[a-z]+$")],
+           page: int = Query(1, ge=1, le=100), ratio: float = Query(0.5, gt=0, lt=1, multiple_of=0.25),
+           ids: list[int] = Query([], max_length=3)) -> dict:
+    return {"q": q, "page": page, "ratio": ratio, "ids": ids}
+
+
+class Product(Struct):
+    name: Annotated[str, Meta(min_length=1, max_length=20)]
+    price: Annotated[float, Meta(gt=0)]
+    qty: Annotated[int, Meta(ge=0, le=1000)] = 1
+
+
+@api.post("/products")
+def create_product(product: Product) -> Product:
+    return product
+
+
+CALLS = {"settings": 0}
+
+
+def app_settings() -> dict:
+    CALLS["settings"] += 1
+    return {"greeting": "hi"}
+
+
+async def current_user(authorization: str | None = Header(None), cfg: dict = Depends(app_settings)) -> dict:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized("missing token", headers={"www-authenticate": "Bearer"})
+    return {"name": authorization.removeprefix("Bearer "), "greeting": cfg["greeting"]}
+
+
+@api.get("/me")
+async def me(user: dict = Depends(current_user), cfg: dict = Depends(app_settings), verbose: bool = False) -> dict:
+    before = CALLS["settings"]
+    return {"user": user["name"], "greeting": cfg["greeting"], "verbose": verbose, "settings_calls": before}
+
+
+@api.get("/me/sync")
+def me_sync(user: dict = Depends(current_user), request: Request = None) -> dict:  # type: ignore[assignment]
+    return {"user": user["name"], "path": request.path}
 
 
 @api.get("/tuple")

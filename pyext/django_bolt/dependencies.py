@@ -1,0 +1,83 @@
+"""``Depends``: resolving a handler's dependencies per request.
+
+A handler with ``Depends`` parameters is served through a small async wrapper: Rust extracts
+every plain parameter the handler *and* its dependencies declare (one merged plan), and the
+wrapper calls the dependencies (sync or async, nested, cached once per request) before the
+handler. Like any coroutine, it is driven inline when nothing in it suspends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .params import Depends, SignatureError, compile_params
+
+__all__ = ["compile_handler"]
+
+
+@dataclass
+class _Node:
+    fn: Callable[..., Any]
+    use_cache: bool
+    #: names of plain parameters this callable takes (filled from the merged plan)
+    params: list[str] = field(default_factory=list)
+    #: parameter name -> dependency
+    deps: dict[str, "_Node"] = field(default_factory=dict)
+
+
+def _build(fn: Callable[..., Any], path: str, use_cache: bool, plan: dict[str, tuple], where: str,
+           stack: tuple = ()) -> _Node:
+    if fn in stack:
+        raise SignatureError(f"{where}: dependency cycle through {getattr(fn, '__qualname__', fn)!r}")
+    node = _Node(fn, use_cache)
+    for t in compile_params(fn, path, skip_depends=True):
+        name = t[0]
+        if name in plan and plan[name][1:] != t[1:]:
+            raise SignatureError(f"{where}: parameter {name!r} is declared differently by "
+                                 f"{getattr(fn, '__qualname__', fn)} and another dependency or the handler")
+        plan.setdefault(name, t)
+        node.params.append(name)
+    for p in inspect.signature(fn).parameters.values():
+        if isinstance(p.default, Depends):
+            node.deps[p.name] = _build(p.default.dependency, path, p.default.use_cache, plan, where, stack + (fn,))
+    return node
+
+
+def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None) -> tuple[Callable[..., Any], list]:
+    """(the callable Rust should call, its parameter plan) for ``handler``."""
+    if not any(isinstance(p.default, Depends) for p in inspect.signature(handler).parameters.values()):
+        return handler, compile_params(handler, path)
+    where = f"{handler.__module__}.{handler.__qualname__}"
+    merged: dict[str, tuple] = {}
+    root = _build(handler, path, False, merged, where)
+    plan = list(merged.values())
+    bodies = [t for t in plan if t[1] == 3]
+    if len(bodies) > 1:
+        raise SignatureError(f"{where}: more than one body parameter among the handler and its dependencies")
+    run_sync_on_pool = blocking is True
+
+    async def resolve(node: _Node, kw: dict[str, Any], cache: dict[Any, Any]) -> Any:
+        if node.use_cache and node.fn in cache:
+            return cache[node.fn]
+        args = {n: kw[n] for n in node.params}
+        for name, dep in node.deps.items():
+            args[name] = await resolve(dep, kw, cache)
+        if node is root and run_sync_on_pool and not inspect.iscoroutinefunction(node.fn):
+            value = await asyncio.get_running_loop().run_in_executor(None, functools.partial(node.fn, **args))
+        else:
+            value = node.fn(**args)
+            if inspect.isawaitable(value):
+                value = await value
+        if node.use_cache:
+            cache[node.fn] = value
+        return value
+
+    @functools.wraps(handler)
+    async def with_dependencies(**kw: Any) -> Any:
+        return await resolve(root, kw, {})
+
+    return with_dependencies, plan
