@@ -64,6 +64,8 @@ pub struct Route {
     kwnames: Obj,
     blocking: Blocking,
     needs: Needs,
+    /// This route's own CORS policy (`@cors`), replacing the project's.
+    cors: Option<crate::cors::CorsPolicy>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -112,6 +114,10 @@ pub struct App {
     pub health_path: Option<String>,
     pub ready_path: Option<String>,
     ready_call: Obj,
+    /// The project's CORS policy (CORS_* settings).
+    cors_global: Option<crate::cors::CorsPolicy>,
+    /// True when any policy exists, so requests without one skip the lookups.
+    pub has_cors: bool,
     /// STATIC_URL/MEDIA_URL served from disk in Rust, before routing.
     pub static_files: Option<crate::static_files::StaticFiles>,
     /// Request/response logging (LoggingConfig): the share of requests logged at INFO, and the
@@ -227,7 +233,7 @@ impl App {
         // SAFETY: attached.
         let access_enabled =
             unsafe { ffi::PyObject_IsTrue(attr(&rt, c"access_enabled")?.as_ptr()) == 1 };
-        Ok(App {
+        let mut app = App {
             routes,
             router,
             types,
@@ -256,6 +262,9 @@ impl App {
                 .and_then(|p| py::str_of(p.as_ptr()).map(str::to_owned)),
             ready_call: attr(&rt, c"ready_call")?,
             static_files: static_files_from(&attr(&rt, c"static_mounts")?)?,
+            has_cors: false,
+            cors_global: cors_from(&attr(&rt, c"cors_global")?)
+                .map_err(|e| format!("CORS settings: {e}"))?,
             log_sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
             log_slow_ms: float_attr(&rt, c"log_slow_ms").unwrap_or(-1.0),
             log_request_fn: attr(&rt, c"log_request")?,
@@ -278,14 +287,16 @@ impl App {
             ),
             inflight: RefCell::default(),
             rt,
-        })
+        };
+        app.has_cors = app.cors_global.is_some() || app.routes.iter().any(|r| r.cors.is_some());
+        Ok(app)
     }
 
     fn route_from(item: *mut ffi::PyObject) -> Result<Route, String> {
         // SAFETY: attached; `item` is a 7-tuple built by Route.plan().
         let n = unsafe { ffi::PyTuple_Size(item) };
-        if n != 7 {
-            return Err("route plan must be a 7-tuple".into());
+        if n != 8 {
+            return Err("route plan must be an 8-tuple".into());
         }
         let method = str_of(&tuple_item(item, 0), "method")?;
         let path = str_of(&tuple_item(item, 1), "path")?;
@@ -339,6 +350,8 @@ impl App {
             headers: reads(params::SRC_HEADER),
             cookies: reads(params::SRC_COOKIE),
         };
+        let cors =
+            cors_from(&tuple_item(item, 7)).map_err(|e| format!("{method} {path}: CORS: {e}"))?;
         Ok(Route {
             method,
             path,
@@ -348,6 +361,7 @@ impl App {
             kwnames: py::tuple(names),
             blocking,
             needs,
+            cors,
         })
     }
 
@@ -841,6 +855,24 @@ impl App {
         Some(Outcome::Ready(self.to_response(&result, 200, ctx)))
     }
 
+    /// The CORS policy for a request to `path` with `method`: the route's own, else the
+    /// project's for any path bolt serves; None for paths left to Django.
+    pub fn cors_for(
+        &self,
+        method: crate::http::Method,
+        path: &str,
+    ) -> Option<&crate::cors::CorsPolicy> {
+        match self.router.route_for(method, path) {
+            crate::router::Match::Found { route, .. } => self.routes[route]
+                .cors
+                .as_ref()
+                .or(self.cors_global.as_ref()),
+            crate::router::Match::MethodNotAllowed { .. }
+            | crate::router::Match::Options { .. } => self.cors_global.as_ref(),
+            crate::router::Match::NotFound => None,
+        }
+    }
+
     /// Whether `path` is one of the probes (kept out of the access log).
     pub fn is_probe(&self, path: &str) -> bool {
         self.health_path.as_deref() == Some(path) || self.ready_path.as_deref() == Some(path)
@@ -1176,6 +1208,40 @@ fn cookie_pairs(ctx: &RequestCtx) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// A policy tuple from cors.py: (origins, regexes, allow_all, credentials, methods, headers,
+/// expose, max_age), or None.
+fn cors_from(t: &Obj) -> Result<Option<crate::cors::CorsPolicy>, String> {
+    let Some(items) = py::seq_items(t.as_ptr()) else {
+        return Ok(None);
+    };
+    if items.len() != 8 {
+        return Err("policy must be an 8-tuple".into());
+    }
+    let strings = |o: *mut ffi::PyObject| -> Vec<String> {
+        py::seq_items(o)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| py::str_of(s).map(str::to_owned))
+            .collect()
+    };
+    // SAFETY: attached.
+    let truthy = |o: *mut ffi::PyObject| unsafe { ffi::PyObject_IsTrue(o) == 1 };
+    let mut regexes = Vec::new();
+    for r in strings(items[1]) {
+        regexes.push(regex::Regex::new(&r).map_err(|e| format!("bad origin regex {r:?}: {e}"))?);
+    }
+    Ok(Some(crate::cors::CorsPolicy {
+        origins: strings(items[0]),
+        origin_regexes: regexes,
+        allow_all: truthy(items[2]),
+        credentials: truthy(items[3]),
+        methods: strings(items[4]),
+        headers: strings(items[5]),
+        expose: strings(items[6]),
+        max_age: py::as_i64(items[7]).and_then(|v| u64::try_from(v).ok()),
+    }))
 }
 
 /// `(gt, ge, lt, le, multiple_of, min_length, max_length, pattern)` or None, from params.py.

@@ -99,6 +99,28 @@ fn write_response(
 
 /// Routes the request and runs its handler; `bool` is true for HEAD (headers only).
 fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outcome, bool) {
+    if w.app.has_cors && head.method == http::Method::Options {
+        // A CORS preflight is answered here, without running Python.
+        if let (Some(origin), Some(req_method)) = (
+            head.header("origin"),
+            head.header("access-control-request-method"),
+        ) {
+            let req_method = String::from_utf8_lossy(req_method);
+            if let Some(policy) = w
+                .app
+                .cors_for(http::Method::from_token(req_method.trim()), head.path())
+            {
+                let origin = String::from_utf8_lossy(origin);
+                let req_headers = head
+                    .header("access-control-request-headers")
+                    .map(String::from_utf8_lossy);
+                return (
+                    Outcome::Ready(policy.preflight(&origin, &req_method, req_headers.as_deref())),
+                    false,
+                );
+            }
+        }
+    }
     if head.method == http::Method::Other {
         // RFC 9110 §9.1: a method the server does not implement (methods are case-sensitive).
         return (
@@ -215,6 +237,22 @@ fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outco
     }
 }
 
+/// CORS headers for an actual response from a path bolt serves (preflights are answered in
+/// `dispatch`).
+fn decorate_cors(w: &Worker, head: &RequestHead, resp: &mut ResponseData) {
+    let Some(origin) = head.header("origin") else {
+        return;
+    };
+    if head.method == http::Method::Options
+        && head.header("access-control-request-method").is_some()
+    {
+        return;
+    }
+    if let Some(policy) = w.app.cors_for(head.method, head.path()) {
+        policy.decorate(&String::from_utf8_lossy(origin), resp);
+    }
+}
+
 /// Close after an error so the client reads our 4xx rather than a reset: stop writing, drain
 /// what it still sends for a moment, then close (DESIGN.md §2b).
 async fn lingering_close(s: TcpStream) {
@@ -295,7 +333,7 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                         (w.app.wants_timing() && !w.app.is_probe(head.path())).then(Instant::now);
                     let keep_alive = head.keep_alive && !w.stopping();
                     let (outcome, head_only) = dispatch(&w, &head, &body, &client);
-                    let resp = match outcome {
+                    let mut resp = match outcome {
                         Outcome::Ready(r) => r,
                         Outcome::Pending(token) => {
                             // Earlier pipelined responses go out first; then wait our turn.
@@ -313,6 +351,9 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                             w.pending.wait(token).await
                         }
                     };
+                    if w.app.has_cors {
+                        decorate_cors(&w, &head, &mut resp);
+                    }
                     write_response(
                         &w,
                         &mut wbuf,

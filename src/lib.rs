@@ -11,6 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod app;
 pub mod conn;
+pub mod cors;
 pub mod http;
 pub mod interp;
 pub mod json;

@@ -12,6 +12,7 @@ Run ``bolt --cores all`` inside the project.
 from __future__ import annotations
 
 from .api import BoltAPI, Route
+from .cors import cors
 from .exceptions import (
     BadRequest,
     Conflict,
@@ -38,5 +39,5 @@ __all__ = [
     "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
     "Query", "Path", "Body", "Header", "Cookie", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
-    "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "__version__",
+    "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "cors", "__version__",
 ]

@@ -81,6 +81,9 @@ class Runtime:
         self.health_path = health if health and ("GET", health) not in paths else None
         self.ready_path = ready if ready and ("GET", ready) not in paths else None
         self.static_mounts = _static_mounts()
+        from .cors import project_policy
+
+        self.cors_global = project_policy()
         self.django_call = None
         if django and getattr(settings, "BOLT_DJANGO_FALLTHROUGH", True):
             from .django_app import DjangoApp

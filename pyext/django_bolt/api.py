@@ -45,10 +45,11 @@ class Route:
         return inspect.iscoroutinefunction(self.handler)
 
     def plan(self) -> tuple:
-        """The tuple Rust reads: (method, path, handler, status, params, blocking, name)."""
+        """The tuple Rust reads: (method, path, handler, status, params, blocking, name, cors)."""
         endpoint = self.endpoint or self.handler
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
-        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name)
+        cors = getattr(self.handler, "__bolt_cors__", None)
+        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors)
 
 
 class BoltAPI:

@@ -14,7 +14,7 @@ import uuid
 
 from typing import Annotated
 
-from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, Header, HTTPException, Meta, NotFound, PlainText, Query,
+from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, cors, Header, HTTPException, Meta, NotFound, PlainText, Query,
                          Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
@@ -277,6 +277,13 @@ async def me(user: dict = Depends(current_user), cfg: dict = Depends(app_setting
 @api.get("/me/sync")
 def me_sync(user: dict = Depends(current_user), request: Request = None) -> dict:  # type: ignore[assignment]
     return {"user": user["name"], "path": request.path}
+
+
+@api.get("/public")
+@cors(origins=["*"], methods=["GET"])
+def public() -> dict:
+    """Any site may read this one (its own CORS policy replaces the project's)."""
+    return {"public": True}
 
 
 @api.get("/tuple")

@@ -121,3 +121,10 @@ LOGGING = {
 if _env_flag("DEMO_REQUEST_LOG"):
     # Request/response logging with bodies, every request sampled, >50 ms flagged slow.
     BOLT_LOGGING = {"request_body": True, "response_body": True, "sample_rate": 1.0, "slow_request_ms": 50}
+
+# CORS (django-cors-headers' names), answered by bolt in Rust for API paths.
+CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://[a-z]+\.example\.org$"]
+CORS_ALLOW_CREDENTIALS = True
+CORS_EXPOSE_HEADERS = ["x-total"]
+CORS_PREFLIGHT_MAX_AGE = 600
