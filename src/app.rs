@@ -66,6 +66,7 @@ pub struct Route {
     needs: Needs,
     /// This route's own CORS policy (`@cors`), replacing the project's.
     cors: Option<crate::cors::CorsPolicy>,
+    limit: Option<crate::ratelimit::Limit>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -114,6 +115,8 @@ pub struct App {
     pub health_path: Option<String>,
     pub ready_path: Option<String>,
     ready_call: Obj,
+    trusted_proxies: crate::ratelimit::TrustedProxies,
+    buckets: RefCell<crate::ratelimit::Buckets>,
     /// The project's CORS policy (CORS_* settings).
     cors_global: Option<crate::cors::CorsPolicy>,
     /// True when any policy exists, so requests without one skip the lookups.
@@ -263,6 +266,16 @@ impl App {
             ready_call: attr(&rt, c"ready_call")?,
             static_files: static_files_from(&attr(&rt, c"static_mounts")?)?,
             has_cors: false,
+            trusted_proxies: {
+                let l = attr(&rt, c"trusted_proxies")?;
+                let entries: Vec<String> = py::seq_items(l.as_ptr())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|s| py::str_of(s).map(str::to_owned))
+                    .collect();
+                crate::ratelimit::TrustedProxies::parse(&entries)?
+            },
+            buckets: RefCell::default(),
             cors_global: cors_from(&attr(&rt, c"cors_global")?)
                 .map_err(|e| format!("CORS settings: {e}"))?,
             log_sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
@@ -295,8 +308,8 @@ impl App {
     fn route_from(item: *mut ffi::PyObject) -> Result<Route, String> {
         // SAFETY: attached; `item` is a 7-tuple built by Route.plan().
         let n = unsafe { ffi::PyTuple_Size(item) };
-        if n != 8 {
-            return Err("route plan must be an 8-tuple".into());
+        if n != 9 {
+            return Err("route plan must be a 9-tuple".into());
         }
         let method = str_of(&tuple_item(item, 0), "method")?;
         let path = str_of(&tuple_item(item, 1), "path")?;
@@ -362,6 +375,7 @@ impl App {
             blocking,
             needs,
             cors,
+            limit: limit_from(&tuple_item(item, 8)),
         })
     }
 
@@ -378,6 +392,14 @@ impl App {
         pending: &Pending,
     ) -> Outcome {
         let r = &self.routes[route];
+        if let Some(limit) = &r.limit {
+            if let Err(retry) = self.take_token(route, limit, ctx) {
+                let mut resp = ResponseData::detail(429, "Too Many Requests");
+                resp.headers
+                    .push((b"retry-after".to_vec(), retry.to_string().into_bytes()));
+                return Outcome::Ready(resp);
+            }
+        }
         let args = match self.extract(r, ctx, raw_params) {
             Ok(a) => a,
             Err(Extract::Invalid(issues)) => {
@@ -419,6 +441,43 @@ impl App {
             return self.drive(result, r.status, ctx, pending);
         }
         Outcome::Ready(self.to_response(&result, r.status, ctx))
+    }
+
+    /// The client address, believing X-Forwarded-For only from BOLT_TRUSTED_PROXIES.
+    pub fn client_ip(&self, ctx: &RequestCtx) -> Option<std::net::IpAddr> {
+        let peer = ctx.client.parse::<std::net::SocketAddr>().ok()?.ip();
+        let xff: Vec<String> = ctx
+            .head
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "x-forwarded-for")
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        let xff: Vec<&str> = xff.iter().map(String::as_str).collect();
+        Some(self.trusted_proxies.client_ip(peer, &xff))
+    }
+
+    fn take_token(
+        &self,
+        route: usize,
+        limit: &crate::ratelimit::Limit,
+        ctx: &RequestCtx,
+    ) -> Result<(), u64> {
+        let ip = || {
+            self.client_ip(ctx)
+                .map(|i| i.to_string())
+                .unwrap_or_default()
+        };
+        let key = match &limit.key {
+            crate::ratelimit::KeyKind::Ip => ip(),
+            crate::ratelimit::KeyKind::Header(h) => match ctx.head.header(h) {
+                Some(v) => format!("h:{}", String::from_utf8_lossy(v)),
+                None => format!("ip:{}", ip()),
+            },
+        };
+        self.buckets
+            .borrow_mut()
+            .take(route, &key, limit, Instant::now())
     }
 
     /// Counts inline calls of an `Auto` handler that held the reactor too long; past a few,
@@ -1208,6 +1267,26 @@ fn cookie_pairs(ctx: &RequestCtx) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// `(rps, burst, header)` from ratelimit.py (an empty header means the client address).
+fn limit_from(t: &Obj) -> Option<crate::ratelimit::Limit> {
+    let items = py::seq_items(t.as_ptr())?;
+    let f = |o: *mut ffi::PyObject| -> f64 {
+        // SAFETY: attached; floats from ratelimit.py.
+        unsafe { ffi::PyFloat_AsDouble(o) }
+    };
+    let header = py::str_of(*items.get(2)?)?.to_owned();
+    let key = if header.is_empty() {
+        crate::ratelimit::KeyKind::Ip
+    } else {
+        crate::ratelimit::KeyKind::Header(header)
+    };
+    Some(crate::ratelimit::Limit {
+        rate: f(items[0]),
+        burst: f(items[1]),
+        key,
+    })
 }
 
 /// A policy tuple from cors.py: (origins, regexes, allow_all, credentials, methods, headers,

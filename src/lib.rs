@@ -19,6 +19,7 @@ pub mod module;
 pub mod params;
 pub mod pending;
 pub mod py;
+pub mod ratelimit;
 pub mod router;
 pub mod server;
 pub mod static_files;

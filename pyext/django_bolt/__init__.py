@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .api import BoltAPI, Route
 from .cors import cors
+from .ratelimit import rate_limit
 from .exceptions import (
     BadRequest,
     Conflict,
@@ -39,5 +40,5 @@ __all__ = [
     "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
     "Query", "Path", "Body", "Header", "Cookie", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
-    "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "cors", "__version__",
+    "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "cors", "rate_limit", "__version__",
 ]

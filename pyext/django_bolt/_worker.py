@@ -84,6 +84,7 @@ class Runtime:
         from .cors import project_policy
 
         self.cors_global = project_policy()
+        self.trusted_proxies = [str(p) for p in getattr(settings, "BOLT_TRUSTED_PROXIES", None) or []]
         self.django_call = None
         if django and getattr(settings, "BOLT_DJANGO_FALLTHROUGH", True):
             from .django_app import DjangoApp

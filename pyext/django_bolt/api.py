@@ -45,11 +45,13 @@ class Route:
         return inspect.iscoroutinefunction(self.handler)
 
     def plan(self) -> tuple:
-        """The tuple Rust reads: (method, path, handler, status, params, blocking, name, cors)."""
+        """The tuple Rust reads: (method, path, handler, status, params, blocking, name, cors,
+        rate_limit)."""
         endpoint = self.endpoint or self.handler
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
         cors = getattr(self.handler, "__bolt_cors__", None)
-        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors)
+        limit = getattr(self.handler, "__bolt_rate_limit__", None)
+        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors, limit)
 
 
 class BoltAPI:

@@ -14,7 +14,7 @@ import uuid
 
 from typing import Annotated
 
-from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, cors, Header, HTTPException, Meta, NotFound, PlainText, Query,
+from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, cors, rate_limit, Header, HTTPException, Meta, NotFound, PlainText, Query,
                          Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
@@ -284,6 +284,18 @@ def me_sync(user: dict = Depends(current_user), request: Request = None) -> dict
 def public() -> dict:
     """Any site may read this one (its own CORS policy replaces the project's)."""
     return {"public": True}
+
+
+@api.get("/limited")
+@rate_limit(rps=2, burst=3)
+def limited() -> dict:
+    return {"ok": True}
+
+
+@api.get("/limited/by-key")
+@rate_limit(rps=1, burst=1, key="api_key")
+def limited_by_key() -> dict:
+    return {"ok": True}
 
 
 @api.get("/tuple")

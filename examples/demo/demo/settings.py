@@ -128,3 +128,6 @@ CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://[a-z]+\.example\.org$"]
 CORS_ALLOW_CREDENTIALS = True
 CORS_EXPOSE_HEADERS = ["x-total"]
 CORS_PREFLIGHT_MAX_AGE = 600
+
+# X-Forwarded-For is believed only from these peers (rate limits key on the client address).
+BOLT_TRUSTED_PROXIES = ["127.0.0.2"]

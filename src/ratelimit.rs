@@ -1,0 +1,188 @@
+//! Token-bucket rate limits, per core: each worker keeps its own buckets, so nothing is shared
+//! or locked between cores (a limit of N/s is N/s per core; see the README).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::Instant;
+
+/// What identifies a client for a limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The client address (through trusted proxies' X-Forwarded-For).
+    Ip,
+    /// A request header's value (e.g. `x-api-key`); requests without it share one bucket
+    /// per client address.
+    Header(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub rate: f64,
+    pub burst: f64,
+    pub key: KeyKind,
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Past this many buckets, full (idle) ones are dropped: they carry no state.
+const MAX_BUCKETS: usize = 100_000;
+
+#[derive(Default)]
+pub struct Buckets {
+    map: HashMap<(usize, String), Bucket>,
+}
+
+impl Buckets {
+    /// Takes one token for `key` on route `route`; `Err(seconds)` says when to retry.
+    pub fn take(
+        &mut self,
+        route: usize,
+        key: &str,
+        limit: &Limit,
+        now: Instant,
+    ) -> Result<(), u64> {
+        if self.map.len() >= MAX_BUCKETS {
+            self.map.retain(|_, b| {
+                b.tokens + now.duration_since(b.last).as_secs_f64() * limit.rate < limit.burst
+            });
+        }
+        let b = self.map.entry((route, key.to_owned())).or_insert(Bucket {
+            tokens: limit.burst,
+            last: now,
+        });
+        let elapsed = now.duration_since(b.last).as_secs_f64();
+        b.tokens = (b.tokens + elapsed * limit.rate).min(limit.burst);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - b.tokens) / limit.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// Trusted proxies (`BOLT_TRUSTED_PROXIES`): only their X-Forwarded-For is believed.
+#[derive(Debug, Default, Clone)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        let mut nets = Vec::new();
+        for e in entries {
+            let net = match e.parse::<ipnet::IpNet>() {
+                Ok(n) => n,
+                Err(_) => e.parse::<IpAddr>().map(ipnet::IpNet::from).map_err(|_| {
+                    format!("BOLT_TRUSTED_PROXIES: {e:?} is not an IP address or CIDR network")
+                })?,
+            };
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+
+    /// The client address: the peer, or, when the peer is a trusted proxy, the right-most
+    /// X-Forwarded-For entry that is not itself a trusted proxy (entries to its left could be
+    /// forged by the client).
+    pub fn client_ip(&self, peer: IpAddr, forwarded_for: &[&str]) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        let hops = forwarded_for
+            .iter()
+            .flat_map(|h| h.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if self.trusts(ip) => continue,
+                Ok(ip) => return ip,
+                Err(_) => return peer,
+            }
+        }
+        peer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn limit(rate: f64, burst: f64) -> Limit {
+        Limit {
+            rate,
+            burst,
+            key: KeyKind::Ip,
+        }
+    }
+
+    #[test]
+    fn burst_then_refuse_then_refill() {
+        let mut b = Buckets::default();
+        let l = limit(2.0, 3.0);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(b.take(0, "a", &l, t0), Ok(()));
+        }
+        assert_eq!(b.take(0, "a", &l, t0), Err(1));
+        // Half a second at 2/s gives one token back.
+        assert_eq!(b.take(0, "a", &l, t0 + Duration::from_millis(500)), Ok(()));
+        assert!(b.take(0, "a", &l, t0 + Duration::from_millis(500)).is_err());
+    }
+
+    #[test]
+    fn keys_and_routes_have_their_own_buckets() {
+        let mut b = Buckets::default();
+        let l = limit(1.0, 1.0);
+        let t0 = Instant::now();
+        assert!(b.take(0, "a", &l, t0).is_ok());
+        assert!(b.take(0, "b", &l, t0).is_ok());
+        assert!(b.take(1, "a", &l, t0).is_ok());
+        assert!(b.take(0, "a", &l, t0).is_err());
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        let mut b = Buckets::default();
+        let l = limit(0.1, 1.0);
+        let t0 = Instant::now();
+        assert!(b.take(0, "a", &l, t0).is_ok());
+        assert_eq!(b.take(0, "a", &l, t0), Err(10));
+    }
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let p = TrustedProxies::parse(&["10.0.0.0/8".into(), "127.0.0.1".into()]).unwrap();
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let stranger: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(
+            p.client_ip(stranger, &["1.2.3.4"]),
+            stranger,
+            "an untrusted peer's header is ignored"
+        );
+        assert_eq!(
+            p.client_ip(peer, &["1.2.3.4, 10.1.1.1"]),
+            "1.2.3.4".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            p.client_ip(peer, &["6.6.6.6, 1.2.3.4"]),
+            "1.2.3.4".parse::<IpAddr>().unwrap(),
+            "right-most wins"
+        );
+        assert_eq!(p.client_ip(peer, &["garbage"]), peer);
+        assert_eq!(p.client_ip(peer, &[]), peer);
+    }
+
+    #[test]
+    fn bad_proxy_entry_is_an_error() {
+        assert!(TrustedProxies::parse(&["not-an-ip".into()]).is_err());
+    }
+}
