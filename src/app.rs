@@ -67,6 +67,21 @@ pub struct Route {
     /// This route's own CORS policy (`@cors`), replacing the project's.
     cors: Option<crate::cors::CorsPolicy>,
     limit: Option<crate::ratelimit::Limit>,
+    security: Option<Security>,
+}
+
+/// A JWT authenticator of a route: where its token comes from and how it is checked.
+struct JwtAuth {
+    verifier: crate::auth::jwt::JwtVerifier,
+    header: String,
+    cookie: Option<String>,
+}
+
+/// Authentication and the guards Rust can decide for one route.
+struct Security {
+    authenticators: Vec<JwtAuth>,
+    /// None when the guards need Python (the endpoint wrapper checks them).
+    guard: Option<crate::auth::guard::Guard>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -308,8 +323,8 @@ impl App {
     fn route_from(item: *mut ffi::PyObject) -> Result<Route, String> {
         // SAFETY: attached; `item` is a 7-tuple built by Route.plan().
         let n = unsafe { ffi::PyTuple_Size(item) };
-        if n != 9 {
-            return Err("route plan must be a 9-tuple".into());
+        if n != 10 {
+            return Err("route plan must be a 10-tuple".into());
         }
         let method = str_of(&tuple_item(item, 0), "method")?;
         let path = str_of(&tuple_item(item, 1), "path")?;
@@ -376,6 +391,8 @@ impl App {
             needs,
             cors,
             limit: limit_from(&tuple_item(item, 8)),
+            security: security_from(&tuple_item(item, 9))
+                .map_err(|e| format!("route {}: {e}", route_name(item)))?,
         })
     }
 
@@ -400,7 +417,21 @@ impl App {
                 return Outcome::Ready(resp);
             }
         }
-        let args = match self.extract(r, ctx, raw_params) {
+        let mut auth: Option<Vec<u8>> = None;
+        if let Some(sec) = &r.security {
+            match authenticate(sec, ctx) {
+                Ok(payload) => auth = payload,
+                Err(resp) => return Outcome::Ready(resp),
+            }
+            if let Some(g) = &sec.guard {
+                let claims: Option<sonic_rs::Value> =
+                    auth.as_deref().and_then(|p| sonic_rs::from_slice(p).ok());
+                if !g.allows(claims.as_ref()) {
+                    return Outcome::Ready(refused(claims.is_some()));
+                }
+            }
+        }
+        let args = match self.extract(r, ctx, raw_params, auth.as_deref()) {
             Ok(a) => a,
             Err(Extract::Invalid(issues)) => {
                 return Outcome::Ready(ResponseData::json(422, params::render_issues(&issues)))
@@ -622,6 +653,7 @@ impl App {
         r: &Route,
         ctx: &RequestCtx,
         raw_params: &[(&str, &str)],
+        auth: Option<&[u8]>,
     ) -> Result<Vec<Obj>, Extract> {
         // Each keyed source is parsed once, and only when the route reads it.
         let query: Vec<(String, String)> = if r.needs.query {
@@ -679,7 +711,7 @@ impl App {
                     continue;
                 }
                 _ => {
-                    out.push(self.request_obj(ctx, raw_params));
+                    out.push(self.request_obj(ctx, raw_params, auth));
                     continue;
                 }
             };
@@ -945,7 +977,12 @@ impl App {
         }
     }
 
-    fn request_obj(&self, ctx: &RequestCtx, raw_params: &[(&str, &str)]) -> Obj {
+    fn request_obj(
+        &self,
+        ctx: &RequestCtx,
+        raw_params: &[(&str, &str)],
+        auth: Option<&[u8]>,
+    ) -> Obj {
         // SAFETY: attached; building plain containers.
         unsafe {
             let headers = Self::header_list(ctx);
@@ -966,6 +1003,9 @@ impl App {
                 &py::new_bytes(ctx.body),
                 &pp,
                 &py::new_str(ctx.client),
+                &auth
+                    .and_then(|p| json::decode(p).ok())
+                    .unwrap_or_else(py::none),
             ];
             py::call(&self.request_cls, &args).unwrap_or_else(|e| {
                 eprintln!("django-bolt: cannot build Request: {e}");
@@ -1269,6 +1309,99 @@ fn cookie_pairs(ctx: &RequestCtx) -> Vec<(String, String)> {
     out
 }
 
+fn route_name(item: *mut ffi::PyObject) -> String {
+    let m = py::str_of(tuple_item(item, 0).as_ptr())
+        .unwrap_or("?")
+        .to_owned();
+    format!(
+        "{m} {}",
+        py::str_of(tuple_item(item, 1).as_ptr()).unwrap_or("?")
+    )
+}
+
+fn bytes_or_none(o: *mut ffi::PyObject) -> Option<Vec<u8>> {
+    bytes_of(o)
+}
+
+fn strings_of(o: *mut ffi::PyObject) -> Vec<String> {
+    py::seq_items(o)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| py::str_of(s).map(str::to_owned))
+        .collect()
+}
+
+/// `([authenticator plans], guard plan | None)` from Route.plan(), or None.
+fn security_from(t: &Obj) -> Result<Option<Security>, String> {
+    let Some(items) = py::seq_items(t.as_ptr()) else {
+        return Ok(None);
+    };
+    let mut authenticators = Vec::new();
+    for a in py::seq_items(items[0]).unwrap_or_default() {
+        let f = py::seq_items(a).ok_or("authenticator plan must be a tuple")?;
+        if f.len() != 9 || py::str_of(f[0]) != Some("jwt") {
+            return Err("unknown authenticator".into());
+        }
+        let leeway = py::as_i64(f[6])
+            .and_then(|v| u64::try_from(v).ok())
+            .unwrap_or(0);
+        let verifier = crate::auth::jwt::JwtVerifier::new(
+            &strings_of(f[1]),
+            bytes_or_none(f[2]).as_deref(),
+            bytes_or_none(f[3]).as_deref(),
+            &strings_of(f[4]),
+            &strings_of(f[5]),
+            leeway,
+        )
+        .map_err(|e| format!("JWTAuthentication: {e}"))?;
+        let header = py::str_of(f[7])
+            .unwrap_or("authorization")
+            .to_ascii_lowercase();
+        let cookie = py::str_of(f[8]).map(str::to_owned);
+        authenticators.push(JwtAuth {
+            verifier,
+            header,
+            cookie,
+        });
+    }
+    let guard = guard_from(items[1])?;
+    Ok(Some(Security {
+        authenticators,
+        guard,
+    }))
+}
+
+/// ("allow",) ("auth",) ("claim", name, [values]) ("not", g) ("and", a, b) ("or", a, b)
+fn guard_from(o: *mut ffi::PyObject) -> Result<Option<crate::auth::guard::Guard>, String> {
+    use crate::auth::guard::Guard;
+    let Some(t) = py::seq_items(o) else {
+        return Ok(None);
+    };
+    let tag = t
+        .first()
+        .and_then(|x| py::str_of(*x))
+        .ok_or("guard plan without a tag")?;
+    let sub = |i: usize| -> Result<Box<Guard>, String> {
+        guard_from(*t.get(i).ok_or("guard plan too short")?)?
+            .map(Box::new)
+            .ok_or_else(|| "empty guard".into())
+    };
+    Ok(Some(match tag {
+        "allow" => Guard::AllowAny,
+        "auth" => Guard::IsAuthenticated,
+        "claim" => Guard::Claim {
+            name: py::str_of(*t.get(1).ok_or("claim name")?)
+                .unwrap_or("")
+                .to_owned(),
+            values: strings_of(*t.get(2).ok_or("claim values")?),
+        },
+        "not" => Guard::Not(sub(1)?),
+        "and" => Guard::And(sub(1)?, sub(2)?),
+        "or" => Guard::Or(sub(1)?, sub(2)?),
+        other => return Err(format!("unknown guard {other:?}")),
+    }))
+}
+
 /// `(rps, burst, header)` from ratelimit.py (an empty header means the client address).
 fn limit_from(t: &Obj) -> Option<crate::ratelimit::Limit> {
     let items = py::seq_items(t.as_ptr())?;
@@ -1363,6 +1496,50 @@ struct Needs {
     query: bool,
     headers: bool,
     cookies: bool,
+}
+
+/// The first authenticator whose credentials are present decides: Ok(Some(payload)) when its
+/// token verifies, Ok(None) when no credentials were sent at all, Err(401) otherwise.
+fn authenticate(sec: &Security, ctx: &RequestCtx) -> Result<Option<Vec<u8>>, ResponseData> {
+    use crate::auth::jwt::JwtVerifier;
+    for a in &sec.authenticators {
+        let token: Option<Result<String, crate::auth::jwt::JwtError>> =
+            match ctx.head.header(&a.header) {
+                Some(v) => Some(JwtVerifier::bearer(v).map(str::to_owned)),
+                None => a.cookie.as_ref().and_then(|name| {
+                    cookie_pairs(ctx)
+                        .into_iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| Ok(v))
+                }),
+            };
+        let Some(token) = token else { continue };
+        return match token.and_then(|t| a.verifier.verify(&t)) {
+            Ok(payload) => Ok(Some(payload)),
+            Err(e) => {
+                let mut resp = ResponseData::detail(401, &e.to_string());
+                // RFC 6750 §3: say which scheme, and that the token was the problem.
+                resp.headers.push((
+                    b"www-authenticate".to_vec(),
+                    br#"Bearer error="invalid_token""#.to_vec(),
+                ));
+                Err(resp)
+            }
+        };
+    }
+    Ok(None)
+}
+
+/// 401 for an anonymous request a guard refused (with the scheme to use), 403 otherwise.
+fn refused(authenticated: bool) -> ResponseData {
+    if authenticated {
+        ResponseData::detail(403, "You do not have permission to perform this action.")
+    } else {
+        let mut r = ResponseData::detail(401, "Authentication credentials were not provided.");
+        r.headers
+            .push((b"www-authenticate".to_vec(), b"Bearer".to_vec()));
+        r
+    }
 }
 
 enum Extract {

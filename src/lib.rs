@@ -10,6 +10,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod app;
+pub mod auth;
 pub mod conn;
 pub mod cors;
 pub mod http;

@@ -198,7 +198,47 @@ unsafe extern "C" fn m_serve(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 5] = [
+/// jwt_encode(algorithm: str, key: bytes, claims_json: bytes) -> str
+unsafe extern "C" fn m_jwt_encode(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    if nargs != 3 {
+        return raise(
+            ffi::PyExc_TypeError,
+            "jwt_encode(algorithm, key, claims_json)",
+        );
+    }
+    let a = std::slice::from_raw_parts(args, 3);
+    let bytes = |o: *mut ffi::PyObject| -> Option<Vec<u8>> {
+        if ffi::PyBytes_Check(o) == 0 {
+            return None;
+        }
+        let p = ffi::PyBytes_AsString(o) as *const u8;
+        Some(std::slice::from_raw_parts(p, ffi::PyBytes_Size(o) as usize).to_vec())
+    };
+    let (Some(alg), Some(key), Some(claims)) = (py::str_of(a[0]), bytes(a[1]), bytes(a[2])) else {
+        return raise(
+            ffi::PyExc_TypeError,
+            "jwt_encode(algorithm: str, key: bytes, claims_json: bytes)",
+        );
+    };
+    match crate::auth::jwt::encode(alg, &key, &claims) {
+        Ok(t) => py::new_str(&t).into_ptr(),
+        Err(e) => raise(ffi::PyExc_ValueError, &e),
+    }
+}
+
+static mut METHODS: [ffi::PyMethodDef; 6] = [
+    ffi::PyMethodDef {
+        ml_name: c"jwt_encode".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: m_jwt_encode,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"jwt_encode(algorithm, key, claims_json) -> str: sign a JWT".as_ptr(),
+    },
     ffi::PyMethodDef {
         ml_name: c"serve".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {

@@ -39,6 +39,8 @@ class Route:
     params: list[tuple] = field(default_factory=list)
     #: What Rust calls: the handler itself, or its dependency-resolving wrapper.
     endpoint: Callable[..., Any] | None = None
+    auth: list[Any] = field(default_factory=list)
+    guards: list[Any] = field(default_factory=list)
 
     @property
     def is_async(self) -> bool:
@@ -51,7 +53,11 @@ class Route:
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
         cors = getattr(self.handler, "__bolt_cors__", None)
         limit = getattr(self.handler, "__bolt_rate_limit__", None)
-        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors, limit)
+        from .auth.guards import rust_guard_plan
+
+        security = ([a.plan() for a in self.auth], rust_guard_plan(self.guards)) if (self.auth or self.guards) else None
+        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors, limit,
+                security)
 
 
 class BoltAPI:
@@ -62,7 +68,7 @@ class BoltAPI:
     """
 
     def __init__(self, prefix: str = "", *, title: str = "API", version: str = "0.1.0",
-                 logging_config: Any = None) -> None:
+                 logging_config: Any = None, auth: list[Any] | None = None, guards: list[Any] | None = None) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
         self.prefix = prefix
@@ -71,9 +77,13 @@ class BoltAPI:
         self.routes: list[Route] = []
         #: Request/response logging (a ``LoggingConfig``); the first API that sets one wins.
         self.logging_config = logging_config
+        #: Defaults for every route of this API (a route's own ``auth=``/``guards=`` replace them).
+        self.auth = list(auth or [])
+        self.guards = list(guards or [])
 
     def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool | None = None,
-              name: str | None = None, tags: list[str] | None = None) -> Callable[[F], F]:
+              name: str | None = None, tags: list[str] | None = None, auth: list[Any] | None = None,
+              guards: list[Any] | None = None) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
@@ -96,7 +106,11 @@ class BoltAPI:
             if blocking and inspect.iscoroutinefunction(fn):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
-            r.endpoint, r.params = compile_handler(fn, full, blocking)
+            from .auth.guards import as_guard
+
+            r.auth = list(auth if auth is not None else self.auth)
+            r.guards = [as_guard(g) for g in (guards if guards is not None else self.guards)]
+            r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards)
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(

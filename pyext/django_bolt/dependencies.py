@@ -47,14 +47,38 @@ def _build(fn: Callable[..., Any], path: str, use_cache: bool, plan: dict[str, t
     return node
 
 
-def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None) -> tuple[Callable[..., Any], list]:
-    """(the callable Rust should call, its parameter plan) for ``handler``."""
-    if not any(isinstance(p.default, Depends) for p in inspect.signature(handler).parameters.values()):
+_REQUEST = "__bolt_request__"
+
+
+def _inline(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
+    """Calls a sync handler or dependency on the worker thread as if no event loop were
+    running, exactly as bolt calls plain ``def`` handlers, so Django's ORM may be used."""
+    loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        return fn(**args)
+    finally:
+        asyncio.events._set_running_loop(loop)
+
+
+def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None,
+                    guards: list | None = None) -> tuple[Callable[..., Any], list]:
+    """(the callable Rust should call, its parameter plan) for ``handler``.
+
+    Dependencies and guards that need Python are run by an async wrapper before the handler.
+    """
+    from .auth.guards import check_guards, needs_python
+
+    py_guards = list(guards or []) if needs_python(list(guards or [])) else []
+    has_deps = any(isinstance(p.default, Depends) for p in inspect.signature(handler).parameters.values())
+    if not has_deps and not py_guards:
         return handler, compile_params(handler, path)
     where = f"{handler.__module__}.{handler.__qualname__}"
     merged: dict[str, tuple] = {}
     root = _build(handler, path, False, merged, where)
     plan = list(merged.values())
+    if py_guards:
+        plan.append((_REQUEST, 2, 9, 0, None, _REQUEST, None, None))
     bodies = [t for t in plan if t[1] == 3]
     if len(bodies) > 1:
         raise SignatureError(f"{where}: more than one body parameter among the handler and its dependencies")
@@ -66,10 +90,12 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
         args = {n: kw[n] for n in node.params}
         for name, dep in node.deps.items():
             args[name] = await resolve(dep, kw, cache)
-        if node is root and run_sync_on_pool and not inspect.iscoroutinefunction(node.fn):
+        if inspect.iscoroutinefunction(node.fn):
+            value = await node.fn(**args)
+        elif node is root and run_sync_on_pool:
             value = await asyncio.get_running_loop().run_in_executor(None, functools.partial(node.fn, **args))
         else:
-            value = node.fn(**args)
+            value = _inline(node.fn, args)
             if inspect.isawaitable(value):
                 value = await value
         if node.use_cache:
@@ -78,6 +104,8 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
 
     @functools.wraps(handler)
     async def with_dependencies(**kw: Any) -> Any:
+        if py_guards:
+            await check_guards(py_guards, kw[_REQUEST])
         return await resolve(root, kw, {})
 
     return with_dependencies, plan

@@ -49,10 +49,10 @@ class Request:
     """An HTTP request as the handler sees it. Parsed parts are computed on first use."""
 
     __slots__ = ("method", "path", "query_string", "_raw_headers", "body", "path_params", "client",
-                 "_headers", "_query", "_cookies", "state")
+                 "_headers", "_query", "_cookies", "state", "auth", "_user")
 
     def __init__(self, method: str, path: str, query_string: str, raw_headers: list[tuple[str, str]],
-                 body: bytes, path_params: dict[str, Any], client: str | None) -> None:
+                 body: bytes, path_params: dict[str, Any], client: str | None, auth: dict | None = None) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string
@@ -64,6 +64,25 @@ class Request:
         self._query: dict[str, str] | None = None
         self._cookies: dict[str, str] | None = None
         self.state: dict[str, Any] = {}
+        #: The verified token's claims (None when the request is not authenticated).
+        self.auth = auth
+        self._user: Any = None
+
+    @property
+    def user(self) -> Any:
+        """The Django user the token's ``sub`` claim names (loaded on first access), or
+        ``AnonymousUser``. In async code use ``await request.auser()``."""
+        if self._user is None:
+            self._user = _load_user(self.auth)
+        return self._user
+
+    async def auser(self) -> Any:
+        """``request.user`` for async handlers (the ORM runs in a thread, as Django requires)."""
+        if self._user is None:
+            from asgiref.sync import sync_to_async
+
+            self._user = await sync_to_async(_load_user, thread_sensitive=False)(self.auth)
+        return self._user
 
     @property
     def headers(self) -> Headers:
@@ -95,7 +114,7 @@ class Request:
             self._cookies = {k: m.value for k, m in jar.items()}
         return self._cookies
 
-    def json(self) -> Any:
+    def json(self) -> Any:  # noqa: D401
         """The body parsed as JSON (``None`` when empty)."""
         return json.loads(self.body) if self.body else None
 
@@ -104,3 +123,14 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
+
+
+def _load_user(auth: dict | None) -> Any:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    uid = (auth or {}).get("sub") or (auth or {}).get("user_id")
+    if uid is None:
+        return AnonymousUser()
+    user = get_user_model()._default_manager.filter(pk=uid, is_active=True).first()
+    return user if user is not None else AnonymousUser()

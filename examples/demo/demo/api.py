@@ -18,6 +18,8 @@ from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, cors, rate_limit,
                          Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
+from django_bolt.auth import (BasePermission, HasPermission, IsAuthenticated, IsStaff, JWTAuthentication, Requires,
+                              create_jwt_for_user)
 from django_bolt.health import add_health_check
 from people.models import Person
 
@@ -295,6 +297,66 @@ def limited() -> dict:
 @api.get("/limited/by-key")
 @rate_limit(rps=1, burst=1, key="api_key")
 def limited_by_key() -> dict:
+    return {"ok": True}
+
+
+# --- authentication and guards -------------------------------------------------------------------
+
+class Credentials(Struct):
+    username: str
+    password: str
+
+
+@api.post("/token")
+def token(credentials: Credentials) -> dict:
+    """Exchanges a username and password for a JWT (HS256, signed with SECRET_KEY)."""
+    from django.contrib.auth import authenticate
+
+    user = authenticate(username=credentials.username, password=credentials.password)
+    if user is None:
+        raise Unauthorized("invalid credentials")
+    return {"access": create_jwt_for_user(user, expires_in=900), "token_type": "bearer"}
+
+
+secure = BoltAPI(prefix="/secure", auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+
+
+class NotBanned(BasePermission):
+    """A custom async guard: plain Python, runs before the handler."""
+
+    async def has_permission(self, request) -> bool:
+        if request.headers.get("x-banned") == "teapot":
+            raise HTTPException(418, "banned teapots")
+        return request.headers.get("x-banned") != "1"
+
+
+@secure.get("/whoami")
+async def secure_whoami(request: Request) -> dict:
+    return {"sub": request.auth["sub"], "user": (await request.auser()).get_username()}
+
+
+@secure.get("/admin-claim", guards=[Requires("role", "admin")])
+async def admin_claim(request: Request) -> dict:
+    return {"role": request.auth["role"]}
+
+
+@secure.get("/staff", guards=[IsAuthenticated() & IsStaff()])
+def staff_only(request: Request) -> dict:
+    return {"staff": request.user.username}
+
+
+@secure.get("/perm", guards=[HasPermission("people.change_person")])
+def with_perm() -> dict:
+    return {"perm": True}
+
+
+@secure.get("/custom", guards=[IsAuthenticated() & NotBanned()])
+async def custom_guard() -> dict:
+    return {"custom": True}
+
+
+@secure.get("/not-admin", guards=[~Requires("role", "admin") | Requires("scope", "override")])
+async def not_admin() -> dict:
     return {"ok": True}
 
 

@@ -1,0 +1,27 @@
+"""Authentication and guards, checked before the handler runs (in Rust where they can be).
+
+>>> from django_bolt.auth import JWTAuthentication, IsAuthenticated, Requires, HasPermission
+>>> @api.get("/me", auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+... async def me(request) -> dict:
+...     return {"sub": request.auth["sub"]}
+
+``request.auth`` holds the verified claims; ``request.user`` (sync) or ``await request.auser()``
+loads the Django user named by the token's ``sub`` claim, or ``AnonymousUser``.
+"""
+
+from .authentication import JWTAuthentication
+from .guards import (
+    AllowAny,
+    BasePermission,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    Requires,
+)
+from .tokens import create_jwt_for_user
+
+__all__ = ["JWTAuthentication", "AllowAny", "BasePermission", "IsAuthenticated", "IsAdminUser", "IsStaff",
+           "HasPermission", "HasAnyPermission", "HasAllPermissions", "Requires", "create_jwt_for_user"]

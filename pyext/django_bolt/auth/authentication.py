@@ -1,0 +1,53 @@
+"""Authentication backends. Their checks run in Rust; these classes only configure them."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+__all__ = ["JWTAuthentication"]
+
+
+def _text_or_bytes(v: str | bytes | None) -> bytes | None:
+    if v is None:
+        return None
+    return v.encode() if isinstance(v, str) else bytes(v)
+
+
+class JWTAuthentication:
+    """Bearer JWTs verified in Rust with the ``jsonwebtoken`` crate.
+
+    ``secret`` defaults to ``settings.SECRET_KEY`` (HMAC algorithms); RS*/PS*/ES*/EdDSA take
+    ``public_key`` (PEM). The token's ``alg`` must be in ``algorithms``; ``exp`` is required;
+    ``nbf``, ``aud`` and ``iss`` are checked (the last two when configured). The token comes from
+    ``header`` as ``Bearer <token>``, or from the cookie named ``cookie`` when given.
+    A wrong algorithm name or a key that does not fit is a start-up error.
+    """
+
+    def __init__(self, secret: str | bytes | None = None, algorithms: Iterable[str] = ("HS256",),
+                 header: str = "authorization", cookie: str | None = None, audience: str | Iterable[str] | None = None,
+                 issuer: str | Iterable[str] | None = None, leeway: int = 0,
+                 public_key: str | bytes | None = None) -> None:
+        self.secret = secret
+        self.algorithms = [algorithms] if isinstance(algorithms, str) else list(algorithms)
+        self.header = header.lower()
+        self.cookie = cookie
+        self.audience = [audience] if isinstance(audience, str) else list(audience or [])
+        self.issuer = [issuer] if isinstance(issuer, str) else list(issuer or [])
+        if not isinstance(leeway, int) or leeway < 0:
+            raise ValueError("leeway must be a non-negative int (seconds)")
+        self.leeway = leeway
+        self.public_key = public_key
+
+    def plan(self) -> tuple:
+        """What Rust needs (resolved in each worker, so SECRET_KEY comes from its settings)."""
+        secret = self.secret
+        needs_secret = any(a.upper().startswith("HS") for a in self.algorithms)
+        if secret is None and needs_secret:
+            from django.conf import settings
+
+            secret = settings.SECRET_KEY
+        return ("jwt", self.algorithms, _text_or_bytes(secret), _text_or_bytes(self.public_key), self.audience,
+                self.issuer, self.leeway, self.header, self.cookie)
+
+    def __repr__(self) -> str:
+        return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"

@@ -1,0 +1,211 @@
+"""Guards: who may call a route. Combine with ``&``, ``|`` and ``~``.
+
+Guards that look only at the token (``AllowAny``, ``IsAuthenticated``, ``Requires``) run in Rust
+with no Python call. The others, and your own (a class with ``has_permission(self, request)``,
+sync or async, or a plain function of the request), run in Python before the handler; they may
+raise ``HTTPException``. A refused anonymous request gets 401 (with ``WWW-Authenticate``), a
+refused authenticated one 403.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+__all__ = ["BasePermission", "AllowAny", "IsAuthenticated", "IsAdminUser", "IsStaff", "HasPermission",
+           "HasAnyPermission", "HasAllPermissions", "Requires", "as_guard", "evaluate"]
+
+
+class BasePermission:
+    """Base class for guards; override ``has_permission`` (sync or ``async def``)."""
+
+    def has_permission(self, request: Any) -> Any:
+        raise NotImplementedError
+
+    def rust(self) -> tuple | None:
+        """The Rust form of this guard, or None when it needs Python."""
+        return None
+
+    def __and__(self, other: Any) -> "BasePermission":
+        return _And(self, as_guard(other))
+
+    def __or__(self, other: Any) -> "BasePermission":
+        return _Or(self, as_guard(other))
+
+    def __invert__(self) -> "BasePermission":
+        return _Not(self)
+
+
+class _And(BasePermission):
+    def __init__(self, a: BasePermission, b: BasePermission) -> None:
+        self.a, self.b = a, b
+
+    async def has_permission(self, request: Any) -> bool:
+        return await evaluate(self.a, request) and await evaluate(self.b, request)
+
+    def rust(self) -> tuple | None:
+        a, b = self.a.rust(), self.b.rust()
+        return ("and", a, b) if a and b else None
+
+
+class _Or(_And):
+    async def has_permission(self, request: Any) -> bool:
+        return await evaluate(self.a, request) or await evaluate(self.b, request)
+
+    def rust(self) -> tuple | None:
+        a, b = self.a.rust(), self.b.rust()
+        return ("or", a, b) if a and b else None
+
+
+class _Not(BasePermission):
+    def __init__(self, g: BasePermission) -> None:
+        self.g = g
+
+    async def has_permission(self, request: Any) -> bool:
+        return not await evaluate(self.g, request)
+
+    def rust(self) -> tuple | None:
+        g = self.g.rust()
+        return ("not", g) if g else None
+
+
+class _Function(BasePermission):
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+
+    def has_permission(self, request: Any) -> Any:
+        return self.fn(request)
+
+
+class AllowAny(BasePermission):
+    def has_permission(self, request: Any) -> bool:
+        return True
+
+    def rust(self) -> tuple:
+        return ("allow",)
+
+
+class IsAuthenticated(BasePermission):
+    """A verified token (or, in Python, a logged-in user)."""
+
+    def has_permission(self, request: Any) -> bool:
+        return request.auth is not None or bool(getattr(request.user, "is_authenticated", False))
+
+    def rust(self) -> tuple:
+        return ("auth",)
+
+
+class Requires(BasePermission):
+    """The token has ``claim`` (equal to one of ``values`` when given; arrays: containing one)."""
+
+    def __init__(self, claim: str, *values: Any) -> None:
+        self.claim, self.values = claim, [str(v) for v in values]
+
+    def has_permission(self, request: Any) -> bool:
+        auth = request.auth or {}
+        if self.claim not in auth:
+            return False
+        v = auth[self.claim]
+        if not self.values:
+            return bool(v)
+        items = v if isinstance(v, list) else [v]
+        return any(str(x) in self.values for x in items)
+
+    def rust(self) -> tuple:
+        return ("claim", self.claim, self.values)
+
+
+class IsAdminUser(BasePermission):
+    """The Django user is a superuser."""
+
+    def has_permission(self, request: Any) -> bool:
+        return bool(getattr(request.user, "is_superuser", False))
+
+
+class IsStaff(BasePermission):
+    """The Django user has ``is_staff``."""
+
+    def has_permission(self, request: Any) -> bool:
+        return bool(getattr(request.user, "is_staff", False))
+
+
+class HasPermission(BasePermission):
+    """``user.has_perm(perm)`` (``"app_label.codename"``)."""
+
+    def __init__(self, perm: str) -> None:
+        self.perm = perm
+
+    def has_permission(self, request: Any) -> bool:
+        return bool(request.user.has_perm(self.perm))
+
+
+class HasAnyPermission(BasePermission):
+    def __init__(self, *perms: str) -> None:
+        self.perms = perms
+
+    def has_permission(self, request: Any) -> bool:
+        return any(request.user.has_perm(p) for p in self.perms)
+
+
+class HasAllPermissions(BasePermission):
+    def __init__(self, *perms: str) -> None:
+        self.perms = perms
+
+    def has_permission(self, request: Any) -> bool:
+        return bool(request.user.has_perms(self.perms))
+
+
+def as_guard(g: Any) -> BasePermission:
+    """A guard from a guard instance, a guard class, or a function of the request."""
+    if isinstance(g, BasePermission):
+        return g
+    if isinstance(g, type) and issubclass(g, BasePermission):
+        return g()
+    if hasattr(g, "has_permission"):
+        return _Function(g.has_permission)
+    if callable(g):
+        return _Function(g)
+    raise TypeError(f"{g!r} is not a guard (a BasePermission, a class with has_permission, or a function)")
+
+
+async def evaluate(g: BasePermission, request: Any) -> bool:
+    """Runs one guard, awaiting it when it is async. A sync guard runs on a thread of this
+    core's interpreter, so it may use Django's ORM (``request.user``) as Django requires in async
+    code. (asgiref's thread-sensitive mode would need an outer async_to_sync; there is none.)"""
+    if inspect.iscoroutinefunction(g.has_permission):
+        return bool(await g.has_permission(request))
+    from asgiref.sync import sync_to_async
+
+    result = await sync_to_async(g.has_permission, thread_sensitive=False)(request)
+    if inspect.isawaitable(result):
+        result = await result
+    return bool(result)
+
+
+def rust_guard_plan(guards: list[BasePermission]) -> tuple | None:
+    """All guards (ANDed) in Rust form, or None when any needs Python (then Python checks them
+    all, see ``check_guards``)."""
+    plans = [g.rust() for g in guards]
+    if not plans or any(p is None for p in plans):
+        return None
+    tree = plans[0]
+    for p in plans[1:]:
+        tree = ("and", tree, p)
+    return tree
+
+
+def needs_python(guards: list[BasePermission]) -> bool:
+    return bool(guards) and any(g.rust() is None for g in guards)
+
+
+async def check_guards(guards: list[BasePermission], request: Any) -> None:
+    """Raises 401/403 unless every guard allows the request."""
+    from ..exceptions import HTTPException
+
+    for g in guards:
+        if not await evaluate(g, request):
+            anonymous = request.auth is None and not getattr(request.user, "is_authenticated", False)
+            if anonymous:
+                raise HTTPException(401, "Authentication credentials were not provided.",
+                                    headers={"www-authenticate": "Bearer"})
+            raise HTTPException(403, "You do not have permission to perform this action.")

@@ -1,0 +1,369 @@
+//! JWT verification with `jsonwebtoken`. Keys are parsed once at start-up with the key type
+//! the configured algorithms need; anything that does not fit is a start-up error.
+
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use std::str::FromStr;
+
+/// Tokens longer than this are refused before any parsing (a cheap guard against abuse).
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum JwtConfigError {
+    #[error("unknown JWT algorithm {0:?} (use HS256/384/512, RS256/384/512, PS256/384/512, ES256/384 or EdDSA)")]
+    UnknownAlgorithm(String),
+    #[error(
+        "algorithms {0:?} need different kinds of key; configure one family per JWTAuthentication"
+    )]
+    MixedFamilies(Vec<String>),
+    #[error("no algorithms configured")]
+    NoAlgorithms,
+    #[error("HMAC algorithms need a secret (JWTAuthentication(secret=...) or SECRET_KEY)")]
+    MissingSecret,
+    #[error("the HMAC secret looks like a PEM key: configure public_key= with an RS/ES/EdDSA algorithm instead")]
+    PemAsSecret,
+    #[error("{0} needs public_key= (a PEM public key)")]
+    MissingPublicKey(&'static str),
+    #[error("public key does not fit {alg}: {err}")]
+    BadKey { alg: String, err: String },
+}
+
+/// Why a token was refused (every variant is a 401).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum JwtError {
+    #[error("token too large")]
+    TooLarge,
+    #[error("authorization header must be 'Bearer <token>'")]
+    NotBearer,
+    #[error("token header supplies its own key (jwk/jku/x5u/x5c), refused")]
+    EmbeddedKey,
+    #[error("token has expired")]
+    Expired,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+}
+
+pub struct JwtVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+fn family(a: Algorithm) -> &'static str {
+    use Algorithm::*;
+    match a {
+        HS256 | HS384 | HS512 => "HMAC",
+        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => "RSA",
+        ES256 | ES384 => "EC",
+        EdDSA => "EdDSA",
+        // Newer algorithms of the crate are not configured until we support their keys.
+        _ => "unsupported",
+    }
+}
+
+impl JwtVerifier {
+    pub fn new(
+        algorithms: &[String],
+        secret: Option<&[u8]>,
+        public_key: Option<&[u8]>,
+        audience: &[String],
+        issuer: &[String],
+        leeway: u64,
+    ) -> Result<Self, JwtConfigError> {
+        let mut algs = Vec::new();
+        for name in algorithms {
+            // `none` is not an Algorithm in jsonwebtoken, so it can never be configured.
+            let a = Algorithm::from_str(name)
+                .map_err(|_| JwtConfigError::UnknownAlgorithm(name.clone()))?;
+            algs.push(a);
+        }
+        let Some(first) = algs.first().copied() else {
+            return Err(JwtConfigError::NoAlgorithms);
+        };
+        if algs.iter().any(|a| family(*a) != family(first)) {
+            return Err(JwtConfigError::MixedFamilies(algorithms.to_vec()));
+        }
+        let key = match family(first) {
+            "unsupported" => return Err(JwtConfigError::UnknownAlgorithm(algorithms[0].clone())),
+            "HMAC" => {
+                let s = secret
+                    .filter(|s| !s.is_empty())
+                    .ok_or(JwtConfigError::MissingSecret)?;
+                if s.starts_with(b"-----BEGIN") {
+                    return Err(JwtConfigError::PemAsSecret);
+                }
+                DecodingKey::from_secret(s)
+            }
+            fam => {
+                let pem = public_key.ok_or(JwtConfigError::MissingPublicKey(match fam {
+                    "RSA" => "RS*/PS*",
+                    "EC" => "ES*",
+                    _ => "EdDSA",
+                }))?;
+                let parsed = match fam {
+                    "RSA" => DecodingKey::from_rsa_pem(pem),
+                    "EC" => DecodingKey::from_ec_pem(pem),
+                    _ => DecodingKey::from_ed_pem(pem),
+                };
+                parsed.map_err(|e| JwtConfigError::BadKey {
+                    alg: format!("{first:?}"),
+                    err: e.to_string(),
+                })?
+            }
+        };
+        let mut validation = Validation::new(first);
+        validation.algorithms = algs;
+        validation.leeway = leeway;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp"]);
+        if audience.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(audience);
+            validation.set_required_spec_claims(&["exp", "aud"]);
+        }
+        if !issuer.is_empty() {
+            validation.set_issuer(issuer);
+        }
+        Ok(JwtVerifier { key, validation })
+    }
+
+    /// The token from an `Authorization` value: the `Bearer` scheme is required (its name is
+    /// case-insensitive, RFC 9110 §11.1).
+    pub fn bearer(value: &[u8]) -> Result<&str, JwtError> {
+        let v = std::str::from_utf8(value)
+            .map_err(|_| JwtError::NotBearer)?
+            .trim();
+        let (scheme, token) = v.split_once(' ').ok_or(JwtError::NotBearer)?;
+        if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+            return Err(JwtError::NotBearer);
+        }
+        Ok(token.trim())
+    }
+
+    /// Verifies `token`; on success returns the payload's JSON bytes.
+    pub fn verify(&self, token: &str) -> Result<Vec<u8>, JwtError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(JwtError::TooLarge);
+        }
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| JwtError::Invalid(e.to_string()))?;
+        // The key is ours alone: a token naming or carrying its own key is an attack.
+        if header.jwk.is_some()
+            || header.jku.is_some()
+            || header.x5u.is_some()
+            || header.x5c.is_some()
+        {
+            return Err(JwtError::EmbeddedKey);
+        }
+        jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &self.key, &self.validation).map_err(
+            |e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => JwtError::Expired,
+                _ => JwtError::Invalid(e.to_string()),
+            },
+        )?;
+        let payload = token
+            .split('.')
+            .nth(1)
+            .ok_or_else(|| JwtError::Invalid("malformed".into()))?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|e| JwtError::Invalid(e.to_string()))
+    }
+}
+
+/// Signs `claims_json` (for `create_jwt_for_user`).
+pub fn encode(algorithm: &str, secret_or_pem: &[u8], claims_json: &[u8]) -> Result<String, String> {
+    let alg = Algorithm::from_str(algorithm)
+        .map_err(|_| format!("unknown JWT algorithm {algorithm:?}"))?;
+    let key = match family(alg) {
+        "HMAC" => jsonwebtoken::EncodingKey::from_secret(secret_or_pem),
+        "RSA" => {
+            jsonwebtoken::EncodingKey::from_rsa_pem(secret_or_pem).map_err(|e| e.to_string())?
+        }
+        "EC" => jsonwebtoken::EncodingKey::from_ec_pem(secret_or_pem).map_err(|e| e.to_string())?,
+        "unsupported" => return Err(format!("unsupported JWT algorithm {algorithm:?}")),
+        _ => jsonwebtoken::EncodingKey::from_ed_pem(secret_or_pem).map_err(|e| e.to_string())?,
+    };
+    let claims: sonic_rs::Value = sonic_rs::from_slice(claims_json).map_err(|e| e.to_string())?;
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"test-secret-with-enough-entropy-0123456789";
+
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    fn hs256() -> JwtVerifier {
+        JwtVerifier::new(&["HS256".into()], Some(SECRET), None, &[], &[], 0).unwrap()
+    }
+
+    fn token(claims: &str) -> String {
+        encode("HS256", SECRET, claims.as_bytes()).unwrap()
+    }
+
+    fn b64(s: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn valid_token_gives_its_payload() {
+        let t = token(&format!(r#"{{"sub":"42","exp":{}}}"#, now() + 60));
+        let payload = hs256().verify(&t).unwrap();
+        assert!(std::str::from_utf8(&payload)
+            .unwrap()
+            .contains(r#""sub":"42""#));
+    }
+
+    #[test]
+    fn rejects_alg_none() {
+        let t = format!(
+            "{}.{}.",
+            b64(r#"{"alg":"none","typ":"JWT"}"#),
+            b64(&format!(r#"{{"exp":{}}}"#, now() + 60))
+        );
+        assert!(matches!(hs256().verify(&t), Err(JwtError::Invalid(_))));
+    }
+
+    #[test]
+    fn rejects_expired() {
+        let t = token(&format!(r#"{{"sub":"1","exp":{}}}"#, now() - 120));
+        assert_eq!(hs256().verify(&t), Err(JwtError::Expired));
+    }
+
+    #[test]
+    fn rejects_missing_exp() {
+        assert!(matches!(
+            hs256().verify(&token(r#"{"sub":"1"}"#)),
+            Err(JwtError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn rejects_tampered_payload() {
+        let t = token(&format!(r#"{{"sub":"1","exp":{}}}"#, now() + 60));
+        let parts: Vec<&str> = t.split('.').collect();
+        let forged = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64(&format!(r#"{{"sub":"2","exp":{}}}"#, now() + 60)),
+            parts[2]
+        );
+        assert!(matches!(hs256().verify(&forged), Err(JwtError::Invalid(_))));
+    }
+
+    #[test]
+    fn rejects_algorithm_not_configured() {
+        let v = JwtVerifier::new(&["HS512".into()], Some(SECRET), None, &[], &[], 0).unwrap();
+        let t = token(&format!(r#"{{"exp":{}}}"#, now() + 60));
+        assert!(matches!(v.verify(&t), Err(JwtError::Invalid(_))));
+    }
+
+    #[test]
+    fn rejects_embedded_keys() {
+        for h in [
+            r#"{"alg":"HS256","jku":"https://evil/keys"}"#,
+            r#"{"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}}"#,
+        ] {
+            let t = format!(
+                "{}.{}.sig",
+                b64(h),
+                b64(&format!(r#"{{"exp":{}}}"#, now() + 60))
+            );
+            assert_eq!(hs256().verify(&t), Err(JwtError::EmbeddedKey), "{h}");
+        }
+    }
+
+    #[test]
+    fn rejects_oversized_tokens() {
+        assert_eq!(
+            hs256().verify(&"a".repeat(MAX_TOKEN_BYTES + 1)),
+            Err(JwtError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn bearer_prefix_is_required() {
+        assert_eq!(JwtVerifier::bearer(b"Bearer abc"), Ok("abc"));
+        assert_eq!(JwtVerifier::bearer(b"bearer abc"), Ok("abc"));
+        assert_eq!(JwtVerifier::bearer(b"abc"), Err(JwtError::NotBearer));
+        assert_eq!(JwtVerifier::bearer(b"Basic abc"), Err(JwtError::NotBearer));
+        assert_eq!(JwtVerifier::bearer(b"Bearer "), Err(JwtError::NotBearer));
+    }
+
+    #[test]
+    fn audience_and_issuer_when_configured() {
+        let v = JwtVerifier::new(
+            &["HS256".into()],
+            Some(SECRET),
+            None,
+            &["api".into()],
+            &["me".into()],
+            0,
+        )
+        .unwrap();
+        let ok = token(&format!(
+            r#"{{"aud":"api","iss":"me","exp":{}}}"#,
+            now() + 60
+        ));
+        assert!(v.verify(&ok).is_ok());
+        let wrong = token(&format!(
+            r#"{{"aud":"other","iss":"me","exp":{}}}"#,
+            now() + 60
+        ));
+        assert!(v.verify(&wrong).is_err());
+        let no_aud = token(&format!(r#"{{"iss":"me","exp":{}}}"#, now() + 60));
+        assert!(v.verify(&no_aud).is_err());
+    }
+
+    #[test]
+    fn config_errors_are_named() {
+        assert!(matches!(
+            JwtVerifier::new(&["HS999".into()], Some(SECRET), None, &[], &[], 0),
+            Err(JwtConfigError::UnknownAlgorithm(_))
+        ));
+        assert!(matches!(
+            JwtVerifier::new(&["none".into()], Some(SECRET), None, &[], &[], 0),
+            Err(JwtConfigError::UnknownAlgorithm(_))
+        ));
+        assert!(matches!(
+            JwtVerifier::new(
+                &["HS256".into(), "RS256".into()],
+                Some(SECRET),
+                None,
+                &[],
+                &[],
+                0
+            ),
+            Err(JwtConfigError::MixedFamilies(_))
+        ));
+        assert!(matches!(
+            JwtVerifier::new(&["RS256".into()], None, None, &[], &[], 0),
+            Err(JwtConfigError::MissingPublicKey(_))
+        ));
+        assert!(matches!(
+            JwtVerifier::new(&["RS256".into()], None, Some(b"not a pem"), &[], &[], 0),
+            Err(JwtConfigError::BadKey { .. })
+        ));
+        assert_eq!(
+            JwtVerifier::new(
+                &["HS256".into()],
+                Some(b"-----BEGIN PUBLIC KEY-----\nxx"),
+                None,
+                &[],
+                &[],
+                0
+            )
+            .err(),
+            Some(JwtConfigError::PemAsSecret)
+        );
+    }
+}

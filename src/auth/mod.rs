@@ -1,0 +1,4 @@
+//! Authentication and guards decided in Rust before any Python runs (fail closed).
+
+pub mod guard;
+pub mod jwt;
