@@ -3,6 +3,13 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The browser test drives Debian's headless Chromium through chromedriver; install them when we
+# can (root with apt), otherwise that one test is skipped outside CI and fails in CI.
+if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   PY313="${PYTHON313:-}"
   if [ -z "$PY313" ]; then
