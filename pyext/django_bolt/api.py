@@ -77,7 +77,8 @@ class BoltAPI:
         self.routes: list[Route] = []
         #: Request/response logging (a ``LoggingConfig``); the first API that sets one wins.
         self.logging_config = logging_config
-        #: Defaults for every route of this API (a route's own ``auth=``/``guards=`` replace them).
+        #: Defaults for every route of this API (a route's own ``auth=``/``guards=`` replace them;
+        #: without either, settings.BOLT_AUTHENTICATION / BOLT_DEFAULT_GUARDS apply).
         self.auth = list(auth or [])
         self.guards = list(guards or [])
 
@@ -108,8 +109,9 @@ class BoltAPI:
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
             from .auth.guards import as_guard
 
-            r.auth = list(auth if auth is not None else self.auth)
-            r.guards = [as_guard(g) for g in (guards if guards is not None else self.guards)]
+            r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))
+            r.guards = [as_guard(g) for g in (guards if guards is not None
+                                               else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))]
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards)
             for other in self.routes:
                 if other.method == method and other.path == full:
@@ -149,6 +151,17 @@ class BoltAPI:
                 if mine.method == r.method and mine.path == r.path:
                     raise RouteConflictError(f"duplicate route {r.method} {r.path}")
             self.routes.append(r)
+
+
+def _setting(name: str) -> list[Any]:
+    """A project-wide default (``BOLT_AUTHENTICATION``, ``BOLT_DEFAULT_GUARDS``), when Django is
+    configured."""
+    try:
+        from django.conf import settings
+
+        return list(getattr(settings, name, None) or []) if settings.configured else []
+    except ImportError:
+        return []
 
 
 def _where(fn: Callable[..., Any]) -> str:
