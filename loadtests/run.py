@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Load test: our `bolt` server against django-bolt 0.13 from PyPI.
+"""Load test: our `bolt` server against django-bolt 0.13 from PyPI, and against
+the same Django project under gunicorn for the endpoints Django answers itself.
 
 Standard library only; run with any python3 from the repository root or from
 anywhere:
@@ -7,6 +8,7 @@ anywhere:
     python3 loadtests/run.py                 # full run: 3 reps x 5 s, interleaved
     python3 loadtests/run.py --quick         # CI smoke: 1 rep x 2 s
     python3 loadtests/run.py --server competitor-only
+    python3 loadtests/run.py --endpoints static,admin --no-scaling   # bolt vs gunicorn only
 
 Method (see loadtests/README.md and /work/shared/io-uring.md section 6):
   * the server (every thread of its process tree) is pinned to cpu0 and
@@ -43,20 +45,29 @@ REPO = HERE.parent
 DEMO_DIR = REPO / "examples" / "demo"
 COMP_DIR = HERE / "competitor"
 COMP_VENV = HERE / ".venv-competitor"
+GUNI_VENV = HERE / ".venv-gunicorn"
+MEDIA_DIR = DEMO_DIR / "media"          # the demo's MEDIA_ROOT, served at /media/
+BENCH_FILE = MEDIA_DIR / "bench-50k.js"  # written by run.py before the servers start, removed after
+BENCH_FILE_SIZE = 50 * 1024
+ADMIN_TITLE = b"<title>Log in | Django site admin</title>"
 LOG_DIR = HERE / "logs"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOCK_PATH = "/tmp/bench.lock"
 
 POST_BODY = {"name": "widget", "price": 9.99, "tags": ["red", "green", "blue"]}
 
-# name -> (label, method, path used by wrk, wrk script)
+# name -> (label, method, path used by wrk, wrk script, reference server bolt is compared with)
 ENDPOINTS = {
-    "hello": ("GET /hello", "GET", "/hello", "report.lua"),
-    "item": ("GET /items/{id}?q=", "GET", "/items/42?q=hello", "report.lua"),
-    "post": ("POST /items", "POST", "/items", "post_items.lua"),
-    "users": ("GET /users", "GET", "/users", "report.lua"),
-    "big": ("GET /big", "GET", "/big", "report.lua"),
+    "hello": ("GET /hello", "GET", "/hello", "report.lua", "competitor"),
+    "item": ("GET /items/{id}?q=", "GET", "/items/42?q=hello", "report.lua", "competitor"),
+    "post": ("POST /items", "POST", "/items", "post_items.lua", "competitor"),
+    "users": ("GET /users", "GET", "/users", "report.lua", "competitor"),
+    "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
+    "static": ("GET /media/bench-50k.js (50 KiB)", "GET", "/media/bench-50k.js", "report.lua", "gunicorn"),
+    "admin": ("GET /admin/login/", "GET", "/admin/login/", "report.lua", "gunicorn"),
 }
+REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn"}
+JSON_ENDPOINTS = {"hello", "item", "post", "users", "big"}
 SCALING_ENDPOINTS = ["users", "big"]
 USER_KEYS = {"id", "name", "email", "age", "is_active"}
 BIG_KEYS = {"id", "name", "price", "in_stock", "qty"}
@@ -199,6 +210,7 @@ def machine_info(bolt_python: str | None) -> dict:
     wrk_v = cmd_out(["wrk", "-v"]).splitlines()[0] if shutil.which("wrk") else "missing"
     wrk_v = wrk_v.split(" Copyright")[0]
     comp_py = str(COMP_VENV / "bin" / "python")
+    guni_py = str(GUNI_VENV / "bin" / "python")
     info = {
         "nproc": os.cpu_count(),
         "cpu_model": model,
@@ -219,6 +231,13 @@ def machine_info(bolt_python: str | None) -> dict:
                                    "    except Exception: pass\n"
                                    "print(', '.join(out))"])
                           if bolt_python and os.path.exists(bolt_python) else None),
+        "gunicorn_python": (cmd_out([guni_py, "-c", "import sys;print(sys.version.split()[0])"])
+                            if os.path.exists(guni_py) else None),
+        "gunicorn_versions": (cmd_out([guni_py, "-c",
+                                       "import importlib.metadata as m;"
+                                       "print(', '.join(f'{p} {m.version(p)}' for p in "
+                                       "('gunicorn','Django','whitenoise')))"])
+                              if os.path.exists(guni_py) else None),
         "wrk": wrk_v,
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -276,8 +295,83 @@ def setup_competitor(reinstall: bool) -> None:
     run_checked([py, "manage.py", "seed"], cwd=COMP_DIR, env=env, what="competitor seed")
 
 
+def django_version_of(python: str) -> str | None:
+    if not os.path.exists(python):
+        return None
+    v = cmd_out([python, "-m", "django", "--version"])
+    return v if re.fullmatch(r"\d+\.\d+(\.\d+)?\S*", v) else None
+
+
+def setup_gunicorn(reinstall: bool, django_version: str | None) -> None:
+    """loadtests/.venv-gunicorn: gunicorn + whitenoise + the Django that bolt's venv has."""
+    py = GUNI_VENV / "bin" / "python"
+    if reinstall and GUNI_VENV.exists():
+        shutil.rmtree(GUNI_VENV)
+
+    def versions():
+        out = cmd_out([str(py), "-c", "import importlib.metadata as m;"
+                       "print(m.version('Django'), m.version('gunicorn'), m.version('whitenoise'))"])
+        parts = out.split()
+        return parts if len(parts) == 3 and all(re.fullmatch(r"\d[\w.]*", x) for x in parts) else None
+
+    have = versions() if py.exists() else None
+    if have and (django_version is None or have[0] == django_version):
+        log(f"[setup] gunicorn venv: Django {have[0]}, gunicorn {have[1]}, whitenoise {have[2]}")
+        return
+    if not py.exists():
+        log("[setup] creating loadtests/.venv-gunicorn (Python 3.13 from pyenv)")
+        env = dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.13.0"))
+        run_checked(pyenv_python() + ["-m", "venv", str(GUNI_VENV)], env=env, what="venv creation")
+    spec = f"Django=={django_version}" if django_version else "Django"
+    log(f"[setup] installing {spec} gunicorn whitenoise into loadtests/.venv-gunicorn")
+    run_checked([str(py), "-m", "pip", "--disable-pip-version-check", "install", "-q", spec,
+                 "gunicorn", "whitenoise"], what="pip install (gunicorn venv)")
+    have = versions()
+    if not have:
+        raise Abort("loadtests/.venv-gunicorn: Django/gunicorn/whitenoise not importable after install")
+    log(f"[setup] gunicorn venv: Django {have[0]}, gunicorn {have[1]}, whitenoise {have[2]}")
+
+
+def bench_file_bytes(size: int = BENCH_FILE_SIZE) -> bytes:
+    """Deterministic JavaScript-looking text of exactly `size` bytes (same bytes on every run)."""
+    out = bytearray(b"/* bench-50k.js: deterministic test file written by loadtests/run.py */\n")
+    x, i = 12345, 0
+    while True:
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+        line = b'var v%05d = "%08x%08x";\n' % (i, x, x ^ 0x5A5A5A5A)
+        if len(out) + len(line) > size - 8:
+            break
+        out += line
+        i += 1
+    pad = size - len(out) - 4  # a final comment "/*" + filler + "*/" and a newline
+    out += b"/*" + b"." * (pad - 1) + b"*/\n"
+    assert len(out) == size, len(out)
+    return bytes(out)
+
+
+def install_bench_file() -> None:
+    """Write examples/demo/media/bench-50k.js (before bolt starts: it reads its mounts at start-up)."""
+    want = bench_file_bytes()
+    if BENCH_FILE.exists() and BENCH_FILE.read_bytes() != want:
+        raise Abort(f"{BENCH_FILE} exists with other content; not overwriting it (remove it by hand)")
+    MEDIA_DIR.mkdir(exist_ok=True)
+    BENCH_FILE.write_bytes(want)
+    log(f"[setup] wrote {BENCH_FILE.relative_to(REPO)} ({len(want)} bytes)")
+
+
+def remove_bench_file() -> None:
+    try:
+        if BENCH_FILE.read_bytes() == bench_file_bytes():
+            BENCH_FILE.unlink()
+            log(f"[cleanup] removed {BENCH_FILE.relative_to(REPO)}")
+    except OSError:
+        pass
+
+
 def setup_demo(bolt_python: str) -> None:
     env = dict(os.environ, PYTHON=bolt_python)
+    if Path(bolt_python).parent == GUNI_VENV / "bin":  # no django_bolt in that venv
+        env["DEMO_NO_BOLT"] = "1"
     env.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
     setup_sh = DEMO_DIR / "setup.sh"
     if setup_sh.exists():
@@ -302,9 +396,9 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, key: str, label: str, argv: list[str], cwd: Path, env: dict,
-                 pin: set[int] | None, port: int):
+                 pin: set[int] | None, port: int, ready_path: str = "/hello"):
         self.key, self.label, self.argv, self.cwd, self.env = key, label, argv, cwd, env
-        self.pin, self.port = pin, port
+        self.pin, self.port, self.ready_path = pin, port, ready_path
         self.proc: subprocess.Popen | None = None
         self.log_path = LOG_DIR / f"{key}.log"
 
@@ -328,13 +422,13 @@ class Server:
                 raise Abort(f"{self.key} exited with code {self.proc.returncode} during startup; "
                             f"log {self.log_path}:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(self.base + "/hello", timeout=2) as r:
+                with urllib.request.urlopen(self.base + self.ready_path, timeout=2) as r:
                     if r.status == 200:
                         break
             except (urllib.error.URLError, OSError, ConnectionError):
                 pass
             if time.monotonic() > deadline:
-                raise Abort(f"{self.key} did not answer GET /hello within {timeout:.0f}s; "
+                raise Abort(f"{self.key} did not answer GET {self.ready_path} within {timeout:.0f}s; "
                             f"log {self.log_path}:\n{self.log_tail()}")
             time.sleep(0.2)
         time.sleep(0.3)  # let late threads spawn before pinning
@@ -390,12 +484,24 @@ def http(server: Server, method: str, path: str, body: bytes | None = None):
 
 def check_endpoint(server: Server, name: str) -> dict:
     """Return {'bytes': n, 'content_type': ...}; raise Abort on a wrong body."""
-    label, method, path, _ = ENDPOINTS[name]
+    label, method, path, _, _ = ENDPOINTS[name]
     body = json.dumps(POST_BODY).encode() if name == "post" else None
     status, headers, raw = http(server, method, path, body)
     where = f"{server.key} {method} {path}"
     if status != 200:
         raise Abort(f"{where}: status {status}, body {raw[:300]!r}")
+    ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    if name == "static":
+        want = bench_file_bytes()
+        if raw != want:
+            diff = next((i for i, (a, b) in enumerate(zip(raw, want)) if a != b), min(len(raw), len(want)))
+            raise Abort(f"{where}: body is not the {len(want)}-byte bench file ({len(raw)} bytes, first "
+                        f"difference at byte {diff}); body starts {raw[:120]!r}")
+        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
+    if name == "admin":
+        if ADMIN_TITLE not in raw:
+            raise Abort(f"{where}: no {ADMIN_TITLE.decode()} in the body; body starts {raw[:300]!r}")
+        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
     try:
         data = json.loads(raw)
     except ValueError as e:
@@ -434,7 +540,6 @@ def check_endpoint(server: Server, name: str) -> dict:
         if not (type(r["id"]) is int and isinstance(r["name"], str) and isinstance(r["price"], (int, float))
                 and type(r["in_stock"]) is bool and type(r["qty"]) is int):
             bad(f"item 999 {r!r} has wrong value types")
-    ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
     out = {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
     if name == "users":
         out["rows"] = data
@@ -447,6 +552,12 @@ def check_errors(server: Server) -> list[str]:
     status, _, raw = http(server, "GET", "/no-such-route")
     if status != 404:
         warnings.append(f"{server.key}: GET /no-such-route gave {status} (expected 404): {raw[:120]!r}")
+    status, _, raw = (http(server, "GET", "/media/no-such-file.js") if server.key != "competitor"
+                      else (404, {}, b""))
+    if status != 404:
+        warnings.append(f"{server.key}: GET /media/no-such-file.js gave {status} (expected 404): {raw[:120]!r}")
+    if server.key == "gunicorn":  # plain Django: no API routes to probe
+        return warnings
     status, _, raw = http(server, "GET", "/items/notanint?q=x")
     if status not in (400, 404, 422):
         warnings.append(f"{server.key}: GET /items/notanint gave {status} (expected 4xx): {raw[:120]!r}")
@@ -463,7 +574,7 @@ def check_errors(server: Server) -> list[str]:
 
 def run_wrk(server: Server, name: str, duration: float, connections: int, threads: int,
             wrk_cpus: set[int] | None) -> dict:
-    _, _, path, script = ENDPOINTS[name]
+    _, _, path, script, _ = ENDPOINTS[name]
     server.ensure_alive()
     if server.pin is not None:
         pin_tree(server.proc.pid, server.pin)  # threads born since the last run
@@ -561,34 +672,70 @@ def summarize(runs: list[dict], server: str, endpoint: str) -> dict | None:
 def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) -> str:
     m = meta["machine"]
     a = meta["args"]
+    comp_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "competitor"]
+    guni_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "gunicorn"]
     L = []
-    L.append("# Load test: bolt vs django-bolt 0.13")
+    L.append("# Load test: bolt vs " + " and ".join(
+        (["django-bolt 0.13"] if comp_eps else []) + (["Django under gunicorn"] if guni_eps else [])))
     L.append("")
     L.append(f"- date: {m['date']}")
     L.append(f"- machine: nproc={m['nproc']}, CPU: {m['cpu_model']}, kernel {m['kernel']}")
     L.append(f"- bolt: `{meta.get('bolt_bin')}` (Python {m.get('bolt_python')}"
              + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "") + ")")
-    L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
-             "`manage.py runbolt --processes 1 --no-admin`, handlers mirror examples/demo/demo/api.py "
-             "(async; sync for /users), logging and compression off")
+    if comp_eps:
+        L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
+                 "`manage.py runbolt --processes 1 --no-admin`, handlers mirror examples/demo/demo/api.py "
+                 "(async; sync for /users), logging and compression off")
+    g = meta.get("gunicorn") or {}
+    if guni_eps:
+        L.append(f"- gunicorn: {m.get('gunicorn_versions')} (Python {m.get('gunicorn_python')}), "
+                 f"`{g.get('command', '?')}`, cwd examples/demo, the demo's settings and URLconf "
+                 f"(`loadtests/gunicorn_site`, `DEMO_NO_BOLT=1`, `DEBUG = False`); `/media/` served by "
+                 + ("WhiteNoise (file index built at start-up)" if g.get("static") == "whitenoise"
+                    else "`django.views.static.serve`"))
     L.append(f"- load: {m['wrk']}; `taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`, "
              f"server process tree pinned to cpu0; {a['reps']} rep(s) per cell, interleaved round-robin "
              f"(server order rotated each round), {a['warmup']:g} s warm-up per cell; cells are medians")
     L.append("- p99 is wrk's closed-loop latency at saturation; CPU µs/req = Δ(utime+stime) of the whole "
              "server process tree during the run / completed requests")
     L.append("")
-    L.append("| endpoint | bolt req/s | django-bolt req/s | bolt p99 | django-bolt p99 | bolt CPU µs/req "
-             "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for ep in endpoints:
-        b = summarize(runs, "bolt", ep)
-        c = summarize(runs, "competitor", ep)
-        ratio = (f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}"
-                 if b and c and c["cpu_us_per_req"] else "—")
-        L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
-                 f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
-                 f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
-    L.append("")
+    if comp_eps:
+        L.append("| endpoint | bolt req/s | django-bolt req/s | bolt p99 | django-bolt p99 | bolt CPU µs/req "
+                 "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for ep in comp_eps:
+            b = summarize(runs, "bolt", ep)
+            c = summarize(runs, "competitor", ep)
+            ratio = (f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}"
+                     if b and c and c["cpu_us_per_req"] else "—")
+            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
+                     f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
+                     f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
+        L.append("")
+    if guni_eps:
+        L.append("## bolt vs Django under gunicorn")
+        L.append("")
+        L.append(f"The same demo project: bolt answers `/media/` in Rust and passes `/admin/login/` to Django's "
+                 f"handler in its sub-interpreter; gunicorn runs `demo.wsgi` with "
+                 f"`--workers 1 --worker-class {g.get('worker_class', '?')}`"
+                 + (f" `--threads {g['threads']}`" if g.get("threads") else "")
+                 + (" (keep-alive, like bolt)" if g.get("worker_class") == "gthread"
+                    else " (closes the connection after every response, so wrk reconnects per request)")
+                 + ". Same pinning and wrk as above.")
+        L.append("")
+        L.append("| endpoint | bolt req/s | gunicorn req/s | req/s ratio bolt/gunicorn | bolt p99 | gunicorn p99 "
+                 "| bolt CPU µs/req | gunicorn CPU µs/req | CPU ratio bolt/gunicorn |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for ep in guni_eps:
+            b = summarize(runs, "bolt", ep)
+            c = summarize(runs, "gunicorn", ep)
+            rps_ratio = f"{b['rps'] / c['rps']:.2f}" if b and c and c["rps"] else "—"
+            ratio = (f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}"
+                     if b and c and c["cpu_us_per_req"] else "—")
+            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
+                     f"| {rps_ratio} | {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
+                     f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
+        L.append("")
     # spread / utilisation detail
     L.append("<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
              "response bytes)</summary>")
@@ -597,11 +744,11 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
              "| foreign cores | bytes/resp |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for ep in endpoints:
-        for srv in ("bolt", "competitor"):
+        for srv in ("bolt", ENDPOINTS[ep][4]):
             s = summarize(runs, srv, ep)
             if not s:
                 continue
-            L.append(f"| {'bolt' if srv == 'bolt' else 'django-bolt'} | {ENDPOINTS[ep][0]} "
+            L.append(f"| {REF_LABEL.get(srv, srv)} | {ENDPOINTS[ep][0]} "
                      f"| {s['rps_min']:,.0f}–{s['rps_max']:,.0f} | {s['cpu_min']:.1f}–{s['cpu_max']:.1f} "
                      f"| {s['server_cores']:.2f} | {s['wrk_cores']:.2f} | {s['foreign_cores']:.2f} "
                      f"| {s['bytes_per_resp']:.0f} |")
@@ -660,11 +807,24 @@ def main() -> int:
     ap.add_argument("--endpoints", default=",".join(ENDPOINTS),
                     help=f"comma list out of {','.join(ENDPOINTS)} (default all)")
     ap.add_argument("--quick", action="store_true", help="CI smoke: 1 rep, 2 s runs, 1 s warm-up")
-    ap.add_argument("--server", choices=["both", "competitor-only", "bolt-only"], default="both")
+    ap.add_argument("--server", choices=["both", "competitor-only", "gunicorn-only", "bolt-only"],
+                    default="both",
+                    help="both (default): bolt and each endpoint's reference server (django-bolt 0.13 for "
+                         "hello/item/post/users/big, Django under gunicorn for static/admin)")
+    ap.add_argument("--gunicorn-worker", choices=["gthread", "sync"], default="gthread",
+                    help="gunicorn worker class (default gthread: keep-alive like bolt; sync closes the "
+                         "connection after every response)")
+    ap.add_argument("--gunicorn-threads", type=int, default=4,
+                    help="threads of the one gthread worker (default 4)")
+    ap.add_argument("--gunicorn-static", choices=["whitenoise", "serve"], default="whitenoise",
+                    help="who answers /media/ under gunicorn: WhiteNoise (default) or "
+                         "django.views.static.serve")
     ap.add_argument("--no-scaling", action="store_true", help="skip the bolt --cores 2 vs 1 rows")
     ap.add_argument("--no-setup", action="store_true", help="do not (re)seed the databases")
     ap.add_argument("--reinstall-competitor", action="store_true",
                     help="delete and recreate loadtests/.venv-competitor")
+    ap.add_argument("--reinstall-gunicorn", action="store_true",
+                    help="delete and recreate loadtests/.venv-gunicorn")
     ap.add_argument("--check-only", action="store_true", help="start servers, check bodies, stop")
     ap.add_argument("--max-foreign", type=float, default=0.15,
                     help="wait for a quiet box before each run, and redo a run (up to twice) if more "
@@ -693,8 +853,13 @@ def main() -> int:
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("needs at least 2 CPUs (server on cpu0, wrk on cpu1)")
 
+    comp_eps = [e for e in endpoints if ENDPOINTS[e][4] == "competitor"]
+    guni_eps = [e for e in endpoints if ENDPOINTS[e][4] == "gunicorn"]
     want_bolt = args.server in ("both", "bolt-only")
-    want_comp = args.server in ("both", "competitor-only")
+    want_comp = args.server in ("both", "competitor-only") and bool(comp_eps)
+    want_guni = args.server in ("both", "gunicorn-only") and bool(guni_eps)
+    if not (want_bolt or want_comp or want_guni):
+        ap.error(f"--server {args.server} has nothing to measure on --endpoints {','.join(endpoints)}")
     bolt_bin = os.environ.get("BOLT_BIN", str(REPO / ".venv" / "bin" / "bolt"))
     bolt_python = str(Path(bolt_bin).parent / "python")
     if not os.path.exists(bolt_python):
@@ -704,6 +869,13 @@ def main() -> int:
                          "--server competitor-only)")
     scaling = want_bolt and not args.no_scaling and any(e in endpoints for e in SCALING_ENDPOINTS)
 
+    guni_py = GUNI_VENV / "bin" / "python"
+    guni_cmd = ["gunicorn", "gunicorn_site.wsgi:application", "--workers", "1",
+                "--worker-class", args.gunicorn_worker]
+    if args.gunicorn_worker == "gthread":
+        guni_cmd += ["--threads", str(args.gunicorn_threads)]
+    bench_file_wanted = "static" in endpoints and (want_bolt or want_guni)
+
     warnings: list[str] = []
     servers: list[Server] = []
     lockf = open(LOCK_PATH, "a+")
@@ -711,10 +883,17 @@ def main() -> int:
         if not args.no_setup:
             if want_comp:
                 setup_competitor(args.reinstall_competitor)
-            if want_bolt:
-                setup_demo(bolt_python)
-        elif want_comp and not (COMP_VENV / "bin" / "python").exists():
-            raise Abort("competitor venv missing; run without --no-setup")
+            if want_guni:
+                setup_gunicorn(args.reinstall_gunicorn, django_version_of(bolt_python))
+            if want_bolt or want_guni:
+                setup_demo(bolt_python if want_bolt or not guni_py.exists() else str(guni_py))
+        else:
+            if want_comp and not (COMP_VENV / "bin" / "python").exists():
+                raise Abort("competitor venv missing; run without --no-setup")
+            if want_guni and not guni_py.exists():
+                raise Abort("gunicorn venv missing; run without --no-setup")
+        if bench_file_wanted:
+            install_bench_file()  # before bolt starts: it reads its static/media mounts at start-up
 
         if want_bolt:
             env = dict(os.environ)
@@ -737,6 +916,14 @@ def main() -> int:
                                    "--processes", "1", "--host", "127.0.0.1", "--port", str(p),
                                    "--no-admin"],
                                   COMP_DIR, env, {0}, p))
+        if want_guni:
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE="gunicorn_site.settings", DEMO_NO_BOLT="1",
+                       BENCH_STATIC=args.gunicorn_static, PYTHONPATH=str(HERE), PYTHONUNBUFFERED="1")
+            p = free_port()
+            servers.append(Server("gunicorn", "gunicorn",
+                                  [str(guni_py), "-m"] + guni_cmd + ["--bind", f"127.0.0.1:{p}",
+                                                                    "--log-level", "warning"],
+                                  DEMO_DIR, env, {0}, p, ready_path="/admin/login/"))
 
         for s in servers:
             s.start()
@@ -750,18 +937,23 @@ def main() -> int:
         checks: dict[str, dict] = {}
         for s in servers:
             for ep in endpoints:
+                if s.key in ("competitor", "gunicorn") and ENDPOINTS[ep][4] != s.key:
+                    continue
                 checks[f"{s.key}:{ep}"] = check_endpoint(s, ep)
-                if "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
+                if ep in JSON_ENDPOINTS and "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
                     warnings.append(f"{s.key} {ENDPOINTS[ep][0]}: content-type is "
                                     f"{checks[f'{s.key}:{ep}']['content_type']!r}")
             warnings.extend(check_errors(s))
         log("[check] all endpoint bodies OK: " + ", ".join(
             f"{k}={v['bytes']}B" for k, v in checks.items()))
-        if want_bolt and want_comp:
-            for ep in endpoints:
-                b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"competitor:{ep}"]["bytes"]
+        for ep in endpoints:
+            ref = ENDPOINTS[ep][4]
+            if f"bolt:{ep}" in checks and f"{ref}:{ep}" in checks:
+                b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"{ref}:{ep}"]["bytes"]
                 if abs(b - c) > max(16, 0.1 * c):
-                    warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, django-bolt {c} B)")
+                    warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, "
+                                    f"{REF_LABEL[ref]} {c} B)")
+        if want_bolt and want_comp:
             if "users" in endpoints and checks["bolt:users"]["rows"] != checks["competitor:users"]["rows"]:
                 warnings.append("GET /users: the two servers return different rows (seed data differ)")
         for w in warnings:
@@ -776,14 +968,16 @@ def main() -> int:
             log(f"[lock] waiting for {LOCK_PATH} (another benchmark is running)")
             fcntl.flock(lockf, fcntl.LOCK_EX)
 
-        main_servers = [s for s in servers if s.key in ("bolt", "competitor")]
-        bolt2 = next((s for s in servers if s.key == "bolt2"), None)
+        by_key = {s.key: s for s in servers}
+        bolt2 = by_key.get("bolt2")
 
         def cases_for(rnd: int):
-            order = main_servers[rnd % len(main_servers):] + main_servers[:rnd % len(main_servers)]
             out = []
             for ep in endpoints:
-                for s in order:
+                # bolt and this endpoint's reference server, the order rotated each round
+                pair = [by_key[k] for k in ("bolt", ENDPOINTS[ep][4]) if k in by_key]
+                k = rnd % len(pair) if pair else 0
+                for s in pair[k:] + pair[:k]:
                     out.append((s, ep, 1, {1}))
                 if bolt2 is not None and ep in SCALING_ENDPOINTS:
                     out.append((bolt2, ep, 2, None))
@@ -836,11 +1030,16 @@ def main() -> int:
             "checks": checks,
             "warnings": warnings,
         }
+        if want_guni:
+            meta["gunicorn"] = {"command": " ".join(guni_cmd + ["--bind", "127.0.0.1:P"]),
+                                "worker_class": args.gunicorn_worker,
+                                "threads": args.gunicorn_threads if args.gunicorn_worker == "gthread" else None,
+                                "static": args.gunicorn_static}
         md = render(meta, runs, endpoints, scaling)
         print(md)
         out = Path(args.out)
         out.with_suffix(".md").write_text(md)
-        summary = {f"{s}:{ep}": summarize(runs, s, ep) for s in ("bolt", "bolt2", "competitor")
+        summary = {f"{s}:{ep}": summarize(runs, s, ep) for s in ("bolt", "bolt2", "competitor", "gunicorn")
                    for ep in endpoints if summarize(runs, s, ep)}
         out.with_suffix(".json").write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs},
                                                        indent=2))
@@ -855,6 +1054,8 @@ def main() -> int:
     finally:
         for s in servers:
             s.stop()
+        if bench_file_wanted:
+            remove_bench_file()
         lockf.close()
 
 

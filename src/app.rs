@@ -95,7 +95,7 @@ enum Blocking {
     },
 }
 
-/// Slow inline calls after which an `Auto` handler moves to the pool.
+/// Consecutive slow inline calls after which an `Auto` handler moves to the pool.
 const SLOW_CALLS_TO_PROMOTE: u32 = 3;
 
 /// What a handler sees of one request.
@@ -521,14 +521,20 @@ impl App {
         else {
             return;
         };
-        if took < self.blocking_threshold || promoted.get() {
+        if promoted.get() {
+            return;
+        }
+        if took < self.blocking_threshold {
+            // Only consecutive slow calls count: a cold first call (template compilation, lazy
+            // imports, a new DB connection) must not move a fast view off the reactor.
+            slow_calls.set(0);
             return;
         }
         slow_calls.set(slow_calls.get() + 1);
         if slow_calls.get() >= SLOW_CALLS_TO_PROMOTE {
             promoted.set(true);
             let msg = format!(
-                "{}: handler blocked this core for {:.1} ms ({} times over {} ms); running it on the \
+                "{}: handler blocked this core for {:.1} ms ({} calls in a row over {} ms); running it on the \
                  blocking pool from now on. Declare blocking=True (or False) on the route to choose.",
                 what,
                 took.as_secs_f64() * 1e3,

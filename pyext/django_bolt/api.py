@@ -90,7 +90,7 @@ class BoltAPI:
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
         (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
         ``False`` always runs it inline on the reactor; ``None`` (the default) runs it inline and
-        moves it to the pool once it is seen blocking the core (3 calls over
+        moves it to the pool once it is seen blocking the core (3 consecutive calls over
         ``--blocking-threshold-ms``), with a warning in the log. ``async def`` handlers always
         run on the core's event loop.
         """
