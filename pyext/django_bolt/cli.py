@@ -41,6 +41,8 @@ def add_server_arguments(p: argparse.ArgumentParser, with_settings: bool = True)
                    help="threads per core for blocking def handlers (default 8)")
     p.add_argument("--blocking-threshold-ms", type=float, default=25.0,
                    help="a def handler that holds its core longer than this 3 times moves to the pool (25)")
+    p.add_argument("--dev", action="store_true",
+                   help="development mode: restart the server when a .py/.html file of the project changes")
 
 
 def _fail(msg: str) -> int:
@@ -68,6 +70,10 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     if opts.get("isolation") == "process":
         return _fail("--isolation process is not available in this version yet; "
                      "remove modules that cannot load in sub-interpreters or wait for that mode")
+    if opts.get("dev"):
+        from .dev import run as run_dev
+
+        return run_dev(opts, settings_module=settings_module)
     from . import __version__
     from .discovery import StartupError, find_settings, load_routes
 
@@ -148,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bolt", description="Serve a Django project's API with django-bolt.")
     add_server_arguments(p)
     args = p.parse_args(argv)
+    if args.dev:
+        from .dev import run as run_dev
+
+        return run_dev(vars(args), argv=sys.argv[1:] if argv is None else argv)
     return run_server(vars(args))
 
 
