@@ -92,13 +92,13 @@ class _Drain(threading.Thread):
 
 
 class BoltProcess:
-    def __init__(self, args: list[str]):
+    def __init__(self, args: list[str], cwd: Path = DEMO):
         self.args = args
         self.port: int | None = None
         self._ready = threading.Event()
         self.proc = subprocess.Popen(
             args,
-            cwd=DEMO,
+            cwd=cwd,
             env=server_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -120,6 +120,7 @@ class BoltProcess:
         port: int = 0,
         log_level: str = "warning",
         extra: list[str] = (),
+        cwd: Path = DEMO,
     ) -> BoltProcess:
         """Start bolt without waiting for it (see ``wait_ready``)."""
         args = [
@@ -131,7 +132,7 @@ class BoltProcess:
             "--log-level", log_level,
             *extra,
         ]  # fmt: skip
-        return cls(args)
+        return cls(args, cwd)
 
     @classmethod
     def start(cls, **kwargs) -> BoltProcess:

@@ -172,10 +172,8 @@ def test_unguarded_routes_ignore_tokens(server):
 def test_settings_provide_default_auth_and_guards(tmp_path):
     """BOLT_AUTHENTICATION / BOLT_DEFAULT_GUARDS apply to routes that set neither."""
     import shutil
-    import signal
-    import re
 
-    from boltproc import bolt_executable
+    from boltproc import BoltProcess
     from test_startup import PROJECTS
 
     proj = tmp_path / "p"
@@ -184,13 +182,10 @@ def test_settings_provide_default_auth_and_guards(tmp_path):
     settings.write_text(settings.read_text() + (
         "from django_bolt.auth import JWTAuthentication, IsAuthenticated\n"
         "BOLT_AUTHENTICATION = [JWTAuthentication()]\nBOLT_DEFAULT_GUARDS = [IsAuthenticated()]\n"))
-    with subprocess.Popen([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)", proc.stdout.readline()).group(1))
-            assert fetch(port, "GET", "/hello").status == 401
-            tok = _native.jwt_encode("HS256", b"test", json.dumps({"sub": "1", "exp": int(time.time()) + 60}).encode())
-            assert fetch(port, "GET", "/hello", headers=bearer(tok)).status == 200
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.communicate(timeout=20)
+    server = BoltProcess.start(cwd=proj)
+    try:
+        assert fetch(server.port, "GET", "/hello").status == 401
+        tok = _native.jwt_encode("HS256", b"test", json.dumps({"sub": "1", "exp": int(time.time()) + 60}).encode())
+        assert fetch(server.port, "GET", "/hello", headers=bearer(tok)).status == 200
+    finally:
+        server.stop()

@@ -88,36 +88,29 @@ def test_python_m_django_bolt_is_the_same_cli():
     assert "--cores" in r.stdout and "--driver" in r.stdout
 
 
-def _serve_once(args: list[str], cwd: Path) -> str:
-    """Starts a server with ``args``, fetches /hello, stops it; returns the body."""
-    import re
-    import signal
-
+def _serve_once(cwd: Path, args: list[str] | None = None) -> str:
+    """Starts a server in ``cwd`` (bolt, or the command ``args``), fetches /hello, stops it."""
+    from boltproc import BoltProcess
     from wire import fetch
 
-    with subprocess.Popen(args, cwd=cwd, env=server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True) as proc:
-        try:
-            line = proc.stdout.readline()
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-            assert m, f"no banner: {line!r}"
-            return fetch(int(m.group(1)), "GET", "/hello").text
-        finally:
-            proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=20)
-            assert proc.returncode == 0, err
+    server = BoltProcess(args, cwd) if args else BoltProcess.launch(cwd=cwd)
+    try:
+        server.wait_ready()
+        return fetch(server.port, "GET", "/hello").text
+    finally:
+        assert server.stop() == 0
 
 
 DEMO = Path(__file__).parent.parent / "examples" / "demo"
 
 
 def test_manage_py_runbolt_serves_the_project(demo_db):
-    body = _serve_once([sys.executable, "manage.py", "runbolt", "--cores", "1", "--port", "0"], DEMO)
+    body = _serve_once(DEMO, [sys.executable, "manage.py", "runbolt", "--cores", "1", "--port", "0"])
     assert body == '{"message":"Hello, World!"}'
 
 
 def test_started_from_a_subfolder_it_finds_the_project(demo_db):
-    body = _serve_once([bolt_executable(), "--cores", "1", "--port", "0"], DEMO / "people")
+    body = _serve_once(DEMO / "people")
     assert body == '{"message":"Hello, World!"}'
 
 
@@ -130,7 +123,7 @@ def test_settings_flag_works_from_anywhere(demo_db, tmp_path):
     old = _os.environ.get("PYTHONPATH")
     _os.environ["PYTHONPATH"] = str(DEMO)
     try:
-        body = _serve_once(env_args, tmp_path)
+        body = _serve_once(tmp_path, env_args)
     finally:
         if old is None:
             _os.environ.pop("PYTHONPATH")
@@ -140,25 +133,17 @@ def test_settings_flag_works_from_anywhere(demo_db, tmp_path):
 
 
 def test_bolt_api_setting_lists_the_apis_to_serve():
-    import re
-    import signal
-
+    from boltproc import BoltProcess
     from wire import fetch
 
-    with subprocess.Popen([bolt_executable(), "--cores", "1", "--port", "0"], cwd=PROJECTS / "boltapi",
-                          env=server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            m = re.search(r"routes (\d+) \| listening on http://127\.0\.0\.1:(\d+)", proc.stdout.readline())
-            assert m
-            routes, port = int(m.group(1)), int(m.group(2))
-            assert routes == 2
-            assert fetch(port, "GET", "/hello").json() == {"from": "BOLT_API"}
-            assert fetch(port, "GET", "/internal/stats").json() == {"ok": True}
-            assert fetch(port, "GET", "/ignored").status == 404
-        finally:
-            proc.send_signal(signal.SIGINT)
-            proc.communicate(timeout=20)
-    assert proc.returncode == 0
+    server = BoltProcess.start(cwd=PROJECTS / "boltapi")
+    try:
+        assert "| routes 2 |" in server.stdout
+        assert fetch(server.port, "GET", "/hello").json() == {"from": "BOLT_API"}
+        assert fetch(server.port, "GET", "/internal/stats").json() == {"ok": True}
+        assert fetch(server.port, "GET", "/ignored").status == 404
+    finally:
+        assert server.stop() == 0
 
 
 def test_bolt_api_entry_that_is_not_an_api_is_named(tmp_path):
