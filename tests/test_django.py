@@ -107,3 +107,26 @@ def test_no_django_flag_keeps_everything_json(demo_db, driver):
         assert resp.json() == {"detail": "Not Found"}
     finally:
         server.stop()
+
+
+def test_multipart_upload_reaches_django_intact(server):
+    import hashlib
+    import os
+
+    blob = os.urandom(200_000)
+    boundary = "----boltboundary7"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.bin\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + blob + f"\r\n--{boundary}--\r\n".encode()
+    resp = fetch(server.port, "POST", "/django/upload/",
+                 headers=[("Content-Type", f"multipart/form-data; boundary={boundary}")], body=body)
+    assert resp.status == 200
+    assert resp.json() == {"method": "POST", "fields": {"title": "hello"},
+                           "files": {"doc": {"name": "a.bin", "size": len(blob),
+                                             "sha256": hashlib.sha256(blob).hexdigest()}}}
+
+
+def test_streaming_response_from_django(server):
+    resp = fetch(server.port, "GET", "/django/stream/")
+    assert resp.status == 200
+    assert resp.body == b"".join(f"line {i}\n".encode() for i in range(5))
