@@ -115,6 +115,7 @@ pub struct App {
     httpexc_cls: Obj,
     request_cls: Obj,
     convert: Obj,
+    parse_multipart: Obj,
     start_task: Obj,
     pump_fn: Obj,
     completed: Obj,
@@ -260,6 +261,7 @@ impl App {
             httpexc_cls: attr(&rt, c"HTTPException")?,
             request_cls: attr(&rt, c"Request")?,
             convert: attr(&rt, c"convert")?,
+            parse_multipart: attr(&rt, c"parse_multipart")?,
             start_task: attr(&rt, c"start_task")?,
             pump_fn: attr(&rt, c"pump")?,
             completed: attr(&rt, c"completed")?,
@@ -377,6 +379,7 @@ impl App {
             query: reads(params::SRC_QUERY),
             headers: reads(params::SRC_HEADER),
             cookies: reads(params::SRC_COOKIE),
+            form: reads(params::SRC_FORM) || reads(params::SRC_FILE),
         };
         let cors =
             cors_from(&tuple_item(item, 7)).map_err(|e| format!("{method} {path}: CORS: {e}"))?;
@@ -684,6 +687,11 @@ impl App {
         } else {
             Vec::new()
         };
+        let (form, files) = if r.needs.form {
+            self.form(ctx)?
+        } else {
+            (Vec::new(), None)
+        };
         let mut out = Vec::with_capacity(r.params.len());
         let mut issues: Vec<ValidationIssue> = Vec::new();
         for p in &r.params {
@@ -691,6 +699,14 @@ impl App {
                 params::SRC_QUERY => &query,
                 params::SRC_HEADER => &headers,
                 params::SRC_COOKIE => &cookies,
+                params::SRC_FORM => &form,
+                params::SRC_FILE => {
+                    match self.file_param(p, files.as_ref()) {
+                        Ok(v) => out.push(v),
+                        Err(i) => issues.push(i),
+                    }
+                    continue;
+                }
                 params::SRC_PATH => {
                     let raw = raw_params
                         .iter()
@@ -730,6 +746,79 @@ impl App {
             Ok(out)
         } else {
             Err(Extract::Invalid(issues))
+        }
+    }
+
+    /// Form fields and files of the body: URL-encoded forms parsed here, multipart ones by
+    /// Django's MultiPartParser (`Runtime.parse_multipart`).
+    fn form(&self, ctx: &RequestCtx) -> Result<FormParts, Extract> {
+        if ctx.body.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let ct = ctx
+            .head
+            .header("content-type")
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match mime.as_str() {
+            "application/x-www-form-urlencoded" => {
+                Ok((crate::http::parse_query(&String::from_utf8_lossy(ctx.body)), None))
+            }
+            "multipart/form-data" => {
+                let Some(t) = py::call_keep(&self.parse_multipart, &[&py::new_str(&ct), &py::new_bytes(ctx.body)])
+                else {
+                    let exc = py::take_exc();
+                    let text = exc.as_ref().map(|e| py::repr(e.as_ptr())).unwrap_or_default();
+                    let status = if text.starts_with("TooManyFiles") { 413 } else { 400 };
+                    let detail = if status == 413 { "Too many files" } else { "Malformed multipart body" };
+                    return Err(Extract::Response(ResponseData::detail(status, detail)));
+                };
+                let pairs = py::seq_items(tuple_item(t.as_ptr(), 0).as_ptr())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|pair| {
+                        let k = py::str_of(tuple_item(pair, 0).as_ptr())?.to_owned();
+                        let v = py::str_of(tuple_item(pair, 1).as_ptr())?.to_owned();
+                        Some((k, v))
+                    })
+                    .collect();
+                Ok((pairs, Some(tuple_item(t.as_ptr(), 1))))
+            }
+            _ => Err(Extract::Response(ResponseData::detail(
+                415,
+                "Unsupported Media Type: expected application/x-www-form-urlencoded or multipart/form-data",
+            ))),
+        }
+    }
+
+    /// An `UploadFile` (or the list of them) for a File parameter.
+    fn file_param(&self, p: &ParamPlan, files: Option<&Obj>) -> Result<Obj, ValidationIssue> {
+        // SAFETY: attached; `files` is a dict of lists built by parse_multipart.
+        let list = files.and_then(|d| unsafe {
+            let key = py::new_str(&p.key);
+            let v = ffi::PyDict_GetItemWithError(d.as_ptr(), key.as_ptr());
+            if v.is_null() {
+                ffi::PyErr_Clear();
+                None
+            } else {
+                Some(Obj::from_borrowed(v))
+            }
+        });
+        let Some(list) = list else {
+            return self.absent(p);
+        };
+        if p.flags & F_LIST != 0 {
+            return Ok(list);
+        }
+        match py::seq_items(list.as_ptr()).and_then(|items| items.first().copied()) {
+            Some(first) => Ok(Obj::from_borrowed(first)),
+            None => self.absent(p),
         }
     }
 
@@ -1496,12 +1585,17 @@ fn constraints_from(t: &Obj) -> Result<Option<params::Constraints>, String> {
     params::Constraints::new(bounds, [n(items[5]), n(items[6])], pattern).map(Some)
 }
 
+/// Form fields as (name, value) pairs, and the dict of uploaded files (multipart only).
+type FormParts = (Vec<(String, String)>, Option<Obj>);
+
 /// Which keyed sources a route reads, so the others are never parsed.
 #[derive(Default)]
 struct Needs {
     query: bool,
     headers: bool,
     cookies: bool,
+    /// Form fields or files: the body is parsed as a form.
+    form: bool,
 }
 
 /// The first authenticator whose credentials are present decides: Ok(Some(payload)) when its

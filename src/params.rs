@@ -14,6 +14,8 @@ pub const SRC_REQUEST: u8 = 2;
 pub const SRC_BODY: u8 = 3;
 pub const SRC_HEADER: u8 = 4;
 pub const SRC_COOKIE: u8 = 5;
+pub const SRC_FORM: u8 = 6;
+pub const SRC_FILE: u8 = 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -354,7 +356,8 @@ pub fn source_name(source: u8) -> &'static str {
     match source {
         SRC_PATH => "path",
         SRC_QUERY => "query",
-        SRC_BODY => "body",
+        // FastAPI reports form fields and files under "body".
+        SRC_BODY | SRC_FORM | SRC_FILE => "body",
         SRC_HEADER => "header",
         SRC_COOKIE => "cookie",
         _ => "request",

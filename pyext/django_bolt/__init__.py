@@ -29,7 +29,8 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .logconfig import LoggingConfig
-from .params import Body, Cookie, Depends, Header, Meta, Path, Query
+from .params import Body, Cookie, Depends, File, Form, Header, Meta, Path, Query
+from .uploads import UploadFile
 from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .struct import Struct
@@ -38,7 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
-    "Query", "Path", "Body", "Header", "Cookie", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
+    "Query", "Path", "Body", "Header", "Cookie", "Form", "File", "UploadFile", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
     "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "cors", "rate_limit", "__version__",
 ]

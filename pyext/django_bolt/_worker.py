@@ -57,6 +57,9 @@ class Runtime:
         self.parsers = (uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat, decimal.Decimal,
                         _dt.time.fromisoformat)
         self.convert = convert
+        from .uploads import parse_multipart
+
+        self.parse_multipart = parse_multipart
         self.completed: list = []
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)

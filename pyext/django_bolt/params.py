@@ -23,13 +23,13 @@ from typing import Any, Callable
 
 from .request import Request
 
-__all__ = ["Query", "Path", "Body", "Header", "Cookie", "Depends", "Meta", "Param", "compile_params",
+__all__ = ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Meta", "Param", "compile_params",
            "SignatureError"]
 
 _MISSING: Any = inspect.Parameter.empty
 
 # Shared with src/params.rs: keep the numbers in sync.
-SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE = 0, 1, 2, 3, 4, 5
+SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE, SRC_FORM, SRC_FILE = 0, 1, 2, 3, 4, 5, 6, 7
 K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_ANY, K_MODEL = range(11)
 F_LIST, F_OPTIONAL, F_DEFAULT = 1, 2, 4
 
@@ -147,6 +147,18 @@ class Cookie(Param):
     source = SRC_COOKIE
 
 
+class Form(Param):
+    """A field of a URL-encoded or multipart form body: ``title: str = Form()``."""
+
+    source = SRC_FORM
+
+
+class File(Param):
+    """An uploaded file of a multipart body: ``doc: UploadFile = File()`` (or ``list[UploadFile]``)."""
+
+    source = SRC_FILE
+
+
 class Depends:
     """Injects the value ``dependency`` returns (sync or async), resolved per request.
 
@@ -241,6 +253,15 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         if default is not _MISSING:
             flags |= F_DEFAULT
         key = (marker.alias if marker and marker.alias else p.name)
+        from .uploads import UploadFile
+
+        is_list_of_files = typing.get_origin(inner) is list and typing.get_args(inner) == (UploadFile,)
+        if inner is UploadFile or is_list_of_files or (marker is not None and marker.source == SRC_FILE):
+            if not (inner is UploadFile or is_list_of_files):
+                raise SignatureError(f"{where}: File() parameter {p.name!r} must be UploadFile or list[UploadFile]")
+            plan.append((p.name, SRC_FILE, K_ANY, flags | (F_LIST if is_list_of_files else 0),
+                         None if default is _MISSING else default, key, None, None))
+            continue
         if marker is not None:
             source = marker.source
         elif p.name in path_names:
@@ -293,6 +314,8 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             if kind != K_STR and constraints[7] is not None:
                 raise SignatureError(f"{where}: {p.name!r}: pattern applies to str only")
         plan.append((p.name, source, kind, flags, None if default is _MISSING else default, key, None, constraints))
+    if any(t[1] == SRC_BODY for t in plan) and any(t[1] in (SRC_FORM, SRC_FILE) for t in plan):
+        raise SignatureError(f"{where}: a JSON body parameter cannot be combined with Form/File parameters")
     declared = {t[5] for t in plan if t[1] == SRC_PATH}
     missing = path_names - declared
     if missing and not skip_depends:

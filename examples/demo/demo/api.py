@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import datetime as dt
 import decimal
 import enum
@@ -14,7 +15,7 @@ import uuid
 
 from typing import Annotated
 
-from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, cors, rate_limit, Header, HTTPException, Meta, NotFound, PlainText, Query,
+from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, File, Form, UploadFile, cors, rate_limit, Header, HTTPException, Meta, NotFound, PlainText, Query,
                          Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
@@ -298,6 +299,20 @@ def limited() -> dict:
 @rate_limit(rps=1, burst=1, key="api_key")
 def limited_by_key() -> dict:
     return {"ok": True}
+
+
+# --- forms and uploads -----------------------------------------------------------------------------
+
+@api.post("/form")
+def form(name: str = Form(), age: int = Form(ge=0), tags: list[str] = Form([])) -> dict:
+    return {"name": name, "age": age, "tags": tags}
+
+
+@api.post("/upload")
+def upload(title: str = Form(), doc: UploadFile = File(), extra: list[UploadFile] = File([])) -> dict:
+    data = doc.read()
+    return {"title": title, "filename": doc.filename, "content_type": doc.content_type, "size": doc.size,
+            "sha256": hashlib.sha256(data).hexdigest(), "extra": [f.filename for f in extra]}
 
 
 # --- authentication and guards -------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""Form fields (URL-encoded, parsed in Rust) and multipart uploads (Django's parser)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from urllib.parse import urlencode
+
+from wire import fetch
+
+FORM = [("Content-Type", "application/x-www-form-urlencoded")]
+
+
+def multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "xBoLtx") -> tuple[list, bytes]:
+    body = b""
+    for name, filename, data in parts:
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disp}\r\n".encode()
+        if filename:
+            body += b"Content-Type: application/pdf\r\n"
+        body += b"\r\n" + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return [("Content-Type", f"multipart/form-data; boundary={boundary}")], body
+
+
+def test_urlencoded_form_fields_are_coerced(server):
+    body = urlencode([("name", "Ada Lovelace"), ("age", "36"), ("tags", "a"), ("tags", "b")]).encode()
+    resp = fetch(server.port, "POST", "/form", headers=FORM, body=body)
+    assert resp.status == 200
+    assert resp.json() == {"name": "Ada Lovelace", "age": 36, "tags": ["a", "b"]}
+
+
+def test_form_errors_are_reported_under_body(server):
+    resp = fetch(server.port, "POST", "/form", headers=FORM, body=b"age=-1")
+    assert resp.status == 422
+    locs = {tuple(e["loc"]): e["type"] for e in resp.json()["detail"]}
+    assert locs == {("body", "name"): "missing", ("body", "age"): "greater_than_equal"}
+
+
+def test_form_fields_from_multipart_too(server):
+    headers, body = multipart([("name", None, b"Bob"), ("age", None, b"7")])
+    assert fetch(server.port, "POST", "/form", headers=headers, body=body).json() == \
+        {"name": "Bob", "age": 7, "tags": []}
+
+
+def test_json_sent_to_a_form_route_is_415(server):
+    resp = fetch(server.port, "POST", "/form", headers=[("Content-Type", "application/json")], body=b'{"name":"x"}')
+    assert resp.status == 415
+
+
+def test_upload_file_with_fields(server):
+    blob = os.urandom(3 * 1024 * 1024)  # past FILE_UPLOAD_MAX_MEMORY_SIZE: Django spools it to disk
+    headers, body = multipart([("title", None, b"report"), ("doc", "r.pdf", blob), ("extra", "a.txt", b"a"),
+                               ("extra", "b.txt", b"b")])
+    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"title": "report", "filename": "r.pdf", "content_type": "application/pdf",
+                           "size": len(blob), "sha256": hashlib.sha256(blob).hexdigest(), "extra": ["a.txt", "b.txt"]}
+
+
+def test_missing_file_is_422(server):
+    headers, body = multipart([("title", None, b"no file")])
+    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    assert resp.status == 422
+    assert resp.json()["detail"][0]["loc"] == ["body", "doc"]
+
+
+def test_malformed_multipart_is_400(server):
+    resp = fetch(server.port, "POST", "/upload", headers=[("Content-Type", "multipart/form-data")], body=b"junk")
+    assert resp.status == 400
+
+
+def test_too_many_files_is_413(server):
+    parts = [("title", None, b"t"), ("doc", "d.pdf", b"d")] + [("extra", f"{i}.txt", b"x") for i in range(100)]
+    headers, body = multipart(parts)
+    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    assert resp.status == 413
+    assert resp.json() == {"detail": "Too many files"}
