@@ -694,6 +694,7 @@ impl App {
         };
         let mut out = Vec::with_capacity(r.params.len());
         let mut issues: Vec<ValidationIssue> = Vec::new();
+        let mut decoded_body: Option<Obj> = None;
         for p in &r.params {
             let pairs = match p.source {
                 params::SRC_QUERY => &query,
@@ -725,7 +726,7 @@ impl App {
                     continue;
                 }
                 params::SRC_BODY => {
-                    match self.body_param(p, ctx) {
+                    match self.body_param(p, ctx, &mut decoded_body) {
                         Ok(v) => out.push(v),
                         Err(Extract::Invalid(mut more)) => issues.append(&mut more),
                         Err(e) => return Err(e),
@@ -930,29 +931,38 @@ impl App {
         }
     }
 
-    fn body_param(&self, p: &ParamPlan, ctx: &RequestCtx) -> Result<Obj, Extract> {
-        if ctx.body.is_empty() {
-            return self.absent(p).map_err(|i| {
-                Extract::Invalid(vec![ValidationIssue {
-                    loc: vec![params::LocPart::Key("body".into())],
-                    ..i
-                }])
-            });
-        }
-        if let Some(ct) = ctx.head.header("content-type") {
-            let ct = String::from_utf8_lossy(ct).to_ascii_lowercase();
-            let mime = ct.split(';').next().unwrap_or("").trim();
-            if mime != "application/json" && !mime.ends_with("+json") {
-                return Err(Extract::Response(ResponseData::detail(
-                    415,
-                    "Unsupported Media Type: expected application/json",
-                )));
+    /// The JSON body (decoded once per request into `decoded`), or with `Body(embed=True)` the
+    /// value under the parameter's key, converted to the declared type.
+    fn body_param(
+        &self,
+        p: &ParamPlan,
+        ctx: &RequestCtx,
+        decoded: &mut Option<Obj>,
+    ) -> Result<Obj, Extract> {
+        let embed = p.flags & params::F_EMBED != 0;
+        let missing_at = |i: ValidationIssue| {
+            let mut loc = vec![params::LocPart::Key("body".into())];
+            if embed {
+                loc.push(params::LocPart::Key(p.key.clone()));
             }
+            Extract::Invalid(vec![ValidationIssue { loc, ..i }])
+        };
+        if ctx.body.is_empty() {
+            return self.absent(p).map_err(missing_at);
         }
-        let value = match json::decode(ctx.body) {
-            Ok(v) => v,
-            Err(e) => {
-                return Err(Extract::Invalid(vec![ValidationIssue {
+        if decoded.is_none() {
+            if let Some(ct) = ctx.head.header("content-type") {
+                let ct = String::from_utf8_lossy(ct).to_ascii_lowercase();
+                let mime = ct.split(';').next().unwrap_or("").trim();
+                if mime != "application/json" && !mime.ends_with("+json") {
+                    return Err(Extract::Response(ResponseData::detail(
+                        415,
+                        "Unsupported Media Type: expected application/json",
+                    )));
+                }
+            }
+            *decoded = Some(json::decode(ctx.body).map_err(|e| {
+                Extract::Invalid(vec![ValidationIssue {
                     kind: "json_invalid",
                     loc: vec![
                         params::LocPart::Key("body".into()),
@@ -960,14 +970,42 @@ impl App {
                     ],
                     msg: format!("JSON decode error: {}", e.message),
                     input: None,
-                }]))
+                }])
+            })?);
+        }
+        let whole = decoded.as_ref().expect("decoded above");
+        let value = if embed {
+            // SAFETY: attached; a borrowed item of a dict we own, promoted to a new reference.
+            let item = unsafe {
+                if ffi::PyDict_Check(whole.as_ptr()) == 0 {
+                    std::ptr::null_mut()
+                } else {
+                    let key = py::new_str(&p.key);
+                    let v = ffi::PyDict_GetItemWithError(whole.as_ptr(), key.as_ptr());
+                    if v.is_null() {
+                        ffi::PyErr_Clear();
+                    }
+                    v
+                }
+            };
+            if item.is_null() {
+                return self.absent(p).map_err(missing_at);
             }
+            Obj::from_borrowed(item)
+        } else {
+            whole.clone()
         };
         match (&p.kind, &p.model) {
-            (Kind::Model, Some(model)) => match py::call_keep(&self.convert, &[model, &value]) {
-                Some(v) => Ok(v),
-                None => Err(Extract::Response(self.validation_or_500())),
-            },
+            (Kind::Model, Some(model)) => {
+                let mut loc = vec![py::new_str("body")];
+                if embed {
+                    loc.push(py::new_str(&p.key));
+                }
+                match py::call_keep(&self.convert, &[model, &value, &py::tuple(loc)]) {
+                    Some(v) => Ok(v),
+                    None => Err(Extract::Response(self.validation_or_500())),
+                }
+            }
             _ => Ok(value),
         }
     }

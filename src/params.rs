@@ -55,6 +55,8 @@ impl Kind {
 pub const F_LIST: i64 = 1;
 pub const F_OPTIONAL: i64 = 2;
 pub const F_DEFAULT: i64 = 4;
+/// `Body(embed=True)`: the value sits under the parameter's key in a JSON object.
+pub const F_EMBED: i64 = 8;
 
 pub struct ParamPlan {
     pub name: String,

@@ -164,3 +164,17 @@ def test_signature_that_cannot_work_names_handler_and_parameter():
     assert r.returncode == 1
     assert "site_badsig.api.flags" in r.stderr
     assert "'enabled': gt/ge/lt/le/multiple_of apply to numbers only" in r.stderr
+
+
+def test_two_bodies_without_embed_is_a_startup_error(tmp_path):
+    import shutil
+
+    proj = tmp_path / "p"
+    shutil.copytree(PROJECTS / "badsig", proj)
+    (proj / "site_badsig" / "api.py").write_text(
+        "from django_bolt import BoltAPI, Struct\n\napi = BoltAPI()\n\n\nclass A(Struct):\n    x: int\n\n\n"
+        "@api.post('/two')\ndef two(a: A, b: A) -> dict:\n    return {}\n")
+    r = subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "site_badsig.api.two: several body parameters need Body(embed=True)" in r.stderr

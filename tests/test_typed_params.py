@@ -86,3 +86,19 @@ def test_sync_handler_with_async_dependency_and_request(server):
 def test_dependency_parameters_are_validated_like_the_handlers(server):
     [err] = detail(fetch(server.port, "GET", "/me?verbose=perhaps", headers=[("Authorization", "Bearer x")]))
     assert err["loc"] == ["query", "verbose"] and err["type"] == "bool_parsing"
+
+
+def test_embedded_bodies(server):
+    resp = fetch(server.port, "POST", "/items/with-owner", headers=[("Content-Type", "application/json")],
+                 body=json_body({"item": {"name": "pen", "price": 1.5}, "owner": {"name": "Ada", "email": "a@x.io"}}))
+    assert resp.status == 200
+    assert resp.json() == {"item": {"name": "pen", "price": 1.5, "tags": []},
+                           "owner": {"name": "Ada", "email": "a@x.io"}, "note": ""}
+
+
+def test_embedded_body_errors_carry_the_key(server):
+    resp = fetch(server.port, "POST", "/items/with-owner", headers=[("Content-Type", "application/json")],
+                 body=json_body({"item": {"name": "pen"}}))
+    assert resp.status == 422
+    locs = [e["loc"] for e in resp.json()["detail"]]
+    assert ["body", "item", "price"] in locs or ["body", "owner"] in locs

@@ -80,7 +80,7 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
     if py_guards:
         plan.append((_REQUEST, 2, 9, 0, None, _REQUEST, None, None))
     bodies = [t for t in plan if t[1] == 3]
-    if len(bodies) > 1:
+    if len(bodies) > 1 and not all(t[3] & 8 for t in bodies):  # 8: F_EMBED
         raise SignatureError(f"{where}: more than one body parameter among the handler and its dependencies")
     run_sync_on_pool = blocking is True
 

@@ -31,7 +31,7 @@ _MISSING: Any = inspect.Parameter.empty
 # Shared with src/params.rs: keep the numbers in sync.
 SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE, SRC_FORM, SRC_FILE = 0, 1, 2, 3, 4, 5, 6, 7
 K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_ANY, K_MODEL = range(11)
-F_LIST, F_OPTIONAL, F_DEFAULT = 1, 2, 4
+F_LIST, F_OPTIONAL, F_DEFAULT, F_EMBED = 1, 2, 4, 8
 
 _SCALARS: dict[Any, int] = {
     str: K_STR, int: K_INT, float: K_FLOAT, bool: K_BOOL, uuid.UUID: K_UUID, _dt.date: K_DATE,
@@ -118,9 +118,14 @@ class Path(Param):
 
 
 class Body(Param):
-    """The JSON request body."""
+    """The JSON request body. With ``embed=True`` the value is read from the body object's key
+    (``{"item": {...}}``); several body parameters must all be embedded."""
 
     source = SRC_BODY
+
+    def __init__(self, default: Any = _MISSING, *, embed: bool = False, **kw: Any) -> None:
+        super().__init__(default, **kw)
+        self.embed = embed
 
 
 class Header(Param):
@@ -234,7 +239,6 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         raise SignatureError(f"{where}: cannot resolve type hints: {e}") from e
     path_names = {seg[1:-1].split(":")[0] for seg in _segments(path)}
     plan: list[tuple] = []
-    bodies = 0
     for p in inspect.signature(handler).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise SignatureError(f"{where}: *args/**kwargs parameter {p.name!r} cannot be served")
@@ -279,13 +283,14 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         constraints = meta.constraints() if meta is not None else None
         if source == SRC_BODY:
             kind = _body_kind(inner)
+            if kind is None and getattr(marker, "embed", False):
+                kind = K_MODEL  # an embedded scalar is checked by the same converter
             if kind is None:
                 kind = K_ANY if inner is Any else None
             if kind is None:
                 raise SignatureError(f"{where}: body parameter {p.name!r} has unsupported type {tp!r}")
-            bodies += 1
-            if bodies > 1:
-                raise SignatureError(f"{where}: more than one body parameter ({p.name!r})")
+            if getattr(marker, "embed", False):
+                flags |= F_EMBED
             plan.append((p.name, SRC_BODY, kind, flags, None if default is _MISSING else default, key, inner, None))
             continue
         if typing.get_origin(inner) is list:
@@ -314,6 +319,10 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             if kind != K_STR and constraints[7] is not None:
                 raise SignatureError(f"{where}: {p.name!r}: pattern applies to str only")
         plan.append((p.name, source, kind, flags, None if default is _MISSING else default, key, None, constraints))
+    body_params = [t for t in plan if t[1] == SRC_BODY]
+    if len(body_params) > 1 and not all(t[3] & F_EMBED for t in body_params):
+        names = ", ".join(repr(t[0]) for t in body_params if not t[3] & F_EMBED)
+        raise SignatureError(f"{where}: several body parameters need Body(embed=True) on each ({names} is not)")
     if any(t[1] == SRC_BODY for t in plan) and any(t[1] in (SRC_FORM, SRC_FILE) for t in plan):
         raise SignatureError(f"{where}: a JSON body parameter cannot be combined with Form/File parameters")
     declared = {t[5] for t in plan if t[1] == SRC_PATH}

@@ -15,7 +15,7 @@ import uuid
 
 from typing import Annotated
 
-from django_bolt import (HTML, JSON, BoltAPI, Cookie, Depends, File, Form, UploadFile, cors, rate_limit, Header, HTTPException, Meta, NotFound, PlainText, Query,
+from django_bolt import (HTML, JSON, Body, BoltAPI, Cookie, Depends, File, Form, UploadFile, cors, rate_limit, Header, HTTPException, Meta, NotFound, PlainText, Query,
                          Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
@@ -299,6 +299,17 @@ def limited() -> dict:
 @rate_limit(rps=1, burst=1, key="api_key")
 def limited_by_key() -> dict:
     return {"ok": True}
+
+
+class Owner(Struct):
+    name: str
+    email: str
+
+
+@api.post("/items/with-owner")
+def item_with_owner(item: Item = Body(embed=True), owner: Owner = Body(embed=True), note: str = Body("", embed=True)) -> dict:
+    """Several bodies, each under its own key: {"item": {...}, "owner": {...}, "note": "..."}."""
+    return {"item": item, "owner": owner, "note": note}
 
 
 # --- forms and uploads -----------------------------------------------------------------------------
