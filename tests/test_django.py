@@ -130,3 +130,40 @@ def test_streaming_response_from_django(server):
     resp = fetch(server.port, "GET", "/django/stream/")
     assert resp.status == 200
     assert resp.body == b"".join(f"line {i}\n".encode() for i in range(5))
+
+
+def _logged_in(server, admin_user) -> Browser:
+    b = Browser(server.port)
+    _, page = b.request("GET", "/admin/login/?next=/admin/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    resp, _ = b.request("POST", "/admin/login/?next=/admin/", form={
+        "csrfmiddlewaretoken": token, "username": admin_user[0], "password": admin_user[1], "next": "/admin/"},
+        referer=True)
+    assert resp.status == 302
+    return b
+
+
+def _api(b: Browser, method: str, path: str, csrf: bool) -> object:
+    headers = [("Cookie", "; ".join(f"{k}={v}" for k, v in b.cookies.items()))]
+    if csrf:
+        headers.append(("X-CSRFToken", b.cookies["csrftoken"]))
+    return fetch(b.port, method, path, headers=headers, body=b"hi" if method == "POST" else b"")
+
+
+def test_session_authenticates_the_admin_user_on_the_api(server, admin_user):
+    b = _logged_in(server, admin_user)
+    resp = _api(b, "GET", "/session/me", csrf=False)
+    assert resp.status == 200
+    assert resp.json() == {"username": "admin", "staff": True}
+
+
+def test_session_api_needs_csrf_on_unsafe_methods(server, admin_user):
+    b = _logged_in(server, admin_user)
+    assert _api(b, "POST", "/session/echo", csrf=False).status == 403
+    ok = _api(b, "POST", "/session/echo", csrf=True)
+    assert ok.status == 200 and ok.json() == {"username": "admin", "body": "hi"}
+
+
+def test_session_api_without_login_is_401(server):
+    resp = fetch(server.port, "GET", "/session/me")
+    assert resp.status == 401

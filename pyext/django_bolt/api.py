@@ -55,7 +55,11 @@ class Route:
         limit = getattr(self.handler, "__bolt_rate_limit__", None)
         from .auth.guards import rust_guard_plan
 
-        security = ([a.plan() for a in self.auth], rust_guard_plan(self.guards)) if (self.auth or self.guards) else None
+        rust_auth = [a.plan() for a in self.auth if not getattr(a, "python", False)]
+        py_auth = any(getattr(a, "python", False) for a in self.auth)
+        # Python authenticators mean Python decides the guards too (the endpoint wrapper).
+        guard_plan = None if py_auth else rust_guard_plan(self.guards)
+        security = (rust_auth, guard_plan) if (self.auth or self.guards) else None
         return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors, limit,
                 security)
 
@@ -112,7 +116,8 @@ class BoltAPI:
             r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))
             r.guards = [as_guard(g) for g in (guards if guards is not None
                                                else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))]
-            r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards)
+            r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards,
+                                                   [a for a in r.auth if getattr(a, "python", False)])
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(

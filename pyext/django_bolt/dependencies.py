@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .params import Depends, SignatureError, compile_params
+from .request import Request
 
 __all__ = ["compile_handler"]
 
@@ -50,6 +51,17 @@ def _build(fn: Callable[..., Any], path: str, use_cache: bool, plan: dict[str, t
 _REQUEST = "__bolt_request__"
 
 
+async def _authenticate(authenticators: list, request: Any) -> None:
+    """Python authenticators (sessions) on a thread, as Django's ORM requires in async code."""
+    from asgiref.sync import sync_to_async
+
+    for a in authenticators:
+        user = await sync_to_async(a.authenticate, thread_sensitive=False)(request)
+        if user is not None:
+            request._user = user
+            return
+
+
 def _inline(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
     """Calls a sync handler or dependency on the worker thread as if no event loop were
     running, exactly as bolt calls plain ``def`` handlers, so Django's ORM may be used."""
@@ -62,22 +74,24 @@ def _inline(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
 
 
 def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None,
-                    guards: list | None = None) -> tuple[Callable[..., Any], list]:
+                    guards: list | None = None, py_auth: list | None = None) -> tuple[Callable[..., Any], list]:
     """(the callable Rust should call, its parameter plan) for ``handler``.
 
     Dependencies and guards that need Python are run by an async wrapper before the handler.
     """
     from .auth.guards import check_guards, needs_python
 
-    py_guards = list(guards or []) if needs_python(list(guards or [])) else []
+    py_auth = list(py_auth or [])
+    # With a Python authenticator every guard is checked here, after it ran.
+    py_guards = list(guards or []) if (py_auth or needs_python(list(guards or []))) else []
     has_deps = any(isinstance(p.default, Depends) for p in inspect.signature(handler).parameters.values())
-    if not has_deps and not py_guards:
+    if not has_deps and not py_guards and not py_auth:
         return handler, compile_params(handler, path)
     where = f"{handler.__module__}.{handler.__qualname__}"
     merged: dict[str, tuple] = {}
     root = _build(handler, path, False, merged, where)
     plan = list(merged.values())
-    if py_guards:
+    if py_guards or py_auth:
         plan.append((_REQUEST, 2, 9, 0, None, _REQUEST, None, None))
     bodies = [t for t in plan if t[1] == 3]
     if len(bodies) > 1 and not all(t[3] & 8 for t in bodies):  # 8: F_EMBED
@@ -104,6 +118,12 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
 
     @functools.wraps(handler)
     async def with_dependencies(**kw: Any) -> Any:
+        if py_auth and kw[_REQUEST].auth is None:
+            await _authenticate(py_auth, kw[_REQUEST])
+            # The handler's own `request` parameter is another object for the same request.
+            for v in kw.values():
+                if isinstance(v, Request) and v is not kw[_REQUEST]:
+                    v._user = kw[_REQUEST]._user
         if py_guards:
             await check_guards(py_guards, kw[_REQUEST])
         return await resolve(root, kw, {})

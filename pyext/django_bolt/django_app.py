@@ -21,6 +21,43 @@ __all__ = ["DjangoApp"]
 _HOP = {"content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
+def wsgi_environ(method: str, path_bytes: bytes, query: str, headers: list[tuple[str, str]], body: bytes,
+                 client: str, server_port: str = "0") -> dict[str, Any]:
+    """A PEP 3333 environ for Django from bolt's view of a request."""
+    host, _, port = client.rpartition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        # PEP 3333: the path is the percent-decoded bytes, carried as latin-1 text.
+        "PATH_INFO": path_bytes.decode("latin-1"),
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": server_port,
+        "REMOTE_ADDR": host.strip("[]"),
+        "REMOTE_PORT": port,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    for name, value in headers:
+        if name == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif name == "content-length":
+            continue
+        else:
+            key = "HTTP_" + name.upper().replace("-", "_")
+            environ[key] = environ[key] + "," + value if key in environ else value
+    if "HTTP_HOST" in environ:
+        environ["SERVER_NAME"] = environ["HTTP_HOST"].rsplit(":", 1)[0]
+    return environ
+
+
 class DjangoApp:
     """Django's WSGI application plus the checks that decide whether it should see a path."""
 
@@ -61,37 +98,7 @@ class DjangoApp:
             path = None
         if path is None or not self.claims(path):
             return Response(b'{"detail":"Not Found"}', 404, media_type="application/json")
-        host, _, port = client.rpartition(":")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "SCRIPT_NAME": "",
-            # PEP 3333: the path is the percent-decoded bytes, carried as latin-1 text.
-            "PATH_INFO": path_bytes.decode("latin-1"),
-            "QUERY_STRING": query,
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "SERVER_NAME": "localhost",
-            "SERVER_PORT": self.server_port,
-            "REMOTE_ADDR": host.strip("[]"),
-            "REMOTE_PORT": port,
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "CONTENT_LENGTH": str(len(body)),
-        }
-        for name, value in headers:
-            if name == "content-type":
-                environ["CONTENT_TYPE"] = value
-            elif name == "content-length":
-                continue
-            else:
-                key = "HTTP_" + name.upper().replace("-", "_")
-                environ[key] = environ[key] + "," + value if key in environ else value
-        if "HTTP_HOST" in environ:
-            environ["SERVER_NAME"] = environ["HTTP_HOST"].rsplit(":", 1)[0]
+        environ = wsgi_environ(method, path_bytes, query, headers, body, client, self.server_port)
         status_line = "500 Internal Server Error"
         out_headers: list[tuple[str, str]] = []
 

@@ -20,7 +20,7 @@ from django_bolt import (HTML, JSON, Body, BoltAPI, Cookie, Depends, File, Form,
 from django_bolt import _native
 
 from django_bolt.auth import (BasePermission, HasPermission, IsAuthenticated, IsStaff, JWTAuthentication, Requires,
-                              create_jwt_for_user)
+                              SessionAuthentication, create_jwt_for_user)
 from django_bolt.health import add_health_check
 from people.models import Person
 
@@ -384,6 +384,20 @@ async def custom_guard() -> dict:
 @secure.get("/not-admin", guards=[~Requires("role", "admin") | Requires("scope", "override")])
 async def not_admin() -> dict:
     return {"ok": True}
+
+
+# A browser logged into the admin can call these (CSRF checked on unsafe methods).
+browser = BoltAPI(prefix="/session", auth=[SessionAuthentication()], guards=[IsAuthenticated()])
+
+
+@browser.get("/me")
+def session_me(request: Request) -> dict:
+    return {"username": request.user.username, "staff": request.user.is_staff}
+
+
+@browser.post("/echo")
+def session_echo(request: Request) -> dict:
+    return {"username": request.user.username, "body": request.body.decode()}
 
 
 @api.get("/tuple")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
-__all__ = ["JWTAuthentication"]
+__all__ = ["JWTAuthentication", "SessionAuthentication"]
 
 
 def _text_or_bytes(v: str | bytes | None) -> bytes | None:
@@ -51,3 +51,49 @@ class JWTAuthentication:
 
     def __repr__(self) -> str:
         return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"
+
+
+class SessionAuthentication:
+    """Django's session cookie and auth backends, as the admin uses them, with CSRF checks on
+    unsafe methods (Django's own CsrfViewMiddleware: send ``X-CSRFToken`` from the ``csrftoken``
+    cookie). A browser logged into the admin can call the API.
+
+    It runs in Python, in the worker, after any Rust authenticator found no credentials.
+    """
+
+    #: Tells Route.plan() that this authenticator is checked in Python.
+    python = True
+
+    def plan(self) -> tuple:
+        return ("python",)
+
+    def authenticate(self, request: Any) -> Any:
+        """The logged-in user, or None; raises 403 when the CSRF check fails."""
+        from django.conf import settings
+        from django.contrib.auth import get_user
+        from django.core.handlers.wsgi import WSGIRequest
+        from django.utils.module_loading import import_string
+
+        from ..django_app import wsgi_environ
+        from ..exceptions import HTTPException
+
+        key = request.cookies.get(settings.SESSION_COOKIE_NAME)
+        if not key:
+            return None
+        environ = wsgi_environ(request.method, request.path.encode(), request.query_string,
+                               request._raw_headers, request.body, request.client or "")
+        dj = WSGIRequest(environ)
+        dj.session = import_string(settings.SESSION_ENGINE).SessionStore(key)
+        user = get_user(dj)
+        if not user.is_authenticated:
+            return None
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            from django.middleware.csrf import CsrfViewMiddleware
+
+            refused = CsrfViewMiddleware(lambda r: None).process_view(dj, lambda r: None, (), {})
+            if refused is not None:
+                raise HTTPException(403, "CSRF check failed: send the X-CSRFToken header from the csrftoken cookie")
+        return user
+
+    def __repr__(self) -> str:
+        return "SessionAuthentication()"
