@@ -78,8 +78,13 @@ struct JwtAuth {
 }
 
 /// Authentication and the guards Rust can decide for one route.
+enum Authenticator {
+    Jwt(Box<JwtAuth>),
+    ApiKey(crate::auth::apikey::ApiKeyAuth),
+}
+
 struct Security {
-    authenticators: Vec<JwtAuth>,
+    authenticators: Vec<Authenticator>,
     /// None when the guards need Python (the endpoint wrapper checks them).
     guard: Option<crate::auth::guard::Guard>,
 }
@@ -132,6 +137,7 @@ pub struct App {
     pub ready_path: Option<String>,
     ready_call: Obj,
     trusted_proxies: crate::ratelimit::TrustedProxies,
+    apikey_cache: crate::auth::apikey::ApiKeyCache,
     buckets: RefCell<crate::ratelimit::Buckets>,
     /// The project's CORS policy (CORS_* settings).
     cors_global: Option<crate::cors::CorsPolicy>,
@@ -293,6 +299,7 @@ impl App {
                 crate::ratelimit::TrustedProxies::parse(&entries)?
             },
             buckets: RefCell::default(),
+            apikey_cache: Default::default(),
             cors_global: cors_from(&attr(&rt, c"cors_global")?)
                 .map_err(|e| format!("CORS settings: {e}"))?,
             log_sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
@@ -422,7 +429,7 @@ impl App {
         }
         let mut auth: Option<Vec<u8>> = None;
         if let Some(sec) = &r.security {
-            match authenticate(sec, ctx) {
+            match self.authenticate(sec, ctx) {
                 Ok(payload) => auth = payload,
                 Err(resp) => return Outcome::Ready(resp),
             }
@@ -1472,6 +1479,23 @@ fn security_from(t: &Obj) -> Result<Option<Security>, String> {
     let mut authenticators = Vec::new();
     for a in py::seq_items(items[0]).unwrap_or_default() {
         let f = py::seq_items(a).ok_or("authenticator plan must be a tuple")?;
+        if py::str_of(f[0]) == Some("apikey") && f.len() == 4 {
+            let header = py::str_of(f[1]).unwrap_or("x-api-key").to_ascii_lowercase();
+            let static_hashes = py::seq_items(f[2]).map(|_| strings_of(f[2]).into_iter().collect());
+            // SAFETY: attached; a float from APIKeyAuthentication.plan().
+            let ttl = unsafe { ffi::PyFloat_AsDouble(f[3]) };
+            let ttl = Duration::from_secs_f64(if ttl.is_finite() && ttl >= 0.0 {
+                ttl
+            } else {
+                5.0
+            });
+            authenticators.push(Authenticator::ApiKey(crate::auth::apikey::ApiKeyAuth {
+                header,
+                static_hashes,
+                ttl,
+            }));
+            continue;
+        }
         if f.len() != 9 || py::str_of(f[0]) != Some("jwt") {
             return Err("unknown authenticator".into());
         }
@@ -1491,11 +1515,11 @@ fn security_from(t: &Obj) -> Result<Option<Security>, String> {
             .unwrap_or("authorization")
             .to_ascii_lowercase();
         let cookie = py::str_of(f[8]).map(str::to_owned);
-        authenticators.push(JwtAuth {
+        authenticators.push(Authenticator::Jwt(Box::new(JwtAuth {
             verifier,
             header,
             cookie,
-        });
+        })));
     }
     let guard = guard_from(items[1])?;
     Ok(Some(Security {
@@ -1636,36 +1660,75 @@ struct Needs {
     form: bool,
 }
 
-/// The first authenticator whose credentials are present decides: Ok(Some(payload)) when its
-/// token verifies, Ok(None) when no credentials were sent at all, Err(401) otherwise.
-fn authenticate(sec: &Security, ctx: &RequestCtx) -> Result<Option<Vec<u8>>, ResponseData> {
-    use crate::auth::jwt::JwtVerifier;
-    for a in &sec.authenticators {
-        let token: Option<Result<String, crate::auth::jwt::JwtError>> =
-            match ctx.head.header(&a.header) {
-                Some(v) => Some(JwtVerifier::bearer(v).map(str::to_owned)),
-                None => a.cookie.as_ref().and_then(|name| {
-                    cookie_pairs(ctx)
-                        .into_iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| Ok(v))
-                }),
-            };
-        let Some(token) = token else { continue };
-        return match token.and_then(|t| a.verifier.verify(&t)) {
-            Ok(payload) => Ok(Some(payload)),
-            Err(e) => {
-                let mut resp = ResponseData::detail(401, &e.to_string());
-                // RFC 6750 §3: say which scheme, and that the token was the problem.
-                resp.headers.push((
-                    b"www-authenticate".to_vec(),
-                    br#"Bearer error="invalid_token""#.to_vec(),
-                ));
-                Err(resp)
+impl App {
+    /// The first authenticator whose credentials are present decides: Ok(Some(claims JSON))
+    /// when they check out, Ok(None) when no credentials were sent at all, Err(401) otherwise.
+    fn authenticate(
+        &self,
+        sec: &Security,
+        ctx: &RequestCtx,
+    ) -> Result<Option<Vec<u8>>, ResponseData> {
+        use crate::auth::jwt::JwtVerifier;
+        for a in &sec.authenticators {
+            match a {
+                Authenticator::Jwt(a) => {
+                    let token: Option<Result<String, crate::auth::jwt::JwtError>> =
+                        match ctx.head.header(&a.header) {
+                            Some(v) => Some(JwtVerifier::bearer(v).map(str::to_owned)),
+                            None => a.cookie.as_ref().and_then(|name| {
+                                cookie_pairs(ctx)
+                                    .into_iter()
+                                    .find(|(k, _)| k == name)
+                                    .map(|(_, v)| Ok(v))
+                            }),
+                        };
+                    let Some(token) = token else { continue };
+                    return token
+                        .and_then(|t| a.verifier.verify(&t))
+                        .map(Some)
+                        .map_err(|e| {
+                            let mut resp = ResponseData::detail(401, &e.to_string());
+                            // RFC 6750 §3: say which scheme, and that the token was the problem.
+                            resp.headers.push((
+                                b"www-authenticate".to_vec(),
+                                br#"Bearer error="invalid_token""#.to_vec(),
+                            ));
+                            resp
+                        });
+                }
+                Authenticator::ApiKey(a) => {
+                    let Some(raw) = ctx.head.header(&a.header) else {
+                        continue;
+                    };
+                    let hash = crate::auth::apikey::key_hash(raw);
+                    let claims = match &a.static_hashes {
+                        Some(set) => Ok(set
+                            .contains(&hash)
+                            .then(|| br#"{"api_key":"static"}"#.to_vec())),
+                        None => self
+                            .apikey_cache
+                            .get_or_load(&hash, a.ttl, Instant::now(), || self.api_key_claims(raw)),
+                    };
+                    return match claims {
+                        Ok(Some(c)) => Ok(Some(c)),
+                        Ok(None) => Err(ResponseData::detail(401, "invalid API key")),
+                        Err(e) => {
+                            eprintln!("django-bolt: API key lookup failed: {e}");
+                            Err(ResponseData::detail(503, "API key lookup unavailable"))
+                        }
+                    };
+                }
             }
-        };
+        }
+        Ok(None)
     }
-    Ok(None)
+
+    /// Asks the database (Runtime.api_key_claims) about a key this core has not seen lately.
+    fn api_key_claims(&self, raw: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        let f = self.rt.getattr(c"api_key_claims").map_err(|e| e.0)?;
+        let v = py::call(&f, &[&py::new_bytes(raw)]).map_err(|e| e.0)?;
+        Ok(bytes_of(v.as_ptr()))
+    }
 }
 
 /// 401 for an anonymous request a guard refused (with the scheme to use), 403 otherwise.

@@ -170,6 +170,26 @@ class Runtime:
         self.request_log.record(method, path, query, status, ms, client, req_headers, req_body, resp_headers,
                                 resp_body, slow)
 
+    def api_key_claims(self, raw: bytes) -> bytes | None:
+        """Claims JSON for a persistent API key, or None when it is unknown, revoked or expired
+        (called by Rust on a cache miss; also records when the key was last used)."""
+        from django.utils import timezone
+
+        from .models import APIKey
+
+        try:
+            text = raw.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        row = APIKey.objects.lookup(text)
+        if row is None:
+            return None
+        APIKey.objects.filter(pk=row.pk).update(last_used=timezone.now())
+        claims = {"api_key": row.prefix, "name": row.name, "scopes": list(row.scopes)}
+        if row.owner_id is not None:
+            claims["sub"] = str(row.owner_id)
+        return json.dumps(claims).encode()
+
     def warn(self, message: str) -> None:
         log.warning("%s", message)
 

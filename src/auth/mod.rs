@@ -1,4 +1,5 @@
 //! Authentication and guards decided in Rust before any Python runs (fail closed).
 
+pub mod apikey;
 pub mod guard;
 pub mod jwt;

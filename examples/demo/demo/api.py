@@ -19,7 +19,7 @@ from django_bolt import (HTML, JSON, Body, BoltAPI, Cookie, Depends, File, Form,
                          Redirect, Request, Response, Struct, Unauthorized)
 from django_bolt import _native
 
-from django_bolt.auth import (BasePermission, HasPermission, IsAuthenticated, IsStaff, JWTAuthentication, Requires,
+from django_bolt.auth import (APIKeyAuthentication, BasePermission, HasPermission, IsAuthenticated, IsStaff, JWTAuthentication, Requires,
                               SessionAuthentication, create_jwt_for_user)
 from django_bolt.health import add_health_check
 from people.models import Person
@@ -383,6 +383,26 @@ async def custom_guard() -> dict:
 
 @secure.get("/not-admin", guards=[~Requires("role", "admin") | Requires("scope", "override")])
 async def not_admin() -> dict:
+    return {"ok": True}
+
+
+# API keys: persistent ones (manage.py bolt_apikey create), cached per core for 1 s here.
+keyed = BoltAPI(prefix="/keyed", auth=[APIKeyAuthentication(cache_ttl=1.0)], guards=[IsAuthenticated()])
+
+
+@keyed.get("/whoami")
+def keyed_whoami(request: Request) -> dict:
+    return {"key": request.auth["api_key"], "scopes": request.auth["scopes"],
+            "owner": request.user.username if request.user.is_authenticated else None}
+
+
+@keyed.get("/write", guards=[Requires("scopes", "write")])
+def keyed_write() -> dict:
+    return {"write": True}
+
+
+@api.get("/static-key", auth=[APIKeyAuthentication(keys={"test-key-1"})], guards=[IsAuthenticated()])
+def static_key() -> dict:
     return {"ok": True}
 
 

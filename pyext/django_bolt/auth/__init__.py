@@ -9,7 +9,7 @@
 loads the Django user named by the token's ``sub`` claim, or ``AnonymousUser``.
 """
 
-from .authentication import JWTAuthentication, SessionAuthentication
+from .authentication import APIKeyAuthentication, JWTAuthentication, SessionAuthentication
 from .guards import (
     AllowAny,
     BasePermission,
@@ -23,5 +23,5 @@ from .guards import (
 )
 from .tokens import create_jwt_for_user
 
-__all__ = ["JWTAuthentication", "SessionAuthentication", "AllowAny", "BasePermission", "IsAuthenticated", "IsAdminUser", "IsStaff",
+__all__ = ["APIKeyAuthentication", "JWTAuthentication", "SessionAuthentication", "AllowAny", "BasePermission", "IsAuthenticated", "IsAdminUser", "IsStaff",
            "HasPermission", "HasAnyPermission", "HasAllPermissions", "Requires", "create_jwt_for_user"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-__all__ = ["JWTAuthentication", "SessionAuthentication"]
+__all__ = ["JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
 
 
 def _text_or_bytes(v: str | bytes | None) -> bytes | None:
@@ -97,3 +97,30 @@ class SessionAuthentication:
 
     def __repr__(self) -> str:
         return "SessionAuthentication()"
+
+
+class APIKeyAuthentication:
+    """API keys from a header (``X-API-Key`` by default), checked in Rust.
+
+    By default keys are the persistent ones of the ``APIKey`` model (``manage.py bolt_apikey
+    create``): each core caches the answer for ``cache_ttl`` seconds, so a revoked key stops
+    working within that time everywhere, without a restart. ``keys={...}`` checks an in-memory
+    set instead (tests, small setups). ``request.auth`` holds ``{"api_key", "name", "scopes",
+    "sub"}`` (``sub`` is the owner's pk, so ``request.user`` is the owner).
+    """
+
+    def __init__(self, header: str = "x-api-key", keys: Iterable[str] | None = None, cache_ttl: float = 5.0) -> None:
+        if cache_ttl < 0:
+            raise ValueError("cache_ttl must be >= 0 seconds")
+        self.header = header.lower()
+        self.keys = None if keys is None else set(keys)
+        self.cache_ttl = float(cache_ttl)
+
+    def plan(self) -> tuple:
+        import hashlib
+
+        hashes = None if self.keys is None else [hashlib.sha256(k.encode()).hexdigest() for k in self.keys]
+        return ("apikey", self.header, hashes, self.cache_ttl)
+
+    def __repr__(self) -> str:
+        return f"APIKeyAuthentication(header={self.header!r}, in_memory={self.keys is not None})"
