@@ -119,6 +119,12 @@ class APIKeyAuthentication:
     def plan(self) -> tuple:
         import hashlib
 
+        if self.keys is None:
+            from django.apps import apps
+
+            if not apps.is_installed("django_bolt"):
+                raise RuntimeError("APIKeyAuthentication() stores keys in the database: add 'django_bolt' to "
+                                   "INSTALLED_APPS and migrate, or pass keys={...} for in-memory keys")
         hashes = None if self.keys is None else [hashlib.sha256(k.encode()).hexdigest() for k in self.keys]
         return ("apikey", self.header, hashes, self.cache_ttl)
 
