@@ -356,6 +356,12 @@ class NotBanned(BasePermission):
         return request.headers.get("x-banned") != "1"
 
 
+@secure.get("/hello-jwt")
+async def hello_jwt() -> dict:
+    """/hello behind JWT + IsAuthenticated, both decided in Rust (the loadtests' security row)."""
+    return {"message": "Hello, World!"}
+
+
 @secure.get("/whoami")
 async def secure_whoami(request: Request) -> dict:
     return {"sub": request.auth["sub"], "user": (await request.auser()).get_username()}
@@ -388,6 +394,12 @@ async def not_admin() -> dict:
 
 # API keys: persistent ones (manage.py bolt_apikey create), cached per core for 1 s here.
 keyed = BoltAPI(prefix="/keyed", auth=[APIKeyAuthentication(cache_ttl=1.0)], guards=[IsAuthenticated()])
+
+
+@keyed.get("/hello-key")
+async def hello_key() -> dict:
+    """/hello behind a persistent API key (cached per core) + IsAuthenticated."""
+    return {"message": "Hello, World!"}
 
 
 @keyed.get("/whoami")
