@@ -13,6 +13,7 @@ use crate::pending::Pending;
 use crate::py::{self, Obj, PyErrText};
 use crate::router::Router;
 use pyo3::ffi;
+use sonic_rs::JsonValueTrait;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::CStr;
@@ -1683,18 +1684,28 @@ impl App {
                             }),
                         };
                     let Some(token) = token else { continue };
-                    return token
+                    let verified = token
                         .and_then(|t| a.verifier.verify(&t))
-                        .map(Some)
-                        .map_err(|e| {
-                            let mut resp = ResponseData::detail(401, &e.to_string());
-                            // RFC 6750 §3: say which scheme, and that the token was the problem.
-                            resp.headers.push((
-                                b"www-authenticate".to_vec(),
-                                br#"Bearer error="invalid_token""#.to_vec(),
-                            ));
-                            resp
+                        .and_then(|payload| {
+                            // A refresh token only buys new tokens; it never authenticates a request.
+                            let claims: sonic_rs::Value =
+                                sonic_rs::from_slice(&payload).unwrap_or_default();
+                            match claims.get("type").and_then(|t| t.as_str()) {
+                                Some("refresh") => Err(crate::auth::jwt::JwtError::Invalid(
+                                    "a refresh token cannot be used for access".into(),
+                                )),
+                                _ => Ok(payload),
+                            }
                         });
+                    return verified.map(Some).map_err(|e| {
+                        let mut resp = ResponseData::detail(401, &e.to_string());
+                        // RFC 6750 §3: say which scheme, and that the token was the problem.
+                        resp.headers.push((
+                            b"www-authenticate".to_vec(),
+                            br#"Bearer error="invalid_token""#.to_vec(),
+                        ));
+                        resp
+                    });
                 }
                 Authenticator::ApiKey(a) => {
                     let Some(raw) = ctx.head.header(&a.header) else {

@@ -230,7 +230,71 @@ unsafe extern "C" fn m_jwt_encode(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 6] = [
+/// jwt_decode(token: str, algorithm: str, key: bytes, leeway: int) -> dict (raises ValueError)
+unsafe extern "C" fn m_jwt_decode(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    if nargs != 4 {
+        return raise(
+            ffi::PyExc_TypeError,
+            "jwt_decode(token, algorithm, key, leeway)",
+        );
+    }
+    let a = std::slice::from_raw_parts(args, 4);
+    let key = if ffi::PyBytes_Check(a[2]) != 0 {
+        let p = ffi::PyBytes_AsString(a[2]) as *const u8;
+        std::slice::from_raw_parts(p, ffi::PyBytes_Size(a[2]) as usize).to_vec()
+    } else {
+        return raise(ffi::PyExc_TypeError, "key must be bytes");
+    };
+    let (Some(token), Some(alg), Some(leeway)) =
+        (py::str_of(a[0]), py::str_of(a[1]), py::as_i64(a[3]))
+    else {
+        return raise(
+            ffi::PyExc_TypeError,
+            "jwt_decode(token: str, algorithm: str, key: bytes, leeway: int)",
+        );
+    };
+    let hmac = alg.to_ascii_uppercase().starts_with("HS");
+    let (secret, public) = if hmac {
+        (Some(key.as_slice()), None)
+    } else {
+        (None, Some(key.as_slice()))
+    };
+    let verifier = match crate::auth::jwt::JwtVerifier::new(
+        &[alg.to_owned()],
+        secret,
+        public,
+        &[],
+        &[],
+        leeway.max(0) as u64,
+    ) {
+        Ok(v) => v,
+        Err(e) => return raise(ffi::PyExc_ValueError, &e.to_string()),
+    };
+    match verifier
+        .verify(token)
+        .map_err(|e| e.to_string())
+        .and_then(|p| crate::json::decode(&p).map_err(|e| e.message))
+    {
+        Ok(claims) => claims.into_ptr(),
+        Err(e) => raise(ffi::PyExc_ValueError, &e),
+    }
+}
+
+static mut METHODS: [ffi::PyMethodDef; 7] = [
+    ffi::PyMethodDef {
+        ml_name: c"jwt_decode".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: m_jwt_decode,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc:
+            c"jwt_decode(token, algorithm, key, leeway) -> dict: verify a JWT and return its claims"
+                .as_ptr(),
+    },
     ffi::PyMethodDef {
         ml_name: c"jwt_encode".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {

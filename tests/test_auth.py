@@ -189,3 +189,20 @@ def test_settings_provide_default_auth_and_guards(tmp_path):
         assert fetch(server.port, "GET", "/hello", headers=bearer(tok)).status == 200
     finally:
         server.stop()
+
+
+def test_refresh_token_rotation(server, users):
+    pair = fetch(server.port, "POST", "/token/pair", headers=[("Content-Type", "application/json")],
+                 body=json_body({"username": "bob", "password": "pw-bob"})).json()
+    assert fetch(server.port, "GET", "/secure/whoami", headers=bearer(pair["access"])).status == 200
+    # A refresh token is not an access token.
+    assert fetch(server.port, "GET", "/secure/whoami", headers=bearer(pair["refresh"])).status == 401
+    new = fetch(server.port, "POST", "/token/refresh", headers=[("Content-Type", "application/json")],
+                body=json_body({"refresh": pair["refresh"]}))
+    assert new.status == 200
+    assert fetch(server.port, "GET", "/secure/whoami", headers=bearer(new.json()["access"])).json()["user"] == "bob"
+    # The old refresh token is spent.
+    again = fetch(server.port, "POST", "/token/refresh", headers=[("Content-Type", "application/json")],
+                  body=json_body({"refresh": pair["refresh"]}))
+    assert again.status == 401
+    assert again.json() == {"detail": "refresh token already used"}

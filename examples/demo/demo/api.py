@@ -20,7 +20,8 @@ from django_bolt import (HTML, JSON, Body, BoltAPI, Cookie, Depends, File, Form,
 from django_bolt import _native
 
 from django_bolt.auth import (APIKeyAuthentication, BasePermission, HasPermission, IsAuthenticated, IsStaff, JWTAuthentication, Requires,
-                              SessionAuthentication, create_jwt_for_user)
+                              SessionAuthentication, create_jwt_for_user, create_token_pair,
+                              rotate_refresh_token)
 from django_bolt.health import add_health_check
 from people.models import Person
 
@@ -342,6 +343,26 @@ def token(credentials: Credentials) -> dict:
     if user is None:
         raise Unauthorized("invalid credentials")
     return {"access": create_jwt_for_user(user, expires_in=900), "token_type": "bearer"}
+
+
+@api.post("/token/pair")
+def token_pair(credentials: Credentials) -> dict:
+    from django.contrib.auth import authenticate
+
+    user = authenticate(username=credentials.username, password=credentials.password)
+    if user is None:
+        raise Unauthorized("invalid credentials")
+    return create_token_pair(user)
+
+
+class Refresh(Struct):
+    refresh: str
+
+
+@api.post("/token/refresh")
+def token_refresh(body: Refresh) -> dict:
+    """Rotation: the refresh token is spent and a new pair comes back."""
+    return rotate_refresh_token(body.refresh)
 
 
 secure = BoltAPI(prefix="/secure", auth=[JWTAuthentication()], guards=[IsAuthenticated()])
