@@ -435,10 +435,17 @@ impl App {
                 Err(resp) => return Outcome::Ready(resp),
             }
             if let Some(g) = &sec.guard {
-                let claims: Option<sonic_rs::Value> =
-                    auth.as_deref().and_then(|p| sonic_rs::from_slice(p).ok());
-                if !g.allows(claims.as_ref()) {
-                    return Outcome::Ready(refused(claims.is_some()));
+                let allowed = if g.reads_claims() {
+                    let claims: Option<sonic_rs::Value> =
+                        auth.as_deref().and_then(|p| sonic_rs::from_slice(p).ok());
+                    g.allows(claims.as_ref())
+                } else {
+                    // Claims are not read: an empty object stands for "authenticated".
+                    let present = sonic_rs::Value::new_object();
+                    g.allows(auth.is_some().then_some(&present))
+                };
+                if !allowed {
+                    return Outcome::Ready(refused(auth.is_some()));
                 }
             }
         }

@@ -36,6 +36,16 @@ fn claim_matches(v: &sonic_rs::Value, values: &[String]) -> bool {
 }
 
 impl Guard {
+    /// Whether deciding needs the claims parsed (IsAuthenticated needs only their presence).
+    pub fn reads_claims(&self) -> bool {
+        match self {
+            Guard::AllowAny | Guard::IsAuthenticated => false,
+            Guard::Claim { .. } => true,
+            Guard::Not(g) => g.reads_claims(),
+            Guard::And(a, b) | Guard::Or(a, b) => a.reads_claims() || b.reads_claims(),
+        }
+    }
+
     /// Whether the request may go on; `claims` is None when it is not authenticated.
     pub fn allows(&self, claims: Option<&sonic_rs::Value>) -> bool {
         match self {
