@@ -65,9 +65,15 @@ ENDPOINTS = {
     "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
     "static": ("GET /media/bench-50k.js (50 KiB)", "GET", "/media/bench-50k.js", "report.lua", "gunicorn"),
     "admin": ("GET /admin/login/", "GET", "/admin/login/", "report.lua", "gunicorn"),
+    # bolt only: compared with bolt's own unguarded GET /hello measured in the same run
+    "jwt": ("GET /secure/hello-jwt (JWT)", "GET", "/secure/hello-jwt", "report.lua", "bolt"),
+    "apikey": ("GET /keyed/hello-key (API key)", "GET", "/keyed/hello-key", "report.lua", "bolt"),
 }
-REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn"}
-JSON_ENDPOINTS = {"hello", "item", "post", "users", "big"}
+REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt"}
+JSON_ENDPOINTS = {"hello", "item", "post", "users", "big", "jwt", "apikey"}
+SECURITY_ENDPOINTS = ["jwt", "apikey"]
+HELLO_BODY = {"message": "Hello, World!"}
+JWT_TARGET = 1.3  # the issue's target: JWT-guarded hello <= 1.3x the server CPU of the unguarded hello
 SCALING_ENDPOINTS = ["users", "big"]
 USER_KEYS = {"id", "name", "email", "age", "is_active"}
 BIG_KEYS = {"id", "name", "price", "in_stock", "qty"}
@@ -368,6 +374,103 @@ def remove_bench_file() -> None:
         pass
 
 
+def demo_secret_key() -> str:
+    """SECRET_KEY of examples/demo/demo/settings.py, read from the file (a string literal there)."""
+    import ast
+    path = DEMO_DIR / "demo" / "settings.py"
+    tree = ast.parse(path.read_text(), str(path))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "SECRET_KEY"
+                                                for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                break
+            if isinstance(value, str) and value:
+                return value
+            break
+    raise Abort(f"{path}: no string literal SECRET_KEY = '...' found (needed to sign the JWT)")
+
+
+class Security:
+    """Credentials for the bolt-only `jwt` and `apikey` rows.
+
+    The JWT (HS256, the demo's SECRET_KEY, claims {"sub": "1", "exp": now+3600}) is signed by
+    django_bolt._native.jwt_encode in bolt's venv and re-minted when less than 10 minutes are
+    left. The API key is created with `manage.py bolt_apikey create` and revoked by close().
+    """
+
+    def __init__(self, bolt_python: str, endpoints: list[str]):
+        self.python = bolt_python
+        self.endpoints = endpoints
+        self.token: str | None = None
+        self.token_exp = 0
+        self.key: str | None = None
+        self.key_prefix: str | None = None
+        self.env = dict(os.environ)
+        self.env.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+
+    def setup(self) -> None:
+        if "jwt" in self.endpoints:
+            self._mint()
+        if "apikey" in self.endpoints:
+            log("[setup] API key: manage.py bolt_apikey create --name loadtest")
+            out = run_checked([self.python, "manage.py", "bolt_apikey", "create", "--name", "loadtest"],
+                              cwd=DEMO_DIR, env=self.env, what="bolt_apikey create")
+            lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+            key = lines[-1] if lines else ""
+            parts = key.split("_", 2)
+            if len(parts) != 3 or not parts[1] or " " in key:
+                raise Abort(f"bolt_apikey create printed no key (stdout {out[-300:]!r})")
+            self.key, self.key_prefix = key, parts[1]
+            log(f"[setup] API key with prefix {self.key_prefix} created (revoked at the end)")
+
+    def _mint(self) -> None:
+        exp = int(time.time()) + 3600
+        claims = json.dumps({"sub": "1", "exp": exp}, separators=(",", ":"))
+        code = ("import sys\nfrom django_bolt import _native\n"
+                "print(_native.jwt_encode('HS256', sys.argv[1].encode(), sys.argv[2].encode()))")
+        p = subprocess.run([self.python, "-c", code, demo_secret_key(), claims],
+                           capture_output=True, text=True)
+        tok = p.stdout.strip()
+        if p.returncode != 0 or tok.count(".") != 2:
+            raise Abort(f"minting the JWT with {self.python} failed (exit {p.returncode}): "
+                        f"{p.stdout[-500:]}{p.stderr[-1500:]}")
+        self.token, self.token_exp = tok, exp
+        log(f"[setup] JWT minted (HS256, sub=1, exp in 3600 s)")
+
+    def headers(self, name: str) -> dict[str, str]:
+        if name == "jwt":
+            if self.token is None or self.token_exp - time.time() < 600:
+                self._mint()
+            return {"Authorization": f"Bearer {self.token}"}
+        if name == "apikey":
+            if self.key is None:
+                raise Abort("no API key was created (internal error)")
+            return {"X-API-Key": self.key}
+        return {}
+
+    def close(self) -> None:
+        if self.key_prefix is None:
+            return
+        prefix, self.key, self.key_prefix = self.key_prefix, None, None
+        p = subprocess.run([self.python, "manage.py", "bolt_apikey", "revoke", prefix], cwd=DEMO_DIR,
+                           env=self.env, capture_output=True, text=True)
+        if p.returncode == 0:
+            log(f"[cleanup] revoked API key {prefix}")
+        else:
+            log(f"[cleanup] WARNING: could not revoke API key {prefix} (exit {p.returncode}): "
+                f"{(p.stdout + p.stderr).strip()[-300:]}; revoke it by hand: cd examples/demo && "
+                f"manage.py bolt_apikey revoke {prefix}")
+
+
+SECURITY: Security | None = None  # set in main() when jwt/apikey are measured
+
+
+def auth_headers(name: str) -> dict[str, str]:
+    return SECURITY.headers(name) if SECURITY is not None and name in SECURITY_ENDPOINTS else {}
+
+
 def setup_demo(bolt_python: str) -> None:
     env = dict(os.environ, PYTHON=bolt_python)
     if Path(bolt_python).parent == GUNI_VENV / "bin":  # no django_bolt in that venv
@@ -471,10 +574,13 @@ class Server:
 # response checks
 # --------------------------------------------------------------------------
 
-def http(server: Server, method: str, path: str, body: bytes | None = None):
+def http(server: Server, method: str, path: str, body: bytes | None = None,
+         headers: dict[str, str] | None = None):
     req = urllib.request.Request(server.base + path, data=body, method=method)
     if body is not None:
         req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, dict(r.headers), r.read()
@@ -486,8 +592,8 @@ def check_endpoint(server: Server, name: str) -> dict:
     """Return {'bytes': n, 'content_type': ...}; raise Abort on a wrong body."""
     label, method, path, _, _ = ENDPOINTS[name]
     body = json.dumps(POST_BODY).encode() if name == "post" else None
-    status, headers, raw = http(server, method, path, body)
-    where = f"{server.key} {method} {path}"
+    status, headers, raw = http(server, method, path, body, auth_headers(name))
+    where = f"{server.key} {method} {path}" + (" (with credentials)" if name in SECURITY_ENDPOINTS else "")
     if status != 200:
         raise Abort(f"{where}: status {status}, body {raw[:300]!r}")
     ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
@@ -510,8 +616,8 @@ def check_endpoint(server: Server, name: str) -> dict:
     def bad(msg):
         raise Abort(f"{where}: {msg}; body starts {raw[:300]!r}")
 
-    if name == "hello":
-        if data != {"message": "Hello, World!"}:
+    if name in ("hello", "jwt", "apikey"):
+        if data != HELLO_BODY:
             bad('expected {"message":"Hello, World!"}')
     elif name == "item":
         if data != {"id": 42, "q": "hello"} or type(data["id"]) is not int:
@@ -546,6 +652,25 @@ def check_endpoint(server: Server, name: str) -> dict:
     return out
 
 
+def check_security_errors(server: Server, endpoints: list[str]) -> list[str]:
+    """Non-fatal: the guarded endpoints must refuse requests without (valid) credentials."""
+    warnings = []
+    probes = []
+    if "jwt" in endpoints:
+        probes += [("jwt", {}, "no Authorization header"),
+                   ("jwt", {"Authorization": "Bearer not.a.jwt"}, "a malformed bearer token")]
+    if "apikey" in endpoints:
+        probes += [("apikey", {}, "no X-API-Key header"),
+                   ("apikey", {"X-API-Key": "bolt_00000000_not-a-real-key"}, "an unknown key")]
+    for name, hdrs, what in probes:
+        path = ENDPOINTS[name][2]
+        status, _, raw = http(server, "GET", path, None, hdrs)
+        if status not in (401, 403):
+            warnings.append(f"{server.key}: GET {path} with {what} gave {status} (expected 401/403): "
+                            f"{raw[:120]!r}")
+    return warnings
+
+
 def check_errors(server: Server) -> list[str]:
     """Non-fatal checks of error paths; returns warnings."""
     warnings = []
@@ -578,8 +703,10 @@ def run_wrk(server: Server, name: str, duration: float, connections: int, thread
     server.ensure_alive()
     if server.pin is not None:
         pin_tree(server.proc.pid, server.pin)  # threads born since the last run
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
-            "-s", str(HERE / script), server.base + path]
+    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+    for k, v in auth_headers(name).items():
+        argv += ["-H", f"{k}: {v}"]
+    argv += ["-s", str(HERE / script), server.base + path]
     if wrk_cpus is not None:
         argv = ["taskset", "-c", ",".join(str(c) for c in sorted(wrk_cpus))] + argv
     cpu0 = tree_cpu_ticks(server.proc.pid)
@@ -672,11 +799,15 @@ def summarize(runs: list[dict], server: str, endpoint: str) -> dict | None:
 def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) -> str:
     m = meta["machine"]
     a = meta["args"]
-    comp_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "competitor"]
+    baseline_hello = a.get("baseline_hello", False)  # hello measured on bolt only, as the security baseline
+    comp_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "competitor"
+                and not (ep == "hello" and baseline_hello)]
     guni_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "gunicorn"]
+    sec_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "bolt"]
+    refs = (["django-bolt 0.13"] if comp_eps else []) + (["Django under gunicorn"] if guni_eps else [])
     L = []
-    L.append("# Load test: bolt vs " + " and ".join(
-        (["django-bolt 0.13"] if comp_eps else []) + (["Django under gunicorn"] if guni_eps else [])))
+    L.append("# Load test: bolt" + (" vs " + " and ".join(refs) if refs else "")
+             + (" (with the cost of security)" if sec_eps else ""))
     L.append("")
     L.append(f"- date: {m['date']}")
     L.append(f"- machine: nproc={m['nproc']}, CPU: {m['cpu_model']}, kernel {m['kernel']}")
@@ -736,6 +867,58 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
                      f"| {rps_ratio} | {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
                      f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
         L.append("")
+    if sec_eps:
+        L.append("## bolt: cost of security")
+        L.append("")
+        L.append("bolt only, the same server and run as its unguarded `GET /hello` (same rounds, same "
+                 "pinning and wrk). `GET /secure/hello-jwt` is `/hello` behind `JWTAuthentication()` + "
+                 "`IsAuthenticated()` (HS256 token, `sub`/`exp` claims, checked in Rust, no DB), sent with "
+                 "`Authorization: Bearer <token>`; `GET /keyed/hello-key` is `/hello` behind "
+                 "`APIKeyAuthentication(cache_ttl=1.0)` + `IsAuthenticated()` (a persistent key from "
+                 "`manage.py bolt_apikey create`, cached per core for 1 s, so the DB lookup recurs "
+                 "about once a second), sent with `X-API-Key: <key>`. Ratio = median CPU µs/req of the "
+                 "row / median CPU µs/req of the unguarded `/hello`.")
+        L.append("")
+        L.append(f"Target (from the issue): a JWT-guarded hello costs ≤ {JWT_TARGET:g}× the server CPU of "
+                 "the unguarded hello.")
+        L.append("")
+        L.append("| endpoint | req/s | p99 | CPU µs/req | ratio to unguarded /hello (same run) |")
+        L.append("|---|---:|---:|---:|---:|")
+        base = summarize(runs, "bolt", "hello")
+        if base:
+            L.append(f"| GET /hello (unguarded) | {fmt_rps(base['rps'])} | {fmt_ms(base['p99_ms'])} "
+                     f"| {fmt_us(base['cpu_us_per_req'])} | 1.00 |")
+        per_round = []
+        verdict = None
+        for ep in sec_eps:
+            b = summarize(runs, "bolt", ep)
+            ratio = (b["cpu_us_per_req"] / base["cpu_us_per_req"]
+                     if b and base and base["cpu_us_per_req"] else None)
+            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_ms(b and b['p99_ms'])} "
+                     f"| {fmt_us(b and b['cpu_us_per_req'])} | {'—' if ratio is None else f'{ratio:.2f}'} |")
+            # the same ratio within each round (paired runs), to show how stable it is
+            rr = []
+            for rnd in sorted({r.get("round") for r in runs if r.get("round")}):
+                h = [r for r in runs if r["server"] == "bolt" and r["endpoint"] == "hello" and r.get("round") == rnd]
+                g = [r for r in runs if r["server"] == "bolt" and r["endpoint"] == ep and r.get("round") == rnd]
+                if h and g and h[0]["cpu_us_per_req"]:
+                    rr.append(g[0]["cpu_us_per_req"] / h[0]["cpu_us_per_req"])
+            if rr:
+                per_round.append(f"{ENDPOINTS[ep][0]}: " + ", ".join(f"{x:.2f}" for x in rr)
+                                 + f" (median {statistics.median(rr):.2f})")
+            if ep == "jwt" and ratio is not None:
+                verdict = (f"JWT target ≤ {JWT_TARGET:g}×: **{'met' if ratio <= JWT_TARGET else 'NOT met'}** "
+                           f"({ratio:.2f}× on the medians"
+                           + (f"; median of the per-round ratios {statistics.median(rr):.2f}×" if rr else "")
+                           + ")")
+        L.append("")
+        if per_round:
+            L.append("Per-round ratios (each guarded run / the unguarded `/hello` run of the same round): "
+                     + "; ".join(per_round) + ".")
+            L.append("")
+        if verdict:
+            L.append(verdict)
+            L.append("")
     # spread / utilisation detail
     L.append("<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
              "response bytes)</summary>")
@@ -744,7 +927,7 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
              "| foreign cores | bytes/resp |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for ep in endpoints:
-        for srv in ("bolt", ENDPOINTS[ep][4]):
+        for srv in dict.fromkeys(("bolt", ENDPOINTS[ep][4])):
             s = summarize(runs, srv, ep)
             if not s:
                 continue
@@ -848,18 +1031,26 @@ def main() -> int:
     for e in endpoints:
         if e not in ENDPOINTS:
             ap.error(f"unknown endpoint {e!r}; choose from {', '.join(ENDPOINTS)}")
+    endpoints = list(dict.fromkeys(endpoints))
+    sec_eps = [e for e in endpoints if ENDPOINTS[e][4] == "bolt"]
+    baseline_hello = bool(sec_eps) and "hello" not in endpoints
+    if baseline_hello:  # the security rows need bolt's unguarded /hello of the same run
+        endpoints.insert(0, "hello")
+        log("[setup] adding bolt's GET /hello (bolt only) as the baseline of " + ",".join(sec_eps))
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("needs at least 2 CPUs (server on cpu0, wrk on cpu1)")
 
-    comp_eps = [e for e in endpoints if ENDPOINTS[e][4] == "competitor"]
+    comp_eps = [e for e in endpoints if ENDPOINTS[e][4] == "competitor" and not (e == "hello" and baseline_hello)]
     guni_eps = [e for e in endpoints if ENDPOINTS[e][4] == "gunicorn"]
     want_bolt = args.server in ("both", "bolt-only")
     want_comp = args.server in ("both", "competitor-only") and bool(comp_eps)
     want_guni = args.server in ("both", "gunicorn-only") and bool(guni_eps)
     if not (want_bolt or want_comp or want_guni):
         ap.error(f"--server {args.server} has nothing to measure on --endpoints {','.join(endpoints)}")
+    if sec_eps and not want_bolt:
+        log(f"[note] {','.join(sec_eps)} are bolt-only rows; --server {args.server} skips them")
     bolt_bin = os.environ.get("BOLT_BIN", str(REPO / ".venv" / "bin" / "bolt"))
     bolt_python = str(Path(bolt_bin).parent / "python")
     if not os.path.exists(bolt_python):
@@ -876,8 +1067,10 @@ def main() -> int:
         guni_cmd += ["--threads", str(args.gunicorn_threads)]
     bench_file_wanted = "static" in endpoints and (want_bolt or want_guni)
 
+    global SECURITY
     warnings: list[str] = []
     servers: list[Server] = []
+    security: Security | None = None
     lockf = open(LOCK_PATH, "a+")
     try:
         if not args.no_setup:
@@ -894,6 +1087,9 @@ def main() -> int:
                 raise Abort("gunicorn venv missing; run without --no-setup")
         if bench_file_wanted:
             install_bench_file()  # before bolt starts: it reads its static/media mounts at start-up
+        if want_bolt and sec_eps:
+            security = SECURITY = Security(bolt_python, sec_eps)
+            security.setup()  # after migrate (the API key table), before the servers start
 
         if want_bolt:
             env = dict(os.environ)
@@ -937,18 +1133,21 @@ def main() -> int:
         checks: dict[str, dict] = {}
         for s in servers:
             for ep in endpoints:
-                if s.key in ("competitor", "gunicorn") and ENDPOINTS[ep][4] != s.key:
+                if s.key in ("competitor", "gunicorn") and (ENDPOINTS[ep][4] != s.key
+                                                            or (ep == "hello" and baseline_hello)):
                     continue
                 checks[f"{s.key}:{ep}"] = check_endpoint(s, ep)
                 if ep in JSON_ENDPOINTS and "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
                     warnings.append(f"{s.key} {ENDPOINTS[ep][0]}: content-type is "
                                     f"{checks[f'{s.key}:{ep}']['content_type']!r}")
             warnings.extend(check_errors(s))
+            if s.key in ("bolt", "bolt2") and sec_eps:
+                warnings.extend(check_security_errors(s, sec_eps))
         log("[check] all endpoint bodies OK: " + ", ".join(
             f"{k}={v['bytes']}B" for k, v in checks.items()))
         for ep in endpoints:
             ref = ENDPOINTS[ep][4]
-            if f"bolt:{ep}" in checks and f"{ref}:{ep}" in checks:
+            if ref != "bolt" and f"bolt:{ep}" in checks and f"{ref}:{ep}" in checks:
                 b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"{ref}:{ep}"]["bytes"]
                 if abs(b - c) > max(16, 0.1 * c):
                     warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, "
@@ -975,7 +1174,8 @@ def main() -> int:
             out = []
             for ep in endpoints:
                 # bolt and this endpoint's reference server, the order rotated each round
-                pair = [by_key[k] for k in ("bolt", ENDPOINTS[ep][4]) if k in by_key]
+                ref = ENDPOINTS[ep][4] if not (ep == "hello" and baseline_hello) else "bolt"
+                pair = [by_key[k] for k in dict.fromkeys(("bolt", ref)) if k in by_key]
                 k = rnd % len(pair) if pair else 0
                 for s in pair[k:] + pair[:k]:
                     out.append((s, ep, 1, {1}))
@@ -1010,7 +1210,7 @@ def main() -> int:
                 r["round"] = rnd + 1
                 r["attempt"] = attempt + 1
                 runs.append(r)
-                log(f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:20s} "
+                log(f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:30s} "
                     f"{r['rps']:9,.0f} req/s  p99 {r['p99_ms']:7.2f} ms  "
                     f"{r['cpu_us_per_req']:8.1f} µs/req  srv {r['server_cores']:.2f}  "
                     f"wrk {r['wrk_cores']:.2f}  foreign {r['foreign_cores']:.2f}")
@@ -1023,7 +1223,7 @@ def main() -> int:
             "machine": machine_info(bolt_python if want_bolt else None),
             "args": {"duration": args.duration, "connections": args.connections, "reps": args.reps,
                      "warmup": args.warmup, "endpoints": endpoints, "server": args.server,
-                     "quick": args.quick},
+                     "quick": args.quick, "baseline_hello": baseline_hello},
             "bolt_bin": bolt_bin if want_bolt else None,
             "servers": {s.key: {"argv": s.argv, "cwd": str(s.cwd), "pinned": sorted(s.pin) if s.pin else None}
                         for s in servers},
@@ -1054,6 +1254,9 @@ def main() -> int:
     finally:
         for s in servers:
             s.stop()
+        if security is not None:
+            security.close()
+            SECURITY = None
         if bench_file_wanted:
             remove_bench_file()
         lockf.close()
