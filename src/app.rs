@@ -420,12 +420,24 @@ impl App {
         pending: &Pending,
     ) -> Outcome {
         let r = &self.routes[route];
-        if let Some(limit) = &r.limit {
-            if let Err(retry) = self.take_token(route, limit, ctx) {
-                let mut resp = ResponseData::detail(429, "Too Many Requests");
-                resp.headers
-                    .push((b"retry-after".to_vec(), retry.to_string().into_bytes()));
-                return Outcome::Ready(resp);
+        let too_many = |retry: u64| {
+            let mut resp = ResponseData::detail(429, "Too Many Requests");
+            resp.headers
+                .push((b"retry-after".to_vec(), retry.to_string().into_bytes()));
+            Outcome::Ready(resp)
+        };
+        // Address- and header-keyed limits come before any authentication work; user-keyed ones
+        // need it done.
+        let per_user = matches!(
+            r.limit,
+            Some(crate::ratelimit::Limit {
+                key: crate::ratelimit::KeyKind::User,
+                ..
+            })
+        );
+        if let (Some(limit), false) = (&r.limit, per_user) {
+            if let Err(retry) = self.take_token(route, limit, ctx, None) {
+                return too_many(retry);
             }
         }
         let mut auth: Option<Vec<u8>> = None;
@@ -447,6 +459,11 @@ impl App {
                 if !allowed {
                     return Outcome::Ready(refused(auth.is_some()));
                 }
+            }
+        }
+        if let (Some(limit), true) = (&r.limit, per_user) {
+            if let Err(retry) = self.take_token(route, limit, ctx, auth.as_deref()) {
+                return too_many(retry);
             }
         }
         let args = match self.extract(r, ctx, raw_params, auth.as_deref()) {
@@ -511,6 +528,7 @@ impl App {
         route: usize,
         limit: &crate::ratelimit::Limit,
         ctx: &RequestCtx,
+        auth: Option<&[u8]>,
     ) -> Result<(), u64> {
         let ip = || {
             self.client_ip(ctx)
@@ -519,6 +537,21 @@ impl App {
         };
         let key = match &limit.key {
             crate::ratelimit::KeyKind::Ip => ip(),
+            crate::ratelimit::KeyKind::User => {
+                let sub = auth
+                    .and_then(|p| sonic_rs::from_slice::<sonic_rs::Value>(p).ok())
+                    .and_then(|c| {
+                        c.get("sub").map(|s| {
+                            s.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| s.to_string())
+                        })
+                    });
+                match sub {
+                    Some(s) => format!("u:{s}"),
+                    None => format!("ip:{}", ip()),
+                }
+            }
             crate::ratelimit::KeyKind::Header(h) => match ctx.head.header(h) {
                 Some(v) => format!("h:{}", String::from_utf8_lossy(v)),
                 None => format!("ip:{}", ip()),
@@ -1575,10 +1608,10 @@ fn limit_from(t: &Obj) -> Option<crate::ratelimit::Limit> {
         unsafe { ffi::PyFloat_AsDouble(o) }
     };
     let header = py::str_of(*items.get(2)?)?.to_owned();
-    let key = if header.is_empty() {
-        crate::ratelimit::KeyKind::Ip
-    } else {
-        crate::ratelimit::KeyKind::Header(header)
+    let key = match header.as_str() {
+        "" => crate::ratelimit::KeyKind::Ip,
+        "@user" => crate::ratelimit::KeyKind::User,
+        _ => crate::ratelimit::KeyKind::Header(header),
     };
     Some(crate::ratelimit::Limit {
         rate: f(items[0]),

@@ -13,6 +13,8 @@ pub enum KeyKind {
     /// A request header's value (e.g. `x-api-key`); requests without it share one bucket
     /// per client address.
     Header(String),
+    /// The authenticated subject (the token's or API key's `sub`), else the client address.
+    User,
 }
 
 #[derive(Debug, Clone)]

@@ -206,3 +206,17 @@ def test_refresh_token_rotation(server, users):
                   body=json_body({"refresh": pair["refresh"]}))
     assert again.status == 401
     assert again.json() == {"detail": "refresh token already used"}
+
+
+def test_rate_limit_per_user(server, users):
+    alice, bob = bearer(valid(users["alice"])), bearer(valid(users["bob"]))
+    assert fetch(server.port, "GET", "/secure/limited-per-user", headers=alice).status == 200
+    assert fetch(server.port, "GET", "/secure/limited-per-user", headers=alice).status == 429
+    # Another user from the same address has a bucket of their own.
+    assert fetch(server.port, "GET", "/secure/limited-per-user", headers=bob).status == 200
+
+
+def test_custom_sync_function_guard(server, users):
+    h = bearer(valid(users["bob"]))
+    assert fetch(server.port, "GET", "/secure/sync-guard", headers=h).status == 200
+    assert fetch(server.port, "GET", "/secure/sync-guard", headers=h + [("X-Day", "sunday")]).status == 403

@@ -5,6 +5,7 @@
 ... def search(q: str) -> list: ...
 >>> @rate_limit(rps=100, key="x-api-key")         # per value of a header
 >>> @rate_limit(rps=5, key="api_key")             # shorthand for the X-API-Key header
+>>> @rate_limit(rps=5, key="user")                # per authenticated user (token/key `sub`), else per IP
 
 Over the limit the answer is 429 ``{"detail": "Too Many Requests"}`` with ``Retry-After``. Buckets
 are per core (no locks between cores), so ``--cores 4`` allows up to 4x the rate overall.
@@ -23,15 +24,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def rate_limit(rps: float, burst: int | None = None, key: str = "ip") -> Callable[[F], F]:
     """Limits the decorated route to ``rps`` requests per second per key, with bursts up to
-    ``burst`` (default: ``max(1, rps)``). ``key`` is ``"ip"``, ``"api_key"`` or a header name."""
+    ``burst`` (default: ``max(1, rps)``). ``key`` is ``"ip"``, ``"user"``, ``"api_key"`` or a
+    header name. With ``"user"`` the route's authentication runs first."""
     if not rps > 0:
         raise ValueError("rps must be positive")
     burst_v = float(burst) if burst is not None else max(1.0, float(rps))
     if burst_v < 1:
         raise ValueError("burst must be at least 1")
-    if key == "user":
-        raise ValueError("key='user' needs authentication, which is not available yet; use 'ip' or a header")
-    header = "" if key == "ip" else ("x-api-key" if key == "api_key" else key.lower())
+    header = {"ip": "", "user": "@user", "api_key": "x-api-key"}.get(key, key.lower())
 
     def decorator(fn: F) -> F:
         fn.__bolt_rate_limit__ = (float(rps), burst_v, header)  # type: ignore[attr-defined]

@@ -383,6 +383,22 @@ async def hello_jwt() -> dict:
     return {"message": "Hello, World!"}
 
 
+@secure.get("/limited-per-user")
+@rate_limit(rps=1, burst=1, key="user")
+async def limited_per_user() -> dict:
+    return {"ok": True}
+
+
+def weekday_guard(request) -> bool:
+    """A custom guard as a plain sync function of the request."""
+    return request.headers.get("x-day") != "sunday"
+
+
+@secure.get("/sync-guard", guards=[IsAuthenticated(), weekday_guard])
+def sync_guard() -> dict:
+    return {"ok": True}
+
+
 @secure.get("/whoami")
 async def secure_whoami(request: Request) -> dict:
     return {"sub": request.auth["sub"], "user": (await request.auser()).get_username()}
