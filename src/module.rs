@@ -1,6 +1,6 @@
 //! The `django_bolt._native` extension module: a raw multi-phase module that declares
 //! per-interpreter GIL support, so every worker's sub-interpreter can import it
-//! (`#[pymodule]` is refused there; subinterpreters.md §3.4).
+//! (pyo3's module macro is refused there; subinterpreters.md §3.4).
 
 use crate::py::{self, Obj};
 use crate::router::Router;

@@ -1,7 +1,7 @@
 //! Small helpers over pyo3's raw `ffi`.
 //!
 //! We use raw ffi rather than pyo3's high-level API because parts of the latter keep Python
-//! objects in process-wide statics (`intern!`, `PyOnceLock`, the deferred-decref pool), which
+//! objects in process-wide statics (interned strings, once-cells, the deferred-decref pool), which
 //! is unsound with one own-GIL sub-interpreter per thread (DESIGN.md §2, §3).
 //!
 //! Invariant for every function here: the calling thread is attached to the interpreter that
