@@ -766,6 +766,11 @@ def med(vals):
     return statistics.median(vals) if vals else None
 
 
+def cpu_ratio(b: dict | None, c: dict | None) -> str:
+    """bolt's CPU µs/req over the baseline's, formatted, or a dash when either is missing."""
+    return f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}" if b and c and c["cpu_us_per_req"] else "—"
+
+
 def fmt_rps(v):
     return "—" if v is None else f"{v:,.0f}"
 
@@ -837,8 +842,7 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
         for ep in comp_eps:
             b = summarize(runs, "bolt", ep)
             c = summarize(runs, "competitor", ep)
-            ratio = (f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}"
-                     if b and c and c["cpu_us_per_req"] else "—")
+            ratio = cpu_ratio(b, c)
             L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
                      f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
                      f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
@@ -861,8 +865,7 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
             b = summarize(runs, "bolt", ep)
             c = summarize(runs, "gunicorn", ep)
             rps_ratio = f"{b['rps'] / c['rps']:.2f}" if b and c and c["rps"] else "—"
-            ratio = (f"{b['cpu_us_per_req'] / c['cpu_us_per_req']:.2f}"
-                     if b and c and c["cpu_us_per_req"] else "—")
+            ratio = cpu_ratio(b, c)
             L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
                      f"| {rps_ratio} | {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
                      f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
