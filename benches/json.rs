@@ -16,7 +16,8 @@ big = [{'id': i, 'name': f'item {i}', 'price': i * 1.25, 'in_stock': i % 3 != 0,
        for i in range(1000)]
 users = [{'id': i, 'name': f'Person {i}', 'email': f'person{i}@example.com', 'age': 18 + i % 60,
           'is_active': i % 7 != 0} for i in range(1, 11)]
-types = (datetime.datetime, datetime.date, datetime.time, uuid.UUID, decimal.Decimal, enum.Enum, str)
+class NoStructs(type): pass
+types = (datetime.datetime, datetime.date, datetime.time, uuid.UUID, decimal.Decimal, enum.Enum, str, NoStructs, str)
 dumps = json.JSONEncoder(separators=(',', ':')).encode
 ";
 
@@ -38,16 +39,7 @@ fn bench(c: &mut Criterion) {
         g
     };
     let t = get(globals, c"types");
-    let item = |i: isize| Obj::from_borrowed(unsafe { ffi::PyTuple_GetItem(t.as_ptr(), i) });
-    let types = EncodeTypes {
-        datetime: item(0),
-        date: item(1),
-        time: item(2),
-        uuid: item(3),
-        decimal: item(4),
-        enum_: item(5),
-        default: item(6),
-    };
+    let types = EncodeTypes::from_tuple(t.as_ptr()).expect("encode types");
     let enc = Encoder::new(&types);
     let dumps = get(globals, c"dumps");
     for name in [c"big", c"users"] {

@@ -120,7 +120,6 @@ pub struct App {
     response_cls: Obj,
     httpexc_cls: Obj,
     request_cls: Obj,
-    convert: Obj,
     parse_multipart: Obj,
     start_task: Obj,
     pump_fn: Obj,
@@ -239,15 +238,7 @@ impl App {
             routes.push(route);
         }
         let et = attr(&rt, c"encode_types")?;
-        let types = EncodeTypes {
-            datetime: tuple_item(et.as_ptr(), 0),
-            date: tuple_item(et.as_ptr(), 1),
-            time: tuple_item(et.as_ptr(), 2),
-            uuid: tuple_item(et.as_ptr(), 3),
-            decimal: tuple_item(et.as_ptr(), 4),
-            enum_: tuple_item(et.as_ptr(), 5),
-            default: tuple_item(et.as_ptr(), 6),
-        };
+        let types = EncodeTypes::from_tuple(et.as_ptr())?;
         let ps = attr(&rt, c"parsers")?;
         let parsers = Parsers {
             uuid: tuple_item(ps.as_ptr(), 0),
@@ -267,7 +258,6 @@ impl App {
             response_cls: attr(&rt, c"Response")?,
             httpexc_cls: attr(&rt, c"HTTPException")?,
             request_cls: attr(&rt, c"Request")?,
-            convert: attr(&rt, c"convert")?,
             parse_multipart: attr(&rt, c"parse_multipart")?,
             start_task: attr(&rt, c"start_task")?,
             pump_fn: attr(&rt, c"pump")?,
@@ -368,7 +358,7 @@ impl App {
             let model_o = tuple_item(p, 6);
             // SAFETY: attached.
             let model = (model_o.as_ptr() != unsafe { ffi::Py_None() }).then_some(model_o);
-            let constraints = constraints_from(&tuple_item(p, 7))
+            let constraints = params::constraints_from(&tuple_item(p, 7))
                 .map_err(|e| format!("parameter {name:?}: {e}"))?;
             names.push(py::new_str(&name));
             params.push(ParamPlan {
@@ -742,7 +732,7 @@ impl App {
         };
         let mut out = Vec::with_capacity(r.params.len());
         let mut issues: Vec<ValidationIssue> = Vec::new();
-        let mut decoded_body: Option<Obj> = None;
+        let mut decoded_body: Option<sonic_rs::Value> = None;
         for p in &r.params {
             let pairs = match p.source {
                 params::SRC_QUERY => &query,
@@ -979,26 +969,30 @@ impl App {
         }
     }
 
-    /// The JSON body (decoded once per request into `decoded`), or with `Body(embed=True)` the
-    /// value under the parameter's key, converted to the declared type.
+    /// The JSON body (parsed once per request into `parsed`), or with `Body(embed=True)` the
+    /// value under the parameter's key, decoded along the parameter's type plan.
     fn body_param(
         &self,
         p: &ParamPlan,
         ctx: &RequestCtx,
-        decoded: &mut Option<Obj>,
+        parsed: &mut Option<sonic_rs::Value>,
     ) -> Result<Obj, Extract> {
+        use sonic_rs::JsonValueTrait;
         let embed = p.flags & params::F_EMBED != 0;
+        let mut prefix = vec![params::LocPart::Key("body".into())];
+        if embed {
+            prefix.push(params::LocPart::Key(p.key.clone()));
+        }
         let missing_at = |i: ValidationIssue| {
-            let mut loc = vec![params::LocPart::Key("body".into())];
-            if embed {
-                loc.push(params::LocPart::Key(p.key.clone()));
-            }
-            Extract::Invalid(vec![ValidationIssue { loc, ..i }])
+            Extract::Invalid(vec![ValidationIssue {
+                loc: prefix.clone(),
+                ..i
+            }])
         };
         if ctx.body.is_empty() {
             return self.absent(p).map_err(missing_at);
         }
-        if decoded.is_none() {
+        if parsed.is_none() {
             if let Some(ct) = ctx.head.header("content-type") {
                 let ct = String::from_utf8_lossy(ct).to_ascii_lowercase();
                 let mime = ct.split(';').next().unwrap_or("").trim();
@@ -1009,67 +1003,43 @@ impl App {
                     )));
                 }
             }
-            *decoded = Some(json::decode(ctx.body).map_err(|e| {
+            *parsed = Some(sonic_rs::from_slice(ctx.body).map_err(|e| {
                 Extract::Invalid(vec![ValidationIssue {
                     kind: "json_invalid",
                     loc: vec![
                         params::LocPart::Key("body".into()),
-                        params::LocPart::Index(e.position),
+                        params::LocPart::Index(e.column().saturating_sub(1)),
                     ],
-                    msg: format!("JSON decode error: {}", e.message),
+                    msg: format!(
+                        "JSON decode error: {}",
+                        e.to_string().lines().next().unwrap_or("")
+                    ),
                     input: None,
                 }])
             })?);
         }
-        let whole = decoded.as_ref().expect("decoded above");
+        let whole = parsed.as_ref().expect("parsed above");
         let value = if embed {
-            // SAFETY: attached; a borrowed item of a dict we own, promoted to a new reference.
-            let item = unsafe {
-                if ffi::PyDict_Check(whole.as_ptr()) == 0 {
-                    std::ptr::null_mut()
-                } else {
-                    let key = py::new_str(&p.key);
-                    let v = ffi::PyDict_GetItemWithError(whole.as_ptr(), key.as_ptr());
-                    if v.is_null() {
-                        ffi::PyErr_Clear();
-                    }
-                    v
-                }
-            };
-            if item.is_null() {
-                return self.absent(p).map_err(missing_at);
+            match whole.get(p.key.as_str()) {
+                Some(v) => v,
+                None => return self.absent(p).map_err(missing_at),
             }
-            Obj::from_borrowed(item)
         } else {
-            whole.clone()
+            whole
         };
-        match (&p.kind, &p.model) {
-            (Kind::Model, Some(model)) => {
-                let mut loc = vec![py::new_str("body")];
-                if embed {
-                    loc.push(py::new_str(&p.key));
-                }
-                match py::call_keep(&self.convert, &[model, &value, &py::tuple(loc)]) {
-                    Some(v) => Ok(v),
-                    None => Err(Extract::Response(self.validation_or_500())),
-                }
+        let plan = p
+            .model
+            .as_ref()
+            .and_then(|m| crate::schema::from_capsule(m.as_ptr()))
+            .expect("body parameters carry a plan (params.py)");
+        match crate::schema::decode::decode_value(plan, value, &prefix) {
+            Ok(v) => Ok(v),
+            Err(crate::schema::decode::Failure::Invalid(issues)) => Err(Extract::Invalid(issues)),
+            Err(crate::schema::decode::Failure::Fatal(exc)) => {
+                // SAFETY: attached; hands the exception back to be logged as a handler failure.
+                unsafe { ffi::PyErr_SetRaisedException(exc.into_ptr()) };
+                Err(Extract::Response(self.exception_to_response(ctx)))
             }
-            _ => Ok(value),
-        }
-    }
-
-    /// After `convert` raised: a RequestValidationError becomes its 422, anything else a 500.
-    fn validation_or_500(&self) -> ResponseData {
-        match py::take_exc() {
-            Some(exc) if self.is_instance(&exc, &self.httpexc_cls) => self.http_exception(&exc),
-            Some(exc) => {
-                eprintln!(
-                    "django-bolt: body conversion failed: {}",
-                    py::repr(exc.as_ptr())
-                );
-                ResponseData::detail(500, "Internal Server Error")
-            }
-            None => ResponseData::detail(500, "Internal Server Error"),
         }
     }
 
@@ -1652,40 +1622,6 @@ fn cors_from(t: &Obj) -> Result<Option<crate::cors::CorsPolicy>, String> {
         expose: strings(items[6]),
         max_age: py::as_i64(items[7]).and_then(|v| u64::try_from(v).ok()),
     }))
-}
-
-/// `(gt, ge, lt, le, multiple_of, min_length, max_length, pattern)` or None, from params.py.
-fn constraints_from(t: &Obj) -> Result<Option<params::Constraints>, String> {
-    let Some(items) = py::seq_items(t.as_ptr()) else {
-        return Ok(None);
-    };
-    if items.len() != 8 {
-        return Err("constraints must be an 8-tuple".into());
-    }
-    let f = |o: *mut ffi::PyObject| -> Option<f64> {
-        // SAFETY: attached; ints and floats both convert.
-        unsafe {
-            if o == ffi::Py_None() {
-                return None;
-            }
-            let v = ffi::PyFloat_AsDouble(o);
-            if v == -1.0 && !ffi::PyErr_Occurred().is_null() {
-                ffi::PyErr_Clear();
-                return None;
-            }
-            Some(v)
-        }
-    };
-    let n = |o: *mut ffi::PyObject| py::as_i64(o).and_then(|v| usize::try_from(v).ok());
-    let bounds = [
-        f(items[0]),
-        f(items[1]),
-        f(items[2]),
-        f(items[3]),
-        f(items[4]),
-    ];
-    let pattern = py::str_of(items[7]).map(str::to_owned);
-    params::Constraints::new(bounds, [n(items[5]), n(items[6])], pattern).map(Some)
 }
 
 /// Form fields as (name, value) pairs, and the dict of uploaded files (multipart only).

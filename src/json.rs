@@ -5,6 +5,9 @@
 //! integers and floats; decoding builds Python objects straight from sonic-rs's deserializer
 //! through a `DeserializeSeed`.
 
+// Same contract as py.rs: callers are attached and pass live objects of that interpreter.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 use crate::py::{self, Obj};
 use pyo3::ffi;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -22,12 +25,39 @@ pub struct EncodeTypes {
     pub uuid: Obj,
     pub decimal: Obj,
     pub enum_: Obj,
-    /// Python fallback `default(obj) -> JSON-able` for dataclasses, Structs, sets, etc.
+    /// Python fallback `default(obj) -> JSON-able` for dataclasses, sets, QuerySets, etc.
     pub default: Obj,
+    /// `StructMeta`: instances of its classes are written from their slots.
+    pub struct_meta: Obj,
+    /// `schema.plan_for(cls)`: the compiled plan of a Struct class.
+    pub plan_for: Obj,
+}
+
+impl EncodeTypes {
+    /// From the 9-tuple `_worker.encode_types()` builds (order as the fields above).
+    pub fn from_tuple(t: *mut ffi::PyObject) -> Result<EncodeTypes, String> {
+        let items = py::seq_items(t)
+            .filter(|v| v.len() == 9)
+            .ok_or("encode types must be a 9-tuple")?;
+        let o = |i: usize| Obj::from_borrowed(items[i]);
+        Ok(EncodeTypes {
+            datetime: o(0),
+            date: o(1),
+            time: o(2),
+            uuid: o(3),
+            decimal: o(4),
+            enum_: o(5),
+            default: o(6),
+            struct_meta: o(7),
+            plan_for: o(8),
+        })
+    }
 }
 
 pub struct Encoder<'a> {
     types: &'a EncodeTypes,
+    /// Struct class -> its plan capsule, looked up once per class per encode call.
+    plans: std::cell::RefCell<Vec<(*mut ffi::PyTypeObject, Obj)>>,
 }
 
 fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
@@ -66,7 +96,47 @@ fn type_name(o: *mut ffi::PyObject) -> String {
 
 impl<'e> Encoder<'e> {
     pub fn new(types: &'e EncodeTypes) -> Self {
-        Encoder { types }
+        Encoder {
+            types,
+            plans: Default::default(),
+        }
+    }
+
+    pub fn types(&self) -> &EncodeTypes {
+        self.types
+    }
+
+    pub fn write_str(&self, s: &str, out: &mut Vec<u8>) {
+        let _ = fmt().write_string_fast(out, s, true);
+    }
+
+    /// A Struct instance, written from its slots along its class's plan.
+    fn struct_value(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), String> {
+        // SAFETY: attached; `o` live.
+        let ty = unsafe { ffi::Py_TYPE(o) };
+        let cached = self
+            .plans
+            .borrow()
+            .iter()
+            .find(|(t, _)| *t == ty)
+            .map(|(_, c)| c.clone());
+        let cap = match cached {
+            Some(c) => c,
+            None => {
+                let cls = Obj::from_borrowed(ty as *mut ffi::PyObject);
+                let cap = py::call(&self.types.plan_for, &[&cls]).map_err(|e| e.0)?;
+                self.plans.borrow_mut().push((ty, cap.clone()));
+                cap
+            }
+        };
+        let plan = crate::schema::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
+        let rec = plan.records.first().ok_or("empty plan")?;
+        crate::schema::encode::struct_untyped(self, rec, o, out, depth)
     }
 
     /// Appends the JSON for `obj` to `out`. On error `out` may hold a partial document.
@@ -90,7 +160,12 @@ impl<'e> Encoder<'e> {
         Ok(())
     }
 
-    fn value(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    pub fn value(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err(format!(
                 "object nested deeper than {MAX_DEPTH} levels (a cycle?)"
@@ -124,6 +199,11 @@ impl<'e> Encoder<'e> {
             }
             if ty == &raw mut ffi::PyList_Type || ty == &raw mut ffi::PyTuple_Type {
                 return self.seq(o, out, depth);
+            }
+            if ffi::Py_TYPE(ty as *mut ffi::PyObject) as *mut ffi::PyObject
+                == t.struct_meta.as_ptr()
+            {
+                return self.struct_value(o, out, depth);
             }
             // Library types and subclasses.
             if isinstance(o, &t.enum_) {
@@ -204,7 +284,7 @@ impl<'e> Encoder<'e> {
     }
 
     /// Object keys: str, and the scalars json.dumps also turns into strings.
-    fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
         // SAFETY: attached; `k` live.
         unsafe {
             if ffi::PyUnicode_Check(k) != 0 {

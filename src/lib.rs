@@ -22,6 +22,7 @@ pub mod pending;
 pub mod py;
 pub mod ratelimit;
 pub mod router;
+pub mod schema;
 pub mod server;
 pub mod static_files;
 pub mod worker;

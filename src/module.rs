@@ -284,7 +284,116 @@ unsafe extern "C" fn m_jwt_decode(
     }
 }
 
-static mut METHODS: [ffi::PyMethodDef; 7] = [
+/// compile_plan(root, defs) -> capsule: a type plan from `schema.describe`.
+unsafe extern "C" fn m_compile_plan(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    n: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    if n != 2 {
+        return raise(ffi::PyExc_TypeError, "compile_plan(root, defs)");
+    }
+    match crate::schema::plan::Plan::compile(*args, *args.add(1)) {
+        Ok(plan) => crate::schema::into_capsule(plan).map_or(null_mut(), Obj::into_ptr),
+        Err(e) => raise(ffi::PyExc_TypeError, &e),
+    }
+}
+
+/// The bytes of a bytes/bytearray/str argument (borrowed from it).
+unsafe fn buffer<'a>(o: *mut ffi::PyObject) -> Option<&'a [u8]> {
+    if ffi::PyBytes_Check(o) != 0 {
+        let p = ffi::PyBytes_AsString(o) as *const u8;
+        return Some(std::slice::from_raw_parts(p, ffi::PyBytes_Size(o) as usize));
+    }
+    if ffi::PyByteArray_Check(o) != 0 {
+        let p = ffi::PyByteArray_AsString(o) as *const u8;
+        return Some(std::slice::from_raw_parts(
+            p,
+            ffi::PyByteArray_Size(o) as usize,
+        ));
+    }
+    py::str_of(o).map(str::as_bytes)
+}
+
+/// decode(plan, data) -> value; ValueError(detail_list) when it does not fit.
+unsafe extern "C" fn m_decode(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    n: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    if n != 2 {
+        return raise(ffi::PyExc_TypeError, "decode(plan, data)");
+    }
+    let Some(plan) = crate::schema::from_capsule(*args) else {
+        return raise(ffi::PyExc_TypeError, "decode: not a plan");
+    };
+    let Some(data) = buffer(*args.add(1)) else {
+        return raise(
+            ffi::PyExc_TypeError,
+            "decode expects bytes, bytearray or str",
+        );
+    };
+    match crate::schema::decode::decode_bytes(plan, data, &[]) {
+        Ok(v) => v.into_ptr(),
+        Err(f) => {
+            crate::schema::raise_failure(f);
+            null_mut()
+        }
+    }
+}
+
+/// encode(obj, encode_types, plan_or_None) -> bytes; TypeError when it cannot be encoded or
+/// does not fit the plan.
+unsafe extern "C" fn m_encode(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    n: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    if n != 3 {
+        return raise(ffi::PyExc_TypeError, "encode(obj, encode_types, plan)");
+    }
+    let types = match crate::json::EncodeTypes::from_tuple(*args.add(1)) {
+        Ok(t) => t,
+        Err(e) => return raise(ffi::PyExc_TypeError, &e),
+    };
+    let enc = crate::json::Encoder::new(&types);
+    let mut out = Vec::with_capacity(256);
+    let r = match crate::schema::from_capsule(*args.add(2)) {
+        Some(plan) => crate::schema::encode::Typed { enc: &enc, plan }.encode(*args, &mut out),
+        None => enc.encode(*args, &mut out),
+    };
+    match r {
+        Ok(()) => py::new_bytes(&out).into_ptr(),
+        Err(e) => raise(ffi::PyExc_TypeError, &e),
+    }
+}
+
+static mut METHODS: [ffi::PyMethodDef; 10] = [
+    ffi::PyMethodDef {
+        ml_name: c"compile_plan".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: m_compile_plan,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"compile_plan(root, defs) -> plan: compile a type plan (schema.py)".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"decode".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: m_decode,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"decode(plan, data) -> value: JSON into the plan's type".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"encode".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: m_encode,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"encode(obj, encode_types, plan) -> bytes: JSON, checked against plan if given"
+            .as_ptr(),
+    },
     ffi::PyMethodDef {
         ml_name: c"jwt_decode".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {

@@ -188,6 +188,23 @@ impl Constraints {
         None
     }
 
+    /// `bytes` lengths, in pydantic's words.
+    pub fn check_bytes_len(&self, n: usize) -> Option<(&'static str, String)> {
+        if let Some(min) = self.min_length.filter(|m| n < *m) {
+            return Some((
+                "bytes_too_short",
+                format!("Data should have at least {}", plural(min, "byte")),
+            ));
+        }
+        if let Some(max) = self.max_length.filter(|m| n > *m) {
+            return Some((
+                "bytes_too_long",
+                format!("Data should have at most {}", plural(max, "byte")),
+            ));
+        }
+        None
+    }
+
     pub fn check_list_len(&self, n: usize) -> Option<(&'static str, String)> {
         if let Some(min) = self.min_length.filter(|m| n < *m) {
             return Some((
@@ -211,6 +228,40 @@ impl Constraints {
     }
 }
 
+/// `(gt, ge, lt, le, multiple_of, min_length, max_length, pattern)` or None, from params.py.
+pub fn constraints_from(t: &Obj) -> Result<Option<Constraints>, String> {
+    let Some(items) = py::seq_items(t.as_ptr()) else {
+        return Ok(None);
+    };
+    if items.len() != 8 {
+        return Err("constraints must be an 8-tuple".into());
+    }
+    let f = |o: *mut ffi::PyObject| -> Option<f64> {
+        // SAFETY: attached; ints and floats both convert.
+        unsafe {
+            if o == ffi::Py_None() {
+                return None;
+            }
+            let v = ffi::PyFloat_AsDouble(o);
+            if v == -1.0 && !ffi::PyErr_Occurred().is_null() {
+                ffi::PyErr_Clear();
+                return None;
+            }
+            Some(v)
+        }
+    };
+    let n = |o: *mut ffi::PyObject| py::as_i64(o).and_then(|v| usize::try_from(v).ok());
+    let bounds = [
+        f(items[0]),
+        f(items[1]),
+        f(items[2]),
+        f(items[3]),
+        f(items[4]),
+    ];
+    let pattern = py::str_of(items[7]).map(str::to_owned);
+    Constraints::new(bounds, [n(items[5]), n(items[6])], pattern).map(Some)
+}
+
 /// One entry of a 422 `detail` list.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ValidationIssue {
@@ -218,10 +269,11 @@ pub struct ValidationIssue {
     pub kind: &'static str,
     pub loc: Vec<LocPart>,
     pub msg: String,
-    pub input: Option<String>,
+    /// The offending value, as JSON (FastAPI echoes it back).
+    pub input: Option<sonic_rs::Value>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum LocPart {
     Key(String),
@@ -379,7 +431,7 @@ pub fn issue(
             LocPart::Key(key.into()),
         ],
         msg: kind_msg.1.into(),
-        input: input.map(str::to_owned),
+        input: input.map(sonic_rs::Value::from),
     }
 }
 

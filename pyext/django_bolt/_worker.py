@@ -26,7 +26,6 @@ from typing import Any
 from .exceptions import HTTPException, RequestValidationError
 from .request import Request
 from .responses import Response
-from .struct import convert, to_builtins
 
 log = logging.getLogger("django_bolt")
 access_log = logging.getLogger("django_bolt.access")
@@ -53,10 +52,11 @@ class Runtime:
         self.Response = Response
         self.HTTPException = HTTPException
         self.Request = Request
-        self.encode_types = (_dt.datetime, _dt.date, _dt.time, uuid.UUID, decimal.Decimal, enum.Enum, to_builtins)
+        from .json import ENCODE_TYPES
+
+        self.encode_types = ENCODE_TYPES
         self.parsers = (uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat, decimal.Decimal,
                         _dt.time.fromisoformat)
-        self.convert = convert
         from .uploads import parse_multipart
 
         self.parse_multipart = parse_multipart

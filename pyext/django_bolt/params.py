@@ -191,21 +191,29 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 
 
 def _is_model(tp: Any) -> bool:
-    from .struct import Struct
+    from .struct import StructMeta
 
-    return isinstance(tp, type) and (issubclass(tp, Struct) or dataclasses.is_dataclass(tp))
+    return isinstance(tp, type) and (isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp)
+                                     or typing.is_typeddict(tp))
 
 
-def _body_kind(tp: Any) -> int | None:
-    base = typing.get_origin(tp) or tp
+def _is_body_type(tp: Any) -> bool:
+    """Whether an unmarked parameter of this type is read from the JSON body: records, dicts,
+    unions holding a record, and containers of anything but scalars (``list[int]`` stays a
+    repeated query parameter)."""
+    if typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
     if _is_model(tp):
-        return K_MODEL
-    if base in (dict, list) or tp is Any:
-        args = typing.get_args(tp)
-        if base is list and args and _is_model(args[0]):
-            return K_MODEL
-        return K_ANY
-    return None
+        return True
+    origin = typing.get_origin(tp) or tp
+    if origin in (dict, typing.Mapping, typing.MutableMapping):
+        return True
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_is_body_type(a) for a in typing.get_args(tp))
+    if origin in (list, set, frozenset, tuple):
+        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
+        return bool(args) and not all(a in _SCALARS for a in args)
+    return False
 
 
 def _param_meta(tp: Any, default: Any) -> tuple[Any, Param | None, Meta | None]:
@@ -270,7 +278,7 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             source = marker.source
         elif p.name in path_names:
             source = SRC_PATH
-        elif _body_kind(inner) is not None and not _is_scalar_list(inner):
+        elif _is_body_type(inner):
             source = SRC_BODY
         else:
             source = SRC_QUERY
@@ -282,16 +290,19 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             raise SignatureError(f"{where}: path parameter {p.name!r} is not in the route {path!r}")
         constraints = meta.constraints() if meta is not None else None
         if source == SRC_BODY:
-            kind = _body_kind(inner)
-            if kind is None and getattr(marker, "embed", False):
-                kind = K_MODEL  # an embedded scalar is checked by the same converter
-            if kind is None:
-                kind = K_ANY if inner is Any else None
-            if kind is None:
-                raise SignatureError(f"{where}: body parameter {p.name!r} has unsupported type {tp!r}")
+            from .schema import plan_for
+
+            body_tp = hints.get(p.name, Any)
+            if marker is not None and marker.constraints() is not None:
+                body_tp = typing.Annotated[body_tp, marker]
+            try:
+                body_plan = plan_for(body_tp, f"{p.name}")
+            except TypeError as e:
+                raise SignatureError(f"{where}: body parameter {e}") from None
             if getattr(marker, "embed", False):
                 flags |= F_EMBED
-            plan.append((p.name, SRC_BODY, kind, flags, None if default is _MISSING else default, key, inner, None))
+            plan.append((p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key,
+                         body_plan, None))
             continue
         if typing.get_origin(inner) is list:
             args = typing.get_args(inner)
@@ -330,13 +341,6 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
     if missing and not skip_depends:
         raise SignatureError(f"{where}: route {path!r} has {sorted(missing)} but the handler does not take them")
     return plan
-
-
-def _is_scalar_list(tp: Any) -> bool:
-    if typing.get_origin(tp) is list:
-        args = typing.get_args(tp)
-        return bool(args) and args[0] in _SCALARS
-    return False
 
 
 def _segments(path: str) -> list[str]:

@@ -7,8 +7,16 @@
 >>> Item(name="pen", price=1.5)
 Item(name='pen', price=1.5, tags=[])
 
-Bodies are decoded from JSON in Rust (sonic-rs) and checked against the declared fields here;
-every failing field is reported in FastAPI's 422 shape.
+Like ``msgspec.Struct``: the fields become ``__slots__`` (fast attribute access, no ``__dict__``),
+``__init__`` is generated with the declared signature, and class options go in the class
+statement::
+
+    class Event(Struct, rename="camel", kw_only=True, tag="click", forbid_unknown_fields=True):
+        user_id: int                          # JSON key "userId"
+        at: datetime = field(default_factory=now)
+
+Bodies are decoded from JSON in Rust (sonic-rs) straight into these classes, checked against the
+declared types and constraints (see ``django_bolt.json``).
 """
 
 from __future__ import annotations
@@ -16,51 +24,227 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as _dt
-import decimal
 import typing
-import uuid
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
-__all__ = ["Struct", "convert", "to_builtins"]
-
-_NODEFAULT: Any = object()
+__all__ = ["Struct", "StructMeta", "field", "NODEFAULT", "to_builtins", "fields"]
 
 
-class Struct:
-    """Base class for typed records: keyword construction, ``==``, ``repr`` and ``to_dict``."""
-
-    __struct_fields__: ClassVar[tuple[str, ...]] = ()
-    __struct_defaults__: ClassVar[dict[str, Any]] = {}
+class _NoDefault:
     __slots__ = ()
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        fields: list[str] = []
-        defaults: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__):
-            for name in klass.__dict__.get("__annotations__", {}):
-                if name.startswith("__") or typing.get_origin(klass.__annotations__[name]) is ClassVar:
-                    continue
-                if name not in fields:
-                    fields.append(name)
-                if name in klass.__dict__:
-                    defaults[name] = klass.__dict__[name]
-        cls.__struct_fields__ = tuple(fields)
-        cls.__struct_defaults__ = defaults
+    def __repr__(self) -> str:
+        return "NODEFAULT"
 
-    def __init__(self, **kwargs: Any) -> None:
-        for name in self.__struct_fields__:
-            if name in kwargs:
-                value = kwargs.pop(name)
-            elif name in self.__struct_defaults__:
-                value = self.__struct_defaults__[name]
-                if isinstance(value, (list, dict, set)):
-                    value = copy.copy(value)
+
+NODEFAULT: Any = _NoDefault()
+
+
+class _Field:
+    """What ``field(...)`` returns: a default, a default factory and/or a JSON name."""
+
+    __slots__ = ("default", "default_factory", "name")
+
+    def __init__(self, default: Any, default_factory: Callable[[], Any] | None, name: str | None) -> None:
+        self.default, self.default_factory, self.name = default, default_factory, name
+
+
+def field(*, default: Any = NODEFAULT, default_factory: Callable[[], Any] | None = None,
+          name: str | None = None) -> Any:
+    """Declares a field's default, a zero-argument ``default_factory`` called per instance, or
+    the ``name`` it has in JSON (overriding the class's ``rename``)."""
+    if default is not NODEFAULT and default_factory is not None:
+        raise TypeError("field() takes default or default_factory, not both")
+    if default_factory is not None and not callable(default_factory):
+        raise TypeError("default_factory must be callable")
+    return _Field(default, default_factory, name)
+
+
+def _camel(s: str) -> str:
+    head, *rest = s.lstrip("_").split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+_RENAMES: dict[str, Callable[[str], str]] = {
+    "camel": _camel,
+    "pascal": lambda s: (c := _camel(s))[:1].upper() + c[1:],
+    "kebab": lambda s: s.strip("_").replace("_", "-"),
+    "lower": str.lower,
+    "upper": str.upper,
+}
+
+
+def _json_name(rename: Any, name: str) -> str:
+    if rename is None:
+        return name
+    if isinstance(rename, str):
+        return _RENAMES[rename](name)
+    if isinstance(rename, typing.Mapping):
+        return rename.get(name, name)
+    out = rename(name)
+    return name if out is None else out
+
+
+def _own_annotations(ns: dict[str, Any]) -> dict[str, Any]:
+    if "__annotations__" in ns:
+        return dict(ns["__annotations__"])
+    annotate = ns.get("__annotate__")  # Python 3.14 defers annotations (PEP 649)
+    if annotate is None:
+        return {}
+    import annotationlib  # type: ignore[import-not-found]
+
+    return annotationlib.call_annotate_function(annotate, annotationlib.Format.FORWARDREF)
+
+
+def _is_classvar(ann: Any) -> bool:
+    if isinstance(ann, str):
+        return ann.startswith(("ClassVar", "typing.ClassVar"))
+    return ann is ClassVar or typing.get_origin(ann) is ClassVar
+
+
+class StructMeta(type):
+    """Turns the annotated fields into ``__slots__`` and generates ``__init__``."""
+
+    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], *,
+                rename: Any = None, tag: Any = None, tag_field: str | None = None, kw_only: bool = False,
+                forbid_unknown_fields: bool | None = None, omit_defaults: bool | None = None,
+                frozen: bool | None = None) -> "StructMeta":
+        parent = next((b.__struct_config__ for b in bases if isinstance(b, StructMeta)), None)
+        inherit = (lambda key, value: value if value is not None else (parent or {}).get(key))
+        own = {k: v for k, v in _own_annotations(ns).items() if not k.startswith("__") and not _is_classvar(v)}
+        field_names: list[str] = []
+        defaults: dict[str, Any] = {}
+        explicit: dict[str, str] = {}  # field(name=...) beats the class's rename
+        for b in reversed(bases):
+            if isinstance(b, StructMeta):
+                for f in b.__struct_fields__:
+                    if f not in field_names:
+                        field_names.append(f)
+                defaults.update(b.__struct_defaults__)
+                explicit.update(b.__struct_explicit_names__)
+        new_slots = []
+        for f in own:
+            if f not in field_names:
+                field_names.append(f)
+                new_slots.append(f)
+            if f in ns:
+                d = ns.pop(f)
+                if isinstance(d, _Field):
+                    if d.name is not None:
+                        explicit[f] = d.name
+                    d = d if d.default_factory is not None else d.default
+                if d is NODEFAULT:
+                    defaults.pop(f, None)
+                else:
+                    defaults[f] = d
+        rename = inherit("rename", rename)
+        json_names = {f: explicit.get(f) or _json_name(rename, f) for f in field_names}
+        ns["__slots__"] = tuple(new_slots)
+        cls = super().__new__(mcls, name, bases, ns)
+        kw_only = bool(inherit("kw_only", kw_only or None))
+        if tag is True:
+            tag_value: Any = name
+        elif tag is None or tag is False:
+            tag_value = None
+        elif isinstance(tag, (str, int)) and not isinstance(tag, bool):
+            tag_value = tag
+        elif callable(tag):
+            tag_value = tag(name)
+        else:
+            raise TypeError(f"{name}: tag must be True, a str, an int or a callable, got {tag!r}")
+        tag_field = inherit("tag_field", tag_field)
+        if tag_value is not None and tag_field is None:
+            tag_field = "type"
+        cls.__struct_fields__ = tuple(field_names)
+        cls.__struct_defaults__ = defaults
+        cls.__struct_encode_fields__ = json_names
+        cls.__struct_explicit_names__ = explicit
+        cls.__struct_config__ = {
+            "rename": rename, "kw_only": kw_only, "tag": tag_value, "tag_field": tag_field,
+            "forbid_unknown_fields": bool(inherit("forbid_unknown_fields", forbid_unknown_fields)),
+            "omit_defaults": bool(inherit("omit_defaults", omit_defaults)),
+            "frozen": bool(inherit("frozen", frozen)),
+        }
+        names = list(json_names.values())
+        dup = {v for v in names if names.count(v) > 1}
+        if dup:
+            raise TypeError(f"{name}: several fields are named {sorted(dup)} in JSON")
+        if tag_value is not None and tag_field in cls.__struct_encode_fields__.values():
+            raise TypeError(f"{name}: tag_field {tag_field!r} collides with a field")
+        if "__init__" not in ns:
+            cls.__init__ = _make_init(cls, kw_only)
+        if cls.__struct_config__["frozen"]:
+            cls.__setattr__ = _frozen_setattr
+            cls.__delattr__ = _frozen_setattr
+            cls.__hash__ = _frozen_hash
+        return cls
+
+
+def _frozen_setattr(self: Any, name: str, *value: Any) -> None:
+    raise AttributeError(f"{type(self).__name__} is frozen: cannot set {name!r}")
+
+
+def _frozen_hash(self: Any) -> int:
+    return hash(tuple(getattr(self, f) for f in self.__struct_fields__))
+
+
+def _make_init(cls: type, kw_only: bool) -> Callable[..., None]:
+    """Generates ``__init__(self, a, b=..., *, c=...)`` as dataclasses do: a plain function is the
+    fastest way to build instances from Python."""
+    fields, defaults = cls.__struct_fields__, cls.__struct_defaults__
+    frozen = cls.__struct_config__["frozen"]
+    env: dict[str, Any] = {"_NODEFAULT": NODEFAULT, "_setattr": object.__setattr__}
+    params: list[str] = []
+    body: list[str] = []
+    star = kw_only
+    for i, f in enumerate(fields):
+        if f in defaults:
+            d = defaults[f]
+            env[f"_d{i}"] = d
+            if isinstance(d, _Field):
+                params.append(f"{f}=_NODEFAULT")
+                env[f"_f{i}"] = d.default_factory
+                value = f"_f{i}() if {f} is _NODEFAULT else {f}"
+            elif isinstance(d, (list, dict, set, bytearray)):
+                params.append(f"{f}=_NODEFAULT")
+                env[f"_copy"] = copy.copy
+                value = f"_copy(_d{i}) if {f} is _NODEFAULT else {f}"
             else:
-                raise TypeError(f"{type(self).__name__}() missing required argument {name!r}")
-            object.__setattr__(self, name, value)
-        if kwargs:
-            raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(kwargs)}")
+                params.append(f"{f}=_d{i}")
+                value = f
+        else:
+            if not star and any(g in defaults for g in fields[:i]):
+                # A required field after a defaulted one can only be given by keyword.
+                params.append("*")
+                star = True
+            params.append(f)
+            value = f
+        body.append(f"_setattr(self, {f!r}, {value})" if frozen else f"self.{f} = {value}")
+    if kw_only and params:
+        params.insert(0, "*")
+    if "__post_init__" in dir(cls):
+        body.append("self.__post_init__()")
+    src = f"def __init__(self{', ' if params else ''}{', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
+    exec(src, env)
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+class Struct(metaclass=StructMeta):
+    """Base class for typed records: keyword construction, ``==``, ``repr`` and ``to_dict``.
+
+    Class options: ``rename`` ("camel", "pascal", "kebab", "lower", "upper", a mapping or a
+    callable), ``tag`` (True for the class name, or a str/int) with ``tag_field`` (default
+    "type") for tagged unions, ``kw_only``, ``forbid_unknown_fields``, ``omit_defaults``
+    (leave fields equal to their default out of the JSON) and ``frozen``.
+    """
+
+    __struct_fields__: ClassVar[tuple[str, ...]]
+    __struct_defaults__: ClassVar[dict[str, Any]]
+    __struct_encode_fields__: ClassVar[dict[str, str]]
+    __struct_config__: ClassVar[dict[str, Any]]
+    __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -68,240 +252,102 @@ class Struct:
         return all(getattr(self, f) == getattr(other, f) for f in self.__struct_fields__)
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__struct_fields__)
+        inner = ", ".join(f"{f}={getattr(self, f, '<unset>')!r}" for f in self.__struct_fields__)
         return f"{type(self).__name__}({inner})"
 
+    def __copy__(self) -> "Struct":
+        new = object.__new__(type(self))
+        for f in self.__struct_fields__:
+            object.__setattr__(new, f, getattr(self, f))
+        return new
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (type(self), tuple(getattr(self, f) for f in self.__struct_fields__)))
+
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict (nested values left as they are)."""
+        """The fields as a dict keyed by attribute name (nested values left as they are)."""
         return {f: getattr(self, f) for f in self.__struct_fields__}
 
 
-_FIELDS: dict[type, list[tuple[str, Any, Any]]] = {}
+def _rebuild(cls: type, values: tuple) -> Struct:
+    new = object.__new__(cls)
+    for f, v in zip(cls.__struct_fields__, values):
+        object.__setattr__(new, f, v)
+    return new
 
 
-def _fields(tp: type) -> list[tuple[str, Any, Any]]:
-    """(name, type, default) per field, resolved once per class (get_type_hints is slow)."""
+def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
+    """``(attribute, json_name, type, default)`` for each field of a Struct, dataclass or
+    TypedDict; ``default`` is ``NODEFAULT`` when the field is required, or a ``field(...)`` object
+    holding a ``default_factory``. Forward references are resolved here, at first use."""
     try:
-        return _FIELDS[tp]
-    except KeyError:
-        pass
-    _FIELDS[tp] = out = _resolve_fields(tp)
-    return out
-
-
-def _resolve_fields(tp: type) -> list[tuple[str, Any, Any]]:
-    hints = typing.get_type_hints(tp, include_extras=True)
+        hints = typing.get_type_hints(tp, include_extras=True)
+    except NameError as e:
+        raise TypeError(f"{tp.__qualname__}: cannot resolve the annotation {e.name!r} "
+                        "(define it at module level before the API is served)") from e
+    if isinstance(tp, StructMeta):
+        out = []
+        for f in tp.__struct_fields__:
+            d = tp.__struct_defaults__.get(f, NODEFAULT)
+            if isinstance(d, (list, dict, set, bytearray)):
+                d = _Field(NODEFAULT, (lambda v=d: copy.copy(v)) if d else type(d), None)
+            out.append((f, tp.__struct_encode_fields__[f], hints.get(f, Any), d))
+        return out
     if dataclasses.is_dataclass(tp):
         out = []
         for f in dataclasses.fields(tp):
+            if not f.init:
+                continue
             if f.default is not dataclasses.MISSING:
                 d = f.default
             elif f.default_factory is not dataclasses.MISSING:
-                d = f.default_factory
+                d = _Field(NODEFAULT, f.default_factory, None)
             else:
-                d = _NODEFAULT
-            out.append((f.name, hints.get(f.name, Any), d))
+                d = NODEFAULT
+            out.append((f.name, f.name, hints.get(f.name, Any), d))
         return out
-    return [(n, hints.get(n, Any), tp.__struct_defaults__.get(n, _NODEFAULT)) for n in tp.__struct_fields__]
-
-
-_TYPE_NAMES = {int: ("int_type", "Input should be a valid integer"),
-               float: ("float_type", "Input should be a valid number"),
-               str: ("string_type", "Input should be a valid string"),
-               bool: ("bool_type", "Input should be a valid boolean")}
-
-
-_TRUE = {"1", "on", "t", "true", "y", "yes"}
-_FALSE = {"0", "off", "f", "false", "n", "no"}
-
-
-class _Errors(list):
-    def add(self, typ: str, loc: tuple, msg: str, value: Any) -> None:
-        self.append({"type": typ, "loc": list(loc), "msg": msg, "input": value})
-
-
-def convert(tp: Any, value: Any, loc: tuple = ("body",)) -> Any:
-    """Checks the decoded JSON ``value`` against ``tp`` and builds it.
-
-    Raises ``RequestValidationError`` listing every failing field.
-    """
-    from .exceptions import RequestValidationError
-
-    errors = _Errors()
-    out = _convert(tp, value, loc, errors)
-    if errors:
-        raise RequestValidationError(list(errors))
-    return out
-
-
-def _check_meta(meta: Any, value: Any, loc: tuple, errors: _Errors) -> None:
-    """pydantic's constraint errors for a converted value."""
-    import re
-
-    def n(v: float) -> str:
-        return str(int(v)) if float(v).is_integer() else str(v)
-
-    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
-        checks = [("gt", lambda b: value > b, "greater_than", "greater than"),
-                  ("ge", lambda b: value >= b, "greater_than_equal", "greater than or equal to"),
-                  ("lt", lambda b: value < b, "less_than", "less than"),
-                  ("le", lambda b: value <= b, "less_than_equal", "less than or equal to")]
-        for attr, ok, typ, words in checks:
-            bound = getattr(meta, attr, None)
-            if bound is not None and not ok(bound):
-                errors.add(typ, loc, f"Input should be {words} {n(bound)}", value)
-                return
-        m = getattr(meta, "multiple_of", None)
-        if m is not None and abs(value / m - round(value / m)) > 1e-9:
-            errors.add("multiple_of", loc, f"Input should be a multiple of {n(m)}", value)
-    if isinstance(value, (str, list, tuple, set, dict)):
-        what, unit = ("String", "character") if isinstance(value, str) else ("List", "item")
-        size = len(value)
-        lo, hi = getattr(meta, "min_length", None), getattr(meta, "max_length", None)
-        tail = "" if isinstance(value, str) else f" after validation, not {size}"
-        if lo is not None and size < lo:
-            errors.add("string_too_short" if what == "String" else "too_short", loc,
-                       f"{what} should have at least {lo} {unit}{'s' if lo != 1 else ''}{tail}", value)
-        elif hi is not None and size > hi:
-            errors.add("string_too_long" if what == "String" else "too_long", loc,
-                       f"{what} should have at most {hi} {unit}{'s' if hi != 1 else ''}{tail}", value)
-        pat = getattr(meta, "pattern", None)
-        if pat is not None and isinstance(value, str) and not re.search(pat, value):
-            errors.add("string_pattern_mismatch", loc, f"String should match pattern '{pat}'", value)
-
-
-def _convert(tp: Any, value: Any, loc: tuple, errors: _Errors) -> Any:
-    origin = typing.get_origin(tp)
-    if origin is typing.Annotated:
-        from .params import Meta
-
-        base, *extras = typing.get_args(tp)
-        before = len(errors)
-        out = _convert(base, value, loc, errors)
-        if len(errors) == before:
-            for meta in extras:
-                if isinstance(meta, Meta):
-                    _check_meta(meta, out, loc, errors)
-        return out
-    if tp is Any or tp is object:
-        return value
-    if origin is typing.Union or origin is getattr(__import__("types"), "UnionType"):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        for a in args:
-            if a is type(None):
-                continue
-            trial = _Errors()
-            out = _convert(a, value, loc, trial)
-            if not trial:
-                return out
-        errors.add("union_type", loc, f"Input does not match any of {tp}", value)
-        return None
-    if origin is typing.Literal:
-        if value in typing.get_args(tp):
-            return value
-        errors.add("literal_error", loc, f"Input should be one of {typing.get_args(tp)!r}", value)
-        return None
-    if origin in (list, set, tuple, frozenset) or tp in (list, set, tuple):
-        if not isinstance(value, list):
-            errors.add("list_type", loc, "Input should be a valid list", value)
-            return None
-        args = typing.get_args(tp)
-        elem = args[0] if args else Any
-        items = [_convert(elem, v, loc + (i,), errors) for i, v in enumerate(value)]
-        return (origin or tp)(items) if (origin or tp) is not list else items
-    if origin is dict or tp is dict:
-        if not isinstance(value, dict):
-            errors.add("dict_type", loc, "Input should be a valid dictionary", value)
-            return None
-        args = typing.get_args(tp)
-        vt = args[1] if len(args) == 2 else Any
-        return {k: _convert(vt, v, loc + (k,), errors) for k, v in value.items()}
-    if isinstance(tp, type) and (issubclass(tp, Struct) or dataclasses.is_dataclass(tp)):
-        if not isinstance(value, dict):
-            errors.add("model_attributes_type", loc, "Input should be a valid dictionary or object", value)
-            return None
-        kwargs = {}
-        for name, ftp, default in _fields(tp):
-            if name in value:
-                kwargs[name] = _convert(ftp, value[name], loc + (name,), errors)
-            elif default is _NODEFAULT:
-                errors.add("missing", loc + (name,), "Field required", None)
-        if errors:
-            return None
-        return tp(**kwargs)
-    # Lax mode, as pydantic (and so FastAPI) does: numeric and boolean strings are accepted,
-    # and a string that does not parse is a *_parsing error rather than a *_type one.
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            low = value.strip().lower()
-            if low in _TRUE or low in _FALSE:
-                return low in _TRUE
-            errors.add("bool_parsing", loc, "Input should be a valid boolean, unable to interpret input", value)
-            return None
-    elif tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                errors.add("int_parsing", loc, "Input should be a valid integer, unable to parse string as an integer",
-                           value)
-                return None
-    elif tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                errors.add("float_parsing", loc, "Input should be a valid number, unable to parse string as a number",
-                           value)
-                return None
-    elif tp is str:
-        if isinstance(value, str):
-            return value
-    elif tp in (uuid.UUID, _dt.date, _dt.datetime, _dt.time, decimal.Decimal):
-        try:
-            if tp is decimal.Decimal and isinstance(value, (int, float)):
-                return decimal.Decimal(str(value))
-            if isinstance(value, str):
-                return tp(value) if tp in (uuid.UUID, decimal.Decimal) else tp.fromisoformat(value)
-        except (ValueError, decimal.InvalidOperation):
-            pass
-        errors.add(f"{tp.__name__.lower()}_parsing", loc, f"Input should be a valid {tp.__name__}", value)
-        return None
-    else:
-        if isinstance(tp, type) and isinstance(value, tp):
-            return value
-        errors.add("is_instance_of", loc, f"Input should be an instance of {getattr(tp, '__name__', tp)}", value)
-        return None
-    typ, msg = _TYPE_NAMES[tp]
-    errors.add(typ, loc, msg, value)
-    return None
+    if typing.is_typeddict(tp):
+        required = tp.__required_keys__
+        return [(k, k, t, NODEFAULT if k in required else None) for k, t in hints.items()]
+    raise TypeError(f"{tp!r} is not a Struct, dataclass or TypedDict")
 
 
 def to_builtins(obj: Any) -> Any:
     """The JSON fallback for values Rust does not encode directly."""
     if isinstance(obj, Struct):
-        return obj.to_dict()
+        return {tp_name: getattr(obj, f) for f, tp_name in type(obj).__struct_encode_fields__.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
     if isinstance(obj, (set, frozenset)):
         return list(obj)
     if isinstance(obj, (bytes, bytearray, memoryview)):
-        return bytes(obj).decode("utf-8", "replace")
+        import base64
+
+        return base64.b64encode(bytes(obj)).decode("ascii")
     if isinstance(obj, _dt.timedelta):
-        return obj.total_seconds()
+        return _iso_duration(obj)
     # QuerySets, generators and other iterables become lists.
     if hasattr(obj, "__iter__") and not isinstance(obj, (str, dict)):
         return list(obj)
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _iso_duration(td: _dt.timedelta) -> str:
+    """ISO 8601 duration as pydantic writes it: ``P1DT2H3M4.5S``, negative as ``-P...``."""
+    sign = "-" if td < _dt.timedelta(0) else ""
+    td = abs(td)
+    out = f"{sign}P"
+    if td.days:
+        out += f"{td.days}D"
+    secs, us = td.seconds, td.microseconds
+    if secs or us or not td.days:
+        out += "T"
+        h, rem = divmod(secs, 3600)
+        m, s = divmod(rem, 60)
+        if h:
+            out += f"{h}H"
+        if m:
+            out += f"{m}M"
+        if s or us or not (h or m):
+            out += f"{s}.{us:06d}".rstrip("0").rstrip(".") + "S"
+    return out
