@@ -55,6 +55,22 @@ pub enum Outcome {
     Pending(u64),
 }
 
+/// What shapes a handler's return value into a response: the route's status code, and the
+/// route whose declared response type (if any) the value is encoded through.
+#[derive(Clone, Copy)]
+struct Reply {
+    status: u16,
+    route: Option<usize>,
+}
+
+impl Reply {
+    /// Django's own views: 200 unless the view says otherwise, no declared type.
+    const DJANGO: Reply = Reply {
+        status: 200,
+        route: None,
+    };
+}
+
 pub struct Route {
     pub method: String,
     pub path: String,
@@ -69,6 +85,8 @@ pub struct Route {
     cors: Option<crate::cors::CorsPolicy>,
     limit: Option<crate::ratelimit::Limit>,
     security: Option<Security>,
+    /// The declared response type's plan capsule (`response_model=` or the return annotation).
+    response: Option<Obj>,
 }
 
 /// A JWT authenticator of a route: where its token comes from and how it is checked.
@@ -155,7 +173,7 @@ pub struct App {
     pub access_enabled: bool,
     blocking_threshold: Duration,
     /// Status, method, path and Accept of each request whose handler is still running.
-    inflight: RefCell<HashMap<u64, (u16, String, String, String)>>,
+    inflight: RefCell<HashMap<u64, (Reply, String, String, String)>>,
 }
 
 fn attr(o: &Obj, name: &CStr) -> Result<Obj, String> {
@@ -323,8 +341,8 @@ impl App {
     fn route_from(item: *mut ffi::PyObject) -> Result<Route, String> {
         // SAFETY: attached; `item` is a 7-tuple built by Route.plan().
         let n = unsafe { ffi::PyTuple_Size(item) };
-        if n != 10 {
-            return Err("route plan must be a 10-tuple".into());
+        if n != 11 {
+            return Err("route plan must be an 11-tuple".into());
         }
         let method = str_of(&tuple_item(item, 0), "method")?;
         let path = str_of(&tuple_item(item, 1), "path")?;
@@ -394,6 +412,12 @@ impl App {
             limit: limit_from(&tuple_item(item, 8)),
             security: security_from(&tuple_item(item, 9))
                 .map_err(|e| format!("route {}: {e}", route_name(item)))?,
+            response: {
+                let r = tuple_item(item, 10);
+                crate::schema::from_capsule(r.as_ptr())
+                    .is_some()
+                    .then_some(r)
+            },
         })
     }
 
@@ -492,11 +516,15 @@ impl App {
             Ok(v) => v,
             Err(()) => return Outcome::Ready(self.exception_to_response(ctx)),
         };
+        let reply = Reply {
+            status: r.status,
+            route: Some(route),
+        };
         // SAFETY: attached.
         if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
-            return self.drive(result, r.status, ctx, pending);
+            return self.drive(result, reply, ctx, pending);
         }
-        Outcome::Ready(self.to_response(&result, r.status, ctx))
+        Outcome::Ready(self.to_response(&result, reply, ctx))
     }
 
     /// The client address, believing X-Forwarded-For only from BOLT_TRUSTED_PROXIES.
@@ -596,7 +624,7 @@ impl App {
     /// Sends `None` into a coroutine: most API coroutines finish without suspending, and then no
     /// event loop is involved at all. One that suspends continues as a Task on this worker's
     /// loop (`Runtime.start_task`), and the connection waits on a pending token.
-    fn drive(&self, coro: Obj, status: u16, ctx: &RequestCtx, pending: &Pending) -> Outcome {
+    fn drive(&self, coro: Obj, reply: Reply, ctx: &RequestCtx, pending: &Pending) -> Outcome {
         let mut out: *mut ffi::PyObject = null_mut();
         let _ = py::call(&self.set_running_loop, &[&self.event_loop]);
         // SAFETY: attached; PyIter_Send returns a new reference in `out` for RETURN and NEXT.
@@ -611,7 +639,7 @@ impl App {
         match rc {
             ffi::PySendResult::PYGEN_RETURN => {
                 let v = Obj::from_owned(out).expect("PYGEN_RETURN with a value");
-                Outcome::Ready(self.to_response(&v, status, ctx))
+                Outcome::Ready(self.to_response(&v, reply, ctx))
             }
             ffi::PySendResult::PYGEN_NEXT => {
                 let yielded = Obj::from_owned(out).expect("PYGEN_NEXT with a value");
@@ -625,7 +653,7 @@ impl App {
                 self.inflight.borrow_mut().insert(
                     token,
                     (
-                        status,
+                        reply,
                         ctx.head.method_str.clone(),
                         ctx.head.path().to_owned(),
                         Self::accept_of(ctx),
@@ -664,7 +692,7 @@ impl App {
         for item in py::seq_items(done.as_ptr()).unwrap_or_default() {
             let token = py::as_i64(tuple_item(item, 0).as_ptr()).unwrap_or(0) as u64;
             let task = tuple_item(item, 1);
-            let Some((status, method, path, accept)) = self.inflight.borrow_mut().remove(&token)
+            let Some((reply, method, path, accept)) = self.inflight.borrow_mut().remove(&token)
             else {
                 continue;
             };
@@ -673,7 +701,7 @@ impl App {
                 .ok()
                 .and_then(|f| py::call_keep(&f, &[]));
             let resp = match result {
-                Some(v) => self.to_response_parts(&v, status, &method, &path),
+                Some(v) => self.to_response_parts(&v, reply, &method, &path),
                 None => {
                     // `result()` re-raised the handler's exception, now current again.
                     self.exception_response(&method, &path, &accept)
@@ -1092,9 +1120,13 @@ impl App {
         };
         // SAFETY: attached.
         if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
-            return Some(self.drive(result, 200, ctx, pending));
+            return Some(self.drive(result, Reply::DJANGO, ctx, pending));
         }
-        Some(Outcome::Ready(self.to_response(&result, 200, ctx)))
+        Some(Outcome::Ready(self.to_response(
+            &result,
+            Reply::DJANGO,
+            ctx,
+        )))
     }
 
     /// The CORS policy for a request to `path` with `method`: the route's own, else the
@@ -1123,7 +1155,7 @@ impl App {
     /// `/ready`: the registered checks, run as a coroutine on this core's loop.
     pub fn ready(&self, ctx: &RequestCtx, pending: &Pending) -> Outcome {
         match py::call_keep(&self.ready_call, &[]) {
-            Some(coro) => self.drive(coro, 200, ctx, pending),
+            Some(coro) => self.drive(coro, Reply::DJANGO, ctx, pending),
             None => Outcome::Ready(self.exception_to_response(ctx)),
         }
     }
@@ -1243,12 +1275,13 @@ impl App {
         resp
     }
 
-    fn to_response(&self, v: &Obj, status: u16, ctx: &RequestCtx) -> ResponseData {
-        self.to_response_parts(v, status, &ctx.head.method_str, ctx.head.path())
+    fn to_response(&self, v: &Obj, reply: Reply, ctx: &RequestCtx) -> ResponseData {
+        self.to_response_parts(v, reply, &ctx.head.method_str, ctx.head.path())
     }
 
     /// Turns a handler's return value into a response.
-    fn to_response_parts(&self, v: &Obj, status: u16, method: &str, path: &str) -> ResponseData {
+    fn to_response_parts(&self, v: &Obj, reply: Reply, method: &str, path: &str) -> ResponseData {
+        let status = reply.status;
         let o = v.as_ptr();
         // SAFETY: attached.
         unsafe {
@@ -1264,8 +1297,15 @@ impl App {
                             &format!("status {st} out of range"),
                         );
                     }
-                    let mut resp =
-                        self.to_response_parts(&tuple_item(o, 1), st as u16, method, path);
+                    let mut resp = self.to_response_parts(
+                        &tuple_item(o, 1),
+                        Reply {
+                            status: st as u16,
+                            ..reply
+                        },
+                        method,
+                        path,
+                    );
                     if n == 3 {
                         resp.headers.extend(header_pairs(&tuple_item(o, 2)));
                     }
@@ -1279,7 +1319,18 @@ impl App {
             }
         }
         let mut body = Vec::with_capacity(128);
-        match self.encoder().encode(o, &mut body) {
+        let declared = reply
+            .route
+            .and_then(|i| self.routes[i].response.as_ref())
+            .and_then(|c| crate::schema::from_capsule(c.as_ptr()));
+        let encoded = match declared {
+            Some(plan) => {
+                let enc = self.encoder();
+                crate::schema::encode::Typed { enc: &enc, plan }.encode(o, &mut body)
+            }
+            None => self.encoder().encode(o, &mut body),
+        };
+        match encoded {
             Ok(()) => ResponseData::json(status, body),
             Err(e) => self.encode_failed(method, path, &e),
         }

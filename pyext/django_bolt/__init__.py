@@ -33,12 +33,12 @@ from .params import Body, Cookie, Depends, File, Form, Header, Meta, Path, Query
 from .uploads import UploadFile
 from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response
-from .struct import Struct
+from .struct import Struct, field
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct",
+    "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct", "field",
     "Query", "Path", "Body", "Header", "Cookie", "Form", "File", "UploadFile", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
     "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
     "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "cors", "rate_limit", "__version__",

@@ -9,16 +9,42 @@
 from __future__ import annotations
 
 import inspect
+import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
 from .dependencies import compile_handler
+from .params import SignatureError
 
 __all__ = ["BoltAPI", "Route", "merge_routes", "RouteConflictError"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+#: Declared types that add nothing to plain encoding (no plan needed).
+_UNCHECKED = {("any",), ("dict", ("any",), ("any",), None), ("list", ("any",), None)}
+
+
+def _is_response_class(tp: Any) -> bool:
+    from .responses import Response
+
+    if not isinstance(tp, type):
+        return False
+    if issubclass(tp, Response):
+        return True
+    try:
+        from django.http import HttpResponseBase
+    except ImportError:  # pragma: no cover - django is a dependency
+        return False
+    return issubclass(tp, HttpResponseBase)
 
 
 class RouteConflictError(ValueError):
@@ -41,6 +67,34 @@ class Route:
     endpoint: Callable[..., Any] | None = None
     auth: list[Any] = field(default_factory=list)
     guards: list[Any] = field(default_factory=list)
+    #: ``response_model=``: a type, ``None`` for no checking, or unset (the return annotation).
+    response_model: Any = _UNSET
+
+    def response_plan(self) -> Any:
+        """The plan the return value is encoded through, or None when nothing is declared (or
+        what is declared says nothing more than "JSON")."""
+        from .schema import describe, plan_for
+
+        tp = self.response_model
+        if tp is None:
+            return None
+        explicit = tp is not _UNSET
+        if not explicit:
+            try:
+                tp = typing.get_type_hints(self.handler, include_extras=True).get("return", _UNSET)
+            except Exception:  # noqa: BLE001 - an unresolvable annotation just declares nothing
+                return None
+            if tp is _UNSET or tp is type(None) or _is_response_class(tp):
+                return None
+        try:
+            root, _ = describe(tp)
+        except TypeError as e:
+            if explicit:
+                raise SignatureError(f"{_where(self.handler)}: response_model: {e}") from None
+            return None  # e.g. "-> QuerySet": encoded as returned, not checked
+        if root in _UNCHECKED:
+            return None
+        return plan_for(tp)
 
     @property
     def is_async(self) -> bool:
@@ -61,7 +115,7 @@ class Route:
         guard_plan = None if py_auth else rust_guard_plan(self.guards)
         security = (rust_auth, guard_plan) if (self.auth or self.guards) else None
         return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors, limit,
-                security)
+                security, self.response_plan())
 
 
 class BoltAPI:
@@ -88,8 +142,14 @@ class BoltAPI:
 
     def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool | None = None,
               name: str | None = None, tags: list[str] | None = None, auth: list[Any] | None = None,
-              guards: list[Any] | None = None) -> Callable[[F], F]:
+              guards: list[Any] | None = None, response_model: Any = _UNSET) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
+
+        The return value is encoded through ``response_model`` (or, without it, the return
+        annotation): Structs, dataclasses, TypedDicts and containers of them are checked as
+        they are written, and dicts or objects (Django models) are read by field name; a value
+        that does not fit is a 500 naming the field, logged. ``response_model=None`` turns the
+        checking off.
 
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
         (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
@@ -111,6 +171,14 @@ class BoltAPI:
             if blocking and inspect.iscoroutinefunction(fn):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
+            if response_model is not _UNSET and response_model is not None:
+                from .schema import describe
+
+                try:
+                    describe(response_model)
+                except TypeError as e:
+                    raise SignatureError(f"{_where(fn)}: response_model: {e}") from None
+            r.response_model = response_model
             from .auth.guards import as_guard
 
             r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))

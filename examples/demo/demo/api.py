@@ -23,6 +23,8 @@ from django_bolt.auth import (APIKeyAuthentication, BasePermission, HasPermissio
                               SessionAuthentication, create_jwt_for_user, create_token_pair,
                               rotate_refresh_token)
 from django_bolt.health import add_health_check
+
+from .typed import typed  # noqa: F401 - collected by discovery (every BoltAPI in this module)
 from people.models import Person
 
 MAINTENANCE_FLAG = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".maintenance")
