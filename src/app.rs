@@ -891,6 +891,23 @@ impl App {
 
     /// One value coerced to the parameter's kind and checked against its constraints.
     fn scalar(&self, p: &ParamPlan, raw: &str) -> Result<Obj, ValidationIssue> {
+        if let Some(plan) = p
+            .model
+            .as_ref()
+            .and_then(|m| crate::schema::from_capsule(m.as_ptr()))
+        {
+            // Enum, Literal, timedelta...: the text decoded as a JSON string along its plan.
+            let prefix = [
+                params::LocPart::Key(params::source_name(p.source).into()),
+                params::LocPart::Key(p.key.clone()),
+            ];
+            return crate::schema::decode::decode_value(plan, &sonic_rs::Value::from(raw), &prefix)
+                .map_err(|f| match f {
+                    crate::schema::decode::Failure::Invalid(mut issues) => issues.swap_remove(0),
+                    // Text never needs raw numbers; a Python failure is reported as the value's.
+                    _ => params::issue(("value_error", "Value error"), p.source, &p.key, Some(raw)),
+                });
+        }
         let v = params::coerce(p.kind, raw, &self.parsers)
             .map_err(|km| params::issue(km, p.source, &p.key, Some(raw)))?;
         if let Some(c) = &p.constraints {
@@ -1031,20 +1048,10 @@ impl App {
                     )));
                 }
             }
-            *parsed = Some(sonic_rs::from_slice(ctx.body).map_err(|e| {
-                Extract::Invalid(vec![ValidationIssue {
-                    kind: "json_invalid",
-                    loc: vec![
-                        params::LocPart::Key("body".into()),
-                        params::LocPart::Index(e.column().saturating_sub(1)),
-                    ],
-                    msg: format!(
-                        "JSON decode error: {}",
-                        e.to_string().lines().next().unwrap_or("")
-                    ),
-                    input: None,
-                }])
-            })?);
+            *parsed = Some(
+                crate::schema::decode::parse(ctx.body, false)
+                    .map_err(|e| Extract::Invalid(vec![e.issue(&prefix[..1])]))?,
+            );
         }
         let whole = parsed.as_ref().expect("parsed above");
         let value = if embed {
@@ -1060,8 +1067,27 @@ impl App {
             .as_ref()
             .and_then(|m| crate::schema::from_capsule(m.as_ptr()))
             .expect("body parameters carry a plan (params.py)");
-        match crate::schema::decode::decode_value(plan, value, &prefix) {
+        let mut result = crate::schema::decode::decode_value(plan, value, &prefix);
+        if let Err(crate::schema::decode::Failure::NeedsRawNumbers) = result {
+            // An integer wider than 64 bits: keep the body parsed with every digit from now on.
+            let raw = crate::schema::decode::parse(ctx.body, true)
+                .map_err(|e| Extract::Invalid(vec![e.issue(&prefix[..1])]))?;
+            let value = if embed {
+                raw.get(p.key.as_str())
+            } else {
+                Some(&raw)
+            };
+            result = match value {
+                Some(v) => crate::schema::decode::decode_value(plan, v, &prefix),
+                None => return self.absent(p).map_err(missing_at),
+            };
+            *parsed = Some(raw);
+        }
+        match result {
             Ok(v) => Ok(v),
+            Err(crate::schema::decode::Failure::NeedsRawNumbers) => Err(Extract::Response(
+                ResponseData::detail(500, "Internal Server Error"),
+            )),
             Err(crate::schema::decode::Failure::Invalid(issues)) => Err(Extract::Invalid(issues)),
             Err(crate::schema::decode::Failure::Fatal(exc)) => {
                 // SAFETY: attached; hands the exception back to be logged as a handler failure.

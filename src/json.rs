@@ -366,7 +366,7 @@ impl DecodeError {
     fn from_sonic(e: &sonic_rs::Error) -> Self {
         let text = e.to_string();
         DecodeError {
-            position: e.column().saturating_sub(1),
+            position: e.offset(),
             message: text.lines().next().unwrap_or("").to_owned(),
         }
     }

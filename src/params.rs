@@ -206,11 +206,16 @@ impl Constraints {
     }
 
     pub fn check_list_len(&self, n: usize) -> Option<(&'static str, String)> {
+        self.check_len(n, "List")
+    }
+
+    /// Container lengths, named as pydantic names them ("List", "Set", "Dictionary"...).
+    pub fn check_len(&self, n: usize, noun: &str) -> Option<(&'static str, String)> {
         if let Some(min) = self.min_length.filter(|m| n < *m) {
             return Some((
                 "too_short",
                 format!(
-                    "List should have at least {} after validation, not {n}",
+                    "{noun} should have at least {} after validation, not {n}",
                     plural(min, "item")
                 ),
             ));
@@ -219,7 +224,7 @@ impl Constraints {
             return Some((
                 "too_long",
                 format!(
-                    "List should have at most {} after validation, not {n}",
+                    "{noun} should have at most {} after validation, not {n}",
                     plural(max, "item")
                 ),
             ));

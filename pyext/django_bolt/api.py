@@ -92,7 +92,8 @@ class Route:
             if explicit:
                 raise SignatureError(f"{_where(self.handler)}: response_model: {e}") from None
             return None  # e.g. "-> QuerySet": encoded as returned, not checked
-        if root in _UNCHECKED:
+        if root in _UNCHECKED or (not explicit and root[0] in ("tuple", "fixtuple")):
+            # "-> tuple" is how handlers say they return (status, body).
             return None
         return plan_for(tp)
 

@@ -73,6 +73,41 @@ def _inline(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
         asyncio.events._set_running_loop(loop)
 
 
+def _groups(plan: list[tuple]) -> dict[str, tuple[type, list[tuple[str, str]]]]:
+    """Grouped parameters (a Struct read from the query, headers...): param -> (class,
+    [(field, plan name)]), from the ``"<param>.<field>"`` tuples params.py made."""
+    out: dict[str, tuple[type, list[tuple[str, str]]]] = {}
+    for t in plan:
+        if len(t) > 8:
+            param, _, attr = t[0].partition(".")
+            out.setdefault(param, (t[8], []))[1].append((attr, t[0]))
+    return out
+
+
+def _assemble(kw: dict[str, Any], groups: dict[str, tuple[type, list[tuple[str, str]]]]) -> dict[str, Any]:
+    args = {k: v for k, v in kw.items() if "." not in k}
+    for param, (cls, members) in groups.items():
+        if members[0][1] in kw:
+            args[param] = cls(**{attr: kw[name] for attr, name in members})
+    return args
+
+
+def _grouping(handler: Callable[..., Any], groups: dict) -> Callable[..., Any]:
+    """Calls ``handler`` with each group's instance built from its fields' values."""
+    if inspect.iscoroutinefunction(handler):
+        @functools.wraps(handler)
+        async def grouped_async(**kw: Any) -> Any:
+            return await handler(**_assemble(kw, groups))
+
+        return grouped_async
+
+    @functools.wraps(handler)
+    def grouped(**kw: Any) -> Any:
+        return handler(**_assemble(kw, groups))
+
+    return grouped
+
+
 def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None,
                     guards: list | None = None, py_auth: list | None = None) -> tuple[Callable[..., Any], list]:
     """(the callable Rust should call, its parameter plan) for ``handler``.
@@ -86,7 +121,9 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
     py_guards = list(guards or []) if (py_auth or needs_python(list(guards or []))) else []
     has_deps = any(isinstance(p.default, Depends) for p in inspect.signature(handler).parameters.values())
     if not has_deps and not py_guards and not py_auth:
-        return handler, compile_params(handler, path)
+        plan = compile_params(handler, path)
+        groups = _groups(plan)
+        return (_grouping(handler, groups) if groups else handler), plan
     where = f"{handler.__module__}.{handler.__qualname__}"
     merged: dict[str, tuple] = {}
     root = _build(handler, path, False, merged, where)
@@ -97,11 +134,14 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
     if len(bodies) > 1 and not all(t[3] & 8 for t in bodies):  # 8: F_EMBED
         raise SignatureError(f"{where}: more than one body parameter among the handler and its dependencies")
     run_sync_on_pool = blocking is True
+    groups = _groups(plan)
 
     async def resolve(node: _Node, kw: dict[str, Any], cache: dict[Any, Any]) -> Any:
         if node.use_cache and node.fn in cache:
             return cache[node.fn]
         args = {n: kw[n] for n in node.params}
+        if groups:
+            args = _assemble(args, groups)
         for name, dep in node.deps.items():
             args[name] = await resolve(dep, kw, cache)
         if inspect.iscoroutinefunction(node.fn):

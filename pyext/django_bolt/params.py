@@ -39,6 +39,9 @@ _SCALARS: dict[Any, int] = {
 }
 
 
+_SOURCE_NAMES = {SRC_QUERY: "the query", SRC_HEADER: "headers", SRC_COOKIE: "cookies", SRC_FORM: "a form"}
+
+
 class SignatureError(TypeError):
     """A handler signature that cannot be served; raised at start-up, naming the parameter."""
 
@@ -304,32 +307,10 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             plan.append((p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key,
                          body_plan, None))
             continue
-        if typing.get_origin(inner) is list:
-            args = typing.get_args(inner)
-            elem = args[0] if args else str
-            flags |= F_LIST
-            if source == SRC_PATH:
-                raise SignatureError(f"{where}: path parameter {p.name!r} cannot be a list")
-        else:
-            elem = inner
-        if elem is Any or elem is _MISSING:
-            elem = str
-        kind = _SCALARS.get(elem)
-        if kind is None:
-            raise SignatureError(
-                f"{where}: parameter {p.name!r} has unsupported type {tp!r} "
-                "(use str, int, float, bool, UUID, date, datetime, time, Decimal, Optional or list of them)")
-        if source == SRC_PATH and flags & F_DEFAULT:
-            raise SignatureError(f"{where}: path parameter {p.name!r} cannot have a default")
-        if constraints is not None:
-            numeric = kind in (K_INT, K_FLOAT, K_DECIMAL)
-            if not numeric and any(c is not None for c in constraints[:5]):
-                raise SignatureError(f"{where}: {p.name!r}: gt/ge/lt/le/multiple_of apply to numbers only")
-            if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[5:7]):
-                raise SignatureError(f"{where}: {p.name!r}: min_length/max_length apply to str or list only")
-            if kind != K_STR and constraints[7] is not None:
-                raise SignatureError(f"{where}: {p.name!r}: pattern applies to str only")
-        plan.append((p.name, source, kind, flags, None if default is _MISSING else default, key, None, constraints))
+        if source in (SRC_QUERY, SRC_HEADER, SRC_COOKIE, SRC_FORM) and _is_model(inner):
+            plan.extend(_group(where, p.name, inner, source, flags))
+            continue
+        plan.append(_scalar(where, p.name, tp, inner, source, flags, default, key, constraints))
     body_params = [t for t in plan if t[1] == SRC_BODY]
     if len(body_params) > 1 and not all(t[3] & F_EMBED for t in body_params):
         names = ", ".join(repr(t[0]) for t in body_params if not t[3] & F_EMBED)
@@ -341,6 +322,89 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
     if missing and not skip_depends:
         raise SignatureError(f"{where}: route {path!r} has {sorted(missing)} but the handler does not take them")
     return plan
+
+
+def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int, default: Any, key: str,
+            constraints: tuple | None, group: type | None = None) -> tuple:
+    """The plan tuple of one path/query/header/cookie/form value coerced in Rust."""
+    if typing.get_origin(inner) is list:
+        args = typing.get_args(inner)
+        elem = args[0] if args else str
+        flags |= F_LIST
+        if source == SRC_PATH:
+            raise SignatureError(f"{where}: path parameter {name!r} cannot be a list")
+    else:
+        elem = inner
+    if elem is Any or elem is _MISSING:
+        elem = str
+    kind = _SCALARS.get(elem)
+    plan = None
+    if kind is None:
+        plan = _text_plan(elem)
+        kind = K_MODEL if plan is not None else None
+    if kind is None:
+        raise SignatureError(
+            f"{where}: parameter {name!r} has unsupported type {tp!r} "
+            "(use str, int, float, bool, UUID, date, datetime, time, timedelta, Decimal, Enum, Literal, "
+            "Optional or list of them)")
+    if source == SRC_PATH and flags & F_DEFAULT:
+        raise SignatureError(f"{where}: path parameter {name!r} cannot have a default")
+    if constraints is not None:
+        numeric = kind in (K_INT, K_FLOAT, K_DECIMAL)
+        if not numeric and any(c is not None for c in constraints[:5]):
+            raise SignatureError(f"{where}: {name!r}: gt/ge/lt/le/multiple_of apply to numbers only")
+        if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[5:7]):
+            raise SignatureError(f"{where}: {name!r}: min_length/max_length apply to str or list only")
+        if kind != K_STR and constraints[7] is not None:
+            raise SignatureError(f"{where}: {name!r}: pattern applies to str only")
+    entry = (name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints)
+    return entry + (group,) if group is not None else entry
+
+
+def _text_plan(tp: Any) -> Any:
+    """A plan for a value that arrives as text (Enum, Literal, timedelta...), decoded by the
+    same code as bodies; None when the type is not one of those."""
+    from .schema import describe, plan_for
+
+    try:
+        root, _ = describe(tp)
+    except TypeError:
+        return None
+    if root[0] not in ("enum", "literal", "timedelta", "bytes"):
+        return None
+    return plan_for(tp)
+
+
+def _group(where: str, name: str, model: type, source: int, flags: int) -> list[tuple]:
+    """A Struct/dataclass annotated ``Query()``/``Header()``/``Cookie()``/``Form()``: one plan
+    tuple per field, named ``"<param>.<field>"`` with the class as a 9th item, so the handler wrapper
+    (dependencies.py) builds the instance from the values Rust coerced and checked."""
+    from .struct import NODEFAULT, _Field, fields
+
+    if typing.is_typeddict(model):
+        raise SignatureError(f"{where}: {name!r}: a TypedDict cannot be grouped from {_SOURCE_NAMES[source]}")
+    out = []
+    try:
+        described = fields(model)
+    except TypeError as e:
+        raise SignatureError(f"{where}: {name!r}: {e}") from None
+    for attr, json_name, ftp, fdefault in described:
+        ftp, _, meta = _param_meta(ftp, None)
+        inner, optional = _unwrap_optional(ftp)
+        fflags = F_OPTIONAL if optional else 0
+        if isinstance(fdefault, _Field):
+            fdefault = fdefault.default_factory()
+        if fdefault is NODEFAULT:
+            fdefault = _MISSING
+        else:
+            fflags |= F_DEFAULT
+        key = json_name
+        if source == SRC_HEADER:
+            key = (json_name if json_name != attr else attr.replace("_", "-")).lower()
+        constraints = meta.constraints() if meta is not None else None
+        out.append(_scalar(where, f"{name}.{attr}", ftp, inner, source, fflags, fdefault, key, constraints,
+                           group=model))
+    return out
 
 
 def _segments(path: str) -> list[str]:

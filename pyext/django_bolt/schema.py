@@ -67,6 +67,9 @@ class _Describer:
             if constraints is not None and merged is not None:
                 merged = tuple(a if a is not None else b for a, b in zip(constraints, merged))
             return self.node(base, where, merged or constraints)
+        if origin in (typing.NotRequired, typing.Required, typing.ReadOnly):
+            # TypedDict key qualifiers: presence is already in __required_keys__.
+            return self.node(typing.get_args(tp)[0], where, constraints)
         if isinstance(tp, typing.TypeAliasType):
             return self.node(tp.__value__, where, constraints)
         if isinstance(tp, typing.NewType):

@@ -307,8 +307,15 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
             out.append((f.name, f.name, hints.get(f.name, Any), d))
         return out
     if typing.is_typeddict(tp):
-        required = tp.__required_keys__
-        return [(k, k, t, NODEFAULT if k in required else None) for k, t in hints.items()]
+        out = []
+        for k, t in hints.items():
+            # Required[]/NotRequired[] are only seen here when annotations were strings
+            # (`from __future__ import annotations` hides them from __required_keys__).
+            origin = typing.get_origin(t)
+            required = origin is typing.Required or (origin is not typing.NotRequired
+                                                     and k in tp.__required_keys__)
+            out.append((k, k, t, NODEFAULT if required else None))
+        return out
     raise TypeError(f"{tp!r} is not a Struct, dataclass or TypedDict")
 
 

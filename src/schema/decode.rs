@@ -17,6 +17,9 @@ pub enum Failure {
     /// Python raised something that is not a validation failure (a bug in `__post_init__`,
     /// memory): a 500. The exception is set again when this is handled.
     Fatal(Obj),
+    /// An integer wider than 64 bits was met in a document parsed the fast way: parse it
+    /// again with `parse(bytes, true)` and decode that (rare; keeps every digit).
+    NeedsRawNumbers,
 }
 
 enum Seg<'a> {
@@ -32,23 +35,96 @@ struct Decoder<'a> {
     loc: Vec<Seg<'a>>,
     issues: Vec<ValidationIssue>,
     fatal: Option<Obj>,
+    needs_raw: bool,
 }
 
-/// Parses `bytes` with sonic-rs and decodes them into `plan`'s type. A syntax error is a
-/// `json_invalid` issue at `prefix + [byte position]`.
-pub fn decode_bytes(plan: &Plan, bytes: &[u8], prefix: &[LocPart]) -> Result<Obj, Failure> {
-    let value: Value = sonic_rs::from_slice(bytes).map_err(|e| {
-        let text = e.to_string();
+/// Why a body could not be parsed: a `json_invalid` issue at this byte position.
+pub struct ParseError {
+    pub position: usize,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn issue(&self, prefix: &[LocPart]) -> ValidationIssue {
         let mut loc = prefix.to_vec();
-        loc.push(LocPart::Index(e.column().saturating_sub(1)));
-        Failure::Invalid(vec![ValidationIssue {
+        loc.push(LocPart::Index(self.position));
+        ValidationIssue {
             kind: "json_invalid",
             loc,
-            msg: format!("JSON decode error: {}", text.lines().next().unwrap_or("")),
+            msg: format!("JSON decode error: {}", self.message),
             input: None,
-        }])
+        }
+    }
+}
+
+/// Where nesting first goes deeper than `MAX_DEPTH` (brackets inside strings ignored).
+fn too_deep(bytes: &[u8]) -> Option<usize> {
+    // Cheap necessary condition first: that many opening brackets at all (SIMD count).
+    memchr::memchr2_iter(b'[', b'{', bytes).nth(MAX_DEPTH)?;
+    let (mut depth, mut in_str, mut esc) = (0usize, false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Parses a JSON document. Documents nested deeper than `MAX_DEPTH` are refused before
+/// sonic-rs sees them (its DOM is built and dropped recursively). `raw_numbers` keeps every
+/// number's text, for integers wider than 64 bits (see `Failure::NeedsRawNumbers`).
+pub fn parse(bytes: &[u8], raw_numbers: bool) -> Result<Value, ParseError> {
+    if let Some(at) = too_deep(bytes) {
+        return Err(ParseError {
+            position: at,
+            message: format!("nested deeper than {MAX_DEPTH} levels"),
+        });
+    }
+    // sonic-rs's Deserializer trusts its input to be UTF-8; Python strings must be.
+    let text = std::str::from_utf8(bytes).map_err(|e| ParseError {
+        position: e.valid_up_to(),
+        message: "invalid UTF-8".to_owned(),
     })?;
-    decode_value(plan, &value, prefix)
+    let mut de = sonic_rs::Deserializer::from_str(text);
+    // sonic-rs reads "-0.0" as +0.0; documents that may hold a negative zero keep number text.
+    if raw_numbers || memchr::memmem::find(bytes, b"-0").is_some() {
+        de = de.use_rawnumber();
+    }
+    let parsed = serde::Deserialize::deserialize(&mut de).and_then(|v: Value| de.end().map(|_| v));
+    parsed.map_err(|e| ParseError {
+        position: e.offset().min(bytes.len()),
+        message: e.to_string().lines().next().unwrap_or("").to_owned(),
+    })
+}
+
+/// Parses `bytes` and decodes them into `plan`'s type. A syntax error is a `json_invalid`
+/// issue at `prefix + [byte position]`.
+pub fn decode_bytes(plan: &Plan, bytes: &[u8], prefix: &[LocPart]) -> Result<Obj, Failure> {
+    let value = parse(bytes, false).map_err(|e| Failure::Invalid(vec![e.issue(prefix)]))?;
+    match decode_value(plan, &value, prefix) {
+        Err(Failure::NeedsRawNumbers) => {
+            let value = parse(bytes, true).map_err(|e| Failure::Invalid(vec![e.issue(prefix)]))?;
+            decode_value(plan, &value, prefix)
+        }
+        other => other,
+    }
 }
 
 /// Decodes an already parsed JSON value into `plan`'s type.
@@ -59,15 +135,54 @@ pub fn decode_value(plan: &Plan, value: &Value, prefix: &[LocPart]) -> Result<Ob
         loc: Vec::with_capacity(8),
         issues: Vec::new(),
         fatal: None,
+        needs_raw: false,
     };
     let out = d.node(&plan.root, value);
     if let Some(exc) = d.fatal {
         return Err(Failure::Fatal(exc));
     }
+    if d.needs_raw {
+        return Err(Failure::NeedsRawNumbers);
+    }
     match out {
         Some(v) if d.issues.is_empty() => Ok(v),
         _ => Err(Failure::Invalid(d.issues)),
     }
+}
+
+/// A number as f64, from its text when the document kept it (exact for "-0.0").
+fn f64_of(v: &Value) -> f64 {
+    match v.as_raw_number() {
+        Some(raw) => raw.as_str().parse().unwrap_or(f64::NAN),
+        None => v.as_f64().unwrap_or(f64::NAN),
+    }
+}
+
+/// An integer-valued float too big for i64/u64: in a document parsed without raw numbers it
+/// may have been an integer literal that lost digits.
+fn maybe_wide_int(v: &Value) -> bool {
+    v.is_f64()
+        && v.as_raw_number().is_none()
+        && v.as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18)
+}
+
+/// An integer literal's digits, exactly (raw-number documents only).
+fn wide_int(v: &Value) -> Option<Obj> {
+    let raw = v.as_raw_number()?;
+    let text = raw.as_str();
+    if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let c = std::ffi::CString::new(text).ok()?;
+    // SAFETY: attached; NUL-terminated decimal digits with an optional sign.
+    let o =
+        Obj::from_owned(unsafe { ffi::PyLong_FromString(c.as_ptr(), std::ptr::null_mut(), 10) });
+    if o.is_none() {
+        // SAFETY: attached.
+        unsafe { ffi::PyErr_Clear() };
+    }
+    o
 }
 
 fn float_obj(v: f64) -> Obj {
@@ -239,6 +354,12 @@ impl<'a> Decoder<'a> {
                         return Some(o.clone());
                     }
                 }
+                // Lax, as pydantic: "2" is the int 2 (query strings and headers are all text).
+                if let Some(i) = v.as_str().and_then(|s| s.trim().parse::<i64>().ok()) {
+                    if let Some((_, o)) = values.iter().find(|(l, _)| *l == Lit::Int(i)) {
+                        return Some(o.clone());
+                    }
+                }
                 let kind = if *is_enum { "enum" } else { "literal_error" };
                 self.fail(kind, format!("Input should be {expected}"), Some(v));
                 None
@@ -256,18 +377,26 @@ impl<'a> Decoder<'a> {
             self.fail("recursion_loop", "JSON nested too deeply", None);
             return None;
         }
+        if v.as_raw_number().is_some() {
+            return wide_int(v).or_else(|| self.finite(v).map(float_obj));
+        }
         // SAFETY (all blocks below): attached; PyList_SET_ITEM steals into a fresh list.
         Some(match v.as_ref() {
             ValueRef::Null => py::none(),
             ValueRef::Bool(b) => py::new_bool(b),
             ValueRef::String(s) => py::new_str(s),
             ValueRef::Number(_) => {
-                if let Some(i) = v.as_i64() {
+                if let Some(o) = wide_int(v) {
+                    o
+                } else if let Some(i) = v.as_i64() {
                     py::new_int(i)
+                } else if maybe_wide_int(v) {
+                    self.needs_raw = true;
+                    py::none()
                 } else if let Some(u) = v.as_u64() {
                     Obj::from_owned(unsafe { ffi::PyLong_FromUnsignedLongLong(u) })?
                 } else {
-                    float_obj(v.as_f64().unwrap_or(f64::NAN))
+                    float_obj(f64_of(v))
                 }
             }
             ValueRef::Array(a) => unsafe {
@@ -317,6 +446,19 @@ impl<'a> Decoder<'a> {
 
     fn int(&mut self, v: &Value, c: Option<&Constraints>) -> Option<Obj> {
         let out = match v.as_ref() {
+            _ if v.as_raw_number().is_some() && wide_int(v).is_none() => {
+                let f = self.finite(v)?;
+                if f.fract() != 0.0 {
+                    self.fail(
+                        "int_from_float",
+                        "Input should be a valid integer, got a number with a fractional part",
+                        Some(v),
+                    );
+                    return None;
+                }
+                // SAFETY: attached; a finite whole float.
+                Obj::from_owned(unsafe { ffi::PyLong_FromDouble(f) })?
+            }
             ValueRef::Number(_) if !v.is_f64() => match v.as_i64() {
                 Some(i) => py::new_int(i),
                 // SAFETY: attached.
@@ -324,6 +466,13 @@ impl<'a> Decoder<'a> {
                     ffi::PyLong_FromUnsignedLongLong(v.as_u64().unwrap_or(0))
                 })?,
             },
+            ValueRef::Number(_) if maybe_wide_int(v) => {
+                self.needs_raw = true;
+                return None;
+            }
+            ValueRef::Number(_) if v.as_raw_number().is_some() && wide_int(v).is_some() => {
+                wide_int(v)?
+            }
             ValueRef::Number(_) => {
                 let f = v.as_f64().unwrap_or(f64::NAN);
                 if f.fract() != 0.0 || !f.is_finite() {
@@ -350,8 +499,25 @@ impl<'a> Decoder<'a> {
             }
         };
         if let Some(c) = c {
-            // SAFETY: attached; an int.
-            let f = unsafe { ffi::PyLong_AsDouble(out.as_ptr()) };
+            // SAFETY: attached; an int. Ints beyond a double's range compare as infinities.
+            let f = unsafe {
+                let f = ffi::PyLong_AsDouble(out.as_ptr());
+                if f == -1.0 && !ffi::PyErr_Occurred().is_null() {
+                    ffi::PyErr_Clear();
+                    if ffi::PyObject_RichCompareBool(
+                        out.as_ptr(),
+                        py::new_int(0).as_ptr(),
+                        ffi::Py_LT,
+                    ) == 1
+                    {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    }
+                } else {
+                    f
+                }
+            };
             if !self.check(c.check_number(f), v) {
                 return None;
             }
@@ -359,9 +525,21 @@ impl<'a> Decoder<'a> {
         Some(out)
     }
 
+    /// A kept number's value, refusing what does not fit a double (as the fast parse does).
+    fn finite(&mut self, v: &Value) -> Option<f64> {
+        let f = f64_of(v);
+        if f.is_finite() {
+            return Some(f);
+        }
+        // No input echoed: it cannot be written back as a JSON number.
+        self.fail("finite_number", "Input should be a finite number", None);
+        None
+    }
+
     fn float(&mut self, v: &Value, c: Option<&Constraints>) -> Option<Obj> {
         let f = match v.as_ref() {
-            ValueRef::Number(_) => v.as_f64().unwrap_or(f64::NAN),
+            _ if v.as_raw_number().is_some() => self.finite(v)?,
+            ValueRef::Number(_) => f64_of(v),
             ValueRef::String(s) => match s.trim().parse::<f64>() {
                 Ok(f) => f,
                 Err(_) => {
@@ -423,15 +601,18 @@ impl<'a> Decoder<'a> {
 
     fn decimal(&mut self, v: &Value, c: Option<&Constraints>) -> Option<Obj> {
         let text = match v.as_ref() {
-            // The shortest repr that round-trips, so 0.1 stays "0.1" (what Decimal(str(x)) gives).
-            ValueRef::Number(_) if v.is_f64() => ryu::Buffer::new()
-                .format(v.as_f64().unwrap_or(0.0))
-                .to_owned(),
-            ValueRef::Number(_) => v
-                .as_i64()
-                .map(|i| i.to_string())
-                .or_else(|| v.as_u64().map(|u| u.to_string()))
-                .unwrap_or_default(),
+            // Every digit of a number matters to a Decimal: read its text, parsing the document
+            // again with raw numbers if it was not (rare: clients mostly send strings).
+            ValueRef::Number(_) => match v.as_raw_number() {
+                Some(raw) => raw.as_str().to_owned(),
+                None => match v.as_i64() {
+                    Some(i) if !v.is_f64() => i.to_string(),
+                    _ => {
+                        self.needs_raw = true;
+                        return None;
+                    }
+                },
+            },
             ValueRef::String(s) => s.to_owned(),
             _ => {
                 self.fail(
@@ -485,7 +666,7 @@ impl<'a> Decoder<'a> {
         let parts = match v.as_ref() {
             ValueRef::Number(_) => {
                 let f = v.as_f64().unwrap_or(f64::NAN);
-                f.is_finite().then(|| split_seconds(f))
+                split_seconds(f)
             }
             ValueRef::String(s) => parse_duration(s),
             _ => None,
@@ -530,7 +711,13 @@ impl<'a> Decoder<'a> {
             return None;
         };
         if let Some(c) = c {
-            if !self.check(c.check_list_len(arr.len()), v) {
+            let noun = match kind {
+                SeqKind::List => "List",
+                SeqKind::Set => "Set",
+                SeqKind::FrozenSet => "Frozenset",
+                SeqKind::Tuple => "Tuple",
+            };
+            if !self.check(c.check_len(arr.len(), noun), v) {
                 return None;
             }
         }
@@ -638,7 +825,7 @@ impl<'a> Decoder<'a> {
             return None;
         };
         if let Some(c) = c {
-            if !self.check(c.check_list_len(obj.len()), v) {
+            if !self.check(c.check_len(obj.len(), "Dictionary"), v) {
                 return None;
             }
         }
@@ -801,15 +988,47 @@ impl<'a> Decoder<'a> {
         };
         let n = rec.fields.len();
         let mut values: Vec<Option<Obj>> = (0..n).map(|_| None).collect();
+        let mut seen = vec![false; n];
         let mut ok = true;
         let mut next = 0usize;
-        for (k, it) in obj.iter() {
+        let issues_before = self.issues.len();
+        let pairs: Vec<(&'a str, &'a Value)> = obj.iter().collect();
+        let mut keep: Option<Vec<bool>> = None;
+        let mut j = 0usize;
+        while j < pairs.len() {
+            let (k, it) = pairs[j];
+            j += 1;
+            if keep.as_ref().is_some_and(|keep| !keep[j - 1]) {
+                continue;
+            }
             // Fields usually arrive in declared order: try the next one before searching.
             let idx = if next < n && rec.fields[next].json == k {
                 Some(next)
             } else {
                 rec.fields.iter().position(|f| f.json == k)
             };
+            if let Some(i) = idx {
+                if seen[i] && keep.is_none() {
+                    // A repeated key: the last one wins, as for dicts. Start over, skipping
+                    // every occurrence but the last (rare, so the first pass stays simple).
+                    let mut last = std::collections::HashMap::new();
+                    for (pos, (key, _)) in pairs.iter().enumerate() {
+                        last.insert(*key, pos);
+                    }
+                    keep = Some(
+                        (0..pairs.len())
+                            .map(|pos| last[pairs[pos].0] == pos)
+                            .collect(),
+                    );
+                    self.issues.truncate(issues_before);
+                    values.iter_mut().for_each(|v| *v = None);
+                    ok = true;
+                    next = 0;
+                    j = 0;
+                    continue;
+                }
+                seen[i] = true;
+            }
             let Some(i) = idx else {
                 if let Some((tf, tv)) = &rec.tag {
                     if tf == k {
@@ -884,7 +1103,7 @@ impl<'a> Decoder<'a> {
         if !ok {
             return None;
         }
-        self.build(rec, values)
+        self.build(rec, values, v)
     }
 
     /// Python raised (the exception is still set): keep it for the caller, stop decoding.
@@ -894,7 +1113,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Builds the instance from the decoded field values.
-    fn build(&mut self, rec: &Record, values: Vec<Option<Obj>>) -> Option<Obj> {
+    fn build(&mut self, rec: &Record, values: Vec<Option<Obj>>, input: &Value) -> Option<Obj> {
         // SAFETY: attached throughout. For Structs the instance comes from the type's own
         // tp_alloc (zeroed slots), and each slot offset was read from the class's member
         // descriptor at plan time, so writing an owned reference there is what CPython's
@@ -917,7 +1136,7 @@ impl<'a> Decoder<'a> {
                     if let Some(post) = &rec.post_init {
                         let r = ffi::PyObject_CallOneArg(post.as_ptr(), obj.as_ptr());
                         if r.is_null() {
-                            return self.post_init_failed();
+                            return self.post_init_failed(input);
                         }
                         ffi::Py_DECREF(r);
                     }
@@ -940,7 +1159,7 @@ impl<'a> Decoder<'a> {
                         kw.as_ptr(),
                     )) {
                         Some(o) => Some(o),
-                        None => self.post_init_failed(),
+                        None => self.post_init_failed(input),
                     }
                 }
             }
@@ -949,7 +1168,7 @@ impl<'a> Decoder<'a> {
 
     /// `__post_init__` (or a dataclass's `__init__`) raised: ValueError/TypeError/AssertionError
     /// are the user's validation and become a `value_error` issue; anything else is a 500.
-    fn post_init_failed(&mut self) -> Option<Obj> {
+    fn post_init_failed(&mut self, input: &Value) -> Option<Obj> {
         let exc = py::take_exc()?;
         // SAFETY: attached; static exception types.
         let validation = unsafe {
@@ -966,7 +1185,7 @@ impl<'a> Decoder<'a> {
             let text = unsafe { Obj::from_owned(ffi::PyObject_Str(exc.as_ptr())) }
                 .and_then(|s| py::str_of(s.as_ptr()).map(str::to_owned))
                 .unwrap_or_default();
-            self.fail("value_error", format!("Value error, {text}"), None);
+            self.fail("value_error", format!("Value error, {text}"), Some(input));
         } else {
             self.fatal = Some(exc);
         }
@@ -974,15 +1193,53 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// timedelta's own limit, in microseconds (999999999 days).
+const MAX_MICROS: i128 = 999_999_999 * 86_400 * 1_000_000 + 86_399_999_999;
+
+/// Microseconds as timedelta's (days, seconds, microseconds); `None` past its range.
+fn split_micros(micros: i128) -> Option<(i64, i64, i64)> {
+    if micros.abs() > MAX_MICROS {
+        return None;
+    }
+    let day = 86_400_000_000i128;
+    let days = micros.div_euclid(day);
+    let rest = micros.rem_euclid(day);
+    Some((
+        days as i64,
+        (rest / 1_000_000) as i64,
+        (rest % 1_000_000) as i64,
+    ))
+}
+
 /// Seconds as (days, seconds, microseconds), rounding to the microsecond.
-fn split_seconds(f: f64) -> (i64, i64, i64) {
-    // `as` saturates: an absurd number of seconds becomes a huge one that timedelta refuses.
-    let micros = (f * 1e6).round() as i64;
-    (
-        0,
-        micros.div_euclid(1_000_000),
-        micros.rem_euclid(1_000_000),
-    )
+fn split_seconds(f: f64) -> Option<(i64, i64, i64)> {
+    if !f.is_finite() || f.abs() > 1e14 {
+        return None;
+    }
+    split_micros((f * 1e6).round() as i128)
+}
+
+/// `12` or `1.5` units as microseconds, exactly (integers, not floats: 999999999 days has
+/// more digits than a double keeps).
+fn duration_part(num: &str, unit_us: i128) -> Option<i128> {
+    let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
+    if frac.contains('.') || (whole.is_empty() && frac.is_empty()) || whole.len() > 20 {
+        return None;
+    }
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut out = whole.checked_mul(unit_us)?;
+    if !frac.is_empty() {
+        // Nine digits are finer than a microsecond of any unit; the rest cannot matter.
+        let digits = &frac[..frac.len().min(9)];
+        let scale = 10i128.pow(digits.len() as u32);
+        let f: i128 = digits.parse().ok()?;
+        out += (f * unit_us + scale / 2) / scale;
+    }
+    Some(out)
 }
 
 /// ISO 8601 durations: `[-]P[nW][nD][T[nH][nM][n[.f]S]]`, fractions on the last unit only.
@@ -1007,16 +1264,15 @@ pub fn parse_duration(s: &str) -> Option<(i64, i64, i64)> {
                 if num.is_empty() {
                     return None;
                 }
-                let unit: f64 = match (in_time, ch.to_ascii_uppercase()) {
-                    (false, 'W') => 604_800.0,
-                    (false, 'D') => 86_400.0,
-                    (true, 'H') => 3_600.0,
-                    (true, 'M') => 60.0,
-                    (true, 'S') => 1.0,
+                let unit_us: i128 = match (in_time, ch.to_ascii_uppercase()) {
+                    (false, 'W') => 604_800_000_000,
+                    (false, 'D') => 86_400_000_000,
+                    (true, 'H') => 3_600_000_000,
+                    (true, 'M') => 60_000_000,
+                    (true, 'S') => 1_000_000,
                     _ => return None,
                 };
-                let n: f64 = num.parse().ok()?;
-                micros += (n * unit * 1e6).round() as i128;
+                micros = micros.checked_add(duration_part(&num, unit_us)?)?;
                 num.clear();
                 saw_unit = true;
             }
@@ -1028,12 +1284,7 @@ pub fn parse_duration(s: &str) -> Option<(i64, i64, i64)> {
     if neg {
         micros = -micros;
     }
-    let micros = i64::try_from(micros).ok()?;
-    Some((
-        0,
-        micros.div_euclid(1_000_000),
-        micros.rem_euclid(1_000_000),
-    ))
+    split_micros(micros)
 }
 
 #[cfg(test)]
@@ -1042,10 +1293,13 @@ mod tests {
 
     #[test]
     fn iso_durations() {
-        assert_eq!(parse_duration("P1D"), Some((0, 86_400, 0)));
+        assert_eq!(parse_duration("P1D"), Some((1, 0, 0)));
         assert_eq!(parse_duration("PT1H2M3.5S"), Some((0, 3723, 500_000)));
-        assert_eq!(parse_duration("-PT0.5S"), Some((0, -1, 500_000)));
-        assert_eq!(parse_duration("P1W"), Some((0, 604_800, 0)));
+        assert_eq!(parse_duration("-PT0.5S"), Some((-1, 86_399, 500_000)));
+        assert_eq!(parse_duration("P1W"), Some((7, 0, 0)));
+        assert_eq!(parse_duration("P999999999D"), Some((999_999_999, 0, 0)));
+        assert_eq!(parse_duration("P1000000000D"), None);
+        assert_eq!(parse_duration("PT1e400S"), None);
         assert_eq!(parse_duration("P"), None);
         assert_eq!(parse_duration("PT"), None);
         assert_eq!(parse_duration("P1H"), None);

@@ -59,6 +59,10 @@ pub fn raise_failure(f: decode::Failure) {
     unsafe {
         match f {
             decode::Failure::Fatal(exc) => ffi::PyErr_SetRaisedException(exc.into_ptr()),
+            // decode_bytes retries these itself; reaching here is a bug worth a clear error.
+            decode::Failure::NeedsRawNumbers => {
+                ffi::PyErr_SetString(ffi::PyExc_RuntimeError, c"raw-number retry failed".as_ptr())
+            }
             decode::Failure::Invalid(issues) => {
                 let json = crate::params::render_issues(&issues);
                 let detail = crate::json::decode(&json).ok().and_then(|d| {

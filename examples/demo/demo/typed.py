@@ -10,7 +10,7 @@ import enum
 import uuid
 from typing import Annotated, Literal, TypedDict
 
-from django_bolt import BoltAPI, Body, Meta, Struct, field
+from django_bolt import BoltAPI, Body, Header, Meta, Query, Struct, field
 
 typed = BoltAPI(prefix="/typed")
 
@@ -141,3 +141,25 @@ def broken() -> list[PersonOut]:
 @typed.get("/unchecked", response_model=None)
 def unchecked() -> list[PersonOut]:
     return [{"anything": "goes"}]
+
+
+class Paging(Struct):
+    """Query parameters grouped in one Struct: ?limit=10&offset=0&order_by=name"""
+
+    limit: Annotated[int, Meta(ge=1, le=100)] = 10
+    offset: Annotated[int, Meta(ge=0)] = 0
+    order_by: Literal["name", "age"] | None = None
+    tags: list[str] = []
+
+
+class Client(Struct):
+    """Headers grouped in one Struct: x-client-id, user-agent."""
+
+    x_client_id: str
+    user_agent: str | None = None
+
+
+@typed.get("/paging")
+def paging(page: Annotated[Paging, Query()], client: Client = Header()) -> dict:
+    return {"limit": page.limit, "offset": page.offset, "order_by": page.order_by, "tags": page.tags,
+            "client": client.x_client_id, "agent": client.user_agent}
