@@ -55,12 +55,21 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOCK_PATH = "/tmp/bench.lock"
 
 POST_BODY = {"name": "widget", "price": 9.99, "tags": ["red", "green", "blue"]}
+# POST /orders: nested Structs with constraints (pattern, lengths, bounds), validated on decode.
+ORDER_BODY = {
+    "id": 1001, "customer": "Ada Lovelace", "email": "ada@example.com", "paid": True, "total": 123.45,
+    "note": "leave at the door", "tags": ["gift", "express"],
+    "ship_to": {"street": "12 Analytical Row", "city": "London", "zip": "N1 7AA", "country": "GB"},
+    "lines": [{"sku": f"ABC-{i}", "qty": i, "price": 9.5 + i} for i in range(1, 6)],
+}
+POSTED = {"post": POST_BODY, "order": ORDER_BODY}
 
 # name -> (label, method, path used by wrk, wrk script, reference server bolt is compared with)
 ENDPOINTS = {
     "hello": ("GET /hello", "GET", "/hello", "report.lua", "competitor"),
     "item": ("GET /items/{id}?q=", "GET", "/items/42?q=hello", "report.lua", "competitor"),
     "post": ("POST /items", "POST", "/items", "post_items.lua", "competitor"),
+    "order": ("POST /orders (validated)", "POST", "/orders", "post_orders.lua", "competitor"),
     "users": ("GET /users", "GET", "/users", "report.lua", "competitor"),
     "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
     "static": ("GET /media/bench-50k.js (50 KiB)", "GET", "/media/bench-50k.js", "report.lua", "gunicorn"),
@@ -70,7 +79,7 @@ ENDPOINTS = {
     "apikey": ("GET /keyed/hello-key (API key)", "GET", "/keyed/hello-key", "report.lua", "bolt"),
 }
 REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt"}
-JSON_ENDPOINTS = {"hello", "item", "post", "users", "big", "jwt", "apikey"}
+JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "big", "jwt", "apikey"}
 SECURITY_ENDPOINTS = ["jwt", "apikey"]
 HELLO_BODY = {"message": "Hello, World!"}
 JWT_TARGET = 1.3  # the issue's target: JWT-guarded hello <= 1.3x the server CPU of the unguarded hello
@@ -591,7 +600,7 @@ def http(server: Server, method: str, path: str, body: bytes | None = None,
 def check_endpoint(server: Server, name: str) -> dict:
     """Return {'bytes': n, 'content_type': ...}; raise Abort on a wrong body."""
     label, method, path, _, _ = ENDPOINTS[name]
-    body = json.dumps(POST_BODY).encode() if name == "post" else None
+    body = json.dumps(POSTED[name]).encode() if name in POSTED else None
     status, headers, raw = http(server, method, path, body, auth_headers(name))
     where = f"{server.key} {method} {path}" + (" (with credentials)" if name in SECURITY_ENDPOINTS else "")
     if status != 200:
@@ -622,9 +631,9 @@ def check_endpoint(server: Server, name: str) -> dict:
     elif name == "item":
         if data != {"id": 42, "q": "hello"} or type(data["id"]) is not int:
             bad('expected {"id":42,"q":"hello"}')
-    elif name == "post":
-        if data != POST_BODY:
-            bad(f"expected the posted object back {POST_BODY}")
+    elif name in POSTED:
+        if data != POSTED[name]:
+            bad(f"expected the posted object back {POSTED[name]}")
     elif name == "users":
         if not isinstance(data, list) or len(data) != 10:
             bad(f"expected a list of 10 rows, got {type(data).__name__} "

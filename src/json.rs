@@ -31,6 +31,11 @@ pub struct EncodeTypes {
     pub struct_meta: Obj,
     /// `schema.plan_for(cls)`: the compiled plan of a Struct class.
     pub plan_for: Obj,
+    /// `datetime.timezone.utc`, written as "+00:00" without asking it.
+    pub utc: Obj,
+    /// Attribute names looked up per value, made once.
+    pub value_attr: Obj,
+    pub utcoffset_attr: Obj,
 }
 
 impl EncodeTypes {
@@ -40,7 +45,17 @@ impl EncodeTypes {
             .filter(|v| v.len() == 9)
             .ok_or("encode types must be a 9-tuple")?;
         let o = |i: usize| Obj::from_borrowed(items[i]);
+        // SAFETY: attached; `datetime` is imported already (items[0] is its class).
+        let utc = unsafe {
+            Obj::from_owned(ffi::PyImport_ImportModule(c"datetime".as_ptr()))
+                .and_then(|m| m.getattr(c"timezone").ok())
+                .and_then(|tz| tz.getattr(c"utc").ok())
+                .ok_or("datetime.timezone.utc is missing")?
+        };
         Ok(EncodeTypes {
+            utc,
+            value_attr: py::new_str("_value_"),
+            utcoffset_attr: py::new_str("utcoffset"),
             datetime: o(0),
             date: o(1),
             time: o(2),
@@ -57,22 +72,19 @@ impl EncodeTypes {
 pub struct Encoder<'a> {
     types: &'a EncodeTypes,
     /// Struct class -> its plan capsule, looked up once per class per encode call.
-    plans: std::cell::RefCell<Vec<(*mut ffi::PyTypeObject, Obj)>>,
+    /// The capsules are kept here, so the plan pointers stay valid for the encoder's life.
+    plans: std::cell::RefCell<
+        Vec<(
+            *mut ffi::PyTypeObject,
+            Obj,
+            *const crate::schema::plan::Plan,
+        )>,
+    >,
 }
 
 fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
     // SAFETY: attached; `t` is a type object.
     unsafe { ffi::PyObject_TypeCheck(o, t.as_ptr() as *mut ffi::PyTypeObject) != 0 }
-}
-
-fn call_method0(o: *mut ffi::PyObject, name: &std::ffi::CStr) -> Result<Obj, String> {
-    // SAFETY: attached; `o` live.
-    unsafe {
-        let n = Obj::from_owned(ffi::PyUnicode_FromString(name.as_ptr()))
-            .ok_or_else(|| py::take_err().0)?;
-        Obj::from_owned(ffi::PyObject_CallMethodNoArgs(o, n.as_ptr()))
-            .ok_or_else(|| py::take_err().0)
-    }
 }
 
 fn str_obj(o: *mut ffi::PyObject) -> Result<Obj, String> {
@@ -123,18 +135,21 @@ impl<'e> Encoder<'e> {
             .plans
             .borrow()
             .iter()
-            .find(|(t, _)| *t == ty)
-            .map(|(_, c)| c.clone());
-        let cap = match cached {
-            Some(c) => c,
+            .find(|(t, _, _)| *t == ty)
+            .map(|(_, _, p)| *p);
+        let plan = match cached {
+            Some(p) => p,
             None => {
                 let cls = Obj::from_borrowed(ty as *mut ffi::PyObject);
                 let cap = py::call(&self.types.plan_for, &[&cls]).map_err(|e| e.0)?;
-                self.plans.borrow_mut().push((ty, cap.clone()));
-                cap
+                let p: *const crate::schema::plan::Plan =
+                    crate::schema::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
+                self.plans.borrow_mut().push((ty, cap, p));
+                p
             }
         };
-        let plan = crate::schema::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
+        // SAFETY: the capsule owning the plan is held in `self.plans` until the encoder drops.
+        let plan = unsafe { &*plan };
         let rec = plan.records.first().ok_or("empty plan")?;
         crate::schema::encode::struct_untyped(self, rec, o, out, depth)
     }
@@ -207,13 +222,22 @@ impl<'e> Encoder<'e> {
             }
             // Library types and subclasses.
             if isinstance(o, &t.enum_) {
-                let v = Obj::from_owned(ffi::PyObject_GetAttrString(o, c"value".as_ptr()))
+                // `_value_` is the member's stored value (what the `value` property returns).
+                let v = Obj::from_owned(ffi::PyObject_GetAttr(o, t.value_attr.as_ptr()))
                     .ok_or_else(|| format!("Enum value: {}", py::take_err()))?;
                 return self.value(v.as_ptr(), out, depth + 1);
             }
-            if isinstance(o, &t.datetime) || isinstance(o, &t.date) || isinstance(o, &t.time) {
-                let iso = call_method0(o, c"isoformat")?;
-                return self.str(iso.as_ptr(), out);
+            if isinstance(o, &t.datetime) {
+                return self.datetime(o, out);
+            }
+            if isinstance(o, &t.date) {
+                out.push(b'"');
+                write_date(o, out);
+                out.push(b'"');
+                return Ok(());
+            }
+            if isinstance(o, &t.time) {
+                return self.time(o, out);
             }
             if isinstance(o, &t.uuid) || isinstance(o, &t.decimal) {
                 // Decimal as a string keeps every digit (msgspec does the same).
@@ -250,13 +274,116 @@ impl<'e> Encoder<'e> {
 
     fn seq(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         out.push(b'[');
-        for (i, it) in py::seq_items(o).unwrap_or_default().into_iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
+        // SAFETY: attached; `o` is a list or tuple. The length is re-read every step because
+        // the Python fallback could shrink a list while it is being written.
+        unsafe {
+            let list = ffi::PyList_Check(o) != 0;
+            let mut i = 0;
+            loop {
+                let n = if list {
+                    ffi::PyList_GET_SIZE(o)
+                } else {
+                    ffi::PyTuple_GET_SIZE(o)
+                };
+                if i >= n {
+                    break;
+                }
+                let it = if list {
+                    ffi::PyList_GET_ITEM(o, i)
+                } else {
+                    ffi::PyTuple_GET_ITEM(o, i)
+                };
+                if i > 0 {
+                    out.push(b',');
+                }
+                // Keep the item alive while it is written, whatever the fallback does.
+                let item = Obj::from_borrowed(it);
+                self.value(item.as_ptr(), out, depth + 1)?;
+                i += 1;
             }
-            self.value(it, out, depth + 1)?;
         }
         out.push(b']');
+        Ok(())
+    }
+
+    /// ISO 8601 as `datetime.isoformat()` writes it, from the object's fields.
+    fn datetime(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+        out.push(b'"');
+        write_date(o, out);
+        out.push(b'T');
+        // SAFETY: attached; `o` is a datetime, whose layout these accessors read.
+        unsafe {
+            write_clock(
+                ffi::PyDateTime_DATE_GET_HOUR(o),
+                ffi::PyDateTime_DATE_GET_MINUTE(o),
+                ffi::PyDateTime_DATE_GET_SECOND(o),
+                ffi::PyDateTime_DATE_GET_MICROSECOND(o),
+                out,
+            );
+            self.offset(o, ffi::PyDateTime_DATE_GET_TZINFO(o), out)?;
+        }
+        out.push(b'"');
+        Ok(())
+    }
+
+    fn time(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+        out.push(b'"');
+        // SAFETY: attached; `o` is a time.
+        unsafe {
+            write_clock(
+                ffi::PyDateTime_TIME_GET_HOUR(o),
+                ffi::PyDateTime_TIME_GET_MINUTE(o),
+                ffi::PyDateTime_TIME_GET_SECOND(o),
+                ffi::PyDateTime_TIME_GET_MICROSECOND(o),
+                out,
+            );
+            self.offset(o, ffi::PyDateTime_TIME_GET_TZINFO(o), out)?;
+        }
+        out.push(b'"');
+        Ok(())
+    }
+
+    /// The UTC offset isoformat appends: nothing when naive, `+00:00` for UTC, else what
+    /// `utcoffset()` says (`-05:00`, with seconds and microseconds only when present).
+    fn offset(
+        &self,
+        o: *mut ffi::PyObject,
+        tz: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        // SAFETY: attached; `tz` is borrowed from `o`, the call result is owned.
+        unsafe {
+            if tz.is_null() || tz == ffi::Py_None() {
+                return Ok(());
+            }
+            if tz == self.types.utc.as_ptr() {
+                out.extend_from_slice(b"+00:00");
+                return Ok(());
+            }
+            let d = Obj::from_owned(ffi::PyObject_CallMethodNoArgs(
+                o,
+                self.types.utcoffset_attr.as_ptr(),
+            ))
+            .ok_or_else(|| py::take_err().0)?;
+            if d.as_ptr() == ffi::Py_None() {
+                return Ok(());
+            }
+            let micros = i64::from(ffi::PyDateTime_DELTA_GET_DAYS(d.as_ptr())) * 86_400_000_000
+                + i64::from(ffi::PyDateTime_DELTA_GET_SECONDS(d.as_ptr())) * 1_000_000
+                + i64::from(ffi::PyDateTime_DELTA_GET_MICROSECONDS(d.as_ptr()));
+            out.push(if micros < 0 { b'-' } else { b'+' });
+            let m = micros.unsigned_abs();
+            let (secs, us) = (m / 1_000_000, (m % 1_000_000) as i32);
+            let mut buf = *b"00:00:00";
+            two(&mut buf, 0, (secs / 3600) as i32);
+            two(&mut buf, 3, (secs / 60 % 60) as i32);
+            two(&mut buf, 6, (secs % 60) as i32);
+            let whole = secs % 60 != 0 || us != 0;
+            out.extend_from_slice(&buf[..if whole { 8 } else { 5 }]);
+            if us != 0 {
+                micro(out, us);
+            }
+        }
         Ok(())
     }
 
@@ -311,6 +438,51 @@ impl<'e> Encoder<'e> {
             let _ = fmt().write_string_fast(out, &text, true);
             Ok(())
         }
+    }
+}
+
+fn two(buf: &mut [u8], at: usize, v: i32) {
+    buf[at] = b'0' + (v / 10 % 10) as u8;
+    buf[at + 1] = b'0' + (v % 10) as u8;
+}
+
+fn micro(out: &mut Vec<u8>, us: i32) {
+    let mut buf = *b".000000";
+    let mut v = us;
+    for i in (1..7).rev() {
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend_from_slice(&buf);
+}
+
+/// `YYYY-MM-DD` from a date or datetime.
+fn write_date(o: *mut ffi::PyObject, out: &mut Vec<u8>) {
+    // SAFETY: attached; `o` is a date or datetime (both start with the date fields).
+    let (y, m, d) = unsafe {
+        (
+            ffi::PyDateTime_GET_YEAR(o),
+            ffi::PyDateTime_GET_MONTH(o),
+            ffi::PyDateTime_GET_DAY(o),
+        )
+    };
+    let mut buf = *b"0000-00-00";
+    two(&mut buf, 0, y / 100);
+    two(&mut buf, 2, y % 100);
+    two(&mut buf, 5, m);
+    two(&mut buf, 8, d);
+    out.extend_from_slice(&buf);
+}
+
+/// `HH:MM:SS[.ffffff]`, microseconds only when not zero (as isoformat).
+fn write_clock(h: i32, m: i32, s: i32, us: i32, out: &mut Vec<u8>) {
+    let mut buf = *b"00:00:00";
+    two(&mut buf, 0, h);
+    two(&mut buf, 3, m);
+    two(&mut buf, 6, s);
+    out.extend_from_slice(&buf);
+    if us != 0 {
+        micro(out, us);
     }
 }
 

@@ -342,6 +342,15 @@ unsafe extern "C" fn m_decode(
     }
 }
 
+thread_local! {
+    /// The output buffer of `encode`, reused so big documents do not regrow it every call
+    /// (plain bytes, no Python objects: safe per thread whatever the interpreter).
+    static ENCODE_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers grown past this are released after the call rather than kept.
+const ENCODE_BUF_KEEP: usize = 4 << 20;
+
 /// encode(obj, encode_types, plan_or_None) -> bytes; TypeError when it cannot be encoded or
 /// does not fit the plan.
 unsafe extern "C" fn m_encode(
@@ -357,15 +366,21 @@ unsafe extern "C" fn m_encode(
         Err(e) => return raise(ffi::PyExc_TypeError, &e),
     };
     let enc = crate::json::Encoder::new(&types);
-    let mut out = Vec::with_capacity(256);
-    let r = match crate::schema::from_capsule(*args.add(2)) {
-        Some(plan) => crate::schema::encode::Typed { enc: &enc, plan }.encode(*args, &mut out),
-        None => enc.encode(*args, &mut out),
-    };
-    match r {
-        Ok(()) => py::new_bytes(&out).into_ptr(),
-        Err(e) => raise(ffi::PyExc_TypeError, &e),
-    }
+    ENCODE_BUF.with_borrow_mut(|out| {
+        out.clear();
+        let r = match crate::schema::from_capsule(*args.add(2)) {
+            Some(plan) => crate::schema::encode::Typed { enc: &enc, plan }.encode(*args, out),
+            None => enc.encode(*args, out),
+        };
+        let result = match r {
+            Ok(()) => py::new_bytes(out).into_ptr(),
+            Err(e) => raise(ffi::PyExc_TypeError, &e),
+        };
+        if out.capacity() > ENCODE_BUF_KEEP {
+            *out = Vec::new();
+        }
+        result
+    })
 }
 
 static mut METHODS: [ffi::PyMethodDef; 10] = [

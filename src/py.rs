@@ -169,8 +169,21 @@ pub fn str_of<'a>(o: *mut ffi::PyObject) -> Option<&'a str> {
 }
 
 pub fn new_str(s: &str) -> Obj {
-    // SAFETY: attached; length-delimited, so interior NULs are fine.
+    // SAFETY: attached; length-delimited, so interior NULs are fine. For ASCII the compact
+    // string is allocated at its final size and filled in place (no UTF-8 decoding pass).
     unsafe {
+        if s.is_ascii() {
+            let o = ffi::PyUnicode_New(s.len() as ffi::Py_ssize_t, 127);
+            if !o.is_null() {
+                std::ptr::copy_nonoverlapping(
+                    s.as_ptr(),
+                    ffi::PyUnicode_DATA(o) as *mut u8,
+                    s.len(),
+                );
+                return Obj(o);
+            }
+            ffi::PyErr_Clear();
+        }
         Obj::from_owned(ffi::PyUnicode_FromStringAndSize(
             s.as_ptr() as *const c_char,
             s.len() as ffi::Py_ssize_t,

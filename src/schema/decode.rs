@@ -87,6 +87,27 @@ fn too_deep(bytes: &[u8]) -> Option<usize> {
     None
 }
 
+/// Whether a number token `-0`, `-0.0`, `-0e5`... (a float negative zero) may be present.
+/// False positives only cost speed (the document keeps its number text); "-0.5" or a date
+/// inside a string ("2024-05-01") do not count.
+fn has_negative_zero(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"-0").any(|at| {
+        let before = bytes[..at].iter().rev().find(|c| !c.is_ascii_whitespace());
+        if !matches!(before, None | Some(b':' | b',' | b'[')) {
+            return false;
+        }
+        let rest = &bytes[at + 2..];
+        match rest.first() {
+            Some(b'e' | b'E') => true,
+            Some(b'.') => {
+                let zeros = rest[1..].iter().take_while(|c| **c == b'0').count();
+                !rest.get(1 + zeros).is_some_and(|c| c.is_ascii_digit())
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Parses a JSON document. Documents nested deeper than `MAX_DEPTH` are refused before
 /// sonic-rs sees them (its DOM is built and dropped recursively). `raw_numbers` keeps every
 /// number's text, for integers wider than 64 bits (see `Failure::NeedsRawNumbers`).
@@ -103,8 +124,8 @@ pub fn parse(bytes: &[u8], raw_numbers: bool) -> Result<Value, ParseError> {
         message: "invalid UTF-8".to_owned(),
     })?;
     let mut de = sonic_rs::Deserializer::from_str(text);
-    // sonic-rs reads "-0.0" as +0.0; documents that may hold a negative zero keep number text.
-    if raw_numbers || memchr::memmem::find(bytes, b"-0").is_some() {
+    // sonic-rs reads "-0.0" as +0.0; documents holding a negative zero keep number text.
+    if raw_numbers || has_negative_zero(bytes) {
         de = de.use_rawnumber();
     }
     let parsed = serde::Deserialize::deserialize(&mut de).and_then(|v: Value| de.end().map(|_| v));
@@ -318,7 +339,10 @@ impl<'a> Decoder<'a> {
             Node::DateTime => self.parsed(v, Kind::DateTime, "datetime_type"),
             Node::Date => self.parsed(v, Kind::Date, "date_type"),
             Node::Time => self.parsed(v, Kind::Time, "time_type"),
-            Node::Uuid => self.parsed(v, Kind::Uuid, "uuid_type"),
+            Node::Uuid => match v.as_str().and_then(|t| self.plan.ctors.uuid(t)) {
+                Some(u) => Some(u),
+                None => self.parsed(v, Kind::Uuid, "uuid_type"),
+            },
             Node::TimeDelta => self.timedelta(v),
             Node::Seq { kind, item, c } => self.seq(*kind, item, c.as_ref(), v),
             Node::FixTuple(items) => self.fixtuple(items, v),
@@ -987,18 +1011,15 @@ impl<'a> Decoder<'a> {
             return None;
         };
         let n = rec.fields.len();
-        let mut values: Vec<Option<Obj>> = (0..n).map(|_| None).collect();
-        let mut seen = vec![false; n];
+        // (value, key seen) per field: one allocation per record.
+        let mut slots: Vec<(Option<Obj>, bool)> = (0..n).map(|_| (None, false)).collect();
         let mut ok = true;
         let mut next = 0usize;
         let issues_before = self.issues.len();
-        let pairs: Vec<(&'a str, &'a Value)> = obj.iter().collect();
         let mut keep: Option<Vec<bool>> = None;
-        let mut j = 0usize;
-        while j < pairs.len() {
-            let (k, it) = pairs[j];
-            j += 1;
-            if keep.as_ref().is_some_and(|keep| !keep[j - 1]) {
+        let mut pairs = obj.iter().enumerate();
+        while let Some((j, (k, it))) = pairs.next() {
+            if keep.as_ref().is_some_and(|keep| !keep[j]) {
                 continue;
             }
             // Fields usually arrive in declared order: try the next one before searching.
@@ -1008,26 +1029,27 @@ impl<'a> Decoder<'a> {
                 rec.fields.iter().position(|f| f.json == k)
             };
             if let Some(i) = idx {
-                if seen[i] && keep.is_none() {
+                if slots[i].1 && keep.is_none() {
                     // A repeated key: the last one wins, as for dicts. Start over, skipping
                     // every occurrence but the last (rare, so the first pass stays simple).
                     let mut last = std::collections::HashMap::new();
-                    for (pos, (key, _)) in pairs.iter().enumerate() {
-                        last.insert(*key, pos);
+                    for (pos, (key, _)) in obj.iter().enumerate() {
+                        last.insert(key, pos);
                     }
                     keep = Some(
-                        (0..pairs.len())
-                            .map(|pos| last[pairs[pos].0] == pos)
+                        obj.iter()
+                            .enumerate()
+                            .map(|(pos, (key, _))| last[key] == pos)
                             .collect(),
                     );
                     self.issues.truncate(issues_before);
-                    values.iter_mut().for_each(|v| *v = None);
+                    slots.iter_mut().for_each(|s| *s = (None, false));
                     ok = true;
                     next = 0;
-                    j = 0;
+                    pairs = obj.iter().enumerate();
                     continue;
                 }
-                seen[i] = true;
+                slots[i].1 = true;
             }
             let Some(i) = idx else {
                 if let Some((tf, tv)) = &rec.tag {
@@ -1068,7 +1090,7 @@ impl<'a> Decoder<'a> {
             let r = self.node(&f.node, it);
             self.loc.pop();
             match r {
-                Some(o) => values[i] = Some(o),
+                Some(o) => slots[i].0 = Some(o),
                 None => {
                     ok = false;
                     if self.fatal.is_some() {
@@ -1078,7 +1100,7 @@ impl<'a> Decoder<'a> {
             }
         }
         for (i, f) in rec.fields.iter().enumerate() {
-            if values[i].is_some() {
+            if slots[i].0.is_some() {
                 continue;
             }
             // A field that failed above already has its error; only absent ones are missing.
@@ -1092,9 +1114,9 @@ impl<'a> Decoder<'a> {
                     self.loc.pop();
                     ok = false;
                 }
-                Default::Value(d) => values[i] = Some(d.clone()),
+                Default::Value(d) => slots[i].0 = Some(d.clone()),
                 Default::Factory(f) => match py::call_keep(f, &[]) {
-                    Some(o) => values[i] = Some(o),
+                    Some(o) => slots[i].0 = Some(o),
                     None => return self.set_fatal(),
                 },
                 Default::Omit => {}
@@ -1103,7 +1125,7 @@ impl<'a> Decoder<'a> {
         if !ok {
             return None;
         }
-        self.build(rec, values, v)
+        self.build(rec, slots.into_iter().map(|s| s.0), v)
     }
 
     /// Python raised (the exception is still set): keep it for the caller, stop decoding.
@@ -1113,7 +1135,12 @@ impl<'a> Decoder<'a> {
     }
 
     /// Builds the instance from the decoded field values.
-    fn build(&mut self, rec: &Record, values: Vec<Option<Obj>>, input: &Value) -> Option<Obj> {
+    fn build(
+        &mut self,
+        rec: &Record,
+        values: impl Iterator<Item = Option<Obj>>,
+        input: &Value,
+    ) -> Option<Obj> {
         // SAFETY: attached throughout. For Structs the instance comes from the type's own
         // tp_alloc (zeroed slots), and each slot offset was read from the class's member
         // descriptor at plan time, so writing an owned reference there is what CPython's
@@ -1290,6 +1317,15 @@ pub fn parse_duration(s: &str) -> Option<(i64, i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::parse_duration;
+
+    #[test]
+    fn negative_zero_tokens() {
+        use super::has_negative_zero as z;
+        assert!(z(b"-0.0") && z(b"[1,-0.00]") && z(b"{\"a\": -0e3}") && z(b"-0.0e1"));
+        assert!(
+            !z(b"-0.5") && !z(b"[-0.05]") && !z(b"-0") && !z(b"\"2024-05-01\"") && !z(b"[1-0.0]")
+        );
+    }
 
     #[test]
     fn iso_durations() {

@@ -45,11 +45,7 @@ fn is_default(v: *mut ffi::PyObject, d: &Default) -> bool {
 fn write_tag(rec: &Record, enc: &Encoder, out: &mut Vec<u8>) -> Result<bool, String> {
     if let Some((_, value)) = &rec.tag {
         out.extend_from_slice(&rec.tag_key_json);
-        match value {
-            Lit::Str(s) => enc.write_str(s, out),
-            Lit::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
-            _ => return Err("tags are str or int".into()),
-        }
+        write_lit(enc, value, out);
         return Ok(true);
     }
     Ok(false)
@@ -80,10 +76,40 @@ pub fn struct_untyped(
         }
         first = false;
         out.extend_from_slice(&f.key_json);
-        enc.value(v, out, depth + 1)?;
+        if !write_known(enc, &f.node, v, out) {
+            enc.value(v, out, depth + 1)?;
+        }
     }
     out.push(b'}');
     Ok(())
+}
+
+fn write_lit(enc: &Encoder, lit: &Lit, out: &mut Vec<u8>) {
+    match lit {
+        Lit::Str(s) => enc.write_str(s, out),
+        Lit::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Lit::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Lit::Null => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Writes a field value its declared type already describes (a member of the declared Enum,
+/// say) without the encoder's type dispatch; false when it must go the general way.
+fn write_known(enc: &Encoder, n: &Node, v: *mut ffi::PyObject, out: &mut Vec<u8>) -> bool {
+    match n {
+        Node::Choice {
+            values,
+            is_enum: true,
+            ..
+        } => match values.iter().find(|(_, m)| m.as_ptr() == v) {
+            Some((lit, _)) => {
+                write_lit(enc, lit, out);
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 /// Encodes values checked against a declared response type.

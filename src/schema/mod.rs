@@ -65,10 +65,14 @@ pub fn raise_failure(f: decode::Failure) {
             }
             decode::Failure::Invalid(issues) => {
                 let json = crate::params::render_issues(&issues);
-                let detail = crate::json::decode(&json).ok().and_then(|d| {
-                    let p = ffi::PyDict_GetItemString(d.as_ptr(), c"detail".as_ptr());
-                    (!p.is_null()).then(|| Obj::from_borrowed(p))
-                });
+                // Python's json reads every number an input may echo (1e999 included).
+                let detail = Obj::from_owned(ffi::PyImport_ImportModule(c"json".as_ptr()))
+                    .and_then(|m| m.getattr(c"loads").ok())
+                    .and_then(|loads| crate::py::call(&loads, &[&crate::py::new_bytes(&json)]).ok())
+                    .and_then(|d| {
+                        let p = ffi::PyDict_GetItemString(d.as_ptr(), c"detail".as_ptr());
+                        (!p.is_null()).then(|| Obj::from_borrowed(p))
+                    });
                 let args = crate::py::tuple(vec![detail.unwrap_or_else(crate::py::none)]);
                 ffi::PyErr_SetObject(ffi::PyExc_ValueError, args.as_ptr());
             }

@@ -151,6 +151,10 @@ pub struct Record {
 pub struct Ctors {
     pub parsers: Parsers,
     pub timedelta: Obj,
+    uuid_cls: Obj,
+    safe_unknown: Obj,
+    int_attr: Obj,
+    is_safe_attr: Obj,
 }
 
 pub struct Plan {
@@ -204,7 +208,62 @@ impl Ctors {
                 decimal: ctor(c"decimal", &[c"Decimal"])?,
             },
             timedelta: ctor(c"datetime", &[c"timedelta"])?,
+            uuid_cls: ctor(c"uuid", &[c"UUID"])?,
+            safe_unknown: ctor(c"uuid", &[c"SafeUUID", c"unknown"])?,
+            int_attr: py::new_str("int"),
+            is_safe_attr: py::new_str("is_safe"),
         })
+    }
+
+    /// A `uuid.UUID` from its canonical text (32 hex digits, hyphens in the usual places)
+    /// built directly, as `UUID.__init__` would leave it; `None` for other spellings, which
+    /// go through `UUID(str)`.
+    pub fn uuid(&self, s: &str) -> Option<Obj> {
+        let b = s.as_bytes();
+        let mut hex = [0u8; 33];
+        let mut n = 0;
+        match b.len() {
+            36 if [8, 13, 18, 23].iter().all(|&i| b[i] == b'-') => {
+                for (i, &c) in b.iter().enumerate() {
+                    if ![8, 13, 18, 23].contains(&i) {
+                        hex[n] = c;
+                        n += 1;
+                    }
+                }
+            }
+            32 => {
+                hex[..32].copy_from_slice(b);
+                n = 32;
+            }
+            _ => return None,
+        }
+        if n != 32 || !hex[..32].iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        // SAFETY: attached; `hex` is NUL-terminated hex digits. UUID keeps its state in two
+        // slots (`int`, `is_safe`) that `__init__` sets with object.__setattr__; the generic
+        // setter does the same on a freshly allocated instance.
+        unsafe {
+            let int = Obj::from_owned(ffi::PyLong_FromString(
+                hex.as_ptr() as *const std::ffi::c_char,
+                std::ptr::null_mut(),
+                16,
+            ))?;
+            let tp = self.uuid_cls.as_ptr() as *mut ffi::PyTypeObject;
+            let alloc = (*tp).tp_alloc.unwrap_or(ffi::PyType_GenericAlloc);
+            let o = Obj::from_owned(alloc(tp, 0))?;
+            if ffi::PyObject_GenericSetAttr(o.as_ptr(), self.int_attr.as_ptr(), int.as_ptr()) != 0
+                || ffi::PyObject_GenericSetAttr(
+                    o.as_ptr(),
+                    self.is_safe_attr.as_ptr(),
+                    self.safe_unknown.as_ptr(),
+                ) != 0
+            {
+                ffi::PyErr_Clear();
+                return None;
+            }
+            Some(o)
+        }
     }
 }
 

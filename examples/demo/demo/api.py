@@ -70,6 +70,37 @@ async def create_item(item: Item) -> Item:
     return item
 
 
+# POST /orders: the load tests' validated body (loadtests/competitor has the msgspec twin).
+class Line(Struct):
+    sku: Annotated[str, Meta(pattern=r"^[A-Z]{3}-\d+$")]
+    qty: Annotated[int, Meta(ge=1, le=1000)]
+    price: Annotated[float, Meta(gt=0)]
+
+
+class Address(Struct):
+    street: Annotated[str, Meta(min_length=1, max_length=200)]
+    city: str
+    zip: Annotated[str, Meta(max_length=10)]
+    country: Annotated[str, Meta(min_length=2, max_length=2)]
+
+
+class Order(Struct):
+    id: int
+    customer: Annotated[str, Meta(min_length=1, max_length=100)]
+    email: str
+    paid: bool
+    total: Annotated[float, Meta(ge=0)]
+    note: str | None = None
+    tags: list[str] = []
+    ship_to: Address | None = None
+    lines: list[Line] = []
+
+
+@api.post("/orders")
+async def create_order(order: Order) -> Order:
+    return order
+
+
 @api.get("/users")
 def users() -> list:
     return list(Person.objects.order_by("id").values("id", "name", "email", "age", "is_active")[:10])
