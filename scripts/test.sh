@@ -10,3 +10,8 @@ for driver in uring epoll; do
   echo "== black-box suite, driver $driver"
   BOLT_TEST_DRIVER=$driver .venv/bin/python -m pytest -q "$@"
 done
+# The body decoder under libFuzzer (ASan) for a bounded time; BOLT_FUZZ_SECONDS=0 skips it.
+if [ "${BOLT_FUZZ_SECONDS:-30}" != 0 ]; then
+  echo "== fuzzing the JSON body decoder"
+  "$(dirname "$0")/fuzz.sh" "${BOLT_FUZZ_SECONDS:-30}"
+fi
