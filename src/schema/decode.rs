@@ -468,21 +468,30 @@ impl<'a> Decoder<'a> {
         None
     }
 
+    /// A float that is a whole number as an int (pydantic accepts 3.0 for an int field).
+    fn whole(&mut self, f: f64, v: &Value) -> Option<Obj> {
+        if f.fract() != 0.0 || !f.is_finite() {
+            self.fail(
+                "int_from_float",
+                "Input should be a valid integer, got a number with a fractional part",
+                Some(v),
+            );
+            return None;
+        }
+        // SAFETY: attached; a finite whole float.
+        Obj::from_owned(unsafe { ffi::PyLong_FromDouble(f) })
+    }
+
     fn int(&mut self, v: &Value, c: Option<&Constraints>) -> Option<Obj> {
         let out = match v.as_ref() {
-            _ if v.as_raw_number().is_some() && wide_int(v).is_none() => {
-                let f = self.finite(v)?;
-                if f.fract() != 0.0 {
-                    self.fail(
-                        "int_from_float",
-                        "Input should be a valid integer, got a number with a fractional part",
-                        Some(v),
-                    );
-                    return None;
+            // A document that kept its number text (wide integers, negative zero).
+            _ if v.as_raw_number().is_some() => match wide_int(v) {
+                Some(o) => o,
+                None => {
+                    let f = self.finite(v)?;
+                    self.whole(f, v)?
                 }
-                // SAFETY: attached; a finite whole float.
-                Obj::from_owned(unsafe { ffi::PyLong_FromDouble(f) })?
-            }
+            },
             ValueRef::Number(_) if !v.is_f64() => match v.as_i64() {
                 Some(i) => py::new_int(i),
                 // SAFETY: attached.
@@ -494,22 +503,7 @@ impl<'a> Decoder<'a> {
                 self.needs_raw = true;
                 return None;
             }
-            ValueRef::Number(_) if v.as_raw_number().is_some() && wide_int(v).is_some() => {
-                wide_int(v)?
-            }
-            ValueRef::Number(_) => {
-                let f = v.as_f64().unwrap_or(f64::NAN);
-                if f.fract() != 0.0 || !f.is_finite() {
-                    self.fail(
-                        "int_from_float",
-                        "Input should be a valid integer, got a number with a fractional part",
-                        Some(v),
-                    );
-                    return None;
-                }
-                // SAFETY: attached; a finite whole float.
-                Obj::from_owned(unsafe { ffi::PyLong_FromDouble(f) })?
-            }
+            ValueRef::Number(_) => self.whole(v.as_f64().unwrap_or(f64::NAN), v)?,
             ValueRef::String(s) => match params::coerce(Kind::Int, s, &self.plan.ctors.parsers) {
                 Ok(o) => o,
                 Err((kind, msg)) => {

@@ -6,7 +6,7 @@
 // Same contract as py.rs: callers are attached and pass live objects of that interpreter.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-use super::plan::{Default, Lit, Node, Plan, Record, RecordKind, SeqKind};
+use super::plan::{Default, Field, Lit, Node, Plan, Record, RecordKind, SeqKind};
 use crate::json::Encoder;
 use crate::py::{self, Obj};
 use pyo3::ffi;
@@ -42,6 +42,26 @@ fn is_default(v: *mut ffi::PyObject, d: &Default) -> bool {
     }
 }
 
+/// Writes `,"key":` before a field's value; false (nothing written) when `omit_defaults`
+/// leaves the value out.
+fn begin_field(
+    rec: &Record,
+    f: &Field,
+    v: *mut ffi::PyObject,
+    first: &mut bool,
+    out: &mut Vec<u8>,
+) -> bool {
+    if rec.omit_defaults && is_default(v, &f.default) {
+        return false;
+    }
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.extend_from_slice(&f.key_json);
+    true
+}
+
 fn write_tag(rec: &Record, enc: &Encoder, out: &mut Vec<u8>) -> Result<bool, String> {
     if let Some((_, value)) = &rec.tag {
         out.extend_from_slice(&rec.tag_key_json);
@@ -68,14 +88,9 @@ pub fn struct_untyped(
         if v.is_null() {
             return Err(format!("{}.{} is not set", rec.name, f.json));
         }
-        if rec.omit_defaults && is_default(v, &f.default) {
+        if !begin_field(rec, f, v, &mut first, out) {
             continue;
         }
-        if !first {
-            out.push(b',');
-        }
-        first = false;
-        out.extend_from_slice(&f.key_json);
         if !write_known(enc, &f.node, v, out) {
             enc.value(v, out, depth + 1)?;
         }
@@ -405,14 +420,9 @@ impl<'e> Typed<'e> {
                 } else {
                     v
                 };
-                if rec.omit_defaults && is_default(v, &f.default) {
+                if !begin_field(rec, f, v, &mut first, out) {
                     continue;
                 }
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                out.extend_from_slice(&f.key_json);
                 loc.push(f.json.clone());
                 self.node(&f.node, v, out, loc)?;
                 loc.pop();
