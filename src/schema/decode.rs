@@ -950,14 +950,7 @@ impl<'a> Decoder<'a> {
         expected: &str,
         v: &'a Value,
     ) -> Option<Obj> {
-        let Some(obj) = v.as_object() else {
-            self.fail(
-                "model_attributes_type",
-                "Input should be a valid dictionary or object to extract fields from",
-                Some(v),
-            );
-            return None;
-        };
+        let obj = self.object_for_record(v)?;
         let Some(tv) = obj.get(&field) else {
             self.fail(
                 "union_tag_not_found",
@@ -995,15 +988,21 @@ impl<'a> Decoder<'a> {
         out
     }
 
-    fn record(&mut self, rec: &'a Record, v: &'a Value) -> Option<Obj> {
-        let Some(obj) = v.as_object() else {
+    /// The JSON object a record is built from, or the error for anything else.
+    fn object_for_record(&mut self, v: &'a Value) -> Option<&'a sonic_rs::Object> {
+        let obj = v.as_object();
+        if obj.is_none() {
             self.fail(
                 "model_attributes_type",
                 "Input should be a valid dictionary or object to extract fields from",
                 Some(v),
             );
-            return None;
-        };
+        }
+        obj
+    }
+
+    fn record(&mut self, rec: &'a Record, v: &'a Value) -> Option<Obj> {
+        let obj = self.object_for_record(v)?;
         let n = rec.fields.len();
         // (value, key seen) per field: one allocation per record.
         let mut slots: Vec<(Option<Obj>, bool)> = (0..n).map(|_| (None, false)).collect();
