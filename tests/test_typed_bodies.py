@@ -391,3 +391,45 @@ def test_deeply_nested_body_does_not_crash_the_server(own_server, name, body):
     assert status in (400, 413, 422), status
     follow = fetch(own_server.port, "GET", "/typed/people/dicts")
     assert follow.status == 200
+
+
+# ----------------------------------------------------------------------------------------------
+# Structs grouping query parameters and headers; Enum/Literal values from the query string
+
+
+def test_struct_marked_query_groups_query_parameters_and_header_struct_groups_headers(server):
+    resp = fetch(server.port, "GET", "/typed/paging?limit=5&offset=2&order_by=age&tags=a&tags=b",
+                 headers=[("X-Client-Id", "c1"), ("User-Agent", "probe/1")])
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"limit": 5, "offset": 2, "order_by": "age", "tags": ["a", "b"],
+                           "client": "c1", "agent": "probe/1"}
+
+
+def test_grouped_defaults_apply_when_the_query_is_empty(server):
+    resp = fetch(server.port, "GET", "/typed/paging", headers=[("X-Client-Id", "c1")])
+    assert resp.status == 200, resp.body
+    body = resp.json()
+    assert (body["limit"], body["offset"], body["order_by"], body["tags"]) == (10, 0, None, [])
+
+
+def test_grouped_fields_report_every_error_at_their_own_query_and_header_locs(server):
+    errs = detail(fetch(server.port, "GET", "/typed/paging?limit=500&offset=-1&order_by=x"))
+    assert_errors(errs, [
+        err("less_than_equal", ["query", "limit"], "Input should be less than or equal to 100", "500"),
+        err("greater_than_equal", ["query", "offset"], "Input should be greater than or equal to 0", "-1"),
+        err("literal_error", ["query", "order_by"], "Input should be 'name' or 'age'", "x"),
+        err("missing", ["header", "x-client-id"], "Field required", None),
+    ])
+
+
+def test_enum_literal_and_timedelta_query_values(server):
+    resp = fetch(server.port, "GET", "/typed/choices?size=l&priority=2&within=PT1H30M&mode=fast")
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"size": "l", "priority": 2, "within": "PT1H30M", "mode": "fast"}
+    errs = detail(fetch(server.port, "GET", "/typed/choices?size=xl&priority=9&within=soon&mode=slow"))
+    assert_errors(errs, [
+        err("enum", ["query", "size"], "Input should be 's' or 'l'", "xl"),
+        err("enum", ["query", "priority"], "Input should be 1 or 2", "9"),
+        err("time_delta_parsing", ["query", "within"], "Input should be a valid timedelta", "soon"),
+        err("literal_error", ["query", "mode"], "Input should be 'fast' or 'safe'", "slow"),
+    ])

@@ -163,3 +163,10 @@ class Client(Struct):
 def paging(page: Annotated[Paging, Query()], client: Client = Header()) -> dict:
     return {"limit": page.limit, "offset": page.offset, "order_by": page.order_by, "tags": page.tags,
             "client": client.x_client_id, "agent": client.user_agent}
+
+
+@typed.get("/choices")
+def choices(size: Size = Size.SMALL, priority: Priority | None = None, within: dt.timedelta | None = None,
+            mode: Literal["fast", "safe"] = "safe") -> dict:
+    """Enum (by value), IntEnum ("2" from the query), timedelta and Literal query parameters."""
+    return {"size": size, "priority": priority, "within": within, "mode": mode}
