@@ -164,7 +164,12 @@ impl Constraints {
     }
 
     pub fn check_str(&self, s: &str) -> Option<(&'static str, String)> {
-        let n = s.chars().count();
+        // Characters, not bytes; a string of `len` bytes has between len/4 and len of them, so
+        // counting is only needed when a bound falls in between.
+        let (lo, hi) = (s.len().div_ceil(4), s.len());
+        let decided =
+            self.min_length.is_none_or(|m| m <= lo) && self.max_length.is_none_or(|m| m >= hi);
+        let n = if decided { lo } else { s.chars().count() };
         if let Some(min) = self.min_length.filter(|m| n < *m) {
             return Some((
                 "string_too_short",
