@@ -433,3 +433,11 @@ def test_enum_literal_and_timedelta_query_values(server):
         err("time_delta_parsing", ["query", "within"], "Input should be a valid timedelta", "soon"),
         err("literal_error", ["query", "mode"], "Input should be 'fast' or 'safe'", "slow"),
     ])
+
+
+def test_dependency_with_a_grouped_parameter(server):
+    resp = fetch(server.port, "GET", "/typed/window?limit=20&offset=40&debug=true")
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"from": 40, "to": 60, "debug": True}
+    [e] = detail(fetch(server.port, "GET", "/typed/window?limit=0"))
+    assert (e["type"], e["loc"]) == ("greater_than_equal", ["query", "limit"])

@@ -10,7 +10,7 @@ import enum
 import uuid
 from typing import Annotated, Literal, TypedDict
 
-from django_bolt import BoltAPI, Body, Header, Meta, Query, Struct, field
+from django_bolt import BoltAPI, Body, Depends, Header, Meta, Query, Struct, field
 
 typed = BoltAPI(prefix="/typed")
 
@@ -170,3 +170,13 @@ def choices(size: Size = Size.SMALL, priority: Priority | None = None, within: d
             mode: Literal["fast", "safe"] = "safe") -> dict:
     """Enum (by value), IntEnum ("2" from the query), timedelta and Literal query parameters."""
     return {"size": size, "priority": priority, "within": within, "mode": mode}
+
+
+def page_window(page: Annotated[Paging, Query()]) -> dict:
+    """A dependency taking a grouped parameter: it is built before the dependency runs."""
+    return {"from": page.offset, "to": page.offset + page.limit}
+
+
+@typed.get("/window")
+async def window(w: dict = Depends(page_window), debug: bool = False) -> dict:
+    return {**w, "debug": debug}
