@@ -141,7 +141,11 @@ impl<'e> Encoder<'e> {
             Some(p) => p,
             None => {
                 let cls = Obj::from_borrowed(ty as *mut ffi::PyObject);
-                let cap = py::call(&self.types.plan_for, &[&cls]).map_err(|e| e.0)?;
+                let Ok(cap) = py::call(&self.types.plan_for, &[&cls]) else {
+                    // A field type the plans do not know (a model class, say): let the Python
+                    // fallback turn the Struct into a dict of its fields instead.
+                    return self.fallback(o, out, depth);
+                };
                 let p: *const crate::schema::plan::Plan =
                     crate::schema::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
                 self.plans.borrow_mut().push((ty, cap, p));
@@ -258,11 +262,23 @@ impl<'e> Encoder<'e> {
             if ffi::PyList_Check(o) != 0 || ffi::PyTuple_Check(o) != 0 {
                 return self.seq(o, out, depth);
             }
-            // Everything else goes through the Python fallback, which turns dataclasses,
-            // Structs, sets, QuerySets... into the types above or raises TypeError.
-            let v = Obj::from_owned(ffi::PyObject_CallOneArg(t.default.as_ptr(), o))
+            self.fallback(o, out, depth)
+        }
+    }
+
+    /// The Python fallback, which turns dataclasses, sets, QuerySets... into the types above
+    /// or raises TypeError.
+    fn fallback(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), String> {
+        // SAFETY: attached; `o` live.
+        unsafe {
+            let v = Obj::from_owned(ffi::PyObject_CallOneArg(self.types.default.as_ptr(), o))
                 .ok_or_else(|| py::take_err().0.lines().last().unwrap_or("").to_owned())?;
-            if ffi::Py_TYPE(v.as_ptr()) == ty {
+            if ffi::Py_TYPE(v.as_ptr()) == ffi::Py_TYPE(o) {
                 return Err(format!(
                     "Object of type {} is not JSON serializable",
                     type_name(o)

@@ -1266,3 +1266,15 @@ def test_property_strings_round_trip(s):
     assert decode(encode(s), type=str) == s
     assert decode(json.dumps(s).encode(), type=str) == s
     assert decode(json.dumps(s, ensure_ascii=False).encode(), type=str) == s
+
+
+class _Loose(Struct):
+    label: "NotDefinedAnywhere"  # noqa: F821 - a type no plan can describe
+    n: int
+
+
+def test_struct_whose_field_type_cannot_be_planned_still_encodes_its_values():
+    # Encoding does not need the declared types: such a Struct goes through the Python fallback.
+    assert json.loads(encode([_Loose("x", 1)])) == [{"label": "x", "n": 1}]
+    with pytest.raises(TypeError, match="complex is not JSON serializable"):
+        encode(_Loose(1j, 2))
