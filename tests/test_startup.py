@@ -212,3 +212,11 @@ def test_response_model_that_cannot_be_encoded_is_a_startup_error(tmp_path):
         "@api.get('/c', response_model=list[complex])\ndef c():\n    return []\n"))
     assert r.returncode == 1
     assert "site_badsig.api.c: response_model" in r.stderr and "unsupported type complex" in r.stderr
+
+
+def test_body_type_naming_a_class_that_never_exists_is_a_startup_error(tmp_path):
+    r = _badsig_with(tmp_path, (
+        "from django_bolt import BoltAPI, Struct\n\napi = BoltAPI()\n\n\nclass A(Struct):\n    x: 'Nowhere'\n\n\n"
+        "@api.post('/a')\ndef make(a: A) -> dict:\n    return {}\n"))
+    assert r.returncode == 1
+    assert "site_badsig.api.make: body parameter" in r.stderr and "cannot resolve the annotation 'Nowhere'" in r.stderr

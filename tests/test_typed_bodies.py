@@ -441,3 +441,11 @@ def test_dependency_with_a_grouped_parameter(server):
     assert resp.json() == {"from": 40, "to": 60, "debug": True}
     [e] = detail(fetch(server.port, "GET", "/typed/window?limit=0"))
     assert (e["type"], e["loc"]) == ("greater_than_equal", ["query", "limit"])
+
+
+def test_body_type_referring_to_a_class_defined_after_the_route(server):
+    resp = post(server.port, "/typed/boxes", {"content": {"kind": "k"}, "extras": [{"kind": "e"}]})
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"content": {"kind": "k"}, "extras": [{"kind": "e"}]}
+    [e] = detail(post(server.port, "/typed/boxes", {"content": {}}))
+    assert (e["type"], e["loc"]) == ("missing", ["body", "content", "kind"])

@@ -115,8 +115,10 @@ class Route:
         # Python authenticators mean Python decides the guards too (the endpoint wrapper).
         guard_plan = None if py_auth else rust_guard_plan(self.guards)
         security = (rust_auth, guard_plan) if (self.auth or self.guards) else None
-        return (self.method, self.path, endpoint, self.status_code, self.params, blocking, self.name, cors, limit,
-                security, self.response_plan())
+        from .params import resolve_plans
+
+        return (self.method, self.path, endpoint, self.status_code, resolve_plans(self.params), blocking, self.name,
+                cors, limit, security, self.response_plan())
 
 
 class BoltAPI:

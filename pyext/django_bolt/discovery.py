@@ -164,7 +164,12 @@ def load_routes(settings_module: str) -> list[Route]:
     """Sets Django up and returns the merged, checked routes of every API in the project."""
     setup_django(settings_module)
     try:
-        return merge_routes(discover_apis())
+        routes = merge_routes(discover_apis())
+        for r in routes:
+            # Plans every type now, in the main interpreter, so a type that cannot work is a
+            # start-up error before any worker starts (workers plan their own copies).
+            r.plan()
+        return routes
     except StartupError:
         raise
     except Exception as e:

@@ -22,6 +22,7 @@ import uuid
 from typing import Any, Callable
 
 from .request import Request
+from .struct import UnresolvedType
 
 __all__ = ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Meta", "Param", "compile_params",
            "SignatureError"]
@@ -300,6 +301,10 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
                 body_tp = typing.Annotated[body_tp, marker]
             try:
                 body_plan = plan_for(body_tp, f"{p.name}")
+            except UnresolvedType:
+                # A class defined further down the module: planned at start-up, once every
+                # module is imported (Route.plan()).
+                body_plan = DeferredPlan(body_tp, where, p.name)
             except TypeError as e:
                 raise SignatureError(f"{where}: body parameter {e}") from None
             if getattr(marker, "embed", False):
@@ -322,6 +327,29 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
     if missing and not skip_depends:
         raise SignatureError(f"{where}: route {path!r} has {sorted(missing)} but the handler does not take them")
     return plan
+
+
+class DeferredPlan:
+    """A body type that could not be planned when the handler was decorated (a forward
+    reference to a later class); ``resolve()`` plans it at start-up."""
+
+    __slots__ = ("tp", "where", "name")
+
+    def __init__(self, tp: Any, where: str, name: str) -> None:
+        self.tp, self.where, self.name = tp, where, name
+
+    def resolve(self) -> Any:
+        from .schema import plan_for
+
+        try:
+            return plan_for(self.tp, self.name)
+        except TypeError as e:
+            raise SignatureError(f"{self.where}: body parameter {e}") from None
+
+
+def resolve_plans(plan: list[tuple]) -> list[tuple]:
+    """The parameter plan with deferred body plans planned (raises SignatureError)."""
+    return [t[:6] + (t[6].resolve(),) + t[7:] if isinstance(t[6], DeferredPlan) else t for t in plan]
 
 
 def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int, default: Any, key: str,

@@ -24,7 +24,7 @@ import uuid
 from typing import Any
 
 from . import _native
-from .struct import NODEFAULT, StructMeta, _Field, fields
+from .struct import NODEFAULT, StructMeta, UnresolvedType, _Field, fields
 
 __all__ = ["plan_for", "describe"]
 
@@ -81,7 +81,7 @@ class _Describer:
         if isinstance(tp, typing.TypeVar):
             return self.node(tp.__bound__ or Any, where, constraints)
         if isinstance(tp, (str, typing.ForwardRef)):
-            raise TypeError(f"{where}: unresolved forward reference {tp!r}")
+            raise UnresolvedType(f"{where}: unresolved forward reference {tp!r}")
         kind = _SIMPLE.get(tp)
         if kind is not None:
             if constraints is not None and kind not in _CONSTRAINED:
@@ -171,7 +171,7 @@ class _Describer:
         try:
             described = fields(tp)
         except TypeError as e:
-            raise TypeError(f"{tp.__qualname__}: {e}") from None
+            raise type(e)(f"{tp.__qualname__}: {e}") from None
         out = []
         for attr, json_name, ftp, default in described:
             node = self.node(ftp, f"{tp.__qualname__}.{attr}")

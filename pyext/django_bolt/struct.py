@@ -27,7 +27,12 @@ import datetime as _dt
 import typing
 from typing import Any, Callable, ClassVar
 
-__all__ = ["Struct", "StructMeta", "field", "NODEFAULT", "to_builtins", "fields"]
+__all__ = ["Struct", "StructMeta", "field", "NODEFAULT", "to_builtins", "fields", "UnresolvedType"]
+
+
+class UnresolvedType(TypeError):
+    """An annotation names something not defined (yet): a forward reference to a class that
+    comes later in its module."""
 
 
 class _NoDefault:
@@ -283,7 +288,7 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
     try:
         hints = typing.get_type_hints(tp, include_extras=True)
     except NameError as e:
-        raise TypeError(f"{tp.__qualname__}: cannot resolve the annotation {e.name!r} "
+        raise UnresolvedType(f"{tp.__qualname__}: cannot resolve the annotation {e.name!r} "
                         "(define it at module level before the API is served)") from e
     if isinstance(tp, StructMeta):
         out = []

@@ -180,3 +180,19 @@ def page_window(page: Annotated[Paging, Query()]) -> dict:
 @typed.get("/window")
 async def window(w: dict = Depends(page_window), debug: bool = False) -> dict:
     return {**w, "debug": debug}
+
+
+class Box(Struct):
+    """Refers to a class defined further down: planned at start-up, not at decoration."""
+
+    content: "Later"
+    extras: list["Later"] = []
+
+
+@typed.post("/boxes")
+def box(b: Box) -> Box:
+    return b
+
+
+class Later(Struct):
+    kind: str
