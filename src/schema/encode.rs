@@ -127,6 +127,25 @@ fn write_known(enc: &Encoder, n: &Node, v: *mut ffi::PyObject, out: &mut Vec<u8>
     }
 }
 
+/// A step of the path to a value, joined into text only when reporting a mismatch (the
+/// success path allocates nothing for it).
+#[derive(Clone, Copy)]
+enum Seg<'s> {
+    Key(&'s str),
+    Index(usize),
+}
+
+fn joined(loc: &[Seg]) -> String {
+    let parts: Vec<String> = loc
+        .iter()
+        .map(|s| match s {
+            Seg::Key(k) => (*k).to_owned(),
+            Seg::Index(i) => i.to_string(),
+        })
+        .collect();
+    parts.join(".")
+}
+
 /// Encodes values checked against a declared response type.
 pub struct Typed<'e> {
     pub enc: &'e Encoder<'e>,
@@ -157,7 +176,7 @@ impl<'e> Typed<'e> {
     /// Appends the JSON for `o` as the plan's type; the error names where it does not fit
     /// (`response.items.1.price: expected float, got str`).
     pub fn encode(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        let mut loc = vec!["response".to_owned()];
+        let mut loc = vec![Seg::Key("response")];
         self.node(&self.plan.root, o, out, &mut loc)
             .inspect_err(|_| {
                 // SAFETY: attached; nothing useful to keep from a Python error raised on the way.
@@ -165,19 +184,19 @@ impl<'e> Typed<'e> {
             })
     }
 
-    fn mismatch(&self, loc: &[String], what: &str, o: *mut ffi::PyObject) -> String {
-        format!("{}: expected {what}, got {}", loc.join("."), type_name(o))
+    fn mismatch(&self, loc: &[Seg], what: &str, o: *mut ffi::PyObject) -> String {
+        format!("{}: expected {what}, got {}", joined(loc), type_name(o))
     }
 
-    fn node(
-        &self,
+    fn node<'s>(
+        &'s self,
         n: &Node,
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
-        loc: &mut Vec<String>,
+        loc: &mut Vec<Seg<'s>>,
     ) -> Result<(), String> {
         if loc.len() > super::decode::MAX_DEPTH {
-            return Err(format!("{}: nested too deeply", loc.join(".")));
+            return Err(format!("{}: nested too deeply", joined(loc)));
         }
         let t = self.enc.types();
         // SAFETY: attached; `o` live for the whole call (owned by the caller's container).
@@ -235,7 +254,7 @@ impl<'e> Typed<'e> {
                         if i > 0 {
                             out.push(b',');
                         }
-                        loc.push(i.to_string());
+                        loc.push(Seg::Index(i));
                         self.node(n, v, out, loc)?;
                         loc.pop();
                     }
@@ -256,7 +275,7 @@ impl<'e> Typed<'e> {
                         first = false;
                         self.enc.key(k, out)?;
                         out.push(b':');
-                        loc.push(py::str_of(k).unwrap_or("?").to_owned());
+                        loc.push(Seg::Key(py::str_of(k).unwrap_or("?")));
                         self.node(value, v, out, loc)?;
                         loc.pop();
                     }
@@ -307,13 +326,13 @@ impl<'e> Typed<'e> {
         self.enc.value(o, out, loc.len())
     }
 
-    fn seq(
-        &self,
+    fn seq<'s>(
+        &'s self,
         kind: SeqKind,
         item: &Node,
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
-        loc: &mut Vec<String>,
+        loc: &mut Vec<Seg<'s>>,
     ) -> Result<(), String> {
         // SAFETY: attached; the iterator and its items are owned references.
         unsafe {
@@ -338,14 +357,14 @@ impl<'e> Typed<'e> {
             loop {
                 let Some(v) = Obj::from_owned(ffi::PyIter_Next(it.as_ptr())) else {
                     if !ffi::PyErr_Occurred().is_null() {
-                        return Err(format!("{}: {}", loc.join("."), py::take_err()));
+                        return Err(format!("{}: {}", joined(loc), py::take_err()));
                     }
                     break;
                 };
                 if i > 0 {
                     out.push(b',');
                 }
-                loc.push(i.to_string());
+                loc.push(Seg::Index(i));
                 self.node(item, v.as_ptr(), out, loc)?;
                 loc.pop();
                 i += 1;
@@ -357,12 +376,12 @@ impl<'e> Typed<'e> {
 
     /// A record from an instance of its class, a dict, or any object with the attributes
     /// (a Django model instance), as FastAPI's response_model accepts.
-    fn record(
-        &self,
-        rec: &Record,
+    fn record<'s>(
+        &'s self,
+        rec: &'s Record,
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
-        loc: &mut Vec<String>,
+        loc: &mut Vec<Seg<'s>>,
     ) -> Result<(), String> {
         // SAFETY: attached; borrowed slot/dict pointers live while `o` does, getattr results
         // are owned.
@@ -412,7 +431,7 @@ impl<'e> Typed<'e> {
                             ffi::PyErr_Clear();
                             return Err(format!(
                                 "{}.{}: field required but missing",
-                                loc.join("."),
+                                joined(loc),
                                 f.json
                             ));
                         }
@@ -423,7 +442,7 @@ impl<'e> Typed<'e> {
                 if !begin_field(rec, f, v, &mut first, out) {
                     continue;
                 }
-                loc.push(f.json.clone());
+                loc.push(Seg::Key(&f.json));
                 self.node(&f.node, v, out, loc)?;
                 loc.pop();
             }
