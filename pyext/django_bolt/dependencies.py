@@ -14,7 +14,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .params import Depends, SignatureError, compile_params
+from .params import SignatureError, compile_params, dependencies_of
 from .request import Request
 
 __all__ = ["compile_handler"]
@@ -42,9 +42,8 @@ def _build(fn: Callable[..., Any], path: str, use_cache: bool, plan: dict[str, t
                                  f"{getattr(fn, '__qualname__', fn)} and another dependency or the handler")
         plan.setdefault(name, t)
         node.params.append(name)
-    for p in inspect.signature(fn).parameters.values():
-        if isinstance(p.default, Depends):
-            node.deps[p.name] = _build(p.default.dependency, path, p.default.use_cache, plan, where, stack + (fn,))
+    for name, dep in dependencies_of(fn, where).items():
+        node.deps[name] = _build(dep.dependency, path, dep.use_cache, plan, where, stack + (fn,))
     return node
 
 
@@ -109,22 +108,26 @@ def _grouping(handler: Callable[..., Any], groups: dict) -> Callable[..., Any]:
 
 
 def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None,
-                    guards: list | None = None, py_auth: list | None = None) -> tuple[Callable[..., Any], list]:
+                    guards: list | None = None, auth: list | None = None) -> tuple[Callable[..., Any], list]:
     """(the callable Rust should call, its parameter plan) for ``handler``.
 
-    Dependencies and guards that need Python are run by an async wrapper before the handler.
+    ``auth`` is the route's authenticators (all of them: those checked in Python run here, and
+    the first one names the scheme a refused anonymous request is told to use). Dependencies
+    and guards that need Python are run by an async wrapper before the handler.
     """
-    from .auth.guards import check_guards, needs_python
+    from .auth.guards import challenge_for, check_guards, needs_python
 
-    py_auth = list(py_auth or [])
+    auth = list(auth or [])
+    py_auth = [a for a in auth if getattr(a, "python", False)]
+    challenge = challenge_for(auth)
     # With a Python authenticator every guard is checked here, after it ran.
     py_guards = list(guards or []) if (py_auth or needs_python(list(guards or []))) else []
-    has_deps = any(isinstance(p.default, Depends) for p in inspect.signature(handler).parameters.values())
+    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+    has_deps = bool(dependencies_of(handler, where))
     if not has_deps and not py_guards and not py_auth:
         plan = compile_params(handler, path)
         groups = _groups(plan)
         return (_grouping(handler, groups) if groups else handler), plan
-    where = f"{handler.__module__}.{handler.__qualname__}"
     merged: dict[str, tuple] = {}
     root = _build(handler, path, False, merged, where)
     plan = list(merged.values())
@@ -165,7 +168,7 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
                 if isinstance(v, Request) and v is not kw[_REQUEST]:
                     v._user = kw[_REQUEST]._user
         if py_guards:
-            await check_guards(py_guards, kw[_REQUEST])
+            await check_guards(py_guards, kw[_REQUEST], challenge)
         return await resolve(root, kw, {})
 
     return with_dependencies, plan

@@ -8,6 +8,11 @@ Path parameters are the names in the route; other scalars come from the query st
 parameter annotated ``Request``) receives the request object. ``Header()`` and ``Cookie()`` read
 those; ``Depends(fn)`` injects what ``fn`` returns. Constraints (``ge``, ``max_length``,
 ``pattern``...) on any marker, or through ``Annotated[int, Meta(ge=1)]``, are enforced in Rust.
+
+Every marker may also go inside ``Annotated``, FastAPI's recommended spelling, with the default
+after ``=``: ``page: Annotated[int, Query(ge=1, alias="p")] = 1``,
+``user: Annotated[User, Depends(current_user)]``. A default given both inside the marker and
+after ``=`` is a start-up error.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from .request import Request
 from .struct import UnresolvedType
 
 __all__ = ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Meta", "Param", "compile_params",
-           "SignatureError"]
+           "dependencies_of", "SignatureError"]
 
 _MISSING: Any = inspect.Parameter.empty
 
@@ -220,6 +225,71 @@ def _is_body_type(tp: Any) -> bool:
     return False
 
 
+def _annotated_marker(where: str, name: str, tp: Any) -> "Param | Depends | None":
+    """The one ``Query()``/``Header()``/.../``Depends()`` in ``Annotated[T, ...]``, or None."""
+    if typing.get_origin(tp) is not typing.Annotated:
+        return None
+    found = [x for x in typing.get_args(tp)[1:] if isinstance(x, (Param, Depends))]
+    if len(found) > 1:
+        raise SignatureError(f"{where}: parameter {name!r} has several markers in Annotated "
+                             f"({', '.join(type(x).__name__ + '()' for x in found)}); give one")
+    return found[0] if found else None
+
+
+def _dependency(where: str, p: inspect.Parameter, tp: Any) -> "Depends | None":
+    """The ``Depends`` of a parameter, from ``= Depends(fn)`` or ``Annotated[T, Depends(fn)]``."""
+    marker = _annotated_marker(where, p.name, tp)
+    if isinstance(marker, Depends):
+        if p.default is not _MISSING:
+            raise SignatureError(f"{where}: parameter {p.name!r} has Depends() in Annotated and a default "
+                                 f"after '=' ({p.default!r}); a dependency takes no default")
+        return marker
+    if isinstance(p.default, Depends):
+        if marker is not None:
+            raise SignatureError(f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
+                                 f"Depends() as its default; give one")
+        return p.default
+    return None
+
+
+def _default(where: str, p: inspect.Parameter, tp: Any) -> Any:
+    """A parameter's default: the marker's (``x: int = Query(2)``), or what follows ``=``
+    (``x: Annotated[int, Query(ge=0)] = 2``, as FastAPI recommends); both is an error."""
+    marker = _annotated_marker(where, p.name, tp)
+    if isinstance(p.default, Param):
+        if marker is not None:
+            raise SignatureError(f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
+                                 f"{type(p.default).__name__}() as its default; give one")
+        return p.default.default
+    if marker is not None and marker.default is not _MISSING:
+        if p.default is not _MISSING:
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has a default both in {type(marker).__name__}() inside Annotated "
+                f"({marker.default!r}) and after '=' ({p.default!r}); give it once, after '='")
+        return marker.default
+    return p.default
+
+
+def type_hints(fn: Callable[..., Any], where: str) -> dict[str, Any]:
+    """``fn``'s resolved annotations, ``Annotated`` kept (a SignatureError when one cannot be)."""
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception as e:  # an unresolvable forward reference, say
+        raise SignatureError(f"{where}: cannot resolve type hints: {e}") from e
+
+
+def dependencies_of(fn: Callable[..., Any], where: str) -> dict[str, Depends]:
+    """Parameter name -> ``Depends`` for each dependency ``fn`` declares (``= Depends(f)`` or
+    ``Annotated[T, Depends(f)]``), in signature order."""
+    hints = type_hints(fn, where)
+    out = {}
+    for p in inspect.signature(fn).parameters.values():
+        dep = _dependency(where, p, hints.get(p.name, p.annotation))
+        if dep is not None:
+            out[p.name] = dep
+    return out
+
+
 def _param_meta(tp: Any, default: Any) -> tuple[Any, Param | None, Meta | None]:
     """The type without ``Annotated``, the marker (from the default or the metadata) and the
     constraints, merged."""
@@ -245,22 +315,19 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
     handler and parameter when it cannot be served.
     """
     where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
-    try:
-        hints = typing.get_type_hints(handler, include_extras=True)
-    except Exception as e:  # an unresolvable forward reference, say
-        raise SignatureError(f"{where}: cannot resolve type hints: {e}") from e
+    hints = type_hints(handler, where)
     path_names = {seg[1:-1].split(":")[0] for seg in _segments(path)}
     plan: list[tuple] = []
     for p in inspect.signature(handler).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise SignatureError(f"{where}: *args/**kwargs parameter {p.name!r} cannot be served")
-        if isinstance(p.default, Depends):
+        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
+        if _dependency(where, p, tp) is not None:
             if not skip_depends:
                 raise SignatureError(f"{where}: unexpected Depends for {p.name!r}")
             continue
-        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
+        default = _default(where, p, tp)
         tp, marker, meta = _param_meta(tp, p.default)
-        default = marker.default if marker else p.default
         if tp is Request or (p.name == "request" and tp is Any):
             plan.append((p.name, SRC_REQUEST, K_ANY, 0, None, p.name, None, None))
             continue
