@@ -164,6 +164,9 @@ def test_session_api_needs_csrf_on_unsafe_methods(server, admin_user):
     assert ok.status == 200 and ok.json() == {"username": "admin", "body": "hi"}
 
 
-def test_session_api_without_login_is_401(server):
+def test_session_api_without_login_is_403(server):
+    # As in Django REST framework: the session names no WWW-Authenticate scheme, so a guard
+    # refusing an anonymous request answers 403, not 401.
     resp = fetch(server.port, "GET", "/session/me")
-    assert resp.status == 401
+    assert resp.status == 403
+    assert resp.header("www-authenticate") is None

@@ -187,8 +187,7 @@ class BoltAPI:
             r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))
             r.guards = [as_guard(g) for g in (guards if guards is not None
                                                else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))]
-            r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards,
-                                                   [a for a in r.auth if getattr(a, "python", False)])
+            r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(

@@ -23,6 +23,9 @@ class JWTAuthentication:
     A wrong algorithm name or a key that does not fit is a start-up error.
     """
 
+    #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
+    www_authenticate = "Bearer"
+
     def __init__(self, secret: str | bytes | None = None, algorithms: Iterable[str] = ("HS256",),
                  header: str = "authorization", cookie: str | None = None, audience: str | Iterable[str] | None = None,
                  issuer: str | Iterable[str] | None = None, leeway: int = 0,
@@ -63,6 +66,8 @@ class SessionAuthentication:
 
     #: Tells Route.plan() that this authenticator is checked in Python.
     python = True
+    #: No scheme to name (as in DRF): a guard refusing an anonymous request answers 403.
+    www_authenticate = None
 
     def plan(self) -> tuple:
         return ("python",)
@@ -108,6 +113,9 @@ class APIKeyAuthentication:
     set instead (tests, small setups). ``request.auth`` holds ``{"api_key", "name", "scopes",
     "sub"}`` (``sub`` is the owner's pk, so ``request.user`` is the owner).
     """
+
+    #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
+    www_authenticate = "ApiKey"
 
     def __init__(self, header: str = "x-api-key", keys: Iterable[str] | None = None, cache_ttl: float = 5.0) -> None:
         if cache_ttl < 0:

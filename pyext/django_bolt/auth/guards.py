@@ -3,8 +3,13 @@
 Guards that look only at the token (``AllowAny``, ``IsAuthenticated``, ``Requires``) run in Rust
 with no Python call. The others, and your own (a class with ``has_permission(self, request)``,
 sync or async, or a plain function of the request), run in Python before the handler; they may
-raise ``HTTPException``. A refused anonymous request gets 401 (with ``WWW-Authenticate``), a
-refused authenticated one 403.
+raise ``HTTPException``.
+
+A refusal follows Django REST framework's rule: 401, with ``WWW-Authenticate`` naming the scheme
+of the route's first authenticator (``Bearer`` for JWTs, ``ApiKey`` for API keys), only when the
+route authenticates with such a scheme and the request was not authenticated; 403 otherwise (a
+route without authentication, one whose first authenticator is the session, which names no
+scheme, or an authenticated request).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import inspect
 from typing import Any, Callable
 
 __all__ = ["BasePermission", "AllowAny", "IsAuthenticated", "IsAdminUser", "IsStaff", "HasPermission",
-           "HasAnyPermission", "HasAllPermissions", "Requires", "as_guard", "evaluate"]
+           "HasAnyPermission", "HasAllPermissions", "Requires", "as_guard", "evaluate", "challenge_for"]
 
 
 class BasePermission:
@@ -198,14 +203,28 @@ def needs_python(guards: list[BasePermission]) -> bool:
     return bool(guards) and any(g.rust() is None for g in guards)
 
 
-async def check_guards(guards: list[BasePermission], request: Any) -> None:
-    """Raises 401/403 unless every guard allows the request."""
+def challenge_for(authenticators: list[Any]) -> str | None:
+    """The ``WWW-Authenticate`` scheme of a route: its first authenticator's (``Bearer``,
+    ``ApiKey``), as DRF takes it; None when the route has no authenticator or the first names no
+    scheme (the session). Without one, refusals are 403 (src/app.rs ``refused`` does the same)."""
+    if not authenticators:
+        return None
+    return getattr(authenticators[0], "www_authenticate", None)
+
+
+async def check_guards(guards: list[BasePermission], request: Any, challenge: str | None = None) -> None:
+    """Raises unless every guard allows the request: 401 with ``WWW-Authenticate: <challenge>``
+    when the route has a scheme (``challenge_for``) and the request is not authenticated, 403
+    otherwise."""
     from ..exceptions import HTTPException
 
     for g in guards:
         if not await evaluate(g, request):
-            anonymous = request.auth is None and not getattr(request.user, "is_authenticated", False)
-            if anonymous:
+            # request._user, not request.user: only an authenticator (the session) sets it; the
+            # property would load a user from the claims, which say "authenticated" already.
+            authenticated = (request.auth is not None
+                             or bool(getattr(getattr(request, "_user", None), "is_authenticated", False)))
+            if challenge and not authenticated:
                 raise HTTPException(401, "Authentication credentials were not provided.",
-                                    headers={"www-authenticate": "Bearer"})
+                                    headers={"www-authenticate": challenge})
             raise HTTPException(403, "You do not have permission to perform this action.")
