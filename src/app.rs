@@ -87,6 +87,9 @@ pub struct Route {
     security: Option<Security>,
     /// The declared response type's plan capsule (`response_model=` or the return annotation).
     response: Option<Obj>,
+    /// An `async def` endpoint: it cannot touch the database on the worker thread (Django
+    /// refuses sync ORM calls under a running loop), so it needs no housekeeping there.
+    is_async: bool,
 }
 
 /// A JWT authenticator of a route: where its token comes from and how it is checked.
@@ -174,6 +177,18 @@ pub struct App {
     blocking_threshold: Duration,
     /// Status, method, path and Accept of each request whose handler is still running.
     inflight: RefCell<HashMap<u64, (Reply, String, String, String)>>,
+    /// Django's per-request housekeeping on the worker thread (`Lifecycle.begin`/`end`), and
+    /// the one-item list saying whether that thread holds a database connection at all.
+    lifecycle_begin: Obj,
+    lifecycle_end: Obj,
+    worker_has_db: Obj,
+    /// The project's own request signal receivers, called around `async def` handlers
+    /// (`Lifecycle.started`/`finished`) while the one-item list `project_receivers` says so.
+    notify_started: Obj,
+    notify_finished: Obj,
+    project_receivers: Obj,
+    /// The asyncio loop's epoll fd (`Runtime.loop_fd`): readable when the loop has work.
+    pub loop_fd: i32,
 }
 
 fn attr(o: &Obj, name: &CStr) -> Result<Obj, String> {
@@ -332,6 +347,13 @@ impl App {
                     .unwrap_or(0.025),
             ),
             inflight: RefCell::default(),
+            lifecycle_begin: attr(&attr(&rt, c"lifecycle")?, c"begin")?,
+            lifecycle_end: attr(&attr(&rt, c"lifecycle")?, c"end")?,
+            worker_has_db: attr(&rt, c"worker_has_db")?,
+            notify_started: attr(&attr(&rt, c"lifecycle")?, c"started")?,
+            notify_finished: attr(&attr(&rt, c"lifecycle")?, c"finished")?,
+            project_receivers: attr(&rt, c"project_receivers")?,
+            loop_fd: int_of(&attr(&rt, c"loop_fd")?, "loop_fd")? as i32,
             rt,
         };
         app.has_cors = app.cors_global.is_some() || app.routes.iter().any(|r| r.cors.is_some());
@@ -402,7 +424,6 @@ impl App {
         Ok(Route {
             method,
             path,
-            handler,
             status,
             params,
             kwnames: py::tuple(names),
@@ -418,6 +439,8 @@ impl App {
                     .is_some()
                     .then_some(r)
             },
+            is_async: is_coroutine_function(&handler)?,
+            handler,
         })
     }
 
@@ -471,7 +494,7 @@ impl App {
                     g.allows(auth.is_some().then_some(&present))
                 };
                 if !allowed {
-                    return Outcome::Ready(refused(auth.is_some()));
+                    return Outcome::Ready(refused(sec, auth.is_some()));
                 }
             }
         }
@@ -492,10 +515,40 @@ impl App {
             Blocking::Never => false,
             Blocking::Auto { promoted, .. } => promoted.get(),
         };
+        let request_ctx = py::RequestContext::enter();
+        let notify = r.is_async && flag(&self.project_receivers);
+        if notify {
+            self.housekeeping(&self.notify_started);
+        }
+        let outcome = self.call(r, route, &args, on_pool, ctx, pending, &request_ctx, notify);
+        if notify && matches!(outcome, Outcome::Ready(_)) {
+            self.housekeeping(&self.notify_finished);
+        }
+        outcome
+    }
+
+    /// Calls the handler (inline, or on the pool when `on_pool`) and turns what it returns
+    /// into an outcome. `notify`: a suspended coroutine's end goes to the project's receivers.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        r: &Route,
+        route: usize,
+        args: &[Obj],
+        on_pool: bool,
+        ctx: &RequestCtx,
+        pending: &Pending,
+        request_ctx: &py::RequestContext,
+        notify: bool,
+    ) -> Outcome {
         let result = if on_pool {
-            let kwargs = self.kwargs_dict(r, &args);
+            let kwargs = self.kwargs_dict(r, args);
             py::call_keep(&self.run_blocking, &[&r.handler, &kwargs]).ok_or(())
         } else {
+            let inline_sync = !r.is_async;
+            if inline_sync && self.worker_has_db() {
+                self.housekeeping(&self.lifecycle_begin);
+            }
             let ptrs: Vec<*mut ffi::PyObject> = args.iter().map(Obj::as_ptr).collect();
             // SAFETY: attached; `ptrs` are live for the call; nargsf = 0 positional, all keywords
             // named by `kwnames` (a tuple of the same length).
@@ -510,6 +563,10 @@ impl App {
                     t0.elapsed(),
                 );
             }
+            // Checked after the call: the handler may have opened the connection.
+            if inline_sync && self.worker_has_db() {
+                self.housekeeping(&self.lifecycle_end);
+            }
             Obj::from_owned(res).ok_or(())
         };
         let result = match result {
@@ -522,9 +579,26 @@ impl App {
         };
         // SAFETY: attached.
         if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
-            return self.drive(result, reply, ctx, pending);
+            return self.drive(result, reply, ctx, pending, request_ctx, notify);
         }
         Outcome::Ready(self.to_response(&result, reply, ctx))
+    }
+
+    /// Whether the worker thread holds a database connection (`Lifecycle.worker_has_db`).
+    fn worker_has_db(&self) -> bool {
+        flag(&self.worker_has_db)
+    }
+
+    /// Runs `Lifecycle.begin` or `end`, leaving the handler's raised exception (if any) as it was.
+    fn housekeeping(&self, step: &Obj) {
+        let raised = py::take_exc();
+        if let Err(e) = py::call(step, &[]) {
+            eprintln!("django-bolt: request housekeeping failed: {e}");
+        }
+        if let Some(e) = raised {
+            // SAFETY: attached; hands the exception back as the current one.
+            unsafe { ffi::PyErr_SetRaisedException(e.into_ptr()) };
+        }
     }
 
     /// The client address, believing X-Forwarded-For only from BOLT_TRUSTED_PROXIES.
@@ -624,7 +698,15 @@ impl App {
     /// Sends `None` into a coroutine: most API coroutines finish without suspending, and then no
     /// event loop is involved at all. One that suspends continues as a Task on this worker's
     /// loop (`Runtime.start_task`), and the connection waits on a pending token.
-    fn drive(&self, coro: Obj, reply: Reply, ctx: &RequestCtx, pending: &Pending) -> Outcome {
+    fn drive(
+        &self,
+        coro: Obj,
+        reply: Reply,
+        ctx: &RequestCtx,
+        pending: &Pending,
+        request_ctx: &py::RequestContext,
+        notify: bool,
+    ) -> Outcome {
         let mut out: *mut ffi::PyObject = null_mut();
         let _ = py::call(&self.set_running_loop, &[&self.event_loop]);
         // SAFETY: attached; PyIter_Send returns a new reference in `out` for RETURN and NEXT.
@@ -644,7 +726,13 @@ impl App {
             ffi::PySendResult::PYGEN_NEXT => {
                 let yielded = Obj::from_owned(out).expect("PYGEN_NEXT with a value");
                 let token = pending.register();
-                let args = [&py::new_int(token as i64), &coro, &yielded];
+                let args = [
+                    &py::new_int(token as i64),
+                    &coro,
+                    &yielded,
+                    request_ctx.obj(),
+                    &py::new_bool(notify),
+                ];
                 if let Err(e) = py::call(&self.start_task, &args) {
                     pending.cancel(token);
                     eprintln!("django-bolt: cannot schedule coroutine: {e}");
@@ -1146,7 +1234,8 @@ impl App {
         };
         // SAFETY: attached.
         if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
-            return Some(self.drive(result, Reply::DJANGO, ctx, pending));
+            let request_ctx = py::RequestContext::enter();
+            return Some(self.drive(result, Reply::DJANGO, ctx, pending, &request_ctx, false));
         }
         Some(Outcome::Ready(self.to_response(
             &result,
@@ -1180,8 +1269,9 @@ impl App {
 
     /// `/ready`: the registered checks, run as a coroutine on this core's loop.
     pub fn ready(&self, ctx: &RequestCtx, pending: &Pending) -> Outcome {
+        let request_ctx = py::RequestContext::enter();
         match py::call_keep(&self.ready_call, &[]) {
-            Some(coro) => self.drive(coro, Reply::DJANGO, ctx, pending),
+            Some(coro) => self.drive(coro, Reply::DJANGO, ctx, pending, &request_ctx, false),
             None => Outcome::Ready(self.exception_to_response(ctx)),
         }
     }
@@ -1537,6 +1627,23 @@ fn cookie_pairs(ctx: &RequestCtx) -> Vec<(String, String)> {
     out
 }
 
+/// The item of a one-item list of bool the runtime keeps current (a flag Python flips).
+fn flag(list: &Obj) -> bool {
+    // SAFETY: attached; a one-item list owned by the runtime.
+    unsafe { ffi::PyList_GET_ITEM(list.as_ptr(), 0) == ffi::Py_True() }
+}
+
+/// `inspect.iscoroutinefunction(handler)`.
+fn is_coroutine_function(handler: &Obj) -> Result<bool, String> {
+    // SAFETY: attached.
+    let inspect = unsafe { Obj::from_owned(ffi::PyImport_ImportModule(c"inspect".as_ptr())) }
+        .ok_or_else(|| format!("import inspect: {}", py::take_err()))?;
+    let check = attr(&inspect, c"iscoroutinefunction")?;
+    let v = py::call(&check, &[handler]).map_err(|e| e.0)?;
+    // SAFETY: attached.
+    Ok(unsafe { ffi::PyObject_IsTrue(v.as_ptr()) } == 1)
+}
+
 fn route_name(item: *mut ffi::PyObject) -> String {
     let m = py::str_of(tuple_item(item, 0).as_ptr())
         .unwrap_or("?")
@@ -1775,7 +1882,13 @@ impl App {
                     };
                     return match claims {
                         Ok(Some(c)) => Ok(Some(c)),
-                        Ok(None) => Err(ResponseData::detail(401, "invalid API key")),
+                        Ok(None) => {
+                            let mut resp = ResponseData::detail(401, "invalid API key");
+                            // RFC 9110 §15.5.2: a 401 names the scheme to use.
+                            resp.headers
+                                .push((b"www-authenticate".to_vec(), b"ApiKey".to_vec()));
+                            Err(resp)
+                        }
                         Err(e) => {
                             eprintln!("django-bolt: API key lookup failed: {e}");
                             Err(ResponseData::detail(503, "API key lookup unavailable"))
@@ -1795,15 +1908,21 @@ impl App {
     }
 }
 
-/// 401 for an anonymous request a guard refused (with the scheme to use), 403 otherwise.
-fn refused(authenticated: bool) -> ResponseData {
-    if authenticated {
-        ResponseData::detail(403, "You do not have permission to perform this action.")
-    } else {
-        let mut r = ResponseData::detail(401, "Authentication credentials were not provided.");
-        r.headers
-            .push((b"www-authenticate".to_vec(), b"Bearer".to_vec()));
-        r
+/// A guard said no. Django REST framework's rule: 401, naming the scheme to use, only when the
+/// route authenticates and this request did not; 403 otherwise (no scheme, or authenticated).
+fn refused(sec: &Security, authenticated: bool) -> ResponseData {
+    let scheme = sec.authenticators.first().map(|a| match a {
+        Authenticator::Jwt(_) => "Bearer",
+        Authenticator::ApiKey(_) => "ApiKey",
+    });
+    match (authenticated, scheme) {
+        (false, Some(scheme)) => {
+            let mut r = ResponseData::detail(401, "Authentication credentials were not provided.");
+            r.headers
+                .push((b"www-authenticate".to_vec(), scheme.as_bytes().to_vec()));
+            r
+        }
+        _ => ResponseData::detail(403, "You do not have permission to perform this action."),
     }
 }
 

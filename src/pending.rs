@@ -21,6 +21,9 @@ struct Inner {
     next: u64,
     slots: HashMap<u64, Slot>,
     pump: Option<Waker>,
+    /// Set when the pump should turn the loop again without waiting (a handler just suspended,
+    /// or shutdown).
+    kick: bool,
 }
 
 #[derive(Clone, Default)]
@@ -33,6 +36,7 @@ impl Pending {
         i.next += 1;
         let t = i.next;
         i.slots.insert(t, Slot::Waiting(None));
+        i.kick = true;
         if let Some(w) = i.pump.take() {
             w.wake();
         }
@@ -69,17 +73,59 @@ impl Pending {
         }
     }
 
-    /// Resolves when at least one response is waiting (the pump's idle state).
-    pub fn until_work(&self) -> UntilWork {
-        UntilWork {
-            pending: self.clone(),
+    /// Answers every response still waiting with 503 (shutdown after the drain deadline), so
+    /// their connections finish instead of waiting on handlers that will never be turned again.
+    pub fn abandon(&self) {
+        let mut i = self.0.borrow_mut();
+        for slot in i.slots.values_mut() {
+            if let Slot::Waiting(w) = slot {
+                let waker = w.take();
+                *slot = Slot::Done(ResponseData::detail(
+                    503,
+                    "Service Unavailable: shutting down",
+                ));
+                if let Some(w) = waker {
+                    w.wake();
+                }
+            }
         }
     }
 
     /// Wakes the pump even without work (used at shutdown).
     pub fn nudge(&self) {
-        if let Some(w) = self.0.borrow_mut().pump.take() {
+        let mut i = self.0.borrow_mut();
+        i.kick = true;
+        if let Some(w) = i.pump.take() {
             w.wake();
+        }
+    }
+
+    /// Forgets earlier kicks: the pump is about to turn the loop anyway.
+    pub fn clear_kick(&self) {
+        self.0.borrow_mut().kick = false;
+    }
+
+    /// Resolves at the next kick (`register` or `nudge`).
+    pub fn kicked(&self) -> Kicked {
+        Kicked {
+            pending: self.clone(),
+        }
+    }
+}
+
+pub struct Kicked {
+    pending: Pending,
+}
+
+impl Future for Kicked {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut i = self.pending.0.borrow_mut();
+        if std::mem::take(&mut i.kick) {
+            Poll::Ready(())
+        } else {
+            i.pump = Some(cx.waker().clone());
+            Poll::Pending
         }
     }
 }
@@ -111,23 +157,6 @@ impl Drop for Wait {
             if let Some(Slot::Waiting(_)) = i.slots.get(&self.token) {
                 i.slots.remove(&self.token);
             }
-        }
-    }
-}
-
-pub struct UntilWork {
-    pending: Pending,
-}
-
-impl Future for UntilWork {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut i = self.pending.0.borrow_mut();
-        if i.slots.values().any(|s| matches!(s, Slot::Waiting(_))) {
-            Poll::Ready(())
-        } else {
-            i.pump = Some(cx.waker().clone());
-            Poll::Pending
         }
     }
 }

@@ -297,3 +297,41 @@ pub fn interp_id() -> i64 {
     // SAFETY: attached.
     unsafe { ffi::PyInterpreterState_GetID(ffi::PyInterpreterState_Get()) }
 }
+
+/// A request's own `contextvars.Context`, entered on this thread until dropped.
+///
+/// Every handler call runs in a fresh copy of the worker's base context, and a coroutine that
+/// suspends continues as a Task in that same context, so context variables set by one request
+/// (asgiref's deadlock guard, Django's locale, a project's own) never reach the next one.
+pub struct RequestContext(Obj);
+
+impl RequestContext {
+    pub fn enter() -> RequestContext {
+        // SAFETY: attached; CopyCurrent returns a new reference (a shallow copy: O(1)), and
+        // Enter only fails when the context is already entered, which a fresh copy is not.
+        unsafe {
+            let ctx = Obj::from_owned(ffi::PyContext_CopyCurrent()).expect("context copy");
+            ffi::PyContext_Enter(ctx.as_ptr());
+            RequestContext(ctx)
+        }
+    }
+
+    /// The context object, for the Task that continues a suspended coroutine in it.
+    pub fn obj(&self) -> &Obj {
+        &self.0
+    }
+}
+
+impl Drop for RequestContext {
+    fn drop(&mut self) {
+        // Keep a raised exception across the exit call, which must not see it.
+        let raised = take_exc();
+        // SAFETY: attached; the context was entered by `enter` on this thread and nothing
+        // entered since is still active (guards drop in reverse order).
+        unsafe { ffi::PyContext_Exit(self.0.as_ptr()) };
+        if let Some(e) = raised {
+            // SAFETY: attached; hands the exception back as the current one.
+            unsafe { ffi::PyErr_SetRaisedException(e.into_ptr()) };
+        }
+    }
+}

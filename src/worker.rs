@@ -62,6 +62,8 @@ pub struct Worker {
     /// shutdown, busy ones finish first).
     conns: RefCell<HashMap<u64, (RawFd, bool)>>,
     next_conn: Cell<u64>,
+    /// Set once the drain is over: the asyncio pump stops even with handlers still suspended.
+    drained: Cell<bool>,
 }
 
 impl Worker {
@@ -153,6 +155,7 @@ pub fn run(
         stop,
         conns: RefCell::new(HashMap::new()),
         next_conn: Cell::new(0),
+        drained: Cell::new(false),
     });
     let ready = |driver: &'static str| {
         let _ = report.send(Report::Ready {
@@ -163,6 +166,7 @@ pub fn run(
         });
     };
     let shutdown_timeout = cfg.shutdown_timeout;
+    // `w` must be gone by the `try_unwrap` below on every path, the failing ones too.
     let w = worker.clone();
     let served = match cfg.driver {
         DriverChoice::Epoll => run_epoll(w, listener, shutdown_timeout, ready),
@@ -180,9 +184,12 @@ pub fn run(
                 );
                 run_epoll(w, listener, shutdown_timeout, ready)
             }
-            Err(e) => Err(format!(
-                "io_uring unavailable: {e} (use --driver epoll or auto)"
-            )),
+            Err(e) => {
+                drop(w);
+                Err(format!(
+                    "io_uring unavailable: {e} (use --driver epoll or auto)"
+                ))
+            }
         },
     };
     if let Err(e) = served {
@@ -245,7 +252,7 @@ async fn serve(w: Rc<Worker>, listener: std::net::TcpListener, shutdown_timeout:
             return;
         }
     };
-    monoio::spawn(pump(w.clone()));
+    let pump_task = monoio::spawn(pump(w.clone()));
     loop {
         match listener.accept().await {
             Ok((stream, addr)) => {
@@ -275,33 +282,111 @@ async fn serve(w: Rc<Worker>, listener: std::net::TcpListener, shutdown_timeout:
         }
         monoio::time::sleep(Duration::from_millis(10)).await;
     }
+    // Handlers still suspended past the deadline get a 503; their connections write it and end.
+    w.pending.abandon();
+    let grace = Instant::now() + Duration::from_millis(200);
+    while !w.conns.borrow().is_empty() && Instant::now() < grace {
+        monoio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The pump must end inside the runtime: a task parked on a reactor operation at runtime
+    // drop would keep the worker shared.
+    w.drained.set(true);
+    w.pending.nudge();
+    pump_task.await;
 }
 
-/// Turns this interpreter's asyncio loop while any handler is suspended on it.
+/// Turns this interpreter's asyncio loop while any handler is suspended on it. Between turns it
+/// sleeps until the loop has something to do: its epoll fd turns readable (a thread finished
+/// work for a handler through `call_soon_threadsafe`, or a socket the loop watches is ready),
+/// its next timer is due, or another handler suspends.
 async fn pump(w: Rc<Worker>) {
+    let loop_fd = match LoopFd::watch(w.app.loop_fd) {
+        Ok(fd) => Some(Rc::new(fd)),
+        Err(e) => {
+            eprintln!("django-bolt: cannot watch the asyncio loop ({e}); polling it every ms");
+            None
+        }
+    };
+    let mut readable: Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = None;
     loop {
+        if w.drained.get() {
+            return;
+        }
         if w.pending.waiting() == 0 {
-            if w.stopping() {
-                return;
-            }
-            w.pending.until_work().await;
+            w.pending.kicked().await;
             continue;
         }
+        w.pending.clear_kick();
         let hint = {
             let _py = w.interp.attached();
             w.app.pump(&w.pending)
         };
-        // The loop cannot wake us when a thread-pool job finishes (it writes to its self-pipe,
-        // which we do not watch), so never sleep longer than 1 ms while work is pending.
-        let nap = if hint == 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_millis(1)
-        };
-        if nap.is_zero() {
-            monoio::time::sleep(Duration::from_micros(1)).await;
-        } else {
-            monoio::time::sleep(nap).await;
+        if hint == 0.0 {
+            // Callbacks are ready: let the connections run, then turn again.
+            YieldNow(false).await;
+            continue;
         }
+        let Some(fd) = &loop_fd else {
+            monoio::time::sleep(Duration::from_millis(1)).await;
+            continue;
+        };
+        // The readiness wait outlives one turn: re-arming it every turn would cost a syscall.
+        let ready = readable.get_or_insert_with(|| {
+            let fd = fd.clone();
+            Box::pin(async move {
+                let _ = fd.0.readable(false).await;
+            })
+        });
+        // Negative: no timer; wake up now and then anyway, so nothing can wait forever.
+        let timer = if hint > 0.0 {
+            Duration::from_secs_f64(hint.min(1.0))
+        } else {
+            Duration::from_secs(1)
+        };
+        let fired = monoio::select! {
+            _ = ready => true,
+            _ = monoio::time::sleep(timer) => false,
+            _ = w.pending.kicked() => false,
+        };
+        if fired {
+            readable = None;
+        }
+    }
+}
+
+/// A duplicate of the asyncio loop's epoll fd in this reactor, waited on for readability (an
+/// epoll fd is readable while any fd it watches is ready). Closing it leaves the loop's own.
+struct LoopFd(monoio::net::UnixStream);
+
+impl LoopFd {
+    fn watch(fd: i32) -> std::io::Result<LoopFd> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: `fd` is the loop's open epoll fd; dup gives this reactor its own descriptor.
+        let own = unsafe { libc::dup(fd) };
+        if own < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `own` is a fresh descriptor that nothing else owns. UnixStream is only the
+        // vehicle monoio offers for readiness waits on a raw fd; it is never read or written.
+        let std_stream = unsafe { std::os::unix::net::UnixStream::from_raw_fd(own) };
+        Ok(LoopFd(monoio::net::UnixStream::from_std(std_stream)?))
+    }
+}
+
+/// Returns `Pending` once after waking itself, so other tasks run before the caller goes on.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }

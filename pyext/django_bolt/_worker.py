@@ -8,6 +8,7 @@ parts: starting and pumping asyncio tasks, the blocking pool, error pages and lo
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as _dt
 import decimal
 import enum
@@ -34,13 +35,83 @@ access_log = logging.getLogger("django_bolt.access")
 @types.coroutine
 def _resume(coro: Any, first: Any):
     # Hands the future the coroutine was waiting on to the Task, then continues the coroutine
-    # exactly where Rust's inline send() left it.
-    yield first
-    return (yield from coro)
+    # exactly where Rust's inline send() left it. This is ``yield from`` written out, because
+    # the first value comes from the inline step: what the Task sends or throws in (a result,
+    # the awaited future's exception, a cancellation) must reach ``coro``, not this frame.
+    pending = first
+    while True:
+        try:
+            sent = yield pending
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every exception belongs to the coroutine
+            try:
+                pending = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                pending = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 async def _continue(coro: Any, first: Any) -> Any:
     return await _resume(coro, first)
+
+
+# True in a request's context once it has run work on the core's thread-sensitive thread.
+_on_sync_thread: contextvars.ContextVar[bool] = contextvars.ContextVar("django_bolt.on_sync_thread")
+
+
+class SyncThread(ThreadPoolExecutor):
+    """The one thread of a core where thread-sensitive sync code runs.
+
+    asgiref's ``sync_to_async`` (``thread_sensitive=True``, what Django's async ORM uses) finds
+    it through ``AsyncToSync.loop_thread_executors[loop]``, so every core's ORM work stays on one
+    thread owned by the core's interpreter, keeping that thread's database connection, and never
+    on the reactor. Waits queue here instead of deadlocking.
+
+    Requests interleave on this thread (each await is a chance for another one), so Django's
+    per-request housekeeping follows the thread's busy periods: the first request to arrive on
+    an idle thread begins it, the last one to end closes what is old, and in between a request
+    that ends only replaces a broken connection (``Lifecycle.end(shared=True)``).
+    """
+
+    def __init__(self, lifecycle: Any) -> None:
+        super().__init__(1, thread_name_prefix="bolt-sync")
+        self._lifecycle = lifecycle
+        self._active = 0  # requests that ran work here and have not ended; touched only here
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not _on_sync_thread.get(False):
+            # Runs in the submitting request's own context (Rust gives each request one).
+            _on_sync_thread.set(True)
+            return super().submit(self._begin_then, fn, *args, **kwargs)
+        return super().submit(fn, *args, **kwargs)
+
+    def _begin_then(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self._active += 1
+        # The project's receivers hear async requests on the worker thread (Lifecycle).
+        self._lifecycle.begin(shared=self._active > 1, notify=False)
+        return fn(*args, **kwargs)
+
+    def _end(self) -> None:
+        self._active -= 1
+        self._lifecycle.end(shared=self._active > 0, notify=False)
+
+    def end_request(self) -> None:
+        """Queues the end of a request that ran work here (does not wait for it)."""
+        super().submit(self._end)
+
+    def close(self) -> None:
+        """Closes this thread's database connections and stops the thread (at shutdown)."""
+        from django.db import connections
+
+        if self._threads:  # never started: nothing to close, and no thread to start now
+            super().submit(connections.close_all)
+        self.shutdown(wait=True)
 
 
 class Runtime:
@@ -63,8 +134,24 @@ class Runtime:
         self.completed: list = []
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
-        self._pool: ThreadPoolExecutor | None = None
-        self._blocking_threads = blocking_threads
+        from ._lifecycle import Lifecycle
+
+        # Built on the worker thread, which it tells apart from the pools' threads.
+        self.lifecycle = Lifecycle(threading.get_ident())
+        self.worker_has_db = self.lifecycle.worker_has_db
+        self.project_receivers = self.lifecycle.project_receivers
+        # Threads start on first use; they inherit the worker's pinning to its core.
+        self._pool = ThreadPoolExecutor(blocking_threads, thread_name_prefix="bolt-blocking")
+        # sync_to_async(thread_sensitive=False) and run_in_executor(None) use the same bounded pool.
+        self.loop.set_default_executor(self._pool)
+        self.sync_thread = SyncThread(self.lifecycle)
+        from asgiref.sync import AsyncToSync
+
+        AsyncToSync.loop_thread_executors[self.loop] = self.sync_thread
+        # The asyncio loop's epoll fd: readable when a thread finishes work for a suspended
+        # handler (call_soon_threadsafe) or a socket the loop watches is ready. Rust waits on it
+        # instead of polling the loop.
+        self.loop_fd = self.loop._selector.fileno()  # noqa: SLF001 - the only way to wait on the loop
         self.blocking_threshold = blocking_threshold
         self.access_enabled = access_log.isEnabledFor(logging.INFO)
         from django.conf import settings
@@ -95,13 +182,24 @@ class Runtime:
             self.django_call = DjangoApp(port)
 
     # -- async handlers ------------------------------------------------------------------
-    def start_task(self, token: int, coro: Any, first: Any) -> None:
-        """Continues a coroutine that suspended on real asyncio work as a Task on this loop."""
-        task = self.loop.create_task(_continue(coro, first))
-        task.add_done_callback(functools.partial(self._done, token))
+    def start_task(self, token: int, coro: Any, first: Any, context: contextvars.Context,
+                   notify: bool = False) -> None:
+        """Continues a coroutine that suspended on real asyncio work as a Task on this loop, in
+        the request's own context (the one its first step ran in). ``notify``: the request's
+        end goes to the project's ``request_finished`` receivers."""
+        task = self.loop.create_task(_continue(coro, first), context=context)
+        task.add_done_callback(functools.partial(self._done, token, notify))
 
-    def _done(self, token: int, task: asyncio.Task) -> None:
+    def _done(self, token: int, notify: bool, task: asyncio.Task) -> None:
         self.completed.append((token, task))
+        context = task.get_context()
+        if context.get(_on_sync_thread, False):
+            self.sync_thread.end_request()
+        if notify:
+            try:
+                context.run(self.lifecycle.finished)
+            except Exception:
+                log.exception("request_finished receiver failed")
 
     def pump(self) -> float:
         """Runs one iteration of the loop; returns seconds until the next timer (-1: none)."""
@@ -121,21 +219,18 @@ class Runtime:
 
     # -- blocking sync handlers ----------------------------------------------------------
     def run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
-        """A coroutine that runs ``handler(**kwargs)`` (or ``handler(*args)``) on this core's pool."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._blocking_threads, thread_name_prefix="bolt-blocking")
+        """A coroutine that runs ``handler(**kwargs)`` (or ``handler(*args)``) on this core's pool,
+        as one request of that pool thread (``Lifecycle``)."""
         return self._run_blocking(handler, kwargs)
 
     async def _run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
         call = functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
-        return await self.loop.run_in_executor(self._pool, call)
+        return await self.loop.run_in_executor(self._pool, self.lifecycle.around(call))
 
     def ready_call(self) -> Any:
         """The coroutine behind ``/ready`` (see django_bolt.health)."""
         from . import health
 
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._blocking_threads, thread_name_prefix="bolt-blocking")
         return health.readiness(self.loop, self._pool)
 
     # -- errors --------------------------------------------------------------------------
@@ -173,6 +268,9 @@ class Runtime:
     def api_key_claims(self, raw: bytes) -> bytes | None:
         """Claims JSON for a persistent API key, or None when it is unknown, revoked or expired
         (called by Rust on a cache miss; also records when the key was last used)."""
+        return self.lifecycle.around(functools.partial(self._api_key_claims, raw))()
+
+    def _api_key_claims(self, raw: bytes) -> bytes | None:
         from django.utils import timezone
 
         from .models import APIKey
@@ -197,8 +295,8 @@ class Runtime:
         access_log.info('%s "%s %s" %d %d %.2fms', client, method, path, status, nbytes, ms)
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.sync_thread.close()
+        self._pool.shutdown(wait=True, cancel_futures=True)
         try:
             for t in asyncio.all_tasks(self.loop):
                 t.cancel()
@@ -212,6 +310,12 @@ class Runtime:
         connections.close_all()
         # CPython 3.13.0 prints "_DeleteDummyThreadOnDel" noise at Py_EndInterpreter unless the
         # dummy thread registered for this Rust thread is dropped first.
+        # Our executors' threads are joined already; left registered, the interpreter's exit
+        # would join them again from this thread and register a new dummy thread for it.
+        from concurrent.futures import thread as _futures_thread
+
+        for t in self._pool._threads | self.sync_thread._threads:  # noqa: SLF001
+            _futures_thread._threads_queues.pop(t, None)  # noqa: SLF001
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
 
 

@@ -77,11 +77,13 @@ class Request:
         return self._user
 
     async def auser(self) -> Any:
-        """``request.user`` for async handlers (the ORM runs in a thread, as Django requires)."""
+        """``request.user`` for async handlers: the lookup runs on the core's thread-sensitive
+        thread, where Django's async ORM runs (``sync_to_async``'s default, as Django's own
+        ``auser``)."""
         if self._user is None:
             from asgiref.sync import sync_to_async
 
-            self._user = await sync_to_async(_load_user, thread_sensitive=False)(self.auth)
+            self._user = await sync_to_async(_load_user)(self.auth)
         return self._user
 
     @property

@@ -4,6 +4,15 @@ Environment switches:
     DEMO_DEBUG=1    turn DEBUG on (default off, so errors never leak tracebacks)
     DEMO_NO_BOLT=1  leave ``django_bolt`` out of INSTALLED_APPS (for running
                     ``makemigrations``/``migrate`` before the package is installed)
+    DEMO_DATABASE   ``sqlite`` (default: db.sqlite3 here) or ``postgresql``: PostgreSQL at
+                    DEMO_PG_HOST (127.0.0.1), DEMO_PG_PORT (5432), DEMO_PG_NAME (bolt_demo),
+                    DEMO_PG_USER (postgres), DEMO_PG_PASSWORD (none); or a URL,
+                    ``postgresql://user:password@host:port/name``. Use the pure-Python psycopg
+                    (PSYCOPG_IMPL=python) under bolt: its C build cannot load in sub-interpreters.
+                    Run setup.sh with the same environment to migrate and seed it.
+    DEMO_CONN_MAX_AGE=<seconds>  the default database's CONN_MAX_AGE (``none``: unlimited;
+                    unset: Django's default, 0 = a new connection per request)
+    DEMO_CONN_HEALTH_CHECKS=1    the default database's CONN_HEALTH_CHECKS
 """
 
 import os
@@ -74,6 +83,33 @@ DATABASES = {
         "OPTIONS": {"timeout": 20},
     }
 }
+
+
+def _postgresql(value: str) -> dict:
+    from urllib.parse import unquote, urlsplit
+
+    url = urlsplit(value) if "://" in value else None
+    env = os.environ.get
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": (url and url.hostname) or env("DEMO_PG_HOST", "127.0.0.1"),
+        "PORT": str((url and url.port) or env("DEMO_PG_PORT", "5432")),
+        "NAME": (url and unquote(url.path.lstrip("/"))) or env("DEMO_PG_NAME", "bolt_demo"),
+        "USER": (url and unquote(url.username or "")) or env("DEMO_PG_USER", "postgres"),
+        "PASSWORD": (url and unquote(url.password or "")) or env("DEMO_PG_PASSWORD", ""),
+    }
+
+
+_database = os.environ.get("DEMO_DATABASE", "").strip()
+if _database.lower() in {"postgres", "postgresql"} or _database.startswith(("postgres://", "postgresql://")):
+    DATABASES["default"] = _postgresql(_database)
+elif _database.lower() not in {"", "sqlite", "sqlite3"}:
+    raise ValueError(f"DEMO_DATABASE={_database!r}: expected sqlite, postgresql or a postgresql:// URL")
+if os.environ.get("DEMO_CONN_MAX_AGE", "").strip():
+    _age = os.environ["DEMO_CONN_MAX_AGE"].strip()
+    DATABASES["default"]["CONN_MAX_AGE"] = None if _age.lower() == "none" else int(_age)
+if os.environ.get("DEMO_CONN_HEALTH_CHECKS") is not None:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = _env_flag("DEMO_CONN_HEALTH_CHECKS")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
