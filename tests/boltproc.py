@@ -1,8 +1,12 @@
 """Start and stop a real ``bolt`` process on the demo project.
 
-    server = BoltProcess.start(cores=1, driver="uring")   # waits for the banner
+    server = BoltProcess.start(cores=1, driver=driver)    # waits for the banner
     ... talk to server.port ...
     server.stop()                                          # SIGINT, expects exit 0
+
+``driver`` defaults to the driver under test (``BOLT_TEST_DRIVER``); when that names several,
+a test that starts its own server must say which (take the ``driver`` fixture), so every
+server of a run uses the driver the run is about.
 
 The server picks its own port (``--port 0``) and reports it in its banner line,
 ``listening on http://127.0.0.1:<port>``: no bind-close-reuse port race.
@@ -24,8 +28,35 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "examples" / "demo"
 HOST = "127.0.0.1"
 BANNER = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
+BANNER_DRIVERS = re.compile(r"\bdriver ([\w,]+)")
+# What the banner may say for each --driver value (io_uring, epoll per worker).
+EXPECTED_DRIVER = {"uring": {"io_uring"}, "epoll": {"epoll"}, "auto": {"io_uring", "epoll"}}
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+
+
+DRIVERS = ("uring", "epoll", "auto")
+
+
+def drivers_under_test() -> list[str]:
+    """The drivers ``BOLT_TEST_DRIVER`` names: ``uring`` (default), ``epoll``, ``auto``, a
+    comma-separated list of them, or ``all`` (io_uring and epoll). Raises ValueError otherwise."""
+    value = os.environ.get("BOLT_TEST_DRIVER", "uring").strip().lower()
+    if value == "all":
+        return ["uring", "epoll"]
+    drivers = [d.strip() for d in value.split(",") if d.strip()]
+    if not drivers or set(drivers) - set(DRIVERS):
+        raise ValueError(f"BOLT_TEST_DRIVER={value!r}: expected uring, epoll, auto, all or a list")
+    return drivers
+
+
+def default_driver() -> str:
+    """The one driver under test; with several, the caller must choose (the ``driver`` fixture)."""
+    drivers = drivers_under_test()
+    if len(drivers) != 1:
+        raise RuntimeError(f"BOLT_TEST_DRIVER names several drivers {drivers}: pass driver= explicitly "
+                           "(take the `driver` fixture) so this server runs under each of them")
+    return drivers[0]
 
 
 def bolt_executable() -> str:
@@ -92,14 +123,14 @@ class _Drain(threading.Thread):
 
 
 class BoltProcess:
-    def __init__(self, args: list[str], cwd: Path = DEMO):
+    def __init__(self, args: list[str], cwd: Path = DEMO, env: dict[str, str] | None = None):
         self.args = args
         self.port: int | None = None
         self._ready = threading.Event()
         self.proc = subprocess.Popen(
             args,
             cwd=cwd,
-            env=server_env(),
+            env={**server_env(), **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -116,13 +147,17 @@ class BoltProcess:
         cls,
         *,
         cores: int | str = 1,
-        driver: str = "uring",
+        driver: str | None = None,
         port: int = 0,
         log_level: str = "warning",
         extra: list[str] = (),
         cwd: Path = DEMO,
+        env: dict[str, str] | None = None,
     ) -> BoltProcess:
-        """Start bolt without waiting for it (see ``wait_ready``)."""
+        """Start bolt without waiting for it (see ``wait_ready``). ``driver`` defaults to the
+        driver under test (``default_driver``); ``env`` adds to (or overrides) ``server_env()``."""
+        if driver is None:
+            driver = default_driver()
         args = [
             bolt_executable(),
             "--cores", str(cores),
@@ -132,7 +167,7 @@ class BoltProcess:
             "--log-level", log_level,
             *extra,
         ]  # fmt: skip
-        return cls(args, cwd)
+        return cls(args, cwd, env=env)
 
     @classmethod
     def start(cls, **kwargs) -> BoltProcess:
@@ -179,7 +214,33 @@ class BoltProcess:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no `listening on` banner within {timeout}s\n{self.output()}")
         assert self.port
+        self._check_driver()
         return self.port
+
+    @property
+    def requested_driver(self) -> str | None:
+        """The ``--driver`` value on the command line (None when not given: bolt's ``auto``)."""
+        for i, a in enumerate(self.args):
+            if a == "--driver" and i + 1 < len(self.args):
+                return self.args[i + 1]
+            if a.startswith("--driver="):
+                return a.split("=", 1)[1]
+        return None
+
+    @property
+    def drivers(self) -> list[str]:
+        """The I/O driver of each worker, as the banner names them."""
+        banner = next((line for line in self._out.lines if BANNER.search(line)), "")
+        m = BANNER_DRIVERS.search(banner)
+        return m.group(1).split(",") if m else []
+
+    def _check_driver(self) -> None:
+        """A server asked for a driver runs on it (no silent fallback): the run tests what it says."""
+        want = self.requested_driver or "auto"
+        got = self.drivers
+        if not got or not set(got) <= EXPECTED_DRIVER[want]:
+            self.kill()
+            raise RuntimeError(f"asked for --driver {want}, the banner says {got}\n{self.output()}")
 
     def wait_exit(self, timeout: float) -> int | None:
         try:

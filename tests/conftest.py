@@ -3,7 +3,9 @@
 Drivers come from ``BOLT_TEST_DRIVER``: ``uring`` (default), ``epoll``, or a
 comma-separated list such as ``uring,epoll`` (``all`` means both). Each
 session-scoped server is parametrized by driver, so ``BOLT_TEST_DRIVER=all``
-runs every test against both.
+runs every test against both. A test that starts a server of its own takes the ``driver``
+fixture and passes it on (``BoltProcess.start(driver=driver)``); ``BoltProcess`` refuses to guess
+when several drivers are under test.
 
     def test_hello(server):
         assert get(server.port, "/hello").json() == {"message": "Hello, World!"}
@@ -11,22 +13,18 @@ runs every test against both.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from boltproc import BoltProcess, run_demo_setup
+from boltproc import BoltProcess, drivers_under_test, run_demo_setup
+from pg import PostgresServer, demo_postgres
 
 
 def _drivers() -> list[str]:
-    value = os.environ.get("BOLT_TEST_DRIVER", "uring").strip().lower()
-    if value == "all":
-        return ["uring", "epoll"]
-    drivers = [d.strip() for d in value.split(",") if d.strip()]
-    unknown = set(drivers) - {"uring", "epoll", "auto"}
-    if unknown or not drivers:
-        raise pytest.UsageError(f"BOLT_TEST_DRIVER={value!r}: expected uring, epoll, auto, all or a list")
-    return drivers
+    try:
+        return drivers_under_test()
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 DRIVERS = _drivers()
@@ -36,6 +34,13 @@ DRIVERS = _drivers()
 def demo_db() -> None:
     """The demo database, migrated and seeded with 100 people."""
     run_demo_setup()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL (tests/pg.py) with the demo database migrated and seeded like the SQLite
+    one; ``postgres.demo_env()`` points a server at it. Skipped without the binaries (fails in CI)."""
+    yield from demo_postgres()
 
 
 def _serve(cores: int, driver: str) -> Iterator[BoltProcess]:

@@ -62,3 +62,17 @@ def test_slow_def_handler_moves_to_the_pool_by_itself(demo_db, driver):
         assert "running it on the blocking pool from now on" in server.stderr
     finally:
         server.stop()
+
+
+def test_a_coroutine_that_never_suspends_runs_inline_without_a_task(server):
+    """Driven to completion where it is called: no asyncio task exists for it."""
+    resp = fetch(server.port, "GET", "/claims/coroutine")
+    assert resp.status == 200
+    assert resp.json()["task_before"] is False and resp.json()["task_after"] is False
+
+
+def test_a_coroutine_that_awaits_asyncio_continues_as_a_task_on_the_loop(server):
+    """Inline until its first real suspension, then a task of the interpreter's event loop."""
+    resp = fetch(server.port, "GET", "/claims/coroutine?suspend=true")
+    assert resp.status == 200
+    assert resp.json()["task_before"] is False and resp.json()["task_after"] is True

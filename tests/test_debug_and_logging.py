@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
 import boltproc
 from boltproc import BoltProcess
-from wire import fetch
+from wire import Conn, fetch
+
+LOGSAMPLE = Path(__file__).parent / "projects" / "logsample"
 
 
 @pytest.fixture
@@ -96,3 +100,56 @@ def test_slow_requests_are_logged_as_warnings(request_log_server):
     assert fetch(s.port, "GET", "/sleep?ms=80").status == 200
     _wait(s, "slow request GET /sleep")
     assert "WARNING django_bolt.request: slow request GET /sleep 200" in s.stderr
+
+
+# ----------------------------------------------------------------------------------------------
+# Sampling: LoggingConfig(sample_rate=...) from BoltAPI(logging_config=...) or BOLT_LOGGING
+
+
+def _sampled_server(project: Path, driver: str, n: int = 400, log_level: str = "info") -> BoltProcess:
+    """Sends ``n`` GET /sampled on one connection to a server in ``project``; returns it stopped
+    (so every record it wrote is in its stderr)."""
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project, log_level=log_level)
+    try:
+        with Conn(server.port) as conn:
+            for i in range(n):
+                assert conn.request("GET", f"/sampled?n={i}").status == 200
+    finally:
+        assert server.stop() == 0
+    return server
+
+
+def _request_log_records(project: Path, driver: str, n: int = 400) -> int:
+    """How many of ``n`` requests the request log (``django_bolt.request``) recorded at
+    ``--log-level info``."""
+    server = _sampled_server(project, driver, n)
+    assert server.stderr.count('"GET /sampled?n=') == n, server.output()  # the access log has them all
+    return server.stderr.count("django_bolt.request: GET /sampled 200")
+
+
+def test_request_log_samples_the_fraction_set_on_the_api(driver):
+    """The project sets no BOLT_LOGGING; its API says sample_rate=0.25: about 100 of 400."""
+    logged = _request_log_records(LOGSAMPLE, driver)
+    assert 50 <= logged <= 160, f"{logged} of 400 requests logged at sample_rate 0.25"
+
+
+@pytest.mark.parametrize(("rate", "expected"), [(0.0, 0), (1.0, 400)])
+def test_bolt_logging_setting_wins_over_the_api_and_sets_the_rate(tmp_path, driver, rate, expected):
+    project = tmp_path / "logsample"
+    shutil.copytree(LOGSAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    settings = project / "site_logsample" / "settings.py"
+    settings.write_text(settings.read_text() + f"BOLT_LOGGING = {{'sample_rate': {rate}, 'slow_request_ms': None}}\n")
+    assert _request_log_records(project, driver) == expected
+
+
+@pytest.mark.parametrize(("log_level", "calls"), [("warning", 0), ("info", 50)])
+def test_rust_never_calls_the_request_log_while_it_is_disabled(tmp_path, driver, log_level, calls):
+    """With the request logger off (--log-level warning) and no slow threshold, no request reaches
+    Python's LoggingConfig.record at all; at info every one does (sample_rate 1)."""
+    project = tmp_path / "logsample"
+    shutil.copytree(LOGSAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
+    settings = project / "site_logsample" / "settings.py"
+    settings.write_text(settings.read_text() + "from site_logsample.counting import CountingConfig\n"
+                        "BOLT_LOGGING = CountingConfig(sample_rate=1.0, slow_request_ms=None)\n")
+    server = _sampled_server(project, driver, n=50, log_level=log_level)
+    assert server.stderr.count("counting: record called") == calls, server.output()

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from boltproc import BANNER, DEMO, bolt_executable, server_env
+from boltproc import BANNER, BANNER_DRIVERS, DEMO, EXPECTED_DRIVER, bolt_executable, server_env
 from wire import fetch
 
 RELOAD_DEADLINE = 2.0  # the issue: "sees the new response within 2 s"
@@ -141,18 +141,21 @@ def project(demo_db, tmp_path: Path) -> Path:
     return dest
 
 
-def test_dev_restarts_on_change(project: Path) -> None:
+def test_dev_restarts_on_change(project: Path, driver: str) -> None:
     api = project / "demo" / "api.py"
     source = api.read_text()
     assert ORIGINAL in source
-    with subprocess.Popen([bolt_executable(), "--dev", "--port", "0"], cwd=project, env=server_env(),
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    with subprocess.Popen([bolt_executable(), "--dev", "--port", "0", "--driver", driver], cwd=project,
+                          env=server_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, errors="replace") as proc:
         dev = DevServer(proc)
         try:
             dev.wait_for(lambda: dev.ports, 30, "banner")
             port = dev.ports[0]
             assert port != 0
+            # The child server runs on the driver under test (--driver reaches it through --dev).
+            m = BANNER_DRIVERS.search("".join(dev.out))
+            assert m and set(m.group(1).split(",")) <= EXPECTED_DRIVER[driver], dev.output()
             assert _message(port) == "Hello, World!"
 
             # 1. an edit is served within 2 s, on the same port

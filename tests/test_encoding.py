@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from wire import fetch
 
 
@@ -42,3 +43,21 @@ def test_unencodable_object_is_a_500_naming_its_type(server):
     assert resp.status == 500
     assert _wait_for(server, "Object of type object is not JSON serializable")
     assert fetch(server.port, "GET", "/hello").status == 200
+
+
+def test_bytes_and_timedelta_values(server):
+    resp = fetch(server.port, "GET", "/claims/encode-more")
+    assert resp.status == 200
+    # bytes as base64 (what a bytes body field takes), timedelta as ISO 8601 durations (as pydantic writes them)
+    assert resp.json() == {"bytes": "AAFoaf8=", "timedelta": "P1DT2H3.5S", "negative": "-PT1H30M"}
+
+
+@pytest.mark.parametrize(("kind", "body"), [
+    ("str", b'"plain"'), ("int", b"7"), ("big", b"-1208925819614629174706176"), ("float", b"2.5"),
+    ("true", b"true"), ("none", b"null"), ("list", b'[1,"a"]'), ("decimal", b'"0.10"'),
+])
+def test_a_bare_scalar_return_value_is_the_json_document(server, kind, body):
+    resp = fetch(server.port, "GET", f"/claims/scalar/{kind}")
+    assert resp.status == 200
+    assert resp.content_type == "application/json"
+    assert resp.body == body

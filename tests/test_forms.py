@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from urllib.parse import urlencode
 
+from boltproc import DEMO, BoltProcess
 from wire import fetch
 
 FORM = [("Content-Type", "application/x-www-form-urlencoded")]
@@ -76,3 +78,33 @@ def test_too_many_files_is_413(server):
     resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
     assert resp.status == 413
     assert resp.json() == {"detail": "Too many files"}
+
+
+def test_large_uploads_are_spooled_to_disk_small_ones_kept_in_memory(server):
+    big = os.urandom(3 * 1024 * 1024)  # past Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB)
+    headers, body = multipart([("doc", "big.bin", big)])
+    resp = fetch(server.port, "POST", "/claims/upload-spool", headers=headers, body=body)
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"size": len(big), "on_disk": True}
+    headers, body = multipart([("doc", "small.bin", b"tiny")])
+    assert fetch(server.port, "POST", "/claims/upload-spool", headers=headers, body=body).json() == \
+        {"size": 4, "on_disk": False}
+
+
+def test_bolt_max_upload_files_setting(demo_db, driver, tmp_path):
+    """BOLT_MAX_UPLOAD_FILES = 2: two files pass, a third is a 413."""
+    project = tmp_path / "demo"
+    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("__pycache__", ".maintenance", "staticfiles"))
+    settings = project / "demo" / "settings.py"
+    settings.write_text(settings.read_text() + "\nBOLT_MAX_UPLOAD_FILES = 2\n")
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project)
+    try:
+        two = [("title", None, b"t"), ("doc", "d.pdf", b"d"), ("extra", "1.txt", b"x")]
+        headers, body = multipart(two)
+        ok = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+        assert ok.status == 200 and ok.json()["extra"] == ["1.txt"], ok.body
+        headers, body = multipart(two + [("extra", "2.txt", b"y")])
+        refused = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+        assert refused.status == 413 and refused.json() == {"detail": "Too many files"}
+    finally:
+        assert server.stop() == 0

@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+import math
 import socket
+import uuid
 
 from wire import fetch, parse_all
 
 
+def _assert_too_many(resp, rps: float) -> None:
+    """A 429 from a bucket refilling at ``rps`` tokens/s: the body, and a Retry-After in whole
+    seconds that is at least 1 and no longer than one token takes to come back."""
+    assert resp.status == 429, resp.body
+    assert resp.json() == {"detail": "Too Many Requests"}
+    retry = resp.header("retry-after")
+    assert retry is not None and retry.isdigit(), resp.headers
+    assert 1 <= int(retry) <= math.ceil(1 / rps), retry
+
+
 def test_burst_then_429_with_retry_after(server):
-    statuses = [fetch(server.port, "GET", "/limited").status for _ in range(6)]
+    responses = [fetch(server.port, "GET", "/limited") for _ in range(6)]  # rps=2, burst=3
+    statuses = [r.status for r in responses]
     assert statuses[:3] == [200, 200, 200]
     assert 429 in statuses[3:]
-    resp = fetch(server.port, "GET", "/limited")
-    if resp.status == 429:
-        assert resp.json() == {"detail": "Too Many Requests"}
-        assert int(resp.header("retry-after")) >= 1
+    # Every refusal, not just a later request that may or may not be refused, carries the body
+    # and Retry-After; the requests let through carry no Retry-After.
+    for resp in responses:
+        if resp.status == 429:
+            _assert_too_many(resp, rps=2)
+        else:
+            assert resp.status == 200 and resp.header("retry-after") is None, resp.headers
 
 
 def test_header_keys_have_their_own_buckets(server):
     assert fetch(server.port, "GET", "/limited/by-key", headers=[("X-API-Key", "alice")]).status == 200
-    assert fetch(server.port, "GET", "/limited/by-key", headers=[("X-API-Key", "alice")]).status == 429
+    over = fetch(server.port, "GET", "/limited/by-key", headers=[("X-API-Key", "alice")])
+    assert over.status == 429
+    _assert_too_many(over, rps=1)
     assert fetch(server.port, "GET", "/limited/by-key", headers=[("X-API-Key", "bob")]).status == 200
+
+
+def test_any_header_can_be_the_key(server):
+    """key="x-tenant": one bucket per value of that header."""
+    tenant = f"t-{uuid.uuid4().hex}"
+    assert fetch(server.port, "GET", "/claims/limited/by-tenant", headers=[("X-Tenant", tenant)]).status == 200
+    _assert_too_many(fetch(server.port, "GET", "/claims/limited/by-tenant", headers=[("X-Tenant", tenant)]), rps=1)
+    other = fetch(server.port, "GET", "/claims/limited/by-tenant", headers=[("X-Tenant", tenant + "-other")])
+    assert other.status == 200
 
 
 def _get_from(port: int, source: str, xff: str | None):

@@ -178,6 +178,13 @@ def test_status_code_from_returned_tuple(server):
     assert_json(get(server.port, "/tuple"), 202, {"accepted": True})
 
 
+def test_status_body_and_headers_from_returned_triple(server):
+    resp = get(server.port, "/claims/tuple3")
+    assert_json(resp, 201, {"made": True})
+    assert resp.header("x-made-by") == "tuple"
+    assert resp.header("location") == "/claims/tuple3/1"
+
+
 def test_request_object_sees_method_path_query_body(server):
     resp = fetch(
         server.port,

@@ -19,7 +19,7 @@ TEXT = b"hello media\n" * 200
 
 
 @pytest.fixture(scope="module")
-def static_server(demo_db):
+def static_server(demo_db, driver):
     MEDIA.mkdir(exist_ok=True)
     (MEDIA / "t.txt").write_bytes(TEXT)
     (MEDIA / "t.txt.gz").write_bytes(gzip.compress(TEXT))
@@ -31,7 +31,7 @@ def static_server(demo_db):
     plain = boltproc.server_env
     boltproc.server_env = lambda: {**plain(), "DEMO_DEBUG": "1"}
     try:
-        server = BoltProcess.start(cores=1)
+        server = BoltProcess.start(cores=1, driver=driver)
     finally:
         boltproc.server_env = plain
     yield server
@@ -139,3 +139,40 @@ def test_post_to_static_is_405(static_server):
 
 def test_missing_static_file_is_404(static_server):
     assert fetch(static_server.port, "GET", "/static/nope.css").status == 404
+
+
+def test_static_root_is_served_without_debug(demo_db, driver, tmp_path):
+    """DEBUG off (production): STATIC_ROOT (what collectstatic fills) is served, with validators and
+    the per-prefix Cache-Control; the app finders are not (the admin's CSS is only in the app)."""
+    import shutil
+
+    project = tmp_path / "demo"
+    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("__pycache__", ".maintenance", "staticfiles"))
+    css = b"body { color: #123456; }\n" * 50
+    (project / "staticfiles" / "site").mkdir(parents=True)
+    (project / "staticfiles" / "site" / "app.css").write_bytes(css)
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project)  # server_env() drops DEMO_DEBUG
+    try:
+        resp = fetch(server.port, "GET", "/static/site/app.css")
+        assert resp.status == 200, resp.body[:300]
+        assert resp.body == css
+        assert resp.content_type == "text/css; charset=utf-8"
+        assert resp.header("cache-control") == "public, max-age=3600"
+        etag = resp.header("etag")
+        assert etag and resp.header("last-modified")
+        assert fetch(server.port, "GET", "/static/site/app.css", headers=[("If-None-Match", etag)]).status == 304
+        ranged = fetch(server.port, "GET", "/static/site/app.css", headers=[("Range", "bytes=0-3")])
+        assert ranged.status == 206 and ranged.body == css[:4]
+        # Only with DEBUG do the finders serve files that were never collected.
+        assert fetch(server.port, "GET", "/static/admin/css/base.css").status == 404
+    finally:
+        assert server.stop() == 0
+
+
+def test_cache_control_is_per_prefix(static_server):
+    """BOLT_STATIC_CACHE_CONTROL names /static/ only: media files get no Cache-Control from it."""
+    assert fetch(static_server.port, "GET", "/static/admin/css/base.css").header("cache-control") == \
+        "public, max-age=3600"
+    media = fetch(static_server.port, "GET", "/media/t.txt")
+    assert media.status == 200
+    assert media.header("cache-control") is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 from boltproc import BoltProcess
@@ -449,3 +450,52 @@ def test_body_type_referring_to_a_class_defined_after_the_route(server):
     assert resp.json() == {"content": {"kind": "k"}, "extras": [{"kind": "e"}]}
     [e] = detail(post(server.port, "/typed/boxes", {"content": {}}))
     assert (e["type"], e["loc"]) == ("missing", ["body", "content", "kind"])
+
+
+# ----------------------------------------------------------------------------------------------
+# What a Struct is, inside a worker's interpreter: __slots__, positional __init__, ==, repr,
+# to_dict, pickling (POST /claims/struct decodes a Gadget and reports on it)
+
+
+def test_struct_slots_init_eq_repr_to_dict_and_pickle(server):
+    resp = post(server.port, "/claims/struct", {"name": "gizmo", "parts": ["a", "b"]})
+    assert resp.status == 200, resp.body
+    assert resp.json() == {
+        "repr": "Gadget(name='gizmo', size=1, parts=['a', 'b'])",
+        "to_dict": {"name": "gizmo", "size": 1, "parts": ["a", "b"]},
+        "pickled_equal": True, "pickled_is_copy": True, "pickled_type": "Gadget",
+        "pickled_repr": "Gadget(name='gizmo', size=1, parts=['a', 'b'])",
+        "positional_equals_keywords": True, "differs_from_other": True,
+        "has_dict": False, "slots": ["name", "size", "parts"],
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Bodies that are not records: dict, set and tuple (marked Body()), a tagged union, a list of one
+
+
+def test_dict_set_tuple_and_union_bodies(server):
+    assert post(server.port, "/claims/bodies/dict", {"a": 1, "b": "2"}).json() == {"total": 3, "type": "dict"}
+    assert post(server.port, "/claims/bodies/set", ["b", "a", "b"]).json() == {"sorted": ["a", "b"], "type": "set"}
+    assert post(server.port, "/claims/bodies/tuple", [1, "x"]).json() == {"pair": [1, "x"], "type": "tuple"}
+    assert post(server.port, "/claims/bodies/union", {"kind": "dog", "name": "rex"}).json() == {"type": "Dog",
+                                                                                             "name": "rex"}
+    assert post(server.port, "/claims/bodies/list-of-structs",
+                [{"kind": "cat", "name": "a"}, {"kind": "dog", "name": "b"}]).json() == {"types": ["Cat", "Dog"]}
+
+
+def test_dict_set_tuple_and_union_body_errors(server):
+    [e] = detail(post(server.port, "/claims/bodies/dict", {"a": "x"}))
+    assert (e["type"], e["loc"]) == ("int_parsing", ["body", "a"])
+    [e] = detail(post(server.port, "/claims/bodies/tuple", [1, "x", 3]))
+    assert (e["type"], e["loc"]) == ("too_long", ["body"])
+    [e] = detail(post(server.port, "/claims/bodies/union", {"kind": "cow", "name": "x"}))
+    assert (e["type"], e["loc"]) == ("union_tag_invalid", ["body"])
+
+
+def test_response_that_does_not_fit_is_logged_with_the_field(server):
+    assert fetch(server.port, "GET", "/typed/broken").status == 500
+    deadline = time.monotonic() + 5
+    while "response.1.id: expected int, got str" not in server.stderr and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "response.1.id: expected int, got str" in server.stderr, server.stderr[-2000:]

@@ -25,6 +25,11 @@ from django_bolt.auth import (APIKeyAuthentication, BasePermission, HasPermissio
 from django_bolt.health import add_health_check
 
 from .typed import typed  # noqa: F401 - collected by discovery (every BoltAPI in this module)
+from .claims import claims  # noqa: F401 - the README claims' own routes, under /claims
+from .annotated import annotated  # noqa: F401 - collected by discovery too
+from .guarded import guarded  # noqa: F401 - collected by discovery too
+from .async_orm import orm  # noqa: F401 - Django's async API, under /orm
+from .dbcheck import dbcheck  # noqa: F401 - per-request database housekeeping, under /db
 from people.models import Person
 
 MAINTENANCE_FLAG = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".maintenance")
