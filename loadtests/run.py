@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Load test: our `bolt` server against django-bolt 0.13 from PyPI, and against
 the same Django project under gunicorn for the endpoints Django answers itself.
+bolt and django-bolt serve the compared endpoints from one handler module,
+loadtests/bench_api.py.
 
 Standard library only; run with any python3 from the repository root or from
 anywhere:
@@ -17,7 +19,9 @@ Method (see loadtests/README.md and /work/shared/io-uring.md section 6):
     saturation) and server CPU microseconds = delta(utime+stime) of the whole
     server process tree across the wrk run / completed requests;
   * (server, endpoint) cases are run round-robin, rotating the server order
-    each round, so slow VM drift hits both servers alike; medians are reported.
+    each round, so slow VM drift hits both servers alike; medians are reported;
+  * a run during which a server's log grew by more than LOG_MAX_LINES lines or
+    LOG_MAX_BYTES bytes measured logging, not the server: it is refused (abort).
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import os
 import platform
 import re
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -51,6 +56,17 @@ BENCH_FILE = MEDIA_DIR / "bench-50k.js"  # written by run.py before the servers 
 BENCH_FILE_SIZE = 50 * 1024
 ADMIN_TITLE = b"<title>Log in | Django site admin</title>"
 LOG_DIR = HERE / "logs"
+BOLT_SETTINGS = "bolt_site.settings"  # loadtests/bolt_site: the demo's settings + BOLT_API (bench_api.py)
+# The log-growth refusal: during a timed or warm-up run (from just before wrk starts to
+# LOG_SETTLE_S after it ends) no server's stdout+stderr log may grow by more than
+# LOG_MAX_LINES lines or LOG_MAX_BYTES bytes. Logging proportional to the requests writes
+# at least one line per request (hundreds to tens of thousands per run); a few one-off
+# lines (a warning, bolt moving a slow Django view to its pool) stay under the limit.
+LOG_MAX_LINES = 10
+LOG_MAX_BYTES = 4096
+LOG_SETTLE_S = 0.3
+LOG_PROBE_REQUESTS = 50  # requests of the quiet-log probe made before any timing
+CHECK_REPEATS = 3  # each endpoint is requested this many times before timing; bodies must not change
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOCK_PATH = "/tmp/bench.lock"
 
@@ -70,7 +86,8 @@ ENDPOINTS = {
     "item": ("GET /items/{id}?q=", "GET", "/items/42?q=hello", "report.lua", "competitor"),
     "post": ("POST /items", "POST", "/items", "post_items.lua", "competitor"),
     "order": ("POST /orders (validated)", "POST", "/orders", "post_orders.lua", "competitor"),
-    "users": ("GET /users", "GET", "/users", "report.lua", "competitor"),
+    "users": ("GET /users (sync ORM)", "GET", "/users", "report.lua", "competitor"),
+    "users_async": ("GET /users/async (async ORM)", "GET", "/users/async", "report.lua", "competitor"),
     "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
     "static": ("GET /media/bench-50k.js (50 KiB)", "GET", "/media/bench-50k.js", "report.lua", "gunicorn"),
     "admin": ("GET /admin/login/", "GET", "/admin/login/", "report.lua", "gunicorn"),
@@ -78,8 +95,15 @@ ENDPOINTS = {
     "jwt": ("GET /secure/hello-jwt (JWT)", "GET", "/secure/hello-jwt", "report.lua", "bolt"),
     "apikey": ("GET /keyed/hello-key (API key)", "GET", "/keyed/hello-key", "report.lua", "bolt"),
 }
-REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt"}
-JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "big", "jwt", "apikey"}
+REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt", "bolt2": "bolt --cores 2"}
+JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "users_async", "big", "jwt", "apikey"}
+USERS_ENDPOINTS = {"users", "users_async"}
+# Shown when one of these cells fails its checks: a defect known when this was written.
+KNOWN_ISSUES = {
+    ("bolt", "users_async"): "bolt's async ORM path (`async for` over a QuerySet in an async def "
+                             "handler) was known to fail after the first request (\"Single thread "
+                             "executor already being used\") until the fix in progress lands",
+}
 SECURITY_ENDPOINTS = ["jwt", "apikey"]
 HELLO_BODY = {"message": "Hello, World!"}
 JWT_TARGET = 1.3  # the issue's target: JWT-guarded hello <= 1.3x the server CPU of the unguarded hello
@@ -271,23 +295,51 @@ def run_checked(args, cwd=None, env=None, what="command") -> str:
     return p.stdout
 
 
-def pyenv_python() -> list[str]:
-    return ["python3"]
+def python_version(python: str) -> str | None:
+    if not os.path.exists(python):
+        return None
+    v = cmd_out([python, "-c", "import sys;print(sys.version.split()[0])"])
+    return v if re.fullmatch(r"\d+\.\d+\.\d+\S*", v) else None
 
 
-def setup_competitor(reinstall: bool) -> None:
+def base_python(bolt_python: str | None) -> tuple[list[str], dict]:
+    """(argv, env) of the interpreter new venvs are made with: the one bolt's venv is based on,
+    so every server runs the same Python. Without bolt's venv: pyenv's 3.13.0, with
+    PYENV_VERSION set, not inherited (the pyenv shim that started this script exports its own)."""
+    if bolt_python and os.path.exists(bolt_python):
+        exe = cmd_out([bolt_python, "-c",
+                       "import sys; print(getattr(sys, '_base_executable', None) or sys.executable)"])
+        if exe and os.path.isfile(exe):
+            return [exe], dict(os.environ)
+    return ["python3"], dict(os.environ, PYENV_VERSION="3.13.0")
+
+
+def venv_python_mismatch(venv_python: Path, bolt_python: str | None) -> str | None:
+    """Why an existing venv must be recreated: its Python is not bolt's (None when fine)."""
+    want = python_version(bolt_python) if bolt_python else None
+    have = python_version(str(venv_python))
+    if want and have and have != want:
+        return f"it has Python {have}, bolt's venv {want}"
+    return None
+
+
+def setup_competitor(reinstall: bool, bolt_python: str | None) -> None:
     py = COMP_VENV / "bin" / "python"
     if reinstall and COMP_VENV.exists():
         shutil.rmtree(COMP_VENV)
     have = None
     if py.exists():
-        have = cmd_out([str(py), "-c", "import importlib.metadata as m;print(m.version('django-bolt'))"])
+        why = venv_python_mismatch(py, bolt_python)
+        if why:
+            log(f"[setup] recreating loadtests/.venv-competitor: {why}")
+        else:
+            have = cmd_out([str(py), "-c", "import importlib.metadata as m;print(m.version('django-bolt'))"])
     if not (have and re.fullmatch(r"0\.13\.\d+", have)):
-        log("[setup] creating competitor venv loadtests/.venv-competitor (Python 3.13 from pyenv)")
+        argv, env = base_python(bolt_python)
+        log(f"[setup] creating competitor venv loadtests/.venv-competitor with {' '.join(argv)}")
         if COMP_VENV.exists():
             shutil.rmtree(COMP_VENV)
-        env = dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.13.0"))
-        run_checked(pyenv_python() + ["-m", "venv", str(COMP_VENV)], env=env, what="venv creation")
+        run_checked(argv + ["-m", "venv", str(COMP_VENV)], env=env, what="venv creation")
         pip = [str(py), "-m", "pip", "--disable-pip-version-check"]
         spec = "django-bolt==0.13.*"
         out = cmd_out(pip + ["index", "versions", "django-bolt"])
@@ -317,11 +369,16 @@ def django_version_of(python: str) -> str | None:
     return v if re.fullmatch(r"\d+\.\d+(\.\d+)?\S*", v) else None
 
 
-def setup_gunicorn(reinstall: bool, django_version: str | None) -> None:
+def setup_gunicorn(reinstall: bool, django_version: str | None, bolt_python: str | None) -> None:
     """loadtests/.venv-gunicorn: gunicorn + whitenoise + the Django that bolt's venv has."""
     py = GUNI_VENV / "bin" / "python"
     if reinstall and GUNI_VENV.exists():
         shutil.rmtree(GUNI_VENV)
+    if py.exists():
+        why = venv_python_mismatch(py, bolt_python)
+        if why:
+            log(f"[setup] recreating loadtests/.venv-gunicorn: {why}")
+            shutil.rmtree(GUNI_VENV)
 
     def versions():
         out = cmd_out([str(py), "-c", "import importlib.metadata as m;"
@@ -334,9 +391,9 @@ def setup_gunicorn(reinstall: bool, django_version: str | None) -> None:
         log(f"[setup] gunicorn venv: Django {have[0]}, gunicorn {have[1]}, whitenoise {have[2]}")
         return
     if not py.exists():
-        log("[setup] creating loadtests/.venv-gunicorn (Python 3.13 from pyenv)")
-        env = dict(os.environ, PYENV_VERSION=os.environ.get("PYENV_VERSION", "3.13.0"))
-        run_checked(pyenv_python() + ["-m", "venv", str(GUNI_VENV)], env=env, what="venv creation")
+        argv, env = base_python(bolt_python)
+        log(f"[setup] creating loadtests/.venv-gunicorn with {' '.join(argv)}")
+        run_checked(argv + ["-m", "venv", str(GUNI_VENV)], env=env, what="venv creation")
     spec = f"Django=={django_version}" if django_version else "Django"
     log(f"[setup] installing {spec} gunicorn whitenoise into loadtests/.venv-gunicorn")
     run_checked([str(py), "-m", "pip", "--disable-pip-version-check", "install", "-q", spec,
@@ -564,6 +621,34 @@ class Server:
         except OSError:
             return "<no log>"
 
+    def log_mark(self) -> int:
+        """Current size in bytes of the server's log (its stdout and stderr, one file)."""
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, mark: int) -> dict:
+        """What the log grew by since `mark`: {'bytes', 'lines', 'tail'} (tail: its last lines).
+
+        An unterminated last line counts as a line.
+        """
+        grown = self.log_mark() - mark
+        if grown <= 0:
+            return {"bytes": 0, "lines": 0, "tail": []}
+        lines, tail = 0, b""
+        with open(self.log_path, "rb") as f:
+            f.seek(mark)
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                lines += chunk.count(b"\n")
+                tail = (tail + chunk)[-8192:]
+        if tail and not tail.endswith(b"\n"):
+            lines += 1
+        return {"bytes": grown, "lines": lines, "tail": tail.decode("utf-8", "replace").splitlines()[-15:]}
+
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
             return
@@ -577,6 +662,52 @@ class Server:
                 pass
             self.proc.wait(timeout=5)
         self.logf.close()
+
+
+# --------------------------------------------------------------------------
+# the log-growth refusal
+# --------------------------------------------------------------------------
+
+def log_marks(servers: list[Server]) -> dict[str, int]:
+    return {s.key: s.log_mark() for s in servers}
+
+
+def log_growth(servers: list[Server], marks: dict[str, int]) -> dict[str, dict]:
+    return {s.key: s.log_since(marks[s.key]) for s in servers}
+
+
+def refuse_log_growth(growth: dict[str, dict], what: str, requests: int, servers: list[Server]) -> None:
+    """Abort when any server's log grew by more than LOG_MAX_LINES lines or LOG_MAX_BYTES bytes
+    during `what` (a run of `requests` requests): such a run measures logging, not the server."""
+    by_key = {s.key: s for s in servers}
+    bad = [(k, g) for k, g in growth.items() if g["lines"] > LOG_MAX_LINES or g["bytes"] > LOG_MAX_BYTES]
+    if not bad:
+        return
+    parts = []
+    for k, g in bad:
+        per_req = f", {g['lines'] / requests:.2f} lines per request" if requests else ""
+        parts.append(f"{k}'s log ({by_key[k].log_path}) grew by {g['lines']} lines / {g['bytes']} bytes "
+                     f"during {what} ({requests} requests{per_req}); the limit is {LOG_MAX_LINES} lines and "
+                     f"{LOG_MAX_BYTES} bytes per run. Last lines it wrote:\n" + "\n".join("    " + ln for ln in g["tail"]))
+    raise Abort("refusing the measurement: a server's log grew with the request count, so the run would "
+                "measure logging, not the server.\n" + "\n".join(parts)
+                + "\nTurn per-request logging off: django-bolt 0.13: the `django.server` logger at WARNING in "
+                  "LOGGING (competitor/compsite/settings.py); bolt: `--log-level warning`; gunicorn: no "
+                  "access log.")
+
+
+def probe_quiet_log(server: Server, servers: list[Server]) -> None:
+    """Before any timing: LOG_PROBE_REQUESTS requests of the server's ready path (a 200) must not
+    make any server's log grow past the limit (catches a per-request access log in --check-only)."""
+    marks = log_marks(servers)
+    for _ in range(LOG_PROBE_REQUESTS):
+        status, _, raw = http(server, "GET", server.ready_path)
+        if status != 200:
+            raise Abort(f"{server.key} GET {server.ready_path}: status {status} during the quiet-log probe: "
+                        f"{raw[:200]!r}")
+    time.sleep(LOG_SETTLE_S)
+    refuse_log_growth(log_growth(servers, marks), f"the quiet-log probe of {server.key} (GET {server.ready_path})",
+                      LOG_PROBE_REQUESTS, servers)
 
 
 # --------------------------------------------------------------------------
@@ -598,7 +729,7 @@ def http(server: Server, method: str, path: str, body: bytes | None = None,
 
 
 def check_endpoint(server: Server, name: str) -> dict:
-    """Return {'bytes': n, 'content_type': ...}; raise Abort on a wrong body."""
+    """Return {'bytes': n, 'content_type': ..., '_raw': body}; raise Abort on a wrong body."""
     label, method, path, _, _ = ENDPOINTS[name]
     body = json.dumps(POSTED[name]).encode() if name in POSTED else None
     status, headers, raw = http(server, method, path, body, auth_headers(name))
@@ -612,11 +743,13 @@ def check_endpoint(server: Server, name: str) -> dict:
             diff = next((i for i, (a, b) in enumerate(zip(raw, want)) if a != b), min(len(raw), len(want)))
             raise Abort(f"{where}: body is not the {len(want)}-byte bench file ({len(raw)} bytes, first "
                         f"difference at byte {diff}); body starts {raw[:120]!r}")
-        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
+        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"),
+                "_raw": raw}
     if name == "admin":
         if ADMIN_TITLE not in raw:
             raise Abort(f"{where}: no {ADMIN_TITLE.decode()} in the body; body starts {raw[:300]!r}")
-        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
+        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"),
+                "_raw": raw}
     try:
         data = json.loads(raw)
     except ValueError as e:
@@ -634,7 +767,7 @@ def check_endpoint(server: Server, name: str) -> dict:
     elif name in POSTED:
         if data != POSTED[name]:
             bad(f"expected the posted object back {POSTED[name]}")
-    elif name == "users":
+    elif name in USERS_ENDPOINTS:
         if not isinstance(data, list) or len(data) != 10:
             bad(f"expected a list of 10 rows, got {type(data).__name__} "
                 f"of length {len(data) if hasattr(data, '__len__') else '?'}")
@@ -655,9 +788,36 @@ def check_endpoint(server: Server, name: str) -> dict:
         if not (type(r["id"]) is int and isinstance(r["name"], str) and isinstance(r["price"], (int, float))
                 and type(r["in_stock"]) is bool and type(r["qty"]) is int):
             bad(f"item 999 {r!r} has wrong value types")
-    out = {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace")}
-    if name == "users":
+    out = {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"),
+           "_raw": raw}
+    if name in USERS_ENDPOINTS:
         out["rows"] = data
+    return out
+
+
+def first_difference(a: bytes, b: bytes) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+def failed_endpoint_hint(server_key: str, ep: str, endpoints: list[str]) -> str:
+    """What to say under a failed check: a known defect, and how to measure the rest."""
+    out = ""
+    known = KNOWN_ISSUES.get(({"bolt2": "bolt"}.get(server_key, server_key), ep))
+    if known:
+        out += f"\nNote: {known}."
+    if any(e != ep for e in endpoints):
+        argv, excluded, it = [], [], iter(sys.argv[1:])
+        for a in it:  # this command line, with `ep` added to its --exclude list
+            if a == "--exclude":
+                excluded += next(it, "").split(",")
+            elif a.startswith("--exclude="):
+                excluded += a.split("=", 1)[1].split(",")
+            else:
+                argv.append(a)
+        excluded = [e for e in dict.fromkeys(excluded + [ep]) if e]
+        out += ("\nTo measure the other endpoints meanwhile: "
+                + " ".join(shlex.quote(a) for a in ["python3", "loadtests/run.py", *argv,
+                                                     "--exclude", ",".join(excluded)]))
     return out
 
 
@@ -707,7 +867,9 @@ def check_errors(server: Server) -> list[str]:
 # --------------------------------------------------------------------------
 
 def run_wrk(server: Server, name: str, duration: float, connections: int, threads: int,
-            wrk_cpus: set[int] | None) -> dict:
+            wrk_cpus: set[int] | None, watch: list[Server]) -> dict:
+    """One wrk run. res['log'] is how much each server of `watch` logged meanwhile (checked by
+    the caller with refuse_log_growth)."""
     _, _, path, script, _ = ENDPOINTS[name]
     server.ensure_alive()
     if server.pin is not None:
@@ -718,6 +880,7 @@ def run_wrk(server: Server, name: str, duration: float, connections: int, thread
     argv += ["-s", str(HERE / script), server.base + path]
     if wrk_cpus is not None:
         argv = ["taskset", "-c", ",".join(str(c) for c in sorted(wrk_cpus))] + argv
+    marks = log_marks(watch)
     cpu0 = tree_cpu_ticks(server.proc.pid)
     busy0 = system_busy_ticks()
     ch0 = children_cpu_seconds()
@@ -728,6 +891,8 @@ def run_wrk(server: Server, name: str, duration: float, connections: int, thread
     busy1 = system_busy_ticks()
     cpu1 = tree_cpu_ticks(server.proc.pid)
     server.ensure_alive()
+    time.sleep(LOG_SETTLE_S)  # lines still on their way (buffers, a logging thread) count for this run
+    grown = log_growth(watch, marks)
     m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
     if p.returncode != 0 or not m:
         raise Abort(f"wrk failed against {server.key} {path} (exit {p.returncode}):\n{p.stdout}\n{p.stderr}")
@@ -751,6 +916,7 @@ def run_wrk(server: Server, name: str, duration: float, connections: int, thread
         "foreign_cores": (busy_s - srv_s - wrk_s) / wall,
         "wall_s": wall,
         "bytes_per_resp": w["bytes"] / reqs if reqs else 0,
+        "log": grown,
     }
     return res
 
@@ -807,6 +973,7 @@ def summarize(runs: list[dict], server: str, endpoint: str) -> dict | None:
         "wrk_cores": med([r["wrk_cores"] for r in rs]),
         "foreign_cores": med([r["foreign_cores"] for r in rs]),
         "bytes_per_resp": med([r["bytes_per_resp"] for r in rs]),
+        "log_lines_max": max((r.get("log") or {}).get(server, {}).get("lines", 0) for r in rs),
     }
 
 
@@ -825,12 +992,27 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     L.append("")
     L.append(f"- date: {m['date']}")
     L.append(f"- machine: nproc={m['nproc']}, CPU: {m['cpu_model']}, kernel {m['kernel']}")
+    lr = meta.get("log_rule")  # absent in results.json files written before the shared bench_api.py
     L.append(f"- bolt: `{meta.get('bolt_bin')}` (Python {m.get('bolt_python')}"
-             + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "") + ")")
-    if comp_eps:
+             + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "") + ")"
+             + (", `bolt --cores 1 --settings bolt_site.settings --log-level warning`, cwd examples/demo "
+                "(the demo's settings, DB, media and admin; `BOLT_API` = the shared `loadtests/bench_api.py` "
+                "+ the demo's JWT/API-key APIs)" if lr else ""))
+    if comp_eps and lr:
+        L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
+                 "`manage.py runbolt --processes 1 --workers 1 --no-admin`, cwd loadtests/competitor; "
+                 "the same handler module as bolt (`loadtests/bench_api.py`, with msgspec's Struct/Meta), "
+                 "`BoltAPI(enable_logging=False, compression=False)`, `django.server` logger at WARNING "
+                 "(no access line for a 2xx)")
+    elif comp_eps:
         L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
                  "`manage.py runbolt --processes 1 --no-admin`, handlers mirror examples/demo/demo/api.py "
                  "(async; sync for /users), logging and compression off")
+    if lr:
+        tot = meta.get("log_growth_total") or {}
+        L.append(f"- logs: a run during which any server's log grew by more than {lr['max_lines']} lines or "
+                 f"{lr['max_bytes']} bytes is refused; growth over the whole measurement: "
+                 + ", ".join(f"{REF_LABEL.get(k, k)} +{g['lines']} lines" for k, g in tot.items()))
     g = meta.get("gunicorn") or {}
     if guni_eps:
         L.append(f"- gunicorn: {m.get('gunicorn_versions')} (Python {m.get('gunicorn_python')}), "
@@ -933,11 +1115,11 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
             L.append("")
     # spread / utilisation detail
     L.append("<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
-             "response bytes)</summary>")
+             "response bytes, server log lines written per run)</summary>")
     L.append("")
     L.append("| server | endpoint | req/s min–max | CPU µs/req min–max | server cores | wrk cores "
-             "| foreign cores | bytes/resp |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+             "| foreign cores | bytes/resp | log lines/run (max) |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for ep in endpoints:
         for srv in dict.fromkeys(("bolt", ENDPOINTS[ep][4])):
             s = summarize(runs, srv, ep)
@@ -946,7 +1128,7 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
             L.append(f"| {REF_LABEL.get(srv, srv)} | {ENDPOINTS[ep][0]} "
                      f"| {s['rps_min']:,.0f}–{s['rps_max']:,.0f} | {s['cpu_min']:.1f}–{s['cpu_max']:.1f} "
                      f"| {s['server_cores']:.2f} | {s['wrk_cores']:.2f} | {s['foreign_cores']:.2f} "
-                     f"| {s['bytes_per_resp']:.0f} |")
+                     f"| {s['bytes_per_resp']:.0f} | {s['log_lines_max']} |")
     L.append("")
     L.append("</details>")
     if scaling:
@@ -1001,11 +1183,13 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=1, help="warm-up seconds per cell (default 1; 0 = none)")
     ap.add_argument("--endpoints", default=",".join(ENDPOINTS),
                     help=f"comma list out of {','.join(ENDPOINTS)} (default all)")
+    ap.add_argument("--exclude", default="",
+                    help="comma list of endpoints to leave out of --endpoints (e.g. --exclude users_async)")
     ap.add_argument("--quick", action="store_true", help="CI smoke: 1 rep, 2 s runs, 1 s warm-up")
     ap.add_argument("--server", choices=["both", "competitor-only", "gunicorn-only", "bolt-only"],
                     default="both",
                     help="both (default): bolt and each endpoint's reference server (django-bolt 0.13 for "
-                         "hello/item/post/users/big, Django under gunicorn for static/admin)")
+                         "hello/item/post/order/users/users_async/big, Django under gunicorn for static/admin)")
     ap.add_argument("--gunicorn-worker", choices=["gthread", "sync"], default="gthread",
                     help="gunicorn worker class (default gthread: keep-alive like bolt; sync closes the "
                          "connection after every response)")
@@ -1040,10 +1224,13 @@ def main() -> int:
     if args.quick:
         args.reps, args.duration, args.warmup = 1, 2, 1
     endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
-    for e in endpoints:
+    excluded = [e.strip() for e in args.exclude.split(",") if e.strip()]
+    for e in endpoints + excluded:
         if e not in ENDPOINTS:
             ap.error(f"unknown endpoint {e!r}; choose from {', '.join(ENDPOINTS)}")
-    endpoints = list(dict.fromkeys(endpoints))
+    endpoints = [e for e in dict.fromkeys(endpoints) if e not in excluded]
+    if not endpoints:
+        ap.error("no endpoint left to measure")
     sec_eps = [e for e in endpoints if ENDPOINTS[e][4] == "bolt"]
     baseline_hello = bool(sec_eps) and "hello" not in endpoints
     if baseline_hello:  # the security rows need bolt's unguarded /hello of the same run
@@ -1081,15 +1268,20 @@ def main() -> int:
 
     global SECURITY
     warnings: list[str] = []
+    demo_db_env = {k: v for k, v in os.environ.items() if k.startswith(("DEMO_DATABASE", "DEMO_CONN_", "DEMO_PG_"))}
+    if demo_db_env and want_bolt and want_comp:
+        warnings.append("bolt's demo database is configured by " + ", ".join(f"{k}={v}" for k, v in demo_db_env.items())
+                        + "; django-bolt always uses its own SQLite file with Django's defaults, so the "
+                          "ORM rows do not compare like with like")
     servers: list[Server] = []
     security: Security | None = None
     lockf = open(LOCK_PATH, "a+")
     try:
         if not args.no_setup:
             if want_comp:
-                setup_competitor(args.reinstall_competitor)
+                setup_competitor(args.reinstall_competitor, bolt_python)
             if want_guni:
-                setup_gunicorn(args.reinstall_gunicorn, django_version_of(bolt_python))
+                setup_gunicorn(args.reinstall_gunicorn, django_version_of(bolt_python), bolt_python)
             if want_bolt or want_guni:
                 setup_demo(bolt_python if want_bolt or not guni_py.exists() else str(guni_py))
         else:
@@ -1104,25 +1296,30 @@ def main() -> int:
             security.setup()  # after migrate (the API key table), before the servers start
 
         if want_bolt:
-            env = dict(os.environ)
-            env.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+            # the demo project (cwd examples/demo, its DB, media, admin and auth APIs) with the
+            # compared endpoints from the shared loadtests/bench_api.py: see bolt_site/settings.py
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE=BOLT_SETTINGS, PYTHONPATH=str(HERE),
+                       PYTHONUNBUFFERED="1")
             p = free_port()
-            servers.append(Server("bolt", "bolt", [bolt_bin, "--cores", "1", "--host", "127.0.0.1",
-                                                   "--port", str(p), "--log-level", "warning"],
+            servers.append(Server("bolt", "bolt", [bolt_bin, "--cores", "1", "--settings", BOLT_SETTINGS,
+                                                   "--host", "127.0.0.1", "--port", str(p),
+                                                   "--log-level", "warning"],
                                   DEMO_DIR, env, {0}, p))
             if scaling:
                 p2 = free_port()
-                servers.append(Server("bolt2", "bolt --cores 2", [bolt_bin, "--cores", "2", "--host",
-                                                                   "127.0.0.1", "--port", str(p2),
-                                                                   "--log-level", "warning"],
+                servers.append(Server("bolt2", "bolt --cores 2", [bolt_bin, "--cores", "2", "--settings",
+                                                                   BOLT_SETTINGS, "--host", "127.0.0.1",
+                                                                   "--port", str(p2), "--log-level", "warning"],
                                       DEMO_DIR, env, None, p2))
         if want_comp:
+            # --processes = cores (1) and --workers 1 (one Actix thread), passed explicitly;
+            # loadtests/ (bench_api.py) is appended to sys.path by competitor/manage.py
             env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings", PYTHONUNBUFFERED="1")
             p = free_port()
             servers.append(Server("competitor", "django-bolt",
                                   [str(COMP_VENV / "bin" / "python"), "manage.py", "runbolt",
-                                   "--processes", "1", "--host", "127.0.0.1", "--port", str(p),
-                                   "--no-admin"],
+                                   "--processes", "1", "--workers", "1", "--host", "127.0.0.1",
+                                   "--port", str(p), "--no-admin"],
                                   COMP_DIR, env, {0}, p))
         if want_guni:
             env = dict(os.environ, DJANGO_SETTINGS_MODULE="gunicorn_site.settings", DEMO_NO_BOLT="1",
@@ -1142,31 +1339,62 @@ def main() -> int:
                     warnings.append(f"{s.key}: threads not pinned as asked: {off}")
 
         # ---- correctness gate -------------------------------------------------
+        # Every endpoint of every server, CHECK_REPEATS times: each answer must be right, and
+        # (except the admin page, whose CSRF token changes) the same bytes every time.
         checks: dict[str, dict] = {}
+        bodies: dict[str, bytes] = {}
         for s in servers:
             for ep in endpoints:
                 if s.key in ("competitor", "gunicorn") and (ENDPOINTS[ep][4] != s.key
                                                             or (ep == "hello" and baseline_hello)):
                     continue
-                checks[f"{s.key}:{ep}"] = check_endpoint(s, ep)
+                for i in range(CHECK_REPEATS):
+                    try:
+                        c = check_endpoint(s, ep)
+                        raw = c.pop("_raw")
+                        if i and ep != "admin" and raw != bodies[f"{s.key}:{ep}"]:
+                            first = bodies[f"{s.key}:{ep}"]
+                            raise Abort(f"{s.key} {ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: request {i + 1} gave "
+                                        f"other bytes than request 1 ({len(raw)} vs {len(first)} bytes, first "
+                                        f"difference at byte {first_difference(raw, first)}); body starts "
+                                        f"{raw[:200]!r}")
+                    except Abort as e:
+                        raise Abort(f"{e}\n(check request {i + 1} of {CHECK_REPEATS}; server log tail:)\n"
+                                    f"{s.log_tail(15)}" + failed_endpoint_hint(s.key, ep, endpoints)) from None
+                    checks[f"{s.key}:{ep}"] = c
+                    bodies.setdefault(f"{s.key}:{ep}", raw)
                 if ep in JSON_ENDPOINTS and "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
                     warnings.append(f"{s.key} {ENDPOINTS[ep][0]}: content-type is "
                                     f"{checks[f'{s.key}:{ep}']['content_type']!r}")
             warnings.extend(check_errors(s))
             if s.key in ("bolt", "bolt2") and sec_eps:
                 warnings.extend(check_security_errors(s, sec_eps))
-        log("[check] all endpoint bodies OK: " + ", ".join(
+        log(f"[check] all endpoint bodies OK ({CHECK_REPEATS} requests each): " + ", ".join(
             f"{k}={v['bytes']}B" for k, v in checks.items()))
+        # bolt and django-bolt run the same handlers (bench_api.py): their bodies must be the same bytes
         for ep in endpoints:
             ref = ENDPOINTS[ep][4]
-            if ref != "bolt" and f"bolt:{ep}" in checks and f"{ref}:{ep}" in checks:
-                b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"{ref}:{ep}"]["bytes"]
+            for bk in ("bolt", "bolt2"):
+                if ref == "competitor" and f"{bk}:{ep}" in bodies and f"competitor:{ep}" in bodies:
+                    b, c = bodies[f"{bk}:{ep}"], bodies[f"competitor:{ep}"]
+                    if b != c:
+                        raise Abort(f"{ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: {bk} and django-bolt run the same "
+                                    f"handler (loadtests/bench_api.py) but send different bodies ({len(b)} vs "
+                                    f"{len(c)} bytes, first difference at byte {first_difference(b, c)}):\n"
+                                    f"  {bk}: {b[:200]!r}\n  django-bolt: {c[:200]!r}"
+                                    + failed_endpoint_hint(bk, ep, endpoints))
+            if ref == "gunicorn" and f"bolt:{ep}" in checks and f"gunicorn:{ep}" in checks:
+                b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"gunicorn:{ep}"]["bytes"]
                 if abs(b - c) > max(16, 0.1 * c):
-                    warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, "
-                                    f"{REF_LABEL[ref]} {c} B)")
-        if want_bolt and want_comp:
-            if "users" in endpoints and checks["bolt:users"]["rows"] != checks["competitor:users"]["rows"]:
-                warnings.append("GET /users: the two servers return different rows (seed data differ)")
+                    warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, gunicorn {c} B)")
+        same = [e for e in comp_eps if f"bolt:{e}" in bodies and f"competitor:{e}" in bodies]
+        if same:
+            log("[check] bolt and django-bolt send byte-identical bodies on " + ",".join(same))
+        # no server may log per request (the same rule as during the timed runs)
+        for s in servers:
+            probe_quiet_log(s, servers)
+        log(f"[check] logs quiet: {LOG_PROBE_REQUESTS} x GET of each server's ready path grew no log by more "
+            f"than {LOG_MAX_LINES} lines / {LOG_MAX_BYTES} bytes")
         for w in warnings:
             log(f"[warn] {w}")
         if args.check_only:
@@ -1196,23 +1424,29 @@ def main() -> int:
             return out
 
         wait_idle(args.max_foreign, args.max_wait)
+        marks_total = log_marks(servers)  # the whole measurement's log growth goes into the report
         log(f"[warmup] {args.warmup} s per cell")
         for s, ep, threads, cpus in (cases_for(0) if args.warmup > 0 else []):
-            r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus)
+            r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus, servers)
             why = bad_run(r)
             if why:
-                raise Abort(f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}")
+                raise Abort(f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}"
+                            + failed_endpoint_hint(s.key, ep, endpoints))
+            refuse_log_growth(r["log"], f"the warm-up of {s.key} {ENDPOINTS[ep][0]}", r["requests"], servers)
 
         runs: list[dict] = []
         for rnd in range(args.reps):
             for s, ep, threads, cpus in cases_for(rnd):
                 for attempt in range(3):
                     wait_idle(args.max_foreign, args.max_wait)
-                    r = run_wrk(s, ep, args.duration, args.connections, threads, cpus)
+                    r = run_wrk(s, ep, args.duration, args.connections, threads, cpus, servers)
                     why = bad_run(r)
                     if why:
                         raise Abort(f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}: {why}\n"
-                                    f"server log tail:\n{s.log_tail()}")
+                                    f"server log tail:\n{s.log_tail()}" + failed_endpoint_hint(s.key, ep, endpoints))
+                    refuse_log_growth(r["log"], f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}", r["requests"],
+                                      servers)
+                    r["log"] = {k: {"bytes": g["bytes"], "lines": g["lines"]} for k, g in r["log"].items()}
                     if r["foreign_cores"] <= args.max_foreign or attempt == 2:
                         break
                     log(f"[redo] {s.key} {ep}: {r['foreign_cores']:.2f} foreign cores busy")
@@ -1225,8 +1459,11 @@ def main() -> int:
                 log(f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:30s} "
                     f"{r['rps']:9,.0f} req/s  p99 {r['p99_ms']:7.2f} ms  "
                     f"{r['cpu_us_per_req']:8.1f} µs/req  srv {r['server_cores']:.2f}  "
-                    f"wrk {r['wrk_cores']:.2f}  foreign {r['foreign_cores']:.2f}")
+                    f"wrk {r['wrk_cores']:.2f}  foreign {r['foreign_cores']:.2f}  "
+                    f"log +{r['log'][s.key]['lines']} lines")
         fcntl.flock(lockf, fcntl.LOCK_UN)
+        log_total = {k: {"bytes": g["bytes"], "lines": g["lines"]}
+                     for k, g in log_growth(servers, marks_total).items()}
 
         for s in servers:  # late crash check
             s.ensure_alive()
@@ -1240,6 +1477,8 @@ def main() -> int:
             "servers": {s.key: {"argv": s.argv, "cwd": str(s.cwd), "pinned": sorted(s.pin) if s.pin else None}
                         for s in servers},
             "checks": checks,
+            "log_rule": {"max_lines": LOG_MAX_LINES, "max_bytes": LOG_MAX_BYTES, "settle_s": LOG_SETTLE_S},
+            "log_growth_total": log_total,
             "warnings": warnings,
         }
         if want_guni:

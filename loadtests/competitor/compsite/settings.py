@@ -1,8 +1,11 @@
 """Settings for the django-bolt 0.13 competitor project (loadtests only).
 
 Kept in the spirit of examples/demo: SQLite, one app `people` with `Person`.
-DEBUG is off (no query recording); no middleware; no logging on the hot path
-(BoltAPI(enable_logging=False) in people/api.py).
+DEBUG is off (no query recording); no middleware. The API is the shared
+loadtests/bench_api.py (BOLT_API below; manage.py appends loadtests/ to sys.path),
+the same module bolt serves. Logging is configured as django-bolt 0.13 documents
+for production: its request-logging middleware off (BoltAPI(enable_logging=False)
+in bench_api.py) and its Rust access log off (the `django.server` logger below).
 """
 from pathlib import Path
 
@@ -21,6 +24,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = []
 ROOT_URLCONF = "compsite.urls"
 
+# The compared endpoints: the one handler module both servers import.
+BOLT_API = ["bench_api:api"]
+
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
@@ -33,11 +39,28 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 # Only warnings and errors; nothing per request.
+#
+# django-bolt 0.13's Rust server writes an access line per response to the
+# `django.server` logger (INFO for 1xx-3xx, WARNING for 4xx, ERROR for 5xx; its
+# docs/src/topics/logging.md, "Access log"), and reads that logger's levels once at
+# start-up. Django's default logging (django.utils.log.DEFAULT_LOGGING, applied
+# before this dict) sets `django.server` to INFO with its own handler, and a LOGGING
+# that only configures the root logger leaves it that way: one line per request.
+# So the logger is named here explicitly, at WARNING: no line for a 2xx response,
+# 4xx/5xx still logged (the project's DESIGN.md §7: peers run as their documentation
+# recommends for production, django.server at WARNING). With WARNING, 0.13 still
+# takes its access-log-capable request path (an Instant::now() and a status test per
+# request, no Python call for a 2xx); only a level above ERROR selects the variant
+# with no logging code at all. (Because LOGGING is defined, runbolt's
+# setup_django_logging() leaves this configuration alone.)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 # wrk sends no Accept-Encoding, but make sure nothing is compressed.

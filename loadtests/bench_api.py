@@ -1,0 +1,110 @@
+"""The compared load-test endpoints: ONE module, imported by both servers.
+
+bolt (ours) imports it through ``loadtests/bolt_site/settings.py`` and django-bolt 0.13 through
+``loadtests/competitor/compsite/settings.py``, both as ``BOLT_API = ["bench_api:api", ...]``
+(``loadtests/`` is on PYTHONPATH; run.py sets it). Every handler below is the same function
+object on both sides; the only difference is where ``Struct``/``Meta`` come from:
+
+* this project's ``django_bolt`` exports its own ``Struct`` and ``Meta``;
+* django-bolt 0.13 exports neither and documents msgspec's (``msgspec.Struct``,
+  ``msgspec.Meta``), so the ImportError branch takes those.
+
+Our ``django_bolt`` is tried first, so msgspec being installed next to it changes nothing.
+
+``people.models.Person`` is the demo's model under bolt (cwd examples/demo) and the
+competitor's twin under django-bolt (cwd loadtests/competitor): the same fields, the same
+100 seeded rows.
+"""
+import inspect
+from typing import Annotated
+
+from django_bolt import BoltAPI
+
+try:
+    from django_bolt import Meta, Struct  # this project's django_bolt
+except ImportError:  # django-bolt 0.13 (PyPI): it has neither, and uses msgspec's
+    from msgspec import Meta, Struct
+
+from people.models import Person
+
+# django-bolt 0.13's own switches for production: no request-logging middleware and no
+# compression on this API. Our BoltAPI takes neither argument (its access log follows
+# `bolt --log-level`, and it does not compress), so each one is passed only where the
+# constructor accepts it.
+_SWITCHES = {"enable_logging": False, "compression": False}
+_ACCEPTED = inspect.signature(BoltAPI).parameters
+API_KWARGS = {k: v for k, v in _SWITCHES.items() if k in _ACCEPTED}
+
+api = BoltAPI(**API_KWARGS)
+
+
+@api.get("/hello")
+async def hello() -> dict:
+    return {"message": "Hello, World!"}
+
+
+@api.get("/items/{id}")
+async def get_item(id: int, q: str | None = None) -> dict:
+    return {"id": id, "q": q}
+
+
+class Item(Struct):
+    name: str
+    price: float
+    tags: list[str] = []
+
+
+@api.post("/items")
+async def create_item(item: Item) -> Item:
+    return item
+
+
+# POST /orders: a nested body with constraints (pattern, lengths, bounds), validated on decode.
+class Line(Struct):
+    sku: Annotated[str, Meta(pattern=r"^[A-Z]{3}-\d+$")]
+    qty: Annotated[int, Meta(ge=1, le=1000)]
+    price: Annotated[float, Meta(gt=0)]
+
+
+class Address(Struct):
+    street: Annotated[str, Meta(min_length=1, max_length=200)]
+    city: str
+    zip: Annotated[str, Meta(max_length=10)]
+    country: Annotated[str, Meta(min_length=2, max_length=2)]
+
+
+class Order(Struct):
+    id: int
+    customer: Annotated[str, Meta(min_length=1, max_length=100)]
+    email: str
+    paid: bool
+    total: Annotated[float, Meta(ge=0)]
+    note: str | None = None
+    tags: list[str] = []
+    ship_to: Address | None = None
+    lines: list[Line] = []
+
+
+@api.post("/orders")
+async def create_order(order: Order) -> Order:
+    return order
+
+
+@api.get("/users")
+def users() -> list:
+    """A plain def handler with the sync ORM (both servers run it off their event loop)."""
+    return list(Person.objects.order_by("id").values("id", "name", "email", "age", "is_active")[:10])
+
+
+@api.get("/users/async")
+async def users_async() -> list:
+    """Django's async ORM idiom: an async def handler iterating a QuerySet with `async for`."""
+    return [u async for u in Person.objects.order_by("id").values("id", "name", "email", "age", "is_active")[:10]]
+
+
+@api.get("/big")
+async def big() -> list:
+    return [
+        {"id": i, "name": f"item {i}", "price": i * 1.25, "in_stock": i % 3 != 0, "qty": i * 7 % 100}
+        for i in range(1000)
+    ]

@@ -1,0 +1,27 @@
+"""examples/demo's settings, serving the shared load-test handlers.
+
+BOLT_API names exactly what bolt serves:
+  * ``bench_api:api``: the compared endpoints (hello, items, POST items/orders, users,
+    users/async, big), the very module django-bolt 0.13 serves in loadtests/competitor;
+  * ``demo.api:secure`` and ``demo.api:keyed``: the demo's JWT- and API-key-guarded
+    ``/hello`` twins (the bolt-only "cost of security" rows).
+The demo's other APIs (its own /hello, /users, ... in ``demo.api:api``) are not served, so
+no route is defined twice. ``/media/`` (the 50 KiB file) and ``/admin/login/`` come from the
+demo's settings and URLconf as before.
+
+Logging: the demo's LOGGING (root at WARNING), plus an explicit ``django.server`` logger at
+WARNING, as in the competitor's settings. bolt's own access log (``django_bolt.access``)
+follows ``bolt --log-level``, which run.py sets to ``warning`` (off).
+"""
+from demo.settings import *  # noqa: F401,F403
+from demo.settings import LOGGING as _DEMO_LOGGING
+
+BOLT_API = ["bench_api:api", "demo.api:secure", "demo.api:keyed"]
+
+LOGGING = {
+    **_DEMO_LOGGING,
+    "loggers": {
+        **_DEMO_LOGGING.get("loggers", {}),
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
