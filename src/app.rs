@@ -520,7 +520,7 @@ impl App {
         if notify {
             self.housekeeping(&self.notify_started);
         }
-        let outcome = self.call(r, route, &args, on_pool, ctx, pending, &request_ctx, notify);
+        let outcome = self.call(r, route, &args, on_pool, ctx, pending, request_ctx, notify);
         if notify && matches!(outcome, Outcome::Ready(_)) {
             self.housekeeping(&self.notify_finished);
         }
@@ -538,7 +538,7 @@ impl App {
         on_pool: bool,
         ctx: &RequestCtx,
         pending: &Pending,
-        request_ctx: &py::RequestContext,
+        request_ctx: py::RequestContext,
         notify: bool,
     ) -> Outcome {
         let result = if on_pool {
@@ -704,7 +704,7 @@ impl App {
         reply: Reply,
         ctx: &RequestCtx,
         pending: &Pending,
-        request_ctx: &py::RequestContext,
+        request_ctx: py::RequestContext,
         notify: bool,
     ) -> Outcome {
         let mut out: *mut ffi::PyObject = null_mut();
@@ -726,11 +726,12 @@ impl App {
             ffi::PySendResult::PYGEN_NEXT => {
                 let yielded = Obj::from_owned(out).expect("PYGEN_NEXT with a value");
                 let token = pending.register();
+                let context = request_ctx.exit();
                 let args = [
                     &py::new_int(token as i64),
                     &coro,
                     &yielded,
-                    request_ctx.obj(),
+                    &context,
                     &py::new_bool(notify),
                 ];
                 if let Err(e) = py::call(&self.start_task, &args) {
@@ -1213,6 +1214,7 @@ impl App {
             py::new_bytes(ctx.body),
             py::new_str(ctx.client),
         ]);
+        let request_ctx = py::RequestContext::enter();
         let result = if matches!(&self.django_blocking, Blocking::Auto { promoted, .. } if promoted.get())
         {
             py::call_keep(&self.run_blocking, &[django, &args])
@@ -1234,8 +1236,7 @@ impl App {
         };
         // SAFETY: attached.
         if unsafe { ffi::PyCoro_CheckExact(result.as_ptr()) } != 0 {
-            let request_ctx = py::RequestContext::enter();
-            return Some(self.drive(result, Reply::DJANGO, ctx, pending, &request_ctx, false));
+            return Some(self.drive(result, Reply::DJANGO, ctx, pending, request_ctx, false));
         }
         Some(Outcome::Ready(self.to_response(
             &result,
@@ -1271,7 +1272,7 @@ impl App {
     pub fn ready(&self, ctx: &RequestCtx, pending: &Pending) -> Outcome {
         let request_ctx = py::RequestContext::enter();
         match py::call_keep(&self.ready_call, &[]) {
-            Some(coro) => self.drive(coro, Reply::DJANGO, ctx, pending, &request_ctx, false),
+            Some(coro) => self.drive(coro, Reply::DJANGO, ctx, pending, request_ctx, false),
             None => Outcome::Ready(self.exception_to_response(ctx)),
         }
     }

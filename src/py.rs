@@ -316,9 +316,12 @@ impl RequestContext {
         }
     }
 
-    /// The context object, for the Task that continues a suspended coroutine in it.
-    pub fn obj(&self) -> &Obj {
-        &self.0
+    /// Leaves the context and returns it, for the Task that continues a suspended coroutine in
+    /// it (an eager Task enters it at once, which it cannot while we are still inside).
+    pub fn exit(self) -> Obj {
+        let ctx = self.0.clone();
+        drop(self);
+        ctx
     }
 }
 

@@ -21,14 +21,15 @@ import threading
 import traceback
 import types
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .exceptions import HTTPException, RequestValidationError
+from ._threads import CoreThreads, SyncThread
 from .request import Request
 from .responses import Response
 
 log = logging.getLogger("django_bolt")
+_set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
 access_log = logging.getLogger("django_bolt.access")
 
 
@@ -61,59 +62,6 @@ async def _continue(coro: Any, first: Any) -> Any:
     return await _resume(coro, first)
 
 
-# True in a request's context once it has run work on the core's thread-sensitive thread.
-_on_sync_thread: contextvars.ContextVar[bool] = contextvars.ContextVar("django_bolt.on_sync_thread")
-
-
-class SyncThread(ThreadPoolExecutor):
-    """The one thread of a core where thread-sensitive sync code runs.
-
-    asgiref's ``sync_to_async`` (``thread_sensitive=True``, what Django's async ORM uses) finds
-    it through ``AsyncToSync.loop_thread_executors[loop]``, so every core's ORM work stays on one
-    thread owned by the core's interpreter, keeping that thread's database connection, and never
-    on the reactor. Waits queue here instead of deadlocking.
-
-    Requests interleave on this thread (each await is a chance for another one), so Django's
-    per-request housekeeping follows the thread's busy periods: the first request to arrive on
-    an idle thread begins it, the last one to end closes what is old, and in between a request
-    that ends only replaces a broken connection (``Lifecycle.end(shared=True)``).
-    """
-
-    def __init__(self, lifecycle: Any) -> None:
-        super().__init__(1, thread_name_prefix="bolt-sync")
-        self._lifecycle = lifecycle
-        self._active = 0  # requests that ran work here and have not ended; touched only here
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if not _on_sync_thread.get(False):
-            # Runs in the submitting request's own context (Rust gives each request one).
-            _on_sync_thread.set(True)
-            return super().submit(self._begin_then, fn, *args, **kwargs)
-        return super().submit(fn, *args, **kwargs)
-
-    def _begin_then(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        self._active += 1
-        # The project's receivers hear async requests on the worker thread (Lifecycle).
-        self._lifecycle.begin(shared=self._active > 1, notify=False)
-        return fn(*args, **kwargs)
-
-    def _end(self) -> None:
-        self._active -= 1
-        self._lifecycle.end(shared=self._active > 0, notify=False)
-
-    def end_request(self) -> None:
-        """Queues the end of a request that ran work here (does not wait for it)."""
-        super().submit(self._end)
-
-    def close(self) -> None:
-        """Closes this thread's database connections and stops the thread (at shutdown)."""
-        from django.db import connections
-
-        if self._threads:  # never started: nothing to close, and no thread to start now
-            super().submit(connections.close_all)
-        self.shutdown(wait=True)
-
-
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
@@ -134,6 +82,11 @@ class Runtime:
         self.completed: list = []
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
+        # The loop is set up once as running on this thread (asyncgen hooks, thread id), then
+        # turned one iteration at a time by ``pump``: run_forever's set-up and clean-up cost
+        # 7 of the 8.4 µs of a turn. It is the *running* loop only while Python runs in it.
+        self.loop._run_forever_setup()  # noqa: SLF001
+        asyncio.events._set_running_loop(None)
         from ._lifecycle import Lifecycle
 
         # Built on the worker thread, which it tells apart from the pools' threads.
@@ -141,10 +94,10 @@ class Runtime:
         self.worker_has_db = self.lifecycle.worker_has_db
         self.project_receivers = self.lifecycle.project_receivers
         # Threads start on first use; they inherit the worker's pinning to its core.
-        self._pool = ThreadPoolExecutor(blocking_threads, thread_name_prefix="bolt-blocking")
+        self._pool = CoreThreads(self.loop, blocking_threads, "bolt-blocking")
         # sync_to_async(thread_sensitive=False) and run_in_executor(None) use the same bounded pool.
         self.loop.set_default_executor(self._pool)
-        self.sync_thread = SyncThread(self.lifecycle)
+        self.sync_thread = SyncThread(self.loop, self.lifecycle)
         from asgiref.sync import AsyncToSync
 
         AsyncToSync.loop_thread_executors[self.loop] = self.sync_thread
@@ -187,14 +140,18 @@ class Runtime:
         """Continues a coroutine that suspended on real asyncio work as a Task on this loop, in
         the request's own context (the one its first step ran in). ``notify``: the request's
         end goes to the project's ``request_finished`` receivers."""
-        task = self.loop.create_task(_continue(coro, first), context=context)
+        # Started eagerly: the Task takes the awaited future now, not a loop turn later.
+        _set_running_loop(self.loop)
+        try:
+            task = asyncio.Task(_continue(coro, first), loop=self.loop, context=context, eager_start=True)
+        finally:
+            _set_running_loop(None)
         task.add_done_callback(functools.partial(self._done, token, notify))
 
     def _done(self, token: int, notify: bool, task: asyncio.Task) -> None:
         self.completed.append((token, task))
         context = task.get_context()
-        if context.get(_on_sync_thread, False):
-            self.sync_thread.end_request()
+        self.sync_thread.end_request(context)
         if notify:
             try:
                 context.run(self.lifecycle.finished)
@@ -204,8 +161,13 @@ class Runtime:
     def pump(self) -> float:
         """Runs one iteration of the loop; returns seconds until the next timer (-1: none)."""
         loop = self.loop
-        loop.call_soon(loop.stop)
-        loop.run_forever()
+        _set_running_loop(loop)
+        loop._stopping = True  # noqa: SLF001 - poll without blocking, as stop() would
+        try:
+            loop._run_once()  # noqa: SLF001
+        finally:
+            loop._stopping = False  # noqa: SLF001
+            _set_running_loop(None)
         if loop._ready:  # noqa: SLF001 - the loop's own queue says whether to spin again
             return 0.0
         if loop._scheduled:  # noqa: SLF001
@@ -215,7 +177,7 @@ class Runtime:
     # Rust makes the loop the running one only while it drives a coroutine inline (asyncio.sleep
     # needs get_running_loop()); sync handlers see no running loop, so Django's async-safety
     # check lets them use the ORM.
-    set_running_loop = staticmethod(asyncio.events._set_running_loop)
+    set_running_loop = staticmethod(asyncio.events._set_running_loop)  # noqa: SLF001
 
     # -- blocking sync handlers ----------------------------------------------------------
     def run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
@@ -301,6 +263,7 @@ class Runtime:
             for t in asyncio.all_tasks(self.loop):
                 t.cancel()
             asyncio.events._set_running_loop(None)
+            self.loop._run_forever_cleanup()  # noqa: SLF001
             self.loop.run_until_complete(asyncio.sleep(0))
             self.loop.close()
         except Exception:
@@ -310,12 +273,6 @@ class Runtime:
         connections.close_all()
         # CPython 3.13.0 prints "_DeleteDummyThreadOnDel" noise at Py_EndInterpreter unless the
         # dummy thread registered for this Rust thread is dropped first.
-        # Our executors' threads are joined already; left registered, the interpreter's exit
-        # would join them again from this thread and register a new dummy thread for it.
-        from concurrent.futures import thread as _futures_thread
-
-        for t in self._pool._threads | self.sync_thread._threads:  # noqa: SLF001
-            _futures_thread._threads_queues.pop(t, None)  # noqa: SLF001
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
 
 
@@ -388,6 +345,10 @@ def boot(config_json: str) -> Runtime:
     """Sets up Django and the app in this interpreter; returns its ``Runtime``."""
     cfg = json.loads(config_json)
     sys.path[:] = cfg["sys_path"]
+    if os.environ.get("PYTHONPERFSUPPORT") and hasattr(sys, "activate_stack_trampoline"):
+        # `perf` sees Python functions in this worker too (the variable reaches only the main
+        # interpreter by itself).
+        sys.activate_stack_trampoline("perf")
     from .discovery import apply_log_level, load_routes
 
     from .discovery import discover_apis
