@@ -137,6 +137,22 @@ def test_context_variables_do_not_leak_between_def_requests(server):
         assert get(server.port, f"/orm/context/sync?mark=s{i}").json() == {"before": None, "after": f"s{i}"}
 
 
+def test_sync_to_async_copies_context_changes_back_to_the_caller(server):
+    for i in range(ROUNDS):
+        assert get(server.port, f"/orm/context/back?value=v{i}").json() == {"thread": "bolt-sync_0", "seen": f"v{i}"}
+
+
+def test_async_to_sync_inside_sync_to_async_does_not_deadlock(server):
+    for _ in range(ROUNDS):
+        resp = get(server.port, "/orm/nested")
+        assert resp.status == 200, resp.body
+        assert resp.json() == {"count": 11}  # 3, 30-39
+
+
+def test_sync_to_async_inside_an_except_block_sees_the_exception(server):
+    assert get(server.port, "/orm/in-except").json() == {"reraised": "the outer one"}
+
+
 def test_a_request_waiting_on_the_database_does_not_delay_hello(server):
     """An async ORM request blocked on a database lock is suspended: the same core keeps
     answering /hello at once, and the ORM request finishes once the lock is released."""
@@ -178,6 +194,8 @@ MIX = [
     "/orm/sync-to-async?sensitive=false",
     "/orm/async-to-sync",
     "/orm/context?mark=m&suspend=true",
+    "/orm/context/back?value=x",
+    "/orm/nested",
     "/hello",
 ]
 

@@ -30,6 +30,8 @@ from .responses import Response
 
 log = logging.getLogger("django_bolt")
 _set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
+# Rounds of ready callbacks a pump runs after its full loop iteration (see Runtime.pump).
+_EXTRA_ROUNDS = 4
 access_log = logging.getLogger("django_bolt.access")
 
 
@@ -101,6 +103,9 @@ class Runtime:
         from asgiref.sync import AsyncToSync
 
         AsyncToSync.loop_thread_executors[self.loop] = self.sync_thread
+        from ._asgiref import install
+
+        install(SyncThread)
         # The asyncio loop's epoll fd: readable when a thread finishes work for a suspended
         # handler (call_soon_threadsafe) or a socket the loop watches is ready. Rust waits on it
         # instead of polling the loop.
@@ -159,16 +164,27 @@ class Runtime:
                 log.exception("request_finished receiver failed")
 
     def pump(self) -> float:
-        """Runs one iteration of the loop; returns seconds until the next timer (-1: none)."""
+        """Turns the loop: one full iteration (I/O, timers, ready callbacks), then the callbacks
+        those scheduled, a few rounds deep, without polling again (a completed ORM job takes
+        three such rounds: the result, asgiref's shield, the task). Returns seconds until the
+        next timer, 0 when callbacks are still ready, -1 when nothing is scheduled."""
         loop = self.loop
+        ready = loop._ready  # noqa: SLF001 - the loop's own queue of ready callbacks
         _set_running_loop(loop)
         loop._stopping = True  # noqa: SLF001 - poll without blocking, as stop() would
         try:
             loop._run_once()  # noqa: SLF001
+            for _ in range(_EXTRA_ROUNDS):
+                if not ready:
+                    break
+                for _ in range(len(ready)):
+                    handle = ready.popleft()
+                    if not handle._cancelled:  # noqa: SLF001
+                        handle._run()  # noqa: SLF001
         finally:
             loop._stopping = False  # noqa: SLF001
             _set_running_loop(None)
-        if loop._ready:  # noqa: SLF001 - the loop's own queue says whether to spin again
+        if ready:
             return 0.0
         if loop._scheduled:  # noqa: SLF001
             return max(0.0, loop._scheduled[0]._when - loop.time())  # noqa: SLF001

@@ -167,3 +167,47 @@ def context_probe_sync(mark: str) -> dict:
     before = _probe.get(None)
     _probe.set(mark)
     return {"before": before, "after": _probe.get(None)}
+
+
+_seen_in_thread: contextvars.ContextVar[str] = contextvars.ContextVar("demo_seen_in_thread")
+
+
+def _set_in_thread(value: str) -> str:
+    _seen_in_thread.set(value)
+    return threading.current_thread().name
+
+
+@orm.get("/context/back")
+async def context_back(value: str) -> dict:
+    """A context variable set by sync code run through sync_to_async is seen by its caller
+    afterwards (asgiref copies the changes back)."""
+    thread = await sync_to_async(_set_in_thread)(value)
+    return {"thread": thread, "seen": _seen_in_thread.get(None)}
+
+
+def _count_through_async_to_sync() -> int:
+    return async_to_sync(Person.objects.filter(name__startswith="Person 3").acount)()
+
+
+@orm.get("/nested")
+async def nested() -> dict:
+    """sync_to_async -> async_to_sync -> the async ORM again: the innermost sync work goes back to
+    the thread that is waiting (asgiref's rule), so nothing deadlocks."""
+    return {"count": await sync_to_async(_count_through_async_to_sync)()}
+
+
+def _reraise() -> None:
+    raise  # noqa: PLE0704 - re-raises the caller's exception, as asgiref promises
+
+
+@orm.get("/in-except")
+async def in_except() -> dict:
+    """sync_to_async called inside an except block runs the function inside it too."""
+    try:
+        raise LookupError("the outer one")
+    except LookupError:
+        try:
+            await sync_to_async(_reraise)()
+        except LookupError as e:
+            return {"reraised": str(e)}
+    return {"reraised": None}
