@@ -5,15 +5,12 @@ examples/demo/demo/annotated.py."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from urllib.parse import urlencode
 
 import pytest
 
-from boltproc import bolt_executable, server_env
 from test_forms import FORM, multipart
-from test_startup import PROJECTS
+from test_startup import start_badsig
 from wire import fetch, json_body
 
 JSON = [("Content-Type", "application/json")]
@@ -200,10 +197,6 @@ STARTUP_ERRORS = {
 @pytest.mark.parametrize("case", STARTUP_ERRORS)
 def test_conflicting_markers_are_a_startup_error_naming_handler_and_parameter(tmp_path, case):
     source, expected = STARTUP_ERRORS[case]
-    proj = tmp_path / "p"
-    shutil.copytree(PROJECTS / "badsig", proj)
-    (proj / "site_badsig" / "api.py").write_text(_HEAD + source)
-    r = subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
-                       capture_output=True, text=True, timeout=60)
+    r = start_badsig(tmp_path, source, _HEAD)
     assert r.returncode == 1
     assert expected in r.stderr, r.stderr

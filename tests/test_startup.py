@@ -270,16 +270,22 @@ SIGNATURE_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("case", SIGNATURE_ERRORS)
-def test_signature_that_cannot_be_served_is_a_startup_error(tmp_path, case):
+def start_badsig(tmp_path, source: str, head: str | None = None) -> subprocess.CompletedProcess:
+    """``bolt`` on a copy of tests/projects/badsig whose api.py is ``head`` (the usual imports
+    by default) + ``source``; returns the finished process (it is expected to refuse to start)."""
     import shutil
 
-    source, expected = SIGNATURE_ERRORS[case]
     proj = tmp_path / "p"
     shutil.copytree(PROJECTS / "badsig", proj)
-    (proj / "site_badsig" / "api.py").write_text(_HEAD + source)
-    r = subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
-                       capture_output=True, text=True, timeout=60)
+    (proj / "site_badsig" / "api.py").write_text((_HEAD if head is None else head) + source)
+    return subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("case", SIGNATURE_ERRORS)
+def test_signature_that_cannot_be_served_is_a_startup_error(tmp_path, case):
+    source, expected = SIGNATURE_ERRORS[case]
+    r = start_badsig(tmp_path, source)
     assert r.returncode == 1
     for text in expected:
         assert text in r.stderr, r.stderr
