@@ -4,7 +4,7 @@
 //! `cargo bench --bench json` (needs PYO3_PYTHON pointing at a Python 3.13).
 //! The payloads are the demo's `/big` (1000 flat objects) and `/users` (10 rows).
 
-use _native::json::{EncodeTypes, Encoder};
+use _native::codec::json::{EncodeTypes, Encoder};
 use _native::py::{self, Obj};
 use criterion::{criterion_group, criterion_main, Criterion};
 use pyo3::ffi;

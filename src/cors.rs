@@ -1,7 +1,7 @@
 //! CORS answered in Rust: preflights never reach Python, and actual responses get their
 //! `Access-Control-*` headers here. Settings use django-cors-headers' names (see cors.py).
 
-use crate::app::ResponseData;
+use crate::http::Response;
 
 #[derive(Debug, Default)]
 pub struct CorsPolicy {
@@ -58,8 +58,8 @@ impl CorsPolicy {
         origin: &str,
         request_method: &str,
         request_headers: Option<&str>,
-    ) -> ResponseData {
-        let mut resp = ResponseData {
+    ) -> Response {
+        let mut resp = Response {
             status: 204,
             content_type: None,
             body: Vec::new(),
@@ -103,7 +103,7 @@ impl CorsPolicy {
     }
 
     /// Adds the CORS headers of an actual (non-preflight) response.
-    pub fn decorate(&self, origin: &str, resp: &mut ResponseData) {
+    pub fn decorate(&self, origin: &str, resp: &mut Response) {
         if !self.origin_allowed(origin) {
             resp.headers.push((b"vary".to_vec(), b"origin".to_vec()));
             return;
@@ -134,7 +134,7 @@ mod tests {
         }
     }
 
-    fn header<'a>(r: &'a ResponseData, name: &str) -> Option<&'a str> {
+    fn header<'a>(r: &'a Response, name: &str) -> Option<&'a str> {
         r.headers
             .iter()
             .find(|(k, _)| k == name.as_bytes())
@@ -194,7 +194,7 @@ mod tests {
             methods: vec!["GET".into()],
             ..CorsPolicy::default()
         };
-        let mut r = ResponseData::detail(200, "x");
+        let mut r = Response::detail(200, "x");
         p.decorate("https://any.site", &mut r);
         assert_eq!(
             header(&r, "access-control-allow-origin"),
@@ -211,7 +211,7 @@ mod tests {
             methods: vec!["GET".into()],
             ..CorsPolicy::default()
         };
-        let mut r = ResponseData::detail(200, "x");
+        let mut r = Response::detail(200, "x");
         p.decorate("https://any.site", &mut r);
         assert_eq!(header(&r, "access-control-allow-origin"), Some("*"));
         assert_eq!(header(&r, "vary"), None);
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn actual_response_exposes_headers() {
-        let mut r = ResponseData::detail(200, "x");
+        let mut r = Response::detail(200, "x");
         policy().decorate("https://app.example.com", &mut r);
         assert_eq!(header(&r, "access-control-expose-headers"), Some("x-total"));
     }

@@ -1,6 +1,7 @@
 //! Token-bucket rate limits, per core: each worker keeps its own buckets, so nothing is shared
 //! or locked between cores (a limit of N/s is N/s per core; see the README).
 
+use crate::http::Request;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::Instant;
@@ -22,6 +23,40 @@ pub struct Limit {
     pub rate: f64,
     pub burst: f64,
     pub key: KeyKind,
+}
+
+impl Limit {
+    /// User-keyed limits need authentication done first; the others come before any of it.
+    pub fn per_user(&self) -> bool {
+        self.key == KeyKind::User
+    }
+
+    /// The bucket key of this request: its address, header value or subject (`subject`:
+    /// the authenticated claims' `sub`), falling back to the address.
+    pub fn key_for(
+        &self,
+        req: &Request,
+        proxies: &TrustedProxies,
+        subject: Option<String>,
+    ) -> String {
+        let ip = || {
+            proxies
+                .client_of(req)
+                .map(|i| i.to_string())
+                .unwrap_or_default()
+        };
+        match &self.key {
+            KeyKind::Ip => ip(),
+            KeyKind::User => match subject {
+                Some(s) => format!("u:{s}"),
+                None => format!("ip:{}", ip()),
+            },
+            KeyKind::Header(h) => match req.head.header(h) {
+                Some(v) => format!("h:{}", String::from_utf8_lossy(v)),
+                None => format!("ip:{}", ip()),
+            },
+        }
+    }
 }
 
 struct Bucket {
@@ -84,6 +119,20 @@ impl TrustedProxies {
             nets.push(net);
         }
         Ok(TrustedProxies(nets))
+    }
+
+    /// The client address of a request, believing X-Forwarded-For only from these proxies.
+    pub fn client_of(&self, req: &Request) -> Option<IpAddr> {
+        let peer = req.client.parse::<std::net::SocketAddr>().ok()?.ip();
+        let xff: Vec<String> = req
+            .head
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "x-forwarded-for")
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        let xff: Vec<&str> = xff.iter().map(String::as_str).collect();
+        Some(self.client_ip(peer, &xff))
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {

@@ -23,6 +23,7 @@ import types
 import uuid
 from typing import Any
 
+from ._plans import ScalarParsers, StaticMount
 from .exceptions import HTTPException, RequestValidationError
 from ._threads import CoreThreads, SyncThread
 from .request import Request
@@ -76,8 +77,8 @@ class Runtime:
         from .json import ENCODE_TYPES
 
         self.encode_types = ENCODE_TYPES
-        self.parsers = (uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat, decimal.Decimal,
-                        _dt.time.fromisoformat)
+        self.parsers = ScalarParsers(uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat,
+                                     decimal.Decimal, _dt.time.fromisoformat)
         from .uploads import parse_multipart
 
         self.parse_multipart = parse_multipart
@@ -292,7 +293,7 @@ class Runtime:
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
 
 
-def _static_mounts() -> list[tuple[str, list[str], str | None]]:
+def _static_mounts() -> list[StaticMount]:
     """(url prefix, roots, cache-control) for Rust's static file server.
 
     STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
@@ -329,7 +330,7 @@ def _static_mounts() -> list[tuple[str, list[str], str | None]]:
                 sub = getattr(storage, "prefix", None)
                 add(static + sub.strip("/") + "/" if sub else static, getattr(storage, "location", None))
     add(url_prefix(getattr(settings, "MEDIA_URL", None) or ""), getattr(settings, "MEDIA_ROOT", None))
-    return [(p, roots, cache.get(p)) for p, roots in mounts.items()]
+    return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()]
 
 
 def _logging_config(api_config: Any) -> Any:

@@ -13,6 +13,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, TypeVar
 
+from ._plans import RoutePlan, SecurityPlan
 from .dependencies import compile_handler
 from .params import SignatureError
 
@@ -101,9 +102,8 @@ class Route:
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.handler)
 
-    def plan(self) -> tuple:
-        """The tuple Rust reads: (method, path, handler, status, params, blocking, name, cors,
-        rate_limit)."""
+    def plan(self) -> RoutePlan:
+        """What Rust reads of this route (``_plans.RoutePlan``)."""
         endpoint = self.endpoint or self.handler
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
         cors = getattr(self.handler, "__bolt_cors__", None)
@@ -114,11 +114,11 @@ class Route:
         py_auth = any(getattr(a, "python", False) for a in self.auth)
         # Python authenticators mean Python decides the guards too (the endpoint wrapper).
         guard_plan = None if py_auth else rust_guard_plan(self.guards)
-        security = (rust_auth, guard_plan) if (self.auth or self.guards) else None
+        security = SecurityPlan(rust_auth, guard_plan) if (self.auth or self.guards) else None
         from .params import resolve_plans
 
-        return (self.method, self.path, endpoint, self.status_code, resolve_plans(self.params), blocking, self.name,
-                cors, limit, security, self.response_plan())
+        return RoutePlan(self.method, self.path, endpoint, self.status_code, resolve_plans(self.params), blocking,
+                         self.name, cors, limit, security, self.response_plan())
 
 
 class BoltAPI:

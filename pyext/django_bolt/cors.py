@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, TypeVar
 
+from ._plans import CorsPlan
+
 __all__ = ["cors", "project_policy"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +37,7 @@ DEFAULT_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-c
 
 
 def _policy(origins: Iterable[str], regexes: Iterable[str], allow_all: bool, credentials: bool,
-            methods: Iterable[str], headers: Iterable[str], expose: Iterable[str], max_age: int | None) -> tuple:
+            methods: Iterable[str], headers: Iterable[str], expose: Iterable[str], max_age: int | None) -> CorsPlan:
     origins = list(origins)
     if "*" in origins:
         allow_all, origins = True, [o for o in origins if o != "*"]
@@ -47,11 +49,11 @@ def _policy(origins: Iterable[str], regexes: Iterable[str], allow_all: bool, cre
         re.compile(r)
     if max_age is not None and (not isinstance(max_age, int) or max_age < 0):
         raise ValueError("CORS_PREFLIGHT_MAX_AGE must be a non-negative int or None")
-    return (origins, regexes, bool(allow_all), bool(credentials), [m.upper() for m in methods],
+    return CorsPlan(origins, regexes, bool(allow_all), bool(credentials), [m.upper() for m in methods],
             [h.lower() for h in headers], list(expose), max_age)
 
 
-def project_policy() -> tuple | None:
+def project_policy() -> CorsPlan | None:
     """The project's policy from settings, or None when no CORS setting is present."""
     from django.conf import settings
 

@@ -14,6 +14,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ._plans import F_EMBED, K_ANY, SRC_BODY, SRC_REQUEST, ParamPlan
 from .params import SignatureError, compile_params, dependencies_of
 from .request import Request
 
@@ -72,14 +73,14 @@ def _inline(fn: Callable[..., Any], args: dict[str, Any]) -> Any:
         asyncio.events._set_running_loop(loop)
 
 
-def _groups(plan: list[tuple]) -> dict[str, tuple[type, list[tuple[str, str]]]]:
+def _groups(plan: list[ParamPlan]) -> dict[str, tuple[type, list[tuple[str, str]]]]:
     """Grouped parameters (a Struct read from the query, headers...): param -> (class,
     [(field, plan name)]), from the ``"<param>.<field>"`` tuples params.py made."""
     out: dict[str, tuple[type, list[tuple[str, str]]]] = {}
     for t in plan:
-        if len(t) > 8:
-            param, _, attr = t[0].partition(".")
-            out.setdefault(param, (t[8], []))[1].append((attr, t[0]))
+        if t.group is not None:
+            param, _, attr = t.name.partition(".")
+            out.setdefault(param, (t.group, []))[1].append((attr, t.name))
     return out
 
 
@@ -132,9 +133,9 @@ def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | Non
     root = _build(handler, path, False, merged, where)
     plan = list(merged.values())
     if py_guards or py_auth:
-        plan.append((_REQUEST, 2, 9, 0, None, _REQUEST, None, None))
-    bodies = [t for t in plan if t[1] == 3]
-    if len(bodies) > 1 and not all(t[3] & 8 for t in bodies):  # 8: F_EMBED
+        plan.append(ParamPlan(_REQUEST, SRC_REQUEST, K_ANY, 0, None, _REQUEST, None, None))
+    bodies = [t for t in plan if t.source == SRC_BODY]
+    if len(bodies) > 1 and not all(t.flags & F_EMBED for t in bodies):
         raise SignatureError(f"{where}: more than one body parameter among the handler and its dependencies")
     run_sync_on_pool = blocking is True
     groups = _groups(plan)

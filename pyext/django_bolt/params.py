@@ -35,9 +35,11 @@ __all__ = ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends
 _MISSING: Any = inspect.Parameter.empty
 
 # Shared with src/params.rs: keep the numbers in sync.
-SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE, SRC_FORM, SRC_FILE = 0, 1, 2, 3, 4, 5, 6, 7
-K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_ANY, K_MODEL = range(11)
-F_LIST, F_OPTIONAL, F_DEFAULT, F_EMBED = 1, 2, 4, 8
+from ._plans import (  # noqa: E402 - the codes Rust shares
+    F_DEFAULT, F_EMBED, F_LIST, F_OPTIONAL, K_ANY, K_BOOL, K_DATE, K_DATETIME, K_DECIMAL, K_FLOAT, K_INT, K_MODEL,
+    K_STR, K_TIME, K_UUID, SRC_BODY, SRC_COOKIE, SRC_FILE, SRC_FORM, SRC_HEADER, SRC_PATH, SRC_QUERY, SRC_REQUEST,
+    ParamPlan,
+)
 
 _SCALARS: dict[Any, int] = {
     str: K_STR, int: K_INT, float: K_FLOAT, bool: K_BOOL, uuid.UUID: K_UUID, _dt.date: K_DATE,
@@ -329,7 +331,7 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         default = _default(where, p, tp)
         tp, marker, meta = _param_meta(tp, p.default)
         if tp is Request or (p.name == "request" and tp is Any):
-            plan.append((p.name, SRC_REQUEST, K_ANY, 0, None, p.name, None, None))
+            plan.append(ParamPlan(p.name, SRC_REQUEST, K_ANY, 0, None, p.name, None, None))
             continue
         inner, optional = _unwrap_optional(tp)
         flags = F_OPTIONAL if optional else 0
@@ -342,7 +344,7 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         if inner is UploadFile or is_list_of_files or (marker is not None and marker.source == SRC_FILE):
             if not (inner is UploadFile or is_list_of_files):
                 raise SignatureError(f"{where}: File() parameter {p.name!r} must be UploadFile or list[UploadFile]")
-            plan.append((p.name, SRC_FILE, K_ANY, flags | (F_LIST if is_list_of_files else 0),
+            plan.append(ParamPlan(p.name, SRC_FILE, K_ANY, flags | (F_LIST if is_list_of_files else 0),
                          None if default is _MISSING else default, key, None, None))
             continue
         if marker is not None:
@@ -376,7 +378,7 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
                 raise SignatureError(f"{where}: body parameter {e}") from None
             if getattr(marker, "embed", False):
                 flags |= F_EMBED
-            plan.append((p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key,
+            plan.append(ParamPlan(p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key,
                          body_plan, None))
             continue
         if source in (SRC_QUERY, SRC_HEADER, SRC_COOKIE, SRC_FORM) and _is_model(inner):
@@ -414,9 +416,9 @@ class DeferredPlan:
             raise SignatureError(f"{self.where}: body parameter {e}") from None
 
 
-def resolve_plans(plan: list[tuple]) -> list[tuple]:
+def resolve_plans(plan: list[ParamPlan]) -> list[ParamPlan]:
     """The parameter plan with deferred body plans planned (raises SignatureError)."""
-    return [t[:6] + (t[6].resolve(),) + t[7:] if isinstance(t[6], DeferredPlan) else t for t in plan]
+    return [t._replace(model=t.model.resolve()) if isinstance(t.model, DeferredPlan) else t for t in plan]
 
 
 def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int, default: Any, key: str,
@@ -452,8 +454,7 @@ def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int,
             raise SignatureError(f"{where}: {name!r}: min_length/max_length apply to str or list only")
         if kind != K_STR and constraints[7] is not None:
             raise SignatureError(f"{where}: {name!r}: pattern applies to str only")
-    entry = (name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints)
-    return entry + (group,) if group is not None else entry
+    return ParamPlan(name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints, group)
 
 
 def _text_plan(tp: Any) -> Any:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
 
+from ._plans import LimitPlan
+
 __all__ = ["rate_limit"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,7 +36,7 @@ def rate_limit(rps: float, burst: int | None = None, key: str = "ip") -> Callabl
     header = {"ip": "", "user": "@user", "api_key": "x-api-key"}.get(key, key.lower())
 
     def decorator(fn: F) -> F:
-        fn.__bolt_rate_limit__ = (float(rps), burst_v, header)  # type: ignore[attr-defined]
+        fn.__bolt_rate_limit__ = LimitPlan(float(rps), burst_v, header)  # type: ignore[attr-defined]
         return fn
 
     return decorator

@@ -1,5 +1,6 @@
 //! Authentication and guards decided in Rust before any Python runs (fail closed).
 
 pub mod apikey;
+pub mod authenticate;
 pub mod guard;
 pub mod jwt;

@@ -1,4 +1,5 @@
-//! HTTP/1.1 codec: request heads, chunked bodies, response heads, dates and query strings.
+//! HTTP/1.1 codec: request heads, chunked bodies, response heads, dates and query strings,
+//! and the one `Response` type every layer returns.
 //!
 //! Pure functions over byte slices, no I/O: the connection loop owns the sockets and buffers,
 //! this module owns the RFC 9112 rules, so both can be tested on their own. Every framing
@@ -26,9 +27,10 @@ pub use chunked::{ChunkStatus, ChunkedDecoder};
 pub use date::DateCache;
 pub use error::HttpError;
 pub use query::{parse_query, percent_decode_path};
-pub use request::{parse_request, BodyKind, Limits, Method, Parsed, RequestHead};
+pub use request::{parse_request, BodyKind, Limits, Method, Parsed, Request, RequestHead};
 pub use response::{
-    reason_phrase, valid_header_name, valid_header_value, write_head, CONTINUE_100,
+    reason_phrase, valid_header_name, valid_header_value, write_head, Response, CONTINUE_100,
+    JSON_CT,
 };
 
 /// RFC 9110 §5.6.2 `tchar`: the bytes allowed in methods and field names.

@@ -112,6 +112,13 @@ pub struct RequestHead {
     pub expect_continue: bool,
 }
 
+/// A complete request as the layers above the wire see it: head, body and the peer address.
+pub struct Request<'a> {
+    pub head: &'a RequestHead,
+    pub body: &'a [u8],
+    pub client: &'a str,
+}
+
 impl RequestHead {
     pub fn path(&self) -> &str {
         &self.target[..self.path_len]
@@ -122,6 +129,27 @@ impl RequestHead {
     }
 
     /// First value of a header; `lower_name` must already be lower-case.
+    /// Cookies from every `Cookie` header (RFC 6265 §5.4: `a=1; b=2`), quotes removed.
+    pub fn cookies(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (k, v) in &self.headers {
+            if k != "cookie" {
+                continue;
+            }
+            for part in String::from_utf8_lossy(v).split(';') {
+                if let Some((name, value)) = part.split_once('=') {
+                    let value = value.trim();
+                    let value = value
+                        .strip_prefix('"')
+                        .and_then(|x| x.strip_suffix('"'))
+                        .unwrap_or(value);
+                    out.push((name.trim().to_owned(), value.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
     pub fn header(&self, lower_name: &str) -> Option<&[u8]> {
         self.headers
             .iter()

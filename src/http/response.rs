@@ -6,6 +6,55 @@
 
 use super::is_tchar;
 
+/// A response ready to be written: what every layer returns and the connection writes. The
+/// writer adds `content-length`, `connection`, `date` and `server`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: Option<Vec<u8>>,
+    /// Empty for HEAD, 304 and 416 from static files; dropped by the writer for HEAD.
+    pub body: Vec<u8>,
+    /// Lower-case names.
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+pub const JSON_CT: &[u8] = b"application/json";
+
+impl Response {
+    pub fn json(status: u16, body: Vec<u8>) -> Self {
+        Response {
+            status,
+            content_type: Some(JSON_CT.to_vec()),
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// `{"detail": "..."}`, the shape of every error bolt answers itself.
+    pub fn detail(status: u16, detail: &str) -> Self {
+        #[derive(serde::Serialize)]
+        struct D<'a> {
+            detail: &'a str,
+        }
+        Self::json(status, sonic_rs::to_vec(&D { detail }).unwrap_or_default())
+    }
+
+    /// No body, no content type (204s, `OPTIONS`).
+    pub fn empty(status: u16) -> Self {
+        Response {
+            status,
+            content_type: None,
+            body: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &[u8], value: &[u8]) -> Self {
+        self.headers.push((name.to_vec(), value.to_vec()));
+        self
+    }
+}
+
 /// Sent before reading a body whose request said `Expect: 100-continue` (RFC 9110 §10.1.1).
 pub const CONTINUE_100: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 

@@ -16,6 +16,7 @@ mod path;
 mod range;
 mod validators;
 
+use crate::http::Response;
 use std::fs::{File, Metadata};
 use std::io::Read;
 use std::os::unix::fs::FileExt;
@@ -63,17 +64,6 @@ pub enum StaticError {
     RootNotDirectory { prefix: String, root: PathBuf },
     #[error("cache-control {value:?} for {prefix:?} is not a valid header value")]
     InvalidCacheControl { prefix: String, value: String },
-}
-
-/// What to send; the server adds `content-length`, `connection`, `date` and `server`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaticResponse {
-    pub status: u16,
-    pub content_type: Option<Vec<u8>>,
-    /// Lower-case names.
-    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Empty for HEAD, 304 and 416.
-    pub body: Vec<u8>,
 }
 
 /// The configured mounts, roots canonicalized once at start-up.
@@ -147,7 +137,7 @@ impl StaticFiles {
         method: &str,
         raw_path: &str,
         headers: &[(String, Vec<u8>)],
-    ) -> Option<StaticResponse> {
+    ) -> Option<Response> {
         let mount = self
             .mounts
             .iter()
@@ -163,7 +153,7 @@ struct Located {
 }
 
 impl MountState {
-    fn serve(&self, method: &str, tail: &str, headers: Headers<'_>) -> StaticResponse {
+    fn serve(&self, method: &str, tail: &str, headers: Headers<'_>) -> Response {
         let head = match method {
             "GET" => false,
             "HEAD" => true,
@@ -241,7 +231,7 @@ impl MountState {
         if not_modified {
             // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have had that describe
             // caching (ETag, Last-Modified, Cache-Control, Vary), and no content.
-            return StaticResponse {
+            return Response {
                 status: 304,
                 content_type: None,
                 headers: common,
@@ -284,14 +274,14 @@ impl MountState {
                     b"content-range".to_vec(),
                     format!("bytes {start}-{end}/{size}").into_bytes(),
                 ));
-                StaticResponse {
+                Response {
                     status: 206,
                     content_type,
                     headers,
                     body,
                 }
             }
-            RangeOutcome::Unsatisfiable => StaticResponse {
+            RangeOutcome::Unsatisfiable => Response {
                 status: 416,
                 content_type: None,
                 // RFC 9110 §15.5.17: the current length, so the client can retry sanely.
@@ -322,7 +312,7 @@ impl MountState {
                     }
                     body
                 };
-                StaticResponse {
+                Response {
                     status: 200,
                     content_type,
                     headers,
@@ -384,13 +374,13 @@ fn accept_ranges() -> (Vec<u8>, Vec<u8>) {
     (b"accept-ranges".to_vec(), b"bytes".to_vec())
 }
 
-fn not_found(head: bool) -> StaticResponse {
+fn not_found(head: bool) -> Response {
     detail(404, "Not Found", head)
 }
 
 /// An error answer in the shape the rest of the server uses: `{"detail": "..."}`.
-fn detail(status: u16, message: &str, head: bool) -> StaticResponse {
-    StaticResponse {
+fn detail(status: u16, message: &str, head: bool) -> Response {
+    Response {
         status,
         content_type: Some(b"application/json".to_vec()),
         headers: Vec::new(),

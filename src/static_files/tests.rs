@@ -58,11 +58,11 @@ fn files(root: &Path) -> StaticFiles {
     StaticFiles::new(vec![mount("/static/", &[root])]).unwrap()
 }
 
-fn get(sf: &StaticFiles, path: &str, headers: &[(&str, &str)]) -> StaticResponse {
+fn get(sf: &StaticFiles, path: &str, headers: &[(&str, &str)]) -> Response {
     request(sf, "GET", path, headers)
 }
 
-fn request(sf: &StaticFiles, method: &str, path: &str, headers: &[(&str, &str)]) -> StaticResponse {
+fn request(sf: &StaticFiles, method: &str, path: &str, headers: &[(&str, &str)]) -> Response {
     let headers: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
@@ -71,14 +71,14 @@ fn request(sf: &StaticFiles, method: &str, path: &str, headers: &[(&str, &str)])
         .unwrap_or_else(|| panic!("{path} should be under a mount"))
 }
 
-fn header<'r>(r: &'r StaticResponse, name: &str) -> Option<&'r str> {
+fn header<'r>(r: &'r Response, name: &str) -> Option<&'r str> {
     r.headers
         .iter()
         .find(|(n, _)| n == name.as_bytes())
         .map(|(_, v)| std::str::from_utf8(v).unwrap())
 }
 
-fn ctype(r: &StaticResponse) -> Option<&str> {
+fn ctype(r: &Response) -> Option<&str> {
     r.content_type
         .as_deref()
         .map(|v| std::str::from_utf8(v).unwrap())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .._plans import ApiKeyPlan, JwtPlan
+
 __all__ = ["JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
 
 
@@ -41,7 +43,7 @@ class JWTAuthentication:
         self.leeway = leeway
         self.public_key = public_key
 
-    def plan(self) -> tuple:
+    def plan(self) -> JwtPlan:
         """What Rust needs (resolved in each worker, so SECRET_KEY comes from its settings)."""
         secret = self.secret
         needs_secret = any(a.upper().startswith("HS") for a in self.algorithms)
@@ -49,8 +51,8 @@ class JWTAuthentication:
             from django.conf import settings
 
             secret = settings.SECRET_KEY
-        return ("jwt", self.algorithms, _text_or_bytes(secret), _text_or_bytes(self.public_key), self.audience,
-                self.issuer, self.leeway, self.header, self.cookie)
+        return JwtPlan(self.algorithms, _text_or_bytes(secret), _text_or_bytes(self.public_key), self.audience,
+                       self.issuer, self.leeway, self.header, self.cookie)
 
     def __repr__(self) -> str:
         return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"
@@ -124,7 +126,7 @@ class APIKeyAuthentication:
         self.keys = None if keys is None else set(keys)
         self.cache_ttl = float(cache_ttl)
 
-    def plan(self) -> tuple:
+    def plan(self) -> ApiKeyPlan:
         import hashlib
 
         if self.keys is None:
@@ -134,7 +136,7 @@ class APIKeyAuthentication:
                 raise RuntimeError("APIKeyAuthentication() stores keys in the database: add 'django_bolt' to "
                                    "INSTALLED_APPS and migrate, or pass keys={...} for in-memory keys")
         hashes = None if self.keys is None else [hashlib.sha256(k.encode()).hexdigest() for k in self.keys]
-        return ("apikey", self.header, hashes, self.cache_ttl)
+        return ApiKeyPlan(self.header, hashes, self.cache_ttl)
 
     def __repr__(self) -> str:
         return f"APIKeyAuthentication(header={self.header!r}, in_memory={self.keys is not None})"

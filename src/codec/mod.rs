@@ -1,4 +1,4 @@
-//! Typed requests and responses: a Python type (Struct, dataclass, TypedDict, containers,
+//! All JSON ↔ Python. Typed requests and responses: a Python type (Struct, dataclass, TypedDict, containers,
 //! scalars) compiled into a plan (`plan`), JSON decoded along it straight into Python objects
 //! with FastAPI-shaped errors (`decode`), and Python values encoded along it (`encode`).
 //!
@@ -9,8 +9,10 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod decode;
-pub mod encode;
+pub mod json;
 pub mod plan;
+pub mod text;
+pub mod typed;
 
 use crate::py::Obj;
 use plan::Plan;
@@ -64,7 +66,7 @@ pub fn raise_failure(f: decode::Failure) {
                 ffi::PyErr_SetString(ffi::PyExc_RuntimeError, c"raw-number retry failed".as_ptr())
             }
             decode::Failure::Invalid(issues) => {
-                let json = crate::params::render_issues(&issues);
+                let json = crate::validation::render_issues(&issues);
                 // Python's json reads every number an input may echo (1e999 included).
                 let detail = Obj::from_owned(ffi::PyImport_ImportModule(c"json".as_ptr()))
                     .and_then(|m| m.getattr(c"loads").ok())

@@ -1,10 +1,12 @@
-//! One HTTP/1.1 connection: read, frame (Content-Length, chunked, 100-continue), route,
-//! run the handler in this core's interpreter, write; keep-alive and pipelining.
+//! One HTTP/1.1 connection: read, frame (Content-Length, chunked, 100-continue), hand each
+//! request to `dispatch`, write; keep-alive, pipelining, timeouts and lingering close.
 
-use crate::app::{Outcome, RequestCtx, ResponseData};
-use crate::http::{self, BodyKind, ChunkStatus, ChunkedDecoder, Parsed, RequestHead};
-use crate::router::Match;
-use crate::worker::Worker;
+use super::core::Core;
+use super::dispatch::{Site, Started};
+use crate::app::Outcome;
+use crate::http::{
+    self, BodyKind, ChunkStatus, ChunkedDecoder, Parsed, Request, RequestHead, Response,
+};
 use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
@@ -24,7 +26,7 @@ enum Step {
     Reject(http::HttpError),
 }
 
-fn next_request(buf: &[u8], w: &Worker) -> Step {
+fn next_request(buf: &[u8], w: &Core) -> Step {
     let (head, head_len) = match http::parse_request(buf, &w.limits) {
         Ok(Parsed::Partial) => {
             return Step::NeedMore {
@@ -66,9 +68,9 @@ fn next_request(buf: &[u8], w: &Worker) -> Step {
 }
 
 fn write_response(
-    w: &Worker,
+    w: &Core,
     out: &mut Vec<u8>,
-    resp: &ResponseData,
+    resp: &Response,
     keep_alive: bool,
     head_only: bool,
     http10: bool,
@@ -97,162 +99,6 @@ fn write_response(
     }
 }
 
-/// Routes the request and runs its handler; `bool` is true for HEAD (headers only).
-fn dispatch(w: &Worker, head: &RequestHead, body: &[u8], client: &str) -> (Outcome, bool) {
-    if w.app.has_cors && head.method == http::Method::Options {
-        // A CORS preflight is answered here, without running Python.
-        if let (Some(origin), Some(req_method)) = (
-            head.header("origin"),
-            head.header("access-control-request-method"),
-        ) {
-            let req_method = String::from_utf8_lossy(req_method);
-            if let Some(policy) = w
-                .app
-                .cors_for(http::Method::from_token(req_method.trim()), head.path())
-            {
-                let origin = String::from_utf8_lossy(origin);
-                let req_headers = head
-                    .header("access-control-request-headers")
-                    .map(String::from_utf8_lossy);
-                return (
-                    Outcome::Ready(policy.preflight(&origin, &req_method, req_headers.as_deref())),
-                    false,
-                );
-            }
-        }
-    }
-    if head.method == http::Method::Other {
-        // RFC 9110 §9.1: a method the server does not implement (methods are case-sensitive).
-        return (
-            Outcome::Ready(ResponseData::detail(501, "Not Implemented")),
-            false,
-        );
-    }
-    if head.path() == "*" {
-        // `OPTIONS *` asks about the server itself (RFC 9110 §9.3.7).
-        let r = ResponseData {
-            status: 204,
-            content_type: None,
-            body: Vec::new(),
-            headers: vec![(
-                b"allow".to_vec(),
-                b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS".to_vec(),
-            )],
-        };
-        return (Outcome::Ready(r), false);
-    }
-    if matches!(head.method, http::Method::Get | http::Method::Head) {
-        let head_only = head.method == http::Method::Head;
-        if w.app.health_path.as_deref() == Some(head.path()) {
-            // Liveness: this core's reactor answered; no Python involved.
-            return (
-                Outcome::Ready(ResponseData::json(200, br#"{"status":"ok"}"#.to_vec())),
-                head_only,
-            );
-        }
-        if w.app.ready_path.as_deref() == Some(head.path()) {
-            let ctx = RequestCtx { head, body, client };
-            let _py = w.interp.attached();
-            return (w.app.ready(&ctx, &w.pending), head_only);
-        }
-    }
-    if let Some(sf) = &w.app.static_files {
-        // HEAD is served as GET so Content-Length is the file's; the writer drops the body.
-        let method = if head.method == http::Method::Head {
-            "GET"
-        } else {
-            &head.method_str
-        };
-        if let Some(r) = sf.serve(method, head.path(), &head.headers) {
-            let resp = ResponseData {
-                status: r.status,
-                content_type: r.content_type,
-                body: r.body,
-                headers: r.headers,
-            };
-            return (Outcome::Ready(resp), head.method == http::Method::Head);
-        }
-    }
-    match w.app.router.route_for(head.method, head.path()) {
-        Match::NotFound => {
-            let ctx = RequestCtx { head, body, client };
-            let django = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let _py = w.interp.attached();
-                w.app.fallthrough(&ctx, &w.pending)
-            }))
-            .unwrap_or_else(|_| {
-                Some(Outcome::Ready(ResponseData::detail(
-                    500,
-                    "Internal Server Error",
-                )))
-            });
-            let head_only = head.method == http::Method::Head;
-            match django {
-                Some(outcome) => (outcome, head_only),
-                None => (
-                    Outcome::Ready(ResponseData::detail(404, "Not Found")),
-                    head_only,
-                ),
-            }
-        }
-        Match::MethodNotAllowed { allow } => {
-            let mut r = ResponseData::detail(405, "Method Not Allowed");
-            r.headers.push((b"allow".to_vec(), allow.into_bytes()));
-            (Outcome::Ready(r), head.method == http::Method::Head)
-        }
-        Match::Options { allow } => {
-            let r = ResponseData {
-                status: 204,
-                content_type: None,
-                body: Vec::new(),
-                headers: vec![(b"allow".to_vec(), allow.into_bytes())],
-            };
-            (Outcome::Ready(r), false)
-        }
-        Match::Found {
-            route,
-            params,
-            head_only,
-        } => {
-            let ctx = RequestCtx { head, body, client };
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let _py = w.interp.attached();
-                w.app.handle(&ctx, route, &params, &w.pending)
-            }));
-            match out {
-                Ok(o) => (o, head_only),
-                Err(_) => {
-                    eprintln!(
-                        "django-bolt: internal error (panic) while handling {} {}",
-                        head.method_str,
-                        head.path()
-                    );
-                    (
-                        Outcome::Ready(ResponseData::detail(500, "Internal Server Error")),
-                        head_only,
-                    )
-                }
-            }
-        }
-    }
-}
-
-/// CORS headers for an actual response from a path bolt serves (preflights are answered in
-/// `dispatch`).
-fn decorate_cors(w: &Worker, head: &RequestHead, resp: &mut ResponseData) {
-    let Some(origin) = head.header("origin") else {
-        return;
-    };
-    if head.method == http::Method::Options
-        && head.header("access-control-request-method").is_some()
-    {
-        return;
-    }
-    if let Some(policy) = w.app.cors_for(head.method, head.path()) {
-        policy.decorate(&String::from_utf8_lossy(origin), resp);
-    }
-}
-
 /// Close after an error so the client reads our 4xx rather than a reset: stop writing, drain
 /// what it still sends for a moment, then close (DESIGN.md §2b).
 async fn lingering_close(s: TcpStream) {
@@ -277,7 +123,7 @@ async fn lingering_close(s: TcpStream) {
 
 /// A connection task whose panic is contained: logged, that connection closed, the core goes on
 /// serving (DESIGN.md §3 rule 7).
-pub async fn serve_conn_guarded(w: Rc<Worker>, s: TcpStream, client: String) {
+pub async fn serve_conn_guarded(w: Rc<Core>, s: TcpStream, client: String) {
     let fd = s.as_raw_fd();
     let fut = serve_conn(w.clone(), s, client);
     if CatchUnwind(Box::pin(fut)).await.is_err() {
@@ -303,7 +149,7 @@ impl<F: std::future::Future<Output = ()>> std::future::Future for CatchUnwind<F>
     }
 }
 
-async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
+async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
     let _ = s.set_nodelay(true);
     let id = w.track(s.as_raw_fd());
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
@@ -320,7 +166,7 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                     break;
                 }
                 Step::Reject(e) => {
-                    let resp = ResponseData::detail(e.status(), e.message());
+                    let resp = Response::detail(e.status(), e.message());
                     write_response(&w, &mut wbuf, &resp, false, false, false);
                     let (_, _) = s.write_all(wbuf).await;
                     w.untrack(id);
@@ -329,10 +175,22 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                 }
                 Step::Request(head, body, used) => {
                     sent_continue = false;
-                    let started =
-                        (w.app.wants_timing() && !w.app.is_probe(head.path())).then(Instant::now);
                     let keep_alive = head.keep_alive && !w.stopping();
-                    let (outcome, head_only) = dispatch(&w, &head, &body, &client);
+                    let req = Request {
+                        head: &head,
+                        body: &body,
+                        client: &client,
+                    };
+                    let site = Site {
+                        app: &w.app,
+                        pending: &w.pending,
+                        interp: Some(&w.interp),
+                    };
+                    let Started {
+                        outcome,
+                        head_only,
+                        finish,
+                    } = site.start(&req);
                     let mut resp = match outcome {
                         Outcome::Ready(r) => r,
                         Outcome::Pending(token) => {
@@ -351,9 +209,7 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                             w.pending.wait(token).await
                         }
                     };
-                    if w.app.has_cors {
-                        decorate_cors(&w, &head, &mut resp);
-                    }
+                    site.finish(&req, finish, &mut resp);
                     write_response(
                         &w,
                         &mut wbuf,
@@ -362,26 +218,6 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
                         head_only,
                         head.minor_version == 0,
                     );
-                    if let Some(t0) = started {
-                        let ms = t0.elapsed().as_secs_f64() * 1e3;
-                        let detail = w.app.request_log_decision(ms);
-                        if w.app.access_enabled || detail.is_some() {
-                            let _py = w.interp.attached();
-                            if w.app.access_enabled {
-                                let (m, t) = (&head.method_str, &head.target);
-                                w.app
-                                    .log_access(m, t, resp.status, ms, resp.body.len(), &client);
-                            }
-                            if let Some(slow) = detail {
-                                let ctx = RequestCtx {
-                                    head: &head,
-                                    body: &body,
-                                    client: &client,
-                                };
-                                w.app.log_request(&ctx, &resp, ms, slow);
-                            }
-                        }
-                    }
                     rbuf.drain(..used);
                     if !keep_alive {
                         close = true;
@@ -428,7 +264,7 @@ async fn serve_conn(w: Rc<Worker>, mut s: TcpStream, client: String) {
             Err(_) => {
                 // Idle keep-alive connection or a client too slow to send its head.
                 if len > 0 {
-                    let resp = ResponseData::detail(408, "Request Timeout");
+                    let resp = Response::detail(408, "Request Timeout");
                     let mut out = Vec::new();
                     write_response(&w, &mut out, &resp, false, false, false);
                     let _ = s.write_all(out).await;

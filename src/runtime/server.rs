@@ -2,7 +2,7 @@
 //! watches for signals from the main interpreter and drains everything on shutdown.
 
 use crate::http::Limits;
-use crate::worker::{self, DriverChoice, Report, WorkerConfig};
+use crate::runtime::worker::{self, DriverChoice, Report, WorkerConfig};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;

@@ -9,6 +9,8 @@
 //! is the module's, so the helpers stay safe `fn`s taking `*mut PyObject`.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod interp;
+
 use pyo3::ffi;
 use std::ffi::{c_char, CStr};
 use std::ptr::null_mut;
@@ -274,6 +276,49 @@ pub fn tuple(items: Vec<Obj>) -> Obj {
         }
         Obj(t)
     }
+}
+
+/// The contents of a `bytes` object, copied; None for anything else.
+pub fn bytes_of(o: *mut ffi::PyObject) -> Option<Vec<u8>> {
+    // SAFETY: attached; the buffer is read while `o` is alive.
+    unsafe {
+        if ffi::PyBytes_Check(o) == 0 {
+            return None;
+        }
+        let p = ffi::PyBytes_AsString(o) as *const u8;
+        let n = ffi::PyBytes_Size(o) as usize;
+        Some(std::slice::from_raw_parts(p, n).to_vec())
+    }
+}
+
+/// Item `i` of a tuple the caller has checked is long enough.
+pub fn tuple_item(t: *mut ffi::PyObject, i: usize) -> Obj {
+    // SAFETY: attached; caller checked the tuple length.
+    Obj::from_borrowed(unsafe { ffi::PyTuple_GetItem(t, i as ffi::Py_ssize_t) })
+}
+
+/// The item of a one-item list of bool that Python keeps current (a flag it flips).
+pub fn flag(list: &Obj) -> bool {
+    // SAFETY: attached; a one-item list owned by the runtime.
+    unsafe { ffi::PyList_GET_ITEM(list.as_ptr(), 0) == ffi::Py_True() }
+}
+
+/// Runs `f` with the current exception (if any) set aside, then raises it again: for
+/// housekeeping calls made while a handler's exception waits to be handled.
+pub fn preserving_exception<T>(f: impl FnOnce() -> T) -> T {
+    let raised = take_exc();
+    let out = f();
+    if let Some(e) = raised {
+        // SAFETY: attached; hands the exception back as the current one.
+        unsafe { ffi::PyErr_SetRaisedException(e.into_ptr()) };
+    }
+    out
+}
+
+/// A new float.
+pub fn new_float(v: f64) -> Obj {
+    // SAFETY: attached.
+    unsafe { Obj::from_owned(ffi::PyFloat_FromDouble(v)).expect("PyFloat_FromDouble") }
 }
 
 /// Sequence items of a list or tuple as borrowed pointers.

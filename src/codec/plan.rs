@@ -1,8 +1,9 @@
 //! The type plan: a Python type compiled once (from `pyext/django_bolt/schema.py`'s
 //! description) into a tree the decoder and encoder walk without asking Python what to do.
 
-use crate::params::{constraints_from, Constraints, Parsers};
+use super::text::Parsers;
 use crate::py::{self, Obj};
+use crate::validation::constraints::{constraints_from, Constraints};
 use pyo3::ffi;
 
 /// A literal JSON scalar: tags, `Literal[...]` values and Enum values.

@@ -3,8 +3,9 @@
 //! every validation failure with its FastAPI `loc`, not just the first.
 
 use super::plan::{Default, Lit, Node, Plan, Record, RecordKind, SeqKind};
-use crate::params::{self, Constraints, Kind, LocPart, ValidationIssue};
+use super::text::{self, Kind};
 use crate::py::{self, Obj};
+use crate::validation::{Constraints, LocPart, ValidationIssue};
 use pyo3::ffi;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value, ValueRef};
 
@@ -452,7 +453,7 @@ impl<'a> Decoder<'a> {
                 _ => {}
             },
             ValueRef::String(s) => {
-                if let Some(b) = params::parse_bool(s) {
+                if let Some(b) = text::parse_bool(s) {
                     return Some(py::new_bool(b));
                 }
                 self.fail(
@@ -504,7 +505,7 @@ impl<'a> Decoder<'a> {
                 return None;
             }
             ValueRef::Number(_) => self.whole(v.as_f64().unwrap_or(f64::NAN), v)?,
-            ValueRef::String(s) => match params::coerce(Kind::Int, s, &self.plan.ctors.parsers) {
+            ValueRef::String(s) => match text::coerce(Kind::Int, s, &self.plan.ctors.parsers) {
                 Ok(o) => o,
                 Err((kind, msg)) => {
                     self.fail(kind, msg, Some(v));
@@ -641,7 +642,7 @@ impl<'a> Decoder<'a> {
                 return None;
             }
         };
-        let out = match params::coerce(Kind::Decimal, &text, &self.plan.ctors.parsers) {
+        let out = match text::coerce(Kind::Decimal, &text, &self.plan.ctors.parsers) {
             Ok(o) => o,
             Err((kind, msg)) => {
                 self.fail(kind, msg, Some(v));
@@ -670,7 +671,7 @@ impl<'a> Decoder<'a> {
             self.fail(type_err, msg, Some(v));
             return None;
         };
-        match params::coerce(kind, s, &self.plan.ctors.parsers) {
+        match text::coerce(kind, s, &self.plan.ctors.parsers) {
             Ok(o) => Some(o),
             Err((kind, msg)) => {
                 self.fail(kind, msg, Some(v));
@@ -884,11 +885,11 @@ impl<'a> Decoder<'a> {
                 }
                 return Some(py::new_str(k));
             }
-            Node::Int(_) => match params::coerce(Kind::Int, k, &self.plan.ctors.parsers) {
+            Node::Int(_) => match text::coerce(Kind::Int, k, &self.plan.ctors.parsers) {
                 Ok(o) => return Some(o),
                 Err(e) => e,
             },
-            Node::Uuid => match params::coerce(Kind::Uuid, k, &self.plan.ctors.parsers) {
+            Node::Uuid => match text::coerce(Kind::Uuid, k, &self.plan.ctors.parsers) {
                 Ok(o) => return Some(o),
                 Err(e) => e,
             },

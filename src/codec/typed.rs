@@ -7,7 +7,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 use super::plan::{Default, Field, Lit, Node, Plan, Record, RecordKind, SeqKind};
-use crate::json::Encoder;
+use crate::codec::json::Encoder;
 use crate::py::{self, Obj};
 use pyo3::ffi;
 

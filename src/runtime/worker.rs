@@ -1,17 +1,17 @@
 //! One worker per core: a pinned thread owning a monoio reactor, an `SO_REUSEPORT` listener
 //! and its own own-GIL sub-interpreter holding Django and the app.
 
+use super::conn::serve_conn_guarded;
+use super::core::Core;
+use crate::app::pending::Pending;
 use crate::app::App;
-use crate::conn::serve_conn_guarded;
 use crate::http::{DateCache, Limits};
-use crate::interp::SubInterpreter;
-use crate::pending::Pending;
+use crate::py::interp::SubInterpreter;
 use monoio::net::TcpListener;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::os::fd::RawFd;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,61 +49,6 @@ pub enum Report {
     },
 }
 
-pub struct Worker {
-    pub interp: SubInterpreter,
-    pub app: App,
-    pub pending: Pending,
-    pub limits: Limits,
-    pub date: RefCell<DateCache>,
-    pub keep_alive_timeout: Duration,
-    pub header_timeout: Duration,
-    stop: Arc<AtomicBool>,
-    /// Open connections: fd and whether a request is in progress (idle ones are closed at
-    /// shutdown, busy ones finish first).
-    conns: RefCell<HashMap<u64, (RawFd, bool)>>,
-    next_conn: Cell<u64>,
-    /// Set once the drain is over: the asyncio pump stops even with handlers still suspended.
-    drained: Cell<bool>,
-}
-
-impl Worker {
-    pub fn stopping(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-
-    pub fn track(&self, fd: RawFd) -> u64 {
-        let id = self.next_conn.get() + 1;
-        self.next_conn.set(id);
-        self.conns.borrow_mut().insert(id, (fd, true));
-        id
-    }
-
-    pub fn untrack(&self, id: u64) {
-        self.conns.borrow_mut().remove(&id);
-    }
-
-    /// Forgets a connection by fd (after its task panicked and could not untrack itself).
-    pub fn untrack_fd(&self, fd: RawFd) {
-        self.conns.borrow_mut().retain(|_, (f, _)| *f != fd);
-    }
-
-    pub fn set_busy(&self, id: u64, busy: bool) {
-        if let Some(c) = self.conns.borrow_mut().get_mut(&id) {
-            c.1 = busy;
-        }
-    }
-
-    fn close_idle(&self) {
-        for (fd, busy) in self.conns.borrow().values() {
-            if !busy {
-                // SAFETY: the fd belongs to a live connection task; shutdown only makes its
-                // pending read return 0 so the task ends and closes it itself.
-                unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
-            }
-        }
-    }
-}
-
 /// Runs one worker on the current thread until `stop`. Never returns an error: failures are
 /// reported through `report` so the main thread can print them and exit 1.
 pub fn run(
@@ -135,7 +80,7 @@ pub fn run(
         Err(e) => {
             let _ = report.send(Report::Failed {
                 index: cfg.index,
-                error: e,
+                error: e.to_string(),
             });
             interp.end();
             return;
@@ -144,7 +89,7 @@ pub fn run(
     let interp_id = crate::py::interp_id();
     let routes = app.routes.len();
     interp.detach();
-    let worker = Rc::new(Worker {
+    let worker = Rc::new(Core {
         interp,
         app,
         pending: Pending::default(),
@@ -201,7 +146,7 @@ pub fn run(
     let worker = Rc::try_unwrap(worker)
         .unwrap_or_else(|_| panic!("worker still shared after the runtime ended"));
     worker.interp.attach();
-    let Worker { interp, app, .. } = worker;
+    let Core { interp, app, .. } = worker;
     if let Err(e) = app.shutdown() {
         eprintln!("django-bolt: worker {} shutdown: {e}", cfg.index);
     }
@@ -209,7 +154,7 @@ pub fn run(
 }
 
 fn run_epoll(
-    w: Rc<Worker>,
+    w: Rc<Core>,
     listener: std::net::TcpListener,
     shutdown_timeout: Duration,
     ready: impl FnOnce(&'static str),
@@ -244,7 +189,7 @@ fn build_uring() -> std::io::Result<monoio::Runtime<monoio::time::TimeDriver<mon
     }
 }
 
-async fn serve(w: Rc<Worker>, listener: std::net::TcpListener, shutdown_timeout: Duration) {
+async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: Duration) {
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => {
@@ -299,7 +244,7 @@ async fn serve(w: Rc<Worker>, listener: std::net::TcpListener, shutdown_timeout:
 /// sleeps until the loop has something to do: its epoll fd turns readable (a thread finished
 /// work for a handler through `call_soon_threadsafe`, or a socket the loop watches is ready),
 /// its next timer is due, or another handler suspends.
-async fn pump(w: Rc<Worker>) {
+async fn pump(w: Rc<Core>) {
     let loop_fd = match LoopFd::watch(w.app.loop_fd) {
         Ok(fd) => Some(Rc::new(fd)),
         Err(e) => {

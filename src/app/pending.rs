@@ -3,7 +3,7 @@
 //!
 //! A connection parks on its token; the worker's asyncio pump fills the slot and wakes it.
 
-use crate::app::ResponseData;
+use crate::http::Response;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 enum Slot {
     Waiting(Option<Waker>),
-    Done(ResponseData),
+    Done(Response),
 }
 
 #[derive(Default)]
@@ -43,7 +43,7 @@ impl Pending {
         t
     }
 
-    pub fn complete(&self, token: u64, resp: ResponseData) {
+    pub fn complete(&self, token: u64, resp: Response) {
         let mut i = self.0.borrow_mut();
         if let Some(slot) = i.slots.get_mut(&token) {
             if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(resp)) {
@@ -80,10 +80,7 @@ impl Pending {
         for slot in i.slots.values_mut() {
             if let Slot::Waiting(w) = slot {
                 let waker = w.take();
-                *slot = Slot::Done(ResponseData::detail(
-                    503,
-                    "Service Unavailable: shutting down",
-                ));
+                *slot = Slot::Done(Response::detail(503, "Service Unavailable: shutting down"));
                 if let Some(w) = waker {
                     w.wake();
                 }
@@ -136,8 +133,8 @@ pub struct Wait {
 }
 
 impl Future for Wait {
-    type Output = ResponseData;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ResponseData> {
+    type Output = Response;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let mut i = self.pending.0.borrow_mut();
         match i.slots.remove(&self.token) {
             Some(Slot::Done(r)) => Poll::Ready(r),

@@ -73,13 +73,7 @@ pub struct Encoder<'a> {
     types: &'a EncodeTypes,
     /// Struct class -> its plan capsule, looked up once per class per encode call.
     /// The capsules are kept here, so the plan pointers stay valid for the encoder's life.
-    plans: std::cell::RefCell<
-        Vec<(
-            *mut ffi::PyTypeObject,
-            Obj,
-            *const crate::schema::plan::Plan,
-        )>,
-    >,
+    plans: std::cell::RefCell<Vec<(*mut ffi::PyTypeObject, Obj, *const crate::codec::plan::Plan)>>,
 }
 
 fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
@@ -146,8 +140,8 @@ impl<'e> Encoder<'e> {
                     // fallback turn the Struct into a dict of its fields instead.
                     return self.fallback(o, out, depth);
                 };
-                let p: *const crate::schema::plan::Plan =
-                    crate::schema::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
+                let p: *const crate::codec::plan::Plan =
+                    crate::codec::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
                 self.plans.borrow_mut().push((ty, cap, p));
                 p
             }
@@ -155,7 +149,7 @@ impl<'e> Encoder<'e> {
         // SAFETY: the capsule owning the plan is held in `self.plans` until the encoder drops.
         let plan = unsafe { &*plan };
         let rec = plan.records.first().ok_or("empty plan")?;
-        crate::schema::encode::struct_untyped(self, rec, o, out, depth)
+        crate::codec::typed::struct_untyped(self, rec, o, out, depth)
     }
 
     /// Appends the JSON for `obj` to `out`. On error `out` may hold a partial document.

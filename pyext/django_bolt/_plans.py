@@ -1,0 +1,128 @@
+"""The wire format between the Python package and the Rust core, written once.
+
+At start-up each worker hands Rust its route table and settings as these named tuples; Rust
+reads every field by name (``src/app/plan.rs``), so a layout lives here and nowhere else. The
+numeric codes are Rust's too: ``tests`` check them against ``_native.plan_codes()``.
+
+Nothing here runs per request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+# Where a parameter's value comes from (ParamPlan.source).
+SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE, SRC_FORM, SRC_FILE = 0, 1, 2, 3, 4, 5, 6, 7
+# The scalar kind text is coerced to (ParamPlan.kind); K_MODEL: along ParamPlan.model's type plan.
+K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_ANY, K_MODEL = range(11)
+# ParamPlan.flags bits.
+F_LIST, F_OPTIONAL, F_DEFAULT, F_EMBED = 1, 2, 4, 8
+
+#: Every code, by name, as ``_native.plan_codes()`` returns them.
+CODES = {name: value for name, value in globals().items() if name[:2] in ("SRC", "K_", "F_") and
+         isinstance(value, int)}
+
+# (gt, ge, lt, le, multiple_of, min_length, max_length, pattern), or None.
+Constraints = tuple
+
+
+class ParamPlan(NamedTuple):
+    """One handler parameter: where its value comes from and what it becomes."""
+
+    name: str
+    source: int
+    kind: int
+    flags: int
+    default: Any
+    #: The query key / header / cookie / path name (the alias when one is given).
+    key: str
+    #: The type plan (a capsule from ``_native.compile_plan``) for bodies and text decoded along
+    #: a type (Enum, Literal, timedelta), else None.
+    model: Any
+    constraints: Constraints | None
+    #: For grouped ``Cookie()``/``Form()`` models: the model the field belongs to (Python only).
+    group: type | None = None
+
+
+class JwtPlan(NamedTuple):
+    algorithms: list[str]
+    secret: bytes | None
+    public_key: bytes | None
+    audience: list[str]
+    issuer: list[str]
+    leeway: int
+    header: str
+    cookie: str | None
+    scheme: str = "jwt"
+
+
+class ApiKeyPlan(NamedTuple):
+    header: str
+    #: SHA-256 hex of in-memory keys, or None for keys in the database.
+    key_hashes: list[str] | None
+    cache_ttl: float
+    scheme: str = "apikey"
+
+
+class SecurityPlan(NamedTuple):
+    """Authenticators checked in Rust, and the guard tree Rust decides (None: Python decides).
+
+    A guard tree is a tagged tuple: ``("allow",)``, ``("auth",)``, ``("claim", name, [values])``,
+    ``("not", g)``, ``("and", a, b)``, ``("or", a, b)``.
+    """
+
+    authenticators: list[JwtPlan | ApiKeyPlan]
+    guard: tuple | None
+
+
+class LimitPlan(NamedTuple):
+    """A token bucket: ``rate`` per second, ``burst`` deep, keyed by the client address (``""``),
+    the authenticated user (``"@user"``) or a header's value (its lower-case name)."""
+
+    rate: float
+    burst: float
+    key: str
+
+
+class CorsPlan(NamedTuple):
+    origins: list[str]
+    origin_regexes: list[str]
+    allow_all: bool
+    credentials: bool
+    methods: list[str]
+    headers: list[str]
+    expose: list[str]
+    max_age: int | None
+
+
+class RoutePlan(NamedTuple):
+    method: str
+    path: str
+    #: What Rust calls with the parameters as keywords (the handler, or its wrapper).
+    handler: Callable[..., Any]
+    status_code: int
+    params: list[ParamPlan]
+    #: True: always on the core's blocking pool; False: never; None: decided by measurement.
+    blocking: bool | None
+    name: str | None
+    cors: CorsPlan | None
+    rate_limit: LimitPlan | None
+    security: SecurityPlan | None
+    #: The declared response type's plan capsule, or None.
+    response: Any
+
+
+class StaticMount(NamedTuple):
+    prefix: str
+    roots: list[str]
+    cache_control: str | None
+
+
+class ScalarParsers(NamedTuple):
+    """Callables that parse text exactly as Python does, for the richer scalar kinds."""
+
+    uuid: Callable[[str], Any]
+    date: Callable[[str], Any]
+    datetime: Callable[[str], Any]
+    decimal: Callable[[str], Any]
+    time: Callable[[str], Any]

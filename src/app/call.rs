@@ -1,0 +1,221 @@
+//! Calling a handler: inline on the reactor thread, on the core's blocking pool, or as a
+//! coroutine that finishes at once or suspends onto this interpreter's asyncio loop; and the
+//! loop's turn (`pump`) that delivers suspended handlers' responses to their connections.
+
+use super::pending::Pending;
+use super::plan::{Blocking, Route};
+use super::respond::{Origin, Shape};
+use super::{App, Hooks};
+use crate::http::{Request, Response};
+use crate::py::{self, Obj};
+use pyo3::ffi;
+use std::ptr::null_mut;
+use std::time::{Duration, Instant};
+
+/// A handler's result: a response now, or a token its response will be delivered under.
+pub enum Outcome {
+    Ready(Response),
+    Pending(u64),
+}
+
+/// Consecutive slow inline calls after which an `Auto` handler moves to the pool.
+const SLOW_CALLS_TO_PROMOTE: u32 = 3;
+
+impl App {
+    /// Calls the handler (inline, or on the pool when `on_pool`) and turns what it returns
+    /// into an outcome. `notify`: a suspended coroutine's end goes to the project's receivers.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn call(
+        &self,
+        r: &Route,
+        route: usize,
+        args: &[Obj],
+        req: &Request,
+        pending: &Pending,
+        request_ctx: py::RequestContext,
+        notify: bool,
+    ) -> Outcome {
+        let result = if r.blocking.on_pool() {
+            let kwargs = kwargs_dict(r, args);
+            py::call_keep(&self.hooks.run_blocking, &[&r.handler, &kwargs]).ok_or(())
+        } else {
+            let inline_sync = !r.is_async;
+            if inline_sync && self.hooks.worker_has_db() {
+                Hooks::housekeeping(&self.hooks.lifecycle_begin);
+            }
+            let ptrs: Vec<*mut ffi::PyObject> = args.iter().map(Obj::as_ptr).collect();
+            let started = matches!(r.blocking, Blocking::Auto { .. }).then(Instant::now);
+            // SAFETY: attached; `ptrs` are live for the call; nargsf = 0 positional, all keywords
+            // named by `kwnames` (a tuple of the same length).
+            let res = unsafe {
+                ffi::PyObject_Vectorcall(r.handler.as_ptr(), ptrs.as_ptr(), 0, r.kwnames.as_ptr())
+            };
+            if let Some(t0) = started {
+                self.note_duration(
+                    &r.blocking,
+                    &format!("{} {}", r.method, r.path),
+                    t0.elapsed(),
+                );
+            }
+            // Checked after the call: the handler may have opened the connection.
+            if inline_sync && self.hooks.worker_has_db() {
+                Hooks::housekeeping(&self.hooks.lifecycle_end);
+            }
+            Obj::from_owned(res).ok_or(())
+        };
+        let Ok(result) = result else {
+            return Outcome::Ready(self.exception_to_response(req));
+        };
+        let shape = Shape {
+            status: r.status,
+            route: Some(route),
+        };
+        if is_coroutine(&result) {
+            return self.drive(result, shape, req, pending, request_ctx, notify);
+        }
+        Outcome::Ready(self.to_response(&result, shape, req))
+    }
+
+    /// Counts inline calls of an `Auto` handler that held the reactor too long; past a few,
+    /// the handler runs on the blocking pool from then on (and says so once in the log).
+    pub(super) fn note_duration(&self, blocking: &Blocking, what: &str, took: Duration) {
+        let Blocking::Auto {
+            slow_calls,
+            promoted,
+        } = blocking
+        else {
+            return;
+        };
+        if promoted.get() {
+            return;
+        }
+        if took < self.blocking_threshold {
+            // Only consecutive slow calls count: a cold first call (template compilation, lazy
+            // imports, a new DB connection) must not move a fast view off the reactor.
+            slow_calls.set(0);
+            return;
+        }
+        slow_calls.set(slow_calls.get() + 1);
+        if slow_calls.get() >= SLOW_CALLS_TO_PROMOTE {
+            promoted.set(true);
+            self.hooks.warn(&format!(
+                "{}: handler blocked this core for {:.1} ms ({} calls in a row over {} ms); running it on the \
+                 blocking pool from now on. Declare blocking=True (or False) on the route to choose.",
+                what,
+                took.as_secs_f64() * 1e3,
+                SLOW_CALLS_TO_PROMOTE,
+                self.blocking_threshold.as_millis()
+            ));
+        }
+    }
+
+    /// Sends `None` into a coroutine: most API coroutines finish without suspending, and then no
+    /// event loop is involved at all. One that suspends continues as a Task on this worker's
+    /// loop (`Runtime.start_task`), and the connection waits on a pending token.
+    pub(super) fn drive(
+        &self,
+        coro: Obj,
+        shape: Shape,
+        req: &Request,
+        pending: &Pending,
+        request_ctx: py::RequestContext,
+        notify: bool,
+    ) -> Outcome {
+        let mut out: *mut ffi::PyObject = null_mut();
+        let _ = py::call(&self.hooks.set_running_loop, &[&self.hooks.event_loop]);
+        // SAFETY: attached; PyIter_Send returns a new reference in `out` for RETURN and NEXT.
+        let rc = unsafe { ffi::PyIter_Send(coro.as_ptr(), py::none().as_ptr(), &mut out) };
+        // Keep a raised exception across the reset call.
+        py::preserving_exception(|| {
+            let _ = py::call(&self.hooks.set_running_loop, &[&py::none()]);
+        });
+        match rc {
+            ffi::PySendResult::PYGEN_RETURN => {
+                let v = Obj::from_owned(out).expect("PYGEN_RETURN with a value");
+                Outcome::Ready(self.to_response(&v, shape, req))
+            }
+            ffi::PySendResult::PYGEN_NEXT => {
+                let yielded = Obj::from_owned(out).expect("PYGEN_NEXT with a value");
+                let token = pending.register();
+                let context = request_ctx.exit();
+                let args = [
+                    &py::new_int(token as i64),
+                    &coro,
+                    &yielded,
+                    &context,
+                    &py::new_bool(notify),
+                ];
+                if let Err(e) = py::call(&self.hooks.start_task, &args) {
+                    pending.cancel(token);
+                    eprintln!("django-bolt: cannot schedule coroutine: {e}");
+                    return Outcome::Ready(Response::detail(500, "Internal Server Error"));
+                }
+                self.inflight
+                    .borrow_mut()
+                    .insert(token, (shape, Origin::of(req)));
+                Outcome::Pending(token)
+            }
+            ffi::PySendResult::PYGEN_ERROR => Outcome::Ready(self.exception_to_response(req)),
+        }
+    }
+
+    /// Runs one turn of this interpreter's asyncio loop and delivers finished handlers.
+    /// Returns the seconds until the loop's next timer (negative when none).
+    pub fn pump(&self, pending: &Pending) -> f64 {
+        let hint = match py::call(&self.hooks.pump, &[]) {
+            Ok(v) => {
+                // SAFETY: attached.
+                unsafe { ffi::PyFloat_AsDouble(v.as_ptr()) }
+            }
+            Err(e) => {
+                eprintln!("django-bolt: asyncio pump failed: {e}");
+                0.001
+            }
+        };
+        let completed = self.hooks.completed.as_ptr();
+        // SAFETY: attached; `completed` is the runtime's list; we swap its items out.
+        let done = unsafe {
+            let n = ffi::PyList_Size(completed);
+            if n <= 0 {
+                return hint;
+            }
+            let items = Obj::from_owned(ffi::PyList_GetSlice(completed, 0, n)).expect("slice");
+            ffi::PyList_SetSlice(completed, 0, n, null_mut());
+            items
+        };
+        for item in py::seq_items(done.as_ptr()).unwrap_or_default() {
+            let token = py::as_i64(py::tuple_item(item, 0).as_ptr()).unwrap_or(0) as u64;
+            let task = py::tuple_item(item, 1);
+            let Some((shape, origin)) = self.inflight.borrow_mut().remove(&token) else {
+                continue;
+            };
+            let result = task
+                .getattr(c"result")
+                .ok()
+                .and_then(|f| py::call_keep(&f, &[]));
+            let resp = match result {
+                Some(v) => self.to_response_parts(&v, shape, &origin.method, &origin.path),
+                // `result()` re-raised the handler's exception, now current again.
+                None => self.exception_response(&origin.method, &origin.path, &origin.accept),
+            };
+            pending.complete(token, resp);
+        }
+        hint
+    }
+}
+
+pub(super) fn is_coroutine(o: &Obj) -> bool {
+    // SAFETY: attached.
+    unsafe { ffi::PyCoro_CheckExact(o.as_ptr()) != 0 }
+}
+
+fn kwargs_dict(r: &Route, args: &[Obj]) -> Obj {
+    // SAFETY: attached; SetItem does not steal.
+    unsafe {
+        let d = Obj::from_owned(ffi::PyDict_New()).expect("dict");
+        for (p, a) in r.params.iter().zip(args) {
+            ffi::PyDict_SetItem(d.as_ptr(), py::new_str(&p.name).as_ptr(), a.as_ptr());
+        }
+        d
+    }
+}

@@ -1,0 +1,64 @@
+//! Requests no bolt route claims, handed to Django's own handler (admin, views) when the
+//! project has it on; and `/ready`, whose checks run as a coroutine on this core's loop.
+
+use super::call::{is_coroutine, Outcome};
+use super::handle::header_list;
+use super::pending::Pending;
+use super::respond::Shape;
+use super::App;
+use crate::http::Request;
+use crate::py::{self, Obj};
+use pyo3::ffi;
+use std::ptr::null_mut;
+use std::time::Instant;
+
+impl App {
+    /// Django's answer, or `None` when fallthrough is off.
+    pub fn fallthrough(&self, req: &Request, pending: &Pending) -> Option<Outcome> {
+        let django = self.hooks.django.as_ref()?;
+        let args = py::tuple(vec![
+            py::new_str(&req.head.method_str),
+            py::new_str(req.head.path()),
+            py::new_str(req.head.query().unwrap_or("")),
+            header_list(req),
+            py::new_bytes(req.body),
+            py::new_str(req.client),
+        ]);
+        let request_ctx = py::RequestContext::enter();
+        let result = if self.django_blocking.on_pool() {
+            py::call_keep(&self.hooks.run_blocking, &[django, &args])
+        } else {
+            let t0 = Instant::now();
+            // SAFETY: attached; `args` is a tuple.
+            let r = unsafe {
+                Obj::from_owned(ffi::PyObject_Call(
+                    django.as_ptr(),
+                    args.as_ptr(),
+                    null_mut(),
+                ))
+            };
+            self.note_duration(&self.django_blocking, "Django views", t0.elapsed());
+            r
+        };
+        let Some(result) = result else {
+            return Some(Outcome::Ready(self.exception_to_response(req)));
+        };
+        if is_coroutine(&result) {
+            return Some(self.drive(result, Shape::DJANGO, req, pending, request_ctx, false));
+        }
+        Some(Outcome::Ready(self.to_response(
+            &result,
+            Shape::DJANGO,
+            req,
+        )))
+    }
+
+    /// `/ready`: the registered checks, run as a coroutine on this core's loop.
+    pub fn ready(&self, req: &Request, pending: &Pending) -> Outcome {
+        let request_ctx = py::RequestContext::enter();
+        match py::call_keep(&self.hooks.ready, &[]) {
+            Some(coro) => self.drive(coro, Shape::DJANGO, req, pending, request_ctx, false),
+            None => Outcome::Ready(self.exception_to_response(req)),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! One API request, top to bottom: rate limit → authenticate → guard → extract parameters →
+//! call the handler → respond.
+
+use super::call::Outcome;
+use super::pending::Pending;
+use super::{App, Hooks};
+use crate::auth::authenticate::{self, Claims, KeyStore};
+use crate::codec::json;
+use crate::http::{self, Request, Response};
+use crate::params::extract::{Extract, Extractor};
+use crate::py::{self, Obj};
+use crate::ratelimit::Limit;
+use crate::validation;
+use pyo3::ffi;
+use std::time::Instant;
+
+impl App {
+    /// Runs the handler of `route` for this request (`path_params`: the router's captures).
+    pub fn handle(
+        &self,
+        req: &Request,
+        route: usize,
+        path_params: &[(&str, &str)],
+        pending: &Pending,
+    ) -> Outcome {
+        let r = &self.routes[route];
+        // Address- and header-keyed limits come before any authentication work; user-keyed
+        // ones need it done.
+        if let Some(limit) = r.limit.as_ref().filter(|l| !l.per_user()) {
+            if let Err(resp) = self.take_token(route, limit, req, None) {
+                return Outcome::Ready(resp);
+            }
+        }
+        let mut claims: Option<Claims> = None;
+        if let Some(sec) = &r.security {
+            let keys = KeyStore {
+                cache: &self.apikey_cache,
+                load: |raw: &[u8]| self.hooks.api_key_claims(raw),
+            };
+            match authenticate::authenticate(sec, req.head, keys) {
+                Ok(c) => claims = c,
+                Err(resp) => return Outcome::Ready(resp),
+            }
+            if let Some(g) = &sec.guard {
+                if !authenticate::guard_allows(g, claims.as_ref()) {
+                    return Outcome::Ready(authenticate::refused(sec, claims.is_some()));
+                }
+            }
+        }
+        if let Some(limit) = r.limit.as_ref().filter(|l| l.per_user()) {
+            if let Err(resp) = self.take_token(route, limit, req, claims.as_ref()) {
+                return Outcome::Ready(resp);
+            }
+        }
+        let extractor = Extractor {
+            parsers: &self.parsers,
+            parse_multipart: &self.hooks.parse_multipart,
+        };
+        let request_obj = || self.request_obj(req, path_params, claims.as_ref());
+        let args = match extractor.extract(&r.params, &r.needs, req, path_params, request_obj) {
+            Ok(a) => a,
+            Err(Extract::Invalid(issues)) => {
+                return Outcome::Ready(Response::json(422, validation::render_issues(&issues)))
+            }
+            Err(Extract::Response(resp)) => return Outcome::Ready(resp),
+            Err(Extract::Raised) => return Outcome::Ready(self.exception_to_response(req)),
+        };
+        let request_ctx = py::RequestContext::enter();
+        let notify = r.is_async && self.hooks.project_receivers();
+        if notify {
+            Hooks::housekeeping(&self.hooks.notify_started);
+        }
+        let outcome = self.call(r, route, &args, req, pending, request_ctx, notify);
+        if notify && matches!(outcome, Outcome::Ready(_)) {
+            Hooks::housekeeping(&self.hooks.notify_finished);
+        }
+        outcome
+    }
+
+    /// One token from the route's bucket for this client, or the 429 to answer.
+    fn take_token(
+        &self,
+        route: usize,
+        limit: &Limit,
+        req: &Request,
+        claims: Option<&Claims>,
+    ) -> Result<(), Response> {
+        let key = limit.key_for(req, &self.trusted_proxies, claims.and_then(Claims::subject));
+        self.buckets
+            .borrow_mut()
+            .take(route, &key, limit, Instant::now())
+            .map_err(|retry| {
+                Response::detail(429, "Too Many Requests")
+                    .with_header(b"retry-after", retry.to_string().as_bytes())
+            })
+    }
+
+    /// The `Request` object a handler (or dependency) asks for.
+    fn request_obj(
+        &self,
+        req: &Request,
+        path_params: &[(&str, &str)],
+        claims: Option<&Claims>,
+    ) -> Obj {
+        // SAFETY: attached; building plain containers (SetItem does not steal).
+        let pp = unsafe {
+            let pp = Obj::from_owned(ffi::PyDict_New()).expect("dict");
+            for (k, v) in path_params {
+                let dv = http::percent_decode_path(v).unwrap_or_else(|| (*v).to_owned());
+                ffi::PyDict_SetItem(
+                    pp.as_ptr(),
+                    py::new_str(k).as_ptr(),
+                    py::new_str(&dv).as_ptr(),
+                );
+            }
+            pp
+        };
+        let args = [
+            &py::new_str(&req.head.method_str),
+            &py::new_str(req.head.path()),
+            &py::new_str(req.head.query().unwrap_or("")),
+            &header_list(req),
+            &py::new_bytes(req.body),
+            &pp,
+            &py::new_str(req.client),
+            &claims
+                .and_then(|c| json::decode(&c.json).ok())
+                .unwrap_or_else(py::none),
+        ];
+        py::call(&self.hooks.request_cls, &args).unwrap_or_else(|e| {
+            eprintln!("django-bolt: cannot build Request: {e}");
+            py::none()
+        })
+    }
+}
+
+/// The request headers as a list of `(name, value)` str pairs (names lower-case).
+pub(super) fn header_list(req: &Request) -> Obj {
+    // SAFETY: attached; PyList_Append does not steal.
+    unsafe {
+        let headers = Obj::from_owned(ffi::PyList_New(0)).expect("list");
+        for (k, v) in &req.head.headers {
+            let pair = py::tuple(vec![
+                py::new_str(k),
+                py::new_str(&String::from_utf8_lossy(v)),
+            ]);
+            ffi::PyList_Append(headers.as_ptr(), pair.as_ptr());
+        }
+        headers
+    }
+}

@@ -1,0 +1,113 @@
+//! The Python entry points of one interpreter's runtime (`django_bolt._worker.Runtime`), each
+//! looked up once at boot and named once here.
+
+use super::plan::{attr, PlanError};
+use crate::py::{self, Obj};
+use pyo3::ffi;
+
+pub struct Hooks {
+    /// `Response`, `HTTPException` and `Request` classes.
+    pub response_cls: Obj,
+    pub httpexc_cls: Obj,
+    pub request_cls: Obj,
+    /// Django's multipart parser: `(content_type, body) -> ([(name, value)], {name: [file]})`.
+    pub parse_multipart: Obj,
+    /// Coroutines that suspend continue as Tasks on this interpreter's loop.
+    pub start_task: Obj,
+    pub pump: Obj,
+    /// `[(token, task)]` of finished Tasks, filled by the loop and emptied by `pump`.
+    pub completed: Obj,
+    pub set_running_loop: Obj,
+    pub event_loop: Obj,
+    /// Runs a `def` handler on this core's blocking pool; returns a coroutine.
+    pub run_blocking: Obj,
+    /// `(exc, method, path, accept) -> (status, content_type, body)`: logs and renders.
+    pub handle_exception: Obj,
+    pub access: Obj,
+    pub log_request: Obj,
+    pub warn: Obj,
+    /// `Runtime.django_call` when non-API paths go to Django.
+    pub django: Option<Obj>,
+    /// `/ready`'s checks, as a coroutine.
+    pub ready: Obj,
+    pub api_key_claims: Obj,
+    /// Django's per-request housekeeping on the worker thread (`Lifecycle.begin`/`end`), and
+    /// the one-item list saying whether that thread holds a database connection at all.
+    pub lifecycle_begin: Obj,
+    pub lifecycle_end: Obj,
+    pub worker_has_db: Obj,
+    /// The project's own request signal receivers, called around `async def` handlers
+    /// (`Lifecycle.started`/`finished`) while the one-item list `project_receivers` says so.
+    pub notify_started: Obj,
+    pub notify_finished: Obj,
+    pub project_receivers: Obj,
+    pub shutdown: Obj,
+}
+
+impl Hooks {
+    pub fn load(rt: &Obj) -> Result<Hooks, PlanError> {
+        let lifecycle = attr(rt, c"lifecycle")?;
+        Ok(Hooks {
+            response_cls: attr(rt, c"Response")?,
+            httpexc_cls: attr(rt, c"HTTPException")?,
+            request_cls: attr(rt, c"Request")?,
+            parse_multipart: attr(rt, c"parse_multipart")?,
+            start_task: attr(rt, c"start_task")?,
+            pump: attr(rt, c"pump")?,
+            completed: attr(rt, c"completed")?,
+            set_running_loop: attr(rt, c"set_running_loop")?,
+            event_loop: attr(rt, c"loop")?,
+            run_blocking: attr(rt, c"run_blocking")?,
+            handle_exception: attr(rt, c"handle_exception")?,
+            access: attr(rt, c"access")?,
+            log_request: attr(rt, c"log_request")?,
+            warn: attr(rt, c"warn")?,
+            django: attr(rt, c"django_call")
+                .ok()
+                // SAFETY: attached.
+                .filter(|d| d.as_ptr() != unsafe { ffi::Py_None() }),
+            ready: attr(rt, c"ready_call")?,
+            api_key_claims: attr(rt, c"api_key_claims")?,
+            lifecycle_begin: attr(&lifecycle, c"begin")?,
+            lifecycle_end: attr(&lifecycle, c"end")?,
+            worker_has_db: attr(rt, c"worker_has_db")?,
+            notify_started: attr(&lifecycle, c"started")?,
+            notify_finished: attr(&lifecycle, c"finished")?,
+            project_receivers: attr(rt, c"project_receivers")?,
+            shutdown: attr(rt, c"shutdown")?,
+        })
+    }
+
+    /// Runs a housekeeping step (`Lifecycle.begin`/`end`/`started`/`finished`), leaving the
+    /// handler's raised exception (if any) as it was.
+    pub fn housekeeping(step: &Obj) {
+        py::preserving_exception(|| {
+            if let Err(e) = py::call(step, &[]) {
+                eprintln!("django-bolt: request housekeeping failed: {e}");
+            }
+        })
+    }
+
+    /// Whether the worker thread holds a database connection (`Lifecycle.worker_has_db`).
+    pub fn worker_has_db(&self) -> bool {
+        py::flag(&self.worker_has_db)
+    }
+
+    /// Whether the project connected its own receivers to Django's request signals.
+    pub fn project_receivers(&self) -> bool {
+        py::flag(&self.project_receivers)
+    }
+
+    /// A warning through Django's logging, the handler's exception kept.
+    pub fn warn(&self, msg: &str) {
+        py::preserving_exception(|| {
+            let _ = py::call(&self.warn, &[&py::new_str(msg)]);
+        })
+    }
+
+    /// Asks the database (`Runtime.api_key_claims`) about a key this core has not seen lately.
+    pub fn api_key_claims(&self, raw: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        let v = py::call(&self.api_key_claims, &[&py::new_bytes(raw)]).map_err(|e| e.0)?;
+        Ok(py::bytes_of(v.as_ptr()))
+    }
+}

@@ -1,0 +1,97 @@
+//! Request logs: the access log line (`django_bolt.access`) and the detailed request log
+//! (`LoggingConfig`: a sampled share at INFO, every slow request), both through Python logging.
+
+use super::handle::header_list;
+use super::Hooks;
+use crate::http::{Request, Response};
+use crate::py::{self, Obj};
+use pyo3::ffi;
+use std::cell::Cell;
+
+pub struct RequestLogs {
+    pub access_enabled: bool,
+    /// The share of requests logged at INFO, and the duration past which every request is
+    /// logged as slow (negative: off).
+    pub sample_rate: f64,
+    pub slow_ms: f64,
+    /// xorshift state for sampling; per worker, so no synchronisation.
+    pub rng: Cell<u64>,
+}
+
+impl RequestLogs {
+    /// Whether responses need timing at all (access log or request log configured).
+    pub fn wants_timing(&self) -> bool {
+        self.access_enabled || self.sample_rate > 0.0 || self.slow_ms >= 0.0
+    }
+
+    /// `Some(slow)` when this request goes to the request log: always when slow, else sampled.
+    pub fn decision(&self, ms: f64) -> Option<bool> {
+        if self.slow_ms >= 0.0 && ms >= self.slow_ms {
+            return Some(true);
+        }
+        if self.sample_rate <= 0.0 {
+            return None;
+        }
+        if self.sample_rate >= 1.0 {
+            return Some(false);
+        }
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.set(x);
+        ((x >> 11) as f64 / (1u64 << 53) as f64 <= self.sample_rate).then_some(false)
+    }
+
+    /// The detailed request log entry (`Runtime.log_request`).
+    pub fn request(&self, hooks: &Hooks, req: &Request, resp: &Response, ms: f64, slow: bool) {
+        // SAFETY: attached; plain containers (PyList_Append does not steal).
+        let resp_headers = unsafe {
+            let list = Obj::from_owned(ffi::PyList_New(0)).expect("list");
+            let ct = resp
+                .content_type
+                .iter()
+                .map(|ct| (&b"content-type"[..], &ct[..]));
+            let rest = resp.headers.iter().map(|(k, v)| (&k[..], &v[..]));
+            for (k, v) in ct.chain(rest) {
+                let pair = py::tuple(vec![
+                    py::new_str(&String::from_utf8_lossy(k)),
+                    py::new_str(&String::from_utf8_lossy(v)),
+                ]);
+                ffi::PyList_Append(list.as_ptr(), pair.as_ptr());
+            }
+            list
+        };
+        let args = [
+            &py::new_str(&req.head.method_str),
+            &py::new_str(req.head.path()),
+            &py::new_str(req.head.query().unwrap_or("")),
+            &py::new_int(resp.status as i64),
+            &py::new_float(ms),
+            &py::new_str(req.client),
+            &header_list(req),
+            &py::new_bytes(req.body),
+            &resp_headers,
+            &py::new_bytes(&resp.body),
+            &py::new_bool(slow),
+        ];
+        if let Err(e) = py::call(&hooks.log_request, &args) {
+            eprintln!("django-bolt: request log failed: {e}");
+        }
+    }
+
+    /// One access log line (`Runtime.access`).
+    pub fn access(&self, hooks: &Hooks, req: &Request, status: u16, ms: f64, nbytes: usize) {
+        let args = [
+            &py::new_str(&req.head.method_str),
+            &py::new_str(&req.head.target),
+            &py::new_int(status as i64),
+            &py::new_float(ms),
+            &py::new_int(nbytes as i64),
+            &py::new_str(req.client),
+        ];
+        if let Err(e) = py::call(&hooks.access, &args) {
+            eprintln!("django-bolt: access log failed: {e}");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The application as one worker's interpreter holds it: the route table with its Python
+//! handlers, and the request → handler → response step.
+//!
+//! Everything here runs attached to the worker's own sub-interpreter; `App` is created, used and
+//! dropped on that one thread. `App` holds the state; each concern is a file: `plan` reads
+//! the route table from Python, `hooks` names the Python entry points, `handle` runs one API
+//! request, `call` calls handlers and drives coroutines (`pending` holds the responses still
+//! to come), `respond` turns results into responses, `fallthrough` hands other paths to
+//! Django, `log` writes request logs.
+
+pub mod call;
+pub mod fallthrough;
+pub mod handle;
+pub mod hooks;
+pub mod log;
+pub mod pending;
+pub mod plan;
+pub mod respond;
+
+pub use call::Outcome;
+pub use hooks::Hooks;
+pub use plan::{PlanError, Route};
+
+use crate::auth::apikey::ApiKeyCache;
+use crate::codec::json::EncodeTypes;
+use crate::codec::text::Parsers;
+use crate::cors::CorsPolicy;
+use crate::py::{self, Obj};
+use crate::ratelimit::{Buckets, TrustedProxies};
+use crate::router::Router;
+use crate::static_files::StaticFiles;
+use log::RequestLogs;
+use plan::{attr, float_attr, Blocking};
+use pyo3::ffi;
+use respond::{Origin, Shape};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Why a worker's application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error("import django_bolt._worker: {0}")]
+    Import(String),
+    #[error("{0}")]
+    Python(String),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("{0}")]
+    Router(String),
+}
+
+pub struct App {
+    pub routes: Vec<Route>,
+    pub router: Router,
+    hooks: Hooks,
+    types: EncodeTypes,
+    parsers: Parsers,
+    /// Built-in probes: `/health` answered in Rust, `/ready` through `Runtime.ready_call`.
+    pub health_path: Option<String>,
+    pub ready_path: Option<String>,
+    trusted_proxies: TrustedProxies,
+    apikey_cache: ApiKeyCache,
+    buckets: RefCell<Buckets>,
+    /// The project's CORS policy (CORS_* settings).
+    pub cors_global: Option<CorsPolicy>,
+    /// True when any policy exists, so requests without one skip the lookups.
+    pub has_cors: bool,
+    /// STATIC_URL/MEDIA_URL served from disk in Rust, before routing.
+    pub static_files: Option<StaticFiles>,
+    pub logs: RequestLogs,
+    blocking_threshold: Duration,
+    django_blocking: Blocking,
+    /// Shape and origin of each request whose handler is still running.
+    inflight: RefCell<HashMap<u64, (Shape, Origin)>>,
+    /// The asyncio loop's epoll fd (`Runtime.loop_fd`): readable when the loop has work.
+    pub loop_fd: i32,
+    /// `django_bolt._worker.Runtime`, kept alive for the hooks' sake.
+    _rt: Obj,
+}
+
+impl App {
+    /// Imports the project in this interpreter (`django_bolt._worker.boot`) and builds the
+    /// route table from what it returns.
+    pub fn boot(config_json: &str) -> Result<App, BootError> {
+        // SAFETY: attached to this worker's interpreter.
+        let module =
+            unsafe { Obj::from_owned(ffi::PyImport_ImportModule(c"django_bolt._worker".as_ptr())) }
+                .ok_or_else(|| BootError::Import(py::take_err().0))?;
+        let boot = attr(&module, c"boot")?;
+        let rt =
+            py::call(&boot, &[&py::new_str(config_json)]).map_err(|e| BootError::Python(e.0))?;
+        let items = py::seq_items(attr(&rt, c"routes")?.as_ptr())
+            .ok_or_else(|| PlanError::Type("routes".into(), "a list"))?;
+        let mut routes = Vec::with_capacity(items.len());
+        let mut router = Router::new();
+        for (idx, item) in items.into_iter().enumerate() {
+            let route = plan::route(item)?;
+            router
+                .insert(&route.method, &route.path, idx)
+                .map_err(|e| BootError::Router(e.to_string()))?;
+            routes.push(route);
+        }
+        let str_attr = |name: &std::ffi::CStr| {
+            attr(&rt, name)
+                .ok()
+                .and_then(|p| py::str_of(p.as_ptr()).map(str::to_owned))
+        };
+        let trusted: Vec<String> = py::seq_items(attr(&rt, c"trusted_proxies")?.as_ptr())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| py::str_of(s).map(str::to_owned))
+            .collect();
+        let cors_global = plan::cors(attr(&rt, c"cors_global")?.as_ptr())
+            .map_err(|e| e.context("CORS settings"))?;
+        let has_cors = cors_global.is_some() || routes.iter().any(|r| r.cors.is_some());
+        let loop_fd = py::as_i64(attr(&rt, c"loop_fd")?.as_ptr())
+            .ok_or_else(|| PlanError::Type("loop_fd".into(), "an int"))?;
+        Ok(App {
+            router,
+            hooks: Hooks::load(&rt)?,
+            types: EncodeTypes::from_tuple(attr(&rt, c"encode_types")?.as_ptr())
+                .map_err(PlanError::Invalid)?,
+            parsers: plan::parsers(&attr(&rt, c"parsers")?)?,
+            health_path: str_attr(c"health_path"),
+            ready_path: str_attr(c"ready_path"),
+            trusted_proxies: TrustedProxies::parse(&trusted).map_err(PlanError::Invalid)?,
+            apikey_cache: ApiKeyCache::default(),
+            buckets: RefCell::default(),
+            cors_global,
+            has_cors,
+            static_files: plan::static_files(&attr(&rt, c"static_mounts")?)?,
+            logs: RequestLogs {
+                // SAFETY: attached.
+                access_enabled: unsafe {
+                    ffi::PyObject_IsTrue(attr(&rt, c"access_enabled")?.as_ptr()) == 1
+                },
+                sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
+                slow_ms: float_attr(&rt, c"log_slow_ms").unwrap_or(-1.0),
+                rng: Cell::new(
+                    0x9E37_79B9_7F4A_7C15
+                        ^ (py::interp_id() as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),
+                ),
+            },
+            blocking_threshold: Duration::from_secs_f64(
+                float_attr(&rt, c"blocking_threshold")
+                    .filter(|v| v.is_finite() && *v > 0.0)
+                    .unwrap_or(0.025),
+            ),
+            django_blocking: Blocking::auto(),
+            inflight: RefCell::default(),
+            loop_fd: loop_fd as i32,
+            routes,
+            _rt: rt,
+        })
+    }
+
+    pub fn hooks(&self) -> &Hooks {
+        &self.hooks
+    }
+
+    /// Whether `path` is one of the probes (kept out of the access log).
+    pub fn is_probe(&self, path: &str) -> bool {
+        self.health_path.as_deref() == Some(path) || self.ready_path.as_deref() == Some(path)
+    }
+
+    /// The CORS policy of a route: its own, else the project's.
+    pub fn route_cors(&self, route: usize) -> Option<&CorsPolicy> {
+        self.routes[route]
+            .cors
+            .as_ref()
+            .or(self.cors_global.as_ref())
+    }
+
+    /// Ends the Python side: pool, loop, DB connections.
+    pub fn shutdown(self) -> Result<(), py::PyErrText> {
+        py::call(&self.hooks.shutdown, &[]).map(|_| ())
+    }
+}

@@ -1,0 +1,416 @@
+//! Every reader of the route table Python hands over at boot (`Runtime.routes`, built by
+//! `_plans.py`): routes with their parameters, CORS policies, rate limits, authentication and
+//! guards, and the static mounts. Nothing here runs per request.
+
+use crate::auth::apikey::ApiKeyAuth;
+use crate::auth::authenticate::{Authenticator, JwtAuth, Security};
+use crate::auth::guard::Guard;
+use crate::auth::jwt::JwtVerifier;
+use crate::codec::text::Kind;
+use crate::cors::CorsPolicy;
+use crate::params::{Needs, ParamPlan, F_DEFAULT};
+use crate::py::{self, Obj};
+use crate::ratelimit::{KeyKind, Limit};
+use crate::static_files::{Mount, StaticFiles};
+use crate::validation::constraints::constraints_from;
+use pyo3::ffi;
+use std::cell::Cell;
+use std::ffi::CStr;
+use std::time::Duration;
+
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    pub handler: Obj,
+    pub status: u16,
+    pub params: Vec<ParamPlan>,
+    pub needs: Needs,
+    /// Names for vectorcall keywords, in plan order.
+    pub kwnames: Obj,
+    pub blocking: Blocking,
+    /// This route's own CORS policy (`@cors`), replacing the project's.
+    pub cors: Option<CorsPolicy>,
+    pub limit: Option<Limit>,
+    pub security: Option<Security>,
+    /// The declared response type's plan capsule (`response_model=` or the return annotation).
+    pub response: Option<Obj>,
+    /// An `async def` endpoint: it cannot touch the database on the worker thread (Django
+    /// refuses sync ORM calls under a running loop), so it needs no housekeeping there.
+    pub is_async: bool,
+}
+
+/// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
+/// per-core pool after it has blocked the reactor for longer than the threshold a few times.
+pub enum Blocking {
+    Always,
+    Never,
+    Auto {
+        slow_calls: Cell<u32>,
+        promoted: Cell<bool>,
+    },
+}
+
+impl Blocking {
+    pub fn auto() -> Blocking {
+        Blocking::Auto {
+            slow_calls: Cell::new(0),
+            promoted: Cell::new(false),
+        }
+    }
+
+    /// Whether the next call goes to the blocking pool.
+    pub fn on_pool(&self) -> bool {
+        match self {
+            Blocking::Always => true,
+            Blocking::Never => false,
+            Blocking::Auto { promoted, .. } => promoted.get(),
+        }
+    }
+}
+
+/// A plan that Python built wrong: boot stops with this message.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}: missing ({1})")]
+    Missing(String, String),
+    #[error("{0} must be {1}")]
+    Type(String, &'static str),
+    #[error("unknown {0} {1:?}")]
+    Unknown(&'static str, String),
+    #[error("{0}: {1}")]
+    In(String, Box<PlanError>),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl PlanError {
+    pub fn context(self, what: impl Into<String>) -> PlanError {
+        PlanError::In(what.into(), Box::new(self))
+    }
+}
+
+pub fn attr(o: &Obj, name: &CStr) -> Result<Obj, PlanError> {
+    o.getattr(name)
+        .map_err(|e| PlanError::Missing(name.to_string_lossy().into_owned(), e.0))
+}
+
+fn int_of(o: *mut ffi::PyObject, what: &str) -> Result<i64, PlanError> {
+    py::as_i64(o).ok_or_else(|| PlanError::Type(what.into(), "an int"))
+}
+
+fn str_of(o: *mut ffi::PyObject, what: &str) -> Result<String, PlanError> {
+    py::str_of(o)
+        .map(str::to_owned)
+        .ok_or_else(|| PlanError::Type(what.into(), "a str"))
+}
+
+fn list_of(o: *mut ffi::PyObject, what: &str) -> Result<Vec<*mut ffi::PyObject>, PlanError> {
+    py::seq_items(o).ok_or_else(|| PlanError::Type(what.into(), "a list"))
+}
+
+fn strings_of(o: *mut ffi::PyObject) -> Vec<String> {
+    py::seq_items(o)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| py::str_of(s).map(str::to_owned))
+        .collect()
+}
+
+fn is_none(o: *mut ffi::PyObject) -> bool {
+    // SAFETY: attached; comparing with the None singleton.
+    o == unsafe { ffi::Py_None() }
+}
+
+fn truthy(o: *mut ffi::PyObject) -> bool {
+    // SAFETY: attached.
+    unsafe { ffi::PyObject_IsTrue(o) == 1 }
+}
+
+fn float_of(o: *mut ffi::PyObject) -> Option<f64> {
+    // SAFETY: attached; ints and floats both convert.
+    unsafe {
+        let v = ffi::PyFloat_AsDouble(o);
+        if v == -1.0 && !ffi::PyErr_Occurred().is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(v)
+    }
+}
+
+/// A float attribute of the runtime, or None when absent or not a number.
+pub fn float_attr(o: &Obj, name: &CStr) -> Option<f64> {
+    float_of(o.getattr(name).ok()?.as_ptr())
+}
+
+/// A named field of a plan object (`_plans.py`: NamedTuples), read by name so the layout is
+/// written once, on the Python side.
+fn field(o: *mut ffi::PyObject, name: &CStr) -> Result<*mut ffi::PyObject, PlanError> {
+    // SAFETY: attached; a new reference, kept alive by `o` (a tuple owns its items).
+    let v = unsafe { ffi::PyObject_GetAttrString(o, name.as_ptr()) };
+    if v.is_null() {
+        return Err(PlanError::Missing(
+            name.to_string_lossy().into_owned(),
+            py::take_err().0,
+        ));
+    }
+    // SAFETY: attached; the NamedTuple still holds its own reference to the field.
+    unsafe { ffi::Py_DECREF(v) };
+    Ok(v)
+}
+
+/// One route from a `RoutePlan`.
+pub fn route(item: *mut ffi::PyObject) -> Result<Route, PlanError> {
+    let method = str_of(field(item, c"method")?, "method")?;
+    let path = str_of(field(item, c"path")?, "path")?;
+    let name = format!("{method} {path}");
+    route_fields(item, method, path).map_err(|e| e.context(format!("route {name}")))
+}
+
+fn route_fields(
+    item: *mut ffi::PyObject,
+    method: String,
+    path: String,
+) -> Result<Route, PlanError> {
+    let handler = Obj::from_borrowed(field(item, c"handler")?);
+    let status = int_of(field(item, c"status_code")?, "status_code")? as u16;
+    let b = field(item, c"blocking")?;
+    let blocking = if is_none(b) {
+        Blocking::auto()
+    } else if truthy(b) {
+        Blocking::Always
+    } else {
+        Blocking::Never
+    };
+    let mut params = Vec::new();
+    let mut names = Vec::new();
+    for p in list_of(field(item, c"params")?, "params")? {
+        let param = param(p)?;
+        names.push(py::new_str(&param.name));
+        params.push(param);
+    }
+    Ok(Route {
+        needs: Needs::of(&params),
+        method,
+        path,
+        status,
+        params,
+        kwnames: py::tuple(names),
+        blocking,
+        cors: cors(field(item, c"cors")?).map_err(|e| e.context("CORS"))?,
+        limit: limit(field(item, c"rate_limit")?),
+        security: security(field(item, c"security")?)?,
+        response: {
+            let r = Obj::from_borrowed(field(item, c"response")?);
+            crate::codec::from_capsule(r.as_ptr())
+                .is_some()
+                .then_some(r)
+        },
+        is_async: is_coroutine_function(&handler)?,
+        handler,
+    })
+}
+
+/// One parameter from a `ParamPlan` (`_plans.py`).
+fn param(p: *mut ffi::PyObject) -> Result<ParamPlan, PlanError> {
+    let name = str_of(field(p, c"name")?, "param name")?;
+    let source = int_of(field(p, c"source")?, "source")? as u8;
+    let code = int_of(field(p, c"kind")?, "kind")?;
+    let kind = Kind::from_code(code).ok_or(PlanError::Unknown("param kind", code.to_string()))?;
+    let flags = int_of(field(p, c"flags")?, "flags")?;
+    let default = (flags & F_DEFAULT != 0)
+        .then(|| field(p, c"default").map(Obj::from_borrowed))
+        .transpose()?;
+    let key = str_of(field(p, c"key")?, "key")?;
+    let model_o = field(p, c"model")?;
+    let model = (!is_none(model_o)).then(|| Obj::from_borrowed(model_o));
+    let constraints = constraints_from(&Obj::from_borrowed(field(p, c"constraints")?))
+        .map_err(|e| PlanError::Invalid(format!("parameter {name:?}: {e}")))?;
+    Ok(ParamPlan {
+        name,
+        source,
+        kind,
+        flags,
+        default,
+        key,
+        model,
+        constraints,
+    })
+}
+
+/// `inspect.iscoroutinefunction(handler)`.
+fn is_coroutine_function(handler: &Obj) -> Result<bool, PlanError> {
+    // SAFETY: attached.
+    let inspect = unsafe { Obj::from_owned(ffi::PyImport_ImportModule(c"inspect".as_ptr())) }
+        .ok_or_else(|| PlanError::Missing("inspect".into(), py::take_err().0))?;
+    let check = attr(&inspect, c"iscoroutinefunction")?;
+    let v = py::call(&check, &[handler]).map_err(|e| PlanError::Invalid(e.0))?;
+    Ok(truthy(v.as_ptr()))
+}
+
+/// A `SecurityPlan` (authenticators, guard), or None.
+fn security(o: *mut ffi::PyObject) -> Result<Option<Security>, PlanError> {
+    if is_none(o) {
+        return Ok(None);
+    }
+    let mut authenticators = Vec::new();
+    for a in list_of(field(o, c"authenticators")?, "authenticators")? {
+        authenticators.push(authenticator(a)?);
+    }
+    let guard = guard(field(o, c"guard")?)?;
+    Ok(Some(Security {
+        authenticators,
+        guard,
+    }))
+}
+
+/// A `JwtPlan` or an `ApiKeyPlan`, told apart by their `scheme`.
+fn authenticator(a: *mut ffi::PyObject) -> Result<Authenticator, PlanError> {
+    let scheme = str_of(field(a, c"scheme")?, "authenticator scheme")?;
+    match scheme.as_str() {
+        "apikey" => {
+            let header = str_of(field(a, c"header")?, "API key header")?.to_ascii_lowercase();
+            let keys = field(a, c"key_hashes")?;
+            let static_hashes = py::seq_items(keys).map(|_| strings_of(keys).into_iter().collect());
+            let ttl = float_of(field(a, c"cache_ttl")?)
+                .filter(|t| t.is_finite() && *t >= 0.0)
+                .unwrap_or(5.0);
+            Ok(Authenticator::ApiKey(ApiKeyAuth {
+                header,
+                static_hashes,
+                ttl: Duration::from_secs_f64(ttl),
+            }))
+        }
+        "jwt" => {
+            let bytes = |name: &CStr| -> Result<Option<Vec<u8>>, PlanError> {
+                Ok(py::bytes_of(field(a, name)?))
+            };
+            let leeway = py::as_i64(field(a, c"leeway")?)
+                .and_then(|v| u64::try_from(v).ok())
+                .unwrap_or(0);
+            let verifier = JwtVerifier::new(
+                &strings_of(field(a, c"algorithms")?),
+                bytes(c"secret")?.as_deref(),
+                bytes(c"public_key")?.as_deref(),
+                &strings_of(field(a, c"audience")?),
+                &strings_of(field(a, c"issuer")?),
+                leeway,
+            )
+            .map_err(|e| PlanError::Invalid(format!("JWTAuthentication: {e}")))?;
+            let header = str_of(field(a, c"header")?, "JWT header")?.to_ascii_lowercase();
+            let cookie = py::str_of(field(a, c"cookie")?).map(str::to_owned);
+            Ok(Authenticator::Jwt(Box::new(JwtAuth {
+                verifier,
+                header,
+                cookie,
+            })))
+        }
+        other => Err(PlanError::Unknown("authenticator", other.into())),
+    }
+}
+
+/// ("allow",) ("auth",) ("claim", name, [values]) ("not", g) ("and", a, b) ("or", a, b), or
+/// None when the guards need Python.
+fn guard(o: *mut ffi::PyObject) -> Result<Option<Guard>, PlanError> {
+    let Some(t) = py::seq_items(o) else {
+        return Ok(None);
+    };
+    let at = |i: usize| -> Result<*mut ffi::PyObject, PlanError> {
+        t.get(i)
+            .copied()
+            .ok_or_else(|| PlanError::Invalid("guard plan too short".into()))
+    };
+    let sub = |i: usize| -> Result<Box<Guard>, PlanError> {
+        guard(at(i)?)?
+            .map(Box::new)
+            .ok_or_else(|| PlanError::Invalid("empty guard".into()))
+    };
+    let tag = str_of(at(0)?, "guard tag")?;
+    Ok(Some(match tag.as_str() {
+        "allow" => Guard::AllowAny,
+        "auth" => Guard::IsAuthenticated,
+        "claim" => Guard::Claim {
+            name: str_of(at(1)?, "claim name")?,
+            values: strings_of(at(2)?),
+        },
+        "not" => Guard::Not(sub(1)?),
+        "and" => Guard::And(sub(1)?, sub(2)?),
+        "or" => Guard::Or(sub(1)?, sub(2)?),
+        other => return Err(PlanError::Unknown("guard", other.into())),
+    }))
+}
+
+/// A `LimitPlan` (rate, burst, key: "" for the client address, "@user", or a header), or None.
+fn limit(o: *mut ffi::PyObject) -> Option<Limit> {
+    if is_none(o) {
+        return None;
+    }
+    let key = py::str_of(field(o, c"key").ok()?)?.to_owned();
+    let key = match key.as_str() {
+        "" => KeyKind::Ip,
+        "@user" => KeyKind::User,
+        _ => KeyKind::Header(key),
+    };
+    Some(Limit {
+        rate: float_of(field(o, c"rate").ok()?)?,
+        burst: float_of(field(o, c"burst").ok()?)?,
+        key,
+    })
+}
+
+/// A `CorsPlan`, or None.
+pub fn cors(o: *mut ffi::PyObject) -> Result<Option<CorsPolicy>, PlanError> {
+    if is_none(o) {
+        return Ok(None);
+    }
+    let mut origin_regexes = Vec::new();
+    for r in strings_of(field(o, c"origin_regexes")?) {
+        origin_regexes.push(
+            regex::Regex::new(&r)
+                .map_err(|e| PlanError::Invalid(format!("bad origin regex {r:?}: {e}")))?,
+        );
+    }
+    Ok(Some(CorsPolicy {
+        origins: strings_of(field(o, c"origins")?),
+        origin_regexes,
+        allow_all: truthy(field(o, c"allow_all")?),
+        credentials: truthy(field(o, c"credentials")?),
+        methods: strings_of(field(o, c"methods")?),
+        headers: strings_of(field(o, c"headers")?),
+        expose: strings_of(field(o, c"expose")?),
+        max_age: py::as_i64(field(o, c"max_age")?).and_then(|v| u64::try_from(v).ok()),
+    }))
+}
+
+/// `[StaticMount(prefix, roots, cache_control)]` from `Runtime.static_mounts`.
+pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
+    let mut out = Vec::new();
+    for m in list_of(mounts.as_ptr(), "static_mounts")? {
+        out.push(Mount {
+            url_prefix: str_of(field(m, c"prefix")?, "static prefix")?,
+            roots: strings_of(field(m, c"roots")?)
+                .into_iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
+            cache_control: py::str_of(field(m, c"cache_control")?).map(str::to_owned),
+        });
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    StaticFiles::new(out)
+        .map(Some)
+        .map_err(|e| PlanError::Invalid(format!("static files: {e}")))
+}
+
+/// The parsers of the richer scalar types (`ScalarParsers`).
+pub fn parsers(o: &Obj) -> Result<crate::codec::text::Parsers, PlanError> {
+    let get = |name: &CStr| field(o.as_ptr(), name).map(Obj::from_borrowed);
+    Ok(crate::codec::text::Parsers {
+        uuid: get(c"uuid")?,
+        date: get(c"date")?,
+        datetime: get(c"datetime")?,
+        decimal: get(c"decimal")?,
+        time: get(c"time")?,
+    })
+}

@@ -1,0 +1,282 @@
+//! A handler's return value (or raised exception) turned into a `Response`: `(status, body,
+//! headers)` tuples, `Response` objects, `HTTPException`, values encoded along the declared
+//! response type, and everything else through Django's logging as a 500.
+
+use super::App;
+use crate::codec::json::Encoder;
+use crate::codec::typed::Typed;
+use crate::http::{self, Request, Response};
+use crate::py::{self, Obj};
+use pyo3::ffi;
+use std::ptr::null_mut;
+
+/// What shapes a handler's return value into a response: the route's status code, and the
+/// route whose declared response type (if any) the value is encoded through.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    pub status: u16,
+    pub route: Option<usize>,
+}
+
+impl Shape {
+    /// Django's own views: 200 unless the view says otherwise, no declared type.
+    pub const DJANGO: Shape = Shape {
+        status: 200,
+        route: None,
+    };
+}
+
+/// The request line and Accept of a request whose response is rendered later (after its
+/// handler suspended): what error rendering and logging need of it.
+pub struct Origin {
+    pub method: String,
+    pub path: String,
+    pub accept: String,
+}
+
+impl Origin {
+    pub fn of(req: &Request) -> Origin {
+        Origin {
+            method: req.head.method_str.clone(),
+            path: req.head.path().to_owned(),
+            accept: accept_of(req),
+        }
+    }
+}
+
+fn accept_of(req: &Request) -> String {
+    req.head
+        .header("accept")
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .unwrap_or_default()
+}
+
+fn is_instance(o: &Obj, cls: &Obj) -> bool {
+    // SAFETY: attached.
+    unsafe { ffi::PyObject_IsInstance(o.as_ptr(), cls.as_ptr()) == 1 }
+}
+
+impl App {
+    fn encoder(&self) -> Encoder<'_> {
+        Encoder::new(&self.types)
+    }
+
+    /// The response for the exception currently raised by a handler.
+    pub fn exception_to_response(&self, req: &Request) -> Response {
+        self.exception_response(&req.head.method_str, req.head.path(), &accept_of(req))
+    }
+
+    pub fn exception_response(&self, method: &str, path: &str, accept: &str) -> Response {
+        let Some(exc) = py::take_exc() else {
+            return Response::detail(500, "Internal Server Error");
+        };
+        if is_instance(&exc, &self.hooks.httpexc_cls) {
+            return self.http_exception(&exc);
+        }
+        let args = [
+            &exc,
+            &py::new_str(method),
+            &py::new_str(path),
+            &py::new_str(accept),
+        ];
+        match py::call(&self.hooks.handle_exception, &args) {
+            Ok(t) => {
+                tuple_response(&t).unwrap_or_else(|| Response::detail(500, "Internal Server Error"))
+            }
+            Err(e) => {
+                eprintln!("django-bolt: error while handling an error: {e}");
+                Response::detail(500, "Internal Server Error")
+            }
+        }
+    }
+
+    fn http_exception(&self, exc: &Obj) -> Response {
+        let status = exc
+            .getattr(c"status_code")
+            .ok()
+            .and_then(|s| py::as_i64(s.as_ptr()))
+            .unwrap_or(500) as u16;
+        let mut body = Vec::with_capacity(64);
+        body.extend_from_slice(b"{\"detail\":");
+        let detail = exc.getattr(c"detail").unwrap_or_else(|_| py::none());
+        if let Err(e) = self.encoder().encode(detail.as_ptr(), &mut body) {
+            eprintln!("django-bolt: HTTPException detail is not JSON-encodable: {e}");
+            return Response::detail(500, "Internal Server Error");
+        }
+        body.push(b'}');
+        let mut resp = Response::json(status, body);
+        if let Ok(h) = exc.getattr(c"headers") {
+            resp.headers = header_pairs(&h);
+        }
+        resp
+    }
+
+    pub fn to_response(&self, v: &Obj, shape: Shape, req: &Request) -> Response {
+        self.to_response_parts(v, shape, &req.head.method_str, req.head.path())
+    }
+
+    /// Turns a handler's return value into a response.
+    pub fn to_response_parts(&self, v: &Obj, shape: Shape, method: &str, path: &str) -> Response {
+        let o = v.as_ptr();
+        // SAFETY: attached.
+        unsafe {
+            if ffi::PyTuple_CheckExact(o) != 0 {
+                let n = ffi::PyTuple_GET_SIZE(o);
+                if (2..=3).contains(&n) && ffi::PyLong_CheckExact(ffi::PyTuple_GET_ITEM(o, 0)) != 0
+                {
+                    let st = py::as_i64(ffi::PyTuple_GET_ITEM(o, 0)).unwrap_or(500);
+                    if !(100..=599).contains(&st) {
+                        return self.encode_failed(
+                            method,
+                            path,
+                            &format!("status {st} out of range"),
+                        );
+                    }
+                    let mut resp = self.to_response_parts(
+                        &py::tuple_item(o, 1),
+                        Shape {
+                            status: st as u16,
+                            ..shape
+                        },
+                        method,
+                        path,
+                    );
+                    if n == 3 {
+                        resp.headers.extend(header_pairs(&py::tuple_item(o, 2)));
+                    }
+                    return resp;
+                }
+            }
+            let ty = ffi::Py_TYPE(o);
+            let plain = ty == &raw mut ffi::PyDict_Type || ty == &raw mut ffi::PyList_Type;
+            if !plain && is_instance(v, &self.hooks.response_cls) {
+                return self.response_object(v, method, path);
+            }
+        }
+        let mut body = Vec::with_capacity(128);
+        let declared = shape
+            .route
+            .and_then(|i| self.routes[i].response.as_ref())
+            .and_then(|c| crate::codec::from_capsule(c.as_ptr()));
+        let encoded = match declared {
+            Some(plan) => {
+                let enc = self.encoder();
+                Typed { enc: &enc, plan }.encode(o, &mut body)
+            }
+            None => self.encoder().encode(o, &mut body),
+        };
+        match encoded {
+            Ok(()) => Response::json(shape.status, body),
+            Err(e) => self.encode_failed(method, path, &e),
+        }
+    }
+
+    fn encode_failed(&self, method: &str, path: &str, why: &str) -> Response {
+        // Through Django's logging, like any other handler failure.
+        let msg = format!("response of {method} {path} could not be encoded: {why}");
+        // SAFETY: attached; raising a Python exception object to hand to the logger.
+        unsafe {
+            let c = std::ffi::CString::new(msg.replace('\0', " ")).unwrap_or_default();
+            ffi::PyErr_SetString(ffi::PyExc_TypeError, c.as_ptr());
+        }
+        self.exception_response(method, path, "")
+    }
+
+    /// A `Response`/`JSON`/`PlainText`/`HTML` object: its status, media type, headers, and
+    /// content as JSON (`_kind == 1`) or as text/bytes.
+    fn response_object(&self, v: &Obj, method: &str, path: &str) -> Response {
+        let status = v
+            .getattr(c"status_code")
+            .ok()
+            .and_then(|s| py::as_i64(s.as_ptr()))
+            .unwrap_or(200) as u16;
+        let media = v
+            .getattr(c"media_type")
+            .ok()
+            .and_then(|m| py::str_of(m.as_ptr()).map(|s| s.as_bytes().to_vec()));
+        let kind = v
+            .getattr(c"_kind")
+            .ok()
+            .and_then(|k| py::as_i64(k.as_ptr()))
+            .unwrap_or(0);
+        let content = v.getattr(c"content").unwrap_or_else(|_| py::none());
+        let encode = |c: &Obj| -> Result<Vec<u8>, String> {
+            let mut b = Vec::new();
+            self.encoder().encode(c.as_ptr(), &mut b).map(|()| b)
+        };
+        let body = if kind == 1 {
+            encode(&content)
+        } else if content.as_ptr() == py::none().as_ptr() {
+            Ok(Vec::new())
+        } else if let Some(s) = py::str_of(content.as_ptr()) {
+            Ok(s.as_bytes().to_vec())
+        } else if let Some(b) = py::bytes_of(content.as_ptr()) {
+            Ok(b)
+        } else {
+            encode(&content)
+        };
+        let body = match body {
+            Ok(b) => b,
+            Err(e) => return self.encode_failed(method, path, &e),
+        };
+        let headers = v
+            .getattr(c"headers")
+            .map(|h| header_pairs(&h))
+            .unwrap_or_default();
+        Response {
+            status,
+            content_type: media,
+            body,
+            headers,
+        }
+    }
+}
+
+/// `(status, content_type, body_bytes, ...)` from `Runtime.handle_exception`.
+fn tuple_response(t: &Obj) -> Option<Response> {
+    let status = py::as_i64(py::tuple_item(t.as_ptr(), 0).as_ptr())? as u16;
+    let ct = py::str_of(py::tuple_item(t.as_ptr(), 1).as_ptr())?
+        .as_bytes()
+        .to_vec();
+    let body = py::bytes_of(py::tuple_item(t.as_ptr(), 2).as_ptr())?;
+    Some(Response {
+        status,
+        content_type: Some(ct),
+        body,
+        headers: Vec::new(),
+    })
+}
+
+/// Header pairs from a dict (or a list of 2-tuples); names and values that could inject
+/// framing (CR/LF, invalid tokens) are dropped.
+pub fn header_pairs(h: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut push = |k: *mut ffi::PyObject, v: *mut ffi::PyObject| {
+        let (Some(k), Some(v)) = (py::str_of(k), py::str_of(v)) else {
+            return;
+        };
+        if http::valid_header_name(k.as_bytes()) && http::valid_header_value(v.as_bytes()) {
+            out.push((k.as_bytes().to_ascii_lowercase(), v.as_bytes().to_vec()));
+        } else {
+            eprintln!("django-bolt: dropped invalid response header {k:?}");
+        }
+    };
+    // SAFETY: attached.
+    unsafe {
+        if ffi::PyDict_Check(h.as_ptr()) != 0 {
+            let mut pos = 0;
+            let mut k = null_mut();
+            let mut v = null_mut();
+            while ffi::PyDict_Next(h.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
+                push(k, v);
+            }
+        } else if let Some(items) = py::seq_items(h.as_ptr()) {
+            for it in items {
+                if ffi::PyTuple_Check(it) != 0 && ffi::PyTuple_GET_SIZE(it) == 2 {
+                    push(ffi::PyTuple_GET_ITEM(it, 0), ffi::PyTuple_GET_ITEM(it, 1));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,237 @@
+//! A parsed request in, a `Response` out, with no socket in sight: CORS preflights, `OPTIONS *`
+//! and unknown methods, the probes, static files, then the route's handler or Django's
+//! fallthrough; and on the way out, CORS headers and the request logs. The connection loop
+//! calls `start` and `finish` around its wait for a suspended handler; `respond` does all three
+//! for a caller with nothing else to do meanwhile (the in-process test client).
+
+use crate::app::pending::Pending;
+use crate::app::{App, Outcome};
+use crate::cors::CorsPolicy;
+use crate::http::{Method, Request, Response};
+use crate::py::interp::SubInterpreter;
+use crate::router::Match;
+use std::time::Instant;
+
+/// Where requests are dispatched: an application, its pending responses, and the interpreter to
+/// attach to while Python runs (None: the caller is attached already).
+#[derive(Clone, Copy)]
+pub struct Site<'a> {
+    pub app: &'a App,
+    pub pending: &'a Pending,
+    pub interp: Option<&'a SubInterpreter>,
+}
+
+/// A request on its way: the handler's outcome and what finishing its response needs.
+pub struct Started<'a> {
+    pub outcome: Outcome,
+    /// HEAD: the writer sends the head only.
+    pub head_only: bool,
+    pub finish: Finish<'a>,
+}
+
+/// What `finish` needs from `start`.
+#[derive(Clone, Copy)]
+pub struct Finish<'a> {
+    /// The CORS policy decided by this request's one route lookup (None: not looked up yet).
+    cors: Option<Option<&'a CorsPolicy>>,
+    timer: Option<Instant>,
+}
+
+impl Site<'_> {
+    fn attached(&self) -> Option<crate::py::interp::Attached<'_>> {
+        self.interp.map(SubInterpreter::attached)
+    }
+}
+
+impl<'a> Site<'a> {
+    /// The CORS policy for a route lookup's result: the route's own, else the project's for any
+    /// path bolt serves; None for paths left to Django.
+    fn cors_of(&self, m: &Match) -> Option<&'a CorsPolicy> {
+        match m {
+            Match::Found { route, .. } => self.app.route_cors(*route),
+            Match::MethodNotAllowed { .. } | Match::Options { .. } => self.app.cors_global.as_ref(),
+            Match::NotFound => None,
+        }
+    }
+
+    /// Routes the request and runs (or starts) its handler.
+    pub fn start(&self, req: &Request) -> Started<'a> {
+        let app = self.app;
+        let head = req.head;
+        let timer = (app.logs.wants_timing() && !app.is_probe(head.path())).then(Instant::now);
+        let wants_cors = app.has_cors && head.header("origin").is_some();
+        let done = |outcome, head_only| Started {
+            outcome,
+            head_only,
+            finish: Finish { cors: None, timer },
+        };
+        if wants_cors && head.method == Method::Options {
+            if let Some(req_method) = head.header("access-control-request-method") {
+                // A CORS preflight is answered here, without running Python.
+                let req_method = String::from_utf8_lossy(req_method);
+                let m = app
+                    .router
+                    .route_for(Method::from_token(req_method.trim()), head.path());
+                if let Some(policy) = self.cors_of(&m) {
+                    let origin = String::from_utf8_lossy(head.header("origin").unwrap_or(b""));
+                    let req_headers = head
+                        .header("access-control-request-headers")
+                        .map(String::from_utf8_lossy);
+                    let resp = policy.preflight(&origin, &req_method, req_headers.as_deref());
+                    return Started {
+                        outcome: Outcome::Ready(resp),
+                        head_only: false,
+                        finish: Finish {
+                            cors: Some(None),
+                            timer,
+                        },
+                    };
+                }
+            }
+        }
+        if head.method == Method::Other {
+            // RFC 9110 §9.1: a method the server does not implement (methods are case-sensitive).
+            return done(
+                Outcome::Ready(Response::detail(501, "Not Implemented")),
+                false,
+            );
+        }
+        if head.path() == "*" {
+            // `OPTIONS *` asks about the server itself (RFC 9110 §9.3.7).
+            let resp = Response::empty(204)
+                .with_header(b"allow", b"GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            return done(Outcome::Ready(resp), false);
+        }
+        let head_only = head.method == Method::Head;
+        if matches!(head.method, Method::Get | Method::Head) {
+            if app.health_path.as_deref() == Some(head.path()) {
+                // Liveness: this core's reactor answered; no Python involved.
+                let resp = Response::json(200, br#"{"status":"ok"}"#.to_vec());
+                return done(Outcome::Ready(resp), head_only);
+            }
+            if app.ready_path.as_deref() == Some(head.path()) {
+                let _py = self.attached();
+                return done(app.ready(req, self.pending), head_only);
+            }
+        }
+        if let Some(sf) = &app.static_files {
+            // HEAD is served as GET so Content-Length is the file's; the writer drops the body.
+            let method = if head_only { "GET" } else { &head.method_str };
+            if let Some(resp) = sf.serve(method, head.path(), &head.headers) {
+                return done(Outcome::Ready(resp), head_only);
+            }
+        }
+        let m = app.router.route_for(head.method, head.path());
+        let cors = wants_cors.then(|| self.cors_of(&m));
+        let (outcome, head_only) = match m {
+            Match::NotFound => {
+                let django = contained(head, || {
+                    let _py = self.attached();
+                    app.fallthrough(req, self.pending)
+                })
+                .unwrap_or_else(|| Some(internal_error()));
+                let outcome =
+                    django.unwrap_or_else(|| Outcome::Ready(Response::detail(404, "Not Found")));
+                (outcome, head_only)
+            }
+            Match::MethodNotAllowed { allow } => {
+                let resp = Response::detail(405, "Method Not Allowed")
+                    .with_header(b"allow", allow.as_bytes());
+                (Outcome::Ready(resp), head_only)
+            }
+            Match::Options { allow } => {
+                let resp = Response::empty(204).with_header(b"allow", allow.as_bytes());
+                (Outcome::Ready(resp), false)
+            }
+            Match::Found {
+                route,
+                params,
+                head_only,
+            } => {
+                let outcome = contained(head, || {
+                    let _py = self.attached();
+                    app.handle(req, route, &params, self.pending)
+                })
+                .unwrap_or_else(internal_error);
+                (outcome, head_only)
+            }
+        };
+        Started {
+            outcome,
+            head_only,
+            finish: Finish { cors, timer },
+        }
+    }
+
+    /// Adds CORS headers to an actual response from a path bolt serves (preflights are answered
+    /// in `start`), and writes the request logs.
+    pub fn finish(&self, req: &Request, started: Finish<'a>, resp: &mut Response) {
+        let app = self.app;
+        if app.has_cors {
+            if let Some(origin) = req.head.header("origin") {
+                let preflight = req.head.method == Method::Options
+                    && req.head.header("access-control-request-method").is_some();
+                let policy = match started.cors {
+                    Some(p) => p,
+                    // Answered before routing (probes, static files): look it up now, once.
+                    None if !preflight => {
+                        self.cors_of(&app.router.route_for(req.head.method, req.head.path()))
+                    }
+                    None => None,
+                };
+                if let (Some(policy), false) = (policy, preflight) {
+                    policy.decorate(&String::from_utf8_lossy(origin), resp);
+                }
+            }
+        }
+        if let Some(t0) = started.timer {
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            let detail = app.logs.decision(ms);
+            if app.logs.access_enabled || detail.is_some() {
+                let _py = self.attached();
+                if app.logs.access_enabled {
+                    app.logs
+                        .access(app.hooks(), req, resp.status, ms, resp.body.len());
+                }
+                if let Some(slow) = detail {
+                    app.logs.request(app.hooks(), req, resp, ms, slow);
+                }
+            }
+        }
+    }
+
+    /// `start`, the wait for a suspended handler, and `finish`: the whole response, and
+    /// whether only its head is to be sent.
+    pub async fn respond(&self, req: &Request<'_>) -> (Response, bool) {
+        let Started {
+            outcome,
+            head_only,
+            finish,
+        } = self.start(req);
+        let mut resp = match outcome {
+            Outcome::Ready(r) => r,
+            Outcome::Pending(token) => self.pending.wait(token).await,
+        };
+        self.finish(req, finish, &mut resp);
+        (resp, head_only)
+    }
+}
+
+/// Runs `f`, containing a panic: logged, answered with 500, the core goes on (DESIGN.md §3).
+fn contained<T>(head: &crate::http::RequestHead, f: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            eprintln!(
+                "django-bolt: internal error (panic) while handling {} {}",
+                head.method_str,
+                head.path()
+            );
+            None
+        }
+    }
+}
+
+fn internal_error() -> Outcome {
+    Outcome::Ready(Response::detail(500, "Internal Server Error"))
+}
