@@ -102,19 +102,25 @@ impl Buckets {
     }
 }
 
+/// An entry of `BOLT_TRUSTED_PROXIES` that is neither an address nor a network.
+#[derive(Debug, thiserror::Error)]
+#[error("BOLT_TRUSTED_PROXIES: {0:?} is not an IP address or CIDR network")]
+pub struct ProxyError(pub String);
+
 /// Trusted proxies (`BOLT_TRUSTED_PROXIES`): only their X-Forwarded-For is believed.
 #[derive(Debug, Default, Clone)]
 pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
 
 impl TrustedProxies {
-    pub fn parse(entries: &[String]) -> Result<Self, String> {
+    pub fn parse(entries: &[String]) -> Result<Self, ProxyError> {
         let mut nets = Vec::new();
         for e in entries {
             let net = match e.parse::<ipnet::IpNet>() {
                 Ok(n) => n,
-                Err(_) => e.parse::<IpAddr>().map(ipnet::IpNet::from).map_err(|_| {
-                    format!("BOLT_TRUSTED_PROXIES: {e:?} is not an IP address or CIDR network")
-                })?,
+                Err(_) => e
+                    .parse::<IpAddr>()
+                    .map(ipnet::IpNet::from)
+                    .map_err(|_| ProxyError(e.clone()))?,
             };
             nets.push(net);
         }

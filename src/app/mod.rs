@@ -124,7 +124,8 @@ impl App {
             parsers: plan::parsers(&attr(&rt, c"parsers")?)?,
             health_path: str_attr(c"health_path"),
             ready_path: str_attr(c"ready_path"),
-            trusted_proxies: TrustedProxies::parse(&trusted).map_err(PlanError::Invalid)?,
+            trusted_proxies: TrustedProxies::parse(&trusted)
+                .map_err(|e| PlanError::Invalid(e.to_string()))?,
             apikey_cache: ApiKeyCache::default(),
             buckets: RefCell::default(),
             cors_global,

@@ -172,21 +172,42 @@ impl JwtVerifier {
     }
 }
 
+/// Why a token could not be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtEncodeError {
+    #[error("unknown JWT algorithm {0:?}")]
+    UnknownAlgorithm(String),
+    #[error("unsupported JWT algorithm {0:?}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Key(jsonwebtoken::errors::Error),
+    #[error("{0}")]
+    Claims(sonic_rs::Error),
+}
+
 /// Signs `claims_json` (for `create_jwt_for_user`).
-pub fn encode(algorithm: &str, secret_or_pem: &[u8], claims_json: &[u8]) -> Result<String, String> {
+pub fn encode(
+    algorithm: &str,
+    secret_or_pem: &[u8],
+    claims_json: &[u8],
+) -> Result<String, JwtEncodeError> {
     let alg = Algorithm::from_str(algorithm)
-        .map_err(|_| format!("unknown JWT algorithm {algorithm:?}"))?;
+        .map_err(|_| JwtEncodeError::UnknownAlgorithm(algorithm.into()))?;
     let key = match family(alg) {
         "HMAC" => jsonwebtoken::EncodingKey::from_secret(secret_or_pem),
         "RSA" => {
-            jsonwebtoken::EncodingKey::from_rsa_pem(secret_or_pem).map_err(|e| e.to_string())?
+            jsonwebtoken::EncodingKey::from_rsa_pem(secret_or_pem).map_err(JwtEncodeError::Key)?
         }
-        "EC" => jsonwebtoken::EncodingKey::from_ec_pem(secret_or_pem).map_err(|e| e.to_string())?,
-        "unsupported" => return Err(format!("unsupported JWT algorithm {algorithm:?}")),
-        _ => jsonwebtoken::EncodingKey::from_ed_pem(secret_or_pem).map_err(|e| e.to_string())?,
+        "EC" => {
+            jsonwebtoken::EncodingKey::from_ec_pem(secret_or_pem).map_err(JwtEncodeError::Key)?
+        }
+        "unsupported" => return Err(JwtEncodeError::Unsupported(algorithm.into())),
+        _ => jsonwebtoken::EncodingKey::from_ed_pem(secret_or_pem).map_err(JwtEncodeError::Key)?,
     };
-    let claims: sonic_rs::Value = sonic_rs::from_slice(claims_json).map_err(|e| e.to_string())?;
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key).map_err(|e| e.to_string())
+    let claims: sonic_rs::Value =
+        sonic_rs::from_slice(claims_json).map_err(JwtEncodeError::Claims)?;
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key)
+        .map_err(JwtEncodeError::Key)
 }
 
 #[cfg(test)]

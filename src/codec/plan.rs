@@ -185,7 +185,7 @@ fn list(o: *mut ffi::PyObject) -> Result<Vec<*mut ffi::PyObject>, String> {
 }
 
 fn constraints(t: *mut ffi::PyObject, i: isize) -> Result<Option<Constraints>, String> {
-    constraints_from(&Obj::from_borrowed(item(t, i)?))
+    constraints_from(&Obj::from_borrowed(item(t, i)?)).map_err(|e| e.to_string())
 }
 
 fn ctor(module: &std::ffi::CStr, path: &[&std::ffi::CStr]) -> Result<Obj, String> {

@@ -32,7 +32,7 @@ pub(super) unsafe extern "C" fn m_jwt_encode(
     };
     match crate::auth::jwt::encode(alg, &key, &claims) {
         Ok(t) => py::new_str(&t).into_ptr(),
-        Err(e) => raise(ffi::PyExc_ValueError, &e),
+        Err(e) => raise(ffi::PyExc_ValueError, &e.to_string()),
     }
 }
 

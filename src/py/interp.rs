@@ -32,12 +32,19 @@ fn own_gil_config() -> ffi::PyInterpreterConfig {
     }
 }
 
+/// Why this thread could not get an interpreter.
+#[derive(Debug, thiserror::Error)]
+pub enum InterpError {
+    #[error("PyThreadState_New failed")]
+    ThreadState,
+}
+
 impl SubInterpreter {
     /// Creates this thread's interpreter. On return the thread is attached to it.
     ///
     /// Must be called on a thread with no Python thread state, while the main interpreter is
     /// initialised and its GIL is free for us to take briefly.
-    pub fn create() -> Result<SubInterpreter, String> {
+    pub fn create() -> Result<SubInterpreter, InterpError> {
         let _serial = CREATE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         // SAFETY: "mode A" of subinterpreters.md §3.1 step 4: a temporary main-interpreter
         // thread state holds the main GIL while Py_NewInterpreterFromConfig runs, then is
@@ -46,7 +53,7 @@ impl SubInterpreter {
             let cfg = own_gil_config();
             let tmp = ffi::PyThreadState_New(ffi::PyInterpreterState_Main());
             if tmp.is_null() {
-                return Err("PyThreadState_New failed".into());
+                return Err(InterpError::ThreadState);
             }
             ffi::PyEval_RestoreThread(tmp);
             let mut sub: *mut ffi::PyThreadState = null_mut();

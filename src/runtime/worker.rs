@@ -70,7 +70,7 @@ pub fn run(
         Err(e) => {
             let _ = report.send(Report::Failed {
                 index: cfg.index,
-                error: e,
+                error: e.to_string(),
             });
             return;
         }

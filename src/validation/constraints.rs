@@ -33,15 +33,24 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
+/// A constraint that cannot be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum ConstraintError {
+    #[error("invalid pattern {0:?}: {1}")]
+    Pattern(String, regex::Error),
+    #[error("constraints must be an 8-tuple")]
+    Shape,
+}
+
 impl Constraints {
     pub fn new(
         bounds: [Option<f64>; 5],
         lengths: [Option<usize>; 2],
         pattern: Option<String>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, ConstraintError> {
         let pattern = match pattern {
             Some(p) => Some((
-                regex::Regex::new(&p).map_err(|e| format!("invalid pattern {p:?}: {e}"))?,
+                regex::Regex::new(&p).map_err(|e| ConstraintError::Pattern(p.clone(), e))?,
                 p,
             )),
             None => None,
@@ -171,12 +180,12 @@ impl Constraints {
 }
 
 /// `(gt, ge, lt, le, multiple_of, min_length, max_length, pattern)` or None, from params.py.
-pub fn constraints_from(t: &Obj) -> Result<Option<Constraints>, String> {
+pub fn constraints_from(t: &Obj) -> Result<Option<Constraints>, ConstraintError> {
     let Some(items) = py::seq_items(t.as_ptr()) else {
         return Ok(None);
     };
     if items.len() != 8 {
-        return Err("constraints must be an 8-tuple".into());
+        return Err(ConstraintError::Shape);
     }
     let f = |o: *mut ffi::PyObject| -> Option<f64> {
         // SAFETY: attached; ints and floats both convert.
