@@ -26,6 +26,7 @@ import typing
 import uuid
 from typing import Any, Callable
 
+from .constraints import BOUNDS, LENGTHS, PATTERN, Meta
 from .request import Request
 from .struct import UnresolvedType
 
@@ -50,50 +51,6 @@ _SOURCE_NAMES = {SRC_QUERY: "the query", SRC_HEADER: "headers", SRC_COOKIE: "coo
 
 class SignatureError(TypeError):
     """A handler signature that cannot be served; raised at start-up, naming the parameter."""
-
-
-class Meta:
-    """Constraints for ``Annotated[T, Meta(...)]``: checked at run time, reported as 422s.
-
-    ``gt``/``ge``/``lt``/``le``/``multiple_of`` for numbers, ``min_length``/``max_length`` for
-    strings (characters) and lists (items), ``pattern`` (a regular expression searched in the
-    string, as pydantic does).
-    """
-
-    _names = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
-
-    def __init__(self, *, gt: float | None = None, ge: float | None = None, lt: float | None = None,
-                 le: float | None = None, multiple_of: float | None = None, min_length: int | None = None,
-                 max_length: int | None = None, pattern: str | None = None, description: str | None = None,
-                 example: Any = None) -> None:
-        self.gt, self.ge, self.lt, self.le, self.multiple_of = gt, ge, lt, le, multiple_of
-        self.min_length, self.max_length, self.pattern = min_length, max_length, pattern
-        self.description, self.example = description, example
-        if multiple_of is not None and multiple_of <= 0:
-            raise ValueError("multiple_of must be positive")
-        for n in ("min_length", "max_length"):
-            v = getattr(self, n)
-            if v is not None and (not isinstance(v, int) or v < 0):
-                raise ValueError(f"{n} must be a non-negative int")
-        if pattern is not None:
-            import re
-
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise ValueError(f"invalid pattern {pattern!r}: {e}") from e
-
-    def constraints(self) -> tuple | None:
-        values = tuple(getattr(self, n) for n in self._names)
-        return values if any(v is not None for v in values) else None
-
-    def merged(self, other: "Meta | None") -> "Meta":
-        if other is None:
-            return self
-        m = Meta()
-        for n in self._names + ("description", "example"):
-            setattr(m, n, getattr(other, n) if getattr(other, n) is not None else getattr(self, n))
-        return m
 
 
 class Param(Meta):
@@ -446,11 +403,11 @@ def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int,
         raise SignatureError(f"{where}: path parameter {name!r} cannot have a default")
     if constraints is not None:
         numeric = kind in (K_INT, K_FLOAT, K_DECIMAL)
-        if not numeric and any(c is not None for c in constraints[:5]):
+        if not numeric and any(c is not None for c in constraints[BOUNDS]):
             raise SignatureError(f"{where}: {name!r}: gt/ge/lt/le/multiple_of apply to numbers only")
-        if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[5:7]):
+        if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[LENGTHS]):
             raise SignatureError(f"{where}: {name!r}: min_length/max_length apply to str or list only")
-        if kind != K_STR and constraints[7] is not None:
+        if kind != K_STR and constraints[PATTERN] is not None:
             raise SignatureError(f"{where}: {name!r}: pattern applies to str only")
     entry = (name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints)
     return entry + (group,) if group is not None else entry

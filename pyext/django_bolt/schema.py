@@ -24,6 +24,7 @@ import uuid
 from typing import Any
 
 from . import _native
+from .constraints import BOUNDS, LENGTHS, PATTERN, Meta, merge
 from .struct import NODEFAULT, StructMeta, UnresolvedType, _Field, fields
 
 __all__ = ["plan_for", "describe"]
@@ -54,8 +55,6 @@ class _Describer:
         self.index: dict[type, int] = {}
 
     def node(self, tp: Any, where: str, constraints: tuple | None = None) -> tuple:
-        from .params import Meta
-
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
             base, *extras = typing.get_args(tp)
@@ -63,10 +62,7 @@ class _Describer:
             for x in extras:
                 if isinstance(x, Meta):
                     meta = x.merged(meta) if meta is not None else x
-            merged = meta.constraints() if meta is not None else None
-            if constraints is not None and merged is not None:
-                merged = tuple(a if a is not None else b for a, b in zip(constraints, merged))
-            return self.node(base, where, merged or constraints)
+            return self.node(base, where, merge(constraints, meta.constraints() if meta is not None else None))
         if origin in (typing.NotRequired, typing.Required, typing.ReadOnly):
             # TypedDict key qualifiers: presence is already in __required_keys__.
             return self.node(typing.get_args(tp)[0], where, constraints)
@@ -200,11 +196,11 @@ class _Describer:
         if c is None:
             return
         numeric = kind in ("int", "float", "decimal")
-        if not numeric and any(v is not None for v in c[:5]):
+        if not numeric and any(v is not None for v in c[BOUNDS]):
             raise TypeError(f"{where}: gt/ge/lt/le/multiple_of apply to numbers only")
-        if numeric and any(v is not None for v in c[5:]):
+        if numeric and (any(v is not None for v in c[LENGTHS]) or c[PATTERN] is not None):
             raise TypeError(f"{where}: min_length/max_length/pattern do not apply to numbers")
-        if kind != "str" and c[7] is not None:
+        if kind != "str" and c[PATTERN] is not None:
             raise TypeError(f"{where}: pattern applies to str only")
 
 
