@@ -23,8 +23,9 @@ import types
 import uuid
 from typing import Any
 
-from .exceptions import HTTPException, RequestValidationError
 from ._threads import CoreThreads, SyncThread
+from .exceptions import HTTPException, RequestValidationError
+from .options import WorkerBoot
 from .request import Request
 from .responses import Response
 
@@ -67,8 +68,8 @@ async def _continue(coro: Any, first: Any) -> Any:
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
-    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float = 0.025,
-                 django: bool = True, port: int = 0, apis_config: Any = None) -> None:
+    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float, django: bool, port: int,
+                 apis_config: Any = None) -> None:
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -358,9 +359,11 @@ def _technical_500(exc: BaseException, method: str, path: str) -> bytes:
 
 
 def boot(config_json: str) -> Runtime:
-    """Sets up Django and the app in this interpreter; returns its ``Runtime``."""
-    cfg = json.loads(config_json)
-    sys.path[:] = cfg["sys_path"]
+    """Sets up Django and the app in this interpreter; returns its ``Runtime``.
+
+    ``config_json`` is a ``WorkerBoot`` (options.py) that the main interpreter wrote."""
+    cfg = WorkerBoot.from_json(config_json)
+    sys.path[:] = cfg.sys_path
     if os.environ.get("PYTHONPERFSUPPORT") and hasattr(sys, "activate_stack_trampoline"):
         # `perf` sees Python functions in this worker too (the variable reaches only the main
         # interpreter by itself).
@@ -369,11 +372,11 @@ def boot(config_json: str) -> Runtime:
 
     from .discovery import discover_apis
 
-    routes = load_routes(cfg["settings"])
+    routes = load_routes(cfg.settings)
     api_config = next((a.logging_config for a in discover_apis() if a.logging_config is not None), None)
-    apply_log_level(cfg.get("log_level", logging.WARNING))
-    rt = Runtime(routes, cfg.get("blocking_threads", 8), cfg.get("blocking_threshold_ms", 25) / 1000,
-                 django=cfg.get("django", True), port=cfg.get("port", 0), apis_config=api_config)
+    apply_log_level(cfg.log_level)
+    rt = Runtime(routes, cfg.blocking_threads, cfg.blocking_threshold_ms / 1000, django=cfg.django, port=cfg.port,
+                 apis_config=api_config)
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request
     # burst (gc.freeze, Python >= 3.7).
