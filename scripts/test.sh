@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up everything (Python 3.13 venv, the extension, the demo DB) and runs every test:
-# Rust unit tests, then the black-box suite against the real `bolt` under io_uring and epoll.
+# Rust unit tests, Python checks, then the black-box suite against the real `bolt` under io_uring and epoll.
 source "$(dirname "$0")/env.sh"
 echo "== Rust: fmt, clippy, unit tests"
 cargo fmt --check
 cargo clippy --all-targets -q -- -D warnings
 cargo test -q --lib
+echo "== Python: import cycles"
+.venv/bin/python scripts/import_cycles.py
 for driver in uring epoll; do
   echo "== black-box suite, driver $driver"
   BOLT_TEST_DRIVER=$driver .venv/bin/python -m pytest -q "$@"
