@@ -6,7 +6,9 @@ echo "== Rust: fmt, clippy, unit tests"
 cargo fmt --check
 cargo clippy --all-targets -q -- -D warnings
 cargo test -q --lib
-echo "== Python: import cycles"
+echo "== Python: ruff format, ruff check, import cycles"
+.venv/bin/ruff format --check -q
+.venv/bin/ruff check -q
 .venv/bin/python scripts/import_cycles.py
 for driver in uring epoll; do
   echo "== black-box suite, driver $driver"
