@@ -159,9 +159,7 @@ def main(argv: list[str]) -> int:
     found = cycles(graph)
     for comp in found:
         path = shortest_cycle(graph, comp)
-        steps = " -> ".join(
-            f"{a} (line {graph[a][b]})" for a, b in zip(path, path[1:], strict=False)
-        )
+        steps = " -> ".join(f"{a} (line {graph[a][b]})" for a, b in zip(path, path[1:], strict=False))
         print(f"import cycle among {', '.join(comp)}:\n  {steps} -> {path[-1]}")
     if found:
         return 1

@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 import datetime as _dt
 import decimal
-import enum
 import functools
 import json
 import logging
@@ -68,8 +67,15 @@ async def _continue(coro: Any, first: Any) -> Any:
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
-    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float, django: bool, port: int,
-                 apis_config: Any = None) -> None:
+    def __init__(
+        self,
+        routes: list,
+        blocking_threads: int,
+        blocking_threshold: float,
+        django: bool,
+        port: int,
+        apis_config: Any = None,
+    ) -> None:
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -77,8 +83,13 @@ class Runtime:
         from .json import ENCODE_TYPES
 
         self.encode_types = ENCODE_TYPES
-        self.parsers = (uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat, decimal.Decimal,
-                        _dt.time.fromisoformat)
+        self.parsers = (
+            uuid.UUID,
+            _dt.date.fromisoformat,
+            _dt.datetime.fromisoformat,
+            decimal.Decimal,
+            _dt.time.fromisoformat,
+        )
         from .uploads import parse_multipart
 
         self.parse_multipart = parse_multipart
@@ -141,8 +152,7 @@ class Runtime:
             self.django_call = DjangoApp(port)
 
     # -- async handlers ------------------------------------------------------------------
-    def start_task(self, token: int, coro: Any, first: Any, context: contextvars.Context,
-                   notify: bool = False) -> None:
+    def start_task(self, token: int, coro: Any, first: Any, context: contextvars.Context, notify: bool = False) -> None:
         """Continues a coroutine that suspended on real asyncio work as a Task on this loop, in
         the request's own context (the one its first step ran in). ``notify``: the request's
         end goes to the project's ``request_finished`` receivers."""
@@ -203,7 +213,9 @@ class Runtime:
         return self._run_blocking(handler, kwargs)
 
     async def _run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
-        call = functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
+        call = (
+            functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
+        )
         return await self.loop.run_in_executor(self._pool, self.lifecycle.around(call))
 
     def ready_call(self) -> Any:
@@ -226,8 +238,12 @@ class Runtime:
             logging.getLogger("django.security").error("%s", exc)
             return 400, "application/json", b'{"detail":"Bad Request"}', []
         logging.getLogger("django.request").error(
-            "Internal Server Error: %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__),
-            extra={"status_code": 500})
+            "Internal Server Error: %s %s",
+            method,
+            path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500},
+        )
         if self.debug:
             if "text/html" in accept:
                 try:
@@ -239,10 +255,23 @@ class Runtime:
             return 500, "application/json", body, []
         return 500, "application/json", b'{"detail":"Internal Server Error"}', []
 
-    def log_request(self, method: str, path: str, query: str, status: int, ms: float, client: str,
-                    req_headers: list, req_body: bytes, resp_headers: list, resp_body: bytes, slow: bool) -> None:
-        self.request_log.record(method, path, query, status, ms, client, req_headers, req_body, resp_headers,
-                                resp_body, slow)
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        ms: float,
+        client: str,
+        req_headers: list,
+        req_body: bytes,
+        resp_headers: list,
+        resp_body: bytes,
+        slow: bool,
+    ) -> None:
+        self.request_log.record(
+            method, path, query, status, ms, client, req_headers, req_body, resp_headers, resp_body, slow
+        )
 
     def api_key_claims(self, raw: bytes) -> bytes | None:
         """Claims JSON for a persistent API key, or None when it is unknown, revoked or expired
@@ -368,15 +397,19 @@ def boot(config_json: str) -> Runtime:
         # `perf` sees Python functions in this worker too (the variable reaches only the main
         # interpreter by itself).
         sys.activate_stack_trampoline("perf")
-    from .discovery import apply_log_level, load_routes
-
-    from .discovery import discover_apis
+    from .discovery import apply_log_level, discover_apis, load_routes
 
     routes = load_routes(cfg.settings)
     api_config = next((a.logging_config for a in discover_apis() if a.logging_config is not None), None)
     apply_log_level(cfg.log_level)
-    rt = Runtime(routes, cfg.blocking_threads, cfg.blocking_threshold_ms / 1000, django=cfg.django, port=cfg.port,
-                 apis_config=api_config)
+    rt = Runtime(
+        routes,
+        cfg.blocking_threads,
+        cfg.blocking_threshold_ms / 1000,
+        django=cfg.django,
+        port=cfg.port,
+        apis_config=api_config,
+    )
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request
     # burst (gc.freeze, Python >= 3.7).

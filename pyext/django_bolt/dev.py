@@ -52,11 +52,26 @@ _CHILD_CODE = "from django_bolt.dev import _child; _child()"
 # Imported by a standby server before it knows the project: library code only, nothing that
 # needs settings. The main interpreter imports these anyway when it loads the project.
 _PRELOAD = (
-    "django_bolt.serve", "django_bolt.discovery", "django_bolt._native", "asyncio", "sqlite3",
-    "django", "django.conf", "django.apps", "django.db.models", "django.core.handlers.base",
-    "django.core.handlers.wsgi", "django.core.management", "django.http", "django.urls",
-    "django.db.backends.sqlite3.base", "django.db.migrations", "django.contrib.admin",
-    "django.contrib.auth.checks", "django.contrib.auth.management", "django.contrib.contenttypes.management",
+    "django_bolt.serve",
+    "django_bolt.discovery",
+    "django_bolt._native",
+    "asyncio",
+    "sqlite3",
+    "django",
+    "django.conf",
+    "django.apps",
+    "django.db.models",
+    "django.core.handlers.base",
+    "django.core.handlers.wsgi",
+    "django.core.management",
+    "django.http",
+    "django.urls",
+    "django.db.backends.sqlite3.base",
+    "django.db.migrations",
+    "django.contrib.admin",
+    "django.contrib.auth.checks",
+    "django.contrib.auth.management",
+    "django.contrib.contenttypes.management",
 )
 
 
@@ -65,6 +80,7 @@ def _say(msg: str) -> None:
 
 
 # --- the project and the child's command line ---------------------------------------------------
+
 
 def find_project_root(cwd: str | os.PathLike[str] | None = None) -> Path | None:
     """The folder holding ``manage.py``: ``cwd`` or its nearest parent that has one."""
@@ -129,6 +145,7 @@ def _child_args(opts: dict[str, Any], settings_module: str | None, port: int, co
 
 # --- watching -------------------------------------------------------------------------------------
 
+
 def _prefixes() -> set[str]:
     out: set[str] = set()
     for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
@@ -144,8 +161,17 @@ class _Inotify:
     IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE = 0x2, 0x4, 0x8
     IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE = 0x40, 0x80, 0x100, 0x200
     IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR = 0x400, 0x800, 0x4000, 0x8000, 0x40000000
-    MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
-            | IN_DELETE_SELF | IN_MOVE_SELF)
+    MASK = (
+        IN_MODIFY
+        | IN_ATTRIB
+        | IN_CLOSE_WRITE
+        | IN_MOVED_FROM
+        | IN_MOVED_TO
+        | IN_CREATE
+        | IN_DELETE
+        | IN_DELETE_SELF
+        | IN_MOVE_SELF
+    )
     _EVENT = struct.Struct("iIII")
 
     def __init__(self) -> None:
@@ -182,10 +208,11 @@ class _Inotify:
             pos = 0
             while pos + self._EVENT.size <= len(data):
                 _wd, mask, _cookie, length = self._EVENT.unpack_from(data, pos)
-                name = data[pos + self._EVENT.size: pos + self._EVENT.size + length].rstrip(b"\0")
+                name = data[pos + self._EVENT.size : pos + self._EVENT.size + length].rstrip(b"\0")
                 pos += self._EVENT.size + length
-                if mask & (self.IN_ISDIR | self.IN_Q_OVERFLOW | self.IN_IGNORED | self.IN_DELETE_SELF
-                           | self.IN_MOVE_SELF) or name.endswith((b".py", b".html")):
+                if mask & (
+                    self.IN_ISDIR | self.IN_Q_OVERFLOW | self.IN_IGNORED | self.IN_DELETE_SELF | self.IN_MOVE_SELF
+                ) or name.endswith((b".py", b".html")):
                     hit = True
 
     def close(self) -> None:
@@ -296,13 +323,13 @@ def syntax_errors(paths: Sequence[str]) -> list[tuple[str, SyntaxError]]:
 
 # --- the server child --------------------------------------------------------------------------
 
+
 class _Server:
     """One child server process; stdout passes through us so we see its banner."""
 
     def __init__(self, cmd: list[str], env: dict[str, str], number: int) -> None:
         self.number = number
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                     process_group=0)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, process_group=0)
         self.ready = threading.Event()
         self.change_time: float | None = None  # when the change that started it was seen
         self.reported = False  # its exit was reported
@@ -380,8 +407,9 @@ class _Server:
 
 
 class _Supervisor:
-    def __init__(self, root: Path, cmd: list[str], env: dict[str, str], host: str, port: int,
-                 use_inotify: bool = True) -> None:
+    def __init__(
+        self, root: Path, cmd: list[str], env: dict[str, str], host: str, port: int, use_inotify: bool = True
+    ) -> None:
         self.root = root
         self.host = host
         self.port = port
@@ -462,8 +490,7 @@ class _Supervisor:
             if cur.ready.is_set():
                 _say(f"the server exited with code {code}; save a file to start it again")
             else:
-                _say(f"the server failed to start (exit code {code}, error above); "
-                     "fix it and save to restart")
+                _say(f"the server failed to start (exit code {code}, error above); fix it and save to restart")
         sb = self.standby
         if sb is not None and not sb.alive():
             sb.wait_stopped(1)
@@ -529,8 +556,10 @@ class _Supervisor:
                 old_handlers[sig] = signal.signal(sig, self._on_signal)
         watcher = ProjectWatcher(self.root, use_inotify=self.use_inotify)
         mode = "inotify" if watcher.inotify is not None else f"polling every {POLL_INTERVAL:g} s"
-        _say(f"watching {len(watcher.files)} .py/.html files under {self.root} ({mode}); "
-             "the server restarts when one changes")
+        _say(
+            f"watching {len(watcher.files)} .py/.html files under {self.root} ({mode}); "
+            "the server restarts when one changes"
+        )
         try:
             self.current = self._spawn()
             self.current.go()
@@ -575,8 +604,10 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     if root is None:
         if not (settings_module or options.settings or os.environ.get("DJANGO_SETTINGS_MODULE")):
-            return fail(f"no Django settings found: pass --settings, set DJANGO_SETTINGS_MODULE, or run bolt "
-                         f"inside a project with a manage.py (looked in {Path.cwd()} and its parents)")
+            return fail(
+                f"no Django settings found: pass --settings, set DJANGO_SETTINGS_MODULE, or run bolt "
+                f"inside a project with a manage.py (looked in {Path.cwd()} and its parents)"
+            )
         root = Path.cwd().resolve()
     host = options.host
     port = options.port
@@ -594,6 +625,7 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
 
 
 # --- inside the child ----------------------------------------------------------------------------
+
 
 def _read_word() -> str:
     return sys.stdin.buffer.readline().decode(errors="replace").strip()

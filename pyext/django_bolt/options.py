@@ -77,9 +77,7 @@ class ServerOptions:
     )
     no_django: bool = _option(False, "do not send non-API paths to Django (admin, views); they get a JSON 404")
     max_body: int = _option(10 * 1024 * 1024, "largest request body in bytes", empty_is_default=True)
-    blocking_threads: int = _option(
-        8, "threads per core for blocking def handlers (default 8)", empty_is_default=True
-    )
+    blocking_threads: int = _option(8, "threads per core for blocking def handlers (default 8)", empty_is_default=True)
     blocking_threshold_ms: float = _option(
         25.0,
         "a def handler that holds its core longer than this 3 times moves to the pool (25)",
@@ -129,9 +127,7 @@ class Option:
         return self.type is bool
 
 
-OPTIONS: tuple[Option, ...] = tuple(
-    Option(f.name, f.default, **f.metadata) for f in dataclasses.fields(ServerOptions)
-)
+OPTIONS: tuple[Option, ...] = tuple(Option(f.name, f.default, **f.metadata) for f in dataclasses.fields(ServerOptions))
 
 
 def add_server_arguments(p: argparse.ArgumentParser, with_settings: bool = True) -> None:

@@ -30,8 +30,21 @@ from .constraints import BOUNDS, LENGTHS, PATTERN, Meta
 from .request import Request
 from .struct import UnresolvedType
 
-__all__ = ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Meta", "Param", "compile_params",
-           "dependencies_of", "SignatureError"]
+__all__ = [
+    "Query",
+    "Path",
+    "Body",
+    "Header",
+    "Cookie",
+    "Form",
+    "File",
+    "Depends",
+    "Meta",
+    "Param",
+    "compile_params",
+    "dependencies_of",
+    "SignatureError",
+]
 
 _MISSING: Any = inspect.Parameter.empty
 
@@ -41,8 +54,15 @@ K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_
 F_LIST, F_OPTIONAL, F_DEFAULT, F_EMBED = 1, 2, 4, 8
 
 _SCALARS: dict[Any, int] = {
-    str: K_STR, int: K_INT, float: K_FLOAT, bool: K_BOOL, uuid.UUID: K_UUID, _dt.date: K_DATE,
-    _dt.datetime: K_DATETIME, decimal.Decimal: K_DECIMAL, _dt.time: K_TIME,
+    str: K_STR,
+    int: K_INT,
+    float: K_FLOAT,
+    bool: K_BOOL,
+    uuid.UUID: K_UUID,
+    _dt.date: K_DATE,
+    _dt.datetime: K_DATETIME,
+    decimal.Decimal: K_DECIMAL,
+    _dt.time: K_TIME,
 }
 
 
@@ -58,8 +78,16 @@ class Param(Meta):
 
     source: int = SRC_QUERY
 
-    def __init__(self, default: Any = _MISSING, *, alias: str | None = None, description: str | None = None,
-                 example: Any = None, deprecated: bool = False, **constraints: Any) -> None:
+    def __init__(
+        self,
+        default: Any = _MISSING,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        example: Any = None,
+        deprecated: bool = False,
+        **constraints: Any,
+    ) -> None:
         super().__init__(description=description, example=example, **constraints)
         if default is Ellipsis:
             default = _MISSING
@@ -102,8 +130,15 @@ class Header(Param):
 
     source = SRC_HEADER
 
-    def __init__(self, alias_or_default: Any = _MISSING, *, default: Any = _MISSING, alias: str | None = None,
-                 convert_underscores: bool = True, **kw: Any) -> None:
+    def __init__(
+        self,
+        alias_or_default: Any = _MISSING,
+        *,
+        default: Any = _MISSING,
+        alias: str | None = None,
+        convert_underscores: bool = True,
+        **kw: Any,
+    ) -> None:
         if isinstance(alias_or_default, str) and alias is None:
             alias = alias_or_default
         elif alias_or_default is not _MISSING:
@@ -159,8 +194,9 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 def _is_model(tp: Any) -> bool:
     from .struct import StructMeta
 
-    return isinstance(tp, type) and (isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp)
-                                     or typing.is_typeddict(tp))
+    return isinstance(tp, type) and (
+        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+    )
 
 
 def _is_body_type(tp: Any) -> bool:
@@ -182,29 +218,35 @@ def _is_body_type(tp: Any) -> bool:
     return False
 
 
-def _annotated_marker(where: str, name: str, tp: Any) -> "Param | Depends | None":
+def _annotated_marker(where: str, name: str, tp: Any) -> Param | Depends | None:
     """The one ``Query()``/``Header()``/.../``Depends()`` in ``Annotated[T, ...]``, or None."""
     if typing.get_origin(tp) is not typing.Annotated:
         return None
     found = [x for x in typing.get_args(tp)[1:] if isinstance(x, (Param, Depends))]
     if len(found) > 1:
-        raise SignatureError(f"{where}: parameter {name!r} has several markers in Annotated "
-                             f"({', '.join(type(x).__name__ + '()' for x in found)}); give one")
+        raise SignatureError(
+            f"{where}: parameter {name!r} has several markers in Annotated "
+            f"({', '.join(type(x).__name__ + '()' for x in found)}); give one"
+        )
     return found[0] if found else None
 
 
-def _dependency(where: str, p: inspect.Parameter, tp: Any) -> "Depends | None":
+def _dependency(where: str, p: inspect.Parameter, tp: Any) -> Depends | None:
     """The ``Depends`` of a parameter, from ``= Depends(fn)`` or ``Annotated[T, Depends(fn)]``."""
     marker = _annotated_marker(where, p.name, tp)
     if isinstance(marker, Depends):
         if p.default is not _MISSING:
-            raise SignatureError(f"{where}: parameter {p.name!r} has Depends() in Annotated and a default "
-                                 f"after '=' ({p.default!r}); a dependency takes no default")
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has Depends() in Annotated and a default "
+                f"after '=' ({p.default!r}); a dependency takes no default"
+            )
         return marker
     if isinstance(p.default, Depends):
         if marker is not None:
-            raise SignatureError(f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
-                                 f"Depends() as its default; give one")
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
+                f"Depends() as its default; give one"
+            )
         return p.default
     return None
 
@@ -215,14 +257,17 @@ def _default(where: str, p: inspect.Parameter, tp: Any) -> Any:
     marker = _annotated_marker(where, p.name, tp)
     if isinstance(p.default, Param):
         if marker is not None:
-            raise SignatureError(f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
-                                 f"{type(p.default).__name__}() as its default; give one")
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
+                f"{type(p.default).__name__}() as its default; give one"
+            )
         return p.default.default
     if marker is not None and marker.default is not _MISSING:
         if p.default is not _MISSING:
             raise SignatureError(
                 f"{where}: parameter {p.name!r} has a default both in {type(marker).__name__}() inside Annotated "
-                f"({marker.default!r}) and after '=' ({p.default!r}); give it once, after '='")
+                f"({marker.default!r}) and after '=' ({p.default!r}); give it once, after '='"
+            )
         return marker.default
     return p.default
 
@@ -292,15 +337,25 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         flags = F_OPTIONAL if optional else 0
         if default is not _MISSING:
             flags |= F_DEFAULT
-        key = (marker.alias if marker and marker.alias else p.name)
+        key = marker.alias if marker and marker.alias else p.name
         from .uploads import UploadFile
 
         is_list_of_files = typing.get_origin(inner) is list and typing.get_args(inner) == (UploadFile,)
         if inner is UploadFile or is_list_of_files or (marker is not None and marker.source == SRC_FILE):
             if not (inner is UploadFile or is_list_of_files):
                 raise SignatureError(f"{where}: File() parameter {p.name!r} must be UploadFile or list[UploadFile]")
-            plan.append((p.name, SRC_FILE, K_ANY, flags | (F_LIST if is_list_of_files else 0),
-                         None if default is _MISSING else default, key, None, None))
+            plan.append(
+                (
+                    p.name,
+                    SRC_FILE,
+                    K_ANY,
+                    flags | (F_LIST if is_list_of_files else 0),
+                    None if default is _MISSING else default,
+                    key,
+                    None,
+                    None,
+                )
+            )
             continue
         if marker is not None:
             source = marker.source
@@ -333,8 +388,9 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
                 raise SignatureError(f"{where}: body parameter {e}") from None
             if getattr(marker, "embed", False):
                 flags |= F_EMBED
-            plan.append((p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key,
-                         body_plan, None))
+            plan.append(
+                (p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key, body_plan, None)
+            )
             continue
         if source in (SRC_QUERY, SRC_HEADER, SRC_COOKIE, SRC_FORM) and _is_model(inner):
             plan.extend(_group(where, p.name, inner, source, flags))
@@ -376,8 +432,18 @@ def resolve_plans(plan: list[tuple]) -> list[tuple]:
     return [t[:6] + (t[6].resolve(),) + t[7:] if isinstance(t[6], DeferredPlan) else t for t in plan]
 
 
-def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int, default: Any, key: str,
-            constraints: tuple | None, group: type | None = None) -> tuple:
+def _scalar(
+    where: str,
+    name: str,
+    tp: Any,
+    inner: Any,
+    source: int,
+    flags: int,
+    default: Any,
+    key: str,
+    constraints: tuple | None,
+    group: type | None = None,
+) -> tuple:
     """The plan tuple of one path/query/header/cookie/form value coerced in Rust."""
     if typing.get_origin(inner) is list:
         args = typing.get_args(inner)
@@ -398,7 +464,8 @@ def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int,
         raise SignatureError(
             f"{where}: parameter {name!r} has unsupported type {tp!r} "
             "(use str, int, float, bool, UUID, date, datetime, time, timedelta, Decimal, Enum, Literal, "
-            "Optional or list of them)")
+            "Optional or list of them)"
+        )
     if source == SRC_PATH and flags & F_DEFAULT:
         raise SignatureError(f"{where}: path parameter {name!r} cannot have a default")
     if constraints is not None:
@@ -454,8 +521,9 @@ def _group(where: str, name: str, model: type, source: int, flags: int) -> list[
         if source == SRC_HEADER:
             key = (json_name if json_name != attr else attr.replace("_", "-")).lower()
         constraints = meta.constraints() if meta is not None else None
-        out.append(_scalar(where, f"{name}.{attr}", ftp, inner, source, fflags, fdefault, key, constraints,
-                           group=model))
+        out.append(
+            _scalar(where, f"{name}.{attr}", ftp, inner, source, fflags, fdefault, key, constraints, group=model)
+        )
     return out
 
 
@@ -466,6 +534,6 @@ def _segments(path: str) -> list[str]:
         end = path.find("}", start)
         if end == -1:
             break
-        out.append(path[start:end + 1])
+        out.append(path[start : end + 1])
         i = end + 1
     return out
