@@ -43,7 +43,7 @@ import time
 import timeit
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_VENV = ROOT / "benches" / ".venv-msgspec"
@@ -54,6 +54,7 @@ ENCODE_TARGET = 1.0
 
 
 # ----------------------------------------------------------------------------- msgspec loading
+
 
 def _msgspec_dir(venv: Path) -> Path | None:
     """msgspec's package dir in `venv` if its extension was built for this interpreter."""
@@ -68,8 +69,7 @@ def _msgspec_dir(venv: Path) -> Path | None:
 
 def _import_package(pkg: Path) -> Any:
     """Imports the package in `pkg` under its own name without adding its parent to sys.path."""
-    spec = importlib.util.spec_from_file_location(
-        pkg.name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+    spec = importlib.util.spec_from_file_location(pkg.name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     sys.modules[pkg.name] = mod
@@ -92,13 +92,16 @@ def load_msgspec() -> tuple[Any, str]:
         pkg = _msgspec_dir(venv)
         if pkg is not None:
             return _import_package(pkg), str(pkg.relative_to(ROOT))
-    print(f"msgspec not found: creating {OWN_VENV.relative_to(ROOT)} (python -m venv + pip install msgspec)",
-          flush=True)
+    print(
+        f"msgspec not found: creating {OWN_VENV.relative_to(ROOT)} (python -m venv + pip install msgspec)", flush=True
+    )
     try:
         if not (OWN_VENV / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(OWN_VENV)], check=True)
-        subprocess.run([str(OWN_VENV / "bin" / "python"), "-m", "pip", "install", "-q",
-                        "--disable-pip-version-check", "msgspec"], check=True)
+        subprocess.run(
+            [str(OWN_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "msgspec"],
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError) as e:
         sys.exit(f"could not install msgspec into {OWN_VENV}: {e}")
     pkg = _msgspec_dir(OWN_VENV)
@@ -108,6 +111,7 @@ def load_msgspec() -> tuple[Any, str]:
 
 
 # ----------------------------------------------------------------------------- models
+
 
 class Status(enum.Enum):
     PENDING = "pending"
@@ -130,14 +134,14 @@ def make_models(Struct: type, Meta: Any) -> dict[str, type]:
         city: Annotated[str, Meta(min_length=1, max_length=100)]
         postcode: Annotated[str, Meta(min_length=3, max_length=12)]
         country: Annotated[str, Meta(pattern="^[A-Z]{2}$")]
-        phone: Optional[Annotated[str, Meta(max_length=32)]] = None
+        phone: Annotated[str, Meta(max_length=32)] | None = None
 
     class Line(Struct):
         sku: Sku
         name: Name
         quantity: Annotated[int, Meta(ge=1, le=1000)]
         unit_price: Money
-        discount: Optional[Annotated[float, Meta(ge=0, le=1)]] = None
+        discount: Annotated[float, Meta(ge=0, le=1)] | None = None
 
     class Order(Struct):
         id: Annotated[int, Meta(ge=1)]
@@ -155,10 +159,10 @@ def make_models(Struct: type, Meta: Any) -> dict[str, type]:
         attributes: dict[str, int]
         shipping: Address
         lines: Annotated[list[Line], Meta(min_length=1, max_length=100)]
-        billing: Optional[Address] = None
-        updated_at: Optional[dt.datetime] = None
-        note: Optional[Annotated[str, Meta(max_length=500)]] = None
-        coupon: Optional[str] = None
+        billing: Address | None = None
+        updated_at: dt.datetime | None = None
+        note: Annotated[str, Meta(max_length=500)] | None = None
+        coupon: str | None = None
         gift: bool = False
 
     class Row(Struct):
@@ -189,18 +193,33 @@ ORDER = {
     "paid": True,
     "tags": ["priority", "gift-wrap", "eu", "returning-customer"],
     "attributes": {"loyalty_points": 1200, "items_count": 7, "warehouse": 3, "priority": 2},
-    "shipping": {"name": "Jane Doe", "street": "12 Rue de la Paix", "city": "Paris",
-                 "postcode": "75002", "country": "FR", "phone": "+33 1 23 45 67 89"},
+    "shipping": {
+        "name": "Jane Doe",
+        "street": "12 Rue de la Paix",
+        "city": "Paris",
+        "postcode": "75002",
+        "country": "FR",
+        "phone": "+33 1 23 45 67 89",
+    },
     "lines": [
         {"sku": "SKU-0001", "name": "Wireless mouse", "quantity": 2, "unit_price": 24.99},
-        {"sku": "SKU-0042", "name": "Mechanical keyboard, ISO layout", "quantity": 1,
-         "unit_price": 119.0, "discount": 0.1},
+        {
+            "sku": "SKU-0042",
+            "name": "Mechanical keyboard, ISO layout",
+            "quantity": 1,
+            "unit_price": 119.0,
+            "discount": 0.1,
+        },
         {"sku": "SKU-0777", "name": "USB-C cable (2 m)", "quantity": 3, "unit_price": 9.95},
-        {"sku": "SKU-1234", "name": "Laptop stand", "quantity": 1, "unit_price": 29.99,
-         "discount": None},
+        {"sku": "SKU-1234", "name": "Laptop stand", "quantity": 1, "unit_price": 29.99, "discount": None},
     ],
-    "billing": {"name": "Jane Doe", "street": "1 Avenue des Champs-Élysées", "city": "Paris",
-                "postcode": "75008", "country": "FR"},
+    "billing": {
+        "name": "Jane Doe",
+        "street": "1 Avenue des Champs-Élysées",
+        "city": "Paris",
+        "postcode": "75008",
+        "country": "FR",
+    },
     "updated_at": "2024-05-02T08:00:00+02:00",
     "note": "Leave the parcel with the concierge if nobody answers.",
     "coupon": None,
@@ -234,18 +253,25 @@ def invalid_doc(path: tuple) -> bytes:
 
 
 def make_rows(Row: type) -> list:
-    base = dt.datetime(2024, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
+    base = dt.datetime(2024, 1, 1, 9, 0, tzinfo=dt.UTC)
     statuses = list(Status)
     return [
-        Row(id=i, name=f"Product {i}", email=f"user{i}@example.com", price=round(9.99 + i * 0.37, 2),
-            in_stock=i % 3 != 0, tags=["new", f"cat-{i % 7}"] if i % 2 else ["sale"],
+        Row(
+            id=i,
+            name=f"Product {i}",
+            email=f"user{i}@example.com",
+            price=round(9.99 + i * 0.37, 2),
+            in_stock=i % 3 != 0,
+            tags=["new", f"cat-{i % 7}"] if i % 2 else ["sale"],
             status=statuses[i % len(statuses)],
-            created_at=base + dt.timedelta(minutes=17 * i, microseconds=(i * 1009) % 1_000_000))
+            created_at=base + dt.timedelta(minutes=17 * i, microseconds=(i * 1009) % 1_000_000),
+        )
         for i in range(1000)
     ]
 
 
 # ----------------------------------------------------------------------------- equality checks
+
 
 def plain(o: Any) -> Any:
     """A library-neutral view of a decoded value: Structs become (class name, {field: value}),
@@ -275,8 +301,11 @@ def check(msgspec: Any, ms: dict, bolt: dict) -> list[str]:
         problems.append(f"decode: values differ\n  msgspec: {plain(a)}\n  bolt:    {plain(b)}")
     for what, path in INVALID.items():
         bad = invalid_doc(path)
-        for side, fn in (("msgspec", lambda: msgspec.json.decode(bad, type=ms["Order"])),
-                         ("bolt", lambda: bj.decode(bad, type=bolt["Order"]))):
+        # The lambdas run within the iteration that made them.
+        for side, fn in (
+            ("msgspec", lambda: msgspec.json.decode(bad, type=ms["Order"])),  # noqa: B023
+            ("bolt", lambda: bj.decode(bad, type=bolt["Order"])),  # noqa: B023
+        ):
             try:
                 fn()
             except (msgspec.ValidationError, bj.ValidationError):
@@ -300,14 +329,17 @@ def check(msgspec: Any, ms: dict, bolt: dict) -> list[str]:
         if first is None:
             problems.append(f"encode: {len(pa)} rows from msgspec, {len(pb)} from bolt")
         else:
-            problems.append(f"encode: JSON differs, first at row {first}\n"
-                            f"  msgspec: {json.loads(ea)[first]}\n  bolt:    {json.loads(eb)[first]}")
+            problems.append(
+                f"encode: JSON differs, first at row {first}\n"
+                f"  msgspec: {json.loads(ea)[first]}\n  bolt:    {json.loads(eb)[first]}"
+            )
     elif [list(r) for r in json.loads(ea)] != [list(r) for r in json.loads(eb)]:
         problems.append("encode: key order differs")
     return problems
 
 
 # ----------------------------------------------------------------------------- timing
+
 
 def calibrate(fn: Any, seconds: float, timer: Any) -> int:
     """Iterations for one timeit call of about `seconds`."""
@@ -326,7 +358,7 @@ def measure(cases: dict[str, Any], rounds: int, seconds: float, timer: Any) -> d
     out: dict[str, list[float]] = {name: [] for name in cases}
     names = list(cases)
     for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             n = numbers[name]
             out[name].append(timeit.Timer(cases[name], timer=timer).timeit(n) / n)
     return out
@@ -347,9 +379,11 @@ def machine() -> str:
         load = "/".join(f"{x:.2f}" for x in os.getloadavg())  # other work on the box skews timings
     except OSError:
         load = "?"
-    return (f"{platform.system()} {platform.machine()}, {cpu or 'cpu ?'}, nproc {usable} "
-            f"(cpu_count {os.cpu_count()}), Python {platform.python_version()} "
-            f"({platform.python_implementation()}), load average {load}")
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu or 'cpu ?'}, nproc {usable} "
+        f"(cpu_count {os.cpu_count()}), Python {platform.python_version()} "
+        f"({platform.python_implementation()}), load average {load}"
+    )
 
 
 def main() -> int:
@@ -357,9 +391,13 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="5 short rounds (~3-5 s) instead of 7")
     ap.add_argument("--rounds", type=int, help="interleaved rounds (default 7, --quick 5)")
     ap.add_argument("--seconds", type=float, help="time per timeit call (default 0.3, --quick 0.12)")
-    ap.add_argument("--timer", choices=("cpu", "wall"), default="cpu",
-                    help="cpu: this process's CPU time (default; time spent preempted by other work on "
-                         "the machine is not counted), wall: elapsed time")
+    ap.add_argument(
+        "--timer",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu: this process's CPU time (default; time spent preempted by other work on "
+        "the machine is not counted), wall: elapsed time",
+    )
     args = ap.parse_args()
     rounds = args.rounds or (5 if args.quick else 7)
     seconds = args.seconds or (0.12 if args.quick else 0.3)
@@ -374,17 +412,21 @@ def main() -> int:
     bolt = make_models(BoltStruct, BoltMeta)
 
     try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         rev, dirty = "", ""
     print(f"machine:     {machine()}")
     native = Path(django_bolt._native.__file__)
     built = dt.datetime.fromtimestamp(native.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
-    print(f"django_bolt: {Path(django_bolt.__file__).parent} (git {rev or '?'}{'+dirty' if dirty else ''}, "
-          f"{native.name} built {built})")
+    print(
+        f"django_bolt: {Path(django_bolt.__file__).parent} (git {rev or '?'}{'+dirty' if dirty else ''}, "
+        f"{native.name} built {built})"
+    )
     print(f"msgspec:     {msgspec.__version__} from {where}")
 
     problems = check(msgspec, ms, bolt)
@@ -396,25 +438,39 @@ def main() -> int:
     buf = json.dumps(ORDER, ensure_ascii=False).encode()
     rows_ms, rows_bolt = make_rows(ms["Row"]), make_rows(bolt["Row"])
     out_len = len(bj.encode(rows_bolt))
-    print(f"checked:     equal decoded values, {len(INVALID)} invalid documents rejected by both, "
-          f"equal encoded JSON ({out_len} B)")
+    print(
+        f"checked:     equal decoded values, {len(INVALID)} invalid documents rejected by both, "
+        f"equal encoded JSON ({out_len} B)"
+    )
     timer = time.process_time if args.timer == "cpu" else time.perf_counter
-    print(f"timing:      {rounds} interleaved rounds x ~{seconds:g} s per case, "
-          f"{'process CPU' if args.timer == 'cpu' else 'wall-clock'} time "
-          f"(timeit, gc disabled while timing)\n")
+    print(
+        f"timing:      {rounds} interleaved rounds x ~{seconds:g} s per case, "
+        f"{'process CPU' if args.timer == 'cpu' else 'wall-clock'} time "
+        f"(timeit, gc disabled while timing)\n"
+    )
 
     ms_dec, ms_Order = msgspec.json.decode, ms["Order"]
     bolt_dec, bolt_Order = bj.decode, bolt["Order"]
     ms_enc, bolt_enc = msgspec.json.encode, bj.encode
     groups = [
-        ("decode+validate", f"{len(buf)} B order -> 20-field Struct", DECODE_TARGET, {
-            "bolt": lambda: bolt_dec(buf, type=bolt_Order),
-            "msgspec": lambda: ms_dec(buf, type=ms_Order),
-        }),
-        ("encode", "1000 x 8-field Struct -> JSON", ENCODE_TARGET, {
-            "bolt": lambda: bolt_enc(rows_bolt),
-            "msgspec": lambda: ms_enc(rows_ms),
-        }),
+        (
+            "decode+validate",
+            f"{len(buf)} B order -> 20-field Struct",
+            DECODE_TARGET,
+            {
+                "bolt": lambda: bolt_dec(buf, type=bolt_Order),
+                "msgspec": lambda: ms_dec(buf, type=ms_Order),
+            },
+        ),
+        (
+            "encode",
+            "1000 x 8-field Struct -> JSON",
+            ENCODE_TARGET,
+            {
+                "bolt": lambda: bolt_enc(rows_bolt),
+                "msgspec": lambda: ms_enc(rows_ms),
+            },
+        ),
     ]
     gc.collect()
     results = []
@@ -424,16 +480,22 @@ def main() -> int:
         ratios = sorted(x / y for x, y in zip(per_op["bolt"], per_op["msgspec"]))
         results.append((name, what, b, m, b / m, ratios, target))
 
-    head = f"{'benchmark':<16} {'what':<34} {'bolt µs':>9} {'msgspec µs':>11} {'ratio':>6} " \
-           f"{'round ratios':>14} {'target':>7}  result"
+    head = (
+        f"{'benchmark':<16} {'what':<34} {'bolt µs':>9} {'msgspec µs':>11} {'ratio':>6} "
+        f"{'round ratios':>14} {'target':>7}  result"
+    )
     print(head)
     print("-" * len(head))
     for name, what, b, m, ratio, ratios, target in results:
         verdict = "PASS" if ratio <= target else "FAIL"
-        print(f"{name:<16} {what:<34} {b * 1e6:>9.2f} {m * 1e6:>11.2f} {ratio:>6.2f} "
-              f"{ratios[0]:>6.2f}-{ratios[-1]:<7.2f} {'<= ' + format(target, 'g'):>7}  {verdict}")
-    print("\nratio = median bolt time / median msgspec time (lower is better for bolt); "
-          "round ratios = min-max of the per-round ratios")
+        print(
+            f"{name:<16} {what:<34} {b * 1e6:>9.2f} {m * 1e6:>11.2f} {ratio:>6.2f} "
+            f"{ratios[0]:>6.2f}-{ratios[-1]:<7.2f} {'<= ' + format(target, 'g'):>7}  {verdict}"
+        )
+    print(
+        "\nratio = median bolt time / median msgspec time (lower is better for bolt); "
+        "round ratios = min-max of the per-round ratios"
+    )
     return 0
 
 

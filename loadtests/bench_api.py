@@ -15,6 +15,7 @@ Our ``django_bolt`` is tried first, so msgspec being installed next to it change
 competitor's twin under django-bolt (cwd loadtests/competitor): the same fields, the same
 100 seeded rows.
 """
+
 import inspect
 from typing import Annotated
 

@@ -23,6 +23,7 @@ Method (see loadtests/README.md and /work/shared/io-uring.md section 6):
   * a run during which a server's log grew by more than LOG_MAX_LINES lines or
     LOG_MAX_BYTES bytes measured logging, not the server: it is refused (abort).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ DEMO_DIR = REPO / "examples" / "demo"
 COMP_DIR = HERE / "competitor"
 COMP_VENV = HERE / ".venv-competitor"
 GUNI_VENV = HERE / ".venv-gunicorn"
-MEDIA_DIR = DEMO_DIR / "media"          # the demo's MEDIA_ROOT, served at /media/
+MEDIA_DIR = DEMO_DIR / "media"  # the demo's MEDIA_ROOT, served at /media/
 BENCH_FILE = MEDIA_DIR / "bench-50k.js"  # written by run.py before the servers start, removed after
 BENCH_FILE_SIZE = 50 * 1024
 ADMIN_TITLE = b"<title>Log in | Django site admin</title>"
@@ -73,8 +74,13 @@ LOCK_PATH = "/tmp/bench.lock"
 POST_BODY = {"name": "widget", "price": 9.99, "tags": ["red", "green", "blue"]}
 # POST /orders: nested Structs with constraints (pattern, lengths, bounds), validated on decode.
 ORDER_BODY = {
-    "id": 1001, "customer": "Ada Lovelace", "email": "ada@example.com", "paid": True, "total": 123.45,
-    "note": "leave at the door", "tags": ["gift", "express"],
+    "id": 1001,
+    "customer": "Ada Lovelace",
+    "email": "ada@example.com",
+    "paid": True,
+    "total": 123.45,
+    "note": "leave at the door",
+    "tags": ["gift", "express"],
     "ship_to": {"street": "12 Analytical Row", "city": "London", "zip": "N1 7AA", "country": "GB"},
     "lines": [{"sku": f"ABC-{i}", "qty": i, "price": 9.5 + i} for i in range(1, 6)],
 }
@@ -101,8 +107,8 @@ USERS_ENDPOINTS = {"users", "users_async"}
 # Shown when one of these cells fails its checks: a defect known when this was written.
 KNOWN_ISSUES = {
     ("bolt", "users_async"): "bolt's async ORM path (`async for` over a QuerySet in an async def "
-                             "handler) was known to fail after the first request (\"Single thread "
-                             "executor already being used\") until the fix in progress lands",
+    'handler) was known to fail after the first request ("Single thread '
+    'executor already being used") until the fix in progress lands',
 }
 SECURITY_ENDPOINTS = ["jwt", "apikey"]
 HELLO_BODY = {"message": "Hello, World!"}
@@ -124,6 +130,7 @@ def log(msg: str) -> None:
 # /proc helpers
 # --------------------------------------------------------------------------
 
+
 def _read_stat(pid: int):
     """(ppid, utime+stime+cutime+cstime ticks) of one process, or None."""
     try:
@@ -131,7 +138,7 @@ def _read_stat(pid: int):
             data = f.read().decode("ascii", "replace")
     except OSError:
         return None
-    rest = data[data.rindex(")") + 2:].split()
+    rest = data[data.rindex(")") + 2 :].split()
     # rest[0]=state, rest[1]=ppid, rest[11]=utime, [12]=stime, [13]=cutime, [14]=cstime
     return int(rest[1]), int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])
 
@@ -231,6 +238,7 @@ def children_cpu_seconds() -> float:
 # machine info
 # --------------------------------------------------------------------------
 
+
 def cmd_out(args, **kw) -> str:
     try:
         p = subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
@@ -256,29 +264,54 @@ def machine_info(bolt_python: str | None) -> dict:
         "kernel": platform.release(),
         "runner_python": platform.python_version(),
         "competitor_python": cmd_out([comp_py, "-c", "import sys;print(sys.version.split()[0])"]),
-        "competitor_versions": cmd_out([comp_py, "-c",
-                                        "import importlib.metadata as m;"
-                                        "print(', '.join(f'{p} {m.version(p)}' for p in "
-                                        "('django-bolt','Django','msgspec')))"]),
-        "bolt_python": (cmd_out([bolt_python, "-c", "import sys;print(sys.version.split()[0])"])
-                        if bolt_python and os.path.exists(bolt_python) else None),
-        "bolt_versions": (cmd_out([bolt_python, "-c",
-                                   "import importlib.metadata as m\n"
-                                   "out=[]\n"
-                                   "for p in ('Django',):\n"
-                                   "    try: out.append(f'{p} {m.version(p)}')\n"
-                                   "    except Exception: pass\n"
-                                   "print(', '.join(out))"])
-                          if bolt_python and os.path.exists(bolt_python) else None),
-        "gunicorn_python": (cmd_out([guni_py, "-c", "import sys;print(sys.version.split()[0])"])
-                            if os.path.exists(guni_py) else None),
-        "gunicorn_versions": (cmd_out([guni_py, "-c",
-                                       "import importlib.metadata as m;"
-                                       "print(', '.join(f'{p} {m.version(p)}' for p in "
-                                       "('gunicorn','Django','whitenoise')))"])
-                              if os.path.exists(guni_py) else None),
+        "competitor_versions": cmd_out(
+            [
+                comp_py,
+                "-c",
+                "import importlib.metadata as m;"
+                "print(', '.join(f'{p} {m.version(p)}' for p in "
+                "('django-bolt','Django','msgspec')))",
+            ]
+        ),
+        "bolt_python": (
+            cmd_out([bolt_python, "-c", "import sys;print(sys.version.split()[0])"])
+            if bolt_python and os.path.exists(bolt_python)
+            else None
+        ),
+        "bolt_versions": (
+            cmd_out(
+                [
+                    bolt_python,
+                    "-c",
+                    "import importlib.metadata as m\n"
+                    "out=[]\n"
+                    "for p in ('Django',):\n"
+                    "    try: out.append(f'{p} {m.version(p)}')\n"
+                    "    except Exception: pass\n"
+                    "print(', '.join(out))",
+                ]
+            )
+            if bolt_python and os.path.exists(bolt_python)
+            else None
+        ),
+        "gunicorn_python": (
+            cmd_out([guni_py, "-c", "import sys;print(sys.version.split()[0])"]) if os.path.exists(guni_py) else None
+        ),
+        "gunicorn_versions": (
+            cmd_out(
+                [
+                    guni_py,
+                    "-c",
+                    "import importlib.metadata as m;"
+                    "print(', '.join(f'{p} {m.version(p)}' for p in "
+                    "('gunicorn','Django','whitenoise')))",
+                ]
+            )
+            if os.path.exists(guni_py)
+            else None
+        ),
         "wrk": wrk_v,
-        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     return info
 
@@ -286,6 +319,7 @@ def machine_info(bolt_python: str | None) -> dict:
 # --------------------------------------------------------------------------
 # setup
 # --------------------------------------------------------------------------
+
 
 def run_checked(args, cwd=None, env=None, what="command") -> str:
     log(f"  $ {' '.join(str(a) for a in args)}" + (f"   (cwd {cwd})" if cwd else ""))
@@ -307,8 +341,9 @@ def base_python(bolt_python: str | None) -> tuple[list[str], dict]:
     so every server runs the same Python. Without bolt's venv: pyenv's 3.13.0, with
     PYENV_VERSION set, not inherited (the pyenv shim that started this script exports its own)."""
     if bolt_python and os.path.exists(bolt_python):
-        exe = cmd_out([bolt_python, "-c",
-                       "import sys; print(getattr(sys, '_base_executable', None) or sys.executable)"])
+        exe = cmd_out(
+            [bolt_python, "-c", "import sys; print(getattr(sys, '_base_executable', None) or sys.executable)"]
+        )
         if exe and os.path.isfile(exe):
             return [exe], dict(os.environ)
     return ["python3"], dict(os.environ, PYENV_VERSION="3.13.0")
@@ -381,8 +416,14 @@ def setup_gunicorn(reinstall: bool, django_version: str | None, bolt_python: str
             shutil.rmtree(GUNI_VENV)
 
     def versions():
-        out = cmd_out([str(py), "-c", "import importlib.metadata as m;"
-                       "print(m.version('Django'), m.version('gunicorn'), m.version('whitenoise'))"])
+        out = cmd_out(
+            [
+                str(py),
+                "-c",
+                "import importlib.metadata as m;"
+                "print(m.version('Django'), m.version('gunicorn'), m.version('whitenoise'))",
+            ]
+        )
         parts = out.split()
         return parts if len(parts) == 3 and all(re.fullmatch(r"\d[\w.]*", x) for x in parts) else None
 
@@ -396,8 +437,10 @@ def setup_gunicorn(reinstall: bool, django_version: str | None, bolt_python: str
         run_checked(argv + ["-m", "venv", str(GUNI_VENV)], env=env, what="venv creation")
     spec = f"Django=={django_version}" if django_version else "Django"
     log(f"[setup] installing {spec} gunicorn whitenoise into loadtests/.venv-gunicorn")
-    run_checked([str(py), "-m", "pip", "--disable-pip-version-check", "install", "-q", spec,
-                 "gunicorn", "whitenoise"], what="pip install (gunicorn venv)")
+    run_checked(
+        [str(py), "-m", "pip", "--disable-pip-version-check", "install", "-q", spec, "gunicorn", "whitenoise"],
+        what="pip install (gunicorn venv)",
+    )
     have = versions()
     if not have:
         raise Abort("loadtests/.venv-gunicorn: Django/gunicorn/whitenoise not importable after install")
@@ -443,11 +486,11 @@ def remove_bench_file() -> None:
 def demo_secret_key() -> str:
     """SECRET_KEY of examples/demo/demo/settings.py, read from the file (a string literal there)."""
     import ast
+
     path = DEMO_DIR / "demo" / "settings.py"
     tree = ast.parse(path.read_text(), str(path))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "SECRET_KEY"
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "SECRET_KEY" for t in node.targets):
             try:
                 value = ast.literal_eval(node.value)
             except ValueError:
@@ -481,8 +524,12 @@ class Security:
             self._mint()
         if "apikey" in self.endpoints:
             log("[setup] API key: manage.py bolt_apikey create --name loadtest")
-            out = run_checked([self.python, "manage.py", "bolt_apikey", "create", "--name", "loadtest"],
-                              cwd=DEMO_DIR, env=self.env, what="bolt_apikey create")
+            out = run_checked(
+                [self.python, "manage.py", "bolt_apikey", "create", "--name", "loadtest"],
+                cwd=DEMO_DIR,
+                env=self.env,
+                what="bolt_apikey create",
+            )
             lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
             key = lines[-1] if lines else ""
             parts = key.split("_", 2)
@@ -494,16 +541,18 @@ class Security:
     def _mint(self) -> None:
         exp = int(time.time()) + 3600
         claims = json.dumps({"sub": "1", "exp": exp}, separators=(",", ":"))
-        code = ("import sys\nfrom django_bolt import _native\n"
-                "print(_native.jwt_encode('HS256', sys.argv[1].encode(), sys.argv[2].encode()))")
-        p = subprocess.run([self.python, "-c", code, demo_secret_key(), claims],
-                           capture_output=True, text=True)
+        code = (
+            "import sys\nfrom django_bolt import _native\n"
+            "print(_native.jwt_encode('HS256', sys.argv[1].encode(), sys.argv[2].encode()))"
+        )
+        p = subprocess.run([self.python, "-c", code, demo_secret_key(), claims], capture_output=True, text=True)
         tok = p.stdout.strip()
         if p.returncode != 0 or tok.count(".") != 2:
-            raise Abort(f"minting the JWT with {self.python} failed (exit {p.returncode}): "
-                        f"{p.stdout[-500:]}{p.stderr[-1500:]}")
+            raise Abort(
+                f"minting the JWT with {self.python} failed (exit {p.returncode}): {p.stdout[-500:]}{p.stderr[-1500:]}"
+            )
         self.token, self.token_exp = tok, exp
-        log(f"[setup] JWT minted (HS256, sub=1, exp in 3600 s)")
+        log("[setup] JWT minted (HS256, sub=1, exp in 3600 s)")
 
     def headers(self, name: str) -> dict[str, str]:
         if name == "jwt":
@@ -520,14 +569,21 @@ class Security:
         if self.key_prefix is None:
             return
         prefix, self.key, self.key_prefix = self.key_prefix, None, None
-        p = subprocess.run([self.python, "manage.py", "bolt_apikey", "revoke", prefix], cwd=DEMO_DIR,
-                           env=self.env, capture_output=True, text=True)
+        p = subprocess.run(
+            [self.python, "manage.py", "bolt_apikey", "revoke", prefix],
+            cwd=DEMO_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
         if p.returncode == 0:
             log(f"[cleanup] revoked API key {prefix}")
         else:
-            log(f"[cleanup] WARNING: could not revoke API key {prefix} (exit {p.returncode}): "
+            log(
+                f"[cleanup] WARNING: could not revoke API key {prefix} (exit {p.returncode}): "
                 f"{(p.stdout + p.stderr).strip()[-300:]}; revoke it by hand: cd examples/demo && "
-                f"manage.py bolt_apikey revoke {prefix}")
+                f"manage.py bolt_apikey revoke {prefix}"
+            )
 
 
 SECURITY: Security | None = None  # set in main() when jwt/apikey are measured
@@ -548,14 +604,14 @@ def setup_demo(bolt_python: str) -> None:
         run_checked(["bash", setup_sh], cwd=DEMO_DIR, env=env, what="examples/demo/setup.sh")
     else:
         log("[setup] demo DB: manage.py migrate + seed")
-        run_checked([bolt_python, "manage.py", "migrate", "-v", "0"], cwd=DEMO_DIR, env=env,
-                    what="demo migrate")
+        run_checked([bolt_python, "manage.py", "migrate", "-v", "0"], cwd=DEMO_DIR, env=env, what="demo migrate")
         run_checked([bolt_python, "manage.py", "seed"], cwd=DEMO_DIR, env=env, what="demo seed")
 
 
 # --------------------------------------------------------------------------
 # servers
 # --------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -564,8 +620,17 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, key: str, label: str, argv: list[str], cwd: Path, env: dict,
-                 pin: set[int] | None, port: int, ready_path: str = "/hello"):
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        argv: list[str],
+        cwd: Path,
+        env: dict,
+        pin: set[int] | None,
+        port: int,
+        ready_path: str = "/hello",
+    ):
         self.key, self.label, self.argv, self.cwd, self.env = key, label, argv, cwd, env
         self.pin, self.port, self.ready_path = pin, port, ready_path
         self.proc: subprocess.Popen | None = None
@@ -582,14 +647,22 @@ class Server:
             argv = ["taskset", "-c", ",".join(str(c) for c in sorted(self.pin))] + argv
         log(f"[start] {self.key}: {' '.join(argv)}   (cwd {self.cwd})")
         self.logf = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, cwd=self.cwd, env=self.env, stdout=self.logf,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=self.logf,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise Abort(f"{self.key} exited with code {self.proc.returncode} during startup; "
-                            f"log {self.log_path}:\n{self.log_tail()}")
+                raise Abort(
+                    f"{self.key} exited with code {self.proc.returncode} during startup; "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(self.base + self.ready_path, timeout=2) as r:
                     if r.status == 200:
@@ -597,14 +670,15 @@ class Server:
             except (urllib.error.URLError, OSError, ConnectionError):
                 pass
             if time.monotonic() > deadline:
-                raise Abort(f"{self.key} did not answer GET {self.ready_path} within {timeout:.0f}s; "
-                            f"log {self.log_path}:\n{self.log_tail()}")
+                raise Abort(
+                    f"{self.key} did not answer GET {self.ready_path} within {timeout:.0f}s; "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
             time.sleep(0.2)
         time.sleep(0.3)  # let late threads spawn before pinning
         if self.pin is not None:
             pin_tree(self.proc.pid, self.pin)
-        log(f"[start] {self.key} ready on {self.base} (pid {self.proc.pid}, "
-            f"{len(tree_tids(self.proc.pid))} threads)")
+        log(f"[start] {self.key} ready on {self.base} (pid {self.proc.pid}, {len(tree_tids(self.proc.pid))} threads)")
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -668,6 +742,7 @@ class Server:
 # the log-growth refusal
 # --------------------------------------------------------------------------
 
+
 def log_marks(servers: list[Server]) -> dict[str, int]:
     return {s.key: s.log_mark() for s in servers}
 
@@ -686,14 +761,19 @@ def refuse_log_growth(growth: dict[str, dict], what: str, requests: int, servers
     parts = []
     for k, g in bad:
         per_req = f", {g['lines'] / requests:.2f} lines per request" if requests else ""
-        parts.append(f"{k}'s log ({by_key[k].log_path}) grew by {g['lines']} lines / {g['bytes']} bytes "
-                     f"during {what} ({requests} requests{per_req}); the limit is {LOG_MAX_LINES} lines and "
-                     f"{LOG_MAX_BYTES} bytes per run. Last lines it wrote:\n" + "\n".join("    " + ln for ln in g["tail"]))
-    raise Abort("refusing the measurement: a server's log grew with the request count, so the run would "
-                "measure logging, not the server.\n" + "\n".join(parts)
-                + "\nTurn per-request logging off: django-bolt 0.13: the `django.server` logger at WARNING in "
-                  "LOGGING (competitor/compsite/settings.py); bolt: `--log-level warning`; gunicorn: no "
-                  "access log.")
+        parts.append(
+            f"{k}'s log ({by_key[k].log_path}) grew by {g['lines']} lines / {g['bytes']} bytes "
+            f"during {what} ({requests} requests{per_req}); the limit is {LOG_MAX_LINES} lines and "
+            f"{LOG_MAX_BYTES} bytes per run. Last lines it wrote:\n" + "\n".join("    " + ln for ln in g["tail"])
+        )
+    raise Abort(
+        "refusing the measurement: a server's log grew with the request count, so the run would "
+        "measure logging, not the server.\n"
+        + "\n".join(parts)
+        + "\nTurn per-request logging off: django-bolt 0.13: the `django.server` logger at WARNING in "
+        "LOGGING (competitor/compsite/settings.py); bolt: `--log-level warning`; gunicorn: no "
+        "access log."
+    )
 
 
 def probe_quiet_log(server: Server, servers: list[Server]) -> None:
@@ -703,19 +783,24 @@ def probe_quiet_log(server: Server, servers: list[Server]) -> None:
     for _ in range(LOG_PROBE_REQUESTS):
         status, _, raw = http(server, "GET", server.ready_path)
         if status != 200:
-            raise Abort(f"{server.key} GET {server.ready_path}: status {status} during the quiet-log probe: "
-                        f"{raw[:200]!r}")
+            raise Abort(
+                f"{server.key} GET {server.ready_path}: status {status} during the quiet-log probe: {raw[:200]!r}"
+            )
     time.sleep(LOG_SETTLE_S)
-    refuse_log_growth(log_growth(servers, marks), f"the quiet-log probe of {server.key} (GET {server.ready_path})",
-                      LOG_PROBE_REQUESTS, servers)
+    refuse_log_growth(
+        log_growth(servers, marks),
+        f"the quiet-log probe of {server.key} (GET {server.ready_path})",
+        LOG_PROBE_REQUESTS,
+        servers,
+    )
 
 
 # --------------------------------------------------------------------------
 # response checks
 # --------------------------------------------------------------------------
 
-def http(server: Server, method: str, path: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None):
+
+def http(server: Server, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None):
     req = urllib.request.Request(server.base + path, data=body, method=method)
     if body is not None:
         req.add_header("Content-Type", "application/json")
@@ -741,19 +826,19 @@ def check_endpoint(server: Server, name: str) -> dict:
         want = bench_file_bytes()
         if raw != want:
             diff = next((i for i, (a, b) in enumerate(zip(raw, want)) if a != b), min(len(raw), len(want)))
-            raise Abort(f"{where}: body is not the {len(want)}-byte bench file ({len(raw)} bytes, first "
-                        f"difference at byte {diff}); body starts {raw[:120]!r}")
-        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"),
-                "_raw": raw}
+            raise Abort(
+                f"{where}: body is not the {len(want)}-byte bench file ({len(raw)} bytes, first "
+                f"difference at byte {diff}); body starts {raw[:120]!r}"
+            )
+        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"), "_raw": raw}
     if name == "admin":
         if ADMIN_TITLE not in raw:
             raise Abort(f"{where}: no {ADMIN_TITLE.decode()} in the body; body starts {raw[:300]!r}")
-        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"),
-                "_raw": raw}
+        return {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"), "_raw": raw}
     try:
         data = json.loads(raw)
     except ValueError as e:
-        raise Abort(f"{where}: body is not JSON ({e}): {raw[:300]!r}")
+        raise Abort(f"{where}: body is not JSON ({e}): {raw[:300]!r}") from e
 
     def bad(msg):
         raise Abort(f"{where}: {msg}; body starts {raw[:300]!r}")
@@ -769,27 +854,40 @@ def check_endpoint(server: Server, name: str) -> dict:
             bad(f"expected the posted object back {POSTED[name]}")
     elif name in USERS_ENDPOINTS:
         if not isinstance(data, list) or len(data) != 10:
-            bad(f"expected a list of 10 rows, got {type(data).__name__} "
-                f"of length {len(data) if hasattr(data, '__len__') else '?'}")
+            bad(
+                f"expected a list of 10 rows, got {type(data).__name__} "
+                f"of length {len(data) if hasattr(data, '__len__') else '?'}"
+            )
         for row in data:
             if not isinstance(row, dict) or set(row) != USER_KEYS:
                 bad(f"row {row!r} does not have exactly the keys {sorted(USER_KEYS)}")
-            if not (type(row["id"]) is int and isinstance(row["name"], str) and isinstance(row["email"], str)
-                    and type(row["age"]) is int and type(row["is_active"]) is bool):
+            if not (
+                type(row["id"]) is int
+                and isinstance(row["name"], str)
+                and isinstance(row["email"], str)
+                and type(row["age"]) is int
+                and type(row["is_active"]) is bool
+            ):
                 bad(f"row {row!r} has wrong value types")
     elif name == "big":
         if not isinstance(data, list) or len(data) != 1000:
-            bad(f"expected a list of 1000 objects, got {type(data).__name__} "
-                f"of length {len(data) if hasattr(data, '__len__') else '?'}")
+            bad(
+                f"expected a list of 1000 objects, got {type(data).__name__} "
+                f"of length {len(data) if hasattr(data, '__len__') else '?'}"
+            )
         for i, row in enumerate(data):
             if not isinstance(row, dict) or set(row) != BIG_KEYS:
                 bad(f"item {i} {row!r} does not have exactly the keys {sorted(BIG_KEYS)}")
         r = data[999]
-        if not (type(r["id"]) is int and isinstance(r["name"], str) and isinstance(r["price"], (int, float))
-                and type(r["in_stock"]) is bool and type(r["qty"]) is int):
+        if not (
+            type(r["id"]) is int
+            and isinstance(r["name"], str)
+            and isinstance(r["price"], (int, float))
+            and type(r["in_stock"]) is bool
+            and type(r["qty"]) is int
+        ):
             bad(f"item 999 {r!r} has wrong value types")
-    out = {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"),
-           "_raw": raw}
+    out = {"bytes": len(raw), "content_type": ctype, "sample": raw[:120].decode("utf-8", "replace"), "_raw": raw}
     if name in USERS_ENDPOINTS:
         out["rows"] = data
     return out
@@ -815,9 +913,9 @@ def failed_endpoint_hint(server_key: str, ep: str, endpoints: list[str]) -> str:
             else:
                 argv.append(a)
         excluded = [e for e in dict.fromkeys(excluded + [ep]) if e]
-        out += ("\nTo measure the other endpoints meanwhile: "
-                + " ".join(shlex.quote(a) for a in ["python3", "loadtests/run.py", *argv,
-                                                     "--exclude", ",".join(excluded)]))
+        out += "\nTo measure the other endpoints meanwhile: " + " ".join(
+            shlex.quote(a) for a in ["python3", "loadtests/run.py", *argv, "--exclude", ",".join(excluded)]
+        )
     return out
 
 
@@ -826,17 +924,20 @@ def check_security_errors(server: Server, endpoints: list[str]) -> list[str]:
     warnings = []
     probes = []
     if "jwt" in endpoints:
-        probes += [("jwt", {}, "no Authorization header"),
-                   ("jwt", {"Authorization": "Bearer not.a.jwt"}, "a malformed bearer token")]
+        probes += [
+            ("jwt", {}, "no Authorization header"),
+            ("jwt", {"Authorization": "Bearer not.a.jwt"}, "a malformed bearer token"),
+        ]
     if "apikey" in endpoints:
-        probes += [("apikey", {}, "no X-API-Key header"),
-                   ("apikey", {"X-API-Key": "bolt_00000000_not-a-real-key"}, "an unknown key")]
+        probes += [
+            ("apikey", {}, "no X-API-Key header"),
+            ("apikey", {"X-API-Key": "bolt_00000000_not-a-real-key"}, "an unknown key"),
+        ]
     for name, hdrs, what in probes:
         path = ENDPOINTS[name][2]
         status, _, raw = http(server, "GET", path, None, hdrs)
         if status not in (401, 403):
-            warnings.append(f"{server.key}: GET {path} with {what} gave {status} (expected 401/403): "
-                            f"{raw[:120]!r}")
+            warnings.append(f"{server.key}: GET {path} with {what} gave {status} (expected 401/403): {raw[:120]!r}")
     return warnings
 
 
@@ -846,8 +947,7 @@ def check_errors(server: Server) -> list[str]:
     status, _, raw = http(server, "GET", "/no-such-route")
     if status != 404:
         warnings.append(f"{server.key}: GET /no-such-route gave {status} (expected 404): {raw[:120]!r}")
-    status, _, raw = (http(server, "GET", "/media/no-such-file.js") if server.key != "competitor"
-                      else (404, {}, b""))
+    status, _, raw = http(server, "GET", "/media/no-such-file.js") if server.key != "competitor" else (404, {}, b"")
     if status != 404:
         warnings.append(f"{server.key}: GET /media/no-such-file.js gave {status} (expected 404): {raw[:120]!r}")
     if server.key == "gunicorn":  # plain Django: no API routes to probe
@@ -857,8 +957,7 @@ def check_errors(server: Server) -> list[str]:
         warnings.append(f"{server.key}: GET /items/notanint gave {status} (expected 4xx): {raw[:120]!r}")
     status, _, raw = http(server, "POST", "/items", b'{"name": 1}')
     if status not in (400, 422):
-        warnings.append(f"{server.key}: POST /items with a bad body gave {status} (expected 400/422): "
-                        f"{raw[:120]!r}")
+        warnings.append(f"{server.key}: POST /items with a bad body gave {status} (expected 400/422): {raw[:120]!r}")
     return warnings
 
 
@@ -866,8 +965,16 @@ def check_errors(server: Server) -> list[str]:
 # wrk
 # --------------------------------------------------------------------------
 
-def run_wrk(server: Server, name: str, duration: float, connections: int, threads: int,
-            wrk_cpus: set[int] | None, watch: list[Server]) -> dict:
+
+def run_wrk(
+    server: Server,
+    name: str,
+    duration: float,
+    connections: int,
+    threads: int,
+    wrk_cpus: set[int] | None,
+    watch: list[Server],
+) -> dict:
     """One wrk run. res['log'] is how much each server of `watch` logged meanwhile (checked by
     the caller with refuse_log_growth)."""
     _, _, path, script, _ = ENDPOINTS[name]
@@ -903,11 +1010,14 @@ def run_wrk(server: Server, name: str, duration: float, connections: int, thread
     busy_s = (busy1 - busy0) / CLK_TCK
     dur_s = w["duration_us"] / 1e6
     res = {
-        "server": server.key, "endpoint": name,
+        "server": server.key,
+        "endpoint": name,
         "requests": reqs,
         "rps": reqs / dur_s if dur_s else 0.0,
-        "p50_ms": w["lat_p50_us"] / 1000, "p99_ms": w["lat_p99_us"] / 1000,
-        "mean_ms": w["lat_mean_us"] / 1000, "max_ms": w["lat_max_us"] / 1000,
+        "p50_ms": w["lat_p50_us"] / 1000,
+        "p99_ms": w["lat_p99_us"] / 1000,
+        "mean_ms": w["lat_mean_us"] / 1000,
+        "max_ms": w["lat_max_us"] / 1000,
         "errors": w["errors"],
         "server_cpu_s": srv_s,
         "server_cores": srv_s / wall,
@@ -935,6 +1045,7 @@ def bad_run(res: dict) -> str | None:
 # --------------------------------------------------------------------------
 # report
 # --------------------------------------------------------------------------
+
 
 def med(vals):
     vals = [v for v in vals if v is not None]
@@ -965,10 +1076,12 @@ def summarize(runs: list[dict], server: str, endpoint: str) -> dict | None:
     return {
         "n": len(rs),
         "rps": med([r["rps"] for r in rs]),
-        "rps_min": min(r["rps"] for r in rs), "rps_max": max(r["rps"] for r in rs),
+        "rps_min": min(r["rps"] for r in rs),
+        "rps_max": max(r["rps"] for r in rs),
         "p99_ms": med([r["p99_ms"] for r in rs]),
         "cpu_us_per_req": med([r["cpu_us_per_req"] for r in rs]),
-        "cpu_min": min(r["cpu_us_per_req"] for r in rs), "cpu_max": max(r["cpu_us_per_req"] for r in rs),
+        "cpu_min": min(r["cpu_us_per_req"] for r in rs),
+        "cpu_max": max(r["cpu_us_per_req"] for r in rs),
         "server_cores": med([r["server_cores"] for r in rs]),
         "wrk_cores": med([r["wrk_cores"] for r in rs]),
         "foreign_cores": med([r["foreign_cores"] for r in rs]),
@@ -981,115 +1094,159 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     m = meta["machine"]
     a = meta["args"]
     baseline_hello = a.get("baseline_hello", False)  # hello measured on bolt only, as the security baseline
-    comp_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "competitor"
-                and not (ep == "hello" and baseline_hello)]
+    comp_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "competitor" and not (ep == "hello" and baseline_hello)]
     guni_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "gunicorn"]
     sec_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "bolt"]
     refs = (["django-bolt 0.13"] if comp_eps else []) + (["Django under gunicorn"] if guni_eps else [])
     L = []
-    L.append("# Load test: bolt" + (" vs " + " and ".join(refs) if refs else "")
-             + (" (with the cost of security)" if sec_eps else ""))
+    L.append(
+        "# Load test: bolt"
+        + (" vs " + " and ".join(refs) if refs else "")
+        + (" (with the cost of security)" if sec_eps else "")
+    )
     L.append("")
     L.append(f"- date: {m['date']}")
     L.append(f"- machine: nproc={m['nproc']}, CPU: {m['cpu_model']}, kernel {m['kernel']}")
     lr = meta.get("log_rule")  # absent in results.json files written before the shared bench_api.py
-    L.append(f"- bolt: `{meta.get('bolt_bin')}` (Python {m.get('bolt_python')}"
-             + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "") + ")"
-             + (", `bolt --cores 1 --settings bolt_site.settings --log-level warning`, cwd examples/demo "
-                "(the demo's settings, DB, media and admin; `BOLT_API` = the shared `loadtests/bench_api.py` "
-                "+ the demo's JWT/API-key APIs)" if lr else ""))
+    L.append(
+        f"- bolt: `{meta.get('bolt_bin')}` (Python {m.get('bolt_python')}"
+        + (f", {m['bolt_versions']}" if m.get("bolt_versions") else "")
+        + ")"
+        + (
+            ", `bolt --cores 1 --settings bolt_site.settings --log-level warning`, cwd examples/demo "
+            "(the demo's settings, DB, media and admin; `BOLT_API` = the shared `loadtests/bench_api.py` "
+            "+ the demo's JWT/API-key APIs)"
+            if lr
+            else ""
+        )
+    )
     if comp_eps and lr:
-        L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
-                 "`manage.py runbolt --processes 1 --workers 1 --no-admin`, cwd loadtests/competitor; "
-                 "the same handler module as bolt (`loadtests/bench_api.py`, with msgspec's Struct/Meta), "
-                 "`BoltAPI(enable_logging=False, compression=False)`, `django.server` logger at WARNING "
-                 "(no access line for a 2xx)")
+        L.append(
+            f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
+            "`manage.py runbolt --processes 1 --workers 1 --no-admin`, cwd loadtests/competitor; "
+            "the same handler module as bolt (`loadtests/bench_api.py`, with msgspec's Struct/Meta), "
+            "`BoltAPI(enable_logging=False, compression=False)`, `django.server` logger at WARNING "
+            "(no access line for a 2xx)"
+        )
     elif comp_eps:
-        L.append(f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
-                 "`manage.py runbolt --processes 1 --no-admin`, handlers mirror examples/demo/demo/api.py "
-                 "(async; sync for /users), logging and compression off")
+        L.append(
+            f"- django-bolt: {m['competitor_versions']} (Python {m['competitor_python']}), "
+            "`manage.py runbolt --processes 1 --no-admin`, handlers mirror examples/demo/demo/api.py "
+            "(async; sync for /users), logging and compression off"
+        )
     if lr:
         tot = meta.get("log_growth_total") or {}
-        L.append(f"- logs: a run during which any server's log grew by more than {lr['max_lines']} lines or "
-                 f"{lr['max_bytes']} bytes is refused; growth over the whole measurement: "
-                 + ", ".join(f"{REF_LABEL.get(k, k)} +{g['lines']} lines" for k, g in tot.items()))
+        L.append(
+            f"- logs: a run during which any server's log grew by more than {lr['max_lines']} lines or "
+            f"{lr['max_bytes']} bytes is refused; growth over the whole measurement: "
+            + ", ".join(f"{REF_LABEL.get(k, k)} +{g['lines']} lines" for k, g in tot.items())
+        )
     g = meta.get("gunicorn") or {}
     if guni_eps:
-        L.append(f"- gunicorn: {m.get('gunicorn_versions')} (Python {m.get('gunicorn_python')}), "
-                 f"`{g.get('command', '?')}`, cwd examples/demo, the demo's settings and URLconf "
-                 f"(`loadtests/gunicorn_site`, `DEMO_NO_BOLT=1`, `DEBUG = False`); `/media/` served by "
-                 + ("WhiteNoise (file index built at start-up)" if g.get("static") == "whitenoise"
-                    else "`django.views.static.serve`"))
-    L.append(f"- load: {m['wrk']}; `taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`, "
-             f"server process tree pinned to cpu0; {a['reps']} rep(s) per cell, interleaved round-robin "
-             f"(server order rotated each round), {a['warmup']:g} s warm-up per cell; cells are medians")
-    L.append("- p99 is wrk's closed-loop latency at saturation; CPU µs/req = Δ(utime+stime) of the whole "
-             "server process tree during the run / completed requests")
+        L.append(
+            f"- gunicorn: {m.get('gunicorn_versions')} (Python {m.get('gunicorn_python')}), "
+            f"`{g.get('command', '?')}`, cwd examples/demo, the demo's settings and URLconf "
+            f"(`loadtests/gunicorn_site`, `DEMO_NO_BOLT=1`, `DEBUG = False`); `/media/` served by "
+            + (
+                "WhiteNoise (file index built at start-up)"
+                if g.get("static") == "whitenoise"
+                else "`django.views.static.serve`"
+            )
+        )
+    L.append(
+        f"- load: {m['wrk']}; `taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`, "
+        f"server process tree pinned to cpu0; {a['reps']} rep(s) per cell, interleaved round-robin "
+        f"(server order rotated each round), {a['warmup']:g} s warm-up per cell; cells are medians"
+    )
+    L.append(
+        "- p99 is wrk's closed-loop latency at saturation; CPU µs/req = Δ(utime+stime) of the whole "
+        "server process tree during the run / completed requests"
+    )
     L.append("")
     if comp_eps:
-        L.append("| endpoint | bolt req/s | django-bolt req/s | bolt p99 | django-bolt p99 | bolt CPU µs/req "
-                 "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt |")
+        L.append(
+            "| endpoint | bolt req/s | django-bolt req/s | bolt p99 | django-bolt p99 | bolt CPU µs/req "
+            "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt |"
+        )
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         for ep in comp_eps:
             b = summarize(runs, "bolt", ep)
             c = summarize(runs, "competitor", ep)
             ratio = cpu_ratio(b, c)
-            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
-                     f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
-                     f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
+            L.append(
+                f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
+                f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
+                f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |"
+            )
         L.append("")
     if guni_eps:
         L.append("## bolt vs Django under gunicorn")
         L.append("")
-        L.append(f"The same demo project: bolt answers `/media/` in Rust and passes `/admin/login/` to Django's "
-                 f"handler in its sub-interpreter; gunicorn runs `demo.wsgi` with "
-                 f"`--workers 1 --worker-class {g.get('worker_class', '?')}`"
-                 + (f" `--threads {g['threads']}`" if g.get("threads") else "")
-                 + (" (keep-alive, like bolt)" if g.get("worker_class") == "gthread"
-                    else " (closes the connection after every response, so wrk reconnects per request)")
-                 + ". Same pinning and wrk as above.")
+        L.append(
+            f"The same demo project: bolt answers `/media/` in Rust and passes `/admin/login/` to Django's "
+            f"handler in its sub-interpreter; gunicorn runs `demo.wsgi` with "
+            f"`--workers 1 --worker-class {g.get('worker_class', '?')}`"
+            + (f" `--threads {g['threads']}`" if g.get("threads") else "")
+            + (
+                " (keep-alive, like bolt)"
+                if g.get("worker_class") == "gthread"
+                else " (closes the connection after every response, so wrk reconnects per request)"
+            )
+            + ". Same pinning and wrk as above."
+        )
         L.append("")
-        L.append("| endpoint | bolt req/s | gunicorn req/s | req/s ratio bolt/gunicorn | bolt p99 | gunicorn p99 "
-                 "| bolt CPU µs/req | gunicorn CPU µs/req | CPU ratio bolt/gunicorn |")
+        L.append(
+            "| endpoint | bolt req/s | gunicorn req/s | req/s ratio bolt/gunicorn | bolt p99 | gunicorn p99 "
+            "| bolt CPU µs/req | gunicorn CPU µs/req | CPU ratio bolt/gunicorn |"
+        )
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for ep in guni_eps:
             b = summarize(runs, "bolt", ep)
             c = summarize(runs, "gunicorn", ep)
             rps_ratio = f"{b['rps'] / c['rps']:.2f}" if b and c and c["rps"] else "—"
             ratio = cpu_ratio(b, c)
-            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
-                     f"| {rps_ratio} | {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
-                     f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |")
+            L.append(
+                f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
+                f"| {rps_ratio} | {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
+                f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |"
+            )
         L.append("")
     if sec_eps:
         L.append("## bolt: cost of security")
         L.append("")
-        L.append("bolt only, the same server and run as its unguarded `GET /hello` (same rounds, same "
-                 "pinning and wrk). `GET /secure/hello-jwt` is `/hello` behind `JWTAuthentication()` + "
-                 "`IsAuthenticated()` (HS256 token, `sub`/`exp` claims, checked in Rust, no DB), sent with "
-                 "`Authorization: Bearer <token>`; `GET /keyed/hello-key` is `/hello` behind "
-                 "`APIKeyAuthentication(cache_ttl=1.0)` + `IsAuthenticated()` (a persistent key from "
-                 "`manage.py bolt_apikey create`, cached per core for 1 s, so the DB lookup recurs "
-                 "about once a second), sent with `X-API-Key: <key>`. Ratio = median CPU µs/req of the "
-                 "row / median CPU µs/req of the unguarded `/hello`.")
+        L.append(
+            "bolt only, the same server and run as its unguarded `GET /hello` (same rounds, same "
+            "pinning and wrk). `GET /secure/hello-jwt` is `/hello` behind `JWTAuthentication()` + "
+            "`IsAuthenticated()` (HS256 token, `sub`/`exp` claims, checked in Rust, no DB), sent with "
+            "`Authorization: Bearer <token>`; `GET /keyed/hello-key` is `/hello` behind "
+            "`APIKeyAuthentication(cache_ttl=1.0)` + `IsAuthenticated()` (a persistent key from "
+            "`manage.py bolt_apikey create`, cached per core for 1 s, so the DB lookup recurs "
+            "about once a second), sent with `X-API-Key: <key>`. Ratio = median CPU µs/req of the "
+            "row / median CPU µs/req of the unguarded `/hello`."
+        )
         L.append("")
-        L.append(f"Target (from the issue): a JWT-guarded hello costs ≤ {JWT_TARGET:g}× the server CPU of "
-                 "the unguarded hello.")
+        L.append(
+            f"Target (from the issue): a JWT-guarded hello costs ≤ {JWT_TARGET:g}× the server CPU of "
+            "the unguarded hello."
+        )
         L.append("")
         L.append("| endpoint | req/s | p99 | CPU µs/req | ratio to unguarded /hello (same run) |")
         L.append("|---|---:|---:|---:|---:|")
         base = summarize(runs, "bolt", "hello")
         if base:
-            L.append(f"| GET /hello (unguarded) | {fmt_rps(base['rps'])} | {fmt_ms(base['p99_ms'])} "
-                     f"| {fmt_us(base['cpu_us_per_req'])} | 1.00 |")
+            L.append(
+                f"| GET /hello (unguarded) | {fmt_rps(base['rps'])} | {fmt_ms(base['p99_ms'])} "
+                f"| {fmt_us(base['cpu_us_per_req'])} | 1.00 |"
+            )
         per_round = []
         verdict = None
         for ep in sec_eps:
             b = summarize(runs, "bolt", ep)
-            ratio = (b["cpu_us_per_req"] / base["cpu_us_per_req"]
-                     if b and base and base["cpu_us_per_req"] else None)
-            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_ms(b and b['p99_ms'])} "
-                     f"| {fmt_us(b and b['cpu_us_per_req'])} | {'—' if ratio is None else f'{ratio:.2f}'} |")
+            ratio = b["cpu_us_per_req"] / base["cpu_us_per_req"] if b and base and base["cpu_us_per_req"] else None
+            L.append(
+                f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_ms(b and b['p99_ms'])} "
+                f"| {fmt_us(b and b['cpu_us_per_req'])} | {'—' if ratio is None else f'{ratio:.2f}'} |"
+            )
             # the same ratio within each round (paired runs), to show how stable it is
             rr = []
             for rnd in sorted({r.get("round") for r in runs if r.get("round")}):
@@ -1098,51 +1255,69 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
                 if h and g and h[0]["cpu_us_per_req"]:
                     rr.append(g[0]["cpu_us_per_req"] / h[0]["cpu_us_per_req"])
             if rr:
-                per_round.append(f"{ENDPOINTS[ep][0]}: " + ", ".join(f"{x:.2f}" for x in rr)
-                                 + f" (median {statistics.median(rr):.2f})")
+                per_round.append(
+                    f"{ENDPOINTS[ep][0]}: "
+                    + ", ".join(f"{x:.2f}" for x in rr)
+                    + f" (median {statistics.median(rr):.2f})"
+                )
             if ep == "jwt" and ratio is not None:
-                verdict = (f"JWT target ≤ {JWT_TARGET:g}×: **{'met' if ratio <= JWT_TARGET else 'NOT met'}** "
-                           f"({ratio:.2f}× on the medians"
-                           + (f"; median of the per-round ratios {statistics.median(rr):.2f}×" if rr else "")
-                           + ")")
+                verdict = (
+                    f"JWT target ≤ {JWT_TARGET:g}×: **{'met' if ratio <= JWT_TARGET else 'NOT met'}** "
+                    f"({ratio:.2f}× on the medians"
+                    + (f"; median of the per-round ratios {statistics.median(rr):.2f}×" if rr else "")
+                    + ")"
+                )
         L.append("")
         if per_round:
-            L.append("Per-round ratios (each guarded run / the unguarded `/hello` run of the same round): "
-                     + "; ".join(per_round) + ".")
+            L.append(
+                "Per-round ratios (each guarded run / the unguarded `/hello` run of the same round): "
+                + "; ".join(per_round)
+                + "."
+            )
             L.append("")
         if verdict:
             L.append(verdict)
             L.append("")
     # spread / utilisation detail
-    L.append("<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
-             "response bytes, server log lines written per run)</summary>")
+    L.append(
+        "<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
+        "response bytes, server log lines written per run)</summary>"
+    )
     L.append("")
-    L.append("| server | endpoint | req/s min–max | CPU µs/req min–max | server cores | wrk cores "
-             "| foreign cores | bytes/resp | log lines/run (max) |")
+    L.append(
+        "| server | endpoint | req/s min–max | CPU µs/req min–max | server cores | wrk cores "
+        "| foreign cores | bytes/resp | log lines/run (max) |"
+    )
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for ep in endpoints:
         for srv in dict.fromkeys(("bolt", ENDPOINTS[ep][4])):
             s = summarize(runs, srv, ep)
             if not s:
                 continue
-            L.append(f"| {REF_LABEL.get(srv, srv)} | {ENDPOINTS[ep][0]} "
-                     f"| {s['rps_min']:,.0f}–{s['rps_max']:,.0f} | {s['cpu_min']:.1f}–{s['cpu_max']:.1f} "
-                     f"| {s['server_cores']:.2f} | {s['wrk_cores']:.2f} | {s['foreign_cores']:.2f} "
-                     f"| {s['bytes_per_resp']:.0f} | {s['log_lines_max']} |")
+            L.append(
+                f"| {REF_LABEL.get(srv, srv)} | {ENDPOINTS[ep][0]} "
+                f"| {s['rps_min']:,.0f}–{s['rps_max']:,.0f} | {s['cpu_min']:.1f}–{s['cpu_max']:.1f} "
+                f"| {s['server_cores']:.2f} | {s['wrk_cores']:.2f} | {s['foreign_cores']:.2f} "
+                f"| {s['bytes_per_resp']:.0f} | {s['log_lines_max']} |"
+            )
     L.append("")
     L.append("</details>")
     if scaling:
         L.append("")
         L.append("## Scaling: bolt `--cores 2` vs `--cores 1`")
         L.append("")
-        L.append(f"`--cores 1`: the split runs above (server on cpu0, `wrk -t1` on cpu1). `--cores 2`: server "
-                 f"unpinned on both cores, `wrk -t2 -c{a['connections']}` unpinned, in the same rounds. "
-                 "**In the `--cores 2` runs wrk shares the two cores with the server** (its share is in the "
-                 "`wrk cores` column), so this checks that the second core adds throughput on this box; it "
-                 "does not predict scaling on a bigger machine.")
+        L.append(
+            f"`--cores 1`: the split runs above (server on cpu0, `wrk -t1` on cpu1). `--cores 2`: server "
+            f"unpinned on both cores, `wrk -t2 -c{a['connections']}` unpinned, in the same rounds. "
+            "**In the `--cores 2` runs wrk shares the two cores with the server** (its share is in the "
+            "`wrk cores` column), so this checks that the second core adds throughput on this box; it "
+            "does not predict scaling on a bigger machine."
+        )
         L.append("")
-        L.append("| endpoint | cores 1 req/s | cores 2 req/s | ratio 2/1 | cores 1 p99 | cores 2 p99 "
-                 "| cores 1 CPU µs/req | cores 2 CPU µs/req | cores 2: server / wrk cores |")
+        L.append(
+            "| endpoint | cores 1 req/s | cores 2 req/s | ratio 2/1 | cores 1 p99 | cores 2 p99 "
+            "| cores 1 CPU µs/req | cores 2 CPU µs/req | cores 2: server / wrk cores |"
+        )
         L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for ep in SCALING_ENDPOINTS:
             if ep not in endpoints:
@@ -1151,10 +1326,12 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
             two = summarize(runs, "bolt2", ep)
             ratio = f"{two['rps'] / one['rps']:.2f}" if one and two and one["rps"] else "—"
             cores = f"{two['server_cores']:.2f} / {two['wrk_cores']:.2f}" if two else "—"
-            L.append(f"| {ENDPOINTS[ep][0]} | {fmt_rps(one and one['rps'])} | {fmt_rps(two and two['rps'])} "
-                     f"| {ratio} | {fmt_ms(one and one['p99_ms'])} | {fmt_ms(two and two['p99_ms'])} "
-                     f"| {fmt_us(one and one['cpu_us_per_req'])} | {fmt_us(two and two['cpu_us_per_req'])} "
-                     f"| {cores} |")
+            L.append(
+                f"| {ENDPOINTS[ep][0]} | {fmt_rps(one and one['rps'])} | {fmt_rps(two and two['rps'])} "
+                f"| {ratio} | {fmt_ms(one and one['p99_ms'])} | {fmt_ms(two and two['p99_ms'])} "
+                f"| {fmt_us(one and one['cpu_us_per_req'])} | {fmt_us(two and two['cpu_us_per_req'])} "
+                f"| {cores} |"
+            )
     if meta.get("warnings"):
         L.append("")
         L.append("Warnings:")
@@ -1169,6 +1346,7 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
 # main
 # --------------------------------------------------------------------------
 
+
 def _terminate(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
@@ -1181,35 +1359,54 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     ap.add_argument("--reps", type=int, default=3, help="runs per (server, endpoint) (default 3)")
     ap.add_argument("--warmup", type=int, default=1, help="warm-up seconds per cell (default 1; 0 = none)")
-    ap.add_argument("--endpoints", default=",".join(ENDPOINTS),
-                    help=f"comma list out of {','.join(ENDPOINTS)} (default all)")
-    ap.add_argument("--exclude", default="",
-                    help="comma list of endpoints to leave out of --endpoints (e.g. --exclude users_async)")
+    ap.add_argument(
+        "--endpoints", default=",".join(ENDPOINTS), help=f"comma list out of {','.join(ENDPOINTS)} (default all)"
+    )
+    ap.add_argument(
+        "--exclude", default="", help="comma list of endpoints to leave out of --endpoints (e.g. --exclude users_async)"
+    )
     ap.add_argument("--quick", action="store_true", help="CI smoke: 1 rep, 2 s runs, 1 s warm-up")
-    ap.add_argument("--server", choices=["both", "competitor-only", "gunicorn-only", "bolt-only"],
-                    default="both",
-                    help="both (default): bolt and each endpoint's reference server (django-bolt 0.13 for "
-                         "hello/item/post/order/users/users_async/big, Django under gunicorn for static/admin)")
-    ap.add_argument("--gunicorn-worker", choices=["gthread", "sync"], default="gthread",
-                    help="gunicorn worker class (default gthread: keep-alive like bolt; sync closes the "
-                         "connection after every response)")
-    ap.add_argument("--gunicorn-threads", type=int, default=4,
-                    help="threads of the one gthread worker (default 4)")
-    ap.add_argument("--gunicorn-static", choices=["whitenoise", "serve"], default="whitenoise",
-                    help="who answers /media/ under gunicorn: WhiteNoise (default) or "
-                         "django.views.static.serve")
+    ap.add_argument(
+        "--server",
+        choices=["both", "competitor-only", "gunicorn-only", "bolt-only"],
+        default="both",
+        help="both (default): bolt and each endpoint's reference server (django-bolt 0.13 for "
+        "hello/item/post/order/users/users_async/big, Django under gunicorn for static/admin)",
+    )
+    ap.add_argument(
+        "--gunicorn-worker",
+        choices=["gthread", "sync"],
+        default="gthread",
+        help="gunicorn worker class (default gthread: keep-alive like bolt; sync closes the "
+        "connection after every response)",
+    )
+    ap.add_argument("--gunicorn-threads", type=int, default=4, help="threads of the one gthread worker (default 4)")
+    ap.add_argument(
+        "--gunicorn-static",
+        choices=["whitenoise", "serve"],
+        default="whitenoise",
+        help="who answers /media/ under gunicorn: WhiteNoise (default) or django.views.static.serve",
+    )
     ap.add_argument("--no-scaling", action="store_true", help="skip the bolt --cores 2 vs 1 rows")
     ap.add_argument("--no-setup", action="store_true", help="do not (re)seed the databases")
-    ap.add_argument("--reinstall-competitor", action="store_true",
-                    help="delete and recreate loadtests/.venv-competitor")
-    ap.add_argument("--reinstall-gunicorn", action="store_true",
-                    help="delete and recreate loadtests/.venv-gunicorn")
+    ap.add_argument(
+        "--reinstall-competitor", action="store_true", help="delete and recreate loadtests/.venv-competitor"
+    )
+    ap.add_argument("--reinstall-gunicorn", action="store_true", help="delete and recreate loadtests/.venv-gunicorn")
     ap.add_argument("--check-only", action="store_true", help="start servers, check bodies, stop")
-    ap.add_argument("--max-foreign", type=float, default=0.15,
-                    help="wait for a quiet box before each run, and redo a run (up to twice) if more "
-                         "than this many cores were busy outside server+wrk (default 0.15)")
-    ap.add_argument("--max-wait", type=float, default=180.0,
-                    help="longest wait in seconds for a quiet box before a run (default 180)")
+    ap.add_argument(
+        "--max-foreign",
+        type=float,
+        default=0.15,
+        help="wait for a quiet box before each run, and redo a run (up to twice) if more "
+        "than this many cores were busy outside server+wrk (default 0.15)",
+    )
+    ap.add_argument(
+        "--max-wait",
+        type=float,
+        default=180.0,
+        help="longest wait in seconds for a quiet box before a run (default 180)",
+    )
     ap.add_argument("--out", default=str(HERE / "results"), help="output prefix (.md and .json)")
     ap.add_argument("--render", metavar="JSON", help="only re-render the Markdown from a results.json")
     args = ap.parse_args()
@@ -1255,13 +1452,13 @@ def main() -> int:
     if not os.path.exists(bolt_python):
         bolt_python = str(REPO / ".venv" / "bin" / "python")
     if want_bolt and not os.access(bolt_bin, os.X_OK):
-        raise SystemExit(f"bolt binary not found or not executable: {bolt_bin} (set BOLT_BIN, or use "
-                         "--server competitor-only)")
+        raise SystemExit(
+            f"bolt binary not found or not executable: {bolt_bin} (set BOLT_BIN, or use --server competitor-only)"
+        )
     scaling = want_bolt and not args.no_scaling and any(e in endpoints for e in SCALING_ENDPOINTS)
 
     guni_py = GUNI_VENV / "bin" / "python"
-    guni_cmd = ["gunicorn", "gunicorn_site.wsgi:application", "--workers", "1",
-                "--worker-class", args.gunicorn_worker]
+    guni_cmd = ["gunicorn", "gunicorn_site.wsgi:application", "--workers", "1", "--worker-class", args.gunicorn_worker]
     if args.gunicorn_worker == "gthread":
         guni_cmd += ["--threads", str(args.gunicorn_threads)]
     bench_file_wanted = "static" in endpoints and (want_bolt or want_guni)
@@ -1270,9 +1467,12 @@ def main() -> int:
     warnings: list[str] = []
     demo_db_env = {k: v for k, v in os.environ.items() if k.startswith(("DEMO_DATABASE", "DEMO_CONN_", "DEMO_PG_"))}
     if demo_db_env and want_bolt and want_comp:
-        warnings.append("bolt's demo database is configured by " + ", ".join(f"{k}={v}" for k, v in demo_db_env.items())
-                        + "; django-bolt always uses its own SQLite file with Django's defaults, so the "
-                          "ORM rows do not compare like with like")
+        warnings.append(
+            "bolt's demo database is configured by "
+            + ", ".join(f"{k}={v}" for k, v in demo_db_env.items())
+            + "; django-bolt always uses its own SQLite file with Django's defaults, so the "
+            "ORM rows do not compare like with like"
+        )
     servers: list[Server] = []
     security: Security | None = None
     lockf = open(LOCK_PATH, "a+")
@@ -1298,37 +1498,107 @@ def main() -> int:
         if want_bolt:
             # the demo project (cwd examples/demo, its DB, media, admin and auth APIs) with the
             # compared endpoints from the shared loadtests/bench_api.py: see bolt_site/settings.py
-            env = dict(os.environ, DJANGO_SETTINGS_MODULE=BOLT_SETTINGS, PYTHONPATH=str(HERE),
-                       PYTHONUNBUFFERED="1")
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE=BOLT_SETTINGS, PYTHONPATH=str(HERE), PYTHONUNBUFFERED="1")
             p = free_port()
-            servers.append(Server("bolt", "bolt", [bolt_bin, "--cores", "1", "--settings", BOLT_SETTINGS,
-                                                   "--host", "127.0.0.1", "--port", str(p),
-                                                   "--log-level", "warning"],
-                                  DEMO_DIR, env, {0}, p))
+            servers.append(
+                Server(
+                    "bolt",
+                    "bolt",
+                    [
+                        bolt_bin,
+                        "--cores",
+                        "1",
+                        "--settings",
+                        BOLT_SETTINGS,
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(p),
+                        "--log-level",
+                        "warning",
+                    ],
+                    DEMO_DIR,
+                    env,
+                    {0},
+                    p,
+                )
+            )
             if scaling:
                 p2 = free_port()
-                servers.append(Server("bolt2", "bolt --cores 2", [bolt_bin, "--cores", "2", "--settings",
-                                                                   BOLT_SETTINGS, "--host", "127.0.0.1",
-                                                                   "--port", str(p2), "--log-level", "warning"],
-                                      DEMO_DIR, env, None, p2))
+                servers.append(
+                    Server(
+                        "bolt2",
+                        "bolt --cores 2",
+                        [
+                            bolt_bin,
+                            "--cores",
+                            "2",
+                            "--settings",
+                            BOLT_SETTINGS,
+                            "--host",
+                            "127.0.0.1",
+                            "--port",
+                            str(p2),
+                            "--log-level",
+                            "warning",
+                        ],
+                        DEMO_DIR,
+                        env,
+                        None,
+                        p2,
+                    )
+                )
         if want_comp:
             # --processes = cores (1) and --workers 1 (one Actix thread), passed explicitly;
             # loadtests/ (bench_api.py) is appended to sys.path by competitor/manage.py
             env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings", PYTHONUNBUFFERED="1")
             p = free_port()
-            servers.append(Server("competitor", "django-bolt",
-                                  [str(COMP_VENV / "bin" / "python"), "manage.py", "runbolt",
-                                   "--processes", "1", "--workers", "1", "--host", "127.0.0.1",
-                                   "--port", str(p), "--no-admin"],
-                                  COMP_DIR, env, {0}, p))
+            servers.append(
+                Server(
+                    "competitor",
+                    "django-bolt",
+                    [
+                        str(COMP_VENV / "bin" / "python"),
+                        "manage.py",
+                        "runbolt",
+                        "--processes",
+                        "1",
+                        "--workers",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(p),
+                        "--no-admin",
+                    ],
+                    COMP_DIR,
+                    env,
+                    {0},
+                    p,
+                )
+            )
         if want_guni:
-            env = dict(os.environ, DJANGO_SETTINGS_MODULE="gunicorn_site.settings", DEMO_NO_BOLT="1",
-                       BENCH_STATIC=args.gunicorn_static, PYTHONPATH=str(HERE), PYTHONUNBUFFERED="1")
+            env = dict(
+                os.environ,
+                DJANGO_SETTINGS_MODULE="gunicorn_site.settings",
+                DEMO_NO_BOLT="1",
+                BENCH_STATIC=args.gunicorn_static,
+                PYTHONPATH=str(HERE),
+                PYTHONUNBUFFERED="1",
+            )
             p = free_port()
-            servers.append(Server("gunicorn", "gunicorn",
-                                  [str(guni_py), "-m"] + guni_cmd + ["--bind", f"127.0.0.1:{p}",
-                                                                    "--log-level", "warning"],
-                                  DEMO_DIR, env, {0}, p, ready_path="/admin/login/"))
+            servers.append(
+                Server(
+                    "gunicorn",
+                    "gunicorn",
+                    [str(guni_py), "-m"] + guni_cmd + ["--bind", f"127.0.0.1:{p}", "--log-level", "warning"],
+                    DEMO_DIR,
+                    env,
+                    {0},
+                    p,
+                    ready_path="/admin/login/",
+                )
+            )
 
         for s in servers:
             s.start()
@@ -1345,8 +1615,9 @@ def main() -> int:
         bodies: dict[str, bytes] = {}
         for s in servers:
             for ep in endpoints:
-                if s.key in ("competitor", "gunicorn") and (ENDPOINTS[ep][4] != s.key
-                                                            or (ep == "hello" and baseline_hello)):
+                if s.key in ("competitor", "gunicorn") and (
+                    ENDPOINTS[ep][4] != s.key or (ep == "hello" and baseline_hello)
+                ):
                     continue
                 for i in range(CHECK_REPEATS):
                     try:
@@ -1354,23 +1625,30 @@ def main() -> int:
                         raw = c.pop("_raw")
                         if i and ep != "admin" and raw != bodies[f"{s.key}:{ep}"]:
                             first = bodies[f"{s.key}:{ep}"]
-                            raise Abort(f"{s.key} {ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: request {i + 1} gave "
-                                        f"other bytes than request 1 ({len(raw)} vs {len(first)} bytes, first "
-                                        f"difference at byte {first_difference(raw, first)}); body starts "
-                                        f"{raw[:200]!r}")
+                            raise Abort(
+                                f"{s.key} {ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: request {i + 1} gave "
+                                f"other bytes than request 1 ({len(raw)} vs {len(first)} bytes, first "
+                                f"difference at byte {first_difference(raw, first)}); body starts "
+                                f"{raw[:200]!r}"
+                            )
                     except Abort as e:
-                        raise Abort(f"{e}\n(check request {i + 1} of {CHECK_REPEATS}; server log tail:)\n"
-                                    f"{s.log_tail(15)}" + failed_endpoint_hint(s.key, ep, endpoints)) from None
+                        raise Abort(
+                            f"{e}\n(check request {i + 1} of {CHECK_REPEATS}; server log tail:)\n"
+                            f"{s.log_tail(15)}" + failed_endpoint_hint(s.key, ep, endpoints)
+                        ) from None
                     checks[f"{s.key}:{ep}"] = c
                     bodies.setdefault(f"{s.key}:{ep}", raw)
                 if ep in JSON_ENDPOINTS and "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
-                    warnings.append(f"{s.key} {ENDPOINTS[ep][0]}: content-type is "
-                                    f"{checks[f'{s.key}:{ep}']['content_type']!r}")
+                    warnings.append(
+                        f"{s.key} {ENDPOINTS[ep][0]}: content-type is {checks[f'{s.key}:{ep}']['content_type']!r}"
+                    )
             warnings.extend(check_errors(s))
             if s.key in ("bolt", "bolt2") and sec_eps:
                 warnings.extend(check_security_errors(s, sec_eps))
-        log(f"[check] all endpoint bodies OK ({CHECK_REPEATS} requests each): " + ", ".join(
-            f"{k}={v['bytes']}B" for k, v in checks.items()))
+        log(
+            f"[check] all endpoint bodies OK ({CHECK_REPEATS} requests each): "
+            + ", ".join(f"{k}={v['bytes']}B" for k, v in checks.items())
+        )
         # bolt and django-bolt run the same handlers (bench_api.py): their bodies must be the same bytes
         for ep in endpoints:
             ref = ENDPOINTS[ep][4]
@@ -1378,11 +1656,12 @@ def main() -> int:
                 if ref == "competitor" and f"{bk}:{ep}" in bodies and f"competitor:{ep}" in bodies:
                     b, c = bodies[f"{bk}:{ep}"], bodies[f"competitor:{ep}"]
                     if b != c:
-                        raise Abort(f"{ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: {bk} and django-bolt run the same "
-                                    f"handler (loadtests/bench_api.py) but send different bodies ({len(b)} vs "
-                                    f"{len(c)} bytes, first difference at byte {first_difference(b, c)}):\n"
-                                    f"  {bk}: {b[:200]!r}\n  django-bolt: {c[:200]!r}"
-                                    + failed_endpoint_hint(bk, ep, endpoints))
+                        raise Abort(
+                            f"{ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: {bk} and django-bolt run the same "
+                            f"handler (loadtests/bench_api.py) but send different bodies ({len(b)} vs "
+                            f"{len(c)} bytes, first difference at byte {first_difference(b, c)}):\n"
+                            f"  {bk}: {b[:200]!r}\n  django-bolt: {c[:200]!r}" + failed_endpoint_hint(bk, ep, endpoints)
+                        )
             if ref == "gunicorn" and f"bolt:{ep}" in checks and f"gunicorn:{ep}" in checks:
                 b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"gunicorn:{ep}"]["bytes"]
                 if abs(b - c) > max(16, 0.1 * c):
@@ -1393,8 +1672,10 @@ def main() -> int:
         # no server may log per request (the same rule as during the timed runs)
         for s in servers:
             probe_quiet_log(s, servers)
-        log(f"[check] logs quiet: {LOG_PROBE_REQUESTS} x GET of each server's ready path grew no log by more "
-            f"than {LOG_MAX_LINES} lines / {LOG_MAX_BYTES} bytes")
+        log(
+            f"[check] logs quiet: {LOG_PROBE_REQUESTS} x GET of each server's ready path grew no log by more "
+            f"than {LOG_MAX_LINES} lines / {LOG_MAX_BYTES} bytes"
+        )
         for w in warnings:
             log(f"[warn] {w}")
         if args.check_only:
@@ -1426,12 +1707,14 @@ def main() -> int:
         wait_idle(args.max_foreign, args.max_wait)
         marks_total = log_marks(servers)  # the whole measurement's log growth goes into the report
         log(f"[warmup] {args.warmup} s per cell")
-        for s, ep, threads, cpus in (cases_for(0) if args.warmup > 0 else []):
+        for s, ep, threads, cpus in cases_for(0) if args.warmup > 0 else []:
             r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus, servers)
             why = bad_run(r)
             if why:
-                raise Abort(f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}"
-                            + failed_endpoint_hint(s.key, ep, endpoints))
+                raise Abort(
+                    f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}"
+                    + failed_endpoint_hint(s.key, ep, endpoints)
+                )
             refuse_log_growth(r["log"], f"the warm-up of {s.key} {ENDPOINTS[ep][0]}", r["requests"], servers)
 
         runs: list[dict] = []
@@ -1442,58 +1725,75 @@ def main() -> int:
                     r = run_wrk(s, ep, args.duration, args.connections, threads, cpus, servers)
                     why = bad_run(r)
                     if why:
-                        raise Abort(f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}: {why}\n"
-                                    f"server log tail:\n{s.log_tail()}" + failed_endpoint_hint(s.key, ep, endpoints))
-                    refuse_log_growth(r["log"], f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}", r["requests"],
-                                      servers)
+                        raise Abort(
+                            f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}: {why}\n"
+                            f"server log tail:\n{s.log_tail()}" + failed_endpoint_hint(s.key, ep, endpoints)
+                        )
+                    refuse_log_growth(r["log"], f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}", r["requests"], servers)
                     r["log"] = {k: {"bytes": g["bytes"], "lines": g["lines"]} for k, g in r["log"].items()}
                     if r["foreign_cores"] <= args.max_foreign or attempt == 2:
                         break
                     log(f"[redo] {s.key} {ep}: {r['foreign_cores']:.2f} foreign cores busy")
                 if r["foreign_cores"] > args.max_foreign:
-                    warnings.append(f"round {rnd + 1} {s.key} {ENDPOINTS[ep][0]}: "
-                                    f"{r['foreign_cores']:.2f} foreign cores busy during the run")
+                    warnings.append(
+                        f"round {rnd + 1} {s.key} {ENDPOINTS[ep][0]}: "
+                        f"{r['foreign_cores']:.2f} foreign cores busy during the run"
+                    )
                 r["round"] = rnd + 1
                 r["attempt"] = attempt + 1
                 runs.append(r)
-                log(f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:30s} "
+                log(
+                    f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:30s} "
                     f"{r['rps']:9,.0f} req/s  p99 {r['p99_ms']:7.2f} ms  "
                     f"{r['cpu_us_per_req']:8.1f} µs/req  srv {r['server_cores']:.2f}  "
                     f"wrk {r['wrk_cores']:.2f}  foreign {r['foreign_cores']:.2f}  "
-                    f"log +{r['log'][s.key]['lines']} lines")
+                    f"log +{r['log'][s.key]['lines']} lines"
+                )
         fcntl.flock(lockf, fcntl.LOCK_UN)
-        log_total = {k: {"bytes": g["bytes"], "lines": g["lines"]}
-                     for k, g in log_growth(servers, marks_total).items()}
+        log_total = {k: {"bytes": g["bytes"], "lines": g["lines"]} for k, g in log_growth(servers, marks_total).items()}
 
         for s in servers:  # late crash check
             s.ensure_alive()
 
         meta = {
             "machine": machine_info(bolt_python if want_bolt else None),
-            "args": {"duration": args.duration, "connections": args.connections, "reps": args.reps,
-                     "warmup": args.warmup, "endpoints": endpoints, "server": args.server,
-                     "quick": args.quick, "baseline_hello": baseline_hello},
+            "args": {
+                "duration": args.duration,
+                "connections": args.connections,
+                "reps": args.reps,
+                "warmup": args.warmup,
+                "endpoints": endpoints,
+                "server": args.server,
+                "quick": args.quick,
+                "baseline_hello": baseline_hello,
+            },
             "bolt_bin": bolt_bin if want_bolt else None,
-            "servers": {s.key: {"argv": s.argv, "cwd": str(s.cwd), "pinned": sorted(s.pin) if s.pin else None}
-                        for s in servers},
+            "servers": {
+                s.key: {"argv": s.argv, "cwd": str(s.cwd), "pinned": sorted(s.pin) if s.pin else None} for s in servers
+            },
             "checks": checks,
             "log_rule": {"max_lines": LOG_MAX_LINES, "max_bytes": LOG_MAX_BYTES, "settle_s": LOG_SETTLE_S},
             "log_growth_total": log_total,
             "warnings": warnings,
         }
         if want_guni:
-            meta["gunicorn"] = {"command": " ".join(guni_cmd + ["--bind", "127.0.0.1:P"]),
-                                "worker_class": args.gunicorn_worker,
-                                "threads": args.gunicorn_threads if args.gunicorn_worker == "gthread" else None,
-                                "static": args.gunicorn_static}
+            meta["gunicorn"] = {
+                "command": " ".join(guni_cmd + ["--bind", "127.0.0.1:P"]),
+                "worker_class": args.gunicorn_worker,
+                "threads": args.gunicorn_threads if args.gunicorn_worker == "gthread" else None,
+                "static": args.gunicorn_static,
+            }
         md = render(meta, runs, endpoints, scaling)
         print(md)
         out = Path(args.out)
         out.with_suffix(".md").write_text(md)
-        summary = {f"{s}:{ep}": summarize(runs, s, ep) for s in ("bolt", "bolt2", "competitor", "gunicorn")
-                   for ep in endpoints if summarize(runs, s, ep)}
-        out.with_suffix(".json").write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs},
-                                                       indent=2))
+        summary = {
+            f"{s}:{ep}": summarize(runs, s, ep)
+            for s in ("bolt", "bolt2", "competitor", "gunicorn")
+            for ep in endpoints
+            if summarize(runs, s, ep)
+        }
+        out.with_suffix(".json").write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs}, indent=2))
         log(f"[done] wrote {out.with_suffix('.md')} and {out.with_suffix('.json')}")
         return 0
     except Abort as e:

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Sets up everything (Python 3.13 venv, the extension, the demo DB) and runs every test:
-# Rust unit tests, then the black-box suite against the real `bolt` under io_uring and epoll.
+# Rust unit tests, Python checks, then the black-box suite against the real `bolt` under io_uring and epoll.
 source "$(dirname "$0")/env.sh"
-echo "== Rust: fmt, clippy, unit tests"
+echo "== Rust: fmt, clippy, layers, unit tests"
 cargo fmt --check
 cargo clippy --all-targets -q -- -D warnings
+.venv/bin/python scripts/layers.py
 cargo test -q --lib
+echo "== Python: ruff format, ruff check, import cycles"
+.venv/bin/ruff format --check -q
+.venv/bin/ruff check -q
+.venv/bin/python scripts/import_cycles.py
 for driver in uring epoll; do
   echo "== black-box suite, driver $driver"
   BOLT_TEST_DRIVER=$driver .venv/bin/python -m pytest -q "$@"

@@ -13,8 +13,10 @@ Logging: the demo's LOGGING (root at WARNING), plus an explicit ``django.server`
 WARNING, as in the competitor's settings. bolt's own access log (``django_bolt.access``)
 follows ``bolt --log-level``, which run.py sets to ``warning`` (off).
 """
+
 from demo.settings import *  # noqa: F401,F403
-from demo.settings import DATABASES, LOGGING as _DEMO_LOGGING
+from demo.settings import DATABASES
+from demo.settings import LOGGING as _DEMO_LOGGING
 
 # Persistent connections, as Django's deployment checklist recommends. bolt honours CONN_MAX_AGE
 # (Django's default 0 means a new connection per request); django-bolt 0.13 keeps connections

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Competitor project: the compared endpoints (loadtests/bench_api.py, the same
 handler module bolt serves) served by django-bolt 0.13 (PyPI)."""
+
 import os
 import sys
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 Run with DEMO_NO_BOLT=1 (django_bolt is not installed in loadtests/.venv-gunicorn).
 """
+
 from demo.settings import *  # noqa: F401,F403
 
 ROOT_URLCONF = "gunicorn_site.urls"

@@ -4,10 +4,12 @@ With BENCH_STATIC=whitenoise (run.py's default, see wsgi.py) WhiteNoise answers
 ``/media/`` before Django, and this route is only reached for files WhiteNoise
 does not know.
 """
-from demo.urls import urlpatterns as demo_urlpatterns
+
 from django.conf import settings
 from django.urls import re_path
 from django.views.static import serve
+
+from demo.urls import urlpatterns as demo_urlpatterns
 
 urlpatterns = [
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -8,12 +8,14 @@ BENCH_STATIC selects who answers ``/media/``:
   * ``serve``: Django's ``django.views.static.serve`` view (through the whole
     middleware stack), which Django documents as not for production.
 """
+
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gunicorn_site.settings")
 
-from demo.wsgi import application as django_application  # noqa: E402
 from django.conf import settings  # noqa: E402
+
+from demo.wsgi import application as django_application  # noqa: E402
 
 STATIC_MODE = os.environ.get("BENCH_STATIC", "whitenoise")
 

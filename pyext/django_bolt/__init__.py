@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from .api import BoltAPI, Route
 from .cors import cors
-from .ratelimit import rate_limit
 from .exceptions import (
     BadRequest,
     Conflict,
@@ -30,16 +29,49 @@ from .exceptions import (
 )
 from .logconfig import LoggingConfig
 from .params import Body, Cookie, Depends, File, Form, Header, Meta, Path, Query
-from .uploads import UploadFile
+from .ratelimit import rate_limit
 from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .struct import Struct, field
+from .uploads import UploadFile
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BoltAPI", "Route", "Request", "Response", "JSON", "PlainText", "HTML", "Redirect", "Struct", "field",
-    "Query", "Path", "Body", "Header", "Cookie", "Form", "File", "UploadFile", "Depends", "Meta", "HTTPException", "BadRequest", "Unauthorized", "Forbidden", "NotFound",
-    "MethodNotAllowed", "Conflict", "UnprocessableEntity", "TooManyRequests", "InternalServerError",
-    "ServiceUnavailable", "RequestValidationError", "LoggingConfig", "cors", "rate_limit", "__version__",
+    "BoltAPI",
+    "Route",
+    "Request",
+    "Response",
+    "JSON",
+    "PlainText",
+    "HTML",
+    "Redirect",
+    "Struct",
+    "field",
+    "Query",
+    "Path",
+    "Body",
+    "Header",
+    "Cookie",
+    "Form",
+    "File",
+    "UploadFile",
+    "Depends",
+    "Meta",
+    "HTTPException",
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "MethodNotAllowed",
+    "Conflict",
+    "UnprocessableEntity",
+    "TooManyRequests",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "RequestValidationError",
+    "LoggingConfig",
+    "cors",
+    "rate_limit",
+    "__version__",
 ]

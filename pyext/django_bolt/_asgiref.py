@@ -90,9 +90,13 @@ def install(target: type) -> bool:
             loop = get_running_loop()
             executor = loop_executors.get(loop)
             storage = parent_executor.get(None)
-            if (isinstance(executor, target) and sensitive_context.get(None) is None
-                    and (storage is None or storage.thread_id != threading.get_ident()
-                         or storage.data.get("current") is None)):
+            if (
+                isinstance(executor, target)
+                and sensitive_context.get(None) is None
+                and (
+                    storage is None or storage.thread_id != threading.get_ident() or storage.data.get("current") is None
+                )
+            ):
                 return await short(self.func, loop, executor, args, kwargs)
         return await original(self, *args, **kwargs)
 
@@ -113,11 +117,21 @@ def _install_init(cls: type) -> None:
     not_sync = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR
     markcoroutinefunction = inspect.markcoroutinefunction
 
-    def __init__(self: Any, func: Any, thread_sensitive: bool = True, executor: Any = None,
-                 context: contextvars.Context | None = None) -> None:
+    def __init__(
+        self: Any,
+        func: Any,
+        thread_sensitive: bool = True,
+        executor: Any = None,
+        context: contextvars.Context | None = None,
+    ) -> None:
         f = getattr(func, "__func__", None) if type(func) is method else None
-        if (type(f) is not function or executor is not None or f.__code__.co_flags & not_sync
-                or getattr(f, "_is_coroutine_marker", None) is not None or f.__dict__):
+        if (
+            type(f) is not function
+            or executor is not None
+            or f.__code__.co_flags & not_sync
+            or getattr(f, "_is_coroutine_marker", None) is not None
+            or f.__dict__
+        ):
             original(self, func, thread_sensitive, executor, context)
             return
         d = self.__dict__

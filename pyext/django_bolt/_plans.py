@@ -19,8 +19,9 @@ K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_
 F_LIST, F_OPTIONAL, F_DEFAULT, F_EMBED = 1, 2, 4, 8
 
 #: Every code, by name, as ``_native.plan_codes()`` returns them.
-CODES = {name: value for name, value in globals().items()
-         if name.startswith(("SRC_", "K_", "F_")) and isinstance(value, int)}
+CODES = {
+    name: value for name, value in globals().items() if name.startswith(("SRC_", "K_", "F_")) and isinstance(value, int)
+}
 
 # (gt, ge, lt, le, multiple_of, min_length, max_length, pattern), or None.
 Constraints = tuple

@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 import datetime as _dt
 import decimal
-import enum
 import functools
 import json
 import logging
@@ -24,8 +23,9 @@ import uuid
 from typing import Any
 
 from ._plans import ScalarParsers, StaticMount
-from .exceptions import HTTPException, RequestValidationError
 from ._threads import CoreThreads, SyncThread
+from .exceptions import HTTPException, RequestValidationError
+from .options import WorkerBoot
 from .request import Request
 from .responses import Response
 
@@ -68,8 +68,15 @@ async def _continue(coro: Any, first: Any) -> Any:
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
-    def __init__(self, routes: list, blocking_threads: int, blocking_threshold: float = 0.025,
-                 django: bool = True, port: int = 0, apis_config: Any = None) -> None:
+    def __init__(
+        self,
+        routes: list,
+        blocking_threads: int,
+        blocking_threshold: float,
+        django: bool,
+        port: int,
+        apis_config: Any = None,
+    ) -> None:
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -77,8 +84,9 @@ class Runtime:
         from .json import ENCODE_TYPES
 
         self.encode_types = ENCODE_TYPES
-        self.parsers = ScalarParsers(uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat,
-                                     decimal.Decimal, _dt.time.fromisoformat)
+        self.parsers = ScalarParsers(
+            uuid.UUID, _dt.date.fromisoformat, _dt.datetime.fromisoformat, decimal.Decimal, _dt.time.fromisoformat
+        )
         from .uploads import parse_multipart
 
         self.parse_multipart = parse_multipart
@@ -141,8 +149,7 @@ class Runtime:
             self.django_call = DjangoApp(port)
 
     # -- async handlers ------------------------------------------------------------------
-    def start_task(self, token: int, coro: Any, first: Any, context: contextvars.Context,
-                   notify: bool = False) -> None:
+    def start_task(self, token: int, coro: Any, first: Any, context: contextvars.Context, notify: bool = False) -> None:
         """Continues a coroutine that suspended on real asyncio work as a Task on this loop, in
         the request's own context (the one its first step ran in). ``notify``: the request's
         end goes to the project's ``request_finished`` receivers."""
@@ -203,7 +210,9 @@ class Runtime:
         return self._run_blocking(handler, kwargs)
 
     async def _run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
-        call = functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
+        call = (
+            functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
+        )
         return await self.loop.run_in_executor(self._pool, self.lifecycle.around(call))
 
     def ready_call(self) -> Any:
@@ -226,8 +235,12 @@ class Runtime:
             logging.getLogger("django.security").error("%s", exc)
             return 400, "application/json", b'{"detail":"Bad Request"}', []
         logging.getLogger("django.request").error(
-            "Internal Server Error: %s %s", method, path, exc_info=(type(exc), exc, exc.__traceback__),
-            extra={"status_code": 500})
+            "Internal Server Error: %s %s",
+            method,
+            path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500},
+        )
         if self.debug:
             if "text/html" in accept:
                 try:
@@ -239,10 +252,23 @@ class Runtime:
             return 500, "application/json", body, []
         return 500, "application/json", b'{"detail":"Internal Server Error"}', []
 
-    def log_request(self, method: str, path: str, query: str, status: int, ms: float, client: str,
-                    req_headers: list, req_body: bytes, resp_headers: list, resp_body: bytes, slow: bool) -> None:
-        self.request_log.record(method, path, query, status, ms, client, req_headers, req_body, resp_headers,
-                                resp_body, slow)
+    def log_request(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        ms: float,
+        client: str,
+        req_headers: list,
+        req_body: bytes,
+        resp_headers: list,
+        resp_body: bytes,
+        slow: bool,
+    ) -> None:
+        self.request_log.record(
+            method, path, query, status, ms, client, req_headers, req_body, resp_headers, resp_body, slow
+        )
 
     def api_key_claims(self, raw: bytes) -> bytes | None:
         """Claims JSON for a persistent API key, or None when it is unknown, revoked or expired
@@ -359,22 +385,28 @@ def _technical_500(exc: BaseException, method: str, path: str) -> bytes:
 
 
 def boot(config_json: str) -> Runtime:
-    """Sets up Django and the app in this interpreter; returns its ``Runtime``."""
-    cfg = json.loads(config_json)
-    sys.path[:] = cfg["sys_path"]
+    """Sets up Django and the app in this interpreter; returns its ``Runtime``.
+
+    ``config_json`` is a ``WorkerBoot`` (options.py) that the main interpreter wrote."""
+    cfg = WorkerBoot.from_json(config_json)
+    sys.path[:] = cfg.sys_path
     if os.environ.get("PYTHONPERFSUPPORT") and hasattr(sys, "activate_stack_trampoline"):
         # `perf` sees Python functions in this worker too (the variable reaches only the main
         # interpreter by itself).
         sys.activate_stack_trampoline("perf")
-    from .discovery import apply_log_level, load_routes
+    from .discovery import apply_log_level, discover_apis, load_routes
 
-    from .discovery import discover_apis
-
-    routes = load_routes(cfg["settings"])
+    routes = load_routes(cfg.settings)
     api_config = next((a.logging_config for a in discover_apis() if a.logging_config is not None), None)
-    apply_log_level(cfg.get("log_level", logging.WARNING))
-    rt = Runtime(routes, cfg.get("blocking_threads", 8), cfg.get("blocking_threshold_ms", 25) / 1000,
-                 django=cfg.get("django", True), port=cfg.get("port", 0), apis_config=api_config)
+    apply_log_level(cfg.log_level)
+    rt = Runtime(
+        routes,
+        cfg.blocking_threads,
+        cfg.blocking_threshold_ms / 1000,
+        django=cfg.django,
+        port=cfg.port,
+        apis_config=api_config,
+    )
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request
     # burst (gc.freeze, Python >= 3.7).

@@ -117,8 +117,19 @@ class Route:
         security = SecurityPlan(rust_auth, guard_plan) if (self.auth or self.guards) else None
         from .params import resolve_plans
 
-        return RoutePlan(self.method, self.path, endpoint, self.status_code, resolve_plans(self.params), blocking,
-                         self.name, cors, limit, security, self.response_plan())
+        return RoutePlan(
+            self.method,
+            self.path,
+            endpoint,
+            self.status_code,
+            resolve_plans(self.params),
+            blocking,
+            self.name,
+            cors,
+            limit,
+            security,
+            self.response_plan(),
+        )
 
 
 class BoltAPI:
@@ -128,8 +139,16 @@ class BoltAPI:
     twice is a start-up error.
     """
 
-    def __init__(self, prefix: str = "", *, title: str = "API", version: str = "0.1.0",
-                 logging_config: Any = None, auth: list[Any] | None = None, guards: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str = "",
+        *,
+        title: str = "API",
+        version: str = "0.1.0",
+        logging_config: Any = None,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
+    ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
         self.prefix = prefix
@@ -143,9 +162,19 @@ class BoltAPI:
         self.auth = list(auth or [])
         self.guards = list(guards or [])
 
-    def route(self, method: str, path: str, *, status_code: int = 200, blocking: bool | None = None,
-              name: str | None = None, tags: list[str] | None = None, auth: list[Any] | None = None,
-              guards: list[Any] | None = None, response_model: Any = _UNSET) -> Callable[[F], F]:
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        status_code: int = 200,
+        blocking: bool | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
+        response_model: Any = _UNSET,
+    ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
         The return value is encoded through ``response_model`` (or, without it, the return
@@ -185,13 +214,16 @@ class BoltAPI:
             from .auth.guards import as_guard
 
             r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))
-            r.guards = [as_guard(g) for g in (guards if guards is not None
-                                               else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))]
+            r.guards = [
+                as_guard(g)
+                for g in (guards if guards is not None else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))
+            ]
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(
-                        f"duplicate route {method} {full}: {_where(other.handler)} and {_where(fn)}")
+                        f"duplicate route {method} {full}: {_where(other.handler)} and {_where(fn)}"
+                    )
             self.routes.append(r)
             return fn
 
@@ -219,7 +251,7 @@ class BoltAPI:
     def options(self, path: str, **kw: Any) -> Callable[[F], F]:
         return self.route("OPTIONS", path, **kw)
 
-    def include(self, other: "BoltAPI") -> None:
+    def include(self, other: BoltAPI) -> None:
         """Adds another API's routes to this one."""
         for r in other.routes:
             for mine in self.routes:
@@ -252,7 +284,8 @@ def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
             key = (r.method, r.path)
             if key in seen:
                 raise RouteConflictError(
-                    f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}")
+                    f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}"
+                )
             seen[key] = r
             out.append(r)
     return out

@@ -28,19 +28,22 @@ class _Node:
     #: names of plain parameters this callable takes (filled from the merged plan)
     params: list[str] = field(default_factory=list)
     #: parameter name -> dependency
-    deps: dict[str, "_Node"] = field(default_factory=dict)
+    deps: dict[str, _Node] = field(default_factory=dict)
 
 
-def _build(fn: Callable[..., Any], path: str, use_cache: bool, plan: dict[str, tuple], where: str,
-           stack: tuple = ()) -> _Node:
+def _build(
+    fn: Callable[..., Any], path: str, use_cache: bool, plan: dict[str, tuple], where: str, stack: tuple = ()
+) -> _Node:
     if fn in stack:
         raise SignatureError(f"{where}: dependency cycle through {getattr(fn, '__qualname__', fn)!r}")
     node = _Node(fn, use_cache)
     for t in compile_params(fn, path, skip_depends=True):
         name = t[0]
         if name in plan and plan[name][1:] != t[1:]:
-            raise SignatureError(f"{where}: parameter {name!r} is declared differently by "
-                                 f"{getattr(fn, '__qualname__', fn)} and another dependency or the handler")
+            raise SignatureError(
+                f"{where}: parameter {name!r} is declared differently by "
+                f"{getattr(fn, '__qualname__', fn)} and another dependency or the handler"
+            )
         plan.setdefault(name, t)
         node.params.append(name)
     for name, dep in dependencies_of(fn, where).items():
@@ -95,6 +98,7 @@ def _assemble(kw: dict[str, Any], groups: dict[str, tuple[type, list[tuple[str, 
 def _grouping(handler: Callable[..., Any], groups: dict) -> Callable[..., Any]:
     """Calls ``handler`` with each group's instance built from its fields' values."""
     if inspect.iscoroutinefunction(handler):
+
         @functools.wraps(handler)
         async def grouped_async(**kw: Any) -> Any:
             return await handler(**_assemble(kw, groups))
@@ -108,8 +112,9 @@ def _grouping(handler: Callable[..., Any], groups: dict) -> Callable[..., Any]:
     return grouped
 
 
-def compile_handler(handler: Callable[..., Any], path: str, blocking: bool | None,
-                    guards: list | None = None, auth: list | None = None) -> tuple[Callable[..., Any], list]:
+def compile_handler(
+    handler: Callable[..., Any], path: str, blocking: bool | None, guards: list | None = None, auth: list | None = None
+) -> tuple[Callable[..., Any], list]:
     """(the callable Rust should call, its parameter plan) for ``handler``.
 
     ``auth`` is the route's authenticators (all of them: those checked in Python run here, and

@@ -35,6 +35,8 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
+from .options import OPTIONS, ServerOptions, add_server_arguments, fail
+
 __all__ = ["run", "find_project_root", "ProjectWatcher"]
 
 PREFIX = "bolt --dev:"
@@ -50,11 +52,26 @@ _CHILD_CODE = "from django_bolt.dev import _child; _child()"
 # Imported by a standby server before it knows the project: library code only, nothing that
 # needs settings. The main interpreter imports these anyway when it loads the project.
 _PRELOAD = (
-    "django_bolt.cli", "django_bolt.discovery", "django_bolt._native", "asyncio", "sqlite3",
-    "django", "django.conf", "django.apps", "django.db.models", "django.core.handlers.base",
-    "django.core.handlers.wsgi", "django.core.management", "django.http", "django.urls",
-    "django.db.backends.sqlite3.base", "django.db.migrations", "django.contrib.admin",
-    "django.contrib.auth.checks", "django.contrib.auth.management", "django.contrib.contenttypes.management",
+    "django_bolt.serve",
+    "django_bolt.discovery",
+    "django_bolt._native",
+    "asyncio",
+    "sqlite3",
+    "django",
+    "django.conf",
+    "django.apps",
+    "django.db.models",
+    "django.core.handlers.base",
+    "django.core.handlers.wsgi",
+    "django.core.management",
+    "django.http",
+    "django.urls",
+    "django.db.backends.sqlite3.base",
+    "django.db.migrations",
+    "django.contrib.admin",
+    "django.contrib.auth.checks",
+    "django.contrib.auth.management",
+    "django.contrib.contenttypes.management",
 )
 
 
@@ -62,12 +79,8 @@ def _say(msg: str) -> None:
     print(f"{PREFIX} {msg}", file=sys.stderr, flush=True)
 
 
-def _fail(msg: str) -> int:
-    print(f"bolt: error: {msg}", file=sys.stderr, flush=True)
-    return 1
-
-
 # --- the project and the child's command line ---------------------------------------------------
+
 
 def find_project_root(cwd: str | os.PathLike[str] | None = None) -> Path | None:
     """The folder holding ``manage.py``: ``cwd`` or its nearest parent that has one."""
@@ -110,31 +123,28 @@ def _port_is_free(host: str, port: int) -> bool:
 
 def _child_args(opts: dict[str, Any], settings_module: str | None, port: int, cores_given: bool) -> list[str]:
     """The ``bolt`` flags of ``opts`` minus ``--dev``, for the child server."""
-    from .cli import add_server_arguments
-
-    p = argparse.ArgumentParser(add_help=False)
-    add_server_arguments(p)
+    resolved = ServerOptions.from_dict(opts)
     args: list[str] = []
-    for action in p._actions:
-        if not action.option_strings or action.dest == "dev":
+    for option in OPTIONS:
+        if option.name == "dev":
             continue
-        flag = max(action.option_strings, key=len)
-        value = opts.get(action.dest, action.default)
-        if action.dest == "settings":
+        value = getattr(resolved, option.name)
+        if option.name == "settings":
             value = settings_module or value
-        elif action.dest == "port":
+        elif option.name == "port":
             value = port
-        elif action.dest == "cores" and not cores_given:
+        elif option.name == "cores" and not cores_given:
             value = "1"  # one sub-interpreter boots fastest
-        if action.nargs == 0:  # store_true
+        if option.is_switch:
             if value:
-                args.append(flag)
+                args.append(option.flag)
         elif value is not None:
-            args.append(f"{flag}={value}")
+            args.append(f"{option.flag}={value}")
     return args
 
 
 # --- watching -------------------------------------------------------------------------------------
+
 
 def _prefixes() -> set[str]:
     out: set[str] = set()
@@ -151,8 +161,17 @@ class _Inotify:
     IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE = 0x2, 0x4, 0x8
     IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE = 0x40, 0x80, 0x100, 0x200
     IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR = 0x400, 0x800, 0x4000, 0x8000, 0x40000000
-    MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
-            | IN_DELETE_SELF | IN_MOVE_SELF)
+    MASK = (
+        IN_MODIFY
+        | IN_ATTRIB
+        | IN_CLOSE_WRITE
+        | IN_MOVED_FROM
+        | IN_MOVED_TO
+        | IN_CREATE
+        | IN_DELETE
+        | IN_DELETE_SELF
+        | IN_MOVE_SELF
+    )
     _EVENT = struct.Struct("iIII")
 
     def __init__(self) -> None:
@@ -189,10 +208,11 @@ class _Inotify:
             pos = 0
             while pos + self._EVENT.size <= len(data):
                 _wd, mask, _cookie, length = self._EVENT.unpack_from(data, pos)
-                name = data[pos + self._EVENT.size: pos + self._EVENT.size + length].rstrip(b"\0")
+                name = data[pos + self._EVENT.size : pos + self._EVENT.size + length].rstrip(b"\0")
                 pos += self._EVENT.size + length
-                if mask & (self.IN_ISDIR | self.IN_Q_OVERFLOW | self.IN_IGNORED | self.IN_DELETE_SELF
-                           | self.IN_MOVE_SELF) or name.endswith((b".py", b".html")):
+                if mask & (
+                    self.IN_ISDIR | self.IN_Q_OVERFLOW | self.IN_IGNORED | self.IN_DELETE_SELF | self.IN_MOVE_SELF
+                ) or name.endswith((b".py", b".html")):
                     hit = True
 
     def close(self) -> None:
@@ -303,13 +323,13 @@ def syntax_errors(paths: Sequence[str]) -> list[tuple[str, SyntaxError]]:
 
 # --- the server child --------------------------------------------------------------------------
 
+
 class _Server:
     """One child server process; stdout passes through us so we see its banner."""
 
     def __init__(self, cmd: list[str], env: dict[str, str], number: int) -> None:
         self.number = number
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-                                     process_group=0)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, process_group=0)
         self.ready = threading.Event()
         self.change_time: float | None = None  # when the change that started it was seen
         self.reported = False  # its exit was reported
@@ -387,8 +407,9 @@ class _Server:
 
 
 class _Supervisor:
-    def __init__(self, root: Path, cmd: list[str], env: dict[str, str], host: str, port: int,
-                 use_inotify: bool = True) -> None:
+    def __init__(
+        self, root: Path, cmd: list[str], env: dict[str, str], host: str, port: int, use_inotify: bool = True
+    ) -> None:
         self.root = root
         self.host = host
         self.port = port
@@ -469,8 +490,7 @@ class _Supervisor:
             if cur.ready.is_set():
                 _say(f"the server exited with code {code}; save a file to start it again")
             else:
-                _say(f"the server failed to start (exit code {code}, error above); "
-                     "fix it and save to restart")
+                _say(f"the server failed to start (exit code {code}, error above); fix it and save to restart")
         sb = self.standby
         if sb is not None and not sb.alive():
             sb.wait_stopped(1)
@@ -536,8 +556,10 @@ class _Supervisor:
                 old_handlers[sig] = signal.signal(sig, self._on_signal)
         watcher = ProjectWatcher(self.root, use_inotify=self.use_inotify)
         mode = "inotify" if watcher.inotify is not None else f"polling every {POLL_INTERVAL:g} s"
-        _say(f"watching {len(watcher.files)} .py/.html files under {self.root} ({mode}); "
-             "the server restarts when one changes")
+        _say(
+            f"watching {len(watcher.files)} .py/.html files under {self.root} ({mode}); "
+            "the server restarts when one changes"
+        )
         try:
             self.current = self._spawn()
             self.current.go()
@@ -573,6 +595,7 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
     ``argv`` is the command line (to tell whether ``--cores`` was given; default ``sys.argv[1:]``);
     ``settings_module`` is set by ``manage.py runbolt``.
     """
+    options = ServerOptions.from_dict(opts)
     root = find_project_root()
     env = dict(os.environ)
     if root is None and settings_module and os.path.basename(sys.argv[0]) == "manage.py":
@@ -580,18 +603,19 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
         root = Path(sys.argv[0]).resolve().parent
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
     if root is None:
-        if not (settings_module or opts.get("settings") or os.environ.get("DJANGO_SETTINGS_MODULE")):
-            return _fail(f"no Django settings found: pass --settings, set DJANGO_SETTINGS_MODULE, or run bolt "
-                         f"inside a project with a manage.py (looked in {Path.cwd()} and its parents)")
+        if not (settings_module or options.settings or os.environ.get("DJANGO_SETTINGS_MODULE")):
+            return fail(
+                f"no Django settings found: pass --settings, set DJANGO_SETTINGS_MODULE, or run bolt "
+                f"inside a project with a manage.py (looked in {Path.cwd()} and its parents)"
+            )
         root = Path.cwd().resolve()
-    host = opts.get("host") or "127.0.0.1"
-    port = opts.get("port")
-    port = 8000 if port is None else int(port)
+    host = options.host
+    port = options.port
     if port == 0:
         try:
             port = _free_port(host)
         except OSError as e:
-            return _fail(f"cannot bind {host}: {e}")
+            return fail(f"cannot bind {host}: {e}")
     cores_given = _explicit_cores(sys.argv[1:] if argv is None else argv)
     cmd = [sys.executable, "-c", _CHILD_CODE, *_child_args(opts, settings_module, port, cores_given)]
     env["PYTHONUNBUFFERED"] = "1"  # the app's print() shows up at once, as without --dev
@@ -601,6 +625,7 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
 
 
 # --- inside the child ----------------------------------------------------------------------------
+
 
 def _read_word() -> str:
     return sys.stdin.buffer.readline().decode(errors="replace").strip()
@@ -634,17 +659,16 @@ def _child() -> None:
                 pass  # the real start-up reports anything that matters
     if _read_word() != "go":
         os._exit(0)
-    from . import _native
+    from . import serve
 
-    serve = _native.serve
+    p = argparse.ArgumentParser(prog="bolt")
+    add_server_arguments(p)
+    opts = ServerOptions.from_dict(vars(p.parse_args(sys.argv[1:])))
+    sys.exit(serve.run(opts, before_bind=_wait_for_bind))
 
-    def serve_when_port_is_free(config: Any) -> Any:
-        # run_server's SIGINT/SIGTERM handlers are in place here: a stop while waiting is a clean exit.
-        if _read_word() != "bind":
-            raise KeyboardInterrupt
-        return serve(config)
 
-    _native.serve = serve_when_port_is_free
-    from .cli import main
-
-    sys.exit(main(sys.argv[1:]))
+def _wait_for_bind() -> None:
+    """Until the supervisor says ``bind`` (the old server let go of the port). serve.run's
+    SIGINT/SIGTERM handlers are in place here: a stop while waiting is a clean exit."""
+    if _read_word() != "bind":
+        raise KeyboardInterrupt

@@ -45,7 +45,8 @@ def find_settings(explicit: str | None, cwd: str | None = None) -> tuple[str, Pa
     if not name:
         raise StartupError(
             f"no Django settings found: pass --settings, set DJANGO_SETTINGS_MODULE, or run bolt inside a "
-            f"project with a manage.py (looked in {here} and its parents)")
+            f"project with a manage.py (looked in {here} and its parents)"
+        )
     return name, root
 
 
@@ -64,10 +65,14 @@ def setup_django(settings_module: str) -> None:
     except (ImportError, ValueError) as e:
         spec = None
         if not isinstance(e, ModuleNotFoundError):
-            raise StartupError(f"settings module {settings_module!r} failed to import:\n{traceback.format_exc()}")
+            raise StartupError(
+                f"settings module {settings_module!r} failed to import:\n{traceback.format_exc()}"
+            ) from e
     if spec is None:
-        raise StartupError(f"settings module {settings_module!r} not found on sys.path "
-                           f"(cwd {os.getcwd()}); check --settings or DJANGO_SETTINGS_MODULE")
+        raise StartupError(
+            f"settings module {settings_module!r} not found on sys.path "
+            f"(cwd {os.getcwd()}); check --settings or DJANGO_SETTINGS_MODULE"
+        )
     from django.core.exceptions import ImproperlyConfigured
 
     try:
@@ -110,8 +115,9 @@ def discover_apis() -> list[BoltAPI]:
             mod = _import(mod_name)
             obj = getattr(mod, attr or "api", None)
             if not isinstance(obj, BoltAPI):
-                raise StartupError(f"BOLT_API entry {ref!r}: {mod_name}.{attr or 'api'} is not a BoltAPI "
-                                   f"(got {type(obj).__name__})")
+                raise StartupError(
+                    f"BOLT_API entry {ref!r}: {mod_name}.{attr or 'api'} is not a BoltAPI (got {type(obj).__name__})"
+                )
             apis.append(obj)
         return apis
     looked = []
@@ -126,8 +132,11 @@ def discover_apis() -> list[BoltAPI]:
         mod = _import(name)
         apis.extend(v for v in vars(mod).values() if isinstance(v, BoltAPI) and v not in apis)
     if not apis:
-        raise StartupError("no BoltAPI found: looked for a BoltAPI object in " + ", ".join(looked)
-                           + " (or set BOLT_API = ['module:attr'] in settings)")
+        raise StartupError(
+            "no BoltAPI found: looked for a BoltAPI object in "
+            + ", ".join(looked)
+            + " (or set BOLT_API = ['module:attr'] in settings)"
+        )
     return apis
 
 

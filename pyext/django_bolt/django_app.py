@@ -21,8 +21,15 @@ __all__ = ["DjangoApp"]
 _HOP = {"content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
-def wsgi_environ(method: str, path_bytes: bytes, query: str, headers: list[tuple[str, str]], body: bytes,
-                 client: str, server_port: str = "0") -> dict[str, Any]:
+def wsgi_environ(
+    method: str,
+    path_bytes: bytes,
+    query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    client: str,
+    server_port: str = "0",
+) -> dict[str, Any]:
     """A PEP 3333 environ for Django from bolt's view of a request."""
     host, _, port = client.rpartition(":")
     environ: dict[str, Any] = {
@@ -88,8 +95,9 @@ class DjangoApp:
                 pass
         return False
 
-    def __call__(self, method: str, target_path: str, query: str, headers: list[tuple[str, str]], body: bytes,
-                 client: str) -> Response:
+    def __call__(
+        self, method: str, target_path: str, query: str, headers: list[tuple[str, str]], body: bytes, client: str
+    ) -> Response:
         """Django's response, or bolt's JSON 404 when Django has no such URL either."""
         path_bytes = unquote_to_bytes(target_path)
         try:

@@ -62,8 +62,11 @@ def _named(name: str, code: int, phrase: str) -> type[HTTPException]:
     def __init__(self: HTTPException, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
         HTTPException.__init__(self, code, detail if detail is not None else phrase, headers)
 
-    return type(name, (HTTPException,), {"status_code": code, "default_detail": phrase, "__init__": __init__,
-                                         "__doc__": f"{code} {phrase}."})
+    return type(
+        name,
+        (HTTPException,),
+        {"status_code": code, "default_detail": phrase, "__init__": __init__, "__doc__": f"{code} {phrase}."},
+    )
 
 
 BadRequest = _named("BadRequest", 400, "Bad Request")

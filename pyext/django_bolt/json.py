@@ -26,8 +26,17 @@ from .struct import StructMeta, to_builtins
 
 __all__ = ["encode", "decode", "ValidationError", "ENCODE_TYPES"]
 
-ENCODE_TYPES = (_dt.datetime, _dt.date, _dt.time, uuid.UUID, decimal.Decimal, enum.Enum, to_builtins,
-                StructMeta, plan_for)
+ENCODE_TYPES = (
+    _dt.datetime,
+    _dt.date,
+    _dt.time,
+    uuid.UUID,
+    decimal.Decimal,
+    enum.Enum,
+    to_builtins,
+    StructMeta,
+    plan_for,
+)
 
 
 class ValidationError(RequestValidationError, ValueError):

@@ -34,11 +34,29 @@ class LoggingConfig:
     #: Bodies are cut to this many bytes.
     max_body_bytes: int = 2048
     #: Header values replaced by ``***`` (case-insensitive).
-    mask_headers: set[str] = field(default_factory=lambda: {
-        "authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key", "x-csrftoken"})
+    mask_headers: set[str] = field(
+        default_factory=lambda: {
+            "authorization",
+            "cookie",
+            "set-cookie",
+            "proxy-authorization",
+            "x-api-key",
+            "x-csrftoken",
+        }
+    )
     #: Query and JSON body fields whose values are replaced by ``***``, at any depth.
-    mask_fields: set[str] = field(default_factory=lambda: {
-        "password", "passwd", "secret", "token", "access_token", "refresh_token", "api_key", "apikey"})
+    mask_fields: set[str] = field(
+        default_factory=lambda: {
+            "password",
+            "passwd",
+            "secret",
+            "token",
+            "access_token",
+            "refresh_token",
+            "api_key",
+            "apikey",
+        }
+    )
     #: Fraction of requests logged at INFO (0.0 to 1.0).
     sample_rate: float = 1.0
     #: Requests slower than this are always logged, at WARNING; ``None`` turns that off.
@@ -81,15 +99,28 @@ class LoggingConfig:
             except ValueError:
                 pass
         if "x-www-form-urlencoded" in content_type:
-            pairs = [(k, _MASK if k.lower() in self.mask_fields else v)
-                     for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True)]
+            pairs = [
+                (k, _MASK if k.lower() in self.mask_fields else v)
+                for k, v in parse_qsl(body.decode("latin-1"), keep_blank_values=True)
+            ]
             return urlencode(pairs)[: self.max_body_bytes]
         text = cut.decode("utf-8", "replace")
         return text + ("…" if len(body) > self.max_body_bytes else "")
 
-    def record(self, method: str, path: str, query: str, status: int, ms: float, client: str,
-               req_headers: list[tuple[str, str]], req_body: bytes, resp_headers: list[tuple[str, str]],
-               resp_body: bytes, slow: bool) -> None:
+    def record(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        ms: float,
+        client: str,
+        req_headers: list[tuple[str, str]],
+        req_body: bytes,
+        resp_headers: list[tuple[str, str]],
+        resp_body: bytes,
+        slow: bool,
+    ) -> None:
         """Writes one log record (called by the worker for sampled or slow requests)."""
         if path in self.skip_paths:
             return
@@ -98,10 +129,20 @@ class LoggingConfig:
         if not logger.isEnabledFor(level):
             return
         if query:
-            query = urlencode([(k, _MASK if k.lower() in self.mask_fields else v)
-                               for k, v in parse_qsl(query, keep_blank_values=True)])
-        data: dict[str, Any] = {"method": method, "path": path, "query": query, "status": status,
-                                "duration_ms": round(ms, 3), "client": client}
+            query = urlencode(
+                [
+                    (k, _MASK if k.lower() in self.mask_fields else v)
+                    for k, v in parse_qsl(query, keep_blank_values=True)
+                ]
+            )
+        data: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "duration_ms": round(ms, 3),
+            "client": client,
+        }
         h = self._headers(self.request_headers, req_headers)
         if h is not None:
             data["request_headers"] = h
@@ -115,5 +156,14 @@ class LoggingConfig:
             ct = next((v for k, v in resp_headers if k == "content-type"), "")
             data["response_body"] = self._body(resp_body, ct)
         prefix = "slow request " if slow else ""
-        logger.log(level, "%s%s %s %d %.1fms %s", prefix, method, path, status, ms,
-                   json.dumps(data, default=str, ensure_ascii=False), extra={"bolt": data})
+        logger.log(
+            level,
+            "%s%s %s %d %.1fms %s",
+            prefix,
+            method,
+            path,
+            status,
+            ms,
+            json.dumps(data, default=str, ensure_ascii=False),
+            extra={"bolt": data},
+        )

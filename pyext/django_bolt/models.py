@@ -21,16 +21,18 @@ def hash_key(raw: str) -> str:
 
 
 class APIKeyManager(models.Manager):
-    def create_key(self, name: str, owner: Any = None, scopes: Iterable[str] = (), expires: Any = None
-                   ) -> tuple["APIKey", str]:
+    def create_key(
+        self, name: str, owner: Any = None, scopes: Iterable[str] = (), expires: Any = None
+    ) -> tuple[APIKey, str]:
         """Creates a key; returns (row, the key). The key is shown once and cannot be recovered."""
         prefix = secrets.token_hex(4)
         raw = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(24)}"
-        row = self.create(name=name, prefix=prefix, hashed_key=hash_key(raw), owner=owner, scopes=list(scopes),
-                          expires=expires)
+        row = self.create(
+            name=name, prefix=prefix, hashed_key=hash_key(raw), owner=owner, scopes=list(scopes), expires=expires
+        )
         return row, raw
 
-    def lookup(self, raw: str) -> "APIKey | None":
+    def lookup(self, raw: str) -> APIKey | None:
         """The usable key row for ``raw`` (not revoked, not expired), or None."""
         parts = raw.split("_", 2)  # the secret part may itself contain "_"
         if len(parts) != 3 or parts[0] != KEY_PREFIX:
@@ -45,8 +47,9 @@ class APIKey(models.Model):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True, editable=False)
     hashed_key = models.CharField(max_length=64, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="bolt_api_keys")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="bolt_api_keys"
+    )
     scopes = models.JSONField(default=list, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True, editable=False)

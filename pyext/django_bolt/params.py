@@ -26,24 +26,65 @@ import typing
 import uuid
 from typing import Any, Callable
 
+from ._plans import (  # the codes Rust shares
+    F_DEFAULT,
+    F_EMBED,
+    F_LIST,
+    F_OPTIONAL,
+    K_ANY,
+    K_BOOL,
+    K_DATE,
+    K_DATETIME,
+    K_DECIMAL,
+    K_FLOAT,
+    K_INT,
+    K_MODEL,
+    K_STR,
+    K_TIME,
+    K_UUID,
+    SRC_BODY,
+    SRC_COOKIE,
+    SRC_FILE,
+    SRC_FORM,
+    SRC_HEADER,
+    SRC_PATH,
+    SRC_QUERY,
+    SRC_REQUEST,
+    ParamPlan,
+)
+from .constraints import BOUNDS, LENGTHS, PATTERN, Meta
 from .request import Request
 from .struct import UnresolvedType
 
-__all__ = ["Query", "Path", "Body", "Header", "Cookie", "Form", "File", "Depends", "Meta", "Param", "compile_params",
-           "dependencies_of", "SignatureError"]
+__all__ = [
+    "Query",
+    "Path",
+    "Body",
+    "Header",
+    "Cookie",
+    "Form",
+    "File",
+    "Depends",
+    "Meta",
+    "Param",
+    "compile_params",
+    "dependencies_of",
+    "SignatureError",
+]
 
 _MISSING: Any = inspect.Parameter.empty
 
-# Shared with src/params.rs: keep the numbers in sync.
-from ._plans import (  # noqa: E402 - the codes Rust shares
-    F_DEFAULT, F_EMBED, F_LIST, F_OPTIONAL, K_ANY, K_BOOL, K_DATE, K_DATETIME, K_DECIMAL, K_FLOAT, K_INT, K_MODEL,
-    K_STR, K_TIME, K_UUID, SRC_BODY, SRC_COOKIE, SRC_FILE, SRC_FORM, SRC_HEADER, SRC_PATH, SRC_QUERY, SRC_REQUEST,
-    ParamPlan,
-)
 
 _SCALARS: dict[Any, int] = {
-    str: K_STR, int: K_INT, float: K_FLOAT, bool: K_BOOL, uuid.UUID: K_UUID, _dt.date: K_DATE,
-    _dt.datetime: K_DATETIME, decimal.Decimal: K_DECIMAL, _dt.time: K_TIME,
+    str: K_STR,
+    int: K_INT,
+    float: K_FLOAT,
+    bool: K_BOOL,
+    uuid.UUID: K_UUID,
+    _dt.date: K_DATE,
+    _dt.datetime: K_DATETIME,
+    decimal.Decimal: K_DECIMAL,
+    _dt.time: K_TIME,
 }
 
 
@@ -54,57 +95,21 @@ class SignatureError(TypeError):
     """A handler signature that cannot be served; raised at start-up, naming the parameter."""
 
 
-class Meta:
-    """Constraints for ``Annotated[T, Meta(...)]``: checked at run time, reported as 422s.
-
-    ``gt``/``ge``/``lt``/``le``/``multiple_of`` for numbers, ``min_length``/``max_length`` for
-    strings (characters) and lists (items), ``pattern`` (a regular expression searched in the
-    string, as pydantic does).
-    """
-
-    _names = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
-
-    def __init__(self, *, gt: float | None = None, ge: float | None = None, lt: float | None = None,
-                 le: float | None = None, multiple_of: float | None = None, min_length: int | None = None,
-                 max_length: int | None = None, pattern: str | None = None, description: str | None = None,
-                 example: Any = None) -> None:
-        self.gt, self.ge, self.lt, self.le, self.multiple_of = gt, ge, lt, le, multiple_of
-        self.min_length, self.max_length, self.pattern = min_length, max_length, pattern
-        self.description, self.example = description, example
-        if multiple_of is not None and multiple_of <= 0:
-            raise ValueError("multiple_of must be positive")
-        for n in ("min_length", "max_length"):
-            v = getattr(self, n)
-            if v is not None and (not isinstance(v, int) or v < 0):
-                raise ValueError(f"{n} must be a non-negative int")
-        if pattern is not None:
-            import re
-
-            try:
-                re.compile(pattern)
-            except re.error as e:
-                raise ValueError(f"invalid pattern {pattern!r}: {e}") from e
-
-    def constraints(self) -> tuple | None:
-        values = tuple(getattr(self, n) for n in self._names)
-        return values if any(v is not None for v in values) else None
-
-    def merged(self, other: "Meta | None") -> "Meta":
-        if other is None:
-            return self
-        m = Meta()
-        for n in self._names + ("description", "example"):
-            setattr(m, n, getattr(other, n) if getattr(other, n) is not None else getattr(self, n))
-        return m
-
-
 class Param(Meta):
     """Base of the markers: a default plus where the value comes from, and constraints."""
 
     source: int = SRC_QUERY
 
-    def __init__(self, default: Any = _MISSING, *, alias: str | None = None, description: str | None = None,
-                 example: Any = None, deprecated: bool = False, **constraints: Any) -> None:
+    def __init__(
+        self,
+        default: Any = _MISSING,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        example: Any = None,
+        deprecated: bool = False,
+        **constraints: Any,
+    ) -> None:
         super().__init__(description=description, example=example, **constraints)
         if default is Ellipsis:
             default = _MISSING
@@ -147,8 +152,15 @@ class Header(Param):
 
     source = SRC_HEADER
 
-    def __init__(self, alias_or_default: Any = _MISSING, *, default: Any = _MISSING, alias: str | None = None,
-                 convert_underscores: bool = True, **kw: Any) -> None:
+    def __init__(
+        self,
+        alias_or_default: Any = _MISSING,
+        *,
+        default: Any = _MISSING,
+        alias: str | None = None,
+        convert_underscores: bool = True,
+        **kw: Any,
+    ) -> None:
         if isinstance(alias_or_default, str) and alias is None:
             alias = alias_or_default
         elif alias_or_default is not _MISSING:
@@ -204,8 +216,9 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 def _is_model(tp: Any) -> bool:
     from .struct import StructMeta
 
-    return isinstance(tp, type) and (isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp)
-                                     or typing.is_typeddict(tp))
+    return isinstance(tp, type) and (
+        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+    )
 
 
 def _is_body_type(tp: Any) -> bool:
@@ -227,29 +240,35 @@ def _is_body_type(tp: Any) -> bool:
     return False
 
 
-def _annotated_marker(where: str, name: str, tp: Any) -> "Param | Depends | None":
+def _annotated_marker(where: str, name: str, tp: Any) -> Param | Depends | None:
     """The one ``Query()``/``Header()``/.../``Depends()`` in ``Annotated[T, ...]``, or None."""
     if typing.get_origin(tp) is not typing.Annotated:
         return None
     found = [x for x in typing.get_args(tp)[1:] if isinstance(x, (Param, Depends))]
     if len(found) > 1:
-        raise SignatureError(f"{where}: parameter {name!r} has several markers in Annotated "
-                             f"({', '.join(type(x).__name__ + '()' for x in found)}); give one")
+        raise SignatureError(
+            f"{where}: parameter {name!r} has several markers in Annotated "
+            f"({', '.join(type(x).__name__ + '()' for x in found)}); give one"
+        )
     return found[0] if found else None
 
 
-def _dependency(where: str, p: inspect.Parameter, tp: Any) -> "Depends | None":
+def _dependency(where: str, p: inspect.Parameter, tp: Any) -> Depends | None:
     """The ``Depends`` of a parameter, from ``= Depends(fn)`` or ``Annotated[T, Depends(fn)]``."""
     marker = _annotated_marker(where, p.name, tp)
     if isinstance(marker, Depends):
         if p.default is not _MISSING:
-            raise SignatureError(f"{where}: parameter {p.name!r} has Depends() in Annotated and a default "
-                                 f"after '=' ({p.default!r}); a dependency takes no default")
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has Depends() in Annotated and a default "
+                f"after '=' ({p.default!r}); a dependency takes no default"
+            )
         return marker
     if isinstance(p.default, Depends):
         if marker is not None:
-            raise SignatureError(f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
-                                 f"Depends() as its default; give one")
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
+                f"Depends() as its default; give one"
+            )
         return p.default
     return None
 
@@ -260,14 +279,17 @@ def _default(where: str, p: inspect.Parameter, tp: Any) -> Any:
     marker = _annotated_marker(where, p.name, tp)
     if isinstance(p.default, Param):
         if marker is not None:
-            raise SignatureError(f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
-                                 f"{type(p.default).__name__}() as its default; give one")
+            raise SignatureError(
+                f"{where}: parameter {p.name!r} has {type(marker).__name__}() in Annotated and "
+                f"{type(p.default).__name__}() as its default; give one"
+            )
         return p.default.default
     if marker is not None and marker.default is not _MISSING:
         if p.default is not _MISSING:
             raise SignatureError(
                 f"{where}: parameter {p.name!r} has a default both in {type(marker).__name__}() inside Annotated "
-                f"({marker.default!r}) and after '=' ({p.default!r}); give it once, after '='")
+                f"({marker.default!r}) and after '=' ({p.default!r}); give it once, after '='"
+            )
         return marker.default
     return p.default
 
@@ -337,15 +359,25 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         flags = F_OPTIONAL if optional else 0
         if default is not _MISSING:
             flags |= F_DEFAULT
-        key = (marker.alias if marker and marker.alias else p.name)
+        key = marker.alias if marker and marker.alias else p.name
         from .uploads import UploadFile
 
         is_list_of_files = typing.get_origin(inner) is list and typing.get_args(inner) == (UploadFile,)
         if inner is UploadFile or is_list_of_files or (marker is not None and marker.source == SRC_FILE):
             if not (inner is UploadFile or is_list_of_files):
                 raise SignatureError(f"{where}: File() parameter {p.name!r} must be UploadFile or list[UploadFile]")
-            plan.append(ParamPlan(p.name, SRC_FILE, K_ANY, flags | (F_LIST if is_list_of_files else 0),
-                         None if default is _MISSING else default, key, None, None))
+            plan.append(
+                ParamPlan(
+                    p.name,
+                    SRC_FILE,
+                    K_ANY,
+                    flags | (F_LIST if is_list_of_files else 0),
+                    None if default is _MISSING else default,
+                    key,
+                    None,
+                    None,
+                )
+            )
             continue
         if marker is not None:
             source = marker.source
@@ -378,8 +410,11 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
                 raise SignatureError(f"{where}: body parameter {e}") from None
             if getattr(marker, "embed", False):
                 flags |= F_EMBED
-            plan.append(ParamPlan(p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key,
-                         body_plan, None))
+            plan.append(
+                ParamPlan(
+                    p.name, SRC_BODY, K_MODEL, flags, None if default is _MISSING else default, key, body_plan, None
+                )
+            )
             continue
         if source in (SRC_QUERY, SRC_HEADER, SRC_COOKIE, SRC_FORM) and _is_model(inner):
             plan.extend(_group(where, p.name, inner, source, flags))
@@ -421,8 +456,18 @@ def resolve_plans(plan: list[ParamPlan]) -> list[ParamPlan]:
     return [t._replace(model=t.model.resolve()) if isinstance(t.model, DeferredPlan) else t for t in plan]
 
 
-def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int, default: Any, key: str,
-            constraints: tuple | None, group: type | None = None) -> tuple:
+def _scalar(
+    where: str,
+    name: str,
+    tp: Any,
+    inner: Any,
+    source: int,
+    flags: int,
+    default: Any,
+    key: str,
+    constraints: tuple | None,
+    group: type | None = None,
+) -> tuple:
     """The plan tuple of one path/query/header/cookie/form value coerced in Rust."""
     if typing.get_origin(inner) is list:
         args = typing.get_args(inner)
@@ -443,16 +488,17 @@ def _scalar(where: str, name: str, tp: Any, inner: Any, source: int, flags: int,
         raise SignatureError(
             f"{where}: parameter {name!r} has unsupported type {tp!r} "
             "(use str, int, float, bool, UUID, date, datetime, time, timedelta, Decimal, Enum, Literal, "
-            "Optional or list of them)")
+            "Optional or list of them)"
+        )
     if source == SRC_PATH and flags & F_DEFAULT:
         raise SignatureError(f"{where}: path parameter {name!r} cannot have a default")
     if constraints is not None:
         numeric = kind in (K_INT, K_FLOAT, K_DECIMAL)
-        if not numeric and any(c is not None for c in constraints[:5]):
+        if not numeric and any(c is not None for c in constraints[BOUNDS]):
             raise SignatureError(f"{where}: {name!r}: gt/ge/lt/le/multiple_of apply to numbers only")
-        if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[5:7]):
+        if kind != K_STR and not flags & F_LIST and any(c is not None for c in constraints[LENGTHS]):
             raise SignatureError(f"{where}: {name!r}: min_length/max_length apply to str or list only")
-        if kind != K_STR and constraints[7] is not None:
+        if kind != K_STR and constraints[PATTERN] is not None:
             raise SignatureError(f"{where}: {name!r}: pattern applies to str only")
     return ParamPlan(name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints, group)
 
@@ -498,8 +544,9 @@ def _group(where: str, name: str, model: type, source: int, flags: int) -> list[
         if source == SRC_HEADER:
             key = (json_name if json_name != attr else attr.replace("_", "-")).lower()
         constraints = meta.constraints() if meta is not None else None
-        out.append(_scalar(where, f"{name}.{attr}", ftp, inner, source, fflags, fdefault, key, constraints,
-                           group=model))
+        out.append(
+            _scalar(where, f"{name}.{attr}", ftp, inner, source, fflags, fdefault, key, constraints, group=model)
+        )
     return out
 
 
@@ -510,6 +557,6 @@ def _segments(path: str) -> list[str]:
         end = path.find("}", start)
         if end == -1:
             break
-        out.append(path[start:end + 1])
+        out.append(path[start : end + 1])
         i = end + 1
     return out

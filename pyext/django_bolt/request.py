@@ -48,11 +48,33 @@ class Headers(dict):
 class Request:
     """An HTTP request as the handler sees it. Parsed parts are computed on first use."""
 
-    __slots__ = ("method", "path", "query_string", "_raw_headers", "body", "path_params", "client",
-                 "_headers", "_query", "_cookies", "state", "auth", "_user")
+    __slots__ = (
+        "method",
+        "path",
+        "query_string",
+        "_raw_headers",
+        "body",
+        "path_params",
+        "client",
+        "_headers",
+        "_query",
+        "_cookies",
+        "state",
+        "auth",
+        "_user",
+    )
 
-    def __init__(self, method: str, path: str, query_string: str, raw_headers: list[tuple[str, str]],
-                 body: bytes, path_params: dict[str, Any], client: str | None, auth: dict | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        raw_headers: list[tuple[str, str]],
+        body: bytes,
+        path_params: dict[str, Any],
+        client: str | None,
+        auth: dict | None = None,
+    ) -> None:
         self.method = method
         self.path = path
         self.query_string = query_string

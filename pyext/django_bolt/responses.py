@@ -56,8 +56,13 @@ class JSON(Response):
     _kind = _JSON
     default_media_type = "application/json"
 
-    def __init__(self, content: Any = None, status_code: int = 200, headers: Mapping[str, str] | None = None,
-                 media_type: str | None = None) -> None:
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
         super().__init__(content, status_code, headers, media_type or "application/json")
 
 

@@ -24,6 +24,7 @@ import uuid
 from typing import Any
 
 from . import _native
+from .constraints import BOUNDS, LENGTHS, PATTERN, Meta, merge
 from .struct import NODEFAULT, StructMeta, UnresolvedType, _Field, fields
 
 __all__ = ["plan_for", "describe"]
@@ -32,20 +33,38 @@ __all__ = ["plan_for", "describe"]
 REQUIRED, VALUE, FACTORY, OMIT = 0, 1, 2, 3
 
 _SIMPLE = {
-    bool: "bool", int: "int", float: "float", str: "str", bytes: "bytes", bytearray: "bytes",
-    decimal.Decimal: "decimal", _dt.datetime: "datetime", _dt.date: "date", _dt.time: "time",
-    _dt.timedelta: "timedelta", uuid.UUID: "uuid", type(None): "none",
+    bool: "bool",
+    int: "int",
+    float: "float",
+    str: "str",
+    bytes: "bytes",
+    bytearray: "bytes",
+    decimal.Decimal: "decimal",
+    _dt.datetime: "datetime",
+    _dt.date: "date",
+    _dt.time: "time",
+    _dt.timedelta: "timedelta",
+    uuid.UUID: "uuid",
+    type(None): "none",
 }
 _CONSTRAINED = {"int", "float", "str", "bytes", "decimal"}
-_SEQS = {list: "list", set: "set", frozenset: "frozenset", tuple: "tuple",
-         typing.Sequence: "list", typing.MutableSequence: "list", typing.AbstractSet: "set",
-         typing.MutableSet: "set"}
+_SEQS = {
+    list: "list",
+    set: "set",
+    frozenset: "frozenset",
+    tuple: "tuple",
+    typing.Sequence: "list",
+    typing.MutableSequence: "list",
+    typing.AbstractSet: "set",
+    typing.MutableSet: "set",
+}
 _MAPS = {dict, typing.Mapping, typing.MutableMapping}
 
 
 def _is_record(tp: Any) -> bool:
-    return isinstance(tp, type) and (isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp)
-                                     or typing.is_typeddict(tp))
+    return isinstance(tp, type) and (
+        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+    )
 
 
 class _Describer:
@@ -54,8 +73,6 @@ class _Describer:
         self.index: dict[type, int] = {}
 
     def node(self, tp: Any, where: str, constraints: tuple | None = None) -> tuple:
-        from .params import Meta
-
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
             base, *extras = typing.get_args(tp)
@@ -63,10 +80,7 @@ class _Describer:
             for x in extras:
                 if isinstance(x, Meta):
                     meta = x.merged(meta) if meta is not None else x
-            merged = meta.constraints() if meta is not None else None
-            if constraints is not None and merged is not None:
-                merged = tuple(a if a is not None else b for a, b in zip(constraints, merged))
-            return self.node(base, where, merged or constraints)
+            return self.node(base, where, merge(constraints, meta.constraints() if meta is not None else None))
         if origin in (typing.NotRequired, typing.Required, typing.ReadOnly):
             # TypedDict key qualifiers: presence is already in __required_keys__.
             return self.node(typing.get_args(tp)[0], where, constraints)
@@ -107,8 +121,10 @@ class _Describer:
             members = list(tp)
             for m in members:
                 if not isinstance(m.value, (str, int)) or isinstance(m.value, bool):
-                    raise TypeError(f"{where}: Enum {tp.__name__} has a {type(m.value).__name__} value "
-                                    "(only str and int values are supported)")
+                    raise TypeError(
+                        f"{where}: Enum {tp.__name__} has a {type(m.value).__name__} value "
+                        "(only str and int values are supported)"
+                    )
             return ("enum", tp, [(m.value, m) for m in members])
         base = origin or tp
         if base in _SEQS:
@@ -122,7 +138,7 @@ class _Describer:
             return (_SEQS[base], self.node(item, f"{where}[]"), constraints)
         if base in _MAPS:
             args = typing.get_args(tp)
-            key, value = (args if len(args) == 2 else (Any, Any))
+            key, value = args if len(args) == 2 else (Any, Any)
             knode = self.node(key, f"{where}{{key}}")
             if knode[0] not in ("str", "any", "int", "enum", "literal", "uuid"):
                 raise TypeError(f"{where}: dict keys must be str, int, Enum, Literal or UUID (JSON object keys)")
@@ -133,9 +149,11 @@ class _Describer:
                 raise TypeError(f"{where}: constraints do not apply to {tp.__name__}")
             return ("struct", self.record(tp))
         name = getattr(tp, "__qualname__", repr(tp))
-        raise TypeError(f"{where}: unsupported type {name} (use str, int, float, bool, bytes, Decimal, "
-                        "datetime, date, time, timedelta, UUID, Enum, Literal, list/set/tuple/dict, "
-                        "Optional/Union, Struct, dataclass or TypedDict)")
+        raise TypeError(
+            f"{where}: unsupported type {name} (use str, int, float, bool, bytes, Decimal, "
+            "datetime, date, time, timedelta, UUID, Enum, Literal, list/set/tuple/dict, "
+            "Optional/Union, Struct, dataclass or TypedDict)"
+        )
 
     def union(self, members: list, where: str, constraints: tuple | None) -> tuple:
         nodes = [self.node(m, where, constraints) for m in members]
@@ -148,8 +166,9 @@ class _Describer:
                 d = self.defs[n[1]]
                 cls = members[nodes.index(n)]
                 if d is None or d[4] is None:
-                    raise TypeError(f"{where}: a union of several Structs needs each to declare tag= "
-                                    f"({cls.__name__} does not)")
+                    raise TypeError(
+                        f"{where}: a union of several Structs needs each to declare tag= ({cls.__name__} does not)"
+                    )
                 fields_seen.add(d[3])
                 tags.append((d[4], n[1]))
             if len(fields_seen) > 1:
@@ -200,11 +219,11 @@ class _Describer:
         if c is None:
             return
         numeric = kind in ("int", "float", "decimal")
-        if not numeric and any(v is not None for v in c[:5]):
+        if not numeric and any(v is not None for v in c[BOUNDS]):
             raise TypeError(f"{where}: gt/ge/lt/le/multiple_of apply to numbers only")
-        if numeric and any(v is not None for v in c[5:]):
+        if numeric and (any(v is not None for v in c[LENGTHS]) or c[PATTERN] is not None):
             raise TypeError(f"{where}: min_length/max_length/pattern do not apply to numbers")
-        if kind != "str" and c[7] is not None:
+        if kind != "str" and c[PATTERN] is not None:
             raise TypeError(f"{where}: pattern applies to str only")
 
 

@@ -54,8 +54,9 @@ class _Field:
         self.default, self.default_factory, self.name = default, default_factory, name
 
 
-def field(*, default: Any = NODEFAULT, default_factory: Callable[[], Any] | None = None,
-          name: str | None = None) -> Any:
+def field(
+    *, default: Any = NODEFAULT, default_factory: Callable[[], Any] | None = None, name: str | None = None
+) -> Any:
     """Declares a field's default, a zero-argument ``default_factory`` called per instance, or
     the ``name`` it has in JSON (overriding the class's ``rename``)."""
     if default is not NODEFAULT and default_factory is not None:
@@ -110,12 +111,25 @@ def _is_classvar(ann: Any) -> bool:
 class StructMeta(type):
     """Turns the annotated fields into ``__slots__`` and generates ``__init__``."""
 
-    def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], *,
-                rename: Any = None, tag: Any = None, tag_field: str | None = None, kw_only: bool = False,
-                forbid_unknown_fields: bool | None = None, omit_defaults: bool | None = None,
-                frozen: bool | None = None) -> "StructMeta":
+    def __new__(
+        mcls,
+        name: str,
+        bases: tuple[type, ...],
+        ns: dict[str, Any],
+        *,
+        rename: Any = None,
+        tag: Any = None,
+        tag_field: str | None = None,
+        kw_only: bool = False,
+        forbid_unknown_fields: bool | None = None,
+        omit_defaults: bool | None = None,
+        frozen: bool | None = None,
+    ) -> StructMeta:
         parent = next((b.__struct_config__ for b in bases if isinstance(b, StructMeta)), None)
-        inherit = (lambda key, value: value if value is not None else (parent or {}).get(key))
+
+        def inherit(key: str, value: Any) -> Any:
+            return value if value is not None else (parent or {}).get(key)
+
         own = {k: v for k, v in _own_annotations(ns).items() if not k.startswith("__") and not _is_classvar(v)}
         field_names: list[str] = []
         defaults: dict[str, Any] = {}
@@ -165,7 +179,10 @@ class StructMeta(type):
         cls.__struct_encode_fields__ = json_names
         cls.__struct_explicit_names__ = explicit
         cls.__struct_config__ = {
-            "rename": rename, "kw_only": kw_only, "tag": tag_value, "tag_field": tag_field,
+            "rename": rename,
+            "kw_only": kw_only,
+            "tag": tag_value,
+            "tag_field": tag_field,
             "forbid_unknown_fields": bool(inherit("forbid_unknown_fields", forbid_unknown_fields)),
             "omit_defaults": bool(inherit("omit_defaults", omit_defaults)),
             "frozen": bool(inherit("frozen", frozen)),
@@ -212,7 +229,7 @@ def _make_init(cls: type, kw_only: bool) -> Callable[..., None]:
                 value = f"_f{i}() if {f} is _NODEFAULT else {f}"
             elif isinstance(d, (list, dict, set, bytearray)):
                 params.append(f"{f}=_NODEFAULT")
-                env[f"_copy"] = copy.copy
+                env["_copy"] = copy.copy
                 value = f"_copy(_d{i}) if {f} is _NODEFAULT else {f}"
             else:
                 params.append(f"{f}=_d{i}")
@@ -260,7 +277,7 @@ class Struct(metaclass=StructMeta):
         inner = ", ".join(f"{f}={getattr(self, f, '<unset>')!r}" for f in self.__struct_fields__)
         return f"{type(self).__name__}({inner})"
 
-    def __copy__(self) -> "Struct":
+    def __copy__(self) -> Struct:
         new = object.__new__(type(self))
         for f in self.__struct_fields__:
             object.__setattr__(new, f, getattr(self, f))
@@ -288,8 +305,10 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
     try:
         hints = typing.get_type_hints(tp, include_extras=True)
     except NameError as e:
-        raise UnresolvedType(f"{tp.__qualname__}: cannot resolve the annotation {e.name!r} "
-                        "(define it at module level before the API is served)") from e
+        raise UnresolvedType(
+            f"{tp.__qualname__}: cannot resolve the annotation {e.name!r} "
+            "(define it at module level before the API is served)"
+        ) from e
     if isinstance(tp, StructMeta):
         out = []
         for f in tp.__struct_fields__:
@@ -317,8 +336,7 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
             # Required[]/NotRequired[] are only seen here when annotations were strings
             # (`from __future__ import annotations` hides them from __required_keys__).
             origin = typing.get_origin(t)
-            required = origin is typing.Required or (origin is not typing.NotRequired
-                                                     and k in tp.__required_keys__)
+            required = origin is typing.Required or (origin is not typing.NotRequired and k in tp.__required_keys__)
             out.append((k, k, t, NODEFAULT if required else None))
         return out
     raise TypeError(f"{tp!r} is not a Struct, dataclass or TypedDict")

@@ -52,8 +52,8 @@ class UploadFile:
 def parse_multipart(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], dict[str, list[UploadFile]]]:
     """(form fields, files by field name) from a multipart/form-data body, via Django."""
     from django.conf import settings
-    from django.http.multipartparser import MultiPartParser
     from django.core.files.uploadhandler import load_handler
+    from django.http.multipartparser import MultiPartParser
 
     meta = {"CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body))}
     handlers = [load_handler(h) for h in settings.FILE_UPLOAD_HANDLERS]

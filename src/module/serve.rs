@@ -55,88 +55,93 @@ pub(super) unsafe extern "C" fn m_check_routes(
     py::new_int(r.len() as i64).into_ptr()
 }
 
-unsafe fn dict_get(d: *mut ffi::PyObject, key: &CStr) -> Option<*mut ffi::PyObject> {
+/// A `serve()` configuration Python got wrong. Every key is required: the defaults live in
+/// `options.py` alone.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ConfigError {
+    #[error("serve() expects a dict")]
+    NotADict,
+    #[error("serve() config: {0} is required")]
+    Missing(String),
+    #[error("{0} must be {1}")]
+    Type(String, &'static str),
+    #[error("at least one worker is needed")]
+    NoWorkers,
+    #[error("driver must be auto, uring or epoll, not {0:?}")]
+    Driver(String),
+}
+
+unsafe fn required(d: *mut ffi::PyObject, key: &CStr) -> Result<*mut ffi::PyObject, ConfigError> {
     let v = ffi::PyDict_GetItemString(d, key.as_ptr());
-    (!v.is_null() && v != ffi::Py_None()).then_some(v)
-}
-
-unsafe fn cfg_str(d: *mut ffi::PyObject, key: &CStr, default: &str) -> Result<String, String> {
-    match dict_get(d, key) {
-        None => Ok(default.to_owned()),
-        Some(v) => py::str_of(v)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("{} must be a str", key.to_string_lossy())),
+    if v.is_null() {
+        return Err(ConfigError::Missing(key.to_string_lossy().into_owned()));
     }
+    Ok(v)
 }
 
-unsafe fn cfg_f64(d: *mut ffi::PyObject, key: &CStr, default: f64) -> Result<f64, String> {
-    match dict_get(d, key) {
-        None => Ok(default),
-        Some(v) => {
-            let f = ffi::PyFloat_AsDouble(v);
-            if f == -1.0 && !ffi::PyErr_Occurred().is_null() {
-                ffi::PyErr_Clear();
-                return Err(format!("{} must be a number", key.to_string_lossy()));
-            }
-            if !f.is_finite() || f < 0.0 {
-                return Err(format!(
-                    "{} must be a non-negative number",
-                    key.to_string_lossy()
-                ));
-            }
-            Ok(f)
-        }
+unsafe fn cfg_str(d: *mut ffi::PyObject, key: &CStr) -> Result<String, ConfigError> {
+    py::str_of(required(d, key)?)
+        .map(str::to_owned)
+        .ok_or_else(|| ConfigError::Type(key.to_string_lossy().into_owned(), "a str"))
+}
+
+unsafe fn cfg_f64(d: *mut ffi::PyObject, key: &CStr) -> Result<f64, ConfigError> {
+    let f = ffi::PyFloat_AsDouble(required(d, key)?);
+    if f == -1.0 && !ffi::PyErr_Occurred().is_null() {
+        ffi::PyErr_Clear();
+        return Err(ConfigError::Type(
+            key.to_string_lossy().into_owned(),
+            "a number",
+        ));
     }
+    if !f.is_finite() || f < 0.0 {
+        let what = "a non-negative number";
+        return Err(ConfigError::Type(key.to_string_lossy().into_owned(), what));
+    }
+    Ok(f)
 }
 
-unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, String> {
+unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError> {
     if ffi::PyDict_Check(d) == 0 {
-        return Err("serve() expects a dict".into());
+        return Err(ConfigError::NotADict);
     }
-    let port = match dict_get(d, c"port") {
-        None => 8000,
-        Some(v) => py::as_i64(v)
-            .filter(|p| (0..=65535).contains(p))
-            .ok_or("port must be 0..65535")?,
-    };
-    let cores_o = dict_get(d, c"cores").ok_or("cores is required")?;
+    let port = py::as_i64(required(d, c"port")?)
+        .filter(|p| (0..=65535).contains(p))
+        .ok_or_else(|| ConfigError::Type("port".into(), "0..65535"))?;
     let mut cores = Vec::new();
-    for c in py::seq_items(cores_o).ok_or("cores must be a list")? {
+    let items = py::seq_items(required(d, c"cores")?)
+        .ok_or_else(|| ConfigError::Type("cores".into(), "a list"))?;
+    for c in items {
         if c == ffi::Py_None() {
             cores.push(None);
         } else {
-            cores.push(Some(
-                py::as_i64(c)
-                    .filter(|v| *v >= 0)
-                    .ok_or("cores entries must be core ids")? as usize,
-            ));
+            let id = py::as_i64(c)
+                .filter(|v| *v >= 0)
+                .ok_or_else(|| ConfigError::Type("cores entries".into(), "core ids"))?;
+            cores.push(Some(id as usize));
         }
     }
     if cores.is_empty() {
-        return Err("at least one worker is needed".into());
+        return Err(ConfigError::NoWorkers);
     }
-    let driver = match cfg_str(d, c"driver", "auto")?.as_str() {
+    let driver = match cfg_str(d, c"driver")?.as_str() {
         "auto" => DriverChoice::Auto,
         "uring" | "io_uring" => DriverChoice::Uring,
         "epoll" => DriverChoice::Epoll,
-        other => {
-            return Err(format!(
-                "driver must be auto, uring or epoll, not {other:?}"
-            ))
-        }
+        other => return Err(ConfigError::Driver(other.into())),
     };
-    let secs = |k: &CStr, dflt: f64| cfg_f64(d, k, dflt).map(Duration::from_secs_f64);
+    let secs = |k: &CStr| cfg_f64(d, k).map(Duration::from_secs_f64);
     Ok(ServeConfig {
-        host: cfg_str(d, c"host", "127.0.0.1")?,
+        host: cfg_str(d, c"host")?,
         port: port as u16,
         cores,
         driver,
-        boot_json: cfg_str(d, c"boot", "")?,
-        keep_alive_timeout: secs(c"keep_alive_timeout", 60.0)?,
-        header_timeout: secs(c"header_timeout", 10.0)?,
-        shutdown_timeout: secs(c"shutdown_timeout", 10.0)?,
-        max_body: cfg_f64(d, c"max_body", 10.0 * 1024.0 * 1024.0)? as usize,
-        banner_prefix: cfg_str(d, c"banner", "django-bolt")?,
+        boot_json: cfg_str(d, c"boot")?,
+        keep_alive_timeout: secs(c"keep_alive_timeout")?,
+        header_timeout: secs(c"header_timeout")?,
+        shutdown_timeout: secs(c"shutdown_timeout")?,
+        max_body: cfg_f64(d, c"max_body")? as usize,
+        banner_prefix: cfg_str(d, c"banner")?,
     })
 }
 
@@ -154,7 +159,7 @@ pub(super) unsafe extern "C" fn m_serve(
     }
     let cfg = match parse_config(arg) {
         Ok(c) => c,
-        Err(e) => return raise(ffi::PyExc_ValueError, &e),
+        Err(e) => return raise(ffi::PyExc_ValueError, &e.to_string()),
     };
     // Workers need the main GIL briefly to create their interpreters; we take it back every
     // 50 ms to run Python's signal handlers.

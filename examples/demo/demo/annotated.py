@@ -7,17 +7,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django_bolt import BoltAPI, Body, Cookie, Depends, File, Form, Header, Path, Query, Struct, UploadFile
+from django_bolt import Body, BoltAPI, Cookie, Depends, File, Form, Header, Path, Query, Struct, UploadFile
 
 annotated = BoltAPI(prefix="/annotated")
 
 
 @annotated.get("/query")
-def query(plain: int = Query(1, ge=0), k: Annotated[int, Query(ge=0)] = 2,
-          page: Annotated[int, Query(alias="p", ge=1, le=100)] = 1, maybe: Annotated[int | None, Query()] = None,
-          bare_none: Annotated[int, Query()] = None,  # type: ignore[assignment] - `= None` makes it optional
-          word: Annotated[str, Query(min_length=2, pattern="^[a-z]+$")] = "hi",
-          tags: Annotated[list[str], Query(max_length=2)] = []) -> dict:  # noqa: B006
+def query(
+    plain: int = Query(1, ge=0),
+    k: Annotated[int, Query(ge=0)] = 2,
+    page: Annotated[int, Query(alias="p", ge=1, le=100)] = 1,
+    maybe: Annotated[int | None, Query()] = None,
+    bare_none: Annotated[int, Query()] = None,  # type: ignore[assignment] - `= None` makes it optional
+    word: Annotated[str, Query(min_length=2, pattern="^[a-z]+$")] = "hi",
+    tags: Annotated[list[str], Query(max_length=2)] = [],  # noqa: B006
+) -> dict:
     return {"plain": plain, "k": k, "page": page, "maybe": maybe, "bare_none": bare_none, "word": word, "tags": tags}
 
 
@@ -39,20 +43,30 @@ def path(n: Annotated[int, Path(ge=1)]) -> dict:
 
 
 @annotated.get("/headers")
-def headers(x_mode: str = Header(default="plain"), x_level: Annotated[int, Header(ge=1, le=5)] = 3,
-            x_trace: Annotated[str | None, Header()] = None, key: Annotated[str, Header("X-Key")] = "anon") -> dict:
+def headers(
+    x_mode: str = Header(default="plain"),
+    x_level: Annotated[int, Header(ge=1, le=5)] = 3,
+    x_trace: Annotated[str | None, Header()] = None,
+    key: Annotated[str, Header("X-Key")] = "anon",
+) -> dict:
     return {"x_mode": x_mode, "x_level": x_level, "x_trace": x_trace, "key": key}
 
 
 @annotated.get("/cookies")
-def cookies(sid: str = Cookie("none"), theme: Annotated[str, Cookie(pattern="^(dark|light)$")] = "light",
-            lang: Annotated[str | None, Cookie(alias="l")] = None) -> dict:
+def cookies(
+    sid: str = Cookie("none"),
+    theme: Annotated[str, Cookie(pattern="^(dark|light)$")] = "light",
+    lang: Annotated[str | None, Cookie(alias="l")] = None,
+) -> dict:
     return {"sid": sid, "theme": theme, "lang": lang}
 
 
 @annotated.post("/form")
-def form(name: str = Form("anon"), age: Annotated[int, Form(ge=0)] = 18,
-         nick: Annotated[str | None, Form(max_length=8)] = None) -> dict:
+def form(
+    name: str = Form("anon"),
+    age: Annotated[int, Form(ge=0)] = 18,
+    nick: Annotated[str | None, Form(max_length=8)] = None,
+) -> dict:
     return {"name": name, "age": age, "nick": nick}
 
 
@@ -72,16 +86,25 @@ def body_plain(pet: Pet | None = Body(None)) -> dict:
 
 
 @annotated.post("/body/embedded")
-def body_embedded(note: Annotated[str, Body(embed=True, max_length=5)] = "none",
-                  count: int = Body(1, embed=True, ge=0)) -> dict:
+def body_embedded(
+    note: Annotated[str, Body(embed=True, max_length=5)] = "none", count: int = Body(1, embed=True, ge=0)
+) -> dict:
     return {"note": note, "count": count}
 
 
 @annotated.post("/upload")
-def upload(title: Annotated[str, Form()] = "untitled", doc: Annotated[UploadFile | None, File()] = None,
-           old: UploadFile | None = File(None), extra: Annotated[list[UploadFile], File()] = []) -> dict:  # noqa: B006
-    return {"title": title, "doc": doc.filename if doc else None, "old": old.filename if old else None,
-            "extra": [f.filename for f in extra]}
+def upload(
+    title: Annotated[str, Form()] = "untitled",
+    doc: Annotated[UploadFile | None, File()] = None,
+    old: UploadFile | None = File(None),
+    extra: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+) -> dict:
+    return {
+        "title": title,
+        "doc": doc.filename if doc else None,
+        "old": old.filename if old else None,
+        "extra": [f.filename for f in extra],
+    }
 
 
 # --- Annotated[T, Depends(fn)] ------------------------------------------------------------------
@@ -101,7 +124,11 @@ async def current_pet(cfg: Annotated[dict, Depends(config)], x_pet: Annotated[st
 
 
 @annotated.get("/depends")
-async def depends(pet: Annotated[Pet, Depends(current_pet)], cfg: Annotated[dict, Depends(config)],
-                  old: dict = Depends(config), loud: Annotated[bool, Query()] = False) -> dict:
+async def depends(
+    pet: Annotated[Pet, Depends(current_pet)],
+    cfg: Annotated[dict, Depends(config)],
+    old: dict = Depends(config),
+    loud: Annotated[bool, Query()] = False,
+) -> dict:
     # config runs once per request although three parameters name it (use_cache).
     return {"pet": pet.name.upper() if loud else pet.name, "greeting": cfg["greeting"], "same": old is cfg}

@@ -4,33 +4,66 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import datetime as dt
 import decimal
 import enum
+import hashlib
 import os
 import threading
 import time
 import uuid
-
 from typing import Annotated
 
-from django_bolt import (HTML, JSON, Body, BoltAPI, Cookie, Depends, File, Form, UploadFile, cors, rate_limit, Header, HTTPException, Meta, NotFound, PlainText, Query,
-                         Redirect, Request, Response, Struct, Unauthorized)
-from django_bolt import _native
-
-from django_bolt.auth import (APIKeyAuthentication, BasePermission, HasPermission, IsAuthenticated, IsStaff, JWTAuthentication, Requires,
-                              SessionAuthentication, create_jwt_for_user, create_token_pair,
-                              rotate_refresh_token)
+from django_bolt import (
+    HTML,
+    JSON,
+    Body,
+    BoltAPI,
+    Cookie,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Meta,
+    NotFound,
+    PlainText,
+    Query,
+    Redirect,
+    Request,
+    Response,
+    Struct,
+    Unauthorized,
+    UploadFile,
+    _native,
+    cors,
+    rate_limit,
+)
+from django_bolt.auth import (
+    APIKeyAuthentication,
+    BasePermission,
+    HasPermission,
+    IsAuthenticated,
+    IsStaff,
+    JWTAuthentication,
+    Requires,
+    SessionAuthentication,
+    create_jwt_for_user,
+    create_token_pair,
+    rotate_refresh_token,
+)
 from django_bolt.health import add_health_check
+from people.models import Person
 
+# Discovery collects this module's BoltAPIs in the order they appear: keep this order.
+# isort: off
 from .typed import typed  # noqa: F401 - collected by discovery (every BoltAPI in this module)
 from .claims import claims  # noqa: F401 - the README claims' own routes, under /claims
 from .annotated import annotated  # noqa: F401 - collected by discovery too
 from .guarded import guarded  # noqa: F401 - collected by discovery too
 from .async_orm import orm  # noqa: F401 - Django's async API, under /orm
 from .dbcheck import dbcheck  # noqa: F401 - per-request database housekeeping, under /db
-from people.models import Person
+# isort: on
 
 MAINTENANCE_FLAG = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".maintenance")
 
@@ -53,6 +86,7 @@ async def hello_v2() -> dict:
 
 
 # --- the benchmark endpoints (the same on every server we compare) -------------------------
+
 
 @api.get("/hello")
 async def hello() -> dict:
@@ -113,11 +147,14 @@ def users() -> list:
 
 @api.get("/big")
 async def big() -> list:
-    return [{"id": i, "name": f"item {i}", "price": i * 1.25, "in_stock": i % 3 != 0, "qty": i * 7 % 100}
-            for i in range(1000)]
+    return [
+        {"id": i, "name": f"item {i}", "price": i * 1.25, "in_stock": i % 3 != 0, "qty": i * 7 % 100}
+        for i in range(1000)
+    ]
 
 
 # --- the rest of the features ----------------------------------------------------------------
+
 
 @api.put("/items/{id}")
 async def update_item(id: int) -> dict:
@@ -141,9 +178,18 @@ def interpreters() -> dict:
 
 
 @api.get("/types")
-def types(i: int, f: float = 0.0, b: bool = False, u: uuid.UUID | None = None, d: dt.date | None = None,
-          dt_: dt.datetime | None = Query(None, alias="dt"), dec: decimal.Decimal | None = None, s: str = "",
-          tags: list[str] = [], opt: int | None = None) -> dict:  # noqa: B006 - copied per request
+def types(
+    i: int,
+    f: float = 0.0,
+    b: bool = False,
+    u: uuid.UUID | None = None,
+    d: dt.date | None = None,
+    dt_: dt.datetime | None = Query(None, alias="dt"),
+    dec: decimal.Decimal | None = None,
+    s: str = "",
+    tags: list[str] = [],  # noqa: B006 - copied per request
+    opt: int | None = None,
+) -> dict:
     return {"i": i, "f": f, "b": b, "u": u, "d": d, "dt": dt_, "dec": dec, "s": s, "tags": tags, "opt": opt}
 
 
@@ -167,11 +213,25 @@ class Tagged(Struct):
 def encode() -> dict:
     """One of every type the Rust encoder writes."""
     return {
-        "str": "héllo \"quoted\" \n", "int": -42, "big": 2**100, "float": 0.1, "true": True, "none": None,
-        "list": [1, [2, [3]]], "tuple": (1, "a"), "datetime": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
-        "date": dt.date(2024, 1, 2), "time": dt.time(3, 4, 5), "uuid": uuid.UUID(int=1),
-        "decimal": decimal.Decimal("1.10"), "enum": Color.RED, "dataclass": Point(1, 2.5),
-        "struct": Tagged(name="t"), "set": {7}, 1: "int key", "emoji": "🚀",
+        "str": 'héllo "quoted" \n',
+        "int": -42,
+        "big": 2**100,
+        "float": 0.1,
+        "true": True,
+        "none": None,
+        "list": [1, [2, [3]]],
+        "tuple": (1, "a"),
+        "datetime": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        "date": dt.date(2024, 1, 2),
+        "time": dt.time(3, 4, 5),
+        "uuid": uuid.UUID(int=1),
+        "decimal": decimal.Decimal("1.10"),
+        "enum": Color.RED,
+        "dataclass": Point(1, 2.5),
+        "struct": Tagged(name="t"),
+        "set": {7},
+        1: "int key",
+        "emoji": "🚀",
     }
 
 
@@ -266,22 +326,29 @@ def django_errors(kind: str) -> dict:
     from django.core.exceptions import PermissionDenied, SuspiciousOperation
     from django.http import Http404
 
-    raise {"404": Http404("no such thing"), "403": PermissionDenied("nope"),
-           "400": SuspiciousOperation("odd")}[kind]
+    raise {"404": Http404("no such thing"), "403": PermissionDenied("nope"), "400": SuspiciousOperation("odd")}[kind]
 
 
 # --- headers, cookies, constraints and dependencies ---------------------------------------------
 
+
 @api.get("/headers")
-def read_headers(x_request_id: str | None = Header(None), api_key: str = Header("X-API-Key"),
-                 session_id: str | None = Cookie(None, alias="sid"), tags: list[str] = Header([], alias="x-tag")) -> dict:
+def read_headers(
+    x_request_id: str | None = Header(None),
+    api_key: str = Header("X-API-Key"),
+    session_id: str | None = Cookie(None, alias="sid"),
+    tags: list[str] = Header([], alias="x-tag"),
+) -> dict:
     return {"x_request_id": x_request_id, "api_key": api_key, "session_id": session_id, "tags": tags}
 
 
 @api.get("/search")
-def search(q: Annotated[str, Meta(min_length=2, max_length=10, pattern="^[a-z]+$")],
-           page: int = Query(1, ge=1, le=100), ratio: float = Query(0.5, gt=0, lt=1, multiple_of=0.25),
-           ids: list[int] = Query([], max_length=3)) -> dict:
+def search(
+    q: Annotated[str, Meta(min_length=2, max_length=10, pattern="^[a-z]+$")],
+    page: int = Query(1, ge=1, le=100),
+    ratio: float = Query(0.5, gt=0, lt=1, multiple_of=0.25),
+    ids: list[int] = Query([], max_length=3),
+) -> dict:
     return {"q": q, "page": page, "ratio": ratio, "ids": ids}
 
 
@@ -346,12 +413,15 @@ class Owner(Struct):
 
 
 @api.post("/items/with-owner")
-def item_with_owner(item: Item = Body(embed=True), owner: Owner = Body(embed=True), note: str = Body("", embed=True)) -> dict:
+def item_with_owner(
+    item: Item = Body(embed=True), owner: Owner = Body(embed=True), note: str = Body("", embed=True)
+) -> dict:
     """Several bodies, each under its own key: {"item": {...}, "owner": {...}, "note": "..."}."""
     return {"item": item, "owner": owner, "note": note}
 
 
 # --- forms and uploads -----------------------------------------------------------------------------
+
 
 @api.post("/form")
 def form(name: str = Form(), age: int = Form(ge=0), tags: list[str] = Form([])) -> dict:
@@ -361,11 +431,18 @@ def form(name: str = Form(), age: int = Form(ge=0), tags: list[str] = Form([])) 
 @api.post("/upload")
 def upload(title: str = Form(), doc: UploadFile = File(), extra: list[UploadFile] = File([])) -> dict:
     data = doc.read()
-    return {"title": title, "filename": doc.filename, "content_type": doc.content_type, "size": doc.size,
-            "sha256": hashlib.sha256(data).hexdigest(), "extra": [f.filename for f in extra]}
+    return {
+        "title": title,
+        "filename": doc.filename,
+        "content_type": doc.content_type,
+        "size": doc.size,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "extra": [f.filename for f in extra],
+    }
 
 
 # --- authentication and guards -------------------------------------------------------------------
+
 
 class Credentials(Struct):
     username: str
@@ -479,8 +556,11 @@ async def hello_key() -> dict:
 
 @keyed.get("/whoami")
 def keyed_whoami(request: Request) -> dict:
-    return {"key": request.auth["api_key"], "scopes": request.auth["scopes"],
-            "owner": request.user.username if request.user.is_authenticated else None}
+    return {
+        "key": request.auth["api_key"],
+        "scopes": request.auth["scopes"],
+        "owner": request.user.username if request.user.is_authenticated else None,
+    }
 
 
 @keyed.get("/write", guards=[Requires("scopes", "write")])
@@ -514,5 +594,10 @@ def tuple_response() -> tuple:
 
 @api.post("/echo")
 def echo(request: Request) -> dict:
-    return {"method": request.method, "path": request.path, "query": request.query,
-            "body": request.body.decode("utf-8", "replace"), "content_type": request.headers.get("content-type")}
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": request.query,
+        "body": request.body.decode("utf-8", "replace"),
+        "content_type": request.headers.get("content-type"),
+    }

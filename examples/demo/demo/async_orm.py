@@ -139,8 +139,7 @@ async def slow(n: int = 3_000_000) -> dict:
     def count() -> int:
         with connection.cursor() as cur:
             cur.execute(
-                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %s) "
-                "SELECT count(*) FROM c",
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %s) SELECT count(*) FROM c",
                 [n],
             )
             return cur.fetchone()[0]

@@ -15,10 +15,31 @@ import threading
 import uuid
 from typing import Annotated, Literal
 
-from django_bolt import (BoltAPI, Body, Cookie, Depends, File, Form, Header, Meta, Path, Query, Request, Struct,
-                         UploadFile, _native, rate_limit)
-from django_bolt.auth import (AllowAny, HasAllPermissions, HasAnyPermission, IsAdminUser, IsAuthenticated,
-                              JWTAuthentication)
+from django_bolt import (
+    Body,
+    BoltAPI,
+    Cookie,
+    Depends,
+    File,
+    Form,
+    Header,
+    Meta,
+    Path,
+    Query,
+    Request,
+    Struct,
+    UploadFile,
+    _native,
+    rate_limit,
+)
+from django_bolt.auth import (
+    AllowAny,
+    HasAllPermissions,
+    HasAnyPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    JWTAuthentication,
+)
 
 from .jwt_keys import ensure_keys, public_key
 
@@ -41,29 +62,44 @@ atexit.register(_announce_end)
 if ensure_keys() is not None:
     _RSA_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
 
-    @claims.get("/jwt/rs256-only", auth=[JWTAuthentication(algorithms=["RS256"], public_key=public_key("rsa"))],
-                guards=[IsAuthenticated()])
+    @claims.get(
+        "/jwt/rs256-only",
+        auth=[JWTAuthentication(algorithms=["RS256"], public_key=public_key("rsa"))],
+        guards=[IsAuthenticated()],
+    )
     def jwt_rs256_only(request: Request) -> dict:
         """RS256 only: an HS256 token "signed" with this public key's PEM must not get in."""
         return {"sub": request.auth["sub"]}
 
-    @claims.get("/jwt/rsa", auth=[JWTAuthentication(algorithms=_RSA_ALGS, public_key=public_key("rsa"))],
-                guards=[IsAuthenticated()])
+    @claims.get(
+        "/jwt/rsa",
+        auth=[JWTAuthentication(algorithms=_RSA_ALGS, public_key=public_key("rsa"))],
+        guards=[IsAuthenticated()],
+    )
     def jwt_rsa(request: Request) -> dict:
         return {"sub": request.auth["sub"]}
 
-    @claims.get("/jwt/es256", auth=[JWTAuthentication(algorithms=["ES256"], public_key=public_key("p256"))],
-                guards=[IsAuthenticated()])
+    @claims.get(
+        "/jwt/es256",
+        auth=[JWTAuthentication(algorithms=["ES256"], public_key=public_key("p256"))],
+        guards=[IsAuthenticated()],
+    )
     def jwt_es256(request: Request) -> dict:
         return {"sub": request.auth["sub"]}
 
-    @claims.get("/jwt/es384", auth=[JWTAuthentication(algorithms=["ES384"], public_key=public_key("p384"))],
-                guards=[IsAuthenticated()])
+    @claims.get(
+        "/jwt/es384",
+        auth=[JWTAuthentication(algorithms=["ES384"], public_key=public_key("p384"))],
+        guards=[IsAuthenticated()],
+    )
     def jwt_es384(request: Request) -> dict:
         return {"sub": request.auth["sub"]}
 
-    @claims.get("/jwt/eddsa", auth=[JWTAuthentication(algorithms=["EdDSA"], public_key=public_key("ed25519"))],
-                guards=[IsAuthenticated()])
+    @claims.get(
+        "/jwt/eddsa",
+        auth=[JWTAuthentication(algorithms=["EdDSA"], public_key=public_key("ed25519"))],
+        guards=[IsAuthenticated()],
+    )
     def jwt_eddsa(request: Request) -> dict:
         return {"sub": request.auth["sub"]}
 
@@ -88,13 +124,13 @@ def any_perm(request: Request) -> dict:
     return {"user": request.user.username}
 
 
-@claims.get("/guards/all-perms", auth=_JWT,
-            guards=[HasAllPermissions("people.change_person", "people.delete_person")])
+@claims.get("/guards/all-perms", auth=_JWT, guards=[HasAllPermissions("people.change_person", "people.delete_person")])
 def all_perms(request: Request) -> dict:
     return {"user": request.user.username}
 
 
 # --- responses --------------------------------------------------------------------------------------
+
 
 @claims.get("/tuple3")
 def tuple3() -> tuple:
@@ -103,6 +139,7 @@ def tuple3() -> tuple:
 
 
 # --- Struct: __slots__, positional __init__, ==, repr, to_dict, pickling ------------------------------
+
 
 class Gadget(Struct):
     name: str
@@ -113,15 +150,23 @@ class Gadget(Struct):
 @claims.post("/struct")
 def struct_abilities(g: Gadget) -> dict:
     clone = pickle.loads(pickle.dumps(g))
-    return {"repr": repr(g), "to_dict": g.to_dict(), "pickled_equal": clone == g, "pickled_is_copy": clone is not g,
-            "pickled_type": type(clone).__name__, "pickled_repr": repr(clone),
-            "positional_equals_keywords": Gadget(g.name, g.size, g.parts) == Gadget(name=g.name, size=g.size,
-                                                                                   parts=g.parts),
-            "differs_from_other": g != Gadget(name=g.name + "!"), "has_dict": hasattr(g, "__dict__"),
-            "slots": list(Gadget.__slots__)}
+    return {
+        "repr": repr(g),
+        "to_dict": g.to_dict(),
+        "pickled_equal": clone == g,
+        "pickled_is_copy": clone is not g,
+        "pickled_type": type(clone).__name__,
+        "pickled_repr": repr(clone),
+        "positional_equals_keywords": Gadget(g.name, g.size, g.parts)
+        == Gadget(name=g.name, size=g.size, parts=g.parts),
+        "differs_from_other": g != Gadget(name=g.name + "!"),
+        "has_dict": hasattr(g, "__dict__"),
+        "slots": list(Gadget.__slots__),
+    }
 
 
 # --- parameters: typed path values, Path/Header/Cookie constraints, grouped Cookie/Form/dataclass -----
+
 
 class Shade(enum.Enum):
     LIGHT = "light"
@@ -129,22 +174,43 @@ class Shade(enum.Enum):
 
 
 @claims.get("/path-types/{u}/{d}/{t}/{dec}/{shade}/{mode}/{ratio}/{flag}")
-def path_types(u: uuid.UUID, d: dt.date, t: dt.time, dec: decimal.Decimal, shade: Shade, mode: Literal["a", "b"],
-               ratio: float, flag: bool, at: dt.time | None = None) -> dict:
+def path_types(
+    u: uuid.UUID,
+    d: dt.date,
+    t: dt.time,
+    dec: decimal.Decimal,
+    shade: Shade,
+    mode: Literal["a", "b"],
+    ratio: float,
+    flag: bool,
+    at: dt.time | None = None,
+) -> dict:
     """Path values of every scalar kind, plus a `time` query value."""
-    return {"u": u, "d": d, "t": t, "dec": dec, "shade": shade, "mode": mode, "ratio": ratio, "flag": flag, "at": at,
-            "types": [type(v).__name__ for v in (u, d, t, dec, shade, ratio, flag)]}
+    return {
+        "u": u,
+        "d": d,
+        "t": t,
+        "dec": dec,
+        "shade": shade,
+        "mode": mode,
+        "ratio": ratio,
+        "flag": flag,
+        "at": at,
+        "types": [type(v).__name__ for v in (u, d, t, dec, shade, ratio, flag)],
+    }
 
 
 @claims.get("/path/{n}/{code}")
-def constrained_path(n: Annotated[int, Path(ge=1, le=10)],
-                     code: Annotated[str, Path(min_length=3, max_length=3, pattern=r"^[A-Z]+$")]) -> dict:
+def constrained_path(
+    n: Annotated[int, Path(ge=1, le=10)], code: Annotated[str, Path(min_length=3, max_length=3, pattern=r"^[A-Z]+$")]
+) -> dict:
     return {"n": n, "code": code}
 
 
 @claims.get("/constrained")
-def constrained_header_cookie(x_count: Annotated[int, Header(ge=1, le=5)],
-                              token: Annotated[str, Cookie(min_length=8, pattern=r"^[a-f0-9]+$")]) -> dict:
+def constrained_header_cookie(
+    x_count: Annotated[int, Header(ge=1, le=5)], token: Annotated[str, Cookie(min_length=8, pattern=r"^[a-f0-9]+$")]
+) -> dict:
     return {"x_count": x_count, "token": token}
 
 
@@ -187,9 +253,16 @@ def grouped_query_dataclass(w: Annotated[Window, Query()]) -> dict:
 
 # --- a dependency that reads the request (and a query value) ----------------------------------------
 
+
 def client_info(request: Request, tenant: str = Query("public")) -> dict:
-    return {"method": request.method, "path": request.path, "agent": request.headers.get("user-agent"),
-            "cookies": dict(request.cookies), "query": dict(request.query), "tenant": tenant}
+    return {
+        "method": request.method,
+        "path": request.path,
+        "agent": request.headers.get("user-agent"),
+        "cookies": dict(request.cookies),
+        "query": dict(request.query),
+        "tenant": tenant,
+    }
 
 
 async def described(info: dict = Depends(client_info)) -> str:
@@ -203,6 +276,7 @@ def dep_request(info: dict = Depends(client_info), summary: str = Depends(descri
 
 # --- rate limit keyed on a header of our choosing ---------------------------------------------------
 
+
 @claims.get("/limited/by-tenant")
 @rate_limit(rps=1, burst=1, key="x-tenant")
 def limited_by_tenant() -> dict:
@@ -210,6 +284,7 @@ def limited_by_tenant() -> dict:
 
 
 # --- which OS thread serves (worker pinning) ---------------------------------------------------------
+
 
 @claims.get("/worker")
 def worker() -> dict:
@@ -219,14 +294,26 @@ def worker() -> dict:
 
 # --- responses: bytes and timedelta values, and bare scalars at the top level ------------------------
 
+
 @claims.get("/encode-more")
 def encode_more() -> dict:
-    return {"bytes": b"\x00\x01hi\xff", "timedelta": dt.timedelta(days=1, hours=2, seconds=3.5),
-            "negative": dt.timedelta(minutes=-90)}
+    return {
+        "bytes": b"\x00\x01hi\xff",
+        "timedelta": dt.timedelta(days=1, hours=2, seconds=3.5),
+        "negative": dt.timedelta(minutes=-90),
+    }
 
 
-_SCALARS = {"str": "plain", "int": 7, "big": -(2**80), "float": 2.5, "true": True, "none": None, "list": [1, "a"],
-            "decimal": decimal.Decimal("0.10")}
+_SCALARS = {
+    "str": "plain",
+    "int": 7,
+    "big": -(2**80),
+    "float": 2.5,
+    "true": True,
+    "none": None,
+    "list": [1, "a"],
+    "decimal": decimal.Decimal("0.10"),
+}
 
 
 @claims.get("/scalar/{kind}")
@@ -235,6 +322,7 @@ def scalar(kind: Literal["str", "int", "big", "float", "true", "none", "list", "
 
 
 # --- bodies that are not Structs: dict, set, tuple, a tagged union of Structs --------------------------
+
 
 class Cat(Struct, tag="cat", tag_field="kind"):
     name: str
@@ -273,6 +361,7 @@ def body_union(pet: Cat | Dog) -> dict:
 
 # --- uploads: large ones are spooled to a temporary file -----------------------------------------------
 
+
 @claims.post("/upload-spool")
 def upload_spool(doc: UploadFile = File()) -> dict:
     path = getattr(doc.file, "name", None)
@@ -281,6 +370,7 @@ def upload_spool(doc: UploadFile = File()) -> dict:
 
 # --- a coroutine that never suspends is driven inline (no asyncio task); one that awaits real asyncio
 # work continues on the interpreter's event loop -------------------------------------------------------
+
 
 def _task() -> bool:
     try:

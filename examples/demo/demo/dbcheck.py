@@ -45,8 +45,13 @@ def _identity() -> dict:
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()" if connection.vendor == "postgresql" else "SELECT NULL")
         (pid,) = cur.fetchone()
-    return {"serial": connection.demo_serial, "pid": pid, "vendor": connection.vendor, "people": people,
-            "thread": threading.current_thread().name}
+    return {
+        "serial": connection.demo_serial,
+        "pid": pid,
+        "vendor": connection.vendor,
+        "people": people,
+        "thread": threading.current_thread().name,
+    }
 
 
 @dbcheck.get("/conn/inline")
@@ -101,5 +106,9 @@ if SIGNAL_RECEIVERS:
 def signals() -> dict:
     """The receivers' calls so far per thread (this request has started, not finished yet)."""
     with _lock:
-        return {"connected": SIGNAL_RECEIVERS, "thread": threading.current_thread().name,
-                "calls": {name: dict(c) for name, c in _calls.items()}, "senders": sorted(_senders)}
+        return {
+            "connected": SIGNAL_RECEIVERS,
+            "thread": threading.current_thread().name,
+            "calls": {name: dict(c) for name, c in _calls.items()},
+            "senders": sorted(_senders),
+        }

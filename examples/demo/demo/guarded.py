@@ -7,8 +7,14 @@ module)."""
 from __future__ import annotations
 
 from django_bolt import BoltAPI, Request
-from django_bolt.auth import (APIKeyAuthentication, BasePermission, IsAuthenticated, JWTAuthentication, Requires,
-                              SessionAuthentication)
+from django_bolt.auth import (
+    APIKeyAuthentication,
+    BasePermission,
+    IsAuthenticated,
+    JWTAuthentication,
+    Requires,
+    SessionAuthentication,
+)
 
 # auth=[] on each route: no project or API default applies.
 guarded = BoltAPI(prefix="/guarded")

@@ -41,8 +41,9 @@ def ensure_keys() -> Path | None:
         for kind, args in KINDS.items():
             key, pub = tmp / f"{kind}.key", tmp / f"{kind}.pub"
             subprocess.run([openssl, "genpkey", *args, "-out", str(key)], check=True, capture_output=True)
-            subprocess.run([openssl, "pkey", "-in", str(key), "-pubout", "-out", str(pub)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [openssl, "pkey", "-in", str(key), "-pubout", "-out", str(pub)], check=True, capture_output=True
+            )
         try:
             tmp.rename(KEYS_DIR)  # atomic; fails when another process got there first
         except OSError:

@@ -10,7 +10,7 @@ import enum
 import uuid
 from typing import Annotated, Literal, TypedDict
 
-from django_bolt import BoltAPI, Body, Depends, Header, Meta, Query, Struct, field
+from django_bolt import Body, BoltAPI, Depends, Header, Meta, Query, Struct, field
 
 typed = BoltAPI(prefix="/typed")
 
@@ -72,8 +72,7 @@ class Dog(Struct, tag="dog", tag_field="kind"):
 
 @typed.post("/pets")
 def adopt(pets: list[Cat | Dog]) -> dict:
-    return {"cats": [p.name for p in pets if isinstance(p, Cat)],
-            "dogs": [p.name for p in pets if isinstance(p, Dog)]}
+    return {"cats": [p.name for p in pets if isinstance(p, Cat)], "dogs": [p.name for p in pets if isinstance(p, Dog)]}
 
 
 class Range(Struct, kw_only=True):
@@ -161,13 +160,23 @@ class Client(Struct):
 
 @typed.get("/paging")
 def paging(page: Annotated[Paging, Query()], client: Client = Header()) -> dict:
-    return {"limit": page.limit, "offset": page.offset, "order_by": page.order_by, "tags": page.tags,
-            "client": client.x_client_id, "agent": client.user_agent}
+    return {
+        "limit": page.limit,
+        "offset": page.offset,
+        "order_by": page.order_by,
+        "tags": page.tags,
+        "client": client.x_client_id,
+        "agent": client.user_agent,
+    }
 
 
 @typed.get("/choices")
-def choices(size: Size = Size.SMALL, priority: Priority | None = None, within: dt.timedelta | None = None,
-            mode: Literal["fast", "safe"] = "safe") -> dict:
+def choices(
+    size: Size = Size.SMALL,
+    priority: Priority | None = None,
+    within: dt.timedelta | None = None,
+    mode: Literal["fast", "safe"] = "safe",
+) -> dict:
     """Enum (by value), IntEnum ("2" from the query), timedelta and Literal query parameters."""
     return {"size": size, "priority": priority, "within": within, "mode": mode}
 

@@ -9,8 +9,10 @@ from django.views.decorators.csrf import csrf_exempt
 @csrf_exempt
 def upload(request):
     """Echoes what Django parsed from a multipart upload, to show bodies reach it intact."""
-    files = {name: {"name": f.name, "size": f.size, "sha256": hashlib.sha256(f.read()).hexdigest()}
-             for name, f in request.FILES.items()}
+    files = {
+        name: {"name": f.name, "size": f.size, "sha256": hashlib.sha256(f.read()).hexdigest()}
+        for name, f in request.FILES.items()
+    }
     return JsonResponse({"method": request.method, "fields": request.POST.dict(), "files": files})
 
 

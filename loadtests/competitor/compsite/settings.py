@@ -7,6 +7,7 @@ the same module bolt serves. Logging is configured as django-bolt 0.13 documents
 for production: its request-logging middleware off (BoltAPI(enable_logging=False)
 in bench_api.py) and its Rust access log off (the `django.server` logger below).
 """
+
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent

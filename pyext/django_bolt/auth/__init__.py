@@ -23,5 +23,20 @@ from .guards import (
 )
 from .tokens import create_jwt_for_user, create_token_pair, rotate_refresh_token
 
-__all__ = ["APIKeyAuthentication", "JWTAuthentication", "SessionAuthentication", "AllowAny", "BasePermission", "IsAuthenticated", "IsAdminUser", "IsStaff",
-           "HasPermission", "HasAnyPermission", "HasAllPermissions", "Requires", "create_jwt_for_user", "create_token_pair", "rotate_refresh_token"]
+__all__ = [
+    "APIKeyAuthentication",
+    "JWTAuthentication",
+    "SessionAuthentication",
+    "AllowAny",
+    "BasePermission",
+    "IsAuthenticated",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "Requires",
+    "create_jwt_for_user",
+    "create_token_pair",
+    "rotate_refresh_token",
+]

@@ -28,10 +28,17 @@ class JWTAuthentication:
     #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
     www_authenticate = "Bearer"
 
-    def __init__(self, secret: str | bytes | None = None, algorithms: Iterable[str] = ("HS256",),
-                 header: str = "authorization", cookie: str | None = None, audience: str | Iterable[str] | None = None,
-                 issuer: str | Iterable[str] | None = None, leeway: int = 0,
-                 public_key: str | bytes | None = None) -> None:
+    def __init__(
+        self,
+        secret: str | bytes | None = None,
+        algorithms: Iterable[str] = ("HS256",),
+        header: str = "authorization",
+        cookie: str | None = None,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Iterable[str] | None = None,
+        leeway: int = 0,
+        public_key: str | bytes | None = None,
+    ) -> None:
         self.secret = secret
         self.algorithms = [algorithms] if isinstance(algorithms, str) else list(algorithms)
         self.header = header.lower()
@@ -51,8 +58,16 @@ class JWTAuthentication:
             from django.conf import settings
 
             secret = settings.SECRET_KEY
-        return JwtPlan(self.algorithms, _text_or_bytes(secret), _text_or_bytes(self.public_key), self.audience,
-                       self.issuer, self.leeway, self.header, self.cookie)
+        return JwtPlan(
+            self.algorithms,
+            _text_or_bytes(secret),
+            _text_or_bytes(self.public_key),
+            self.audience,
+            self.issuer,
+            self.leeway,
+            self.header,
+            self.cookie,
+        )
 
     def __repr__(self) -> str:
         return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"
@@ -87,8 +102,14 @@ class SessionAuthentication:
         key = request.cookies.get(settings.SESSION_COOKIE_NAME)
         if not key:
             return None
-        environ = wsgi_environ(request.method, request.path.encode(), request.query_string,
-                               request._raw_headers, request.body, request.client or "")
+        environ = wsgi_environ(
+            request.method,
+            request.path.encode(),
+            request.query_string,
+            request._raw_headers,
+            request.body,
+            request.client or "",
+        )
         dj = WSGIRequest(environ)
         dj.session = import_string(settings.SESSION_ENGINE).SessionStore(key)
         user = get_user(dj)
@@ -133,8 +154,10 @@ class APIKeyAuthentication:
             from django.apps import apps
 
             if not apps.is_installed("django_bolt"):
-                raise RuntimeError("APIKeyAuthentication() stores keys in the database: add 'django_bolt' to "
-                                   "INSTALLED_APPS and migrate, or pass keys={...} for in-memory keys")
+                raise RuntimeError(
+                    "APIKeyAuthentication() stores keys in the database: add 'django_bolt' to "
+                    "INSTALLED_APPS and migrate, or pass keys={...} for in-memory keys"
+                )
         hashes = None if self.keys is None else [hashlib.sha256(k.encode()).hexdigest() for k in self.keys]
         return ApiKeyPlan(self.header, hashes, self.cache_ttl)
 

@@ -17,8 +17,20 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-__all__ = ["BasePermission", "AllowAny", "IsAuthenticated", "IsAdminUser", "IsStaff", "HasPermission",
-           "HasAnyPermission", "HasAllPermissions", "Requires", "as_guard", "evaluate", "challenge_for"]
+__all__ = [
+    "BasePermission",
+    "AllowAny",
+    "IsAuthenticated",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "Requires",
+    "as_guard",
+    "evaluate",
+    "challenge_for",
+]
 
 
 class BasePermission:
@@ -31,13 +43,13 @@ class BasePermission:
         """The Rust form of this guard, or None when it needs Python."""
         return None
 
-    def __and__(self, other: Any) -> "BasePermission":
+    def __and__(self, other: Any) -> BasePermission:
         return _And(self, as_guard(other))
 
-    def __or__(self, other: Any) -> "BasePermission":
+    def __or__(self, other: Any) -> BasePermission:
         return _Or(self, as_guard(other))
 
-    def __invert__(self) -> "BasePermission":
+    def __invert__(self) -> BasePermission:
         return _Not(self)
 
 
@@ -222,9 +234,11 @@ async def check_guards(guards: list[BasePermission], request: Any, challenge: st
         if not await evaluate(g, request):
             # request._user, not request.user: only an authenticator (the session) sets it; the
             # property would load a user from the claims, which say "authenticated" already.
-            authenticated = (request.auth is not None
-                             or bool(getattr(getattr(request, "_user", None), "is_authenticated", False)))
+            authenticated = request.auth is not None or bool(
+                getattr(getattr(request, "_user", None), "is_authenticated", False)
+            )
             if challenge and not authenticated:
-                raise HTTPException(401, "Authentication credentials were not provided.",
-                                    headers={"www-authenticate": challenge})
+                raise HTTPException(
+                    401, "Authentication credentials were not provided.", headers={"www-authenticate": challenge}
+                )
             raise HTTPException(403, "You do not have permission to perform this action.")

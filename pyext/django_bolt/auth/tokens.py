@@ -10,8 +10,13 @@ from typing import Any
 __all__ = ["create_jwt_for_user", "create_token_pair", "rotate_refresh_token"]
 
 
-def create_jwt_for_user(user: Any, expires_in: int = 3600, extra_claims: dict[str, Any] | None = None,
-                        secret: str | bytes | None = None, algorithm: str = "HS256") -> str:
+def create_jwt_for_user(
+    user: Any,
+    expires_in: int = 3600,
+    extra_claims: dict[str, Any] | None = None,
+    secret: str | bytes | None = None,
+    algorithm: str = "HS256",
+) -> str:
     """A signed token for a Django user: ``sub`` (the user's pk), ``iat``, ``exp``, ``jti``,
     plus ``extra_claims``. ``secret`` defaults to SECRET_KEY (a PEM private key for RS/ES/EdDSA)."""
     from .. import _native
@@ -33,9 +38,14 @@ def _key(secret: str | bytes | None) -> bytes:
     return key.encode() if isinstance(key, str) else bytes(key)
 
 
-def create_token_pair(user: Any, access_expires_in: int = 900, refresh_expires_in: int = 14 * 86400,
-                      extra_claims: dict[str, Any] | None = None, secret: str | bytes | None = None,
-                      algorithm: str = "HS256") -> dict[str, Any]:
+def create_token_pair(
+    user: Any,
+    access_expires_in: int = 900,
+    refresh_expires_in: int = 14 * 86400,
+    extra_claims: dict[str, Any] | None = None,
+    secret: str | bytes | None = None,
+    algorithm: str = "HS256",
+) -> dict[str, Any]:
     """``{"access", "refresh", "token_type", "expires_in"}`` for a user. The refresh token
     (``"type": "refresh"``) is refused by JWTAuthentication; trade it with
     :func:`rotate_refresh_token`."""
@@ -44,8 +54,13 @@ def create_token_pair(user: Any, access_expires_in: int = 900, refresh_expires_i
     return {"access": access, "refresh": refresh, "token_type": "bearer", "expires_in": access_expires_in}
 
 
-def rotate_refresh_token(refresh_token: str, access_expires_in: int = 900, refresh_expires_in: int = 14 * 86400,
-                         secret: str | bytes | None = None, algorithm: str = "HS256") -> dict[str, Any]:
+def rotate_refresh_token(
+    refresh_token: str,
+    access_expires_in: int = 900,
+    refresh_expires_in: int = 14 * 86400,
+    secret: str | bytes | None = None,
+    algorithm: str = "HS256",
+) -> dict[str, Any]:
     """Verifies a refresh token and returns a new pair; the old refresh token is spent.
 
     Rotation state lives in Django's cache (``bolt:refresh:<jti>`` until the token's expiry), so

@@ -41,8 +41,10 @@ class Command(BaseCommand):
         elif opts["action"] == "list":
             for k in APIKey.objects.all():
                 state = "revoked" if k.revoked_at else ("expired" if not k.is_usable() else "active")
-                self.stdout.write(f"{k.prefix}\t{state}\t{k.name}\t{k.owner or '-'}\t{','.join(k.scopes)}\t"
-                                  f"last used {k.last_used or 'never'}")
+                self.stdout.write(
+                    f"{k.prefix}\t{state}\t{k.name}\t{k.owner or '-'}\t{','.join(k.scopes)}\t"
+                    f"last used {k.last_used or 'never'}"
+                )
         else:
             n = APIKey.objects.filter(prefix=opts["prefix"], revoked_at=None).update(revoked_at=timezone.now())
             if not n:

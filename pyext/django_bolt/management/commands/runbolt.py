@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = "Serve this project with django-bolt (same flags as `bolt`)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
-        from django_bolt.cli import add_server_arguments
+        from django_bolt.options import add_server_arguments
 
         add_server_arguments(parser, with_settings=False)
 

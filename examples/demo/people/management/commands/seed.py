@@ -39,6 +39,4 @@ class Command(BaseCommand):
             ]
             Person.objects.bulk_create(missing)
         after = Person.objects.count()
-        self.stdout.write(
-            self.style.SUCCESS(f"seed: created {after - before} people ({after} total)")
-        )
+        self.stdout.write(self.style.SUCCESS(f"seed: created {after - before} people ({after} total)"))

@@ -4,6 +4,7 @@ Same rows as examples/demo's `manage.py seed`: row i (1..100) is
 Person(name="Person i", email="personi@example.com", age=18 + i % 60,
 is_active=i % 7 != 0).
 """
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 

@@ -1,0 +1,64 @@
+"""django-bolt's Rust core (src/module.rs): HTTP server, router, JSON, JWT.
+
+Every function takes positional arguments only. The module declares per-interpreter GIL
+support, so each worker's sub-interpreter imports it too; ``serve`` works only in the main one.
+"""
+
+from types import CapsuleType
+from typing import Any, TypedDict
+
+__version__: str
+
+Plan = CapsuleType
+"""A compiled type plan (``schema.plan_for``): opaque, a capsule owning the Rust plan."""
+
+class ServeConfig(TypedDict):
+    """The one argument of ``serve``, built by ``serve.native_config`` with every key given."""
+
+    host: str
+    """Address to listen on."""
+    port: int
+    """0..65535; 0 lets the kernel pick one (the banner says which)."""
+    cores: list[int | None]
+    """One entry per worker: the core id it is pinned to, or None (not pinned)."""
+    driver: str
+    """``"auto"``, ``"uring"`` (or ``"io_uring"``) or ``"epoll"``."""
+    boot: str
+    """JSON of an ``options.WorkerBoot``, handed to ``_worker.boot`` in each worker interpreter."""
+    keep_alive_timeout: float
+    """Seconds an idle keep-alive connection is kept (non-negative)."""
+    header_timeout: float
+    """Seconds a client has to send a request head (non-negative)."""
+    shutdown_timeout: float
+    """Seconds in-flight requests get to finish at shutdown (non-negative)."""
+    max_body: int
+    """Largest request body in bytes; larger ones get 413."""
+    banner: str
+    """Start of the ``listening on ...`` line printed once every worker is up."""
+
+def serve(config: ServeConfig, /) -> None:
+    """Runs the server until SIGINT/SIGTERM, then drains and returns (OSError: cannot bind; RuntimeError: a worker failed; ValueError: bad config)."""
+
+def check_routes(routes: list[tuple[str, str]], /) -> int:
+    """Checks ``(method, path)`` pairs with the Rust router; the number of routes, or ValueError naming the first refused one."""
+
+def compile_plan(root: tuple[Any, ...], defs: list[tuple[Any, ...] | None], /) -> Plan:
+    """Compiles a type description from ``schema.describe`` into a plan (TypeError when it cannot)."""
+
+def decode(plan: Plan, data: bytes | bytearray | str, /) -> Any:
+    """Parses JSON into the plan's type; ValueError whose first argument is the list of FastAPI-shaped errors when it does not fit."""
+
+def encode(obj: Any, encode_types: tuple[Any, ...], plan: Plan | None, /) -> bytes:
+    """Encodes ``obj`` as JSON (``encode_types`` is ``json.ENCODE_TYPES``), checked against ``plan`` if given; TypeError otherwise."""
+
+def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, /) -> str:
+    """Signs a JWT whose payload is ``claims_json`` (ValueError for an unknown algorithm or bad key)."""
+
+def jwt_decode(token: str, algorithm: str, key: bytes, leeway: int, /) -> dict[str, Any]:
+    """Verifies a JWT (signature, a required ``exp``, ``nbf``; ``leeway`` seconds of clock skew) and returns its claims; ValueError when invalid."""
+
+def interp_id() -> int:
+    """The id of the interpreter running this call (0: the main one)."""
+
+def interpreter_count() -> int:
+    """How many interpreters this process has, the main one included."""

@@ -1,0 +1,173 @@
+"""The ``bolt`` server options, each written once: name, type, default and help.
+
+>>> opts = ServerOptions.from_dict({"cores": "2", "port": 0})
+>>> opts.host, opts.keep_alive_timeout
+('127.0.0.1', 60.0)
+
+``bolt`` and ``manage.py runbolt`` build their flags from ``OPTIONS`` (``add_server_arguments``),
+``serve`` passes every value on to the Rust server explicitly, ``dev`` rebuilds the child
+server's command line from them, and each worker interpreter gets its share as a ``WorkerBoot``.
+A leaf module: it imports nothing of django-bolt, and must import on any Python 3 (``cli.main``
+refuses old versions with a message after importing it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from typing import Any, Mapping
+
+__all__ = [
+    "ServerOptions",
+    "Option",
+    "OPTIONS",
+    "LOG_LEVELS",
+    "add_server_arguments",
+    "WorkerBoot",
+    "fail",
+]
+
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+
+
+def _option(default: Any, help: str, *, choices: tuple[str, ...] | None = None, empty_is_default: bool = False) -> Any:
+    # ``empty_is_default``: 0 or "" also count as not given, the value becomes the default
+    # (``--max-body 0`` serves with 10 MiB, ``--host ""`` on 127.0.0.1), as bolt always read them.
+    return dataclasses.field(
+        default=default, metadata={"help": help, "choices": choices, "empty_is_default": empty_is_default}
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerOptions:
+    """Every option of ``bolt``/``manage.py runbolt``, in ``--help`` order, with its default.
+
+    The type of a flag's value is the type of its default; a ``bool`` is a switch
+    (``--no-django``). ``settings=None`` means: ``DJANGO_SETTINGS_MODULE``, else the module
+    ``manage.py`` names.
+    """
+
+    cores: str = _option("all", "'all' or a number of worker cores (default: all)")
+    host: str = _option("127.0.0.1", "address to listen on (default: 127.0.0.1)", empty_is_default=True)
+    port: int = _option(8000, "port (0 picks a free one; default: 8000)")
+    settings: str | None = _option(
+        None, "Django settings module (default: DJANGO_SETTINGS_MODULE or the one manage.py names)"
+    )
+    log_level: str = _option(
+        "warning", "log level for bolt and Django", choices=tuple(sorted(LOG_LEVELS)), empty_is_default=True
+    )
+    driver: str = _option(
+        "auto",
+        "I/O driver: io_uring, epoll, or auto (io_uring, falling back to epoll)",
+        choices=("auto", "uring", "epoll"),
+        empty_is_default=True,
+    )
+    isolation: str = _option(
+        "subinterpreter",
+        "one own-GIL sub-interpreter per core (default), or one process per core",
+        choices=("subinterpreter", "process"),
+    )
+    keep_alive_timeout: float = _option(60.0, "idle keep-alive timeout, seconds", empty_is_default=True)
+    header_timeout: float = _option(10.0, "time allowed to send a request head, seconds", empty_is_default=True)
+    shutdown_timeout: float = _option(
+        10.0, "how long in-flight requests may take to finish at shutdown, seconds", empty_is_default=True
+    )
+    no_django: bool = _option(False, "do not send non-API paths to Django (admin, views); they get a JSON 404")
+    max_body: int = _option(10 * 1024 * 1024, "largest request body in bytes", empty_is_default=True)
+    blocking_threads: int = _option(8, "threads per core for blocking def handlers (default 8)", empty_is_default=True)
+    blocking_threshold_ms: float = _option(
+        25.0,
+        "a def handler that holds its core longer than this 3 times moves to the pool (25)",
+        empty_is_default=True,
+    )
+    dev: bool = _option(False, "development mode: restart the server when a .py/.html file of the project changes")
+
+    @classmethod
+    def from_dict(cls, opts: Mapping[str, Any]) -> ServerOptions:
+        """The options in ``opts`` (argparse's namespace as a dict, ``manage.py``'s options, or
+        a partial dict); a missing or ``None`` value is the default, other keys are ignored."""
+        values = {}
+        for o in OPTIONS:
+            v = opts.get(o.name)
+            if v is None or (o.empty_is_default and not v):
+                v = o.default
+            values[o.name] = v if v is None else o.type(v)
+        return cls(**values)
+
+    @property
+    def level(self) -> int:
+        """``log_level`` as a ``logging`` level."""
+        return LOG_LEVELS[self.log_level]
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One server option, as ``bolt``'s command line shows it."""
+
+    name: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None = None
+    empty_is_default: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def type(self) -> type:
+        """The value's type: that of the default (``str`` for ``settings``)."""
+        return str if self.default is None else type(self.default)
+
+    @property
+    def is_switch(self) -> bool:
+        return self.type is bool
+
+
+OPTIONS: tuple[Option, ...] = tuple(Option(f.name, f.default, **f.metadata) for f in dataclasses.fields(ServerOptions))
+
+
+def add_server_arguments(p: argparse.ArgumentParser, with_settings: bool = True) -> None:
+    """The flags shared by ``bolt`` and ``manage.py runbolt`` (which has Django's own ``--settings``)."""
+    for o in OPTIONS:
+        if o.name == "settings" and not with_settings:
+            continue
+        if o.is_switch:
+            p.add_argument(o.flag, action="store_true", help=o.help)
+            continue
+        kw: dict[str, Any] = {"default": o.default, "help": o.help}
+        if o.type in (int, float):
+            kw["type"] = o.type
+        if o.choices is not None:
+            kw["choices"] = list(o.choices)
+        p.add_argument(o.flag, **kw)
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerBoot:
+    """What each worker interpreter needs to set itself up (``_worker.boot``): sent as JSON by the
+    main interpreter through ``_native.serve(config["boot"])``."""
+
+    sys_path: list[str]
+    settings: str
+    log_level: int
+    blocking_threads: int
+    blocking_threshold_ms: float
+    django: bool
+    port: int
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkerBoot:
+        return cls(**json.loads(text))
+
+
+def fail(msg: str) -> int:
+    """Prints ``bolt: error: <msg>`` (argparse's shape) to stderr; returns the exit code, 1."""
+    print(f"bolt: error: {msg}", file=sys.stderr, flush=True)
+    return 1

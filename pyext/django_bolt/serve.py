@@ -1,0 +1,127 @@
+"""Running the server: find the project, import it in the main interpreter, start the workers.
+
+    from django_bolt import serve
+    from django_bolt.options import ServerOptions
+
+    code = serve.run(ServerOptions(cores="2", port=0))  # until SIGINT/SIGTERM; 0, or 1 with a message
+
+``bolt`` (``cli``) and the ``bolt --dev`` child server (``dev``) both come here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+from typing import Any, Callable
+
+from . import __version__, _native
+from .discovery import StartupError, apply_log_level, find_settings, load_routes
+from .options import ServerOptions, WorkerBoot, fail
+
+__all__ = ["run", "worker_cores", "native_config"]
+
+
+def worker_cores(spec: str) -> list[int | None]:
+    """The core of each worker for ``--cores``: ``all`` or a count (``None``: not pinned).
+
+    Raises ValueError for anything else."""
+    avail = sorted(os.sched_getaffinity(0))
+    if spec == "all":
+        return list(avail)
+    if not re.fullmatch(r"[1-9][0-9]*", spec):
+        raise ValueError(f"--cores must be 'all' or a positive number, not {spec!r}")
+    n = int(spec)
+    if n <= len(avail):
+        return avail[:n]
+    # More workers than cores: pinning would stack them; let the scheduler place them.
+    return [None] * n
+
+
+def native_config(opts: ServerOptions, cores: list[int | None], settings_module: str) -> dict[str, Any]:
+    """The argument of ``_native.serve``: every key it reads, none left to its defaults."""
+    boot = WorkerBoot(
+        sys_path=[p if p else os.getcwd() for p in sys.path],
+        settings=settings_module,
+        log_level=opts.level,
+        blocking_threads=opts.blocking_threads,
+        blocking_threshold_ms=opts.blocking_threshold_ms,
+        django=not opts.no_django,
+        port=opts.port,
+    )
+    return {
+        "host": opts.host,
+        "port": opts.port,
+        "cores": cores,
+        "driver": opts.driver,
+        "boot": boot.to_json(),
+        "keep_alive_timeout": opts.keep_alive_timeout,
+        "header_timeout": opts.header_timeout,
+        "shutdown_timeout": opts.shutdown_timeout,
+        "max_body": opts.max_body,
+        "banner": f"django-bolt {__version__} | Python {sys.version.split()[0]} | cores {len(cores)}",
+    }
+
+
+def run(
+    opts: ServerOptions,
+    settings_module: str | None = None,
+    before_bind: Callable[[], None] | None = None,
+) -> int:
+    """Serves the project until SIGINT/SIGTERM; returns the process exit code.
+
+    ``settings_module`` is given when Django is already set up (``manage.py runbolt``); else it
+    is found from ``opts.settings``, ``DJANGO_SETTINGS_MODULE`` or ``manage.py``.
+    ``before_bind`` runs once the project is loaded, just before the server binds its port, with
+    SIGINT/SIGTERM already raising ``KeyboardInterrupt`` (a clean stop): the ``--dev`` child waits
+    there for its supervisor's go-ahead.
+    """
+    try:
+        cores = worker_cores(opts.cores)
+    except ValueError as e:
+        return fail(str(e))
+    try:
+        if settings_module is None:
+            settings_module, root = find_settings(opts.settings)
+            if root is not None and str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+        if os.getcwd() not in sys.path and "" not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+        # The main interpreter imports the whole app before any sub-interpreter exists: a C
+        # module first imported inside a sub-interpreter can corrupt the heap (DESIGN.md §5).
+        routes = load_routes(settings_module)
+    except StartupError as e:
+        return fail(str(e))
+    apply_log_level(opts.level)
+    try:
+        _native.check_routes([(r.method, r.path) for r in routes])
+    except ValueError as e:
+        return fail(f"route table: {e}")
+    config = native_config(opts, cores, settings_module)
+
+    def _stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        if before_bind is not None:
+            before_bind()
+        _native.serve(config)
+    except OSError as e:
+        return fail(str(e))
+    except RuntimeError as e:
+        msg = str(e)
+        mods = re.findall(r"module ([\w.]+) does not support loading in subinterpreters", msg)
+        if mods:
+            return fail(
+                f"{', '.join(sorted(set(mods)))} cannot load in a sub-interpreter (an extension module "
+                f"without multi-interpreter support). Run with --isolation process, or remove it.\n{msg}"
+            )
+        return fail(msg)
+    except KeyboardInterrupt:
+        pass
+    print("django-bolt: stopped", file=sys.stderr, flush=True)
+    return 0
