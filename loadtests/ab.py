@@ -51,8 +51,23 @@ def cpu_ticks(pid: int) -> int:
 
 
 def wrk(port: int, path: str, script: str, seconds: int) -> int:
-    out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c64", f"-d{seconds}s", "-s", str(HERE / script),
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            "-c64",
+            f"-d{seconds}s",
+            "-s",
+            str(HERE / script),
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     m = re.search(r'WRKJSON \{"requests":(\d+)', out)
     if not m or '"status":0,' not in out:
         raise SystemExit(f"wrk on :{port}{path} failed or saw non-2xx answers:\n{out}")
@@ -72,10 +87,29 @@ def main() -> int:
     for i, (name, folder) in enumerate(builds.items()):
         port = 8130 + i
         env = dict(os.environ, PYTHONPATH=f"{Path(folder).resolve()}:{HERE}")
-        procs[name] = (subprocess.Popen(
-            ["taskset", "-c", "0", str(BOLT), "--cores", "1", "--port", str(port), "--settings",
-             "bolt_site.settings", "--log-level", "warning"], cwd=DEMO, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), port)
+        procs[name] = (
+            subprocess.Popen(
+                [
+                    "taskset",
+                    "-c",
+                    "0",
+                    str(BOLT),
+                    "--cores",
+                    "1",
+                    "--port",
+                    str(port),
+                    "--settings",
+                    "bolt_site.settings",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=DEMO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+            port,
+        )
     try:
         for name, (proc, port) in procs.items():
             for _ in range(100):
@@ -101,8 +135,9 @@ def main() -> int:
         print(f"server CPU µs/request, median of {args.rounds} rounds (ratio to {first})")
         for e in eps:
             base = statistics.median(us[(first, e)])
-            cells = [f"{n} {statistics.median(us[(n, e)]):7.1f} ({statistics.median(us[(n, e)]) / base:.3f})"
-                     for n in procs]
+            cells = [
+                f"{n} {statistics.median(us[(n, e)]):7.1f} ({statistics.median(us[(n, e)]) / base:.3f})" for n in procs
+            ]
             print(f"{e:12s} " + "   ".join(cells))
     finally:
         for proc, _ in procs.values():

@@ -37,6 +37,26 @@ def top_module(path: Path) -> str:
     return path.relative_to(SRC).parts[0].removesuffix(".rs")
 
 
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every circle a depth-first walk of ``edges`` runs into, as the names along it."""
+    found: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(n: str, stack: list[str]) -> None:
+        state[n] = 1
+        for m in sorted(edges.get(n, ())):
+            if state.get(m) == 1:
+                found.append(stack[stack.index(m) :] + [m])
+            elif m not in state:
+                visit(m, stack + [m])
+        state[n] = 2
+
+    for n in sorted(edges):
+        if n not in state:
+            visit(n, [n])
+    return found
+
+
 def main() -> int:
     problems: list[str] = []
     files = sorted(p for p in SRC.rglob("*.rs") if p.name != "lib.rs")
@@ -48,8 +68,9 @@ def main() -> int:
             if other == me or other not in LAYER:
                 continue
             if LAYER[other] >= LAYER[me]:
-                problems.append(f"{f.relative_to(SRC)}: {me} (layer {LAYER[me] + 1}) uses {other} "
-                                f"(layer {LAYER[other] + 1})")
+                problems.append(
+                    f"{f.relative_to(SRC)}: {me} (layer {LAYER[me] + 1}) uses {other} (layer {LAYER[other] + 1})"
+                )
     # 2. circles between sibling files of one directory (a child using its parent's `mod.rs`
     #    is not a sibling edge)
     dirs: dict[Path, dict[str, set[str]]] = {}
@@ -57,7 +78,8 @@ def main() -> int:
         if f.name == "mod.rs":
             continue
         siblings = {p.stem for p in f.parent.glob("*.rs") if p.name != "mod.rs"} | {
-            p.name for p in f.parent.iterdir() if p.is_dir()}
+            p.name for p in f.parent.iterdir() if p.is_dir()
+        }
         edges = dirs.setdefault(f.parent, {})
         uses = edges.setdefault(f.stem, set())
         text = code_of(f)
@@ -70,21 +92,7 @@ def main() -> int:
             if prefix and m.group(1) == prefix and m.group(2) in siblings and m.group(2) != f.stem:
                 uses.add(m.group(2))
     for d, edges in dirs.items():
-        state: dict[str, int] = {}
-
-        def visit(n: str, stack: list[str]) -> None:
-            state[n] = 1
-            for m in sorted(edges.get(n, ())):
-                if state.get(m) == 1:
-                    circle = stack[stack.index(m):] + [m] if m in stack else [n, m]
-                    problems.append(f"{d.relative_to(SRC) or 'src'}/: circle " + " -> ".join(circle))
-                elif m not in state:
-                    visit(m, stack + [m])
-            state[n] = 2
-
-        for n in sorted(edges):
-            if n not in state:
-                visit(n, [n])
+        problems += [f"{d.relative_to(SRC) or 'src'}/: circle " + " -> ".join(c) for c in circles(edges)]
     for p in problems:
         print(p)
     return 1 if problems else 0
