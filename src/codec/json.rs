@@ -2,17 +2,14 @@
 //!
 //! msgspec and orjson cannot load in own-GIL sub-interpreters, so this is the project's JSON.
 //! Encoding walks the Python objects directly and lets sonic-rs's formatter write strings,
-//! integers and floats; decoding builds Python objects straight from sonic-rs's deserializer
-//! through a `DeserializeSeed`.
+//! integers and floats. Untyped decoding is `decode::decode_any`.
 
 // Same contract as py.rs: callers are attached and pass live objects of that interpreter.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 use crate::py::{self, Obj};
 use pyo3::ffi;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use sonic_rs::format::{CompactFormatter, Formatter};
-use std::fmt;
 
 /// Objects nested deeper than this are refused instead of overflowing the stack.
 const MAX_DEPTH: usize = 256;
@@ -523,107 +520,4 @@ fn float(v: f64, out: &mut Vec<u8>) -> Result<(), String> {
     }
     let _ = fmt().write_f64(out, v);
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------- decode
-
-/// Parses JSON bytes into Python objects (dict, list, str, int, float, bool, None).
-pub fn decode(bytes: &[u8]) -> Result<Obj, DecodeError> {
-    let mut de = sonic_rs::Deserializer::from_slice(bytes);
-    let v = PySeed { depth: 0 }
-        .deserialize(&mut de)
-        .map_err(|e| DecodeError::from_sonic(&e))?;
-    de.end().map_err(|e| DecodeError::from_sonic(&e))?;
-    Ok(v)
-}
-
-/// A malformed document, with where it broke (for FastAPI's `json_invalid` error).
-#[derive(Debug)]
-pub struct DecodeError {
-    pub message: String,
-    pub position: usize,
-}
-
-impl DecodeError {
-    fn from_sonic(e: &sonic_rs::Error) -> Self {
-        let text = e.to_string();
-        DecodeError {
-            position: e.offset(),
-            message: text.lines().next().unwrap_or("").to_owned(),
-        }
-    }
-}
-
-struct PySeed {
-    depth: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for PySeed {
-    type Value = Obj;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Obj, D::Error> {
-        if self.depth > MAX_DEPTH {
-            return Err(de::Error::custom("JSON nested too deeply"));
-        }
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PySeed {
-    type Value = Obj;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Obj, E> {
-        Ok(py::new_bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Obj, E> {
-        Ok(py::new_int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Obj, E> {
-        // SAFETY: attached.
-        unsafe {
-            Obj::from_owned(ffi::PyLong_FromUnsignedLongLong(v)).ok_or_else(|| E::custom("int"))
-        }
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Obj, E> {
-        // SAFETY: attached.
-        unsafe { Obj::from_owned(ffi::PyFloat_FromDouble(v)).ok_or_else(|| E::custom("float")) }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Obj, E> {
-        Ok(py::new_str(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Obj, E> {
-        Ok(py::none())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Obj, E> {
-        Ok(py::none())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Obj, A::Error> {
-        // SAFETY: attached; PyList_Append does not steal.
-        unsafe {
-            let list =
-                Obj::from_owned(ffi::PyList_New(0)).ok_or_else(|| de::Error::custom("list"))?;
-            while let Some(item) = seq.next_element_seed(PySeed {
-                depth: self.depth + 1,
-            })? {
-                ffi::PyList_Append(list.as_ptr(), item.as_ptr());
-            }
-            Ok(list)
-        }
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj, A::Error> {
-        // SAFETY: attached; PyDict_SetItem does not steal.
-        unsafe {
-            let dict =
-                Obj::from_owned(ffi::PyDict_New()).ok_or_else(|| de::Error::custom("dict"))?;
-            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                let v = map.next_value_seed(PySeed {
-                    depth: self.depth + 1,
-                })?;
-                let key = py::new_str(&k);
-                ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), v.as_ptr());
-            }
-            Ok(dict)
-        }
-    }
 }

@@ -17,6 +17,7 @@ mod records;
 mod scalars;
 mod unions;
 
+pub use any::{decode_any, to_python, AnyError};
 pub use durations::parse_duration;
 
 use super::plan::{Node, Plan};
@@ -56,6 +57,8 @@ struct Decoder<'a> {
 }
 
 /// Why a body could not be parsed: a `json_invalid` issue at this byte position.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct ParseError {
     pub position: usize,
     pub message: String,
@@ -220,7 +223,7 @@ impl<'a> Decoder<'a> {
             return None;
         }
         match n {
-            Node::Any => self.any(v, 0),
+            Node::Any => self.any(v),
             Node::None => {
                 if v.is_null() {
                     Some(py::none())

@@ -48,3 +48,46 @@ pub(super) fn float_obj(v: f64) -> Obj {
     // SAFETY: attached.
     Obj::from_owned(unsafe { ffi::PyFloat_FromDouble(v) }).expect("float")
 }
+
+// Unit tests here stay clear of anything that makes a Python object: the test binary has no
+// interpreter (and is not linked to libpython). Conversions are checked through `_native` in
+// tests/test_json_codec.py.
+#[cfg(test)]
+mod tests {
+    use super::maybe_wide_int;
+    use crate::codec::decode::parse;
+    use sonic_rs::JsonValueTrait;
+
+    #[test]
+    fn fast_parsed_wide_integers_are_flagged_for_a_raw_parse() {
+        let cases: &[(&[u8], bool, &str)] = &[
+            (
+                b"123456789012345678901234567890",
+                true,
+                "30 digits lost in an f64",
+            ),
+            (
+                b"-123456789012345678901234567890",
+                true,
+                "negative and wide",
+            ),
+            (b"18446744073709551615", false, "u64::MAX is read exactly"),
+            (b"-9223372036854775808", false, "i64::MIN is read exactly"),
+            (b"1.5", false, "a fraction cannot be an integer literal"),
+            (b"12.0", false, "small whole floats are exact anyway"),
+        ];
+        for (json, flagged, why) in cases {
+            let v = parse(json, false).unwrap();
+            assert_eq!(maybe_wide_int(&v), *flagged, "{why}");
+        }
+        let raw = parse(b"123456789012345678901234567890", true).unwrap();
+        assert_eq!(
+            raw.as_raw_number()
+                .map(|n| n.as_str().to_owned())
+                .as_deref(),
+            Some("123456789012345678901234567890"),
+            "the second parse keeps every digit"
+        );
+        assert!(!maybe_wide_int(&raw), "raw numbers are never flagged again");
+    }
+}

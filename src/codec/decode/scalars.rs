@@ -113,7 +113,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// A kept number's value, refusing what does not fit a double (as the fast parse does).
-    pub(super) fn finite(&mut self, v: &Value) -> Option<f64> {
+    fn finite(&mut self, v: &Value) -> Option<f64> {
         let f = f64_of(v);
         if f.is_finite() {
             return Some(f);
