@@ -22,7 +22,7 @@ pub use hooks::Hooks;
 pub use plan::{PlanError, Route};
 
 use crate::auth::apikey::ApiKeyCache;
-use crate::codec::json::EncodeTypes;
+use crate::codec::encode::EncodeTypes;
 use crate::codec::text::Parsers;
 use crate::cors::CorsPolicy;
 use crate::py::{self, Obj};

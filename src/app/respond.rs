@@ -3,8 +3,8 @@
 //! response type, and everything else through Django's logging as a 500.
 
 use super::App;
-use crate::codec::json::Encoder;
-use crate::codec::typed::Typed;
+use crate::codec::encode::typed::Typed;
+use crate::codec::encode::Encoder;
 use crate::http::{self, Request, Response};
 use crate::py::{self, Obj};
 use pyo3::ffi;

@@ -9,10 +9,9 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod decode;
-pub mod json;
+pub mod encode;
 pub mod plan;
 pub mod text;
-pub mod typed;
 
 use crate::py::Obj;
 use plan::Plan;

@@ -1,13 +1,20 @@
-//! JSON between Python objects and bytes, with sonic-rs doing the parsing and the writing.
+//! Encoding: Python objects to JSON bytes, with sonic-rs's formatter writing strings (SIMD
+//! escaping), integers and floats.
 //!
 //! msgspec and orjson cannot load in own-GIL sub-interpreters, so this is the project's JSON.
-//! Encoding walks the Python objects directly and lets sonic-rs's formatter write strings,
-//! integers and floats. Untyped decoding is `decode::decode_any`.
+//! `Encoder` walks any handler result (builtins first, then library types, then the Python
+//! fallback); `typed` writes a value along a declared response type and names the field that
+//! does not fit; `datetime` writes dates and times as `isoformat()` does. Decoding is
+//! `codec::decode`.
 
 // Same contract as py.rs: callers are attached and pass live objects of that interpreter.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+mod datetime;
+pub mod typed;
+
 use crate::py::{self, Obj};
+use datetime::write_date;
 use pyo3::ffi;
 use sonic_rs::format::{CompactFormatter, Formatter};
 
@@ -146,7 +153,7 @@ impl<'e> Encoder<'e> {
         // SAFETY: the capsule owning the plan is held in `self.plans` until the encoder drops.
         let plan = unsafe { &*plan };
         let rec = plan.records.first().ok_or("empty plan")?;
-        crate::codec::typed::struct_untyped(self, rec, o, out, depth)
+        typed::struct_untyped(self, rec, o, out, depth)
     }
 
     /// Appends the JSON for `obj` to `out`. On error `out` may hold a partial document.
@@ -313,87 +320,6 @@ impl<'e> Encoder<'e> {
         Ok(())
     }
 
-    /// ISO 8601 as `datetime.isoformat()` writes it, from the object's fields.
-    fn datetime(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        out.push(b'"');
-        write_date(o, out);
-        out.push(b'T');
-        // SAFETY: attached; `o` is a datetime, whose layout these accessors read.
-        unsafe {
-            write_clock(
-                ffi::PyDateTime_DATE_GET_HOUR(o),
-                ffi::PyDateTime_DATE_GET_MINUTE(o),
-                ffi::PyDateTime_DATE_GET_SECOND(o),
-                ffi::PyDateTime_DATE_GET_MICROSECOND(o),
-                out,
-            );
-            self.offset(o, ffi::PyDateTime_DATE_GET_TZINFO(o), out)?;
-        }
-        out.push(b'"');
-        Ok(())
-    }
-
-    fn time(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        out.push(b'"');
-        // SAFETY: attached; `o` is a time.
-        unsafe {
-            write_clock(
-                ffi::PyDateTime_TIME_GET_HOUR(o),
-                ffi::PyDateTime_TIME_GET_MINUTE(o),
-                ffi::PyDateTime_TIME_GET_SECOND(o),
-                ffi::PyDateTime_TIME_GET_MICROSECOND(o),
-                out,
-            );
-            self.offset(o, ffi::PyDateTime_TIME_GET_TZINFO(o), out)?;
-        }
-        out.push(b'"');
-        Ok(())
-    }
-
-    /// The UTC offset isoformat appends: nothing when naive, `+00:00` for UTC, else what
-    /// `utcoffset()` says (`-05:00`, with seconds and microseconds only when present).
-    fn offset(
-        &self,
-        o: *mut ffi::PyObject,
-        tz: *mut ffi::PyObject,
-        out: &mut Vec<u8>,
-    ) -> Result<(), String> {
-        // SAFETY: attached; `tz` is borrowed from `o`, the call result is owned.
-        unsafe {
-            if tz.is_null() || tz == ffi::Py_None() {
-                return Ok(());
-            }
-            if tz == self.types.utc.as_ptr() {
-                out.extend_from_slice(b"+00:00");
-                return Ok(());
-            }
-            let d = Obj::from_owned(ffi::PyObject_CallMethodNoArgs(
-                o,
-                self.types.utcoffset_attr.as_ptr(),
-            ))
-            .ok_or_else(|| py::take_err().0)?;
-            if d.as_ptr() == ffi::Py_None() {
-                return Ok(());
-            }
-            let micros = i64::from(ffi::PyDateTime_DELTA_GET_DAYS(d.as_ptr())) * 86_400_000_000
-                + i64::from(ffi::PyDateTime_DELTA_GET_SECONDS(d.as_ptr())) * 1_000_000
-                + i64::from(ffi::PyDateTime_DELTA_GET_MICROSECONDS(d.as_ptr()));
-            out.push(if micros < 0 { b'-' } else { b'+' });
-            let m = micros.unsigned_abs();
-            let (secs, us) = (m / 1_000_000, (m % 1_000_000) as i32);
-            let mut buf = *b"00:00:00";
-            two(&mut buf, 0, (secs / 3600) as i32);
-            two(&mut buf, 3, (secs / 60 % 60) as i32);
-            two(&mut buf, 6, (secs % 60) as i32);
-            let whole = secs % 60 != 0 || us != 0;
-            out.extend_from_slice(&buf[..if whole { 8 } else { 5 }]);
-            if us != 0 {
-                micro(out, us);
-            }
-        }
-        Ok(())
-    }
-
     fn dict(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
         out.push(b'{');
         // SAFETY: attached; PyDict_Next yields borrowed pointers valid while the dict lives. Only
@@ -445,51 +371,6 @@ impl<'e> Encoder<'e> {
             let _ = fmt().write_string_fast(out, &text, true);
             Ok(())
         }
-    }
-}
-
-fn two(buf: &mut [u8], at: usize, v: i32) {
-    buf[at] = b'0' + (v / 10 % 10) as u8;
-    buf[at + 1] = b'0' + (v % 10) as u8;
-}
-
-fn micro(out: &mut Vec<u8>, us: i32) {
-    let mut buf = *b".000000";
-    let mut v = us;
-    for i in (1..7).rev() {
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    out.extend_from_slice(&buf);
-}
-
-/// `YYYY-MM-DD` from a date or datetime.
-fn write_date(o: *mut ffi::PyObject, out: &mut Vec<u8>) {
-    // SAFETY: attached; `o` is a date or datetime (both start with the date fields).
-    let (y, m, d) = unsafe {
-        (
-            ffi::PyDateTime_GET_YEAR(o),
-            ffi::PyDateTime_GET_MONTH(o),
-            ffi::PyDateTime_GET_DAY(o),
-        )
-    };
-    let mut buf = *b"0000-00-00";
-    two(&mut buf, 0, y / 100);
-    two(&mut buf, 2, y % 100);
-    two(&mut buf, 5, m);
-    two(&mut buf, 8, d);
-    out.extend_from_slice(&buf);
-}
-
-/// `HH:MM:SS[.ffffff]`, microseconds only when not zero (as isoformat).
-fn write_clock(h: i32, m: i32, s: i32, us: i32, out: &mut Vec<u8>) {
-    let mut buf = *b"00:00:00";
-    two(&mut buf, 0, h);
-    two(&mut buf, 3, m);
-    two(&mut buf, 6, s);
-    out.extend_from_slice(&buf);
-    if us != 0 {
-        micro(out, us);
     }
 }
 

@@ -6,8 +6,8 @@
 // Same contract as py.rs: callers are attached and pass live objects of that interpreter.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-use super::plan::{Default, Field, Lit, Node, Plan, Record, RecordKind, SeqKind};
-use crate::codec::json::Encoder;
+use super::{type_name, Encoder};
+use crate::codec::plan::{Default, Field, Lit, Node, Plan, Record, RecordKind, SeqKind};
 use crate::py::{self, Obj};
 use pyo3::ffi;
 
@@ -152,15 +152,6 @@ pub struct Typed<'e> {
     pub plan: &'e Plan,
 }
 
-fn type_name(o: *mut ffi::PyObject) -> String {
-    // SAFETY: attached; tp_name is a NUL-terminated string owned by the type.
-    unsafe {
-        std::ffi::CStr::from_ptr((*ffi::Py_TYPE(o)).tp_name)
-            .to_string_lossy()
-            .into_owned()
-    }
-}
-
 fn is_instance(o: *mut ffi::PyObject, cls: &Obj) -> bool {
     // SAFETY: attached; `cls` is a type.
     unsafe {
@@ -195,7 +186,7 @@ impl<'e> Typed<'e> {
         out: &mut Vec<u8>,
         loc: &mut Vec<Seg<'s>>,
     ) -> Result<(), String> {
-        if loc.len() > super::decode::MAX_DEPTH {
+        if loc.len() > crate::codec::decode::MAX_DEPTH {
             return Err(format!("{}: nested too deeply", joined(loc)));
         }
         let t = self.enc.types();
