@@ -6,6 +6,38 @@ use crate::py::{self, Obj};
 use crate::validation::constraints::{constraints_from, Constraints};
 use pyo3::ffi;
 
+/// Why `schema.describe`'s output could not be compiled: `compile_plan` raises it as a
+/// TypeError, so each message names what was wrong in the description.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A Python call made while compiling raised (importing the parsers, reading a slot).
+    #[error("{0}")]
+    Python(String),
+    /// An entry that is not the tuple its position calls for (its repr).
+    #[error("malformed plan entry {0}")]
+    Malformed(String),
+    #[error("expected a {what} in the plan, got {got}")]
+    Expected { what: &'static str, got: String },
+    #[error("unknown plan node {0:?}")]
+    UnknownNode(String),
+    #[error("unknown record kind {0:?}")]
+    UnknownRecordKind(String),
+    #[error("bad default kind")]
+    BadDefault,
+    /// A tag or record index that is not an int (which one).
+    #[error("{0}")]
+    BadIndex(&'static str),
+    #[error("literal {0} is not str, int, bool or None")]
+    Literal(String),
+    /// `Meta(...)` constraints the validation layer refused (its message).
+    #[error("{0}")]
+    Constraints(String),
+    #[error("{cls}: field {field} is not a slot")]
+    NotASlot { cls: String, field: String },
+    #[error("unexpected slot type")]
+    SlotType,
+}
+
 /// A literal JSON scalar: tags, `Literal[...]` values and Enum values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lit {
@@ -16,7 +48,7 @@ pub enum Lit {
 }
 
 impl Lit {
-    fn from_py(o: *mut ffi::PyObject) -> Result<Lit, String> {
+    fn from_py(o: *mut ffi::PyObject) -> Result<Lit, PlanError> {
         // SAFETY: attached; `o` is live.
         unsafe {
             if o == ffi::Py_None() {
@@ -28,10 +60,7 @@ impl Lit {
             } else if let Some(i) = py::as_i64(o) {
                 Ok(Lit::Int(i))
             } else {
-                Err(format!(
-                    "literal {} is not str, int, bool or None",
-                    py::repr(o)
-                ))
+                Err(PlanError::Literal(py::repr(o)))
             }
         }
     }
@@ -164,42 +193,49 @@ pub struct Plan {
     pub ctors: Ctors,
 }
 
-fn item(t: *mut ffi::PyObject, i: isize) -> Result<*mut ffi::PyObject, String> {
+fn item(t: *mut ffi::PyObject, i: isize) -> Result<*mut ffi::PyObject, PlanError> {
     // SAFETY: attached; bounds checked by PyTuple_Size.
     unsafe {
         if ffi::PyTuple_Check(t) == 0 || i >= ffi::PyTuple_Size(t) {
-            return Err(format!("malformed plan entry {}", py::repr(t)));
+            return Err(PlanError::Malformed(py::repr(t)));
         }
         Ok(ffi::PyTuple_GET_ITEM(t, i))
     }
 }
 
-fn string(o: *mut ffi::PyObject) -> Result<String, String> {
+fn expected(what: &'static str, o: *mut ffi::PyObject) -> PlanError {
+    PlanError::Expected {
+        what,
+        got: py::repr(o),
+    }
+}
+
+fn string(o: *mut ffi::PyObject) -> Result<String, PlanError> {
     py::str_of(o)
         .map(str::to_owned)
-        .ok_or_else(|| format!("expected a str in the plan, got {}", py::repr(o)))
+        .ok_or_else(|| expected("str", o))
 }
 
-fn list(o: *mut ffi::PyObject) -> Result<Vec<*mut ffi::PyObject>, String> {
-    py::seq_items(o).ok_or_else(|| format!("expected a list in the plan, got {}", py::repr(o)))
+fn list(o: *mut ffi::PyObject) -> Result<Vec<*mut ffi::PyObject>, PlanError> {
+    py::seq_items(o).ok_or_else(|| expected("list", o))
 }
 
-fn constraints(t: *mut ffi::PyObject, i: isize) -> Result<Option<Constraints>, String> {
-    constraints_from(&Obj::from_borrowed(item(t, i)?))
+fn constraints(t: *mut ffi::PyObject, i: isize) -> Result<Option<Constraints>, PlanError> {
+    constraints_from(&Obj::from_borrowed(item(t, i)?)).map_err(PlanError::Constraints)
 }
 
-fn ctor(module: &std::ffi::CStr, path: &[&std::ffi::CStr]) -> Result<Obj, String> {
+fn ctor(module: &std::ffi::CStr, path: &[&std::ffi::CStr]) -> Result<Obj, PlanError> {
     // SAFETY: attached.
     let mut o = Obj::from_owned(unsafe { ffi::PyImport_ImportModule(module.as_ptr()) })
-        .ok_or_else(|| py::take_err().0)?;
+        .ok_or_else(|| PlanError::Python(py::take_err().0))?;
     for name in path {
-        o = o.getattr(name).map_err(|e| e.0)?;
+        o = o.getattr(name).map_err(|e| PlanError::Python(e.0))?;
     }
     Ok(o)
 }
 
 impl Ctors {
-    pub fn load() -> Result<Ctors, String> {
+    pub fn load() -> Result<Ctors, PlanError> {
         Ok(Ctors {
             parsers: Parsers {
                 datetime: ctor(c"datetime", &[c"datetime", c"fromisoformat"])?,
@@ -270,7 +306,7 @@ impl Ctors {
 
 impl Plan {
     /// Builds the plan from `(root, defs)` as `schema.describe` returns them.
-    pub fn compile(root: *mut ffi::PyObject, defs: *mut ffi::PyObject) -> Result<Plan, String> {
+    pub fn compile(root: *mut ffi::PyObject, defs: *mut ffi::PyObject) -> Result<Plan, PlanError> {
         let defs = list(defs)?;
         // Records first (nodes refer to them by index, recursive types included).
         let mut records = Vec::with_capacity(defs.len());
@@ -285,7 +321,7 @@ impl Plan {
     }
 }
 
-fn node(t: *mut ffi::PyObject) -> Result<Node, String> {
+fn node(t: *mut ffi::PyObject) -> Result<Node, PlanError> {
     let tag = string(item(t, 0)?)?;
     Ok(match tag.as_str() {
         "any" => Node::Any,
@@ -333,7 +369,8 @@ fn node(t: *mut ffi::PyObject) -> Result<Node, String> {
             let field = string(item(t, 1)?)?;
             let mut tags = Vec::new();
             for pair in list(item(t, 2)?)? {
-                let idx = py::as_i64(item(pair, 1)?).ok_or("tag index")? as usize;
+                let idx =
+                    py::as_i64(item(pair, 1)?).ok_or(PlanError::BadIndex("tag index"))? as usize;
                 tags.push((Lit::from_py(item(pair, 0)?)?, idx));
             }
             let lits: Vec<Lit> = tags.iter().map(|(l, _)| l.clone()).collect();
@@ -374,8 +411,10 @@ fn node(t: *mut ffi::PyObject) -> Result<Node, String> {
                 cls: Some(Obj::from_borrowed(item(t, 1)?)),
             }
         }
-        "struct" => Node::Record(py::as_i64(item(t, 1)?).ok_or("record index")? as usize),
-        other => return Err(format!("unknown plan node {other:?}")),
+        "struct" => Node::Record(
+            py::as_i64(item(t, 1)?).ok_or(PlanError::BadIndex("record index"))? as usize,
+        ),
+        other => return Err(PlanError::UnknownNode(other.to_owned())),
     })
 }
 
@@ -386,34 +425,33 @@ fn key_json(name: &str) -> Vec<u8> {
 }
 
 /// The offset of a `__slots__` member, read from its descriptor on the class.
-fn slot_offset(cls: &Obj, attr: &Obj) -> Result<isize, String> {
+fn slot_offset(cls: &Obj, attr: &Obj) -> Result<isize, PlanError> {
     // SAFETY: attached; the descriptor is checked to be a member descriptor before its layout
     // (CPython's PyMemberDescrObject) is read, and `d_member` points into the type's own table.
     unsafe {
         let d = Obj::from_owned(ffi::PyObject_GetAttr(cls.as_ptr(), attr.as_ptr()))
-            .ok_or_else(|| py::take_err().0)?;
+            .ok_or_else(|| PlanError::Python(py::take_err().0))?;
         if ffi::Py_TYPE(d.as_ptr()) != &raw mut ffi::PyMemberDescr_Type {
-            return Err(format!(
-                "{}: field {} is not a slot",
-                py::repr(cls.as_ptr()),
-                py::repr(attr.as_ptr())
-            ));
+            return Err(PlanError::NotASlot {
+                cls: py::repr(cls.as_ptr()),
+                field: py::repr(attr.as_ptr()),
+            });
         }
         let m = (*(d.as_ptr() as *mut ffi::PyMemberDescrObject)).d_member;
         if (*m).type_code != ffi::Py_T_OBJECT_EX {
-            return Err("unexpected slot type".into());
+            return Err(PlanError::SlotType);
         }
         Ok((*m).offset)
     }
 }
 
-fn record(t: *mut ffi::PyObject) -> Result<Record, String> {
+fn record(t: *mut ffi::PyObject) -> Result<Record, PlanError> {
     let cls = Obj::from_borrowed(item(t, 0)?);
     let kind = match string(item(t, 1)?)?.as_str() {
         "struct" => RecordKind::Struct,
         "dataclass" => RecordKind::Dataclass,
         "typeddict" => RecordKind::TypedDict,
-        other => return Err(format!("unknown record kind {other:?}")),
+        other => return Err(PlanError::UnknownRecordKind(other.to_owned())),
     };
     let name = cls
         .getattr(c"__qualname__")
@@ -430,7 +468,7 @@ fn record(t: *mut ffi::PyObject) -> Result<Record, String> {
             Some(1) => Default::Value(default_o),
             Some(2) => Default::Factory(default_o),
             Some(3) => Default::Omit,
-            _ => return Err("bad default kind".into()),
+            _ => return Err(PlanError::BadDefault),
         };
         let attr = Obj::from_borrowed(attr_o);
         let offset = match kind {

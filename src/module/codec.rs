@@ -17,7 +17,7 @@ pub(super) unsafe extern "C" fn m_compile_plan(
     }
     match crate::codec::plan::Plan::compile(*args, *args.add(1)) {
         Ok(plan) => crate::codec::into_capsule(plan).map_or(null_mut(), Obj::into_ptr),
-        Err(e) => raise(ffi::PyExc_TypeError, &e),
+        Err(e) => raise(ffi::PyExc_TypeError, &e.to_string()),
     }
 }
 
