@@ -85,7 +85,7 @@ pub(super) unsafe extern "C" fn m_encode(
     }
     let types = match crate::codec::encode::EncodeTypes::from_tuple(*args.add(1)) {
         Ok(t) => t,
-        Err(e) => return raise(ffi::PyExc_TypeError, &e),
+        Err(e) => return raise(ffi::PyExc_TypeError, &e.to_string()),
     };
     let enc = crate::codec::encode::Encoder::new(&types);
     ENCODE_BUF.with_borrow_mut(|out| {
@@ -96,7 +96,7 @@ pub(super) unsafe extern "C" fn m_encode(
         };
         let result = match r {
             Ok(()) => py::new_bytes(out).into_ptr(),
-            Err(e) => raise(ffi::PyExc_TypeError, &e),
+            Err(e) => raise(ffi::PyExc_TypeError, &e.to_string()),
         };
         if out.capacity() > ENCODE_BUF_KEEP {
             *out = Vec::new();

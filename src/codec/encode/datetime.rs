@@ -2,13 +2,17 @@
 //! from the objects' fields rather than by calling `isoformat`, which would cost a Python call
 //! and a str per value. Only a non-UTC `tzinfo` is asked for its `utcoffset()`.
 
-use super::Encoder;
-use crate::py::{self, Obj};
+use super::{EncodeError, Encoder};
+use crate::py::Obj;
 use pyo3::ffi;
 
 impl Encoder<'_> {
     /// ISO 8601 as `datetime.isoformat()` writes it, from the object's fields.
-    pub(super) fn datetime(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub(super) fn datetime(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
         out.push(b'"');
         write_date(o, out);
         out.push(b'T');
@@ -27,7 +31,7 @@ impl Encoder<'_> {
         Ok(())
     }
 
-    pub(super) fn time(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub(super) fn time(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.push(b'"');
         // SAFETY: attached; `o` is a time.
         unsafe {
@@ -51,7 +55,7 @@ impl Encoder<'_> {
         o: *mut ffi::PyObject,
         tz: *mut ffi::PyObject,
         out: &mut Vec<u8>,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; `tz` is borrowed from `o`, the call result is owned.
         unsafe {
             if tz.is_null() || tz == ffi::Py_None() {
@@ -65,7 +69,7 @@ impl Encoder<'_> {
                 o,
                 self.types.utcoffset_attr.as_ptr(),
             ))
-            .ok_or_else(|| py::take_err().0)?;
+            .ok_or_else(EncodeError::python)?;
             if d.as_ptr() == ffi::Py_None() {
                 return Ok(());
             }

@@ -11,7 +11,10 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod datetime;
+mod error;
 pub mod typed;
+
+pub use error::{EncodeError, EncodeTypesError};
 
 use crate::py::{self, Obj};
 use datetime::write_date;
@@ -44,17 +47,17 @@ pub struct EncodeTypes {
 
 impl EncodeTypes {
     /// From the 9-tuple `_worker.encode_types()` builds (order as the fields above).
-    pub fn from_tuple(t: *mut ffi::PyObject) -> Result<EncodeTypes, String> {
+    pub fn from_tuple(t: *mut ffi::PyObject) -> Result<EncodeTypes, EncodeTypesError> {
         let items = py::seq_items(t)
             .filter(|v| v.len() == 9)
-            .ok_or("encode types must be a 9-tuple")?;
+            .ok_or(EncodeTypesError::NotATuple)?;
         let o = |i: usize| Obj::from_borrowed(items[i]);
         // SAFETY: attached; `datetime` is imported already (items[0] is its class).
         let utc = unsafe {
             Obj::from_owned(ffi::PyImport_ImportModule(c"datetime".as_ptr()))
                 .and_then(|m| m.getattr(c"timezone").ok())
                 .and_then(|tz| tz.getattr(c"utc").ok())
-                .ok_or("datetime.timezone.utc is missing")?
+                .ok_or(EncodeTypesError::NoUtc)?
         };
         Ok(EncodeTypes {
             utc,
@@ -85,9 +88,9 @@ fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
     unsafe { ffi::PyObject_TypeCheck(o, t.as_ptr() as *mut ffi::PyTypeObject) != 0 }
 }
 
-fn str_obj(o: *mut ffi::PyObject) -> Result<Obj, String> {
+fn str_obj(o: *mut ffi::PyObject) -> Result<Obj, EncodeError> {
     // SAFETY: attached.
-    Obj::from_owned(unsafe { ffi::PyObject_Str(o) }).ok_or_else(|| py::take_err().0)
+    Obj::from_owned(unsafe { ffi::PyObject_Str(o) }).ok_or_else(EncodeError::python)
 }
 
 /// The formatter is stateless; writes into a `Vec` cannot fail.
@@ -126,7 +129,7 @@ impl<'e> Encoder<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; `o` live.
         let ty = unsafe { ffi::Py_TYPE(o) };
         let cached = self
@@ -145,14 +148,14 @@ impl<'e> Encoder<'e> {
                     return self.fallback(o, out, depth);
                 };
                 let p: *const crate::codec::plan::Plan =
-                    crate::codec::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
+                    crate::codec::from_capsule(cap.as_ptr()).ok_or(EncodeError::NoPlan)?;
                 self.plans.borrow_mut().push((ty, cap, p));
                 p
             }
         };
         // SAFETY: the capsule owning the plan is held in `self.plans` until the encoder drops.
         let plan = unsafe { &*plan };
-        let rec = plan.records.first().ok_or("empty plan")?;
+        let rec = plan.records.first().ok_or(EncodeError::EmptyPlan)?;
         typed::struct_untyped(self, rec, o, out, depth)
     }
 
@@ -160,7 +163,7 @@ impl<'e> Encoder<'e> {
     ///
     /// A direct walk over the object graph: sonic-rs's formatter writes the strings (SIMD
     /// escaping), integers and floats; going through serde's data model cost ~2x more here.
-    pub fn encode(&self, obj: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn encode(&self, obj: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let r = self.value(obj, out, 0);
         if r.is_err() {
             // A Python error raised in a callback is already in the message; leave none set.
@@ -170,9 +173,8 @@ impl<'e> Encoder<'e> {
         r
     }
 
-    fn str(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        let s =
-            py::str_of(o).ok_or_else(|| "str with lone surrogates cannot be encoded".to_owned())?;
+    fn str(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let s = py::str_of(o).ok_or(EncodeError::LoneSurrogate)?;
         let _ = fmt().write_string_fast(out, s, true);
         Ok(())
     }
@@ -182,11 +184,9 @@ impl<'e> Encoder<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         if depth > MAX_DEPTH {
-            return Err(format!(
-                "object nested deeper than {MAX_DEPTH} levels (a cycle?)"
-            ));
+            return Err(EncodeError::TooDeep);
         }
         let t = self.types;
         // SAFETY: attached for the whole encode; every pointer is a live object owned by its
@@ -226,7 +226,7 @@ impl<'e> Encoder<'e> {
             if isinstance(o, &t.enum_) {
                 // `_value_` is the member's stored value (what the `value` property returns).
                 let v = Obj::from_owned(ffi::PyObject_GetAttr(o, t.value_attr.as_ptr()))
-                    .ok_or_else(|| format!("Enum value: {}", py::take_err()))?;
+                    .ok_or_else(|| EncodeError::EnumValue(py::take_err().0))?;
                 return self.value(v.as_ptr(), out, depth + 1);
             }
             if isinstance(o, &t.datetime) {
@@ -271,22 +271,26 @@ impl<'e> Encoder<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; `o` live.
         unsafe {
             let v = Obj::from_owned(ffi::PyObject_CallOneArg(self.types.default.as_ptr(), o))
-                .ok_or_else(|| py::take_err().0.lines().last().unwrap_or("").to_owned())?;
+                .ok_or_else(|| {
+                    EncodeError::Fallback(py::take_err().0.lines().last().unwrap_or("").to_owned())
+                })?;
             if ffi::Py_TYPE(v.as_ptr()) == ffi::Py_TYPE(o) {
-                return Err(format!(
-                    "Object of type {} is not JSON serializable",
-                    type_name(o)
-                ));
+                return Err(EncodeError::NotSerializable(type_name(o)));
             }
             self.value(v.as_ptr(), out, depth + 1)
         }
     }
 
-    fn seq(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    fn seq(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), EncodeError> {
         out.push(b'[');
         // SAFETY: attached; `o` is a list or tuple. The length is re-read every step because
         // the Python fallback could shrink a list while it is being written.
@@ -320,7 +324,12 @@ impl<'e> Encoder<'e> {
         Ok(())
     }
 
-    fn dict(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    fn dict(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), EncodeError> {
         out.push(b'{');
         // SAFETY: attached; PyDict_Next yields borrowed pointers valid while the dict lives. Only
         // the Python fallback could run code that mutates the dict, which CPython tolerates.
@@ -344,7 +353,7 @@ impl<'e> Encoder<'e> {
     }
 
     /// Object keys: str, and the scalars json.dumps also turns into strings.
-    pub fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         // SAFETY: attached; `k` live.
         unsafe {
             if ffi::PyUnicode_Check(k) != 0 {
@@ -358,15 +367,12 @@ impl<'e> Encoder<'e> {
                 py::repr(k)
             } else if isinstance(k, &self.types.enum_) {
                 let v = Obj::from_owned(ffi::PyObject_GetAttrString(k, c"value".as_ptr()))
-                    .ok_or_else(|| py::take_err().0)?;
+                    .ok_or_else(EncodeError::python)?;
                 return self.key(v.as_ptr(), out);
             } else if isinstance(k, &self.types.uuid) || isinstance(k, &self.types.date) {
                 py::str_of(str_obj(k)?.as_ptr()).unwrap_or("").to_owned()
             } else {
-                return Err(format!(
-                    "dict keys must be str, int, float, bool or None, not {}",
-                    type_name(k)
-                ));
+                return Err(EncodeError::BadKey(type_name(k)));
             };
             let _ = fmt().write_string_fast(out, &text, true);
             Ok(())
@@ -374,14 +380,14 @@ impl<'e> Encoder<'e> {
     }
 }
 
-fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     // SAFETY: attached; `o` is an int.
     unsafe {
         let mut overflow = 0;
         let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
         if overflow == 0 {
             if v == -1 && !ffi::PyErr_Occurred().is_null() {
-                return Err(py::take_err().0);
+                return Err(EncodeError::python());
             }
             let _ = fmt().write_i64(out, v);
             return Ok(());
@@ -393,11 +399,9 @@ fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
     }
 }
 
-fn float(v: f64, out: &mut Vec<u8>) -> Result<(), String> {
+fn float(v: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     if !v.is_finite() {
-        return Err(format!(
-            "Out of range float values are not JSON compliant: {v}"
-        ));
+        return Err(EncodeError::NonFinite(v));
     }
     let _ = fmt().write_f64(out, v);
     Ok(())
