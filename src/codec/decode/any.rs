@@ -58,7 +58,6 @@ fn convert(v: &Value, depth: usize) -> Result<Obj, AnyError> {
             None => finite(v).map(float_obj),
         };
     }
-    // SAFETY (all blocks below): attached; PyList_SET_ITEM steals into a fresh list.
     Ok(match v.as_ref() {
         ValueRef::Null => py::none(),
         ValueRef::Bool(b) => py::new_bool(b),
@@ -69,12 +68,16 @@ fn convert(v: &Value, depth: usize) -> Result<Obj, AnyError> {
             } else if maybe_wide_int(v) {
                 return Err(AnyError::NeedsRawNumbers);
             } else if let Some(u) = v.as_u64() {
+                // SAFETY: attached.
                 Obj::from_owned(unsafe { ffi::PyLong_FromUnsignedLongLong(u) })
                     .ok_or(AnyError::Python)?
             } else {
                 float_obj(f64_of(v))
             }
         }
+        // SAFETY: attached; every slot of the fresh list is written once (SET_ITEM steals)
+        // before it is used; on an error the partly filled list is only dropped, which CPython
+        // tolerates (list dealloc skips NULL slots).
         ValueRef::Array(a) => unsafe {
             let list =
                 Obj::from_owned(ffi::PyList_New(a.len() as isize)).ok_or(AnyError::Python)?;
@@ -84,6 +87,7 @@ fn convert(v: &Value, depth: usize) -> Result<Obj, AnyError> {
             }
             list
         },
+        // SAFETY: attached; PyDict_SetItem does not steal, the locals keep their references.
         ValueRef::Object(o) => unsafe {
             let dict = Obj::from_owned(ffi::PyDict_New()).ok_or(AnyError::Python)?;
             for (k, it) in o.iter() {

@@ -49,6 +49,7 @@ impl<'a> Decoder<'a> {
             let r = self.node(item, it);
             self.loc.pop();
             match r {
+                // SAFETY: slot `i` of the fresh list above, written once; SET_ITEM steals `o`.
                 Some(o) if ok => unsafe {
                     ffi::PyList_SET_ITEM(list.as_ptr(), i as isize, o.into_ptr())
                 },
