@@ -1,10 +1,10 @@
-//! JSON encoding of handler results (`json::Encoder`, sonic-rs) against CPython's own `json`
+//! JSON encoding of handler results (`encode::Encoder`, sonic-rs) against CPython's own `json`
 //! module (C accelerated) on the same objects, in the same process and run.
 //!
 //! `cargo bench --bench json` (needs PYO3_PYTHON pointing at a Python 3.13).
 //! The payloads are the demo's `/big` (1000 flat objects) and `/users` (10 rows).
 
-use _native::codec::json::{EncodeTypes, Encoder};
+use _native::codec::encode::{EncodeTypes, Encoder};
 use _native::py::{self, Obj};
 use criterion::{criterion_group, criterion_main, Criterion};
 use pyo3::ffi;

@@ -246,6 +246,18 @@ def test_unguarded_routes_ignore_tokens(server):
     assert fetch(server.port, "GET", "/hello", headers=[("Authorization", "garbage")]).status == 200
 
 
+def test_request_auth_reads_claims_as_any_fields_do(server):
+    """request.auth is decoded by the same untyped decoder as `Any` body fields: a 30-digit
+    claim arrives as an exact int (it used to be a float that lost digits). Signed here:
+    _native.jwt_encode re-serialises its claims, which would rewrite the number."""
+    wide = 10**30 + 1
+    token = hs256({"alg": "HS256", "typ": "JWT"}, {"sub": wide, "exp": int(time.time()) + 300}, SECRET)
+    resp = fetch(server.port, "GET", "/claims/guards/allow-any", headers=bearer(token))
+    assert resp.status == 200, resp.body
+    assert str(wide).encode() in resp.body
+    assert resp.json() == {"sub": wide}
+
+
 def test_settings_provide_default_auth_and_guards(tmp_path, driver):
     """BOLT_AUTHENTICATION / BOLT_DEFAULT_GUARDS apply to routes that set neither."""
     import shutil

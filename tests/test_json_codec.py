@@ -16,11 +16,14 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import hashlib
+import hmac
 import itertools
 import json
 import math
 import subprocess
 import sys
+import time
 import uuid
 from typing import Annotated, Any, Literal, NotRequired, Optional, Required, TypedDict, Union
 
@@ -28,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_bolt import Meta, Struct, field
+from django_bolt import Meta, Struct, _native, field
 from django_bolt.json import ValidationError, decode, encode
 from django_bolt.schema import describe, plan_for
 
@@ -585,6 +588,37 @@ def test_negative_zero_keeps_its_sign():
     got = decode(b"-0.0", type=float)
     assert got == 0.0 and math.copysign(1.0, got) == -1.0
     assert math.copysign(1.0, decode(b"-0.0", type=Any)) == -1.0
+
+
+def _hs256(payload: bytes, key: bytes) -> str:
+    """An HS256 JWT over exactly these claim bytes (RFC 7515), signed here: _native.jwt_encode
+    re-serialises its claims, which would rewrite the numbers under test."""
+
+    def b64(b: bytes) -> str:
+        return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+    header = b64(b'{"alg":"HS256","typ":"JWT"}')
+    signing_input = f"{header}.{b64(payload)}"
+    sig = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(sig)}"
+
+
+def test_jwt_claims_read_numbers_as_any_fields_do():
+    # JWT claims (request.auth, _native.jwt_decode) and `Any` fields share one untyped decoder:
+    # a wide integer claim is an exact int and -0.0 keeps its sign (they were a float that lost
+    # digits and +0.0).
+    wide = 123456789012345678901234567890
+    payload = json.dumps(
+        {"exp": int(time.time()) + 300, "wide": wide, "neg": -wide, "nz": -0.0, "items": [1, -0.0]}
+    ).encode()
+    assert b"-0.0" in payload and str(wide).encode() in payload
+    key = b"k" * 32
+    claims = _native.jwt_decode(_hs256(payload, key), "HS256", key, 0)
+    assert claims == decode(payload, type=Any)
+    assert type(claims["wide"]) is int and claims["wide"] == wide
+    assert type(claims["neg"]) is int and claims["neg"] == -wide
+    assert math.copysign(1.0, claims["nz"]) == -1.0
+    assert math.copysign(1.0, claims["items"][1]) == -1.0
 
 
 def test_non_finite_json_numbers_are_invalid_json():

@@ -5,7 +5,7 @@ use super::call::Outcome;
 use super::pending::Pending;
 use super::{App, Hooks};
 use crate::auth::authenticate::{self, Claims, KeyStore};
-use crate::codec::json;
+use crate::codec::decode::to_python;
 use crate::http::{self, Request, Response};
 use crate::params::extract::{Extract, Extractor};
 use crate::py::{self, Obj};
@@ -124,7 +124,7 @@ impl App {
             &pp,
             &py::new_str(req.client),
             &claims
-                .and_then(|c| json::decode(&c.json).ok())
+                .and_then(|c| to_python(&c.value).ok())
                 .unwrap_or_else(py::none),
         ];
         py::call(&self.hooks.request_cls, &args).unwrap_or_else(|e| {

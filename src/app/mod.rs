@@ -22,7 +22,7 @@ pub use hooks::Hooks;
 pub use plan::{PlanError, Route};
 
 use crate::auth::apikey::ApiKeyCache;
-use crate::codec::json::EncodeTypes;
+use crate::codec::encode::EncodeTypes;
 use crate::codec::text::Parsers;
 use crate::cors::CorsPolicy;
 use crate::py::{self, Obj};
@@ -120,7 +120,7 @@ impl App {
             router,
             hooks: Hooks::load(&rt)?,
             types: EncodeTypes::from_tuple(attr(&rt, c"encode_types")?.as_ptr())
-                .map_err(PlanError::Invalid)?,
+                .map_err(|e| PlanError::Invalid(e.to_string()))?,
             parsers: plan::parsers(&attr(&rt, c"parsers")?)?,
             health_path: str_attr(c"health_path"),
             ready_path: str_attr(c"ready_path"),

@@ -3,8 +3,8 @@
 //! response type, and everything else through Django's logging as a 500.
 
 use super::App;
-use crate::codec::json::Encoder;
-use crate::codec::typed::Typed;
+use crate::codec::encode::typed::Typed;
+use crate::codec::encode::Encoder;
 use crate::http::{self, Request, Response};
 use crate::py::{self, Obj};
 use pyo3::ffi;
@@ -167,7 +167,7 @@ impl App {
         };
         match encoded {
             Ok(()) => Response::json(shape.status, body),
-            Err(e) => self.encode_failed(method, path, &e),
+            Err(e) => self.encode_failed(method, path, &e.to_string()),
         }
     }
 
@@ -202,7 +202,10 @@ impl App {
         let content = v.getattr(c"content").unwrap_or_else(|_| py::none());
         let encode = |c: &Obj| -> Result<Vec<u8>, String> {
             let mut b = Vec::new();
-            self.encoder().encode(c.as_ptr(), &mut b).map(|()| b)
+            self.encoder()
+                .encode(c.as_ptr(), &mut b)
+                .map(|()| b)
+                .map_err(|e| e.to_string())
         };
         let body = if kind == 1 {
             encode(&content)

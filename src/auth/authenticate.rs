@@ -28,16 +28,18 @@ pub struct Security {
     pub guard: Option<Guard>,
 }
 
-/// An authenticated request's claims: the JSON as verified, and parsed once.
+/// An authenticated request's claims, parsed once for everything that reads them (guards,
+/// per-user limits, `request.auth`). Number text is kept, so a wide integer claim reaches
+/// Python exact.
 pub struct Claims {
-    pub json: Vec<u8>,
     pub value: sonic_rs::Value,
 }
 
 impl Claims {
     fn parse(json: Vec<u8>) -> Claims {
-        let value = sonic_rs::from_slice(&json).unwrap_or_default();
-        Claims { json, value }
+        // The token's payload was checked to be JSON when it was verified.
+        let value = crate::codec::decode::parse(&json, true).unwrap_or_default();
+        Claims { value }
     }
 
     /// The subject (`sub`) as text, for per-user rate limits.

@@ -1,6 +1,12 @@
-//! All JSON ↔ Python. Typed requests and responses: a Python type (Struct, dataclass, TypedDict, containers,
-//! scalars) compiled into a plan (`plan`), JSON decoded along it straight into Python objects
-//! with FastAPI-shaped errors (`decode`), and Python values encoded along it (`encode`).
+//! All JSON ↔ Python. Typed requests and responses: a Python type (Struct, dataclass,
+//! TypedDict, containers, scalars) compiled into a plan (`plan`), JSON decoded along it
+//! straight into Python objects with FastAPI-shaped errors (`decode`, one file per type
+//! family), and Python values encoded along it or untyped (`encode`). `text` turns path,
+//! query, header and cookie text into scalars.
+//!
+//! There is one decoder for untyped JSON, `decode::decode_any` (`Any` fields, JWT claims), so
+//! every untyped value reads numbers as Python's `json` does: wide integers exactly, `-0.0`
+//! with its sign.
 //!
 //! Plans live in PyCapsules made in the interpreter that uses them (one per worker), so no
 //! Python object is ever shared between interpreters.
@@ -9,10 +15,9 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod decode;
-pub mod json;
+pub mod encode;
 pub mod plan;
 pub mod text;
-pub mod typed;
 
 use crate::py::Obj;
 use plan::Plan;

@@ -17,7 +17,7 @@ pub(super) unsafe extern "C" fn m_compile_plan(
     }
     match crate::codec::plan::Plan::compile(*args, *args.add(1)) {
         Ok(plan) => crate::codec::into_capsule(plan).map_or(null_mut(), Obj::into_ptr),
-        Err(e) => raise(ffi::PyExc_TypeError, &e),
+        Err(e) => raise(ffi::PyExc_TypeError, &e.to_string()),
     }
 }
 
@@ -83,20 +83,20 @@ pub(super) unsafe extern "C" fn m_encode(
     if n != 3 {
         return raise(ffi::PyExc_TypeError, "encode(obj, encode_types, plan)");
     }
-    let types = match crate::codec::json::EncodeTypes::from_tuple(*args.add(1)) {
+    let types = match crate::codec::encode::EncodeTypes::from_tuple(*args.add(1)) {
         Ok(t) => t,
-        Err(e) => return raise(ffi::PyExc_TypeError, &e),
+        Err(e) => return raise(ffi::PyExc_TypeError, &e.to_string()),
     };
-    let enc = crate::codec::json::Encoder::new(&types);
+    let enc = crate::codec::encode::Encoder::new(&types);
     ENCODE_BUF.with_borrow_mut(|out| {
         out.clear();
         let r = match crate::codec::from_capsule(*args.add(2)) {
-            Some(plan) => crate::codec::typed::Typed { enc: &enc, plan }.encode(*args, out),
+            Some(plan) => crate::codec::encode::typed::Typed { enc: &enc, plan }.encode(*args, out),
             None => enc.encode(*args, out),
         };
         let result = match r {
             Ok(()) => py::new_bytes(out).into_ptr(),
-            Err(e) => raise(ffi::PyExc_TypeError, &e),
+            Err(e) => raise(ffi::PyExc_TypeError, &e.to_string()),
         };
         if out.capacity() > ENCODE_BUF_KEEP {
             *out = Vec::new();

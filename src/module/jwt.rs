@@ -83,7 +83,7 @@ pub(super) unsafe extern "C" fn m_jwt_decode(
     match verifier
         .verify(token)
         .map_err(|e| e.to_string())
-        .and_then(|p| crate::codec::json::decode(&p).map_err(|e| e.message))
+        .and_then(|p| crate::codec::decode::decode_any(&p).map_err(|e| e.to_string()))
     {
         Ok(claims) => claims.into_ptr(),
         Err(e) => raise(ffi::PyExc_ValueError, &e),

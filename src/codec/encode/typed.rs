@@ -6,8 +6,8 @@
 // Same contract as py.rs: callers are attached and pass live objects of that interpreter.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-use super::plan::{Default, Field, Lit, Node, Plan, Record, RecordKind, SeqKind};
-use crate::codec::json::Encoder;
+use super::{type_name, EncodeError, Encoder};
+use crate::codec::plan::{Default, Field, Lit, Node, Plan, Record, RecordKind, SeqKind};
 use crate::py::{self, Obj};
 use pyo3::ffi;
 
@@ -62,13 +62,14 @@ fn begin_field(
     true
 }
 
-fn write_tag(rec: &Record, enc: &Encoder, out: &mut Vec<u8>) -> Result<bool, String> {
+/// Writes a tagged record's `"tag":value` first; false when the record has no tag.
+fn write_tag(rec: &Record, enc: &Encoder, out: &mut Vec<u8>) -> bool {
     if let Some((_, value)) = &rec.tag {
         out.extend_from_slice(&rec.tag_key_json);
         write_lit(enc, value, out);
-        return Ok(true);
+        return true;
     }
-    Ok(false)
+    false
 }
 
 /// A Struct instance (of `rec.cls` or a subclass with no extra fields) as a JSON object, values
@@ -79,14 +80,17 @@ pub fn struct_untyped(
     o: *mut ffi::PyObject,
     out: &mut Vec<u8>,
     depth: usize,
-) -> Result<(), String> {
+) -> Result<(), EncodeError> {
     out.push(b'{');
-    let mut first = !write_tag(rec, enc, out)?;
+    let mut first = !write_tag(rec, enc, out);
     for f in &rec.fields {
         let Some(off) = f.offset else { continue };
         let v = slot(o, off);
         if v.is_null() {
-            return Err(format!("{}.{} is not set", rec.name, f.json));
+            return Err(EncodeError::NotSet {
+                record: rec.name.clone(),
+                field: f.json.clone(),
+            });
         }
         if !begin_field(rec, f, v, &mut first, out) {
             continue;
@@ -152,15 +156,6 @@ pub struct Typed<'e> {
     pub plan: &'e Plan,
 }
 
-fn type_name(o: *mut ffi::PyObject) -> String {
-    // SAFETY: attached; tp_name is a NUL-terminated string owned by the type.
-    unsafe {
-        std::ffi::CStr::from_ptr((*ffi::Py_TYPE(o)).tp_name)
-            .to_string_lossy()
-            .into_owned()
-    }
-}
-
 fn is_instance(o: *mut ffi::PyObject, cls: &Obj) -> bool {
     // SAFETY: attached; `cls` is a type.
     unsafe {
@@ -175,7 +170,7 @@ fn is_instance(o: *mut ffi::PyObject, cls: &Obj) -> bool {
 impl<'e> Typed<'e> {
     /// Appends the JSON for `o` as the plan's type; the error names where it does not fit
     /// (`response.items.1.price: expected float, got str`).
-    pub fn encode(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn encode(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let mut loc = vec![Seg::Key("response")];
         self.node(&self.plan.root, o, out, &mut loc)
             .inspect_err(|_| {
@@ -184,8 +179,12 @@ impl<'e> Typed<'e> {
             })
     }
 
-    fn mismatch(&self, loc: &[Seg], what: &str, o: *mut ffi::PyObject) -> String {
-        format!("{}: expected {what}, got {}", joined(loc), type_name(o))
+    fn mismatch(&self, loc: &[Seg], what: &str, o: *mut ffi::PyObject) -> EncodeError {
+        EncodeError::Mismatch {
+            loc: joined(loc),
+            expected: what.to_owned(),
+            got: type_name(o),
+        }
     }
 
     fn node<'s>(
@@ -194,15 +193,15 @@ impl<'e> Typed<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         loc: &mut Vec<Seg<'s>>,
-    ) -> Result<(), String> {
-        if loc.len() > super::decode::MAX_DEPTH {
-            return Err(format!("{}: nested too deeply", joined(loc)));
+    ) -> Result<(), EncodeError> {
+        if loc.len() > crate::codec::decode::MAX_DEPTH {
+            return Err(EncodeError::NestedTooDeep(joined(loc)));
         }
         let t = self.enc.types();
         // SAFETY: attached; `o` live for the whole call (owned by the caller's container).
         unsafe {
             let none = ffi::Py_None();
-            let check = |ok: bool, what: &str| -> Result<(), String> {
+            let check = |ok: bool, what: &str| -> Result<(), EncodeError> {
                 if ok {
                     Ok(())
                 } else {
@@ -333,7 +332,7 @@ impl<'e> Typed<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         loc: &mut Vec<Seg<'s>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; the iterator and its items are owned references.
         unsafe {
             if ffi::PyUnicode_Check(o) != 0
@@ -357,7 +356,10 @@ impl<'e> Typed<'e> {
             loop {
                 let Some(v) = Obj::from_owned(ffi::PyIter_Next(it.as_ptr())) else {
                     if !ffi::PyErr_Occurred().is_null() {
-                        return Err(format!("{}: {}", joined(loc), py::take_err()));
+                        return Err(EncodeError::Iteration {
+                            loc: joined(loc),
+                            error: py::take_err().0,
+                        });
                     }
                     break;
                 };
@@ -382,7 +384,7 @@ impl<'e> Typed<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         loc: &mut Vec<Seg<'s>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; borrowed slot/dict pointers live while `o` does, getattr results
         // are owned.
         unsafe {
@@ -399,7 +401,7 @@ impl<'e> Typed<'e> {
                 return Err(self.mismatch(loc, &rec.name, o));
             }
             out.push(b'{');
-            let mut first = !write_tag(rec, self.enc, out)?;
+            let mut first = !write_tag(rec, self.enc, out);
             for f in &rec.fields {
                 let owned: Option<Obj>;
                 let v = if exact {
@@ -429,11 +431,10 @@ impl<'e> Typed<'e> {
                         Some(d) => d.as_ptr(),
                         None => {
                             ffi::PyErr_Clear();
-                            return Err(format!(
-                                "{}.{}: field required but missing",
-                                joined(loc),
-                                f.json
-                            ));
+                            return Err(EncodeError::Missing {
+                                loc: joined(loc),
+                                field: f.json.clone(),
+                            });
                         }
                     }
                 } else {

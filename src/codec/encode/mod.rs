@@ -1,18 +1,25 @@
-//! JSON between Python objects and bytes, with sonic-rs doing the parsing and the writing.
+//! Encoding: Python objects to JSON bytes, with sonic-rs's formatter writing strings (SIMD
+//! escaping), integers and floats.
 //!
 //! msgspec and orjson cannot load in own-GIL sub-interpreters, so this is the project's JSON.
-//! Encoding walks the Python objects directly and lets sonic-rs's formatter write strings,
-//! integers and floats; decoding builds Python objects straight from sonic-rs's deserializer
-//! through a `DeserializeSeed`.
+//! `Encoder` walks any handler result (builtins first, then library types, then the Python
+//! fallback); `typed` writes a value along a declared response type and names the field that
+//! does not fit; `datetime` writes dates and times as `isoformat()` does. Decoding is
+//! `codec::decode`.
 
 // Same contract as py.rs: callers are attached and pass live objects of that interpreter.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+mod datetime;
+mod error;
+pub mod typed;
+
+pub use error::{EncodeError, EncodeTypesError};
+
 use crate::py::{self, Obj};
+use datetime::write_date;
 use pyo3::ffi;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use sonic_rs::format::{CompactFormatter, Formatter};
-use std::fmt;
 
 /// Objects nested deeper than this are refused instead of overflowing the stack.
 const MAX_DEPTH: usize = 256;
@@ -40,17 +47,17 @@ pub struct EncodeTypes {
 
 impl EncodeTypes {
     /// From the 9-tuple `_worker.encode_types()` builds (order as the fields above).
-    pub fn from_tuple(t: *mut ffi::PyObject) -> Result<EncodeTypes, String> {
+    pub fn from_tuple(t: *mut ffi::PyObject) -> Result<EncodeTypes, EncodeTypesError> {
         let items = py::seq_items(t)
             .filter(|v| v.len() == 9)
-            .ok_or("encode types must be a 9-tuple")?;
+            .ok_or(EncodeTypesError::NotATuple)?;
         let o = |i: usize| Obj::from_borrowed(items[i]);
         // SAFETY: attached; `datetime` is imported already (items[0] is its class).
         let utc = unsafe {
             Obj::from_owned(ffi::PyImport_ImportModule(c"datetime".as_ptr()))
                 .and_then(|m| m.getattr(c"timezone").ok())
                 .and_then(|tz| tz.getattr(c"utc").ok())
-                .ok_or("datetime.timezone.utc is missing")?
+                .ok_or(EncodeTypesError::NoUtc)?
         };
         Ok(EncodeTypes {
             utc,
@@ -81,9 +88,9 @@ fn isinstance(o: *mut ffi::PyObject, t: &Obj) -> bool {
     unsafe { ffi::PyObject_TypeCheck(o, t.as_ptr() as *mut ffi::PyTypeObject) != 0 }
 }
 
-fn str_obj(o: *mut ffi::PyObject) -> Result<Obj, String> {
+fn str_obj(o: *mut ffi::PyObject) -> Result<Obj, EncodeError> {
     // SAFETY: attached.
-    Obj::from_owned(unsafe { ffi::PyObject_Str(o) }).ok_or_else(|| py::take_err().0)
+    Obj::from_owned(unsafe { ffi::PyObject_Str(o) }).ok_or_else(EncodeError::python)
 }
 
 /// The formatter is stateless; writes into a `Vec` cannot fail.
@@ -122,7 +129,7 @@ impl<'e> Encoder<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; `o` live.
         let ty = unsafe { ffi::Py_TYPE(o) };
         let cached = self
@@ -141,22 +148,22 @@ impl<'e> Encoder<'e> {
                     return self.fallback(o, out, depth);
                 };
                 let p: *const crate::codec::plan::Plan =
-                    crate::codec::from_capsule(cap.as_ptr()).ok_or("plan_for returned no plan")?;
+                    crate::codec::from_capsule(cap.as_ptr()).ok_or(EncodeError::NoPlan)?;
                 self.plans.borrow_mut().push((ty, cap, p));
                 p
             }
         };
         // SAFETY: the capsule owning the plan is held in `self.plans` until the encoder drops.
         let plan = unsafe { &*plan };
-        let rec = plan.records.first().ok_or("empty plan")?;
-        crate::codec::typed::struct_untyped(self, rec, o, out, depth)
+        let rec = plan.records.first().ok_or(EncodeError::EmptyPlan)?;
+        typed::struct_untyped(self, rec, o, out, depth)
     }
 
     /// Appends the JSON for `obj` to `out`. On error `out` may hold a partial document.
     ///
     /// A direct walk over the object graph: sonic-rs's formatter writes the strings (SIMD
     /// escaping), integers and floats; going through serde's data model cost ~2x more here.
-    pub fn encode(&self, obj: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn encode(&self, obj: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let r = self.value(obj, out, 0);
         if r.is_err() {
             // A Python error raised in a callback is already in the message; leave none set.
@@ -166,9 +173,8 @@ impl<'e> Encoder<'e> {
         r
     }
 
-    fn str(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        let s =
-            py::str_of(o).ok_or_else(|| "str with lone surrogates cannot be encoded".to_owned())?;
+    fn str(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let s = py::str_of(o).ok_or(EncodeError::LoneSurrogate)?;
         let _ = fmt().write_string_fast(out, s, true);
         Ok(())
     }
@@ -178,11 +184,9 @@ impl<'e> Encoder<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         if depth > MAX_DEPTH {
-            return Err(format!(
-                "object nested deeper than {MAX_DEPTH} levels (a cycle?)"
-            ));
+            return Err(EncodeError::TooDeep);
         }
         let t = self.types;
         // SAFETY: attached for the whole encode; every pointer is a live object owned by its
@@ -222,7 +226,7 @@ impl<'e> Encoder<'e> {
             if isinstance(o, &t.enum_) {
                 // `_value_` is the member's stored value (what the `value` property returns).
                 let v = Obj::from_owned(ffi::PyObject_GetAttr(o, t.value_attr.as_ptr()))
-                    .ok_or_else(|| format!("Enum value: {}", py::take_err()))?;
+                    .ok_or_else(|| EncodeError::EnumValue(py::take_err().0))?;
                 return self.value(v.as_ptr(), out, depth + 1);
             }
             if isinstance(o, &t.datetime) {
@@ -267,22 +271,26 @@ impl<'e> Encoder<'e> {
         o: *mut ffi::PyObject,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), EncodeError> {
         // SAFETY: attached; `o` live.
         unsafe {
             let v = Obj::from_owned(ffi::PyObject_CallOneArg(self.types.default.as_ptr(), o))
-                .ok_or_else(|| py::take_err().0.lines().last().unwrap_or("").to_owned())?;
+                .ok_or_else(|| {
+                    EncodeError::Fallback(py::take_err().0.lines().last().unwrap_or("").to_owned())
+                })?;
             if ffi::Py_TYPE(v.as_ptr()) == ffi::Py_TYPE(o) {
-                return Err(format!(
-                    "Object of type {} is not JSON serializable",
-                    type_name(o)
-                ));
+                return Err(EncodeError::NotSerializable(type_name(o)));
             }
             self.value(v.as_ptr(), out, depth + 1)
         }
     }
 
-    fn seq(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+    fn seq(
+        &self,
+        o: *mut ffi::PyObject,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), EncodeError> {
         out.push(b'[');
         // SAFETY: attached; `o` is a list or tuple. The length is re-read every step because
         // the Python fallback could shrink a list while it is being written.
@@ -316,88 +324,12 @@ impl<'e> Encoder<'e> {
         Ok(())
     }
 
-    /// ISO 8601 as `datetime.isoformat()` writes it, from the object's fields.
-    fn datetime(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        out.push(b'"');
-        write_date(o, out);
-        out.push(b'T');
-        // SAFETY: attached; `o` is a datetime, whose layout these accessors read.
-        unsafe {
-            write_clock(
-                ffi::PyDateTime_DATE_GET_HOUR(o),
-                ffi::PyDateTime_DATE_GET_MINUTE(o),
-                ffi::PyDateTime_DATE_GET_SECOND(o),
-                ffi::PyDateTime_DATE_GET_MICROSECOND(o),
-                out,
-            );
-            self.offset(o, ffi::PyDateTime_DATE_GET_TZINFO(o), out)?;
-        }
-        out.push(b'"');
-        Ok(())
-    }
-
-    fn time(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
-        out.push(b'"');
-        // SAFETY: attached; `o` is a time.
-        unsafe {
-            write_clock(
-                ffi::PyDateTime_TIME_GET_HOUR(o),
-                ffi::PyDateTime_TIME_GET_MINUTE(o),
-                ffi::PyDateTime_TIME_GET_SECOND(o),
-                ffi::PyDateTime_TIME_GET_MICROSECOND(o),
-                out,
-            );
-            self.offset(o, ffi::PyDateTime_TIME_GET_TZINFO(o), out)?;
-        }
-        out.push(b'"');
-        Ok(())
-    }
-
-    /// The UTC offset isoformat appends: nothing when naive, `+00:00` for UTC, else what
-    /// `utcoffset()` says (`-05:00`, with seconds and microseconds only when present).
-    fn offset(
+    fn dict(
         &self,
         o: *mut ffi::PyObject,
-        tz: *mut ffi::PyObject,
         out: &mut Vec<u8>,
-    ) -> Result<(), String> {
-        // SAFETY: attached; `tz` is borrowed from `o`, the call result is owned.
-        unsafe {
-            if tz.is_null() || tz == ffi::Py_None() {
-                return Ok(());
-            }
-            if tz == self.types.utc.as_ptr() {
-                out.extend_from_slice(b"+00:00");
-                return Ok(());
-            }
-            let d = Obj::from_owned(ffi::PyObject_CallMethodNoArgs(
-                o,
-                self.types.utcoffset_attr.as_ptr(),
-            ))
-            .ok_or_else(|| py::take_err().0)?;
-            if d.as_ptr() == ffi::Py_None() {
-                return Ok(());
-            }
-            let micros = i64::from(ffi::PyDateTime_DELTA_GET_DAYS(d.as_ptr())) * 86_400_000_000
-                + i64::from(ffi::PyDateTime_DELTA_GET_SECONDS(d.as_ptr())) * 1_000_000
-                + i64::from(ffi::PyDateTime_DELTA_GET_MICROSECONDS(d.as_ptr()));
-            out.push(if micros < 0 { b'-' } else { b'+' });
-            let m = micros.unsigned_abs();
-            let (secs, us) = (m / 1_000_000, (m % 1_000_000) as i32);
-            let mut buf = *b"00:00:00";
-            two(&mut buf, 0, (secs / 3600) as i32);
-            two(&mut buf, 3, (secs / 60 % 60) as i32);
-            two(&mut buf, 6, (secs % 60) as i32);
-            let whole = secs % 60 != 0 || us != 0;
-            out.extend_from_slice(&buf[..if whole { 8 } else { 5 }]);
-            if us != 0 {
-                micro(out, us);
-            }
-        }
-        Ok(())
-    }
-
-    fn dict(&self, o: *mut ffi::PyObject, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+        depth: usize,
+    ) -> Result<(), EncodeError> {
         out.push(b'{');
         // SAFETY: attached; PyDict_Next yields borrowed pointers valid while the dict lives. Only
         // the Python fallback could run code that mutates the dict, which CPython tolerates.
@@ -421,7 +353,7 @@ impl<'e> Encoder<'e> {
     }
 
     /// Object keys: str, and the scalars json.dumps also turns into strings.
-    pub fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn key(&self, k: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         // SAFETY: attached; `k` live.
         unsafe {
             if ffi::PyUnicode_Check(k) != 0 {
@@ -435,15 +367,12 @@ impl<'e> Encoder<'e> {
                 py::repr(k)
             } else if isinstance(k, &self.types.enum_) {
                 let v = Obj::from_owned(ffi::PyObject_GetAttrString(k, c"value".as_ptr()))
-                    .ok_or_else(|| py::take_err().0)?;
+                    .ok_or_else(EncodeError::python)?;
                 return self.key(v.as_ptr(), out);
             } else if isinstance(k, &self.types.uuid) || isinstance(k, &self.types.date) {
                 py::str_of(str_obj(k)?.as_ptr()).unwrap_or("").to_owned()
             } else {
-                return Err(format!(
-                    "dict keys must be str, int, float, bool or None, not {}",
-                    type_name(k)
-                ));
+                return Err(EncodeError::BadKey(type_name(k)));
             };
             let _ = fmt().write_string_fast(out, &text, true);
             Ok(())
@@ -451,59 +380,14 @@ impl<'e> Encoder<'e> {
     }
 }
 
-fn two(buf: &mut [u8], at: usize, v: i32) {
-    buf[at] = b'0' + (v / 10 % 10) as u8;
-    buf[at + 1] = b'0' + (v % 10) as u8;
-}
-
-fn micro(out: &mut Vec<u8>, us: i32) {
-    let mut buf = *b".000000";
-    let mut v = us;
-    for i in (1..7).rev() {
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    out.extend_from_slice(&buf);
-}
-
-/// `YYYY-MM-DD` from a date or datetime.
-fn write_date(o: *mut ffi::PyObject, out: &mut Vec<u8>) {
-    // SAFETY: attached; `o` is a date or datetime (both start with the date fields).
-    let (y, m, d) = unsafe {
-        (
-            ffi::PyDateTime_GET_YEAR(o),
-            ffi::PyDateTime_GET_MONTH(o),
-            ffi::PyDateTime_GET_DAY(o),
-        )
-    };
-    let mut buf = *b"0000-00-00";
-    two(&mut buf, 0, y / 100);
-    two(&mut buf, 2, y % 100);
-    two(&mut buf, 5, m);
-    two(&mut buf, 8, d);
-    out.extend_from_slice(&buf);
-}
-
-/// `HH:MM:SS[.ffffff]`, microseconds only when not zero (as isoformat).
-fn write_clock(h: i32, m: i32, s: i32, us: i32, out: &mut Vec<u8>) {
-    let mut buf = *b"00:00:00";
-    two(&mut buf, 0, h);
-    two(&mut buf, 3, m);
-    two(&mut buf, 6, s);
-    out.extend_from_slice(&buf);
-    if us != 0 {
-        micro(out, us);
-    }
-}
-
-fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
+fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     // SAFETY: attached; `o` is an int.
     unsafe {
         let mut overflow = 0;
         let v = ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow);
         if overflow == 0 {
             if v == -1 && !ffi::PyErr_Occurred().is_null() {
-                return Err(py::take_err().0);
+                return Err(EncodeError::python());
             }
             let _ = fmt().write_i64(out, v);
             return Ok(());
@@ -515,115 +399,10 @@ fn int(o: *mut ffi::PyObject, out: &mut Vec<u8>) -> Result<(), String> {
     }
 }
 
-fn float(v: f64, out: &mut Vec<u8>) -> Result<(), String> {
+fn float(v: f64, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     if !v.is_finite() {
-        return Err(format!(
-            "Out of range float values are not JSON compliant: {v}"
-        ));
+        return Err(EncodeError::NonFinite(v));
     }
     let _ = fmt().write_f64(out, v);
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------- decode
-
-/// Parses JSON bytes into Python objects (dict, list, str, int, float, bool, None).
-pub fn decode(bytes: &[u8]) -> Result<Obj, DecodeError> {
-    let mut de = sonic_rs::Deserializer::from_slice(bytes);
-    let v = PySeed { depth: 0 }
-        .deserialize(&mut de)
-        .map_err(|e| DecodeError::from_sonic(&e))?;
-    de.end().map_err(|e| DecodeError::from_sonic(&e))?;
-    Ok(v)
-}
-
-/// A malformed document, with where it broke (for FastAPI's `json_invalid` error).
-#[derive(Debug)]
-pub struct DecodeError {
-    pub message: String,
-    pub position: usize,
-}
-
-impl DecodeError {
-    fn from_sonic(e: &sonic_rs::Error) -> Self {
-        let text = e.to_string();
-        DecodeError {
-            position: e.offset(),
-            message: text.lines().next().unwrap_or("").to_owned(),
-        }
-    }
-}
-
-struct PySeed {
-    depth: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for PySeed {
-    type Value = Obj;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Obj, D::Error> {
-        if self.depth > MAX_DEPTH {
-            return Err(de::Error::custom("JSON nested too deeply"));
-        }
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PySeed {
-    type Value = Obj;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Obj, E> {
-        Ok(py::new_bool(v))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Obj, E> {
-        Ok(py::new_int(v))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Obj, E> {
-        // SAFETY: attached.
-        unsafe {
-            Obj::from_owned(ffi::PyLong_FromUnsignedLongLong(v)).ok_or_else(|| E::custom("int"))
-        }
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Obj, E> {
-        // SAFETY: attached.
-        unsafe { Obj::from_owned(ffi::PyFloat_FromDouble(v)).ok_or_else(|| E::custom("float")) }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Obj, E> {
-        Ok(py::new_str(v))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Obj, E> {
-        Ok(py::none())
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Obj, E> {
-        Ok(py::none())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Obj, A::Error> {
-        // SAFETY: attached; PyList_Append does not steal.
-        unsafe {
-            let list =
-                Obj::from_owned(ffi::PyList_New(0)).ok_or_else(|| de::Error::custom("list"))?;
-            while let Some(item) = seq.next_element_seed(PySeed {
-                depth: self.depth + 1,
-            })? {
-                ffi::PyList_Append(list.as_ptr(), item.as_ptr());
-            }
-            Ok(list)
-        }
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj, A::Error> {
-        // SAFETY: attached; PyDict_SetItem does not steal.
-        unsafe {
-            let dict =
-                Obj::from_owned(ffi::PyDict_New()).ok_or_else(|| de::Error::custom("dict"))?;
-            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                let v = map.next_value_seed(PySeed {
-                    depth: self.depth + 1,
-                })?;
-                let key = py::new_str(&k);
-                ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), v.as_ptr());
-            }
-            Ok(dict)
-        }
-    }
 }
