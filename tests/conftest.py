@@ -1,4 +1,5 @@
-"""Fixtures: a real ``bolt`` serving ``examples/demo``, once per driver.
+"""Fixtures for every folder of tests: a real ``bolt`` serving ``examples/demo``, once per driver.
+(What tests share besides fixtures is in the ``support`` package, see support/__init__.py.)
 
 Drivers come from ``BOLT_TEST_DRIVER``: ``uring`` (default), ``epoll``, or a
 comma-separated list such as ``uring,epoll`` (``all`` means both). Each
@@ -16,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from boltproc import BoltProcess, drivers_under_test, run_demo_setup
-from pg import PostgresServer, demo_postgres
+from support.boltproc import BoltProcess, drivers_under_test
+from support.pg import PostgresServer, demo_postgres
+from support.projects import run_demo_setup
+from support.session import ensure_admin
 
 
 def _drivers() -> list[str]:
@@ -38,9 +41,16 @@ def demo_db() -> None:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    """A real PostgreSQL (tests/pg.py) with the demo database migrated and seeded like the SQLite
-    one; ``postgres.demo_env()`` points a server at it. Skipped without the binaries (fails in CI)."""
+    """A real PostgreSQL (tests/support/pg.py) with the demo database migrated and seeded like the
+    SQLite one; ``postgres.demo_env()`` points a server at it. Skipped without the binaries (fails in CI)."""
     yield from demo_postgres()
+
+
+@pytest.fixture(scope="module")
+def admin_user(demo_db) -> tuple[str, str]:
+    """(user, password) of the demo's superuser ``admin``, its password set again by each module
+    that asks (see support.session.logged_in)."""
+    return ensure_admin()
 
 
 def _serve(cores: int, driver: str) -> Iterator[BoltProcess]:

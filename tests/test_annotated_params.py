@@ -8,12 +8,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-
-from test_forms import FORM, multipart
-from test_startup import start_badsig
-from wire import fetch, json_body
-
-JSON = [("Content-Type", "application/json")]
+from support.errors import detail
+from support.projects import start_badsig
+from support.wire import FORM, JSON, fetch, json_body, multipart
 
 
 def ok(resp) -> dict:
@@ -23,8 +20,7 @@ def ok(resp) -> dict:
 
 def errors(resp) -> dict[tuple, str]:
     """{loc: type} of a 422."""
-    assert resp.status == 422, (resp.status, resp.body[:500])
-    return {tuple(e["loc"]): e["type"] for e in resp.json()["detail"]}
+    return {tuple(e["loc"]): e["type"] for e in detail(resp, content_type=False)}
 
 
 # --- Query ---------------------------------------------------------------------------------------

@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 import uuid
 
 import pytest
-
-from boltproc import DEMO, server_env
-from test_django import _logged_in, admin_user  # noqa: F401 - a fixture, used below
-from wire import Conn, fetch
-
-
-def manage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "bolt_apikey", *args], cwd=DEMO, env=server_env(),
-                          capture_output=True, text=True, timeout=60)
+from support.boltproc import server_env
+from support.paths import DEMO
+from support.projects import manage, manage_argv, manage_shell
+from support.session import csrf_token, logged_in
+from support.wire import Conn, fetch
 
 
 @pytest.fixture(scope="module")
 def owner(demo_db):
-    subprocess.run([sys.executable, "manage.py", "shell", "-c",
-                    "from django.contrib.auth.models import User; User.objects.get_or_create(username='keyowner')"],
-                   cwd=DEMO, env=server_env(), check=True, capture_output=True)
+    manage_shell("from django.contrib.auth.models import User; User.objects.get_or_create(username='keyowner')")
     return "keyowner"
 
 
 def create(owner: str, *scopes: str) -> str:
-    r = manage("create", "--name", "test", "--user", owner, *[a for s in scopes for a in ("--scope", s)])
+    r = manage("bolt_apikey", "create", "--name", "test", "--user", owner,
+               *[a for s in scopes for a in ("--scope", s)])
     assert r.returncode == 0, r.stderr
     key = r.stdout.strip()
     assert key.startswith("bolt_") and "cannot be shown again" in r.stderr
@@ -63,8 +57,7 @@ def test_the_database_keeps_only_a_hash(server, owner):
     code = ("from django_bolt.models import APIKey; import sys\n"
             f"k = APIKey.objects.get(prefix='{key.split('_')[1]}')\n"
             f"print(k.hashed_key != '{key}' and '{key}' not in str(vars(k)))\n")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=server_env(),
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    out = manage_shell(code).strip().splitlines()[-1]
     assert out == "True"
 
 
@@ -99,7 +92,7 @@ class Revoker:
             "    print('@@revoked', flush=True)\n")
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "manage.py", "shell", "-c", self.CODE], cwd=DEMO,
+        self.proc = subprocess.Popen(manage_argv("shell", "-c", self.CODE), cwd=DEMO,
                                      env=server_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self._until("@@ready")
 
@@ -153,8 +146,8 @@ def test_revocation_reaches_every_core_within_the_ttl(server2, owner):
 
 def test_list_shows_state(owner):
     key = create(owner)
-    manage("revoke", key.split("_")[1])
-    listing = manage("list").stdout
+    manage("bolt_apikey", "revoke", key.split("_")[1])
+    listing = manage("bolt_apikey", "list").stdout
     assert f"{key.split('_')[1]}\trevoked" in listing
 
 
@@ -170,31 +163,30 @@ def test_key_whose_secret_contains_underscores_is_found(demo_db):
             "APIKey.objects.filter(prefix='abcd1234').delete()\n"
             "APIKey.objects.create(name='u', prefix='abcd1234', hashed_key=hash_key(raw))\n"
             "print(APIKey.objects.lookup(raw) is not None, APIKey.objects.lookup(raw + 'x') is None)\n")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=server_env(),
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    out = manage_shell(code).strip().splitlines()[-1]
     assert out == "True True"
 
 
 def test_keys_are_listed_and_revoked_in_the_admin(server, owner, admin_user):
     """The APIKey admin lists keys (never the key itself) and its action revokes them."""
     name = f"admin-{uuid.uuid4().hex[:8]}"
-    r = manage("create", "--name", name, "--user", owner)
+    r = manage("bolt_apikey", "create", "--name", name, "--user", owner)
     assert r.returncode == 0, r.stderr
     key = r.stdout.strip()
     prefix = key.split("_")[1]
     assert fetch(server.port, "GET", "/keyed/whoami", headers=[("X-API-Key", key)]).status == 200
-    b = _logged_in(server, admin_user)
+    b = logged_in(server, admin_user)
     resp, page = b.request("GET", f"/admin/django_bolt/apikey/?q={name}")
     assert resp.status == 200
     assert name in page and prefix in page
     assert key not in page and key.split("_", 2)[2] not in page
     m = re.search(r'name="_selected_action" value="(\d+)"', page)
     assert m, page[:2000]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     resp, _ = b.request("POST", f"/admin/django_bolt/apikey/?q={name}", form={
         "csrfmiddlewaretoken": token, "action": "revoke", "select_across": "0", "index": "0",
         "_selected_action": m.group(1)}, referer=True)
     assert resp.status == 302, "the revoke action did not redirect back"
-    assert f"{prefix}\trevoked" in manage("list").stdout
+    assert f"{prefix}\trevoked" in manage("bolt_apikey", "list").stdout
     time.sleep(1.5)  # the demo's cache TTL
     assert fetch(server.port, "GET", "/keyed/whoami", headers=[("X-API-Key", key)]).status == 401

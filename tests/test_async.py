@@ -4,8 +4,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from boltproc import BoltProcess
-from wire import Conn, fetch
+from support.boltproc import BoltProcess
+from support.wire import Conn, fetch
 
 CLIENTS = 50
 SLEEP_MS = 200

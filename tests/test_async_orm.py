@@ -7,22 +7,19 @@ core, ``bolt-sync``; ``thread_sensitive=False`` work on the core's blocking pool
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from boltproc import DEMO, BoltProcess, server_env
-from wire import Conn, fetch, get, json_body
+from support.boltproc import BoltProcess
+from support.paths import DEMO
+from support.projects import manage_shell
+from support.tokens import mint
+from support.wire import Conn, fetch, get, json_body
 
-from django_bolt import _native
-
-SECRET = b"django-insecure-demo-only-0b1t-s3cr3t-k3y-do-not-use-in-production"
 ROUNDS = 3
 
 
@@ -110,13 +107,12 @@ def orm_user(demo_db) -> str:
     code = ("from django.contrib.auth.models import User\n"
             "u, _ = User.objects.get_or_create(username='orm-user')\n"
             "print(u.pk)\n")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=server_env(),
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()
+    out = manage_shell(code).strip().splitlines()
     return out[-1]
 
 
 def test_auser_loads_the_tokens_user(server, orm_user):
-    token = _native.jwt_encode("HS256", SECRET, json.dumps({"sub": orm_user, "exp": int(time.time()) + 600}).encode())
+    token = mint({"sub": orm_user, "exp": int(time.time()) + 600})
     for _ in range(ROUNDS):
         resp = get(server.port, "/orm/me", headers=[("Authorization", f"Bearer {token}")])
         assert resp.status == 200, resp.body

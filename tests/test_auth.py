@@ -9,21 +9,16 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
-
-from boltproc import DEMO, server_env
-from wire import fetch, json_body
+from support.boltproc import BoltProcess
+from support.paths import DEMO
+from support.projects import copy_project, manage_shell
+from support.tokens import SECRET, mint
+from support.wire import fetch, json_body
 
 from django_bolt import _native
-
-SECRET = b"django-insecure-demo-only-0b1t-s3cr3t-k3y-do-not-use-in-production"
-
-
-def mint(claims: dict, secret: bytes = SECRET, alg: str = "HS256") -> str:
-    return _native.jwt_encode(alg, secret, json.dumps(claims).encode())
 
 
 def b64(obj: dict) -> str:
@@ -53,8 +48,7 @@ def users(demo_db):
             "d = User.objects.get(username='dave')\n"
             "d.user_permissions.set(Permission.objects.filter(codename__in=['change_person', 'delete_person']))\n"
             "print(*[User.objects.get(username=n).pk for n in ('alice', 'bob', 'carol', 'dave')])\n")
-    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=server_env(),
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1].split()
+    out = manage_shell(code).strip().splitlines()[-1].split()
     return dict(zip(("alice", "bob", "carol", "dave"), out))
 
 
@@ -248,15 +242,7 @@ def test_unguarded_routes_ignore_tokens(server):
 
 def test_settings_provide_default_auth_and_guards(tmp_path, driver):
     """BOLT_AUTHENTICATION / BOLT_DEFAULT_GUARDS apply to routes that set neither."""
-    import shutil
-
-    from boltproc import BoltProcess
-    from test_startup import PROJECTS
-
-    proj = tmp_path / "p"
-    shutil.copytree(PROJECTS / "boltapi", proj)
-    settings = proj / "site_boltapi" / "settings.py"
-    settings.write_text(settings.read_text() + (
+    proj = copy_project("boltapi", tmp_path / "p", settings=(
         "from django_bolt.auth import JWTAuthentication, IsAuthenticated\n"
         "BOLT_AUTHENTICATION = [JWTAuthentication()]\nBOLT_DEFAULT_GUARDS = [IsAuthenticated()]\n"))
     server = BoltProcess.start(cwd=proj, driver=driver)

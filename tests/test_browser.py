@@ -15,19 +15,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from support.boltproc import HOST, BoltProcess
+from support.paths import ARTIFACTS
+from support.projects import manage_shell
 
-import boltproc
-from boltproc import DEMO, HOST, BoltProcess
-
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SCREENSHOT = ARTIFACTS / "admin.png"
 USER, PASSWORD = "browser-admin", "br0wser-s3cret"
 # A person no other test looks at (``/users`` returns the first 10 by id); restored afterwards.
@@ -55,13 +51,6 @@ def _missing(what: str) -> None:
     pytest.skip(msg)
 
 
-def _manage_shell(code: str) -> str:
-    proc = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO,
-                          env=boltproc.server_env(), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, f"manage.py shell failed\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
 @pytest.fixture(scope="module")
 def webdriver_parts():
     """(selenium.webdriver module, chromium path, chromedriver path), or skip/fail."""
@@ -81,10 +70,7 @@ def webdriver_parts():
 @pytest.fixture(scope="module")
 def debug_server(demo_db, driver) -> Iterator[BoltProcess]:
     """``bolt --cores 1`` with ``DEMO_DEBUG=1``: Django serves the admin's static files."""
-    with pytest.MonkeyPatch.context() as mp:
-        plain = boltproc.server_env
-        mp.setattr(boltproc, "server_env", lambda: {**plain(), "DEMO_DEBUG": "1"})
-        server = BoltProcess.start(cores=1, driver=driver)
+    server = BoltProcess.start(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
     yield server
     code = server.stop()
     assert code == 0, f"bolt exited with {code} after SIGINT\n{server.output()}"
@@ -92,7 +78,7 @@ def debug_server(demo_db, driver) -> Iterator[BoltProcess]:
 
 @pytest.fixture(scope="module")
 def admin_login(demo_db) -> tuple[str, str]:
-    _manage_shell(
+    manage_shell(
         "from django.contrib.auth.models import User\n"
         f"u, _ = User.objects.get_or_create(username={USER!r})\n"
         "u.is_staff = u.is_superuser = u.is_active = True\n"
@@ -107,12 +93,12 @@ def admin_login(demo_db) -> tuple[str, str]:
 @pytest.fixture
 def person_pk(demo_db) -> Iterator[int]:
     """The pk of the person the test edits; its seed name is put back afterwards."""
-    out = _manage_shell(
+    out = manage_shell(
         "from people.models import Person\n"
         f"print('PK', Person.objects.get(email={EMAIL!r}).pk)\n")
     pk = int(out.split("PK", 1)[1].split()[0])
     yield pk
-    _manage_shell(
+    manage_shell(
         "from people.models import Person\n"
         f"Person.objects.filter(pk={pk}).update(name={SEED_NAME!r})\n")
 

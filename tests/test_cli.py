@@ -7,11 +7,11 @@ import signal
 import socket
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from boltproc import HOST, BoltProcess, bolt_executable
-from wire import Conn, fetch, get
+from support.boltproc import BANNER_DRIVERS, EXPECTED_DRIVER, HOST, BoltProcess, bolt_executable
+from support.paths import TESTS
+from support.wire import Conn, fetch, get
 
 
 @pytest.mark.parametrize("reuseport", [False, True], ids=["plain", "so_reuseport"])
@@ -64,12 +64,9 @@ def test_stop_waits_for_an_in_flight_request(demo_db, driver):
 
 
 def driver_names(banner: str) -> list[str]:
-    m = re.search(r"\bdriver ([\w,]+)", banner)
+    m = BANNER_DRIVERS.search(banner)
     assert m, f"no driver in banner {banner!r}"
     return m.group(1).split(",")
-
-
-EXPECTED_DRIVER = {"uring": {"io_uring"}, "epoll": {"epoll"}, "auto": {"io_uring", "epoll"}}
 
 
 def test_banner_names_the_driver_of_every_worker(server, server2, driver):
@@ -214,7 +211,7 @@ def test_blocking_threshold_flag(demo_db, driver):
 # ----------------------------------------------------------------------------------------------
 # --driver auto falls back to epoll where the kernel refuses io_uring; --driver uring does not
 
-NOURING = Path(__file__).parent / "nouring.py"
+NOURING = TESTS / "support" / "nouring.py"
 needs_seccomp_arch = pytest.mark.skipif(platform.machine() not in ("x86_64", "aarch64"),
                                         reason="the io_uring seccomp filter knows x86-64 and arm64 only")
 
@@ -259,10 +256,7 @@ def test_host_flag_sets_the_listen_address(demo_db, driver):
     """--host 127.0.0.2 (another loopback address): served there, not on 127.0.0.1."""
     bolt = BoltProcess([bolt_executable(), "--cores", "1", "--host", "127.0.0.2", "--port", "0", "--driver", driver])
     try:
-        deadline = time.monotonic() + 30
-        while not (m := re.search(r"listening on http://127\.0\.0\.2:(\d+)", bolt.stdout)):
-            assert bolt.is_alive() and time.monotonic() < deadline, bolt.output()
-            time.sleep(0.05)
+        m = bolt.wait_stdout(r"listening on http://127\.0\.0\.2:(\d+)", 30)
         port = int(m.group(1))
         with Conn(port, host="127.0.0.2") as conn:
             assert conn.request("GET", "/hello").status == 200
@@ -289,13 +283,7 @@ def test_shutdown_ends_every_interpreter_on_its_own_worker_thread(demo_db, drive
     atexit callback that names the interpreter and the thread running it as it is ended)."""
     bolt = BoltProcess.start(cores=2, driver=driver)
     try:
-        workers: dict[int, int] = {}
-        for _ in range(200):
-            with Conn(bolt.port) as conn:
-                w = conn.request("GET", "/claims/worker").json()
-            workers[w["interp_id"]] = w["tid"]
-            if len(workers) == 2:
-                break
+        workers = bolt.worker_threads(2)
         assert len(workers) == 2, workers
         assert bolt.stop() == 0
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wire import fetch
+from support.wire import fetch
 
 APP = "https://app.example.com"
 

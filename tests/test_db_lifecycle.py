@@ -7,7 +7,7 @@ an inline ``def`` handler, a pool thread for a ``blocking=True`` one, and the co
 thread-sensitive thread (``bolt-sync``) for the ORM work of an ``async def`` one.
 
 Each configuration gets a server of its own (``--cores 1``), on SQLite and on a real PostgreSQL
-(the ``postgres`` fixture, tests/pg.py). The demo's ``/db/conn/...`` routes (demo/dbcheck.py)
+(the ``postgres`` fixture, tests/support/pg.py). The demo's ``/db/conn/...`` routes (demo/dbcheck.py)
 answer which physical connection served them: ``serial`` numbers the connections the server
 opens (a ``connection_created`` receiver) and on PostgreSQL ``pid`` is ``pg_backend_pid()``.
 
@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from boltproc import DEMO, BoltProcess
-from wire import get
+from support.boltproc import BoltProcess
+from support.paths import DEMO
+from support.wait import eventually, poll
+from support.wire import get
 
 ROUTES = {"inline": "/db/conn/inline", "blocking": "/db/conn/blocking", "async": "/db/conn/async"}
 KINDS = list(ROUTES)
@@ -131,18 +133,6 @@ def conn_of(server: BoltProcess, kind: str) -> dict:
 def ident(found: dict) -> tuple:
     """What identifies a physical connection: its serial (and backend pid on PostgreSQL)."""
     return found["serial"], found["pid"]
-
-
-def eventually(what, check, timeout: float = 3.0):
-    """``what()`` once ``check`` holds for it (an ``async def`` request ends on the bolt-sync
-    thread just after its response went out); fails with the last value after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = what()
-        if check(value) or time.monotonic() > deadline:
-            assert check(value), value
-            return value
-        time.sleep(0.05)
 
 
 def backends(db: Database, server: BoltProcess) -> list[int]:
@@ -326,20 +316,18 @@ def test_project_signal_receivers_hear_each_api_request_once(servers, demo_db):
     for kind, found in seen.items():
         assert len({s["serial"] for s in found}) == n, (kind, found)  # a new connection each time
     eventually(lambda: sqlite_files(server), lambda fds: fds == [])  # each closed after its request
-    deadline = time.monotonic() + 3
-    while True:
-        after = _signals(server)
-        deltas = {"worker": _delta(before, after, worker), "blocking": _delta(before, after, "bolt-blocking_0"),
-                  "sync": _delta(before, after, "bolt-sync_0")}
-        # The worker thread hears the inline and the async requests (an async handler's are
-        # sent around it there, wherever its ORM work ran), and also ran the second
-        # /db/signals (started) and finished the first.
-        want = {"worker": {"started": 2 * n + 1, "finished": 2 * n + 1}, "blocking": {"started": n, "finished": n},
-                "sync": {"started": 0, "finished": 0}}
-        if deltas == want or time.monotonic() > deadline:  # an async request ends just after its response
-            break
-        time.sleep(0.05)
-    assert deltas == want, after
+
+    def deltas(after: dict) -> dict:
+        return {"worker": _delta(before, after, worker), "blocking": _delta(before, after, "bolt-blocking_0"),
+                "sync": _delta(before, after, "bolt-sync_0")}
+
+    # The worker thread hears the inline and the async requests (an async handler's are
+    # sent around it there, wherever its ORM work ran), and also ran the second
+    # /db/signals (started) and finished the first.
+    want = {"worker": {"started": 2 * n + 1, "finished": 2 * n + 1}, "blocking": {"started": n, "finished": n},
+            "sync": {"started": 0, "finished": 0}}
+    after = poll(lambda: _signals(server), lambda a: deltas(a) == want, 3)  # an async request ends just after
+    assert deltas(after) == want, after
     assert set(after["calls"]) == {worker, "bolt-blocking_0"}, after  # no other thread
     assert after["senders"] == ["BoltHandler"]
 

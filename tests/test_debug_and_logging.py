@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
+from support.boltproc import BoltProcess
+from support.paths import PROJECTS
+from support.projects import copy_project
+from support.wire import Conn, fetch
 
-import boltproc
-from boltproc import BoltProcess
-from wire import Conn, fetch
-
-LOGSAMPLE = Path(__file__).parent / "projects" / "logsample"
+LOGSAMPLE = PROJECTS / "logsample"
 
 
 @pytest.fixture
-def debug_server(monkeypatch, demo_db, driver):
-    plain = boltproc.server_env
-    monkeypatch.setattr(boltproc, "server_env", lambda: {**plain(), "DEMO_DEBUG": "1"})
-    server = BoltProcess.start(cores=1, driver=driver)
+def debug_server(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
     yield server
     server.stop()
 
@@ -41,9 +38,7 @@ def test_debug_500_for_an_api_client_is_a_json_traceback(debug_server):
 
 def test_unhandled_exception_is_logged_through_django_logging(server):
     assert fetch(server.port, "GET", "/boom").status == 500
-    deadline = time.monotonic() + 5
-    while "Internal Server Error: GET /boom" not in server.stderr and time.monotonic() < deadline:
-        time.sleep(0.05)
+    server.wait_log("Internal Server Error: GET /boom")
     assert "ERROR django.request: Internal Server Error: GET /boom" in server.stderr
     assert "ValueError: this handler always fails" in server.stderr
 
@@ -52,9 +47,7 @@ def test_access_log_at_info_level(demo_db, driver):
     server = BoltProcess.start(cores=1, driver=driver, log_level="info")
     try:
         assert fetch(server.port, "GET", "/items/7?q=x").status == 200
-        deadline = time.monotonic() + 5
-        while '"GET /items/7?q=x" 200' not in server.stderr and time.monotonic() < deadline:
-            time.sleep(0.05)
+        server.wait_log('"GET /items/7?q=x" 200')
         assert '"GET /items/7?q=x" 200' in server.stderr
     finally:
         server.stop()
@@ -67,18 +60,10 @@ def test_no_access_log_at_the_default_level(server):
 
 
 @pytest.fixture
-def request_log_server(monkeypatch, demo_db, driver):
-    plain = boltproc.server_env
-    monkeypatch.setattr(boltproc, "server_env", lambda: {**plain(), "DEMO_REQUEST_LOG": "1"})
-    server = BoltProcess.start(cores=1, driver=driver, log_level="info")
+def request_log_server(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver, log_level="info", env={"DEMO_REQUEST_LOG": "1"})
     yield server
     server.stop()
-
-
-def _wait(server, text: str) -> None:
-    deadline = time.monotonic() + 5
-    while text not in server.stderr and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_request_log_masks_secrets_and_keeps_the_rest(request_log_server):
@@ -87,7 +72,7 @@ def test_request_log_masks_secrets_and_keeps_the_rest(request_log_server):
                  headers=[("Authorization", "Bearer sekrit"), ("Content-Type", "application/json")],
                  body=b'{"name": "pen", "price": 1.5, "password": "hunter2", "extra": {"api_key": "k"}}')
     assert resp.status == 200
-    _wait(s, "POST /items 200")
+    s.wait_log("POST /items 200")
     line = next(l for l in s.stderr.splitlines() if "POST /items 200" in l)
     assert "sekrit" not in line and "hunter2" not in line and '\\"k\\"' not in line and "abc" not in line, line
     assert '"authorization": "***"' in line
@@ -98,7 +83,7 @@ def test_request_log_masks_secrets_and_keeps_the_rest(request_log_server):
 def test_slow_requests_are_logged_as_warnings(request_log_server):
     s = request_log_server
     assert fetch(s.port, "GET", "/sleep?ms=80").status == 200
-    _wait(s, "slow request GET /sleep")
+    s.wait_log("slow request GET /sleep")
     assert "WARNING django_bolt.request: slow request GET /sleep 200" in s.stderr
 
 
@@ -135,10 +120,8 @@ def test_request_log_samples_the_fraction_set_on_the_api(driver):
 
 @pytest.mark.parametrize(("rate", "expected"), [(0.0, 0), (1.0, 400)])
 def test_bolt_logging_setting_wins_over_the_api_and_sets_the_rate(tmp_path, driver, rate, expected):
-    project = tmp_path / "logsample"
-    shutil.copytree(LOGSAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
-    settings = project / "site_logsample" / "settings.py"
-    settings.write_text(settings.read_text() + f"BOLT_LOGGING = {{'sample_rate': {rate}, 'slow_request_ms': None}}\n")
+    project = copy_project("logsample", tmp_path / "logsample",
+                           settings=f"BOLT_LOGGING = {{'sample_rate': {rate}, 'slow_request_ms': None}}\n")
     assert _request_log_records(project, driver) == expected
 
 
@@ -146,10 +129,8 @@ def test_bolt_logging_setting_wins_over_the_api_and_sets_the_rate(tmp_path, driv
 def test_rust_never_calls_the_request_log_while_it_is_disabled(tmp_path, driver, log_level, calls):
     """With the request logger off (--log-level warning) and no slow threshold, no request reaches
     Python's LoggingConfig.record at all; at info every one does (sample_rate 1)."""
-    project = tmp_path / "logsample"
-    shutil.copytree(LOGSAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
-    settings = project / "site_logsample" / "settings.py"
-    settings.write_text(settings.read_text() + "from site_logsample.counting import CountingConfig\n"
-                        "BOLT_LOGGING = CountingConfig(sample_rate=1.0, slow_request_ms=None)\n")
+    project = copy_project("logsample", tmp_path / "logsample",
+                           settings="from site_logsample.counting import CountingConfig\n"
+                                    "BOLT_LOGGING = CountingConfig(sample_rate=1.0, slow_request_ms=None)\n")
     server = _sampled_server(project, driver, n=50, log_level=log_level)
     assert server.stderr.count("counting: record called") == calls, server.output()

@@ -10,16 +10,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from boltproc import BANNER, BANNER_DRIVERS, DEMO, EXPECTED_DRIVER, bolt_executable, server_env
-from wire import fetch
+from support.boltproc import BANNER_DRIVERS, EXPECTED_DRIVER, BoltProcess, bolt_executable, server_env
+from support.projects import copy_demo
+from support.wire import fetch
 
 RELOAD_DEADLINE = 2.0  # the issue: "sees the new response within 2 s"
 ORIGINAL = 'return {"message": "Hello, World!"}'
@@ -57,61 +56,6 @@ def _descendants(root: int) -> dict[int, int]:
     return found
 
 
-class DevServer:
-    """``bolt --dev`` in ``cwd``, with its stdout and stderr collected line by line."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.proc = proc
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self.ports: list[int] = []
-        self._cond = threading.Condition()
-        self._threads = [threading.Thread(target=self._drain, args=(proc.stdout, self.out), daemon=True),
-                         threading.Thread(target=self._drain, args=(proc.stderr, self.err), daemon=True)]
-        for t in self._threads:
-            t.start()
-
-    def _drain(self, stream, lines: list[str]) -> None:
-        for line in iter(stream.readline, ""):
-            with self._cond:
-                lines.append(line)
-                m = BANNER.search(line) if lines is self.out else None
-                if m:
-                    self.ports.append(int(m.group(1)))
-                self._cond.notify_all()
-
-    def join(self) -> None:
-        for t in self._threads:
-            t.join(5)
-
-    @property
-    def stderr(self) -> str:
-        with self._cond:
-            return "".join(self.err)
-
-    def output(self) -> str:
-        with self._cond:
-            return f"--- stdout ---\n{''.join(self.out)}--- stderr ---\n{''.join(self.err)[-8000:]}"
-
-    def wait_for(self, predicate, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no {what} within {timeout}s\n{self.output()}")
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"bolt --dev exited with {self.proc.returncode} before {what}\n"
-                                         f"{self.output()}")
-                self._cond.wait(min(left, 0.1))
-
-    def wait_stderr(self, needle: str, start: int, timeout: float = 10.0) -> str:
-        """Waits for ``needle`` in the stderr lines from index ``start`` on; returns them."""
-        self.wait_for(lambda: needle in "".join(self.err[start:]), timeout, f"{needle!r} on stderr")
-        with self._cond:
-            return "".join(self.err[start:])
-
-
 def _message(port: int) -> str | None:
     try:
         resp = fetch(port, "GET", "/hello")
@@ -120,7 +64,7 @@ def _message(port: int) -> str | None:
     return resp.json()["message"] if resp.status == 200 else None
 
 
-def _wait_message(port: int, expected: str, since: float, timeout: float, dev: DevServer) -> float:
+def _wait_message(port: int, expected: str, since: float, timeout: float, dev: BoltProcess) -> float:
     """Polls /hello until it says ``expected``; returns the seconds from ``since``."""
     last = None
     while time.monotonic() - since < timeout:
@@ -136,78 +80,72 @@ def _wait_message(port: int, expected: str, since: float, timeout: float, dev: D
 @pytest.fixture
 def project(demo_db, tmp_path: Path) -> Path:
     """A copy of examples/demo with its database; the tests edit only this copy."""
-    dest = tmp_path / "demo"
-    shutil.copytree(DEMO, dest, ignore=shutil.ignore_patterns("__pycache__", ".maintenance"))
-    return dest
+    return copy_demo(tmp_path / "demo")
 
 
 def test_dev_restarts_on_change(project: Path, driver: str) -> None:
     api = project / "demo" / "api.py"
     source = api.read_text()
     assert ORIGINAL in source
-    with subprocess.Popen([bolt_executable(), "--dev", "--port", "0", "--driver", driver], cwd=project,
-                          env=server_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, errors="replace") as proc:
-        dev = DevServer(proc)
-        try:
-            dev.wait_for(lambda: dev.ports, 30, "banner")
-            port = dev.ports[0]
-            assert port != 0
-            # The child server runs on the driver under test (--driver reaches it through --dev).
-            m = BANNER_DRIVERS.search("".join(dev.out))
-            assert m and set(m.group(1).split(",")) <= EXPECTED_DRIVER[driver], dev.output()
-            assert _message(port) == "Hello, World!"
+    dev = BoltProcess([bolt_executable(), "--dev", "--port", "0", "--driver", driver], cwd=project)
+    proc = dev.proc
+    try:
+        dev.wait_for(lambda: dev.ports, 30, "banner")
+        port = dev.ports[0]
+        assert port != 0
+        # The child server runs on the driver under test (--driver reaches it through --dev).
+        m = BANNER_DRIVERS.search(dev.stdout)
+        assert m and set(m.group(1).split(",")) <= EXPECTED_DRIVER[driver], dev.output()
+        assert _message(port) == "Hello, World!"
 
-            # 1. an edit is served within 2 s, on the same port
-            t0 = time.monotonic()
-            api.write_text(source.replace(ORIGINAL, 'return {"message": "Hello, reloaded!"}'))
-            took = _wait_message(port, "Hello, reloaded!", t0, RELOAD_DEADLINE, dev)
-            print(f"edit served {took:.2f}s after the write")
-            dev.wait_for(lambda: len(dev.ports) >= 2, 5, "second banner")
-            assert set(dev.ports) == {port}, dev.output()
+        # 1. an edit is served within 2 s, on the same port
+        t0 = time.monotonic()
+        api.write_text(source.replace(ORIGINAL, 'return {"message": "Hello, reloaded!"}'))
+        took = _wait_message(port, "Hello, reloaded!", t0, RELOAD_DEADLINE, dev)
+        print(f"edit served {took:.2f}s after the write")
+        dev.wait_for(lambda: len(dev.ports) >= 2, 5, "second banner")
+        assert set(dev.ports) == {port}, dev.output()
 
-            # 2. a syntax error is shown; the old server keeps answering
-            mark = len(dev.err)
-            banners = len(dev.ports)
-            api.write_text(source.replace(ORIGINAL, 'return {"message": "broken"'))
-            shown = dev.wait_stderr("SyntaxError", mark)
-            assert "api.py" in shown and "line" in shown, shown
-            time.sleep(0.3)
-            assert _message(port) == "Hello, reloaded!", dev.output()
-            assert len(dev.ports) == banners and proc.poll() is None, dev.output()
+        # 2. a syntax error is shown; the old server keeps answering
+        mark = len(dev.stderr_lines)
+        banners = len(dev.ports)
+        api.write_text(source.replace(ORIGINAL, 'return {"message": "broken"'))
+        shown = dev.wait_stderr("SyntaxError", mark)
+        assert "api.py" in shown and "line" in shown, shown
+        time.sleep(0.3)
+        assert _message(port) == "Hello, reloaded!", dev.output()
+        assert len(dev.ports) == banners and proc.poll() is None, dev.output()
 
-            # 3. the fix is served within 2 s
-            t0 = time.monotonic()
-            api.write_text(source.replace(ORIGINAL, 'return {"message": "Hello, fixed!"}'))
-            took = _wait_message(port, "Hello, fixed!", t0, RELOAD_DEADLINE, dev)
-            print(f"fix served {took:.2f}s after the write")
+        # 3. the fix is served within 2 s
+        t0 = time.monotonic()
+        api.write_text(source.replace(ORIGINAL, 'return {"message": "Hello, fixed!"}'))
+        took = _wait_message(port, "Hello, fixed!", t0, RELOAD_DEADLINE, dev)
+        print(f"fix served {took:.2f}s after the write")
 
-            # 4. a server that cannot start (import error) leaves the supervisor waiting for a save
-            mark = len(dev.err)
-            api.write_text(source + "\nimport no_such_module_for_bolt_dev\n")
-            shown = dev.wait_stderr("failed to start", mark)
-            assert "no_such_module_for_bolt_dev" in shown, shown
-            assert proc.poll() is None, dev.output()
-            t0 = time.monotonic()
-            api.write_text(source.replace(ORIGINAL, 'return {"message": "Hello, again!"}'))
-            # no 2 s promise here: the standby server is only just starting after the failure
-            _wait_message(port, "Hello, again!", t0, 10.0, dev)
+        # 4. a server that cannot start (import error) leaves the supervisor waiting for a save
+        mark = len(dev.stderr_lines)
+        api.write_text(source + "\nimport no_such_module_for_bolt_dev\n")
+        shown = dev.wait_stderr("failed to start", mark)
+        assert "no_such_module_for_bolt_dev" in shown, shown
+        assert proc.poll() is None, dev.output()
+        t0 = time.monotonic()
+        api.write_text(source.replace(ORIGINAL, 'return {"message": "Hello, again!"}'))
+        # no 2 s promise here: the standby server is only just starting after the failure
+        _wait_message(port, "Hello, again!", t0, 10.0, dev)
 
-            # 5. SIGINT stops the supervisor and every server it started
-            children = _descendants(proc.pid)
-            assert children, "no child server process"
-            proc.send_signal(signal.SIGINT)
-            code = proc.wait(20)
-        finally:
-            if proc.poll() is None:
-                for pid in _descendants(proc.pid):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                proc.kill()
-                proc.wait(10)
-            dev.join()
+        # 5. SIGINT stops the supervisor and every server it started
+        children = _descendants(proc.pid)
+        assert children, "no child server process"
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(20)
+    finally:
+        if proc.poll() is None:
+            for pid in _descendants(proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        dev.kill()  # kills the supervisor if still running; collects the rest of its output
     assert code == 0, dev.output()
     left = {pid for pid, start in children.items() if (_proc_stat(pid) or (0, None))[1] == start}
     assert not left, f"child processes {left} outlived bolt --dev\n{dev.output()}"

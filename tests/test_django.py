@@ -2,57 +2,9 @@
 
 from __future__ import annotations
 
-import http.client
-import re
-import subprocess
-import sys
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
-
-import pytest
-
-from boltproc import DEMO, BoltProcess, server_env
-from wire import fetch
-
-
-@pytest.fixture(scope="module")
-def admin_user(demo_db):
-    code = ("from django.contrib.auth.models import User\n"
-            "u, _ = User.objects.get_or_create(username='admin', defaults={'is_staff': True, 'is_superuser': True})\n"
-            "u.is_staff = u.is_superuser = True\n"
-            "u.set_password('s3cret-pass')\n"
-            "u.save()\n")
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=DEMO, env=server_env(), check=True,
-                   capture_output=True)
-    return "admin", "s3cret-pass"
-
-
-class Browser:
-    """Just enough of a browser: keeps cookies, does not follow redirects."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None, referer: bool = False):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if referer:
-            headers["Referer"] = f"http://127.0.0.1:{self.port}/admin/login/"
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read()
-        for raw in resp.headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            jar.load(raw)
-            for k, m in jar.items():
-                self.cookies[k] = m.value
-        conn.close()
-        return resp, data.decode("utf-8", "replace")
+from support.boltproc import BoltProcess
+from support.session import Browser, csrf_token, logged_in
+from support.wire import fetch
 
 
 def test_admin_redirects_to_login(server):
@@ -78,7 +30,7 @@ def test_admin_login_with_csrf_and_session(server, admin_user):
     resp, page = b.request("GET", "/admin/login/?next=/admin/")
     assert resp.status == 200
     assert "csrftoken" in b.cookies
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     user, password = admin_user
     resp, _ = b.request("POST", "/admin/login/?next=/admin/", form={
         "csrfmiddlewaretoken": token, "username": user, "password": password, "next": "/admin/"}, referer=True)
@@ -132,33 +84,22 @@ def test_streaming_response_from_django(server):
     assert resp.body == b"".join(f"line {i}\n".encode() for i in range(5))
 
 
-def _logged_in(server, admin_user) -> Browser:
-    b = Browser(server.port)
-    _, page = b.request("GET", "/admin/login/?next=/admin/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    resp, _ = b.request("POST", "/admin/login/?next=/admin/", form={
-        "csrfmiddlewaretoken": token, "username": admin_user[0], "password": admin_user[1], "next": "/admin/"},
-        referer=True)
-    assert resp.status == 302
-    return b
-
-
 def _api(b: Browser, method: str, path: str, csrf: bool) -> object:
-    headers = [("Cookie", "; ".join(f"{k}={v}" for k, v in b.cookies.items()))]
+    headers = [("Cookie", b.cookie_header())]
     if csrf:
         headers.append(("X-CSRFToken", b.cookies["csrftoken"]))
     return fetch(b.port, method, path, headers=headers, body=b"hi" if method == "POST" else b"")
 
 
 def test_session_authenticates_the_admin_user_on_the_api(server, admin_user):
-    b = _logged_in(server, admin_user)
+    b = logged_in(server, admin_user)
     resp = _api(b, "GET", "/session/me", csrf=False)
     assert resp.status == 200
     assert resp.json() == {"username": "admin", "staff": True}
 
 
 def test_session_api_needs_csrf_on_unsafe_methods(server, admin_user):
-    b = _logged_in(server, admin_user)
+    b = logged_in(server, admin_user)
     assert _api(b, "POST", "/session/echo", csrf=False).status == 403
     ok = _api(b, "POST", "/session/echo", csrf=True)
     assert ok.status == 200 and ok.json() == {"username": "admin", "body": "hi"}

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-from wire import fetch
+from support.wire import fetch
 
 
 def test_every_supported_type_is_encoded(server):
@@ -24,24 +23,17 @@ def test_every_supported_type_is_encoded(server):
     assert b'"big":1267650600228229401496703205376' in resp.body
 
 
-def _wait_for(server, text: str) -> bool:
-    deadline = time.monotonic() + 5
-    while text not in server.stderr and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return text in server.stderr
-
-
 def test_nan_is_a_500_naming_the_value(server):
     resp = fetch(server.port, "GET", "/encode/nan")
     assert resp.status == 500
     assert resp.json() == {"detail": "Internal Server Error"}
-    assert _wait_for(server, "Out of range float values are not JSON compliant")
+    assert server.wait_log("Out of range float values are not JSON compliant")
 
 
 def test_unencodable_object_is_a_500_naming_its_type(server):
     resp = fetch(server.port, "GET", "/encode/object")
     assert resp.status == 500
-    assert _wait_for(server, "Object of type object is not JSON serializable")
+    assert server.wait_log("Object of type object is not JSON serializable")
     assert fetch(server.port, "GET", "/hello").status == 200
 
 

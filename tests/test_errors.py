@@ -1,6 +1,6 @@
 """Handler exceptions become clean HTTP errors and leave the core serving."""
 
-from wire import Conn, fetch, get
+from support.wire import Conn, fetch, get
 
 
 def test_unhandled_exception_gives_generic_500(server):

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from urllib.parse import urlencode
 
-from boltproc import DEMO, BoltProcess
-from wire import fetch
-
-FORM = [("Content-Type", "application/x-www-form-urlencoded")]
-
-
-def multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "xBoLtx") -> tuple[list, bytes]:
-    body = b""
-    for name, filename, data in parts:
-        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
-        body += f"--{boundary}\r\nContent-Disposition: {disp}\r\n".encode()
-        if filename:
-            body += b"Content-Type: application/pdf\r\n"
-        body += b"\r\n" + data + b"\r\n"
-    body += f"--{boundary}--\r\n".encode()
-    return [("Content-Type", f"multipart/form-data; boundary={boundary}")], body
+from support.boltproc import BoltProcess
+from support.projects import copy_demo
+from support.wire import FORM, fetch, multipart
 
 
 def test_urlencoded_form_fields_are_coerced(server):
@@ -93,10 +79,7 @@ def test_large_uploads_are_spooled_to_disk_small_ones_kept_in_memory(server):
 
 def test_bolt_max_upload_files_setting(demo_db, driver, tmp_path):
     """BOLT_MAX_UPLOAD_FILES = 2: two files pass, a third is a 413."""
-    project = tmp_path / "demo"
-    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("__pycache__", ".maintenance", "staticfiles"))
-    settings = project / "demo" / "settings.py"
-    settings.write_text(settings.read_text() + "\nBOLT_MAX_UPLOAD_FILES = 2\n")
+    project = copy_demo(tmp_path / "demo", "staticfiles", settings="\nBOLT_MAX_UPLOAD_FILES = 2\n")
     server = BoltProcess.start(cores=1, driver=driver, cwd=project)
     try:
         two = [("title", None, b"t"), ("doc", "d.pdf", b"d"), ("extra", "1.txt", b"x")]

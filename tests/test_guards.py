@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from test_auth import mint
-from test_django import _logged_in, admin_user  # noqa: F401 - admin_user is a fixture
-from wire import fetch
+from support.session import logged_in
+from support.tokens import mint
+from support.wire import fetch
 
 ALLOW = [("X-Allow", "yes")]
 KEY = [("X-API-Key", "guard-key")]
@@ -88,12 +87,12 @@ def test_python_guard_on_an_api_key_route(server):
 
 # --- the session names no scheme: always 403 --------------------------------------------------------
 
-def session(server, admin_user) -> list[tuple[str, str]]:  # noqa: F811
-    b = _logged_in(server, admin_user)
-    return [("Cookie", "; ".join(f"{k}={v}" for k, v in b.cookies.items()))]
+def session(server, admin_user) -> list[tuple[str, str]]:
+    b = logged_in(server, admin_user)
+    return [("Cookie", b.cookie_header())]
 
 
-def test_python_guard_on_a_session_route(server, admin_user):  # noqa: F811
+def test_python_guard_on_a_session_route(server, admin_user):
     forbidden(get(server, "/guarded/session/python"))
     allowed(get(server, "/guarded/session/python", ALLOW), authenticated=False)
     cookies = session(server, admin_user)
@@ -114,7 +113,7 @@ def test_first_authenticator_session_names_no_scheme(server):
     allowed(get(server, "/guarded/session-then-jwt", jwt()), authenticated=True)
 
 
-def test_first_authenticator_jwt_then_session(server, admin_user):  # noqa: F811
+def test_first_authenticator_jwt_then_session(server, admin_user):
     unauthorized(get(server, "/guarded/jwt-then-session"), "Bearer")
     cookies = session(server, admin_user)
     forbidden(get(server, "/guarded/jwt-then-session", cookies))

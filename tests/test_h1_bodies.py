@@ -1,7 +1,7 @@
 """Request body framing: Content-Length, chunked (RFC 9112 §6-7), Expect: 100-continue."""
 
 import pytest
-from wire import Conn
+from support.wire import Conn
 
 ITEM = b'{"name":"chunky","price":2.5,"tags":["x"]}'
 ITEM_JSON = {"name": "chunky", "price": 2.5, "tags": ["x"]}

@@ -3,7 +3,7 @@
 import socket
 import time
 
-from wire import Conn, parse_all, raw
+from support.wire import Conn, parse_all, raw
 
 HELLO = {"message": "Hello, World!"}
 

@@ -6,7 +6,7 @@ trusted), and keeps serving new connections.
 """
 
 import pytest
-from wire import Conn, Response, get
+from support.wire import Conn, Response, get
 
 
 def assert_rejected(server, request: bytes, status: int | tuple[int, ...] = 400) -> Response:

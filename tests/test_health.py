@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import time
 
-from boltproc import DEMO, BoltProcess
-from wire import fetch
+from support.boltproc import BoltProcess
+from support.paths import DEMO
+from support.wait import poll
+from support.wire import fetch
 
 
 def test_health_is_ok(server):
@@ -52,9 +53,7 @@ def test_ready_flips_to_503_without_the_database_and_back(server):
         assert resp.json()["checks"]["database"].startswith("error:")
     finally:
         os.replace(away, db)
-    deadline = time.monotonic() + 5
-    while fetch(server.port, "GET", "/ready").status != 200 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    poll(lambda: fetch(server.port, "GET", "/ready").status, lambda status: status == 200, 5, interval=0.1)
     assert fetch(server.port, "GET", "/ready").json()["status"] == "ok"
     assert fetch(server.port, "GET", "/users").status == 200
 
@@ -65,9 +64,7 @@ def test_probes_stay_out_of_the_access_log(demo_db, driver):
         assert fetch(server.port, "GET", "/health").status == 200
         assert fetch(server.port, "GET", "/ready").status == 200
         assert fetch(server.port, "GET", "/hello").status == 200
-        deadline = time.monotonic() + 5
-        while '"GET /hello"' not in server.stderr and time.monotonic() < deadline:
-            time.sleep(0.05)
+        server.wait_log('"GET /hello"')
         assert '"GET /hello"' in server.stderr
         assert "/health" not in server.stderr and "/ready" not in server.stderr
     finally:

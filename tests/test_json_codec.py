@@ -27,6 +27,8 @@ from typing import Annotated, Any, Literal, NotRequired, Optional, Required, Typ
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.errors import assert_errors, err
+from support.paths import TESTS
 
 from django_bolt import Meta, Struct, field
 from django_bolt.json import ValidationError, decode, encode
@@ -45,19 +47,6 @@ def errors_of(data, tp) -> list[dict]:
     errs = info.value.errors
     assert errs, "ValidationError without errors"
     return errs
-
-
-def err(type_: str, loc: list, msg: str, input_: Any) -> dict:
-    return {"type": type_, "loc": loc, "msg": msg, "input": input_}
-
-
-def canon(errors: list[dict]) -> list[str]:
-    """Errors as sorted JSON texts: compares the full set without depending on the order."""
-    return sorted(json.dumps(e, sort_keys=True, default=repr) for e in errors)
-
-
-def assert_errors(actual: list[dict], expected: list[dict]) -> None:
-    assert canon(actual) == canon(expected)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1047,7 +1036,7 @@ def test_deep_nesting_never_crashes(kind, n):
     proc = subprocess.run(
         [sys.executable, "-c", _DEEP_SCRIPT, kind, str(n)],
         capture_output=True, text=True, timeout=120,
-        cwd=str(__import__("pathlib").Path(__file__).parent),
+        cwd=TESTS,  # the script imports this module, which imports support
     )
     assert proc.returncode == 0, f"decode crashed the process (exit {proc.returncode}): {proc.stderr[-2000:]}"
     assert proc.stdout.startswith(("returned", "raised")), proc.stdout + proc.stderr

@@ -9,7 +9,8 @@ import socket
 import struct
 import time
 
-from wire import Conn, get
+from support.wait import poll
+from support.wire import Conn, get
 
 ROUNDS = 200
 
@@ -24,10 +25,7 @@ def thread_count(pid: int) -> int:
 
 def settle(pid: int, baseline: int, count=fd_count, timeout: float = 5.0) -> int:
     """Wait for the count to come back to ``baseline``; returns the last value."""
-    deadline = time.monotonic() + timeout
-    while (value := count(pid)) > baseline and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
+    return poll(lambda: count(pid), lambda value: value <= baseline, timeout)
 
 
 def warm_up(server) -> None:

@@ -1,6 +1,6 @@
 """Handlers that use the Django ORM, and large responses."""
 
-from wire import get
+from support.wire import get
 
 
 def seeded(n: int) -> dict:

@@ -7,7 +7,7 @@ and echoes the coerced values as JSON.
 """
 
 import pytest
-from wire import get
+from support.wire import get
 
 DEFAULTS = {
     "i": 1,

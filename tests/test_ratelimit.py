@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import socket
 import uuid
 
-from wire import fetch, parse_all
+from support.wire import fetch, get_until_close
 
 
 def _assert_too_many(resp, rps: float) -> None:
@@ -51,15 +50,8 @@ def test_any_header_can_be_the_key(server):
 
 
 def _get_from(port: int, source: str, xff: str | None):
-    with socket.socket() as s:
-        s.bind((source, 0))
-        s.connect(("127.0.0.1", port))
-        extra = f"X-Forwarded-For: {xff}\r\n" if xff else ""
-        s.sendall(f"GET /limited/by-key HTTP/1.1\r\nHost: x\r\n{extra}Connection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    return parse_all(data)[0]
+    extra = f"X-Forwarded-For: {xff}\r\n".encode() if xff else b""
+    return get_until_close(port, b"/limited/by-key", source=source, headers=extra)
 
 
 def test_forwarded_for_is_believed_only_from_trusted_proxies(server):

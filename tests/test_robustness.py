@@ -6,8 +6,8 @@ import random
 import socket
 import time
 
-from boltproc import BoltProcess
-from wire import fetch
+from support.boltproc import BoltProcess
+from support.wire import fetch
 
 
 def test_random_garbage_never_takes_the_core_down(server):

@@ -1,6 +1,6 @@
 """Routing and response kinds, end to end over TCP (see examples/demo/demo/api.py)."""
 
-from wire import Conn, fetch, get, json_body
+from support.wire import Conn, fetch, get, json_body
 
 
 def assert_json(resp, status: int, body) -> None:

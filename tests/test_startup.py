@@ -10,17 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from boltproc import bolt_executable, server_env
-
-PROJECTS = Path(__file__).parent / "projects"
-
-
-def run_bolt(project: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [bolt_executable(), "--cores", "1", "--port", "0", *args],
-        cwd=PROJECTS / project, env=env or server_env(), capture_output=True, text=True, timeout=60,
-    )
+from support.boltproc import BoltProcess, bolt_executable, server_env
+from support.paths import DEMO, PROJECTS
+from support.projects import copy_project, run_bolt, start_badsig
+from support.wire import fetch
 
 
 def test_api_module_that_raises_stops_startup_with_its_traceback():
@@ -149,18 +142,12 @@ def test_python_m_django_bolt_is_the_same_cli():
 def _serve_once(cwd: Path, driver: str, args: list[str] | None = None) -> str:
     """Starts a server in ``cwd`` (bolt, or the command ``args``) on ``driver``, fetches /hello,
     stops it."""
-    from boltproc import BoltProcess
-    from wire import fetch
-
     server = BoltProcess([*args, "--driver", driver], cwd) if args else BoltProcess.launch(cwd=cwd, driver=driver)
     try:
         server.wait_ready()
         return fetch(server.port, "GET", "/hello").text
     finally:
         assert server.stop() == 0
-
-
-DEMO = Path(__file__).parent.parent / "examples" / "demo"
 
 
 def test_manage_py_runbolt_serves_the_project(demo_db, driver):
@@ -192,9 +179,6 @@ def test_settings_flag_works_from_anywhere(demo_db, tmp_path, driver):
 
 
 def test_bolt_api_setting_lists_the_apis_to_serve(driver):
-    from boltproc import BoltProcess
-    from wire import fetch
-
     server = BoltProcess.start(cwd=PROJECTS / "boltapi", driver=driver)
     try:
         assert "| routes 2 |" in server.stdout
@@ -208,9 +192,6 @@ def test_bolt_api_setting_lists_the_apis_to_serve(driver):
 def test_api_modules_of_installed_apps_are_discovered(driver):
     """Without BOLT_API: the api.py next to ROOT_URLCONF and the api.py of every installed app
     (by module name or through an AppConfig) are all served."""
-    from boltproc import BoltProcess
-    from wire import fetch
-
     server = BoltProcess.start(cwd=PROJECTS / "appsapi", driver=driver)
     try:
         assert "| routes 3 |" in server.stdout
@@ -228,14 +209,8 @@ def test_isolation_process_is_refused_with_a_clear_message():
 
 
 def test_bolt_api_entry_that_is_not_an_api_is_named(tmp_path):
-    import shutil
-
-    proj = tmp_path / "p"
-    shutil.copytree(PROJECTS / "boltapi", proj)
-    settings = proj / "site_boltapi" / "settings.py"
-    settings.write_text(settings.read_text() + 'BOLT_API = ["elsewhere.routes:hello"]\n')
-    r = subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
-                       capture_output=True, text=True, timeout=60)
+    proj = copy_project("boltapi", tmp_path / "p", settings='BOLT_API = ["elsewhere.routes:hello"]\n')
+    r = run_bolt(proj)
     assert r.returncode == 1
     assert "BOLT_API entry 'elsewhere.routes:hello'" in r.stderr and "is not a BoltAPI" in r.stderr
 
@@ -246,8 +221,6 @@ def test_signature_that_cannot_work_names_handler_and_parameter():
     assert "site_badsig.api.flags" in r.stderr
     assert "'enabled': gt/ge/lt/le/multiple_of apply to numbers only" in r.stderr
 
-
-_HEAD = "from django_bolt import BoltAPI, Struct\n\napi = BoltAPI()\n\n\n"
 
 # A handler signature that cannot work, and what the start-up error must say about it.
 SIGNATURE_ERRORS = {
@@ -268,18 +241,6 @@ SIGNATURE_ERRORS = {
         "class A(Struct):\n    x: 'Nowhere'\n\n\n@api.post('/a')\ndef make(a: A) -> dict:\n    return {}\n",
         ["site_badsig.api.make: body parameter", "cannot resolve the annotation 'Nowhere'"]),
 }
-
-
-def start_badsig(tmp_path, source: str, head: str | None = None) -> subprocess.CompletedProcess:
-    """``bolt`` on a copy of tests/projects/badsig whose api.py is ``head`` (the usual imports
-    by default) + ``source``; returns the finished process (it is expected to refuse to start)."""
-    import shutil
-
-    proj = tmp_path / "p"
-    shutil.copytree(PROJECTS / "badsig", proj)
-    (proj / "site_badsig" / "api.py").write_text((_HEAD if head is None else head) + source)
-    return subprocess.run([bolt_executable(), "--cores", "1", "--port", "0"], cwd=proj, env=server_env(),
-                          capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("case", SIGNATURE_ERRORS)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import gzip
 import os
-import socket
 from email.utils import formatdate
 
 import pytest
-
-import boltproc
-from boltproc import DEMO, BoltProcess
-from wire import fetch, parse_all
+from support.boltproc import BoltProcess
+from support.paths import DEMO
+from support.projects import copy_demo
+from support.wire import fetch, get_until_close
 
 MEDIA = DEMO / "media"
 TEXT = b"hello media\n" * 200
@@ -28,25 +27,11 @@ def static_server(demo_db, driver):
     if escape.is_symlink() or escape.exists():
         escape.unlink()
     os.symlink("/etc/hostname", escape)
-    plain = boltproc.server_env
-    boltproc.server_env = lambda: {**plain(), "DEMO_DEBUG": "1"}
-    try:
-        server = BoltProcess.start(cores=1, driver=driver)
-    finally:
-        boltproc.server_env = plain
+    server = BoltProcess.start(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
     yield server
     server.stop()
     for name in ("t.txt", "t.txt.gz", "t.txt.br", "escape.txt"):
         (MEDIA / name).unlink(missing_ok=True)
-
-
-def raw_get(port: int, target: bytes):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    return parse_all(data)[0]
 
 
 def test_admin_css_from_the_app_finders_with_validators(static_server):
@@ -126,7 +111,7 @@ def test_identity_without_accept_encoding(static_server):
     b"/media/%5c..%5cdemo/settings.py",
 ])
 def test_no_path_leaves_the_root(static_server, target):
-    resp = raw_get(static_server.port, target)
+    resp = get_until_close(static_server.port, target)
     assert resp.status == 404, target
     assert b"SECRET_KEY" not in resp.body
 
@@ -144,10 +129,7 @@ def test_missing_static_file_is_404(static_server):
 def test_static_root_is_served_without_debug(demo_db, driver, tmp_path):
     """DEBUG off (production): STATIC_ROOT (what collectstatic fills) is served, with validators and
     the per-prefix Cache-Control; the app finders are not (the admin's CSS is only in the app)."""
-    import shutil
-
-    project = tmp_path / "demo"
-    shutil.copytree(DEMO, project, ignore=shutil.ignore_patterns("__pycache__", ".maintenance", "staticfiles"))
+    project = copy_demo(tmp_path / "demo", "staticfiles")
     css = b"body { color: #123456; }\n" * 50
     (project / "staticfiles" / "site").mkdir(parents=True)
     (project / "staticfiles" / "site" / "app.css").write_bytes(css)

@@ -9,38 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
-from boltproc import BoltProcess
-from wire import fetch, json_body
+from support.boltproc import BoltProcess
+from support.errors import assert_errors, detail, err
+from support.wire import JSON, fetch, json_body
 
-JSON = [("Content-Type", "application/json")]
 UID = "12345678-1234-5678-1234-567812345678"
 
 
 def post(port: int, path: str, body, headers=JSON):
     data = body if isinstance(body, bytes) else json_body(body)
     return fetch(port, "POST", path, headers=headers, body=data)
-
-
-def detail(resp) -> list[dict]:
-    assert resp.status == 422, (resp.status, resp.body[:500])
-    assert resp.content_type == "application/json"
-    return resp.json()["detail"]
-
-
-def err(type_: str, loc: list, msg: str, input_) -> dict:
-    return {"type": type_, "loc": loc, "msg": msg, "input": input_}
-
-
-def canon(errors: list[dict]) -> list[str]:
-    return sorted(json.dumps(e, sort_keys=True) for e in errors)
-
-
-def assert_errors(actual: list[dict], expected: list[dict]) -> None:
-    """The same errors, in any order, none missing and none extra."""
-    assert canon(actual) == canon(expected)
 
 
 FULL_ORDER = {
@@ -495,7 +475,5 @@ def test_dict_set_tuple_and_union_body_errors(server):
 
 def test_response_that_does_not_fit_is_logged_with_the_field(server):
     assert fetch(server.port, "GET", "/typed/broken").status == 500
-    deadline = time.monotonic() + 5
-    while "response.1.id: expected int, got str" not in server.stderr and time.monotonic() < deadline:
-        time.sleep(0.05)
+    server.wait_log("response.1.id: expected int, got str")
     assert "response.1.id: expected int, got str" in server.stderr, server.stderr[-2000:]

@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from wire import Conn, get
+from support.wire import Conn, get
 
 CONNECTIONS = 40
 
@@ -65,27 +65,15 @@ def _cpus_allowed(pid: int, tid: int) -> set[int]:
     return cpus
 
 
-def _worker_threads(port: int, want: int, attempts: int = 200) -> dict[int, int]:
-    """interp_id -> native thread id of the thread that runs handlers for that worker."""
-    seen: dict[int, int] = {}
-    for _ in range(attempts):
-        with Conn(port) as conn:
-            w = conn.request("GET", "/claims/worker").json()
-        seen.setdefault(w["interp_id"], w["tid"])
-        if len(seen) == want:
-            break
-    return seen
-
-
 def test_each_worker_is_pinned_to_its_own_core(server, server2):
     """--cores N pins worker i to the i-th CPU this process may use (os.sched_getaffinity)."""
     available = sorted(os.sched_getaffinity(0))
-    one = _worker_threads(server.port, 1)
+    one = server.worker_threads(1)
     [tid] = one.values()
     assert _cpus_allowed(server.pid, tid) == {available[0]}
     if len(available) < 2:
         pytest.skip("a 2-core server is only pinned when 2 CPUs are available")
-    two = _worker_threads(server2.port, 2)
+    two = server2.worker_threads(2)
     assert len(two) == 2, two
     pins = [_cpus_allowed(server2.pid, tid) for tid in two.values()]
     assert all(len(p) == 1 for p in pins), pins

@@ -24,11 +24,10 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-import boltproc
+from support.projects import run_demo_setup
 
 SYSTEM_USER = "postgres"  # who runs the binaries when we are root
 SUPERUSER = "postgres"  # the cluster's superuser (trust auth, no password)
@@ -138,7 +137,7 @@ class PostgresServer:
                   "--no-locale", "--no-sync")
         settings = dict(SETTINGS, unix_socket_directories=f"'{self.sock}'")
         with open(self.data / "postgresql.conf", "a") as f:
-            f.write("\n# tests/pg.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+            f.write("\n# tests/support/pg.py\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()))
 
     def _start_on_free_port(self) -> None:
         """Tries ports the kernel says are free until the server binds one (another process may
@@ -223,16 +222,6 @@ class PostgresServer:
         }
 
 
-def setup_demo_database(env: dict[str, str]) -> None:
-    """``examples/demo/setup.sh`` (migrate + seed) against the database ``env`` selects."""
-    proc = subprocess.run(["sh", str(boltproc.DEMO / "setup.sh")],
-                          env={**boltproc.server_env(), **env, "PYTHON": sys.executable},
-                          cwd=boltproc.DEMO, capture_output=True, text=True, timeout=180)
-    if proc.returncode != 0:
-        raise PostgresError(f"setup.sh on PostgreSQL failed with {proc.returncode}\n"
-                            f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}")
-
-
 def demo_postgres():
     """Generator behind the session fixture: a started server whose ``DEMO_DB`` is migrated and
     seeded like the SQLite demo database; stopped and removed afterwards."""
@@ -240,7 +229,7 @@ def demo_postgres():
     server = PostgresServer.create()
     try:
         server.create_database(DEMO_DB)
-        setup_demo_database(server.demo_env())
+        run_demo_setup(server.demo_env(), timeout=180)
         yield server
     finally:
         server.destroy()

@@ -1,7 +1,7 @@
 """Runs a command with io_uring refused by the kernel, as on a machine where it is disabled
 (``kernel.io_uring_disabled``, an old kernel, a container's seccomp profile):
 
-    python tests/nouring.py ERRNO /path/to/bolt --driver auto ...
+    python tests/support/nouring.py ERRNO /path/to/bolt --driver auto ...
 
 A seccomp filter makes every ``io_uring_setup`` fail with ``ERRNO`` (1 = EPERM, 38 = ENOSYS) and
 allows everything else; it is inherited by the threads the command starts. Linux x86-64 and

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 HOST = "127.0.0.1"
 DEFAULT_TIMEOUT = 5.0
+JSON = [("Content-Type", "application/json")]
+FORM = [("Content-Type", "application/x-www-form-urlencoded")]
 
 _STATUS_LINE = re.compile(rb"^HTTP/(1\.[01]) ([0-9]{3})(?: ([^\r\n]*))?$")
 _HEADER_LINE = re.compile(rb"^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$")
@@ -368,6 +370,19 @@ def _raw(conn: Conn, data: bytes, until_close: bool, responses: int, head) -> by
     return b"".join(r.raw for r in conn.read_responses(responses, head=head))
 
 
+def get_until_close(port: int, target: bytes, *, source: str | None = None, headers: bytes = b"") -> Response:
+    """``GET target`` with ``Connection: close`` on a fresh connection (from the local address
+    ``source`` when given), everything read until the server closes; the first response. The
+    target goes out exactly as given (``..``, ``%2e``, NUL: nothing is normalised)."""
+    with socket.create_connection((HOST, port), timeout=DEFAULT_TIMEOUT,
+                                  source_address=(source, 0) if source else None) as s:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return parse_all(data)[0]
+
+
 def get(port: int, target: str, **kwargs) -> Response:
     """One request on a fresh connection."""
     with Conn(port) as conn:
@@ -381,3 +396,17 @@ def fetch(port: int, method: str, target: str, **kwargs) -> Response:
 
 def json_body(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def multipart(parts: list[tuple[str, str | None, bytes]], boundary: str = "xBoLtx") -> tuple[list, bytes]:
+    """A ``multipart/form-data`` body of ``(name, filename or None, data)`` parts (a file part is
+    ``application/pdf``); returns (headers, body)."""
+    body = b""
+    for name, filename, data in parts:
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        body += f"--{boundary}\r\nContent-Disposition: {disp}\r\n".encode()
+        if filename:
+            body += b"Content-Type: application/pdf\r\n"
+        body += b"\r\n" + data + b"\r\n"
+    body += f"--{boundary}--\r\n".encode()
+    return [("Content-Type", f"multipart/form-data; boundary={boundary}")], body

@@ -4,6 +4,9 @@
     ... talk to server.port ...
     server.stop()                                          # SIGINT, expects exit 0
 
+Any other command (``bolt --dev``, ``manage.py runbolt``, bolt under a seccomp filter) runs the
+same way: ``BoltProcess([...], cwd)``, then ``wait_ready()`` or ``wait_for(...)``.
+
 ``driver`` defaults to the driver under test (``BOLT_TEST_DRIVER``); when that names several,
 a test that starts its own server must say which (take the ``driver`` fixture), so every
 server of a run uses the driver the run is about.
@@ -24,8 +27,9 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "examples" / "demo"
+from support.paths import DEMO
+from support.wire import Conn
+
 HOST = "127.0.0.1"
 BANNER = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 BANNER_DRIVERS = re.compile(r"\bdriver ([\w,]+)")
@@ -85,23 +89,6 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def run_demo_setup() -> None:
-    """``examples/demo/setup.sh`` with this interpreter: migrate and seed."""
-    proc = subprocess.run(
-        ["sh", str(DEMO / "setup.sh")],
-        env={**server_env(), "PYTHON": sys.executable},
-        cwd=DEMO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"setup.sh failed with exit code {proc.returncode}\n"
-            f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
-        )
-
-
 class _Drain(threading.Thread):
     """Reads a pipe line by line so the server never blocks on a full pipe."""
 
@@ -125,8 +112,10 @@ class _Drain(threading.Thread):
 class BoltProcess:
     def __init__(self, args: list[str], cwd: Path = DEMO, env: dict[str, str] | None = None):
         self.args = args
-        self.port: int | None = None
+        self.port: int | None = None  # from the first banner
+        self.ports: list[int] = []  # from every banner (``bolt --dev`` prints one per restart)
         self._ready = threading.Event()
+        self._lines = threading.Condition()  # notified on every line of stdout or stderr
         self.proc = subprocess.Popen(
             args,
             cwd=cwd,
@@ -138,7 +127,7 @@ class BoltProcess:
             errors="replace",
         )
         self._out = _Drain(self.proc.stdout, self._on_stdout)
-        self._err = _Drain(self.proc.stderr)
+        self._err = _Drain(self.proc.stderr, self._on_stderr)
         self._out.start()
         self._err.start()
 
@@ -180,10 +169,18 @@ class BoltProcess:
         return server
 
     def _on_stdout(self, line: str) -> None:
-        m = BANNER.search(line)
-        if m and self.port is None:
-            self.port = int(m.group(1))
-            self._ready.set()
+        with self._lines:
+            m = BANNER.search(line)
+            if m:
+                self.ports.append(int(m.group(1)))
+                if self.port is None:
+                    self.port = int(m.group(1))
+                    self._ready.set()
+            self._lines.notify_all()
+
+    def _on_stderr(self, line: str) -> None:
+        with self._lines:
+            self._lines.notify_all()
 
     @property
     def pid(self) -> int:
@@ -196,6 +193,11 @@ class BoltProcess:
     @property
     def stderr(self) -> str:
         return self._err.text()
+
+    @property
+    def stderr_lines(self) -> list[str]:
+        """The stderr lines so far (``len()`` of it marks a point to wait from, see ``wait_stderr``)."""
+        return self._err.lines
 
     def output(self) -> str:
         return (
@@ -216,6 +218,51 @@ class BoltProcess:
         assert self.port
         self._check_driver()
         return self.port
+
+    def wait_for(self, predicate, timeout: float, what: str) -> None:
+        """Waits until ``predicate()`` holds (checked on every line of output); fails, with the
+        output, after ``timeout`` or when the process exits first."""
+        deadline = time.monotonic() + timeout
+        with self._lines:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {what} within {timeout}s\n{self.output()}")
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"bolt exited with {self.proc.returncode} before {what}\n{self.output()}")
+                self._lines.wait(min(left, 0.1))
+
+    def wait_stdout(self, pattern: str, timeout: float = START_TIMEOUT) -> re.Match:
+        """The first match of ``pattern`` on stdout, once there (see ``wait_for``)."""
+        self.wait_for(lambda: re.search(pattern, self.stdout), timeout, f"{pattern!r} on stdout")
+        return re.search(pattern, self.stdout)
+
+    def wait_stderr(self, needle: str, start: int = 0, timeout: float = 10.0) -> str:
+        """Waits for ``needle`` in the stderr lines from index ``start`` on (see ``wait_for``);
+        returns those lines."""
+        self.wait_for(lambda: needle in "".join(self._err.lines[start:]), timeout, f"{needle!r} on stderr")
+        return "".join(self._err.lines[start:])
+
+    def wait_log(self, text: str, timeout: float = 5.0) -> bool:
+        """Whether ``text`` is on stderr within ``timeout`` (a record written just after the
+        response went out); never fails by itself, the caller asserts."""
+        deadline = time.monotonic() + timeout
+        with self._lines:
+            while text not in self.stderr and time.monotonic() < deadline:
+                self._lines.wait(0.05)
+        return text in self.stderr
+
+    def worker_threads(self, want: int, attempts: int = 200) -> dict[int, int]:
+        """interp_id -> native thread id of the thread that runs handlers for that worker (the
+        demo's /claims/worker, asked on fresh connections until ``want`` workers answered)."""
+        seen: dict[int, int] = {}
+        for _ in range(attempts):
+            with Conn(self.port) as conn:
+                w = conn.request("GET", "/claims/worker").json()
+            seen.setdefault(w["interp_id"], w["tid"])
+            if len(seen) == want:
+                break
+        return seen
 
     @property
     def requested_driver(self) -> str | None:
