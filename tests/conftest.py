@@ -1,5 +1,8 @@
 """Fixtures for every folder of tests: a real ``bolt`` serving ``examples/demo``, once per driver.
-(What tests share besides fixtures is in the ``support`` package, see support/__init__.py.)
+
+The tests are grouped by feature, one folder each (``h1/``, ``routing/``, ``params/``, ...); every
+folder is a package, so two test files may share a basename. What they share besides fixtures is
+in the ``support`` package (see support/__init__.py).
 
 Drivers come from ``BOLT_TEST_DRIVER``: ``uring`` (default), ``epoll``, or a
 comma-separated list such as ``uring,epoll`` (``all`` means both). Each

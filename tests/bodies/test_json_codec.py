@@ -1006,7 +1006,7 @@ from django_bolt.json import ValidationError, decode
 kind, n = sys.argv[1], int(sys.argv[2])
 tp = {"any": Any, "list": list[Any], "dict": dict[str, Any], "node": None}[kind.split("-")[0]]
 if kind.startswith("node"):
-    from test_json_codec import Node as tp
+    from bodies.test_json_codec import Node as tp
 if kind.endswith("objects"):
     data = b'{"a":' * n + b"1" + b"}" * n
 elif kind.endswith("unclosed"):
@@ -1036,7 +1036,7 @@ def test_deep_nesting_never_crashes(kind, n):
     proc = subprocess.run(
         [sys.executable, "-c", _DEEP_SCRIPT, kind, str(n)],
         capture_output=True, text=True, timeout=120,
-        cwd=TESTS,  # the script imports this module, which imports support
+        cwd=TESTS,  # the script imports this module (bodies.test_json_codec), which imports support
     )
     assert proc.returncode == 0, f"decode crashed the process (exit {proc.returncode}): {proc.stderr[-2000:]}"
     assert proc.stdout.startswith(("returned", "raised")), proc.stdout + proc.stderr
