@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support.boltproc import BoltProcess, drivers_under_test
+from support.boltproc import BoltProcess, drivers_under_test, serve
 from support.pg import PostgresServer, demo_postgres
 from support.projects import run_demo_setup
 from support.session import ensure_admin
@@ -56,13 +56,6 @@ def admin_user(demo_db) -> tuple[str, str]:
     return ensure_admin()
 
 
-def _serve(cores: int, driver: str) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cores=cores, driver=driver)
-    yield server
-    code = server.stop()
-    assert code == 0, f"bolt exited with {code} after SIGINT\n{server.output()}"
-
-
 @pytest.fixture(scope="session", params=DRIVERS)
 def driver(request) -> str:
     return request.param
@@ -71,13 +64,13 @@ def driver(request) -> str:
 @pytest.fixture(scope="session")
 def bolt_1core(demo_db, driver) -> Iterator[BoltProcess]:
     """``bolt --cores 1`` on the demo project, shared by the whole session."""
-    yield from _serve(1, driver)
+    yield from serve(cores=1, driver=driver)
 
 
 @pytest.fixture(scope="session")
 def bolt_2cores(demo_db, driver) -> Iterator[BoltProcess]:
     """``bolt --cores 2`` on the demo project."""
-    yield from _serve(2, driver)
+    yield from serve(cores=2, driver=driver)
 
 
 @pytest.fixture

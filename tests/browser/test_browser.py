@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from support.boltproc import HOST, BoltProcess
+from support.boltproc import HOST, BoltProcess, serve
 from support.paths import ARTIFACTS
 from support.projects import manage_shell
 
@@ -70,10 +70,7 @@ def webdriver_parts():
 @pytest.fixture(scope="module")
 def debug_server(demo_db, driver) -> Iterator[BoltProcess]:
     """``bolt --cores 1`` with ``DEMO_DEBUG=1``: Django serves the admin's static files."""
-    server = BoltProcess.start(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
-    yield server
-    code = server.stop()
-    assert code == 0, f"bolt exited with {code} after SIGINT\n{server.output()}"
+    yield from serve(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
 
 
 @pytest.fixture(scope="module")

@@ -25,12 +25,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from support.paths import DEMO
-from support.wire import Conn
+from support.wire import HOST, Conn
 
-HOST = "127.0.0.1"
 BANNER = re.compile(r"listening on http://127\.0\.0\.1:(\d+)")
 BANNER_DRIVERS = re.compile(r"\bdriver ([\w,]+)")
 # What the banner may say for each --driver value (io_uring, epoll per worker).
@@ -87,6 +87,20 @@ def server_env() -> dict[str, str]:
     env.pop("DJANGO_SETTINGS_MODULE", None)  # bolt must find it from manage.py
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def serve(**launch) -> Iterator[BoltProcess]:
+    """Generator behind a fixture: a started server (``BoltProcess.launch`` arguments), stopped
+    afterwards with SIGINT, which it must survive to exit 0.
+
+        @pytest.fixture(scope="module")
+        def debug_server(demo_db, driver):
+            yield from serve(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
+    """
+    server = BoltProcess.start(**launch)
+    yield server
+    code = server.stop()
+    assert code == 0, f"bolt exited with {code} after SIGINT\n{server.output()}"
 
 
 class _Drain(threading.Thread):
