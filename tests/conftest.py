@@ -1,4 +1,8 @@
-"""Fixtures: a real ``bolt`` serving ``examples/demo``, once per driver.
+"""Fixtures for every folder of tests: a real ``bolt`` serving ``examples/demo``, once per driver.
+
+The tests are grouped by feature, one folder each (``h1/``, ``routing/``, ``params/``, ...); every
+folder is a package, so two test files may share a basename. What they share besides fixtures is
+in the ``support`` package (see support/__init__.py).
 
 Drivers come from ``BOLT_TEST_DRIVER``: ``uring`` (default), ``epoll``, or a
 comma-separated list such as ``uring,epoll`` (``all`` means both). Each
@@ -16,8 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from boltproc import BoltProcess, drivers_under_test, run_demo_setup
-from pg import PostgresServer, demo_postgres
+
+from support.boltproc import BoltProcess, drivers_under_test, serve
+from support.pg import PostgresServer, demo_postgres
+from support.projects import run_demo_setup
+from support.session import ensure_admin
 
 
 def _drivers() -> list[str]:
@@ -38,16 +45,16 @@ def demo_db() -> None:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    """A real PostgreSQL (tests/pg.py) with the demo database migrated and seeded like the SQLite
-    one; ``postgres.demo_env()`` points a server at it. Skipped without the binaries (fails in CI)."""
+    """A real PostgreSQL (tests/support/pg.py) with the demo database migrated and seeded like the
+    SQLite one; ``postgres.demo_env()`` points a server at it. Skipped without the binaries (fails in CI)."""
     yield from demo_postgres()
 
 
-def _serve(cores: int, driver: str) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cores=cores, driver=driver)
-    yield server
-    code = server.stop()
-    assert code == 0, f"bolt exited with {code} after SIGINT\n{server.output()}"
+@pytest.fixture(scope="module")
+def admin_user(demo_db) -> tuple[str, str]:
+    """(user, password) of the demo's superuser ``admin``, its password set again by each module
+    that asks (see support.session.logged_in)."""
+    return ensure_admin()
 
 
 @pytest.fixture(scope="session", params=DRIVERS)
@@ -58,13 +65,13 @@ def driver(request) -> str:
 @pytest.fixture(scope="session")
 def bolt_1core(demo_db, driver) -> Iterator[BoltProcess]:
     """``bolt --cores 1`` on the demo project, shared by the whole session."""
-    yield from _serve(1, driver)
+    yield from serve(cores=1, driver=driver)
 
 
 @pytest.fixture(scope="session")
 def bolt_2cores(demo_db, driver) -> Iterator[BoltProcess]:
     """``bolt --cores 2`` on the demo project."""
-    yield from _serve(2, driver)
+    yield from serve(cores=2, driver=driver)
 
 
 @pytest.fixture

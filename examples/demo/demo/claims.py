@@ -48,7 +48,7 @@ claims = BoltAPI(prefix="/claims")
 
 def _announce_end() -> None:
     """At shutdown each interpreter runs its own atexit callbacks as it is ended: say which
-    interpreter ended on which OS thread (tests/test_cli.py compares with /claims/worker)."""
+    interpreter ended on which OS thread (tests/server/test_cli.py compares with /claims/worker)."""
     os.write(2, f"claims: interpreter {_native.interp_id()} ended on thread {threading.get_native_id()}\n".encode())
 
 

@@ -1,4 +1,4 @@
-"""Django's per-request database housekeeping, seen from inside a handler (tests/test_db_lifecycle.py).
+"""Django's per-request database housekeeping, seen from inside a handler (tests/django_integration/test_db_lifecycle.py).
 
 Each ``/db/conn/...`` route runs a query and answers which physical database connection it used,
 on which thread: ``serial`` numbers every connection this interpreter opens (a

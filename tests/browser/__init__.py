@@ -1,0 +1,1 @@
+"""A real browser (headless Chromium) against the Django admin served by bolt."""

@@ -1,0 +1,2 @@
+"""How handlers run: one own-GIL sub-interpreter per pinned core, async handlers that await, the
+blocking pool."""

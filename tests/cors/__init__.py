@@ -1,0 +1,1 @@
+"""CORS answered by Rust."""

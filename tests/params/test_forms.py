@@ -1,0 +1,105 @@
+"""Form fields (URL-encoded, parsed in Rust) and multipart uploads (Django's parser)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from urllib.parse import urlencode
+
+from support.boltproc import BoltProcess
+from support.projects import copy_demo
+from support.wire import FORM, fetch, multipart
+
+
+def test_urlencoded_form_fields_are_coerced(server):
+    body = urlencode([("name", "Ada Lovelace"), ("age", "36"), ("tags", "a"), ("tags", "b")]).encode()
+    resp = fetch(server.port, "POST", "/form", headers=FORM, body=body)
+    assert resp.status == 200
+    assert resp.json() == {"name": "Ada Lovelace", "age": 36, "tags": ["a", "b"]}
+
+
+def test_form_errors_are_reported_under_body(server):
+    resp = fetch(server.port, "POST", "/form", headers=FORM, body=b"age=-1")
+    assert resp.status == 422
+    locs = {tuple(e["loc"]): e["type"] for e in resp.json()["detail"]}
+    assert locs == {("body", "name"): "missing", ("body", "age"): "greater_than_equal"}
+
+
+def test_form_fields_from_multipart_too(server):
+    headers, body = multipart([("name", None, b"Bob"), ("age", None, b"7")])
+    assert fetch(server.port, "POST", "/form", headers=headers, body=body).json() == {
+        "name": "Bob",
+        "age": 7,
+        "tags": [],
+    }
+
+
+def test_json_sent_to_a_form_route_is_415(server):
+    resp = fetch(server.port, "POST", "/form", headers=[("Content-Type", "application/json")], body=b'{"name":"x"}')
+    assert resp.status == 415
+
+
+def test_upload_file_with_fields(server):
+    blob = os.urandom(3 * 1024 * 1024)  # past FILE_UPLOAD_MAX_MEMORY_SIZE: Django spools it to disk
+    headers, body = multipart(
+        [("title", None, b"report"), ("doc", "r.pdf", blob), ("extra", "a.txt", b"a"), ("extra", "b.txt", b"b")]
+    )
+    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    assert resp.status == 200, resp.body
+    assert resp.json() == {
+        "title": "report",
+        "filename": "r.pdf",
+        "content_type": "application/pdf",
+        "size": len(blob),
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "extra": ["a.txt", "b.txt"],
+    }
+
+
+def test_missing_file_is_422(server):
+    headers, body = multipart([("title", None, b"no file")])
+    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    assert resp.status == 422
+    assert resp.json()["detail"][0]["loc"] == ["body", "doc"]
+
+
+def test_malformed_multipart_is_400(server):
+    resp = fetch(server.port, "POST", "/upload", headers=[("Content-Type", "multipart/form-data")], body=b"junk")
+    assert resp.status == 400
+
+
+def test_too_many_files_is_413(server):
+    parts = [("title", None, b"t"), ("doc", "d.pdf", b"d")] + [("extra", f"{i}.txt", b"x") for i in range(100)]
+    headers, body = multipart(parts)
+    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    assert resp.status == 413
+    assert resp.json() == {"detail": "Too many files"}
+
+
+def test_large_uploads_are_spooled_to_disk_small_ones_kept_in_memory(server):
+    big = os.urandom(3 * 1024 * 1024)  # past Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB)
+    headers, body = multipart([("doc", "big.bin", big)])
+    resp = fetch(server.port, "POST", "/claims/upload-spool", headers=headers, body=body)
+    assert resp.status == 200, resp.body
+    assert resp.json() == {"size": len(big), "on_disk": True}
+    headers, body = multipart([("doc", "small.bin", b"tiny")])
+    assert fetch(server.port, "POST", "/claims/upload-spool", headers=headers, body=body).json() == {
+        "size": 4,
+        "on_disk": False,
+    }
+
+
+def test_bolt_max_upload_files_setting(demo_db, driver, tmp_path):
+    """BOLT_MAX_UPLOAD_FILES = 2: two files pass, a third is a 413."""
+    project = copy_demo(tmp_path / "demo", "staticfiles", settings="\nBOLT_MAX_UPLOAD_FILES = 2\n")
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project)
+    try:
+        two = [("title", None, b"t"), ("doc", "d.pdf", b"d"), ("extra", "1.txt", b"x")]
+        headers, body = multipart(two)
+        ok = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+        assert ok.status == 200 and ok.json()["extra"] == ["1.txt"], ok.body
+        headers, body = multipart(two + [("extra", "2.txt", b"y")])
+        refused = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+        assert refused.status == 413 and refused.json() == {"detail": "Too many files"}
+    finally:
+        assert server.stop() == 0

@@ -1,0 +1,147 @@
+"""DEBUG error pages and the access log, each on a server started for the purpose."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from support.boltproc import BoltProcess
+from support.paths import PROJECTS
+from support.projects import copy_project
+from support.wire import Conn, fetch
+
+LOGSAMPLE = PROJECTS / "logsample"
+
+
+@pytest.fixture
+def debug_server(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver, env={"DEMO_DEBUG": "1"})
+    yield server
+    server.stop()
+
+
+def test_debug_500_for_a_browser_is_djangos_technical_page(debug_server):
+    resp = fetch(debug_server.port, "GET", "/boom", headers=[("Accept", "text/html,application/xhtml+xml")])
+    assert resp.status == 500
+    assert resp.content_type.startswith("text/html")
+    assert "ValueError" in resp.text and "this handler always fails" in resp.text
+
+
+def test_debug_500_for_an_api_client_is_a_json_traceback(debug_server):
+    resp = fetch(debug_server.port, "GET", "/boom", headers=[("Accept", "application/json")])
+    assert resp.status == 500
+    body = resp.json()
+    assert body["detail"] == "ValueError: this handler always fails"
+    assert any("raise ValueError" in line for line in body["traceback"])
+
+
+def test_unhandled_exception_is_logged_through_django_logging(server):
+    assert fetch(server.port, "GET", "/boom").status == 500
+    server.wait_log("Internal Server Error: GET /boom")
+    assert "ERROR django.request: Internal Server Error: GET /boom" in server.stderr
+    assert "ValueError: this handler always fails" in server.stderr
+
+
+def test_access_log_at_info_level(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver, log_level="info")
+    try:
+        assert fetch(server.port, "GET", "/items/7?q=x").status == 200
+        server.wait_log('"GET /items/7?q=x" 200')
+        assert '"GET /items/7?q=x" 200' in server.stderr
+    finally:
+        server.stop()
+
+
+def test_no_access_log_at_the_default_level(server):
+    assert fetch(server.port, "GET", "/hello").status == 200
+    time.sleep(0.2)
+    assert '"GET /hello"' not in server.stderr
+
+
+@pytest.fixture
+def request_log_server(demo_db, driver):
+    server = BoltProcess.start(cores=1, driver=driver, log_level="info", env={"DEMO_REQUEST_LOG": "1"})
+    yield server
+    server.stop()
+
+
+def test_request_log_masks_secrets_and_keeps_the_rest(request_log_server):
+    s = request_log_server
+    resp = fetch(
+        s.port,
+        "POST",
+        "/items?token=abc&page=2",
+        headers=[("Authorization", "Bearer sekrit"), ("Content-Type", "application/json")],
+        body=b'{"name": "pen", "price": 1.5, "password": "hunter2", "extra": {"api_key": "k"}}',
+    )
+    assert resp.status == 200
+    s.wait_log("POST /items 200")
+    line = next(l for l in s.stderr.splitlines() if "POST /items 200" in l)
+    assert "sekrit" not in line and "hunter2" not in line and '\\"k\\"' not in line and "abc" not in line, line
+    assert '"authorization": "***"' in line
+    assert '\\"password\\": \\"***\\"' in line and '\\"name\\": \\"pen\\"' in line, line
+    assert "page=2" in line
+
+
+def test_slow_requests_are_logged_as_warnings(request_log_server):
+    s = request_log_server
+    assert fetch(s.port, "GET", "/sleep?ms=80").status == 200
+    s.wait_log("slow request GET /sleep")
+    assert "WARNING django_bolt.request: slow request GET /sleep 200" in s.stderr
+
+
+# ----------------------------------------------------------------------------------------------
+# Sampling: LoggingConfig(sample_rate=...) from BoltAPI(logging_config=...) or BOLT_LOGGING
+
+
+def _sampled_server(project: Path, driver: str, n: int = 400, log_level: str = "info") -> BoltProcess:
+    """Sends ``n`` GET /sampled on one connection to a server in ``project``; returns it stopped
+    (so every record it wrote is in its stderr)."""
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project, log_level=log_level)
+    try:
+        with Conn(server.port) as conn:
+            for i in range(n):
+                assert conn.request("GET", f"/sampled?n={i}").status == 200
+    finally:
+        assert server.stop() == 0
+    return server
+
+
+def _request_log_records(project: Path, driver: str, n: int = 400) -> int:
+    """How many of ``n`` requests the request log (``django_bolt.request``) recorded at
+    ``--log-level info``."""
+    server = _sampled_server(project, driver, n)
+    assert server.stderr.count('"GET /sampled?n=') == n, server.output()  # the access log has them all
+    return server.stderr.count("django_bolt.request: GET /sampled 200")
+
+
+def test_request_log_samples_the_fraction_set_on_the_api(driver):
+    """The project sets no BOLT_LOGGING; its API says sample_rate=0.25: about 100 of 400."""
+    logged = _request_log_records(LOGSAMPLE, driver)
+    assert 50 <= logged <= 160, f"{logged} of 400 requests logged at sample_rate 0.25"
+
+
+@pytest.mark.parametrize(("rate", "expected"), [(0.0, 0), (1.0, 400)])
+def test_bolt_logging_setting_wins_over_the_api_and_sets_the_rate(tmp_path, driver, rate, expected):
+    project = copy_project(
+        "logsample",
+        tmp_path / "logsample",
+        settings=f"BOLT_LOGGING = {{'sample_rate': {rate}, 'slow_request_ms': None}}\n",
+    )
+    assert _request_log_records(project, driver) == expected
+
+
+@pytest.mark.parametrize(("log_level", "calls"), [("warning", 0), ("info", 50)])
+def test_rust_never_calls_the_request_log_while_it_is_disabled(tmp_path, driver, log_level, calls):
+    """With the request logger off (--log-level warning) and no slow threshold, no request reaches
+    Python's LoggingConfig.record at all; at info every one does (sample_rate 1)."""
+    project = copy_project(
+        "logsample",
+        tmp_path / "logsample",
+        settings="from site_logsample.counting import CountingConfig\n"
+        "BOLT_LOGGING = CountingConfig(sample_rate=1.0, slow_request_ms=None)\n",
+    )
+    server = _sampled_server(project, driver, n=50, log_level=log_level)
+    assert server.stderr.count("counting: record called") == calls, server.output()

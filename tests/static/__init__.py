@@ -1,0 +1,1 @@
+"""Static and media files served by Rust."""
