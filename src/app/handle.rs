@@ -124,7 +124,7 @@ impl App {
             &pp,
             &py::new_str(req.client),
             &claims
-                .and_then(|c| to_python(&c.value).ok())
+                .and_then(|c| to_python(c.value()).ok())
                 .unwrap_or_else(py::none),
         ];
         py::call(&self.hooks.request_cls, &args).unwrap_or_else(|e| {

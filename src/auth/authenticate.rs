@@ -28,23 +28,32 @@ pub struct Security {
     pub guard: Option<Guard>,
 }
 
-/// An authenticated request's claims, parsed once for everything that reads them (guards,
-/// per-user limits, `request.auth`). Number text is kept, so a wide integer claim reaches
-/// Python exact.
+/// An authenticated request's claims, parsed at most once, by the first reader (the refresh
+/// check, a guard, a per-user limit, `request.auth`). Number text is kept, so a wide integer
+/// claim reaches Python exact.
 pub struct Claims {
-    pub value: sonic_rs::Value,
+    json: Vec<u8>,
+    value: std::cell::OnceCell<sonic_rs::Value>,
 }
 
 impl Claims {
-    fn parse(json: Vec<u8>) -> Claims {
-        // The token's payload was checked to be JSON when it was verified.
-        let value = crate::codec::decode::parse(&json, true).unwrap_or_default();
-        Claims { value }
+    fn new(json: Vec<u8>) -> Claims {
+        Claims {
+            json,
+            value: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn value(&self) -> &sonic_rs::Value {
+        // A token's payload was checked to be JSON when it was verified; a key's claims come
+        // from our own JSON.
+        self.value
+            .get_or_init(|| crate::codec::decode::parse(&self.json, true).unwrap_or_default())
     }
 
     /// The subject (`sub`) as text, for per-user rate limits.
     pub fn subject(&self) -> Option<String> {
-        self.value.get("sub").map(|s| {
+        self.value().get("sub").map(|s| {
             s.as_str()
                 .map(str::to_owned)
                 .unwrap_or_else(|| s.to_string())
@@ -84,10 +93,10 @@ where
                 let Some(token) = token else { continue };
                 let verified = token
                     .and_then(|t| a.verifier.verify(&t))
-                    .map(Claims::parse)
+                    .map(Claims::new)
                     .and_then(|claims| {
                         // A refresh token only buys new tokens; it never authenticates a request.
-                        match claims.value.get("type").and_then(|t| t.as_str()) {
+                        match claims.value().get("type").and_then(|t| t.as_str()) {
                             Some("refresh") => Err(JwtError::Invalid(
                                 "a refresh token cannot be used for access".into(),
                             )),
@@ -114,7 +123,7 @@ where
                         .get_or_load(&hash, a.ttl, Instant::now(), || (keys.load)(raw)),
                 };
                 return match claims {
-                    Ok(Some(c)) => Ok(Some(Claims::parse(c))),
+                    Ok(Some(c)) => Ok(Some(Claims::new(c))),
                     // RFC 9110 §15.5.2: a 401 names the scheme to use.
                     Ok(None) => Err(Response::detail(401, "invalid API key")
                         .with_header(b"www-authenticate", b"ApiKey")),
@@ -132,7 +141,7 @@ where
 /// Whether the route's Rust-decided guard lets this request through.
 pub fn guard_allows(guard: &Guard, claims: Option<&Claims>) -> bool {
     if guard.reads_claims() {
-        guard.allows(claims.map(|c| &c.value))
+        guard.allows(claims.map(Claims::value))
     } else {
         // Claims are not read: an empty object stands for "authenticated".
         let present = sonic_rs::Value::new_object();
