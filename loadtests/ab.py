@@ -80,6 +80,7 @@ def main() -> int:
     ap.add_argument("--endpoints", default=",".join(ENDPOINTS))
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=4)
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every round's value too")
     args = ap.parse_args()
     builds = dict(b.split("=", 1) for b in args.builds)
     eps = args.endpoints.split(",")
@@ -139,6 +140,9 @@ def main() -> int:
                 f"{n} {statistics.median(us[(n, e)]):7.1f} ({statistics.median(us[(n, e)]) / base:.3f})" for n in procs
             ]
             print(f"{e:12s} " + "   ".join(cells))
+            if args.verbose:
+                for n in procs:
+                    print(f"{'':12s} {n} runs: " + " ".join(f"{x:.1f}" for x in us[(n, e)]))
     finally:
         for proc, _ in procs.values():
             proc.terminate()
