@@ -1,4 +1,4 @@
-"""django-bolt's Rust core (src/module.rs): HTTP server, router, JSON, JWT.
+"""django-bolt's Rust core (src/module/: serve.rs, codec.rs, jwt.rs): HTTP server, router, JSON, JWT.
 
 Every function takes positional arguments only. The module declares per-interpreter GIL
 support, so each worker's sub-interpreter imports it too; ``serve`` works only in the main one.
@@ -56,6 +56,9 @@ def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, /) -> str:
 
 def jwt_decode(token: str, algorithm: str, key: bytes, leeway: int, /) -> dict[str, Any]:
     """Verifies a JWT (signature, a required ``exp``, ``nbf``; ``leeway`` seconds of clock skew) and returns its claims; ValueError when invalid."""
+
+def plan_codes() -> dict[str, int]:
+    """The wire format's numeric codes (parameter sources, scalar kinds, flags) by their ``_plans.py`` names."""
 
 def interp_id() -> int:
     """The id of the interpreter running this call (0: the main one)."""

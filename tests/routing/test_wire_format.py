@@ -1,5 +1,8 @@
 """The Python→Rust wire format (`_plans.py`) agrees with the native module."""
 
+import ast
+from pathlib import Path
+
 from django_bolt import _native, _plans
 
 
@@ -36,3 +39,10 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "model",
         "constraints",
     )
+
+
+def test_native_stub_declares_every_function():
+    stub = Path(_native.__file__).with_name("_native.pyi")
+    declared = {n.name for n in ast.parse(stub.read_text()).body if isinstance(n, ast.FunctionDef)}
+    native = {n for n in dir(_native) if not n.startswith("_") and callable(getattr(_native, n))}
+    assert declared == native
