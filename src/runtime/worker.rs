@@ -49,6 +49,15 @@ pub enum Report {
     },
 }
 
+/// Why a worker could not get its reactor.
+#[derive(Debug, thiserror::Error)]
+pub enum ReactorError {
+    #[error("io_uring unavailable: {0} (use --driver epoll or auto)")]
+    UringUnavailable(std::io::Error),
+    #[error("epoll runtime: {0}")]
+    Epoll(std::io::Error),
+}
+
 /// Runs one worker on the current thread until `stop`. Never returns an error: failures are
 /// reported through `report` so the main thread can print them and exit 1.
 pub fn run(
@@ -131,16 +140,14 @@ pub fn run(
             }
             Err(e) => {
                 drop(w);
-                Err(format!(
-                    "io_uring unavailable: {e} (use --driver epoll or auto)"
-                ))
+                Err(ReactorError::UringUnavailable(e))
             }
         },
     };
     if let Err(e) = served {
         let _ = report.send(Report::Failed {
             index: cfg.index,
-            error: e,
+            error: e.to_string(),
         });
     }
     let worker = Rc::try_unwrap(worker)
@@ -158,12 +165,12 @@ fn run_epoll(
     listener: std::net::TcpListener,
     shutdown_timeout: Duration,
     ready: impl FnOnce(&'static str),
-) -> Result<(), String> {
+) -> Result<(), ReactorError> {
     let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
         .enable_timer()
         .with_entries(1024)
         .build()
-        .map_err(|e| format!("epoll runtime: {e}"))?;
+        .map_err(ReactorError::Epoll)?;
     ready("epoll");
     rt.block_on(serve(w, listener, shutdown_timeout));
     Ok(())
