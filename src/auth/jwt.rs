@@ -183,6 +183,8 @@ pub enum JwtEncodeError {
     Key(jsonwebtoken::errors::Error),
     #[error("{0}")]
     Claims(sonic_rs::Error),
+    #[error("JWT claims must be a JSON object")]
+    NotAnObject,
 }
 
 /// Signs `claims_json` (for `create_jwt_for_user`).
@@ -204,10 +206,22 @@ pub fn encode(
         "unsupported" => return Err(JwtEncodeError::Unsupported(algorithm.into())),
         _ => jsonwebtoken::EncodingKey::from_ed_pem(secret_or_pem).map_err(JwtEncodeError::Key)?,
     };
+    // Signed as given, re-written compactly by sonic-rs with every number's text kept: a
+    // serde round trip through jsonwebtoken::encode would turn a 30-digit claim into 1e+30.
+    let mut de = sonic_rs::Deserializer::from_slice(claims_json).use_rawnumber();
     let claims: sonic_rs::Value =
-        sonic_rs::from_slice(claims_json).map_err(JwtEncodeError::Claims)?;
-    jsonwebtoken::encode(&jsonwebtoken::Header::new(alg), &claims, &key)
-        .map_err(JwtEncodeError::Key)
+        serde::Deserialize::deserialize(&mut de).map_err(JwtEncodeError::Claims)?;
+    if !sonic_rs::JsonValueTrait::is_object(&claims) {
+        return Err(JwtEncodeError::NotAnObject);
+    }
+    let part = |json: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+    let header =
+        sonic_rs::to_vec(&jsonwebtoken::Header::new(alg)).map_err(JwtEncodeError::Claims)?;
+    let claims = sonic_rs::to_vec(&claims).map_err(JwtEncodeError::Claims)?;
+    let message = format!("{}.{}", part(&header), part(&claims));
+    let signature =
+        jsonwebtoken::crypto::sign(message.as_bytes(), &key, alg).map_err(JwtEncodeError::Key)?;
+    Ok(format!("{message}.{signature}"))
 }
 
 #[cfg(test)]
@@ -391,5 +405,26 @@ mod tests {
             .err(),
             Some(JwtConfigError::PemAsSecret)
         );
+    }
+
+    #[test]
+    fn encode_keeps_number_text_of_claims() {
+        let exp = now() + 60;
+        let claims =
+            format!(r#"{{"big": 123456789012345678901234567890, "z": -0.0, "exp": {exp}}}"#);
+        let claims = claims.as_bytes();
+        let token = encode("HS256", SECRET, claims).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        let compact = format!(r#"{{"big":123456789012345678901234567890,"z":-0.0,"exp":{exp}}}"#);
+        assert_eq!(json, compact.as_bytes());
+        let v = JwtVerifier::new(&["HS256".into()], Some(SECRET), None, &[], &[], 0).unwrap();
+        assert_eq!(v.verify(&token).unwrap(), json);
+        assert!(matches!(
+            encode("HS256", SECRET, b"[1]"),
+            Err(JwtEncodeError::NotAnObject)
+        ));
     }
 }

@@ -725,6 +725,20 @@ def test_jwt_claims_read_numbers_as_any_fields_do():
     assert math.copysign(1.0, claims["items"][1]) == -1.0
 
 
+def test_jwt_encode_keeps_claims_numbers_exact():
+    # Signing re-writes the claims compactly but keeps every number's text (it signed 1e+30 and
+    # 0.0 before: a serde round trip through floats).
+    wide = 123456789012345678901234567890
+    claims = {"exp": int(time.time()) + 300, "wide": wide, "nz": -0.0}
+    key = b"k" * 32
+    token = _native.jwt_encode("HS256", key, json.dumps(claims).encode())
+    back = _native.jwt_decode(token, "HS256", key, 0)
+    assert type(back["wide"]) is int and back["wide"] == wide
+    assert math.copysign(1.0, back["nz"]) == -1.0
+    with pytest.raises(ValueError, match="must be a JSON object"):
+        _native.jwt_encode("HS256", key, b"[1]")
+
+
 def test_non_finite_json_numbers_are_invalid_json():
     [e] = errors_of(b"1e400", float)
     assert e["type"] == "json_invalid"
