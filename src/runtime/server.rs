@@ -54,6 +54,19 @@ fn socket_for(addr: SocketAddr) -> std::io::Result<Socket> {
     Ok(s)
 }
 
+/// A failed bind, saying plainly when the port is taken (another server running?).
+fn bind_error(host: &str, port: u16, addr: SocketAddr, err: std::io::Error) -> ServeError {
+    if err.kind() == std::io::ErrorKind::AddrInUse {
+        ServeError::PortInUse {
+            host: host.to_owned(),
+            port,
+            err,
+        }
+    } else {
+        ServeError::Bind(addr, err)
+    }
+}
+
 /// Binds one `SO_REUSEPORT` listener per worker on the same port.
 ///
 /// monoio's own listener sets SO_REUSEPORT, so a stale server would silently share the port
@@ -66,17 +79,9 @@ pub fn bind_listeners(
 ) -> Result<(Vec<std::net::TcpListener>, u16), ServeError> {
     let addr = resolve(host, port)?;
     let probe = socket_for(addr).map_err(|e| ServeError::Bind(addr, e))?;
-    probe.bind(&addr.into()).map_err(|err| {
-        if err.kind() == std::io::ErrorKind::AddrInUse {
-            ServeError::PortInUse {
-                host: host.to_owned(),
-                port,
-                err,
-            }
-        } else {
-            ServeError::Bind(addr, err)
-        }
-    })?;
+    probe
+        .bind(&addr.into())
+        .map_err(|err| bind_error(host, port, addr, err))?;
     let port = probe
         .local_addr()
         .ok()
@@ -92,17 +97,8 @@ pub fn bind_listeners(
             .map_err(|e| ServeError::Bind(addr, e))?;
         s.set_nonblocking(true)
             .map_err(|e| ServeError::Bind(addr, e))?;
-        s.bind(&addr.into()).map_err(|err| {
-            if err.kind() == std::io::ErrorKind::AddrInUse {
-                ServeError::PortInUse {
-                    host: host.to_owned(),
-                    port,
-                    err,
-                }
-            } else {
-                ServeError::Bind(addr, err)
-            }
-        })?;
+        s.bind(&addr.into())
+            .map_err(|err| bind_error(host, port, addr, err))?;
         s.listen(4096).map_err(|e| ServeError::Bind(addr, e))?;
         out.push(s.into());
     }
