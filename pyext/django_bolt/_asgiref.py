@@ -34,7 +34,7 @@ import types
 from typing import Any
 
 
-def install(target: type) -> bool:
+def install(target: type | tuple[type, ...]) -> bool:
     """Routes ``sync_to_async`` calls whose executor is an instance of ``target`` through the
     short path, in this interpreter. Returns whether it is installed."""
     try:

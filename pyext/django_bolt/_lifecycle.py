@@ -155,6 +155,36 @@ class Lifecycle:
         return request
 
 
+class TestLifecycle(Lifecycle):
+    """A test client's requests, as Django's test client handles them: the project's own
+    ``request_started``/``request_finished`` receivers are called, but no connection is closed,
+    aged out or has its query log cleared (the test's transaction and ``assertNumQueries`` live
+    on that connection), and no thread is watched for connections."""
+
+    def __init__(self) -> None:  # noqa: D107 - Lifecycle's set-up minus the connection watching
+        from django.core import signals
+        from django.core.cache import close_caches
+        from django.core.handlers.base import reset_urlconf
+        from django.db import close_old_connections, reset_queries
+
+        self._started = signals.request_started
+        self._finished = signals.request_finished
+        self._django = {reset_queries, close_old_connections, close_caches, reset_urlconf}
+        self._counts = (-1, -1)
+        self._project = {}
+        self.worker_has_db = [False]
+        self.project_receivers = [False]
+        self._refresh()
+
+    def begin(self, shared: bool = False, notify: bool = True) -> None:
+        if notify:
+            self._notify(self._started)
+
+    def end(self, shared: bool = False, notify: bool = True) -> None:
+        if notify:
+            self._notify(self._finished)
+
+
 def _caches_need_closing() -> bool:
     """Whether any configured cache backend does something on ``close()`` (memcached, Redis);
     Django's local-memory, file, database and dummy caches do nothing, and then the ~5 µs of

@@ -65,3 +65,14 @@ def interp_id() -> int:
 
 def interpreter_count() -> int:
     """How many interpreters this process has, the main one included."""
+
+#: An application served in the calling interpreter (``test_app``); opaque.
+TestApp = CapsuleType
+
+def test_app(runtime: Any, /) -> TestApp:
+    """Builds the application of a ``_worker.Runtime(..., testing=True)`` in this interpreter (ValueError naming what its plans lack)."""
+
+def test_request(
+    app: TestApp, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes, client: str, /
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Serves one request through the server's parser, dispatch and response writer: ``(status, header fields in wire order, body)``."""

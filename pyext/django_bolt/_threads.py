@@ -209,3 +209,60 @@ class SyncThread(CoreThreads):
         if self._workers:  # never started: nothing to close, and no thread to start now
             self.run_plain(connections.close_all)
         self.shutdown(wait=True)
+
+
+class CallingThread:
+    """The test client's stand-in for ``SyncThread``: thread-sensitive work (Django's async ORM,
+    ``sync_to_async``'s default) runs on the thread that called the client, between turns of
+    the loop, so a handler uses the test's own database connection and sees the rows of the
+    test's transaction.
+
+    Jobs run with no event loop marked running on the thread (Django refuses sync database
+    work under a running loop) and with asgiref's thread-locals as they were before, so an
+    ``async_to_sync`` of the test's own is not sent to this loop afterwards. An
+    ``async_to_sync`` *inside* such a job would wait on this loop from the thread that turns
+    it; use ``thread_sensitive=False`` for that.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._jobs: collections.deque = collections.deque()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> asyncio.Future:
+        fut = self._loop.create_future()
+        self._jobs.append((fut, fn, args, kwargs))
+        return fut
+
+    def run_pending(self) -> bool:
+        """Runs every queued job on this thread; whether there was any."""
+        if not self._jobs:
+            return False
+        from asgiref.sync import SyncToAsync
+
+        local = SyncToAsync.threadlocal
+        saved = dict(vars(local))
+        outer = asyncio.events._get_running_loop()  # noqa: SLF001
+        asyncio.events._set_running_loop(None)  # noqa: SLF001
+        try:
+            while self._jobs:
+                fut, fn, args, kwargs = self._jobs.popleft()
+                try:
+                    value = fn(*args, **kwargs)
+                except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the awaiting task
+                    _set_exception(fut, exc)
+                else:
+                    _set_result(fut, value)
+                del fut, fn, args, kwargs
+        finally:
+            asyncio.events._set_running_loop(outer)  # noqa: SLF001
+            vars(local).clear()
+            vars(local).update(saved)
+        return True
+
+    def end_request(self, context: contextvars.Context) -> None:
+        """Nothing to end: the test owns this thread's connections."""
+
+    def close(self) -> None:
+        for fut, *_ in self._jobs:
+            fut.cancel()
+        self._jobs.clear()

@@ -23,7 +23,7 @@ import uuid
 from typing import Any
 
 from ._plans import ScalarParsers, StaticMount
-from ._threads import CoreThreads, SyncThread
+from ._threads import CallingThread, CoreThreads, SyncThread
 from .exceptions import HTTPException, RequestValidationError
 from .options import WorkerBoot
 from .request import Request
@@ -31,6 +31,7 @@ from .responses import Response
 
 log = logging.getLogger("django_bolt")
 _set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
+_get_running_loop = asyncio.events._get_running_loop  # noqa: SLF001
 # Rounds of ready callbacks a pump runs after its full loop iteration (see Runtime.pump).
 _EXTRA_ROUNDS = 4
 access_log = logging.getLogger("django_bolt.access")
@@ -76,7 +77,18 @@ class Runtime:
         django: bool,
         port: int,
         apis_config: Any = None,
+        *,
+        testing: bool = False,
     ) -> None:
+        #: A test client's runtime (``django_bolt.testing``): it lives in the test's own
+        #: interpreter and thread, so it leaves that thread's event loop, asyncgen hooks and
+        #: database connections as they are, runs every handler and every thread-sensitive job
+        #: on that thread, and keeps the exceptions behind its 500s for the test to re-raise.
+        self.testing = testing
+        self.server_exceptions: list[BaseException] = []
+        self._outer_loop: Any = None
+        if testing:
+            self.set_running_loop = self._swap_running_loop
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -92,29 +104,32 @@ class Runtime:
         self.parse_multipart = parse_multipart
         self.completed: list = []
         self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
-        # The loop is set up once as running on this thread (asyncgen hooks, thread id), then
-        # turned one iteration at a time by ``pump``: run_forever's set-up and clean-up cost
-        # 7 of the 8.4 µs of a turn. It is the *running* loop only while Python runs in it.
-        self.loop._run_forever_setup()  # noqa: SLF001
-        asyncio.events._set_running_loop(None)
-        from ._lifecycle import Lifecycle
+        if not testing:
+            asyncio.set_event_loop(self.loop)
+            # The loop is set up once as running on this thread (asyncgen hooks, thread id), then
+            # turned one iteration at a time by ``pump``: run_forever's set-up and clean-up cost
+            # 7 of the 8.4 µs of a turn. It is the *running* loop only while Python runs in it.
+            self.loop._run_forever_setup()  # noqa: SLF001
+            asyncio.events._set_running_loop(None)
+        from ._lifecycle import Lifecycle, TestLifecycle
 
         # Built on the worker thread, which it tells apart from the pools' threads.
-        self.lifecycle = Lifecycle(threading.get_ident())
+        self.lifecycle = TestLifecycle() if testing else Lifecycle(threading.get_ident())
         self.worker_has_db = self.lifecycle.worker_has_db
         self.project_receivers = self.lifecycle.project_receivers
         # Threads start on first use; they inherit the worker's pinning to its core.
         self._pool = CoreThreads(self.loop, blocking_threads, "bolt-blocking")
         # sync_to_async(thread_sensitive=False) and run_in_executor(None) use the same bounded pool.
         self.loop.set_default_executor(self._pool)
-        self.sync_thread = SyncThread(self.loop, self.lifecycle)
+        self.sync_thread: SyncThread | CallingThread = (
+            CallingThread(self.loop) if testing else SyncThread(self.loop, self.lifecycle)
+        )
         from asgiref.sync import AsyncToSync
 
         AsyncToSync.loop_thread_executors[self.loop] = self.sync_thread
         from ._asgiref import install
 
-        install(SyncThread)
+        install((SyncThread, CallingThread))
         # The asyncio loop's epoll fd: readable when a thread finishes work for a suspended
         # handler (call_soon_threadsafe) or a socket the loop watches is ready. Rust waits on it
         # instead of polling the loop.
@@ -154,11 +169,12 @@ class Runtime:
         the request's own context (the one its first step ran in). ``notify``: the request's
         end goes to the project's ``request_finished`` receivers."""
         # Started eagerly: the Task takes the awaited future now, not a loop turn later.
+        outer = _get_running_loop()
         _set_running_loop(self.loop)
         try:
             task = asyncio.Task(_continue(coro, first), loop=self.loop, context=context, eager_start=True)
         finally:
-            _set_running_loop(None)
+            _set_running_loop(outer)
         task.add_done_callback(functools.partial(self._done, token, notify))
 
     def _done(self, token: int, notify: bool, task: asyncio.Task) -> None:
@@ -178,6 +194,8 @@ class Runtime:
         next timer, 0 when callbacks are still ready, -1 when nothing is scheduled."""
         loop = self.loop
         ready = loop._ready  # noqa: SLF001 - the loop's own queue of ready callbacks
+        # None on a worker; a test's own running loop under AsyncTestClient.
+        outer = _get_running_loop()
         _set_running_loop(loop)
         loop._stopping = True  # noqa: SLF001 - poll without blocking, as stop() would
         try:
@@ -191,7 +209,7 @@ class Runtime:
                         handle._run()  # noqa: SLF001
         finally:
             loop._stopping = False  # noqa: SLF001
-            _set_running_loop(None)
+            _set_running_loop(outer)
         if ready:
             return 0.0
         if loop._scheduled:  # noqa: SLF001
@@ -202,6 +220,21 @@ class Runtime:
     # needs get_running_loop()); sync handlers see no running loop, so Django's async-safety
     # check lets them use the ORM.
     set_running_loop = staticmethod(asyncio.events._set_running_loop)  # noqa: SLF001
+
+    def _swap_running_loop(self, loop: Any) -> None:
+        # The test client's ``set_running_loop``: the test's own running loop (AsyncTestClient)
+        # comes back when the handler's inline step ends.
+        if loop is not None:
+            self._outer_loop = _get_running_loop()
+            _set_running_loop(loop)
+        else:
+            _set_running_loop(self._outer_loop)
+            self._outer_loop = None
+
+    def run_thread_jobs(self) -> bool:
+        """Runs the thread-sensitive work queued for the calling thread (test client only);
+        whether there was any."""
+        return self.sync_thread.run_pending() if isinstance(self.sync_thread, CallingThread) else False
 
     # -- blocking sync handlers ----------------------------------------------------------
     def run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
@@ -234,6 +267,8 @@ class Runtime:
         if isinstance(exc, SuspiciousOperation):
             logging.getLogger("django.security").error("%s", exc)
             return 400, "application/json", b'{"detail":"Bad Request"}', []
+        if self.testing:
+            self.server_exceptions.append(exc)
         logging.getLogger("django.request").error(
             "Internal Server Error: %s %s",
             method,
@@ -300,6 +335,9 @@ class Runtime:
         access_log.info('%s "%s %s" %d %d %.2fms', client, method, path, status, nbytes, ms)
 
     def shutdown(self) -> None:
+        if self.testing:
+            self._close_for_test()
+            return
         self.sync_thread.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
@@ -317,6 +355,24 @@ class Runtime:
         # CPython 3.13.0 prints "_DeleteDummyThreadOnDel" noise at Py_EndInterpreter unless the
         # dummy thread registered for this Rust thread is dropped first.
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
+
+    def _close_for_test(self) -> None:
+        # The test's thread, loop and database connections stay as the test left them.
+        self.sync_thread.close()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        outer = _get_running_loop()
+        try:
+            tasks = asyncio.all_tasks(self.loop)
+            for t in tasks:
+                t.cancel()
+            _set_running_loop(None)
+            if tasks:
+                self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        except Exception:
+            pass
+        finally:
+            _set_running_loop(outer)
+            self.loop.close()
 
 
 def _static_mounts() -> list[StaticMount]:

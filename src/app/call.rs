@@ -35,7 +35,7 @@ impl App {
         request_ctx: py::RequestContext,
         notify: bool,
     ) -> Outcome {
-        let result = if r.blocking.on_pool() {
+        let result = if r.blocking.on_pool() && !self.inline_only {
             let kwargs = kwargs_dict(r, args);
             py::call_keep(&self.hooks.run_blocking, &[&r.handler, &kwargs]).ok_or(())
         } else {
@@ -86,7 +86,7 @@ impl App {
         else {
             return;
         };
-        if promoted.get() {
+        if promoted.get() || self.inline_only {
             return;
         }
         if took < self.blocking_threshold {

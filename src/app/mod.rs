@@ -71,6 +71,9 @@ pub struct App {
     pub logs: RequestLogs,
     blocking_threshold: Duration,
     django_blocking: Blocking,
+    /// Every `def` handler runs on the calling thread (the test client: a test's database
+    /// connection and transaction live there), never on the blocking pool.
+    inline_only: bool,
     /// Shape and origin of each request whose handler is still running.
     inflight: RefCell<HashMap<u64, (Shape, Origin)>>,
     /// The asyncio loop's epoll fd (`Runtime.loop_fd`): readable when the loop has work.
@@ -90,6 +93,12 @@ impl App {
         let boot = attr(&module, c"boot")?;
         let rt =
             py::call(&boot, &[&py::new_str(config_json)]).map_err(|e| BootError::Python(e.0))?;
+        App::from_runtime(rt)
+    }
+
+    /// Builds the application from a `django_bolt._worker.Runtime` made in this interpreter
+    /// (by `boot` for a worker, by the test client for the calling interpreter).
+    pub fn from_runtime(rt: Obj) -> Result<App, BootError> {
         let items = py::seq_items(attr(&rt, c"routes")?.as_ptr())
             .ok_or_else(|| PlanError::Type("routes".into(), "a list"))?;
         let mut routes = Vec::with_capacity(items.len());
@@ -149,6 +158,9 @@ impl App {
                     .unwrap_or(0.025),
             ),
             django_blocking: Blocking::auto(),
+            // SAFETY: attached.
+            inline_only: attr(&rt, c"testing")
+                .is_ok_and(|v| unsafe { ffi::PyObject_IsTrue(v.as_ptr()) } == 1),
             inflight: RefCell::default(),
             loop_fd: loop_fd as i32,
             routes,

@@ -1,12 +1,14 @@
 //! The `django_bolt._native` extension module: a raw multi-phase module that declares
 //! per-interpreter GIL support, so every worker's sub-interpreter can import it
 //! (pyo3's module macro is refused there; subinterpreters.md §3.4). Its functions live by area:
-//! `serve` (the server and its checks), `codec` (JSON and type plans), `jwt`.
+//! `serve` (the server and its checks), `codec` (JSON and type plans), `jwt`, `testing` (the
+//! in-process test client).
 //! `pyext/django_bolt/_native.pyi` describes them for Python.
 
 mod codec;
 mod jwt;
 mod serve;
+mod testing;
 
 use crate::py::Obj;
 use pyo3::ffi;
@@ -20,7 +22,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 11] = [
+static mut METHODS: [ffi::PyMethodDef; 13] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
@@ -105,6 +107,25 @@ static mut METHODS: [ffi::PyMethodDef; 11] = [
         ml_flags: ffi::METH_NOARGS,
         ml_doc:
             c"plan_codes() -> dict[str, int]: the wire format's codes, by their _plans.py names"
+                .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"test_app".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: testing::m_test_app,
+        },
+        ml_flags: ffi::METH_O,
+        ml_doc: c"test_app(runtime) -> app: an application served in this interpreter (testing)"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"test_request".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: testing::m_test_request,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc:
+            c"test_request(app, method, target, headers, body, client) -> (status, headers, body)"
                 .as_ptr(),
     },
     ffi::PyMethodDef::zeroed(),

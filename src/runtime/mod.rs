@@ -1,8 +1,10 @@
 //! The serving machinery: per-core workers with their reactors, the HTTP/1.1 connection loop,
-//! and `dispatch`, which turns a parsed request into a response without knowing about sockets.
+//! `dispatch`, which turns a parsed request into a response without knowing about sockets, and
+//! `inprocess`, which serves requests in the calling interpreter (the test client).
 
 pub mod conn;
 pub mod core;
 pub mod dispatch;
+pub mod inprocess;
 pub mod server;
 pub mod worker;

@@ -1,0 +1,179 @@
+//! Requests served in the calling interpreter with no socket: the test client's path into
+//! `dispatch`. The request head goes through the server's own parser and the response head
+//! through the server's own writer, so routing, coercion, auth, CORS, errors and the header
+//! set are the server's; only the bytes never touch a socket.
+//!
+//! A handler that suspends is finished here, on the calling thread: this interpreter's asyncio
+//! loop is turned (`App::pump`), the thread-sensitive work queued for this thread is run
+//! (`Runtime.run_thread_jobs`: Django's async ORM on the test's own database connection), and
+//! otherwise the thread sleeps on the loop's epoll fd with the GIL released.
+
+use super::dispatch::Site;
+use crate::app::pending::Pending;
+use crate::app::App;
+use crate::http::{self, DateCache, Limits, Parsed, Request, Response};
+use crate::py::{self, Obj, PyErrText};
+use pyo3::ffi;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+/// The longest one sleep on the loop's fd lasts, so Ctrl-C reaches a test waiting on a handler
+/// that never finishes.
+const MAX_SLEEP_MS: i32 = 50;
+
+pub struct InProcess {
+    app: App,
+    pending: Pending,
+    /// `Runtime.run_thread_jobs`: runs the thread-sensitive work queued for this thread.
+    run_thread_jobs: Obj,
+    limits: Limits,
+    date: RefCell<DateCache>,
+}
+
+/// A finished response as a client sees it: status, header fields in wire order, body.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
+impl InProcess {
+    /// The application of a `Runtime` made in this interpreter with `testing=True`.
+    pub fn new(rt: Obj) -> Result<InProcess, String> {
+        let run_thread_jobs = rt
+            .getattr(c"run_thread_jobs")
+            .map_err(|e| format!("Runtime.run_thread_jobs: {e}"))?;
+        let app = App::from_runtime(rt).map_err(|e| e.to_string())?;
+        Ok(InProcess {
+            app,
+            pending: Pending::default(),
+            run_thread_jobs,
+            limits: Limits::default(),
+            date: RefCell::new(DateCache::new()),
+        })
+    }
+
+    /// Serves one request. `head` is a request line and header section as a client writes it
+    /// (ending in an empty line); `body` the decoded body. Errs only when Python raised (a
+    /// signal's KeyboardInterrupt while a handler was awaited, left raised).
+    pub fn request(&self, head: &[u8], body: &[u8], client: &str) -> Result<Reply, PyErrText> {
+        let parsed = match http::parse_request(head, &self.limits) {
+            Ok(Parsed::Complete { head, .. }) => head,
+            Ok(Parsed::Partial) => {
+                return Ok(self.reply(&Response::detail(400, "Bad Request"), false, false))
+            }
+            Err(e) => {
+                return Ok(self.reply(&Response::detail(e.status(), e.message()), false, false))
+            }
+        };
+        if body.len() > self.limits.max_body_bytes {
+            let resp = Response::detail(413, "Content Too Large");
+            return Ok(self.reply(&resp, false, false));
+        }
+        let req = Request {
+            head: &parsed,
+            body,
+            client,
+        };
+        let site = Site {
+            app: &self.app,
+            pending: &self.pending,
+            interp: None,
+        };
+        let mut respond = pin!(site.respond(&req));
+        let mut cx = Context::from_waker(Waker::noop());
+        let (resp, head_only) = loop {
+            match respond.as_mut().poll(&mut cx) {
+                Poll::Ready(done) => break done,
+                Poll::Pending => self.turn()?,
+            }
+        };
+        Ok(self.reply(&resp, parsed.keep_alive, head_only))
+    }
+
+    /// One turn toward a suspended handler's end: the loop's ready work, this thread's queued
+    /// thread-sensitive jobs, else a sleep until the loop's fd is readable or its next timer.
+    fn turn(&self) -> Result<(), PyErrText> {
+        let next_timer = self.app.pump(&self.pending);
+        let ran_jobs = py::call(&self.run_thread_jobs, &[])
+            // SAFETY: attached; comparing pointers only.
+            .map(|v| v.as_ptr() == unsafe { ffi::Py_True() })
+            .map_err(|e| PyErrText(format!("Runtime.run_thread_jobs: {e}")))?;
+        if ran_jobs || next_timer == 0.0 {
+            return Ok(());
+        }
+        let ms = if next_timer < 0.0 {
+            MAX_SLEEP_MS
+        } else {
+            ((next_timer * 1e3).ceil() as i32).clamp(1, MAX_SLEEP_MS)
+        };
+        let mut fd = libc::pollfd {
+            fd: self.app.loop_fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: attached; the GIL is released around a poll that touches no Python object and
+        // taken back before anything else runs here. `fd` lives on this stack frame.
+        unsafe {
+            let state = ffi::PyEval_SaveThread();
+            libc::poll(&mut fd, 1, ms);
+            ffi::PyEval_RestoreThread(state);
+            if ffi::PyErr_CheckSignals() != 0 {
+                // The signal's exception (KeyboardInterrupt) stays raised for the caller.
+                return Err(PyErrText("interrupted".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The response as the connection writer would send it, head fields included.
+    fn reply(&self, resp: &Response, keep_alive: bool, head_only: bool) -> Reply {
+        let headers: Vec<(&[u8], &[u8])> = resp
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_slice(), v.as_slice()))
+            .collect();
+        let mut out = Vec::with_capacity(256);
+        let date = self.date.borrow_mut().get().to_vec();
+        http::write_head(
+            &mut out,
+            resp.status,
+            &date,
+            resp.content_type.as_deref(),
+            resp.body.len(),
+            keep_alive,
+            &headers,
+        );
+        let fields = out
+            .split(|&b| b == b'\n')
+            .skip(1) // the status line
+            .filter_map(|line| {
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let colon = line.iter().position(|&b| b == b':')?;
+                let value = line[colon + 1..]
+                    .strip_prefix(b" ")
+                    .unwrap_or(&line[colon + 1..]);
+                Some((line[..colon].to_vec(), value.to_vec()))
+            })
+            .collect();
+        let bodiless = head_only || matches!(resp.status, 100..=199 | 204 | 304);
+        Reply {
+            status: resp.status,
+            headers: fields,
+            body: if bodiless {
+                Vec::new()
+            } else {
+                resp.body.clone()
+            },
+        }
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        // Responses still owed to nobody: their handlers' Tasks are cancelled by `shutdown`.
+        self.pending.abandon();
+    }
+}
