@@ -217,8 +217,9 @@ class CallingThread:
     the loop, so a handler uses the test's own database connection and sees the rows of the
     test's transaction.
 
-    Jobs run with no event loop marked running on the thread (Django refuses sync database
-    work under a running loop) and with asgiref's thread-locals as they were before, so an
+    Jobs run between turns of the loop, so no event loop is running on the thread (the client
+    sets the test's own aside for the request: Django refuses sync database work under a
+    running loop), and with asgiref's thread-locals put back afterwards, so an
     ``async_to_sync`` of the test's own is not sent to this loop afterwards. An
     ``async_to_sync`` *inside* such a job would wait on this loop from the thread that turns
     it; use ``thread_sensitive=False`` for that.
@@ -241,8 +242,6 @@ class CallingThread:
 
         local = SyncToAsync.threadlocal
         saved = dict(vars(local))
-        outer = asyncio.events._get_running_loop()  # noqa: SLF001
-        asyncio.events._set_running_loop(None)  # noqa: SLF001
         try:
             while self._jobs:
                 fut, fn, args, kwargs = self._jobs.popleft()
@@ -254,7 +253,6 @@ class CallingThread:
                     _set_result(fut, value)
                 del fut, fn, args, kwargs
         finally:
-            asyncio.events._set_running_loop(outer)  # noqa: SLF001
             vars(local).clear()
             vars(local).update(saved)
         return True

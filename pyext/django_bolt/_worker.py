@@ -86,9 +86,6 @@ class Runtime:
         #: on that thread, and keeps the exceptions behind its 500s for the test to re-raise.
         self.testing = testing
         self.server_exceptions: list[BaseException] = []
-        self._outer_loop: Any = None
-        if testing:
-            self.set_running_loop = self._swap_running_loop
         self.routes = [r.plan() for r in routes]
         self.Response = Response
         self.HTTPException = HTTPException
@@ -169,12 +166,11 @@ class Runtime:
         the request's own context (the one its first step ran in). ``notify``: the request's
         end goes to the project's ``request_finished`` receivers."""
         # Started eagerly: the Task takes the awaited future now, not a loop turn later.
-        outer = _get_running_loop()
         _set_running_loop(self.loop)
         try:
             task = asyncio.Task(_continue(coro, first), loop=self.loop, context=context, eager_start=True)
         finally:
-            _set_running_loop(outer)
+            _set_running_loop(None)
         task.add_done_callback(functools.partial(self._done, token, notify))
 
     def _done(self, token: int, notify: bool, task: asyncio.Task) -> None:
@@ -194,8 +190,6 @@ class Runtime:
         next timer, 0 when callbacks are still ready, -1 when nothing is scheduled."""
         loop = self.loop
         ready = loop._ready  # noqa: SLF001 - the loop's own queue of ready callbacks
-        # None on a worker; a test's own running loop under AsyncTestClient.
-        outer = _get_running_loop()
         _set_running_loop(loop)
         loop._stopping = True  # noqa: SLF001 - poll without blocking, as stop() would
         try:
@@ -209,7 +203,7 @@ class Runtime:
                         handle._run()  # noqa: SLF001
         finally:
             loop._stopping = False  # noqa: SLF001
-            _set_running_loop(outer)
+            _set_running_loop(None)
         if ready:
             return 0.0
         if loop._scheduled:  # noqa: SLF001
@@ -220,16 +214,6 @@ class Runtime:
     # needs get_running_loop()); sync handlers see no running loop, so Django's async-safety
     # check lets them use the ORM.
     set_running_loop = staticmethod(asyncio.events._set_running_loop)  # noqa: SLF001
-
-    def _swap_running_loop(self, loop: Any) -> None:
-        # The test client's ``set_running_loop``: the test's own running loop (AsyncTestClient)
-        # comes back when the handler's inline step ends.
-        if loop is not None:
-            self._outer_loop = _get_running_loop()
-            _set_running_loop(loop)
-        else:
-            _set_running_loop(self._outer_loop)
-            self._outer_loop = None
 
     def run_thread_jobs(self) -> bool:
         """Runs the thread-sensitive work queued for the calling thread (test client only);
@@ -360,12 +344,12 @@ class Runtime:
         # The test's thread, loop and database connections stay as the test left them.
         self.sync_thread.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
-        outer = _get_running_loop()
+        outer = _get_running_loop()  # AsyncTestClient.aclose runs under the test's loop
+        _set_running_loop(None)
         try:
             tasks = asyncio.all_tasks(self.loop)
             for t in tasks:
                 t.cancel()
-            _set_running_loop(None)
             if tasks:
                 self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
         except Exception:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -25,6 +26,8 @@ __all__ = [
     "SharedTestConnectionError",
 ]
 
+_get_running_loop = asyncio.events._get_running_loop  # noqa: SLF001
+_set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
 #: The peer address handlers, rate limits and ``BOLT_TRUSTED_PROXIES`` see.
 CLIENT_ADDRESS = "127.0.0.1"
 
@@ -63,7 +66,7 @@ class _Served:
 
     def __init__(
         self,
-        api: BoltAPI,
+        api: BoltAPI | Sequence[BoltAPI],
         *,
         raise_server_exceptions: bool,
         cors_allowed_origins: list[str] | None,
@@ -74,11 +77,14 @@ class _Served:
         if bootstrap_django:
             _ensure_django()
         from .._worker import Runtime
+        from ..api import BoltAPI, merge_routes
         from ..openapi.routes import docs_routes
 
-        routes = list(api.routes)
-        routes += docs_routes([api], routes)
-        rt = Runtime(routes, 8, 0.025, django=False, port=0, apis_config=api.logging_config, testing=True)
+        apis = [api] if isinstance(api, BoltAPI) else list(api)
+        routes = merge_routes(apis)
+        routes += docs_routes(apis, routes)
+        logging_config = next((a.logging_config for a in apis if a.logging_config is not None), None)
+        rt = Runtime(routes, 8, 0.025, django=False, port=0, apis_config=logging_config, testing=True)
         if not read_django_settings:
             rt.static_mounts = []
             rt.cors_global = None
@@ -110,9 +116,17 @@ class _Served:
         if self._closed:
             raise RuntimeError("this test client is closed")
         with self.lock:
-            status, headers, content = _native.test_request(
-                self.app, request.method, request.url.raw_path, request.headers.raw, body, CLIENT_ADDRESS
-            )
+            # As on a server's core, no event loop runs on this thread while the request is
+            # served (an async test's own is set aside): Django refuses sync database work
+            # under a running loop, and a handler that suspends runs on the runtime's loop.
+            outer = _get_running_loop()
+            _set_running_loop(None)
+            try:
+                status, headers, content = _native.test_request(
+                    self.app, request.method, request.url.raw_path, request.headers.raw, body, CLIENT_ADDRESS
+                )
+            finally:
+                _set_running_loop(outer)
             raised = self.runtime.server_exceptions
             exc = raised[-1] if raised else None
             raised.clear()
@@ -193,6 +207,9 @@ def _with_stream_methods(response: httpx.Response) -> httpx.Response:
 class TestClient(httpx.Client):
     """An ``httpx.Client`` that serves ``api`` in this interpreter, on this thread.
 
+    ``api`` is a ``BoltAPI`` or several (merged as ``bolt`` merges a project's APIs, e.g.
+    ``TestClient(discover_apis())`` for the whole project).
+
     ``raise_server_exceptions=True`` re-raises a handler's exception in the test instead of the
     500 it would be; ``False`` gives the 500 as the server sends it. ``cors_allowed_origins``
     replaces the CORS settings' origins (``"*"`` allows any); ``read_django_settings=False``
@@ -206,7 +223,7 @@ class TestClient(httpx.Client):
 
     def __init__(
         self,
-        api: BoltAPI,
+        api: BoltAPI | Sequence[BoltAPI],
         base_url: str = "http://testserver",
         raise_server_exceptions: bool = True,
         cors_allowed_origins: list[str] | None = None,
@@ -308,7 +325,7 @@ class AsyncTestClient(httpx.AsyncClient):
 
     def __init__(
         self,
-        api: BoltAPI,
+        api: BoltAPI | Sequence[BoltAPI],
         base_url: str = "http://testserver",
         raise_server_exceptions: bool = True,
         cors_allowed_origins: list[str] | None = None,
