@@ -17,11 +17,15 @@ when several drivers are under test.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 
+from django_bolt.testing import TestClient
 from support.boltproc import BoltProcess, drivers_under_test, serve
+from support.paths import DEMO
 from support.pg import PostgresServer, demo_postgres
 from support.projects import run_demo_setup
 from support.session import ensure_admin
@@ -87,3 +91,37 @@ def server2(bolt_2cores: BoltProcess) -> Iterator[BoltProcess]:
     bolt_2cores.assert_alive()
     yield bolt_2cores
     bolt_2cores.assert_alive()
+
+
+# -- the demo served in this process (django_bolt.testing) ----------------------------------------
+# Django can be set up once per process, so these are session-wide; the settings module is read
+# once and taken out of the environment again, so servers other tests start do not inherit it.
+
+
+@pytest.fixture(scope="session")
+def demo_apis(demo_db) -> list:
+    """Every BoltAPI of the demo, as ``bolt`` discovers them, with Django set up on demo.settings."""
+    import django
+
+    if str(DEMO) not in sys.path:
+        sys.path.insert(0, str(DEMO))
+    before = os.environ.get("DJANGO_SETTINGS_MODULE")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "demo.settings"
+    try:
+        django.setup()
+    finally:
+        if before is None:
+            del os.environ["DJANGO_SETTINGS_MODULE"]
+        else:
+            os.environ["DJANGO_SETTINGS_MODULE"] = before
+    from django_bolt.discovery import discover_apis
+
+    return discover_apis()
+
+
+@pytest.fixture(scope="session")
+def app(demo_apis) -> Iterator[TestClient]:
+    """The demo's APIs behind ``TestClient`` (500s as responses, redirects not followed), for
+    tests of the Python API: ``support.inproc.fetch(app, "GET", "/items/1")``."""
+    with TestClient(demo_apis, raise_server_exceptions=False, follow_redirects=False) as client:
+        yield client

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 import pytest
 
 from support.errors import detail
+from support.inproc import fetch
 from support.projects import start_badsig
-from support.wire import FORM, JSON, fetch, json_body, multipart
+from support.wire import FORM, JSON, json_body, multipart
 
 
 def ok(resp) -> dict:
@@ -27,8 +28,8 @@ def errors(resp) -> dict[tuple, str]:
 # --- Query ---------------------------------------------------------------------------------------
 
 
-def test_query_defaults_in_both_spellings(server):
-    assert ok(fetch(server.port, "GET", "/annotated/query")) == {
+def test_query_defaults_in_both_spellings(app):
+    assert ok(fetch(app, "GET", "/annotated/query")) == {
         "plain": 1,
         "k": 2,
         "page": 1,
@@ -39,7 +40,7 @@ def test_query_defaults_in_both_spellings(server):
     }
 
 
-def test_query_values_given_in_both_spellings(server):
+def test_query_values_given_in_both_spellings(app):
     q = urlencode(
         [
             ("plain", 7),
@@ -52,7 +53,7 @@ def test_query_values_given_in_both_spellings(server):
             ("tags", "y"),
         ]
     )
-    assert ok(fetch(server.port, "GET", f"/annotated/query?{q}")) == {
+    assert ok(fetch(app, "GET", f"/annotated/query?{q}")) == {
         "plain": 7,
         "k": 8,
         "page": 9,
@@ -63,48 +64,46 @@ def test_query_values_given_in_both_spellings(server):
     }
 
 
-def test_query_constraints_are_enforced_in_the_annotated_spelling(server):
+def test_query_constraints_are_enforced_in_the_annotated_spelling(app):
     q = urlencode([("plain", -1), ("k", -1), ("p", 0), ("word", "A"), ("tags", "1"), ("tags", "2"), ("tags", "3")])
-    assert errors(fetch(server.port, "GET", f"/annotated/query?{q}")) == {
+    assert errors(fetch(app, "GET", f"/annotated/query?{q}")) == {
         ("query", "plain"): "greater_than_equal",
         ("query", "k"): "greater_than_equal",
         ("query", "p"): "greater_than_equal",
         ("query", "word"): "string_too_short",
         ("query", "tags"): "too_long",
     }
-    assert errors(fetch(server.port, "GET", "/annotated/query?k=two&bare_none=x")) == {
+    assert errors(fetch(app, "GET", "/annotated/query?k=two&bare_none=x")) == {
         ("query", "k"): "int_parsing",
         ("query", "bare_none"): "int_parsing",
     }
 
 
-def test_query_without_a_default_is_required_in_both_spellings(server):
-    assert errors(fetch(server.port, "GET", "/annotated/query/required")) == {
+def test_query_without_a_default_is_required_in_both_spellings(app):
+    assert errors(fetch(app, "GET", "/annotated/query/required")) == {
         ("query", "k"): "missing",
         ("query", "plain"): "missing",
     }
-    assert ok(fetch(server.port, "GET", "/annotated/query/required?k=0&plain=0")) == {"k": 0, "plain": 0}
-    assert errors(fetch(server.port, "GET", "/annotated/query/required?k=-1&plain=0")) == {
-        ("query", "k"): "greater_than_equal"
-    }
+    assert ok(fetch(app, "GET", "/annotated/query/required?k=0&plain=0")) == {"k": 0, "plain": 0}
+    assert errors(fetch(app, "GET", "/annotated/query/required?k=-1&plain=0")) == {("query", "k"): "greater_than_equal"}
 
 
-def test_a_default_inside_the_annotated_marker_alone_still_counts(server):
-    assert ok(fetch(server.port, "GET", "/annotated/query/inside")) == {"k": 5}
-    assert ok(fetch(server.port, "GET", "/annotated/query/inside?k=6")) == {"k": 6}
-    assert errors(fetch(server.port, "GET", "/annotated/query/inside?k=-6")) == {("query", "k"): "greater_than_equal"}
+def test_a_default_inside_the_annotated_marker_alone_still_counts(app):
+    assert ok(fetch(app, "GET", "/annotated/query/inside")) == {"k": 5}
+    assert ok(fetch(app, "GET", "/annotated/query/inside?k=6")) == {"k": 6}
+    assert errors(fetch(app, "GET", "/annotated/query/inside?k=-6")) == {("query", "k"): "greater_than_equal"}
 
 
-def test_annotated_path_constraint(server):
-    assert ok(fetch(server.port, "GET", "/annotated/path/3")) == {"n": 3}
-    assert errors(fetch(server.port, "GET", "/annotated/path/0")) == {("path", "n"): "greater_than_equal"}
+def test_annotated_path_constraint(app):
+    assert ok(fetch(app, "GET", "/annotated/path/3")) == {"n": 3}
+    assert errors(fetch(app, "GET", "/annotated/path/0")) == {("path", "n"): "greater_than_equal"}
 
 
 # --- Header and Cookie ---------------------------------------------------------------------------
 
 
-def test_header_defaults_in_both_spellings(server):
-    assert ok(fetch(server.port, "GET", "/annotated/headers")) == {
+def test_header_defaults_in_both_spellings(app):
+    assert ok(fetch(app, "GET", "/annotated/headers")) == {
         "x_mode": "plain",
         "x_level": 3,
         "x_trace": None,
@@ -112,9 +111,9 @@ def test_header_defaults_in_both_spellings(server):
     }
 
 
-def test_headers_given_in_both_spellings(server):
+def test_headers_given_in_both_spellings(app):
     h = [("X-Mode", "fast"), ("X-Level", "5"), ("X-Trace", "t-1"), ("X-Key", "k-1")]
-    assert ok(fetch(server.port, "GET", "/annotated/headers", headers=h)) == {
+    assert ok(fetch(app, "GET", "/annotated/headers", headers=h)) == {
         "x_mode": "fast",
         "x_level": 5,
         "x_trace": "t-1",
@@ -122,57 +121,57 @@ def test_headers_given_in_both_spellings(server):
     }
 
 
-def test_header_constraints_in_the_annotated_spelling(server):
-    assert errors(fetch(server.port, "GET", "/annotated/headers", headers=[("X-Level", "6")])) == {
+def test_header_constraints_in_the_annotated_spelling(app):
+    assert errors(fetch(app, "GET", "/annotated/headers", headers=[("X-Level", "6")])) == {
         ("header", "x-level"): "less_than_equal"
     }
 
 
-def test_cookie_defaults_in_both_spellings(server):
-    assert ok(fetch(server.port, "GET", "/annotated/cookies")) == {"sid": "none", "theme": "light", "lang": None}
+def test_cookie_defaults_in_both_spellings(app):
+    assert ok(fetch(app, "GET", "/annotated/cookies")) == {"sid": "none", "theme": "light", "lang": None}
 
 
-def test_cookies_given_in_both_spellings(server):
-    resp = fetch(server.port, "GET", "/annotated/cookies", headers=[("Cookie", "sid=s1; theme=dark; l=fr")])
+def test_cookies_given_in_both_spellings(app):
+    resp = fetch(app, "GET", "/annotated/cookies", headers=[("Cookie", "sid=s1; theme=dark; l=fr")])
     assert ok(resp) == {"sid": "s1", "theme": "dark", "lang": "fr"}
 
 
-def test_cookie_constraints_in_the_annotated_spelling(server):
-    resp = fetch(server.port, "GET", "/annotated/cookies", headers=[("Cookie", "theme=pink")])
+def test_cookie_constraints_in_the_annotated_spelling(app):
+    resp = fetch(app, "GET", "/annotated/cookies", headers=[("Cookie", "theme=pink")])
     assert errors(resp) == {("cookie", "theme"): "string_pattern_mismatch"}
 
 
 # --- Form and File -------------------------------------------------------------------------------
 
 
-def test_form_defaults_in_both_spellings(server):
-    assert ok(fetch(server.port, "POST", "/annotated/form", headers=FORM, body=b"")) == {
+def test_form_defaults_in_both_spellings(app):
+    assert ok(fetch(app, "POST", "/annotated/form", headers=FORM, body=b"")) == {
         "name": "anon",
         "age": 18,
         "nick": None,
     }
 
 
-def test_form_fields_given_in_both_spellings(server):
+def test_form_fields_given_in_both_spellings(app):
     body = urlencode({"name": "Ada", "age": 36, "nick": "ada"}).encode()
-    assert ok(fetch(server.port, "POST", "/annotated/form", headers=FORM, body=body)) == {
+    assert ok(fetch(app, "POST", "/annotated/form", headers=FORM, body=body)) == {
         "name": "Ada",
         "age": 36,
         "nick": "ada",
     }
 
 
-def test_form_constraints_in_the_annotated_spelling(server):
+def test_form_constraints_in_the_annotated_spelling(app):
     body = urlencode({"age": -1, "nick": "much-too-long"}).encode()
-    assert errors(fetch(server.port, "POST", "/annotated/form", headers=FORM, body=body)) == {
+    assert errors(fetch(app, "POST", "/annotated/form", headers=FORM, body=body)) == {
         ("body", "age"): "greater_than_equal",
         ("body", "nick"): "string_too_long",
     }
 
 
-def test_file_defaults_in_both_spellings(server):
+def test_file_defaults_in_both_spellings(app):
     headers, body = multipart([("other", None, b"x")])
-    assert ok(fetch(server.port, "POST", "/annotated/upload", headers=headers, body=body)) == {
+    assert ok(fetch(app, "POST", "/annotated/upload", headers=headers, body=body)) == {
         "title": "untitled",
         "doc": None,
         "old": None,
@@ -180,7 +179,7 @@ def test_file_defaults_in_both_spellings(server):
     }
 
 
-def test_files_given_in_both_spellings(server):
+def test_files_given_in_both_spellings(app):
     headers, body = multipart(
         [
             ("title", None, b"report"),
@@ -190,7 +189,7 @@ def test_files_given_in_both_spellings(server):
             ("extra", "d.pdf", b"d"),
         ]
     )
-    assert ok(fetch(server.port, "POST", "/annotated/upload", headers=headers, body=body)) == {
+    assert ok(fetch(app, "POST", "/annotated/upload", headers=headers, body=body)) == {
         "title": "report",
         "doc": "a.pdf",
         "old": "b.pdf",
@@ -202,30 +201,26 @@ def test_files_given_in_both_spellings(server):
 
 
 @pytest.mark.parametrize("path", ["/annotated/body", "/annotated/body/plain"])
-def test_body_default_none_in_both_spellings(server, path):
-    assert ok(fetch(server.port, "POST", path, headers=JSON, body=b"")) == {"pet": None}
-    assert ok(fetch(server.port, "POST", path, headers=JSON, body=json_body({"name": "rex"}))) == {
+def test_body_default_none_in_both_spellings(app, path):
+    assert ok(fetch(app, "POST", path, headers=JSON, body=b"")) == {"pet": None}
+    assert ok(fetch(app, "POST", path, headers=JSON, body=json_body({"name": "rex"}))) == {
         "pet": {"name": "rex", "legs": 4}
     }
-    assert errors(fetch(server.port, "POST", path, headers=JSON, body=json_body({"legs": 3}))) == {
-        ("body", "name"): "missing"
-    }
+    assert errors(fetch(app, "POST", path, headers=JSON, body=json_body({"legs": 3}))) == {("body", "name"): "missing"}
 
 
-def test_embedded_body_defaults_in_both_spellings(server):
-    assert ok(fetch(server.port, "POST", "/annotated/body/embedded", headers=JSON, body=json_body({}))) == {
+def test_embedded_body_defaults_in_both_spellings(app):
+    assert ok(fetch(app, "POST", "/annotated/body/embedded", headers=JSON, body=json_body({}))) == {
         "note": "none",
         "count": 1,
     }
-    resp = fetch(
-        server.port, "POST", "/annotated/body/embedded", headers=JSON, body=json_body({"note": "hey", "count": 4})
-    )
+    resp = fetch(app, "POST", "/annotated/body/embedded", headers=JSON, body=json_body({"note": "hey", "count": 4}))
     assert ok(resp) == {"note": "hey", "count": 4}
 
 
-def test_embedded_body_constraints_in_both_spellings(server):
+def test_embedded_body_constraints_in_both_spellings(app):
     resp = fetch(
-        server.port,
+        app,
         "POST",
         "/annotated/body/embedded",
         headers=JSON,
@@ -237,17 +232,17 @@ def test_embedded_body_constraints_in_both_spellings(server):
 # --- Depends -------------------------------------------------------------------------------------
 
 
-def test_annotated_depends_is_a_dependency_not_the_body(server):
+def test_annotated_depends_is_a_dependency_not_the_body(app):
     # A GET without a body: Annotated[Pet, Depends(...)] must not be read as the JSON body.
-    body = ok(fetch(server.port, "GET", "/annotated/depends"))
+    body = ok(fetch(app, "GET", "/annotated/depends"))
     assert body == {"pet": "hi rex", "greeting": "hi", "same": True}
 
 
-def test_annotated_depends_inside_a_dependency_with_its_parameters(server):
-    resp = fetch(server.port, "GET", "/annotated/depends?loud=true", headers=[("X-Pet", "fido")])
+def test_annotated_depends_inside_a_dependency_with_its_parameters(app):
+    resp = fetch(app, "GET", "/annotated/depends?loud=true", headers=[("X-Pet", "fido")])
     assert ok(resp) == {"pet": "HI FIDO", "greeting": "hi", "same": True}
     # The dependency's own parameters are validated like the handler's.
-    assert errors(fetch(server.port, "GET", "/annotated/depends?loud=perhaps")) == {("query", "loud"): "bool_parsing"}
+    assert errors(fetch(app, "GET", "/annotated/depends?loud=perhaps")) == {("query", "loud"): "bool_parsing"}
 
 
 # --- start-up errors -----------------------------------------------------------------------------

@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import partial
 
 from support import errors
-from support.wire import fetch, json_body
+from support.inproc import fetch
+from support.wire import json_body
 
 detail = partial(errors.detail, content_type=False)  # the 422's detail list (its Content-Type not checked here)
 
 
-def test_headers_and_cookies_are_read_by_derived_names(server):
+def test_headers_and_cookies_are_read_by_derived_names(app):
     resp = fetch(
-        server.port,
+        app,
         "GET",
         "/headers",
         headers=[
@@ -27,19 +28,19 @@ def test_headers_and_cookies_are_read_by_derived_names(server):
     assert resp.json() == {"x_request_id": "abc", "api_key": "k1", "session_id": "s-42", "tags": ["a", "b"]}
 
 
-def test_missing_required_header_is_a_422_at_header_loc(server):
-    [err] = detail(fetch(server.port, "GET", "/headers"))
+def test_missing_required_header_is_a_422_at_header_loc(app):
+    [err] = detail(fetch(app, "GET", "/headers"))
     assert err["type"] == "missing"
     assert err["loc"] == ["header", "x-api-key"]
 
 
-def test_query_constraints_pass(server):
-    resp = fetch(server.port, "GET", "/search?q=abc&page=2&ratio=0.75&ids=1&ids=2")
+def test_query_constraints_pass(app):
+    resp = fetch(app, "GET", "/search?q=abc&page=2&ratio=0.75&ids=1&ids=2")
     assert resp.json() == {"q": "abc", "page": 2, "ratio": 0.75, "ids": [1, 2]}
 
 
-def test_every_violated_constraint_is_reported(server):
-    errs = detail(fetch(server.port, "GET", "/search?q=A&page=0&ratio=0.3&ids=1&ids=2&ids=3&ids=4"))
+def test_every_violated_constraint_is_reported(app):
+    errs = detail(fetch(app, "GET", "/search?q=A&page=0&ratio=0.3&ids=1&ids=2&ids=3&ids=4"))
     by_loc = {tuple(e["loc"]): e for e in errs}
     assert by_loc[("query", "q")]["type"] == "string_too_short"
     assert by_loc[("query", "q")]["msg"] == "String should have at least 2 characters"
@@ -50,16 +51,16 @@ def test_every_violated_constraint_is_reported(server):
     assert by_loc[("query", "ids")]["type"] == "too_long"
 
 
-def test_pattern_and_upper_bound(server):
-    errs = detail(fetch(server.port, "GET", "/search?q=ABC&page=101"))
+def test_pattern_and_upper_bound(app):
+    errs = detail(fetch(app, "GET", "/search?q=ABC&page=101"))
     types = {e["loc"][1]: e["type"] for e in errs}
     assert types == {"q": "string_pattern_mismatch", "page": "less_than_equal"}
 
 
-def test_struct_field_constraints_in_the_body(server):
+def test_struct_field_constraints_in_the_body(app):
     errs = detail(
         fetch(
-            server.port,
+            app,
             "POST",
             "/products",
             headers=[("Content-Type", "application/json")],
@@ -74,9 +75,9 @@ def test_struct_field_constraints_in_the_body(server):
     }
 
 
-def test_struct_constraints_pass(server):
+def test_struct_constraints_pass(app):
     resp = fetch(
-        server.port,
+        app,
         "POST",
         "/products",
         headers=[("Content-Type", "application/json")],
@@ -85,36 +86,36 @@ def test_struct_constraints_pass(server):
     assert resp.json() == {"name": "pen", "price": 2.5, "qty": 1}
 
 
-def test_async_dependency_chain_is_resolved_and_cached(server):
-    resp = fetch(server.port, "GET", "/me?verbose=true", headers=[("Authorization", "Bearer ada")])
+def test_async_dependency_chain_is_resolved_and_cached(app):
+    resp = fetch(app, "GET", "/me?verbose=true", headers=[("Authorization", "Bearer ada")])
     assert resp.status == 200
     body = resp.json()
     assert body["user"] == "ada" and body["greeting"] == "hi" and body["verbose"] is True
-    again = fetch(server.port, "GET", "/me", headers=[("Authorization", "Bearer ada")]).json()
+    again = fetch(app, "GET", "/me", headers=[("Authorization", "Bearer ada")]).json()
     # app_settings is used twice per request (by current_user and by the handler) but runs once.
     assert again["settings_calls"] == body["settings_calls"] + 1
 
 
-def test_dependency_raising_http_exception(server):
-    resp = fetch(server.port, "GET", "/me")
+def test_dependency_raising_http_exception(app):
+    resp = fetch(app, "GET", "/me")
     assert resp.status == 401
     assert resp.json() == {"detail": "missing token"}
     assert resp.header("www-authenticate") == "Bearer"
 
 
-def test_sync_handler_with_async_dependency_and_request(server):
-    resp = fetch(server.port, "GET", "/me/sync", headers=[("Authorization", "Bearer bob")])
+def test_sync_handler_with_async_dependency_and_request(app):
+    resp = fetch(app, "GET", "/me/sync", headers=[("Authorization", "Bearer bob")])
     assert resp.json() == {"user": "bob", "path": "/me/sync"}
 
 
-def test_dependency_parameters_are_validated_like_the_handlers(server):
-    [err] = detail(fetch(server.port, "GET", "/me?verbose=perhaps", headers=[("Authorization", "Bearer x")]))
+def test_dependency_parameters_are_validated_like_the_handlers(app):
+    [err] = detail(fetch(app, "GET", "/me?verbose=perhaps", headers=[("Authorization", "Bearer x")]))
     assert err["loc"] == ["query", "verbose"] and err["type"] == "bool_parsing"
 
 
-def test_embedded_bodies(server):
+def test_embedded_bodies(app):
     resp = fetch(
-        server.port,
+        app,
         "POST",
         "/items/with-owner",
         headers=[("Content-Type", "application/json")],
@@ -128,9 +129,9 @@ def test_embedded_bodies(server):
     }
 
 
-def test_embedded_body_errors_carry_the_key(server):
+def test_embedded_body_errors_carry_the_key(app):
     resp = fetch(
-        server.port,
+        app,
         "POST",
         "/items/with-owner",
         headers=[("Content-Type", "application/json")],
@@ -146,9 +147,9 @@ def test_embedded_body_errors_carry_the_key(server):
 # Path values of every scalar kind, and constraints on Path / Header / Cookie (checked in Rust)
 
 
-def test_path_values_of_every_kind_are_coerced(server):
+def test_path_values_of_every_kind_are_coerced(app):
     resp = fetch(
-        server.port,
+        app,
         "GET",
         "/claims/path-types/12345678-1234-5678-1234-567812345678/2024-01-02/03:04:05/1.50/dark/a/0.5/true?at=10:11",
     )
@@ -167,8 +168,8 @@ def test_path_values_of_every_kind_are_coerced(server):
     }
 
 
-def test_bad_path_values_are_all_reported_at_path_locs(server):
-    errs = detail(fetch(server.port, "GET", "/claims/path-types/not-a-uuid/2024-13-02/25:00/x/grey/c/half/maybe"))
+def test_bad_path_values_are_all_reported_at_path_locs(app):
+    errs = detail(fetch(app, "GET", "/claims/path-types/not-a-uuid/2024-13-02/25:00/x/grey/c/half/maybe"))
     types = {tuple(e["loc"]): e["type"] for e in errs}
     # pydantic says date_from_datetime_parsing here, bolt date_parsing (as test_params tolerates).
     assert types.pop(("path", "d")) in {"date_parsing", "date_from_datetime_parsing"}
@@ -187,30 +188,30 @@ def test_bad_path_values_are_all_reported_at_path_locs(server):
     )
 
 
-def test_path_constraints(server):
-    assert fetch(server.port, "GET", "/claims/path/3/ABC").json() == {"n": 3, "code": "ABC"}
-    errs = detail(fetch(server.port, "GET", "/claims/path/0/abcd"))
+def test_path_constraints(app):
+    assert fetch(app, "GET", "/claims/path/3/ABC").json() == {"n": 3, "code": "ABC"}
+    errs = detail(fetch(app, "GET", "/claims/path/0/abcd"))
     assert [(e["type"], e["loc"], e["input"]) for e in errs] == [
         ("greater_than_equal", ["path", "n"], "0"),
         ("string_too_long", ["path", "code"], "abcd"),
     ]
-    errs = detail(fetch(server.port, "GET", "/claims/path/11/abc"))
+    errs = detail(fetch(app, "GET", "/claims/path/11/abc"))
     assert [(e["type"], e["loc"]) for e in errs] == [
         ("less_than_equal", ["path", "n"]),
         ("string_pattern_mismatch", ["path", "code"]),
     ]
 
 
-def test_header_and_cookie_constraints(server):
-    ok = fetch(server.port, "GET", "/claims/constrained", headers=[("X-Count", "3"), ("Cookie", "token=abcdef0123")])
+def test_header_and_cookie_constraints(app):
+    ok = fetch(app, "GET", "/claims/constrained", headers=[("X-Count", "3"), ("Cookie", "token=abcdef0123")])
     assert ok.status == 200 and ok.json() == {"x_count": 3, "token": "abcdef0123"}
-    errs = detail(fetch(server.port, "GET", "/claims/constrained", headers=[("X-Count", "9"), ("Cookie", "token=xyz")]))
+    errs = detail(fetch(app, "GET", "/claims/constrained", headers=[("X-Count", "9"), ("Cookie", "token=xyz")]))
     assert [(e["type"], e["loc"], e["input"]) for e in errs] == [
         ("less_than_equal", ["header", "x-count"], "9"),
         ("string_too_short", ["cookie", "token"], "xyz"),
     ]
     errs = detail(
-        fetch(server.port, "GET", "/claims/constrained", headers=[("X-Count", "0"), ("Cookie", "token=NOT-HEX-AT-ALL")])
+        fetch(app, "GET", "/claims/constrained", headers=[("X-Count", "0"), ("Cookie", "token=NOT-HEX-AT-ALL")])
     )
     assert [(e["type"], e["loc"]) for e in errs] == [
         ("greater_than_equal", ["header", "x-count"]),
@@ -222,43 +223,43 @@ def test_header_and_cookie_constraints(server):
 # Structs and dataclasses grouping cookies, form fields and query values
 
 
-def test_struct_marked_cookie_groups_cookies(server):
-    resp = fetch(server.port, "GET", "/claims/grouped/cookies", headers=[("Cookie", "theme=dark; lang=fr; other=1")])
+def test_struct_marked_cookie_groups_cookies(app):
+    resp = fetch(app, "GET", "/claims/grouped/cookies", headers=[("Cookie", "theme=dark; lang=fr; other=1")])
     assert resp.status == 200, resp.body
     assert resp.json() == {"theme": "dark", "lang": "fr", "type": "Prefs"}
-    assert fetch(server.port, "GET", "/claims/grouped/cookies").json() == {
+    assert fetch(app, "GET", "/claims/grouped/cookies").json() == {
         "theme": "light",
         "lang": "en",
         "type": "Prefs",
     }
-    errs = detail(fetch(server.port, "GET", "/claims/grouped/cookies", headers=[("Cookie", "theme=blue; lang=x")]))
+    errs = detail(fetch(app, "GET", "/claims/grouped/cookies", headers=[("Cookie", "theme=blue; lang=x")]))
     assert [(e["type"], e["loc"], e["input"]) for e in errs] == [
         ("literal_error", ["cookie", "theme"], "blue"),
         ("string_too_short", ["cookie", "lang"], "x"),
     ]
 
 
-def test_dataclass_marked_form_groups_form_fields(server):
+def test_dataclass_marked_form_groups_form_fields(app):
     form = [("Content-Type", "application/x-www-form-urlencoded")]
-    resp = fetch(server.port, "POST", "/claims/grouped/form", headers=form, body=b"username=ada&age=36&newsletter=true")
+    resp = fetch(app, "POST", "/claims/grouped/form", headers=form, body=b"username=ada&age=36&newsletter=true")
     assert resp.status == 200, resp.body
     assert resp.json() == {"username": "ada", "age": 36, "newsletter": True, "type": "Signup"}
-    errs = detail(fetch(server.port, "POST", "/claims/grouped/form", headers=form, body=b"username=ad&age=3"))
+    errs = detail(fetch(app, "POST", "/claims/grouped/form", headers=form, body=b"username=ad&age=3"))
     assert [(e["type"], e["loc"], e["input"]) for e in errs] == [
         ("string_too_short", ["body", "username"], "ad"),
         ("greater_than_equal", ["body", "age"], "3"),
     ]
 
 
-def test_dataclass_marked_query_groups_query_values(server):
-    resp = fetch(server.port, "GET", "/claims/grouped/query-dataclass?start=2&size=6")
+def test_dataclass_marked_query_groups_query_values(app):
+    resp = fetch(app, "GET", "/claims/grouped/query-dataclass?start=2&size=6")
     assert resp.status == 200 and resp.json() == {"start": 2, "size": 6, "type": "Window"}
-    assert fetch(server.port, "GET", "/claims/grouped/query-dataclass").json() == {
+    assert fetch(app, "GET", "/claims/grouped/query-dataclass").json() == {
         "start": 0,
         "size": 10,
         "type": "Window",
     }
-    errs = detail(fetch(server.port, "GET", "/claims/grouped/query-dataclass?start=-1&size=60"))
+    errs = detail(fetch(app, "GET", "/claims/grouped/query-dataclass?start=-1&size=60"))
     assert [(e["type"], e["loc"]) for e in errs] == [
         ("greater_than_equal", ["query", "start"]),
         ("less_than_equal", ["query", "size"]),
@@ -269,9 +270,9 @@ def test_dataclass_marked_query_groups_query_values(server):
 # A dependency that reads the request object (and a query value), used by another dependency
 
 
-def test_dependency_reads_the_request(server):
+def test_dependency_reads_the_request(app):
     resp = fetch(
-        server.port,
+        app,
         "GET",
         "/claims/dep-request?tenant=acme&x=1",
         headers=[("User-Agent", "probe/2"), ("Cookie", "a=b; c=d")],
@@ -288,4 +289,4 @@ def test_dependency_reads_the_request(server):
         },
         "summary": "GET /claims/dep-request for acme",
     }
-    assert fetch(server.port, "GET", "/claims/dep-request").json()["summary"] == "GET /claims/dep-request for public"
+    assert fetch(app, "GET", "/claims/dep-request").json()["summary"] == "GET /claims/dep-request for public"
