@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from support.wire import fetch
+from support.inproc import fetch
 
 
-def test_every_supported_type_is_encoded(server):
-    resp = fetch(server.port, "GET", "/encode")
+def test_every_supported_type_is_encoded(app):
+    resp = fetch(app, "GET", "/encode")
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert json.loads(resp.body) == {
@@ -52,8 +52,8 @@ def test_unencodable_object_is_a_500_naming_its_type(server):
     assert fetch(server.port, "GET", "/hello").status == 200
 
 
-def test_bytes_and_timedelta_values(server):
-    resp = fetch(server.port, "GET", "/claims/encode-more")
+def test_bytes_and_timedelta_values(app):
+    resp = fetch(app, "GET", "/claims/encode-more")
     assert resp.status == 200
     # bytes as base64 (what a bytes body field takes), timedelta as ISO 8601 durations (as pydantic writes them)
     assert resp.json() == {"bytes": "AAFoaf8=", "timedelta": "P1DT2H3.5S", "negative": "-PT1H30M"}
@@ -72,8 +72,8 @@ def test_bytes_and_timedelta_values(server):
         ("decimal", b'"0.10"'),
     ],
 )
-def test_a_bare_scalar_return_value_is_the_json_document(server, kind, body):
-    resp = fetch(server.port, "GET", f"/claims/scalar/{kind}")
+def test_a_bare_scalar_return_value_is_the_json_document(app, kind, body):
+    resp = fetch(app, "GET", f"/claims/scalar/{kind}")
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert resp.body == body

@@ -14,7 +14,8 @@ import pytest
 
 from support.boltproc import BoltProcess
 from support.errors import assert_errors, detail, err
-from support.wire import JSON, fetch, json_body
+from support.inproc import fetch
+from support.wire import JSON, json_body
 
 UID = "12345678-1234-5678-1234-567812345678"
 
@@ -46,8 +47,8 @@ FULL_ORDER = {
 # ---- /typed/orders: every field kind, camelCase names
 
 
-def test_full_valid_order_round_trips(server):
-    resp = post(server.port, "/typed/orders", FULL_ORDER)
+def test_full_valid_order_round_trips(app):
+    resp = post(app, "/typed/orders", FULL_ORDER)
     assert resp.status == 200, resp.body
     assert resp.content_type == "application/json"
     got = resp.json()
@@ -87,9 +88,9 @@ def test_full_valid_order_round_trips(server):
     }
 
 
-def test_minimal_order_gets_every_default(server):
+def test_minimal_order_gets_every_default(app):
     resp = post(
-        server.port,
+        app,
         "/typed/orders",
         {"orderId": UID, "customerName": "A", "total": 0, "placedAt": "2024-01-02T03:04:05"},
     )
@@ -114,7 +115,7 @@ def test_minimal_order_gets_every_default(server):
     }
 
 
-def test_invalid_order_lists_every_failing_field(server):
+def test_invalid_order_lists_every_failing_field(app):
     body = {
         "orderId": "not-a-uuid",
         "customerName": "",
@@ -132,7 +133,7 @@ def test_invalid_order_lists_every_failing_field(server):
         "owner": {"id": 1, "name": "o", "extra": True},
     }
     assert_errors(
-        detail(post(server.port, "/typed/orders", body)),
+        detail(post(app, "/typed/orders", body)),
         [
             err("uuid_parsing", ["body", "orderId"], "Input should be a valid UUID", "not-a-uuid"),
             err("string_too_short", ["body", "customerName"], "String should have at least 1 character", ""),
@@ -176,16 +177,16 @@ def test_invalid_order_lists_every_failing_field(server):
     )
 
 
-def test_order_with_snake_case_keys_misses_the_camel_case_fields(server):
+def test_order_with_snake_case_keys_misses_the_camel_case_fields(app):
     body = {"order_id": UID, "customer_name": "A", "total": 1, "placed_at": "2024-01-02T03:04:05"}
-    assert detail(post(server.port, "/typed/orders", body)) == [
+    assert detail(post(app, "/typed/orders", body)) == [
         err("missing", ["body", name], "Field required", body)
         for name in ("orderId", "customerName", "placedAt")  # "total" is the same in camelCase
     ]
 
 
-def test_order_body_that_is_not_an_object(server):
-    assert detail(post(server.port, "/typed/orders", [1, 2])) == [
+def test_order_body_that_is_not_an_object(app):
+    assert detail(post(app, "/typed/orders", [1, 2])) == [
         err(
             "model_attributes_type",
             ["body"],
@@ -195,14 +196,14 @@ def test_order_body_that_is_not_an_object(server):
     ]
 
 
-def test_empty_body_is_a_missing_body(server):
-    [e] = detail(post(server.port, "/typed/orders", b""))
+def test_empty_body_is_a_missing_body(app):
+    [e] = detail(post(app, "/typed/orders", b""))
     assert e["type"] == "missing" and e["loc"] == ["body"]
 
 
-def test_large_valid_body(server):
+def test_large_valid_body(app):
     lines = [{"sku": f"ABC-{i}", "qty": 1 + i % 1000} for i in range(20_000)]
-    resp = post(server.port, "/typed/orders", {**FULL_ORDER, "lines": lines})
+    resp = post(app, "/typed/orders", {**FULL_ORDER, "lines": lines})
     assert resp.status == 200
     assert resp.json()["lines"] == lines
 
@@ -210,21 +211,21 @@ def test_large_valid_body(server):
 # ---- /typed/pets: tagged union
 
 
-def test_tagged_union_pets(server):
+def test_tagged_union_pets(app):
     resp = post(
-        server.port,
+        app,
         "/typed/pets",
         [{"kind": "cat", "name": "Tom"}, {"kind": "dog", "name": "Rex", "good": False}, {"name": "Kit", "kind": "cat"}],
     )
     assert resp.status == 200
     assert resp.json() == {"cats": ["Tom", "Kit"], "dogs": ["Rex"]}
-    assert post(server.port, "/typed/pets", []).json() == {"cats": [], "dogs": []}
+    assert post(app, "/typed/pets", []).json() == {"cats": [], "dogs": []}
 
 
-def test_tagged_union_pet_errors(server):
+def test_tagged_union_pet_errors(app):
     body = [{"kind": "cow", "name": "Tom"}, {"name": "Rex"}, {"kind": "cat"}, {"kind": "dog", "name": 3}, 7]
     assert_errors(
-        detail(post(server.port, "/typed/pets", body)),
+        detail(post(app, "/typed/pets", body)),
         [
             err(
                 "union_tag_invalid",
@@ -247,8 +248,8 @@ def test_tagged_union_pet_errors(server):
     )
 
 
-def test_pets_body_that_is_not_a_list(server):
-    assert detail(post(server.port, "/typed/pets", {"kind": "cat", "name": "Tom"})) == [
+def test_pets_body_that_is_not_a_list(app):
+    assert detail(post(app, "/typed/pets", {"kind": "cat", "name": "Tom"})) == [
         err("list_type", ["body"], "Input should be a valid list", {"kind": "cat", "name": "Tom"})
     ]
 
@@ -256,25 +257,25 @@ def test_pets_body_that_is_not_a_list(server):
 # ---- /typed/ranges: kw_only Struct with __post_init__
 
 
-def test_post_init_passes(server):
-    resp = post(server.port, "/typed/ranges", {"low": 1, "high": 3})
+def test_post_init_passes(app):
+    resp = post(app, "/typed/ranges", {"low": 1, "high": 3})
     assert resp.status == 200 and resp.json() == {"span": 2}
 
 
-def test_post_init_value_error_is_a_422(server):
-    [e] = detail(post(server.port, "/typed/ranges", {"low": 3, "high": 1}))
+def test_post_init_value_error_is_a_422(app):
+    [e] = detail(post(app, "/typed/ranges", {"low": 3, "high": 1}))
     assert (e["type"], e["loc"], e["msg"]) == ("value_error", ["body"], "Value error, low must not exceed high")
 
 
-def test_post_init_value_error_echoes_the_body_as_input(server):
+def test_post_init_value_error_echoes_the_body_as_input(app):
     # FastAPI/pydantic put the object whose validator failed in "input".
-    assert detail(post(server.port, "/typed/ranges", {"low": 3, "high": 1})) == [
+    assert detail(post(app, "/typed/ranges", {"low": 3, "high": 1})) == [
         err("value_error", ["body"], "Value error, low must not exceed high", {"low": 3, "high": 1})
     ]
 
 
-def test_post_init_does_not_run_when_fields_fail(server):
-    assert detail(post(server.port, "/typed/ranges", {"low": "x"})) == [
+def test_post_init_does_not_run_when_fields_fail(app):
+    assert detail(post(app, "/typed/ranges", {"low": "x"})) == [
         err(
             "int_parsing", ["body", "low"], "Input should be a valid integer, unable to parse string as an integer", "x"
         ),
@@ -286,20 +287,20 @@ def test_post_init_does_not_run_when_fields_fail(server):
 
 
 @pytest.mark.parametrize("body", [{}, {"theme": "dark"}, {"page_size": 20}, {"theme": "light", "page_size": 5}])
-def test_typeddict_body_round_trips(server, body):
-    resp = post(server.port, "/typed/settings", body)
+def test_typeddict_body_round_trips(app, body):
+    resp = post(app, "/typed/settings", body)
     assert resp.status == 200
     assert resp.json() == body
 
 
-def test_typeddict_body_lax_and_unknown_keys(server):
-    resp = post(server.port, "/typed/settings", {"page_size": "20", "unknown": 1})
+def test_typeddict_body_lax_and_unknown_keys(app):
+    resp = post(app, "/typed/settings", {"page_size": "20", "unknown": 1})
     assert resp.status == 200
     assert resp.json() == {"page_size": 20}
 
 
-def test_typeddict_body_errors(server):
-    assert detail(post(server.port, "/typed/settings", {"theme": "blue", "page_size": "x"})) == [
+def test_typeddict_body_errors(app):
+    assert detail(post(app, "/typed/settings", {"theme": "blue", "page_size": "x"})) == [
         err("literal_error", ["body", "theme"], "Input should be 'light' or 'dark'", "blue"),
         err(
             "int_parsing",
@@ -313,21 +314,21 @@ def test_typeddict_body_errors(server):
 # ---- /typed/points: embedded dataclass body and embedded scalar with a constraint
 
 
-def test_embedded_dataclass_and_scalar(server):
-    resp = post(server.port, "/typed/points", {"point": {"x": 1, "y": "2", "tags": ["a"]}, "scale": 2})
+def test_embedded_dataclass_and_scalar(app):
+    resp = post(app, "/typed/points", {"point": {"x": 1, "y": "2", "tags": ["a"]}, "scale": 2})
     assert resp.status == 200
     assert resp.json() == {"x": 2.0, "y": 4.0, "tags": ["a"]}
 
 
-def test_embedded_scalar_default(server):
-    resp = post(server.port, "/typed/points", {"point": {"x": 1, "y": 2}})
+def test_embedded_scalar_default(app):
+    resp = post(app, "/typed/points", {"point": {"x": 1, "y": 2}})
     assert resp.status == 200
     assert resp.json() == {"x": 1.0, "y": 2.0, "tags": []}
 
 
-def test_embedded_errors_carry_the_key(server):
+def test_embedded_errors_carry_the_key(app):
     assert_errors(
-        detail(post(server.port, "/typed/points", {"point": {"x": "a", "tags": [1]}, "scale": 0})),
+        detail(post(app, "/typed/points", {"point": {"x": "a", "tags": [1]}, "scale": 0})),
         [
             err(
                 "float_parsing",
@@ -342,16 +343,16 @@ def test_embedded_errors_carry_the_key(server):
     )
 
 
-def test_embedded_body_missing_key(server):
-    [e] = detail(post(server.port, "/typed/points", {"scale": 2}))
+def test_embedded_body_missing_key(app):
+    [e] = detail(post(app, "/typed/points", {"scale": 2}))
     assert e["type"] == "missing" and e["loc"] == ["body", "point"]
 
 
 # ---- responses
 
 
-def test_response_model_over_orm_objects_keeps_only_declared_fields(server):
-    resp = fetch(server.port, "GET", "/typed/people")
+def test_response_model_over_orm_objects_keeps_only_declared_fields(app):
+    resp = fetch(app, "GET", "/typed/people")
     assert resp.status == 200
     assert resp.content_type == "application/json"
     people = resp.json()
@@ -361,25 +362,25 @@ def test_response_model_over_orm_objects_keeps_only_declared_fields(server):
         assert isinstance(p["id"], int) and isinstance(p["name"], str) and isinstance(p["email"], str)
 
 
-def test_return_annotation_filters_dicts(server):
-    resp = fetch(server.port, "GET", "/typed/people/dicts")
+def test_return_annotation_filters_dicts(app):
+    resp = fetch(app, "GET", "/typed/people/dicts")
     assert resp.status == 200
     assert resp.json() == [{"id": 1, "name": "a", "email": "a@example.com"}]
 
 
-def test_response_that_does_not_fit_is_a_500_and_the_server_keeps_serving(server):
-    resp = fetch(server.port, "GET", "/typed/broken")
+def test_response_that_does_not_fit_is_a_500_and_the_server_keeps_serving(app):
+    resp = fetch(app, "GET", "/typed/broken")
     assert resp.status == 500
     assert resp.json() == {"detail": "Internal Server Error"}
     assert b"two" not in resp.body  # nothing of the bad value leaks to the client
-    again = fetch(server.port, "GET", "/typed/people/dicts")
+    again = fetch(app, "GET", "/typed/people/dicts")
     assert again.status == 200
-    assert fetch(server.port, "GET", "/typed/broken").status == 500
-    assert fetch(server.port, "GET", "/typed/people").status == 200
+    assert fetch(app, "GET", "/typed/broken").status == 500
+    assert fetch(app, "GET", "/typed/people").status == 200
 
 
-def test_response_model_none_passes_the_value_through(server):
-    resp = fetch(server.port, "GET", "/typed/unchecked")
+def test_response_model_none_passes_the_value_through(app):
+    resp = fetch(app, "GET", "/typed/unchecked")
     assert resp.status == 200
     assert resp.json() == [{"anything": "goes"}]
 
@@ -398,19 +399,19 @@ def test_response_model_none_passes_the_value_through(server):
         (b'{"a":1}\n\n  x', 11),
     ],
 )
-def test_malformed_json_is_json_invalid_at_the_byte_position(server, body, pos):
+def test_malformed_json_is_json_invalid_at_the_byte_position(app, body, pos):
     with pytest.raises(json.JSONDecodeError) as ref:  # the position FastAPI reports
         json.loads(body)
     assert ref.value.pos == pos
-    [e] = detail(post(server.port, "/typed/orders", body))
+    [e] = detail(post(app, "/typed/orders", body))
     assert e["type"] == "json_invalid"
     assert e["loc"] == ["body", pos], body
     assert e["msg"].startswith("JSON decode error")
 
 
 @pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
-def test_wrong_content_type_is_415(server, ctype):
-    resp = post(server.port, "/typed/orders", FULL_ORDER, headers=[("Content-Type", ctype)])
+def test_wrong_content_type_is_415(app, ctype):
+    resp = post(app, "/typed/orders", FULL_ORDER, headers=[("Content-Type", ctype)])
     assert resp.status == 415
     assert resp.json() == {"detail": "Unsupported Media Type: expected application/json"}
 
@@ -470,9 +471,9 @@ def test_deeply_nested_body_does_not_crash_the_server(own_server, name, body):
 # Structs grouping query parameters and headers; Enum/Literal values from the query string
 
 
-def test_struct_marked_query_groups_query_parameters_and_header_struct_groups_headers(server):
+def test_struct_marked_query_groups_query_parameters_and_header_struct_groups_headers(app):
     resp = fetch(
-        server.port,
+        app,
         "GET",
         "/typed/paging?limit=5&offset=2&order_by=age&tags=a&tags=b",
         headers=[("X-Client-Id", "c1"), ("User-Agent", "probe/1")],
@@ -488,15 +489,15 @@ def test_struct_marked_query_groups_query_parameters_and_header_struct_groups_he
     }
 
 
-def test_grouped_defaults_apply_when_the_query_is_empty(server):
-    resp = fetch(server.port, "GET", "/typed/paging", headers=[("X-Client-Id", "c1")])
+def test_grouped_defaults_apply_when_the_query_is_empty(app):
+    resp = fetch(app, "GET", "/typed/paging", headers=[("X-Client-Id", "c1")])
     assert resp.status == 200, resp.body
     body = resp.json()
     assert (body["limit"], body["offset"], body["order_by"], body["tags"]) == (10, 0, None, [])
 
 
-def test_grouped_fields_report_every_error_at_their_own_query_and_header_locs(server):
-    errs = detail(fetch(server.port, "GET", "/typed/paging?limit=500&offset=-1&order_by=x"))
+def test_grouped_fields_report_every_error_at_their_own_query_and_header_locs(app):
+    errs = detail(fetch(app, "GET", "/typed/paging?limit=500&offset=-1&order_by=x"))
     assert_errors(
         errs,
         [
@@ -508,11 +509,11 @@ def test_grouped_fields_report_every_error_at_their_own_query_and_header_locs(se
     )
 
 
-def test_enum_literal_and_timedelta_query_values(server):
-    resp = fetch(server.port, "GET", "/typed/choices?size=l&priority=2&within=PT1H30M&mode=fast")
+def test_enum_literal_and_timedelta_query_values(app):
+    resp = fetch(app, "GET", "/typed/choices?size=l&priority=2&within=PT1H30M&mode=fast")
     assert resp.status == 200, resp.body
     assert resp.json() == {"size": "l", "priority": 2, "within": "PT1H30M", "mode": "fast"}
-    errs = detail(fetch(server.port, "GET", "/typed/choices?size=xl&priority=9&within=soon&mode=slow"))
+    errs = detail(fetch(app, "GET", "/typed/choices?size=xl&priority=9&within=soon&mode=slow"))
     assert_errors(
         errs,
         [
@@ -524,19 +525,19 @@ def test_enum_literal_and_timedelta_query_values(server):
     )
 
 
-def test_dependency_with_a_grouped_parameter(server):
-    resp = fetch(server.port, "GET", "/typed/window?limit=20&offset=40&debug=true")
+def test_dependency_with_a_grouped_parameter(app):
+    resp = fetch(app, "GET", "/typed/window?limit=20&offset=40&debug=true")
     assert resp.status == 200, resp.body
     assert resp.json() == {"from": 40, "to": 60, "debug": True}
-    [e] = detail(fetch(server.port, "GET", "/typed/window?limit=0"))
+    [e] = detail(fetch(app, "GET", "/typed/window?limit=0"))
     assert (e["type"], e["loc"]) == ("greater_than_equal", ["query", "limit"])
 
 
-def test_body_type_referring_to_a_class_defined_after_the_route(server):
-    resp = post(server.port, "/typed/boxes", {"content": {"kind": "k"}, "extras": [{"kind": "e"}]})
+def test_body_type_referring_to_a_class_defined_after_the_route(app):
+    resp = post(app, "/typed/boxes", {"content": {"kind": "k"}, "extras": [{"kind": "e"}]})
     assert resp.status == 200, resp.body
     assert resp.json() == {"content": {"kind": "k"}, "extras": [{"kind": "e"}]}
-    [e] = detail(post(server.port, "/typed/boxes", {"content": {}}))
+    [e] = detail(post(app, "/typed/boxes", {"content": {}}))
     assert (e["type"], e["loc"]) == ("missing", ["body", "content", "kind"])
 
 
@@ -545,8 +546,8 @@ def test_body_type_referring_to_a_class_defined_after_the_route(server):
 # to_dict, pickling (POST /claims/struct decodes a Gadget and reports on it)
 
 
-def test_struct_slots_init_eq_repr_to_dict_and_pickle(server):
-    resp = post(server.port, "/claims/struct", {"name": "gizmo", "parts": ["a", "b"]})
+def test_struct_slots_init_eq_repr_to_dict_and_pickle(app):
+    resp = post(app, "/claims/struct", {"name": "gizmo", "parts": ["a", "b"]})
     assert resp.status == 200, resp.body
     assert resp.json() == {
         "repr": "Gadget(name='gizmo', size=1, parts=['a', 'b'])",
@@ -566,25 +567,25 @@ def test_struct_slots_init_eq_repr_to_dict_and_pickle(server):
 # Bodies that are not records: dict, set and tuple (marked Body()), a tagged union, a list of one
 
 
-def test_dict_set_tuple_and_union_bodies(server):
-    assert post(server.port, "/claims/bodies/dict", {"a": 1, "b": "2"}).json() == {"total": 3, "type": "dict"}
-    assert post(server.port, "/claims/bodies/set", ["b", "a", "b"]).json() == {"sorted": ["a", "b"], "type": "set"}
-    assert post(server.port, "/claims/bodies/tuple", [1, "x"]).json() == {"pair": [1, "x"], "type": "tuple"}
-    assert post(server.port, "/claims/bodies/union", {"kind": "dog", "name": "rex"}).json() == {
+def test_dict_set_tuple_and_union_bodies(app):
+    assert post(app, "/claims/bodies/dict", {"a": 1, "b": "2"}).json() == {"total": 3, "type": "dict"}
+    assert post(app, "/claims/bodies/set", ["b", "a", "b"]).json() == {"sorted": ["a", "b"], "type": "set"}
+    assert post(app, "/claims/bodies/tuple", [1, "x"]).json() == {"pair": [1, "x"], "type": "tuple"}
+    assert post(app, "/claims/bodies/union", {"kind": "dog", "name": "rex"}).json() == {
         "type": "Dog",
         "name": "rex",
     }
     assert post(
-        server.port, "/claims/bodies/list-of-structs", [{"kind": "cat", "name": "a"}, {"kind": "dog", "name": "b"}]
+        app, "/claims/bodies/list-of-structs", [{"kind": "cat", "name": "a"}, {"kind": "dog", "name": "b"}]
     ).json() == {"types": ["Cat", "Dog"]}
 
 
-def test_dict_set_tuple_and_union_body_errors(server):
-    [e] = detail(post(server.port, "/claims/bodies/dict", {"a": "x"}))
+def test_dict_set_tuple_and_union_body_errors(app):
+    [e] = detail(post(app, "/claims/bodies/dict", {"a": "x"}))
     assert (e["type"], e["loc"]) == ("int_parsing", ["body", "a"])
-    [e] = detail(post(server.port, "/claims/bodies/tuple", [1, "x", 3]))
+    [e] = detail(post(app, "/claims/bodies/tuple", [1, "x", 3]))
     assert (e["type"], e["loc"]) == ("too_long", ["body"])
-    [e] = detail(post(server.port, "/claims/bodies/union", {"kind": "cow", "name": "x"}))
+    [e] = detail(post(app, "/claims/bodies/union", {"kind": "cow", "name": "x"}))
     assert (e["type"], e["loc"]) == ("union_tag_invalid", ["body"])
 
 

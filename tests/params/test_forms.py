@@ -7,44 +7,45 @@ import os
 from urllib.parse import urlencode
 
 from support.boltproc import BoltProcess
+from support.inproc import fetch
 from support.projects import copy_demo
-from support.wire import FORM, fetch, multipart
+from support.wire import FORM, multipart
 
 
-def test_urlencoded_form_fields_are_coerced(server):
+def test_urlencoded_form_fields_are_coerced(app):
     body = urlencode([("name", "Ada Lovelace"), ("age", "36"), ("tags", "a"), ("tags", "b")]).encode()
-    resp = fetch(server.port, "POST", "/form", headers=FORM, body=body)
+    resp = fetch(app, "POST", "/form", headers=FORM, body=body)
     assert resp.status == 200
     assert resp.json() == {"name": "Ada Lovelace", "age": 36, "tags": ["a", "b"]}
 
 
-def test_form_errors_are_reported_under_body(server):
-    resp = fetch(server.port, "POST", "/form", headers=FORM, body=b"age=-1")
+def test_form_errors_are_reported_under_body(app):
+    resp = fetch(app, "POST", "/form", headers=FORM, body=b"age=-1")
     assert resp.status == 422
     locs = {tuple(e["loc"]): e["type"] for e in resp.json()["detail"]}
     assert locs == {("body", "name"): "missing", ("body", "age"): "greater_than_equal"}
 
 
-def test_form_fields_from_multipart_too(server):
+def test_form_fields_from_multipart_too(app):
     headers, body = multipart([("name", None, b"Bob"), ("age", None, b"7")])
-    assert fetch(server.port, "POST", "/form", headers=headers, body=body).json() == {
+    assert fetch(app, "POST", "/form", headers=headers, body=body).json() == {
         "name": "Bob",
         "age": 7,
         "tags": [],
     }
 
 
-def test_json_sent_to_a_form_route_is_415(server):
-    resp = fetch(server.port, "POST", "/form", headers=[("Content-Type", "application/json")], body=b'{"name":"x"}')
+def test_json_sent_to_a_form_route_is_415(app):
+    resp = fetch(app, "POST", "/form", headers=[("Content-Type", "application/json")], body=b'{"name":"x"}')
     assert resp.status == 415
 
 
-def test_upload_file_with_fields(server):
+def test_upload_file_with_fields(app):
     blob = os.urandom(3 * 1024 * 1024)  # past FILE_UPLOAD_MAX_MEMORY_SIZE: Django spools it to disk
     headers, body = multipart(
         [("title", None, b"report"), ("doc", "r.pdf", blob), ("extra", "a.txt", b"a"), ("extra", "b.txt", b"b")]
     )
-    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    resp = fetch(app, "POST", "/upload", headers=headers, body=body)
     assert resp.status == 200, resp.body
     assert resp.json() == {
         "title": "report",
@@ -56,34 +57,34 @@ def test_upload_file_with_fields(server):
     }
 
 
-def test_missing_file_is_422(server):
+def test_missing_file_is_422(app):
     headers, body = multipart([("title", None, b"no file")])
-    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    resp = fetch(app, "POST", "/upload", headers=headers, body=body)
     assert resp.status == 422
     assert resp.json()["detail"][0]["loc"] == ["body", "doc"]
 
 
-def test_malformed_multipart_is_400(server):
-    resp = fetch(server.port, "POST", "/upload", headers=[("Content-Type", "multipart/form-data")], body=b"junk")
+def test_malformed_multipart_is_400(app):
+    resp = fetch(app, "POST", "/upload", headers=[("Content-Type", "multipart/form-data")], body=b"junk")
     assert resp.status == 400
 
 
-def test_too_many_files_is_413(server):
+def test_too_many_files_is_413(app):
     parts = [("title", None, b"t"), ("doc", "d.pdf", b"d")] + [("extra", f"{i}.txt", b"x") for i in range(100)]
     headers, body = multipart(parts)
-    resp = fetch(server.port, "POST", "/upload", headers=headers, body=body)
+    resp = fetch(app, "POST", "/upload", headers=headers, body=body)
     assert resp.status == 413
     assert resp.json() == {"detail": "Too many files"}
 
 
-def test_large_uploads_are_spooled_to_disk_small_ones_kept_in_memory(server):
+def test_large_uploads_are_spooled_to_disk_small_ones_kept_in_memory(app):
     big = os.urandom(3 * 1024 * 1024)  # past Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB)
     headers, body = multipart([("doc", "big.bin", big)])
-    resp = fetch(server.port, "POST", "/claims/upload-spool", headers=headers, body=body)
+    resp = fetch(app, "POST", "/claims/upload-spool", headers=headers, body=body)
     assert resp.status == 200, resp.body
     assert resp.json() == {"size": len(big), "on_disk": True}
     headers, body = multipart([("doc", "small.bin", b"tiny")])
-    assert fetch(server.port, "POST", "/claims/upload-spool", headers=headers, body=body).json() == {
+    assert fetch(app, "POST", "/claims/upload-spool", headers=headers, body=body).json() == {
         "size": 4,
         "on_disk": False,
     }
