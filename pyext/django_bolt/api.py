@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from dataclasses import dataclass, field
@@ -70,6 +71,17 @@ class Route:
     guards: list[Any] = field(default_factory=list)
     #: ``response_model=``: a type, ``None`` for no checking, or unset (the return annotation).
     response_model: Any = _UNSET
+    #: The other statuses ``response_model={status: type}`` declares (documented, not encoded):
+    #: a type, ``None`` (no body) or a ``Response`` class (its media type).
+    responses: dict[int, Any] = field(default_factory=dict)
+    #: OpenAPI: what the document says of this operation (``include_in_schema=False`` leaves it out).
+    summary: str | None = None
+    description: str | None = None
+    response_class: type | None = None
+    include_in_schema: bool = True
+    deprecated: bool = False
+    operation_id: str | None = None
+    openapi_extra: dict[str, Any] | None = None
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -148,6 +160,8 @@ class BoltAPI:
         logging_config: Any = None,
         auth: list[Any] | None = None,
         guards: list[Any] | None = None,
+        openapi_config: Any = None,
+        include_in_schema: bool = True,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
@@ -161,19 +175,35 @@ class BoltAPI:
         #: without either, settings.BOLT_AUTHENTICATION / BOLT_DEFAULT_GUARDS apply).
         self.auth = list(auth or [])
         self.guards = list(guards or [])
+        #: The OpenAPI document's settings and where the docs are served (``/docs`` by default;
+        #: ``OpenAPIConfig(enabled=False)`` for none).
+        if openapi_config is None:
+            from .openapi.config import OpenAPIConfig
+
+            openapi_config = OpenAPIConfig(title=title, version=version)
+        self.openapi_config = openapi_config
+        #: False: none of this API's routes are in the document (a route's own flag wins).
+        self.include_in_schema = include_in_schema
 
     def route(
         self,
         method: str,
         path: str,
         *,
-        status_code: int = 200,
+        status_code: int | None = None,
         blocking: bool | None = None,
         name: str | None = None,
         tags: list[str] | None = None,
         auth: list[Any] | None = None,
         guards: list[Any] | None = None,
         response_model: Any = _UNSET,
+        response_class: type | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        include_in_schema: bool | None = None,
+        deprecated: bool = False,
+        operation_id: str | None = None,
+        openapi_extra: dict[str, Any] | None = None,
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
@@ -181,7 +211,14 @@ class BoltAPI:
         annotation): Structs, dataclasses, TypedDicts and containers of them are checked as
         they are written, and dicts or objects (Django models) are read by field name; a value
         that does not fit is a 500 naming the field, logged. ``response_model=None`` turns the
-        checking off.
+        checking off. ``response_model={200: Item, 404: Problem}`` also documents the other
+        statuses the handler answers (by raising ``HTTPException``, say); the success status's
+        type (``status_code``, else the dict's first 2xx) is the one the return value is encoded
+        through. A status's value may be ``None`` (no body) or a ``Response`` class
+        (``PlainText``, ``HTML``, ``Redirect``: its media type).
+
+        ``response_class=HTML`` (or ``PlainText``, ``Redirect``, ``Response``) wraps a returned
+        value that is not a ``Response`` already in that class, and documents its media type.
 
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
         (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
@@ -189,28 +226,63 @@ class BoltAPI:
         moves it to the pool once it is seen blocking the core (3 consecutive calls over
         ``--blocking-threshold-ms``), with a warning in the log. ``async def`` handlers always
         run on the core's event loop.
+
+        OpenAPI: ``summary=`` (else the docstring's first line, else a title from the handler's
+        name), ``description=`` (else the rest of the docstring), ``deprecated=``,
+        ``operation_id=`` (else one made from the name, method and path), ``openapi_extra=``
+        (keys merged into the operation object), ``include_in_schema=False`` to leave the route
+        out of the document (the API's ``include_in_schema`` otherwise).
+
+        >>> @api.get("/items/{id}", response_model={200: Item, 404: Problem}, tags=["items"])
+        ... def read_item(id: int) -> Item: ...
         """
         method = method.upper()
         if method not in _METHODS:
             raise ValueError(f"unsupported method {method!r}; use one of {', '.join(_METHODS)}")
         if not path.startswith("/"):
             raise ValueError(f"route path must start with '/', got {path!r}")
+        responses: dict[int, Any] = {}
+        if isinstance(response_model, dict):
+            responses = dict(response_model)
+            for code in responses:
+                if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
+                    raise ValueError(f"response_model keys must be statuses between 100 and 599, got {code!r}")
+            if not responses:
+                raise ValueError("response_model={} names no status")
+            if status_code is None:
+                status_code = next((c for c in sorted(responses) if 200 <= c < 300), None)
+        if status_code is None:
+            status_code = 302 if _is_subclass(response_class, "Redirect") else 200
         if not isinstance(status_code, int) or not 100 <= status_code <= 599:
             raise ValueError(f"status_code must be between 100 and 599, got {status_code!r}")
+        if response_class is not None and not _is_subclass(response_class, "Response"):
+            raise ValueError(f"response_class must be a django_bolt Response class, got {response_class!r}")
         full = self.prefix + path if path != "/" or not self.prefix else self.prefix
+        visible = self.include_in_schema if include_in_schema is None else include_in_schema
 
         def decorator(fn: F) -> F:
             if blocking and inspect.iscoroutinefunction(fn):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
-            if response_model is not _UNSET and response_model is not None:
+            model = response_model
+            if responses:
+                model = responses.pop(status_code, _UNSET)
+            for code, tp in ((status_code, model), *responses.items()):
+                if tp is _UNSET or tp is None or _is_response_class(tp):
+                    continue
                 from .schema import describe
 
                 try:
-                    describe(response_model)
+                    describe(tp)
                 except TypeError as e:
-                    raise SignatureError(f"{_where(fn)}: response_model: {e}") from None
-            r.response_model = response_model
+                    raise SignatureError(f"{_where(fn)}: response_model[{code}]: {e}") from None
+            r.response_model = None if _is_response_class(model) else model
+            r.responses = responses
+            r.summary, r.description, r.response_class = summary, description, response_class
+            if _is_response_class(model) and response_class is None:
+                r.response_class = model
+            r.include_in_schema, r.deprecated = bool(visible), bool(deprecated)
+            r.operation_id, r.openapi_extra = operation_id, openapi_extra
             from .auth.guards import as_guard
 
             r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))
@@ -219,6 +291,8 @@ class BoltAPI:
                 for g in (guards if guards is not None else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))
             ]
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
+            if response_class is not None and not _is_subclass(response_class, "JSON"):
+                r.endpoint = _wrapping(r.endpoint, response_class, status_code)
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(
@@ -258,6 +332,40 @@ class BoltAPI:
                 if mine.method == r.method and mine.path == r.path:
                     raise RouteConflictError(f"duplicate route {r.method} {r.path}")
             self.routes.append(r)
+
+
+def _is_subclass(tp: Any, name: str) -> bool:
+    """Whether ``tp`` is ``responses.<name>`` or a subclass of it."""
+    from . import responses
+
+    return isinstance(tp, type) and issubclass(tp, getattr(responses, name))
+
+
+def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Callable[..., Any]:
+    """``endpoint`` with a returned value that is not a response wrapped in ``cls``
+    (``response_class=``): ``HTML(value)``, ``Redirect(url)``..."""
+    from .responses import Redirect, Response
+
+    def wrap(value: Any) -> Any:
+        if isinstance(value, Response) or _is_response_class(type(value)):
+            return value
+        if issubclass(cls, Redirect):
+            return cls(value, status_code=status_code if status_code in (301, 302, 303, 307, 308) else 302)
+        return cls(value, status_code=status_code)
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def wrapped_async(**kw: Any) -> Any:
+            return wrap(await endpoint(**kw))
+
+        return wrapped_async
+
+    @functools.wraps(endpoint)
+    def wrapped(**kw: Any) -> Any:
+        return wrap(endpoint(**kw))
+
+    return wrapped
 
 
 def _setting(name: str) -> list[Any]:

@@ -27,7 +27,7 @@ from . import _native
 from .constraints import BOUNDS, LENGTHS, PATTERN, Meta, merge
 from .struct import NODEFAULT, StructMeta, UnresolvedType, _Field, fields
 
-__all__ = ["plan_for", "describe"]
+__all__ = ["plan_for", "describe", "type_of_plan"]
 
 # default_kind in a field description
 REQUIRED, VALUE, FACTORY, OMIT = 0, 1, 2, 3
@@ -235,6 +235,9 @@ def describe(tp: Any, where: str | None = None) -> tuple[tuple, list[tuple]]:
 
 
 _PLANS: dict[Any, Any] = {}
+#: id(plan) -> (plan, the type it was compiled from): what the OpenAPI document reads a parameter
+#: plan's type from (the plan is kept alive here, so its id is never reused).
+_TYPES: dict[int, tuple[Any, Any]] = {}
 
 
 def plan_for(tp: Any, where: str | None = None) -> Any:
@@ -244,6 +247,14 @@ def plan_for(tp: Any, where: str | None = None) -> Any:
     except KeyError:
         pass
     except TypeError:  # unhashable (Annotated with an unhashable marker, say)
-        return _native.compile_plan(*describe(tp, where))
+        plan = _native.compile_plan(*describe(tp, where))
+        _TYPES[id(plan)] = (plan, tp)
+        return plan
     plan = _PLANS[tp] = _native.compile_plan(*describe(tp, where))
+    _TYPES[id(plan)] = (plan, tp)
     return plan
+
+
+def type_of_plan(plan: Any) -> Any:
+    """The type ``plan`` (from :func:`plan_for`) was compiled from; ``KeyError`` for any other."""
+    return _TYPES[id(plan)][1]
