@@ -211,11 +211,11 @@ class BoltAPI:
         annotation): Structs, dataclasses, TypedDicts and containers of them are checked as
         they are written, and dicts or objects (Django models) are read by field name; a value
         that does not fit is a 500 naming the field, logged. ``response_model=None`` turns the
-        checking off. ``response_model={200: Item, 404: Problem}`` also documents the other
-        statuses the handler answers (by raising ``HTTPException``, say); the success status's
-        type (``status_code``, else the dict's first 2xx) is the one the return value is encoded
-        through. A status's value may be ``None`` (no body) or a ``Response`` class
-        (``PlainText``, ``HTML``, ``Redirect``: its media type).
+        checking off. ``response_model={200: Item, 404: NotFound}`` also documents the other
+        statuses the handler answers; the success status's type (``status_code``, else the
+        dict's first 2xx) is the one the return value is encoded through. A status's value may
+        be a type, ``None`` (no body), an ``HTTPException`` class (raised: ``{"detail": ...}``)
+        or a ``Response`` class (``PlainText``, ``HTML``, ``Redirect``: its media type).
 
         ``response_class=HTML`` (or ``PlainText``, ``Redirect``, ``Response``) wraps a returned
         value that is not a ``Response`` already in that class, and documents its media type.
@@ -233,7 +233,7 @@ class BoltAPI:
         (keys merged into the operation object), ``include_in_schema=False`` to leave the route
         out of the document (the API's ``include_in_schema`` otherwise).
 
-        >>> @api.get("/items/{id}", response_model={200: Item, 404: Problem}, tags=["items"])
+        >>> @api.get("/items/{id}", response_model={200: Item, 404: NotFound}, tags=["items"])
         ... def read_item(id: int) -> Item: ...
         """
         method = method.upper()
@@ -268,7 +268,7 @@ class BoltAPI:
             if responses:
                 model = responses.pop(status_code, _UNSET)
             for code, tp in ((status_code, model), *responses.items()):
-                if tp is _UNSET or tp is None or _is_response_class(tp):
+                if tp is _UNSET or tp is None or _is_response_class(tp) or _is_subclass(tp, "HTTPException"):
                     continue
                 from .schema import describe
 
@@ -335,10 +335,10 @@ class BoltAPI:
 
 
 def _is_subclass(tp: Any, name: str) -> bool:
-    """Whether ``tp`` is ``responses.<name>`` or a subclass of it."""
-    from . import responses
+    """Whether ``tp`` is ``responses.<name>`` (``exceptions.HTTPException``) or a subclass of it."""
+    from . import exceptions, responses
 
-    return isinstance(tp, type) and issubclass(tp, getattr(responses, name))
+    return isinstance(tp, type) and issubclass(tp, getattr(responses, name, None) or getattr(exceptions, name))
 
 
 def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Callable[..., Any]:
