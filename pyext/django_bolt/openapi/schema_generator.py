@@ -736,7 +736,10 @@ class _Document:
                 "Not authenticated: no credentials where the route requires them, or credentials that do not check out",
                 {"WWW-Authenticate": {"schema": {"type": "string"}}},
             )
-        if r.guards or any(getattr(a, "python", False) for a in r.auth):
+        from ..auth.guards import AllowAny
+
+        if any(not isinstance(g, AllowAny) for g in r.guards) or any(getattr(a, "python", False) for a in r.auth):
+            # (A session's CSRF check refuses with a 403 too.)
             error(403, "Forbidden: a guard refused the request")
         if sources & {SRC_BODY, SRC_FORM, SRC_FILE}:
             error(413, "Content Too Large: the body is over the server's --max-body, or has too many files")
@@ -769,8 +772,8 @@ class _Document:
             return None
         out: list[dict[str, list[str]]] = []
         for a in r.auth:
-            for definition in self.scheme_definitions(a):
-                name = self.scheme_name(definition)
+            for base, definition in self.scheme_definitions(a):
+                name = self.scheme_name(base, definition)
                 if {name: []} not in out:
                     out.append({name: []})
         if not out:
@@ -782,27 +785,24 @@ class _Document:
         return out
 
     @staticmethod
-    def scheme_definitions(a: Any) -> list[dict[str, Any]]:
+    def scheme_definitions(a: Any) -> list[tuple[str, dict[str, Any]]]:
+        """(a base name, the security scheme) for each way ``a`` reads credentials."""
         from ..auth.authentication import APIKeyAuthentication, JWTAuthentication, SessionAuthentication
 
         if isinstance(a, JWTAuthentication):
-            out: list[dict[str, Any]] = []
+            out: list[tuple[str, dict[str, Any]]] = []
             if a.header == "authorization":
-                out.append({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+                out.append(("BearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}))
             else:
-                out.append(
-                    {
-                        "type": "apiKey",
-                        "in": "header",
-                        "name": a.header,
-                        "description": "Bearer <JWT>",
-                    }
-                )
+                header = {"type": "apiKey", "in": "header", "name": a.header, "description": "Bearer <JWT>"}
+                out.append(("JWTHeaderAuth", header))
             if a.cookie:
-                out.append({"type": "apiKey", "in": "cookie", "name": a.cookie, "description": "A JWT"})
+                out.append(
+                    ("JWTCookieAuth", {"type": "apiKey", "in": "cookie", "name": a.cookie, "description": "A JWT"})
+                )
             return out
         if isinstance(a, APIKeyAuthentication):
-            return [{"type": "apiKey", "in": "header", "name": a.header}]
+            return [("ApiKeyAuth", {"type": "apiKey", "in": "header", "name": a.header})]
         if isinstance(a, SessionAuthentication):
             name = "sessionid"
             try:
@@ -812,30 +812,15 @@ class _Document:
                     name = settings.SESSION_COOKIE_NAME
             except ImportError:  # pragma: no cover - django is a dependency
                 pass
-            return [
-                {
-                    "type": "apiKey",
-                    "in": "cookie",
-                    "name": name,
-                    "description": "Django's session cookie; unsafe methods also need X-CSRFToken",
-                }
-            ]
+            description = "Django's session cookie; unsafe methods also need X-CSRFToken"
+            return [("SessionAuth", {"type": "apiKey", "in": "cookie", "name": name, "description": description})]
         return []
 
-    def scheme_name(self, definition: dict[str, Any]) -> str:
+    def scheme_name(self, base: str, definition: dict[str, Any]) -> str:
+        """The name of a scheme: ``base``, or ``base_<header>`` when another scheme has it."""
         key = tuple(sorted(definition.items()))
         if key in self.schemes:
             return self.schemes[key]
-        if definition["type"] == "http":
-            base = "BearerAuth"
-        elif definition.get("description") == "A JWT":
-            base = "JWTCookieAuth"
-        elif definition["in"] == "cookie":
-            base = "SessionAuth"
-        elif definition.get("description") == "Bearer <JWT>":
-            base = "JWTHeaderAuth"
-        else:
-            base = "ApiKeyAuth"
         name = base
         if name in self.scheme_defs:
             name = f"{base}_{re.sub(r'[^A-Za-z0-9]', '_', definition.get('name', ''))}"
