@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+from typing import Annotated
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
 
-from django_bolt import BoltAPI, NotFound, Request, Struct
+from django_bolt import BoltAPI, Meta, NotFound, Query, Request, Struct
 from django_bolt.auth import JWTAuthentication
 from people.models import Person
 
@@ -31,7 +32,7 @@ async def aiterator() -> list:
     return [p.name async for p in Person.objects.order_by("id")[:5].aiterator(chunk_size=2)]
 
 
-@orm.get("/people/{id}")
+@orm.get("/people/{id}", response_model={200: dict, 404: NotFound})
 async def aget(id: int) -> dict:
     try:
         p = await Person.objects.aget(pk=id)
@@ -56,10 +57,15 @@ async def aexists(name: str) -> dict:
     return {"exists": await Person.objects.filter(name=name).aexists()}
 
 
+#: What people.Person's columns hold (a PositiveSmallIntegerField; a CharField(max_length=100)):
+#: anything else is a 422, not a database error.
+Age = Annotated[int, Meta(ge=0, le=32767)]
+
+
 class NewPerson(Struct):
-    name: str
+    name: Annotated[str, Meta(max_length=100)]
     email: str
-    age: int
+    age: Age
 
 
 @orm.post("/people", status_code=201)
@@ -68,10 +74,12 @@ async def acreate(person: NewPerson) -> dict:
     return {"id": p.id}
 
 
-@orm.patch("/people/{id}/age")
-async def aupdate(id: int, age: int) -> dict:
+@orm.patch("/people/{id}/age", response_model={200: dict, 404: NotFound})
+async def aupdate(id: int, age: Annotated[int, Query(ge=0, le=32767)]) -> dict:
     """``QuerySet.aupdate``; then ``Model.asave`` on a fetched row, read back."""
     updated = await Person.objects.filter(pk=id).aupdate(age=age)
+    if not updated:
+        raise NotFound(f"no person {id}")
     p = await Person.objects.aget(pk=id)
     p.email = f"age-{age}@example.com"
     await p.asave(update_fields=["email"])
@@ -101,7 +109,7 @@ async def _names(n: int) -> list:
 
 
 @orm.get("/async-to-sync")
-def async_to_sync_route(n: int = 3) -> dict:
+def async_to_sync_route(n: Annotated[int, Query(ge=0, le=1000)] = 3) -> dict:
     """A ``def`` handler calling async code: its thread-sensitive parts come back to this thread."""
     names = async_to_sync(_names)(n)
     return {"names": names, "thread": threading.current_thread().name}
@@ -132,7 +140,7 @@ def sync_connection() -> dict:
     return _connection_id()
 
 
-@orm.get("/slow")
+@orm.get("/slow", include_in_schema=False)
 async def slow(n: int = 3_000_000) -> dict:
     """A query that keeps SQLite busy (and the GIL released) for a while."""
 

@@ -132,7 +132,7 @@ def all_perms(request: Request) -> dict:
 # --- responses --------------------------------------------------------------------------------------
 
 
-@claims.get("/tuple3")
+@claims.get("/tuple3", response_model={201: dict})
 def tuple3() -> tuple:
     """(status, body, headers)."""
     return 201, {"made": True}, {"x-made-by": "tuple", "location": "/claims/tuple3/1"}
