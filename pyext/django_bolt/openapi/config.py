@@ -54,6 +54,8 @@ class OpenAPIConfig:
     exclude_paths: list[str] = field(default_factory=lambda: ["/admin", "/static"])
     #: Document the 422 validation error on routes that take input.
     include_error_responses: bool = True
+    #: Refuse (ValueError at start-up) a document with untyped JSON responses or component names
+    #: qualified by module (two types sharing a name).
     strict: bool = False
     #: False: no docs routes at all (production without docs).
     enabled: bool = True

@@ -124,7 +124,8 @@ def generate(routes: list[Route], config: OpenAPIConfig) -> dict[str, Any]:
 
     Routes with ``include_in_schema=False``, under ``config.path`` (the docs themselves) or under
     one of ``config.exclude_paths`` are left out. Raises ``ValueError`` for two operations with
-    the same ``operation_id``.
+    the same ``operation_id``, and with ``config.strict`` for untyped JSON responses and
+    component names that had to be qualified by module.
     """
     return _Document(config).build(routes)
 
@@ -314,6 +315,10 @@ class _Document:
         self._hints: dict[Any, dict[str, Any]] = {}
         self._types: dict[Any, dict[str, Any]] = {}
         self._fields: dict[type, dict[str, Any]] = {}
+        #: For ``config.strict``: operations whose success body says nothing but "JSON", and
+        #: components named by module because two classes share a name.
+        self.opaque: list[str] = []
+        self.qualified: list[str] = []
 
     def field_metas(self, cls: type) -> dict[str, Any]:
         """Field -> its ``Meta`` (description, example) for a record, once per class."""
@@ -416,7 +421,21 @@ class _Document:
             doc["tags"] = [t if isinstance(t, dict) else {"name": t} for t in tags]
         if cfg.external_docs is not None:
             doc["externalDocs"] = to_schema(cfg.external_docs)
-        return self.settle_names(doc)
+        doc = self.settle_names(doc)
+        if cfg.strict and (self.opaque or self.qualified):
+            problems = []
+            if self.opaque:
+                problems.append(
+                    "routes whose response is untyped JSON (add a return annotation or response_model): "
+                    + ", ".join(self.opaque)
+                )
+            if self.qualified:
+                problems.append(
+                    "components named by module because two types share a name (rename one): "
+                    + ", ".join(self.qualified)
+                )
+            raise ValueError("OpenAPI strict mode: " + "; ".join(problems))
+        return doc
 
     def finish_components(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -452,6 +471,7 @@ class _Document:
             name = short
             if len(by_name[short]) > 1 or short in taken:
                 name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{cls.__module__}.{cls.__qualname__}")
+                self.qualified.append(name)
             base, n = name, 2
             while name in taken:
                 name, n = f"{base}_{n}", n + 1
@@ -649,6 +669,8 @@ class _Document:
             if kind is None and _is_response_class(tp):
                 kind, tp = tp, _UNSET
         out[status] = self.response(status, kind, tp)
+        if out[status].get("content", {}).get("application/json", {}).get("schema") == {}:
+            self.opaque.append(f"{r.method} {r.path}")
         for code, declared in sorted(r.responses.items()):
             out[code] = self.declared(code, declared)
         if self.config.include_error_responses:
