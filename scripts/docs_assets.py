@@ -6,12 +6,13 @@
 
 What to fetch is ``pyext/django_bolt/openapi/assets.lock.json``: per UI, the npm package, its
 version, tarball URL and sha512 ``integrity`` (as the registry's metadata gives it), and the few
-files the page needs. Each tarball is checked against its integrity before anything is extracted,
+files the page needs. Each tarball is checked against its integrity before anything is extracted;
 then those files (and the package's LICENSE) land in ``openapi/assets/<name>/<version>/`` (git-
-ignored), with a ``.gz`` beside each script and stylesheet for the static server to send to
-clients that accept gzip. A directory already complete for its pinned integrity is left alone;
-versions no longer pinned are removed. Nothing here runs at serve time; the pages only reference
-``{docs path}/assets/<name>/<version>/<file>``, never a CDN.
+ignored), after the lock's ``patches`` (a string that must occur exactly once; today one: ReDoc's
+logo image from Redocly's CDN), with a ``.gz`` beside each script and stylesheet for the static
+server to send to clients that accept gzip. A directory already complete for its lock entry is
+left alone; versions no longer pinned are removed. Nothing here runs at serve time: the pages
+only reference ``{docs path}/assets/<name>/<version>/<file>``, never a CDN.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ OPENAPI = ROOT / "pyext" / "django_bolt" / "openapi"
 LOCK = OPENAPI / "assets.lock.json"
 ASSETS = OPENAPI / "assets"
 REGISTRY = "https://registry.npmjs.org"
-#: Written last into a version's directory: it is complete, for this integrity.
-MARKER = ".integrity"
+#: Written last into a version's directory: it is complete, for this lock entry.
+MARKER = ".lock-entry"
 #: Files the static server may send gzip-encoded (it picks ``x.gz`` when the client accepts it).
 COMPRESSED = (".js", ".css")
 ATTEMPTS = 3
@@ -72,13 +73,28 @@ def served_names(entry: dict) -> list[str]:
     return names
 
 
+def marker_text(entry: dict) -> str:
+    """What the directory was made from: the tarball and the files taken from it."""
+    return json.dumps({k: entry.get(k) for k in ("integrity", "files", "license", "patches")}, sort_keys=True) + "\n"
+
+
 def is_complete(entry: dict, folder: Path) -> bool:
     marker = folder / MARKER
     return (
         marker.is_file()
-        and marker.read_text(encoding="ascii").strip() == entry["integrity"]
+        and marker.read_text(encoding="utf-8") == marker_text(entry)
         and all((folder / n).is_file() for n in served_names(entry))
     )
+
+
+def apply_patch(name: str, served: str, body: bytes, patch: dict) -> bytes:
+    """``patch["replace"]`` -> ``patch["with"]`` in ``body``; the string must occur exactly once,
+    so a new version that moved or dropped it fails here instead of shipping unpatched."""
+    old, new = patch["replace"].encode(), patch["with"].encode()
+    count = body.count(old)
+    if count != 1:
+        raise SystemExit(f"{name}: patch of {served}: {patch['replace']!r} occurs {count} times, expected once")
+    return body.replace(old, new)
 
 
 def extract(name: str, entry: dict, data: bytes, dest: Path) -> None:
@@ -92,10 +108,14 @@ def extract(name: str, entry: dict, data: bytes, dest: Path) -> None:
                 raise SystemExit(f"{name} {entry['version']}: no {member} in the tarball")
             return tar.extractfile(members[member]).read()
 
+        patches = entry.get("patches", [])
         for served, member in entry["files"].items():
             if "/" in served or served in ("LICENSE", MARKER):
                 raise SystemExit(f"{name}: bad served name {served!r} in the lock")
             body = read(member)
+            for patch in patches:
+                if patch["file"] == served:
+                    body = apply_patch(name, served, body, patch)
             (dest / served).write_bytes(body)
             if served.endswith(COMPRESSED):
                 # mtime=0: the same bytes on every machine.
@@ -103,7 +123,7 @@ def extract(name: str, entry: dict, data: bytes, dest: Path) -> None:
         license_ = entry["license"]
         text = read(license_) if license_.startswith("package/") else (OPENAPI / license_).read_bytes()
         (dest / "LICENSE").write_bytes(text)
-    (dest / MARKER).write_text(entry["integrity"] + "\n", encoding="ascii")
+    (dest / MARKER).write_text(marker_text(entry), encoding="utf-8")
 
 
 def fetch(name: str, entry: dict) -> bool:
