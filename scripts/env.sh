@@ -23,6 +23,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY313" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+# The docs pages' JavaScript/CSS from the npm registry, checked against the lock (no CDN at run time).
+.venv/bin/python scripts/docs_assets.py
 export PYO3_PYTHON="$ROOT/.venv/bin/python"
 # Build the extension into the venv (editable: pyext/ stays the source of the Python package).
 .venv/bin/maturin develop --release -q

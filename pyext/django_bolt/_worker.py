@@ -365,12 +365,17 @@ def _static_mounts() -> list[StaticMount]:
     STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
     admin's CSS works without collectstatic), and MEDIA_URL from MEDIA_ROOT.
     ``BOLT_STATIC = False`` turns it off; ``BOLT_STATIC_CACHE_CONTROL = {"/static/": "..."}`` sets
-    Cache-Control per prefix.
+    Cache-Control per prefix. The API docs' assets are mounted under the docs path (openapi/routes.py).
     """
     from django.conf import settings
 
+    from .discovery import discover_apis
+    from .openapi.routes import docs_static_mounts
+
+    # The API docs' own scripts and styles, whatever BOLT_STATIC says about the project's files.
+    docs = docs_static_mounts(discover_apis())
     if not getattr(settings, "BOLT_STATIC", True):
-        return []
+        return docs
     cache = dict(getattr(settings, "BOLT_STATIC_CACHE_CONTROL", {}) or {})
     mounts: dict[str, list[str]] = {}
 
@@ -396,7 +401,7 @@ def _static_mounts() -> list[StaticMount]:
                 sub = getattr(storage, "prefix", None)
                 add(static + sub.strip("/") + "/" if sub else static, getattr(storage, "location", None))
     add(url_prefix(getattr(settings, "MEDIA_URL", None) or ""), getattr(settings, "MEDIA_ROOT", None))
-    return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()]
+    return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()] + docs
 
 
 def _logging_config(api_config: Any) -> Any:

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from .api import BoltAPI, Route, merge_routes
+from .openapi.routes import docs_routes
 
 __all__ = ["StartupError", "find_settings", "setup_django", "discover_apis", "load_routes", "apply_log_level"]
 
@@ -173,7 +174,10 @@ def load_routes(settings_module: str) -> list[Route]:
     """Sets Django up and returns the merged, checked routes of every API in the project."""
     setup_django(settings_module)
     try:
-        routes = merge_routes(discover_apis())
+        apis = discover_apis()
+        routes = merge_routes(apis)
+        # The API docs (/docs, /docs/openapi.json, ...) are routes like the project's own.
+        routes = routes + docs_routes(apis, routes)
         for r in routes:
             # Plans every type now, in the main interpreter, so a type that cannot work is a
             # start-up error before any worker starts (workers plan their own copies).
