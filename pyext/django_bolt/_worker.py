@@ -20,6 +20,7 @@ import threading
 import traceback
 import types
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from ._plans import ScalarParsers, StaticMount
@@ -76,7 +77,7 @@ class Runtime:
         blocking_threshold: float,
         django: bool,
         port: int,
-        apis_config: Any = None,
+        apis: Sequence[Any] = (),
         *,
         testing: bool = False,
     ) -> None:
@@ -137,7 +138,8 @@ class Runtime:
 
         self.debug = bool(settings.DEBUG)
         # Non-bolt paths go to Django (None: bolt answers its JSON 404 itself).
-        self.request_log = _logging_config(apis_config)
+        # The first API that sets a LoggingConfig (unless settings.BOLT_LOGGING does).
+        self.request_log = _logging_config(next((a.logging_config for a in apis if a.logging_config is not None), None))
         cfg = self.request_log
         # Rust decides per request whether to call log_request: sampled at INFO, or slow.
         info_on = cfg is not None and logging.getLogger(cfg.logger_name).isEnabledFor(logging.INFO)
@@ -149,7 +151,7 @@ class Runtime:
         ready = getattr(settings, "BOLT_READY_PATH", "/ready")
         self.health_path = health if health and ("GET", health) not in paths else None
         self.ready_path = ready if ready and ("GET", ready) not in paths else None
-        self.static_mounts = _static_mounts()
+        self.static_mounts = _static_mounts(apis)
         from .cors import project_policy
 
         self.cors_global = project_policy()
@@ -359,7 +361,7 @@ class Runtime:
             self.loop.close()
 
 
-def _static_mounts() -> list[StaticMount]:
+def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
     """(url prefix, roots, cache-control) for Rust's static file server.
 
     STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
@@ -369,11 +371,10 @@ def _static_mounts() -> list[StaticMount]:
     """
     from django.conf import settings
 
-    from .discovery import discover_apis
     from .openapi.routes import docs_static_mounts
 
     # The API docs' own scripts and styles, whatever BOLT_STATIC says about the project's files.
-    docs = docs_static_mounts(discover_apis())
+    docs = docs_static_mounts(list(apis))
     if not getattr(settings, "BOLT_STATIC", True):
         return docs
     cache = dict(getattr(settings, "BOLT_STATIC_CACHE_CONTROL", {}) or {})
@@ -442,7 +443,6 @@ def boot(config_json: str) -> Runtime:
     from .discovery import apply_log_level, discover_apis, load_routes
 
     routes = load_routes(cfg.settings)
-    api_config = next((a.logging_config for a in discover_apis() if a.logging_config is not None), None)
     apply_log_level(cfg.log_level)
     rt = Runtime(
         routes,
@@ -450,7 +450,7 @@ def boot(config_json: str) -> Runtime:
         cfg.blocking_threshold_ms / 1000,
         django=cfg.django,
         port=cfg.port,
-        apis_config=api_config,
+        apis=discover_apis(),
     )
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request

@@ -227,3 +227,24 @@ def test_response_object_is_httpx(client):
     assert r.request.url == httpx.URL("http://testserver/where")
     assert r.headers["server"] == "django-bolt" and "date" in r.headers
     r.raise_for_status()
+
+
+def test_docs_are_served_by_the_client_as_by_the_server(demo_apis):
+    import re
+
+    from django_bolt.api import merge_routes
+    from django_bolt.openapi.routes import ASSETS_CACHE_CONTROL, project_config
+    from django_bolt.openapi.schema_generator import generate
+
+    with TestClient(demo_apis) as c:
+        doc = c.get("/docs/openapi.json")
+        assert doc.status_code == 200
+        assert doc.json() == generate(merge_routes(demo_apis), project_config(demo_apis))
+        page = c.get("/docs")
+        assert page.status_code == 200 and "/docs/openapi.json" in page.text
+        script = re.search(r'src="(/docs/assets/[^"]+\.js)"', page.text)
+        assert script, page.text[:500]
+        # The pages' assets come through the static mount, in Rust, as on the server.
+        asset = c.get(script.group(1))
+        assert (asset.status_code, asset.headers["cache-control"]) == (200, ASSETS_CACHE_CONTROL)
+        assert c.get(script.group(1), headers={"if-none-match": asset.headers["etag"]}).status_code == 304

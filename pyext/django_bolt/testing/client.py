@@ -83,8 +83,7 @@ class _Served:
         apis = [api] if isinstance(api, BoltAPI) else list(api)
         routes = merge_routes(apis)
         routes += docs_routes(apis, routes)
-        logging_config = next((a.logging_config for a in apis if a.logging_config is not None), None)
-        rt = Runtime(routes, 8, 0.025, django=False, port=0, apis_config=logging_config, testing=True)
+        rt = Runtime(routes, 8, 0.025, django=False, port=0, apis=apis, testing=True)
         if not read_django_settings:
             rt.static_mounts = []
             rt.cors_global = None
