@@ -88,6 +88,10 @@ class Runtime:
         self.testing = testing
         self.server_exceptions: list[BaseException] = []
         self.routes = [r.plan() for r in routes]
+        # What the start-up banner says: the project's routes, and where its docs are.
+        docs = [r.path for r in routes if r.docs]
+        self.project_route_count = len(routes) - len(docs)
+        self.docs_path = min(docs, key=len) if docs else None
         self.Response = Response
         self.HTTPException = HTTPException
         self.Request = Request

@@ -79,6 +79,8 @@ class Route:
     description: str | None = None
     response_class: type | None = None
     include_in_schema: bool = True
+    #: Served by the API docs (openapi/routes.py), not by the project's own APIs.
+    docs: bool = False
     deprecated: bool = False
     operation_id: str | None = None
     openapi_extra: dict[str, Any] | None = None

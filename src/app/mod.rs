@@ -52,6 +52,9 @@ pub enum BootError {
 
 pub struct App {
     pub routes: Vec<Route>,
+    /// For the start-up banner: the project's own routes (not the docs'), and the docs' path.
+    pub project_routes: usize,
+    pub docs_path: Option<String>,
     pub router: Router,
     hooks: Hooks,
     types: EncodeTypes,
@@ -131,6 +134,11 @@ impl App {
             types: EncodeTypes::from_tuple(attr(&rt, c"encode_types")?.as_ptr())
                 .map_err(|e| PlanError::Invalid(e.to_string()))?,
             parsers: plan::parsers(&attr(&rt, c"parsers")?)?,
+            project_routes: attr(&rt, c"project_route_count")
+                .ok()
+                .and_then(|v| py::as_i64(v.as_ptr()))
+                .map_or(routes.len(), |n| n as usize),
+            docs_path: str_attr(c"docs_path"),
             health_path: str_attr(c"health_path"),
             ready_path: str_attr(c"ready_path"),
             trusted_proxies: TrustedProxies::parse(&trusted)

@@ -216,6 +216,39 @@ pub fn write_head(
     out.extend_from_slice(b"\r\n");
 }
 
+/// Appends a whole response as the connection sends it: the head (`write_head`), then the body
+/// unless the request was HEAD or the status carries none.
+pub fn write_response(
+    out: &mut Vec<u8>,
+    resp: &Response,
+    date: &[u8],
+    keep_alive: bool,
+    head_only: bool,
+    http10: bool,
+) {
+    let mut headers: Vec<(&[u8], &[u8])> = resp
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_slice()))
+        .collect();
+    if keep_alive && http10 {
+        // HTTP/1.0 closes by default; say that we keep it open (RFC 9112 §9.3).
+        headers.push((b"connection", b"keep-alive"));
+    }
+    write_head(
+        out,
+        resp.status,
+        date,
+        resp.content_type.as_deref(),
+        resp.body.len(),
+        keep_alive,
+        &headers,
+    );
+    if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
+        out.extend_from_slice(&resp.body);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

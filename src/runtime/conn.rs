@@ -75,28 +75,8 @@ fn write_response(
     head_only: bool,
     http10: bool,
 ) {
-    let mut headers: Vec<(&[u8], &[u8])> = resp
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_slice(), v.as_slice()))
-        .collect();
-    if keep_alive && http10 {
-        // HTTP/1.0 closes by default; say that we keep it open (RFC 9112 §9.3).
-        headers.push((b"connection", b"keep-alive"));
-    }
     let date = w.date.borrow_mut().get().to_vec();
-    http::write_head(
-        out,
-        resp.status,
-        &date,
-        resp.content_type.as_deref(),
-        resp.body.len(),
-        keep_alive,
-        &headers,
-    );
-    if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
-        out.extend_from_slice(&resp.body);
-    }
+    http::write_response(out, resp, &date, keep_alive, head_only, http10);
 }
 
 /// Close after an error so the client reads our 4xx rather than a reset: stop writing, drain

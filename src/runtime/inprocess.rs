@@ -11,7 +11,7 @@
 use super::dispatch::Site;
 use crate::app::pending::Pending;
 use crate::app::App;
-use crate::http::{self, DateCache, Limits, Parsed, Request, Response};
+use crate::http::{self, DateCache, Limits, Parsed, Request, RequestHead, Response};
 use crate::py::{self, Obj, PyErrText};
 use pyo3::ffi;
 use std::cell::RefCell;
@@ -62,15 +62,15 @@ impl InProcess {
         let parsed = match http::parse_request(head, &self.limits) {
             Ok(Parsed::Complete { head, .. }) => head,
             Ok(Parsed::Partial) => {
-                return Ok(self.reply(&Response::detail(400, "Bad Request"), false, false))
+                return Ok(self.reply(&Response::detail(400, "Bad Request"), None, false))
             }
             Err(e) => {
-                return Ok(self.reply(&Response::detail(e.status(), e.message()), false, false))
+                return Ok(self.reply(&Response::detail(e.status(), e.message()), None, false))
             }
         };
         if body.len() > self.limits.max_body_bytes {
             let resp = Response::detail(413, "Content Too Large");
-            return Ok(self.reply(&resp, false, false));
+            return Ok(self.reply(&resp, Some(&parsed), false));
         }
         let req = Request {
             head: &parsed,
@@ -90,7 +90,7 @@ impl InProcess {
                 Poll::Pending => self.turn()?,
             }
         };
-        Ok(self.reply(&resp, parsed.keep_alive, head_only))
+        Ok(self.reply(&resp, Some(&parsed), head_only))
     }
 
     /// One turn toward a suspended handler's end: the loop's ready work, this thread's queued
@@ -128,25 +128,16 @@ impl InProcess {
         Ok(())
     }
 
-    /// The response as the connection writer would send it, head fields included.
-    fn reply(&self, resp: &Response, keep_alive: bool, head_only: bool) -> Reply {
-        let headers: Vec<(&[u8], &[u8])> = resp
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_slice(), v.as_slice()))
-            .collect();
-        let mut out = Vec::with_capacity(256);
+    /// The response as the connection writes it (`http::write_response`), split into its parts.
+    fn reply(&self, resp: &Response, req: Option<&RequestHead>, head_only: bool) -> Reply {
+        let (keep_alive, http10) =
+            req.map_or((false, false), |h| (h.keep_alive, h.minor_version == 0));
+        let mut out = Vec::with_capacity(256 + resp.body.len());
         let date = self.date.borrow_mut().get().to_vec();
-        http::write_head(
-            &mut out,
-            resp.status,
-            &date,
-            resp.content_type.as_deref(),
-            resp.body.len(),
-            keep_alive,
-            &headers,
-        );
-        let fields = out
+        http::write_response(&mut out, resp, &date, keep_alive, head_only, http10);
+        let head_len = memchr::memmem::find(&out, b"\r\n\r\n").map_or(out.len(), |i| i + 4);
+        let body = out.split_off(head_len);
+        let headers = out
             .split(|&b| b == b'\n')
             .skip(1) // the status line
             .filter_map(|line| {
@@ -158,15 +149,10 @@ impl InProcess {
                 Some((line[..colon].to_vec(), value.to_vec()))
             })
             .collect();
-        let bodiless = head_only || matches!(resp.status, 100..=199 | 204 | 304);
         Reply {
             status: resp.status,
-            headers: fields,
-            body: if bodiless {
-                Vec::new()
-            } else {
-                resp.body.clone()
-            },
+            headers,
+            body,
         }
     }
 }

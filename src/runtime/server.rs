@@ -72,6 +72,14 @@ fn bind_error(host: &str, port: u16, addr: SocketAddr, err: std::io::Error) -> S
 /// monoio's own listener sets SO_REUSEPORT, so a stale server would silently share the port
 /// (DESIGN.md §2b). We first bind a probe *without* SO_REUSEPORT: it fails if anyone listens
 /// there. Port 0 takes the port the probe got.
+/// What the banner says of a worker that booted.
+#[derive(Clone)]
+struct Booted {
+    driver: &'static str,
+    routes: usize,
+    docs: Option<String>,
+}
+
 pub fn bind_listeners(
     host: &str,
     port: u16,
@@ -164,7 +172,7 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
     };
 
     // Wait for every worker to boot (or the first failure), still answering signals.
-    let mut ready: Vec<Option<(&'static str, usize, i64)>> = vec![None; n];
+    let mut ready: Vec<Option<Booted>> = vec![None; n];
     let mut failure: Option<String> = None;
     while ready.iter().any(Option::is_none) && failure.is_none() {
         match rx.recv_timeout(Duration::from_millis(50)) {
@@ -172,8 +180,15 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
                 index,
                 driver,
                 routes,
-                interp_id,
-            }) => ready[index] = Some((driver, routes, interp_id)),
+                docs,
+                ..
+            }) => {
+                ready[index] = Some(Booted {
+                    driver,
+                    routes,
+                    docs,
+                })
+            }
             Ok(Report::Failed { index, error }) => {
                 failure = Some(format!("worker {index} failed to start: {error}"))
             }
@@ -192,19 +207,21 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
         stop_all(handles);
         return Err(ServeError::Worker(f));
     }
-    let drivers: Vec<&str> = ready.iter().map(|r| r.unwrap().0).collect();
-    let routes = ready[0].unwrap().1;
+    let drivers: Vec<&str> = ready.iter().flatten().map(|r| r.driver).collect();
+    let Booted { routes, docs, .. } = ready[0].clone().expect("every worker is ready");
+    let docs = docs.map(|p| format!(" | docs {p}")).unwrap_or_default();
     let host_shown = if cfg.host.contains(':') {
         format!("[{}]", cfg.host)
     } else {
         cfg.host.clone()
     };
     println!(
-        "{} | workers {} | driver {} | routes {} | listening on http://{}:{}",
+        "{} | workers {} | driver {} | routes {}{} | listening on http://{}:{}",
         cfg.banner_prefix,
         n,
         drivers.join(","),
         routes,
+        docs,
         host_shown,
         port
     );

@@ -41,6 +41,8 @@ pub enum Report {
         index: usize,
         driver: &'static str,
         routes: usize,
+        /// Where the API docs are served (None: docs off).
+        docs: Option<String>,
         interp_id: i64,
     },
     Failed {
@@ -96,7 +98,8 @@ pub fn run(
         }
     };
     let interp_id = crate::py::interp_id();
-    let routes = app.routes.len();
+    let routes = app.project_routes;
+    let docs = app.docs_path.clone();
     interp.detach();
     let worker = Rc::new(Core {
         interp,
@@ -116,6 +119,7 @@ pub fn run(
             index: cfg.index,
             driver,
             routes,
+            docs: docs.clone(),
             interp_id,
         });
     };

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from django_bolt import BoltAPI, Cookie, File, Form, Header, Response, UploadFile
-from django_bolt.testing import AsyncTestClient, TestClient, create_async_test_client, create_test_client
+from django_bolt.testing import AsyncTestClient, TestClient, create_test_client
 from support.boltproc import server_env
 from support.paths import REPO
 
@@ -146,7 +146,7 @@ def test_async_client_keeps_the_tests_loop(own_api):
             assert rs[0].json()["slept"] == 10
             assert asyncio.get_running_loop() is loop
             await asyncio.sleep(0.001)  # the test's loop still turns
-        async with create_async_test_client(own_api, raise_server_exceptions=False) as c:
+        async with AsyncTestClient(own_api, raise_server_exceptions=False) as c:
             assert (await c.get("/fails-later")).status_code == 500
 
     asyncio.run(main())

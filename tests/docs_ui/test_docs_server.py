@@ -5,6 +5,7 @@ docs turned off, guarded, or colliding with a project route."""
 from __future__ import annotations
 
 import gzip
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -130,6 +131,14 @@ def docs_off(driver):
 @pytest.fixture(scope="module")
 def docs_guarded(driver):
     yield from docs_project("guarded", driver)
+
+
+def test_the_banner_counts_the_projects_routes_and_names_the_docs_path(docs_off, docs_guarded):
+    # tests/projects/docs serves the same routes with docs off and with docs at /api-docs.
+    off = re.search(r"\| routes (\d+) \| listening", docs_off.stdout)
+    on = re.search(r"\| routes (\d+) \| docs /api-docs \| listening", docs_guarded.stdout)
+    assert off and on, (docs_off.stdout, docs_guarded.stdout)
+    assert off.group(1) == on.group(1)
 
 
 def test_enabled_false_serves_no_docs(docs_off: BoltProcess):

@@ -138,6 +138,8 @@ def docs_routes(apis: list[BoltAPI], routes: list[Route]) -> list[Route]:
             guards=list(config.guards or []),
             response_model=None,
         )(site.handler(plugin, name))
+    for r in own.routes:
+        r.docs = True
     return own.routes
 
 

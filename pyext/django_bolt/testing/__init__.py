@@ -14,7 +14,6 @@ from .client import (
     BoltTestClientWarning,
     SharedTestConnectionError,
     TestClient,
-    create_async_test_client,
     create_test_client,
 )
 
@@ -22,7 +21,6 @@ __all__ = [
     "TestClient",
     "AsyncTestClient",
     "create_test_client",
-    "create_async_test_client",
     "BoltTestClientWarning",
     "SharedTestConnectionError",
 ]

@@ -21,7 +21,6 @@ __all__ = [
     "TestClient",
     "AsyncTestClient",
     "create_test_client",
-    "create_async_test_client",
     "BoltTestClientWarning",
     "SharedTestConnectionError",
 ]
@@ -154,6 +153,32 @@ def _headers() -> list[str]:
     return list(DEFAULT_HEADERS)
 
 
+def _serve(
+    client: Any,
+    api: Any,
+    raise_server_exceptions: bool,
+    cors_allowed_origins: list[str] | None,
+    read_django_settings: bool,
+    static_files_config: dict | None,
+    bootstrap_django: bool,
+    httpx_kwargs: dict[str, Any],
+) -> _Served:
+    """The in-process server behind ``client`` (closed with it, or when it is collected);
+    redirects followed unless ``httpx_kwargs`` says otherwise, as in django-bolt."""
+    served = _Served(
+        api,
+        raise_server_exceptions=raise_server_exceptions,
+        cors_allowed_origins=cors_allowed_origins,
+        read_django_settings=read_django_settings,
+        static_files_config=static_files_config,
+        bootstrap_django=bootstrap_django,
+    )
+    client._served = served
+    client._finalizer = weakref.finalize(client, _Served.close, served)
+    httpx_kwargs.setdefault("follow_redirects", True)
+    return served
+
+
 class _Transport(httpx.BaseTransport):
     def __init__(self, served: _Served) -> None:
         self._served = served
@@ -203,6 +228,15 @@ def _with_stream_methods(response: httpx.Response) -> httpx.Response:
     return response
 
 
+def _verb(method: str) -> Any:
+    def send(self: TestClient, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        return self.request(method, url, stream=stream, **kwargs)
+
+    send.__name__ = method.lower()
+    send.__doc__ = f"A {method} request: ``request({method!r}, url, ...)``."
+    return send
+
+
 class TestClient(httpx.Client):
     """An ``httpx.Client`` that serves ``api`` in this interpreter, on this thread.
 
@@ -236,17 +270,9 @@ class TestClient(httpx.Client):
         # use_http_layer and share_db_connection are django-bolt's; here every request takes
         # the server's HTTP path and handlers always use the test's own connection.
         del use_http_layer, share_db_connection
-        self._served = _Served(
-            api,
-            raise_server_exceptions=raise_server_exceptions,
-            cors_allowed_origins=cors_allowed_origins,
-            read_django_settings=read_django_settings,
-            static_files_config=static_files_config,
-            bootstrap_django=bootstrap_django,
-        )
-        self._finalizer = weakref.finalize(self, _Served.close, self._served)
-        kwargs.setdefault("follow_redirects", True)
-        super().__init__(base_url=base_url, transport=_Transport(self._served), **kwargs)
+        served = _serve(self, api, raise_server_exceptions, cors_allowed_origins, read_django_settings,
+                        static_files_config, bootstrap_django, kwargs)  # fmt: skip
+        super().__init__(base_url=base_url, transport=_Transport(served), **kwargs)
         self._origin = str(self._base_url).rstrip("/")
         self.api = api
 
@@ -294,26 +320,15 @@ class TestClient(httpx.Client):
             return redirected
         return response
 
-    def get(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, stream=stream, **kwargs)
-
-    def options(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("OPTIONS", url, stream=stream, **kwargs)
-
-    def head(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("HEAD", url, stream=stream, **kwargs)
-
-    def post(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, stream=stream, **kwargs)
-
-    def put(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", url, stream=stream, **kwargs)
-
-    def patch(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("PATCH", url, stream=stream, **kwargs)
-
-    def delete(self, url: httpx.URL | str, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, stream=stream, **kwargs)
+    # httpx's own verbs call ``request`` with every keyword filled in; these pass only what the
+    # caller gave (so ``_direct`` can take the request) and accept django-bolt's ``stream=``.
+    get = _verb("GET")
+    options = _verb("OPTIONS")
+    head = _verb("HEAD")
+    post = _verb("POST")
+    put = _verb("PUT")
+    patch = _verb("PATCH")
+    delete = _verb("DELETE")
 
 
 class AsyncTestClient(httpx.AsyncClient):
@@ -333,17 +348,9 @@ class AsyncTestClient(httpx.AsyncClient):
         bootstrap_django: bool = True,
         **kwargs: Any,
     ) -> None:
-        self._served = _Served(
-            api,
-            raise_server_exceptions=raise_server_exceptions,
-            cors_allowed_origins=cors_allowed_origins,
-            read_django_settings=read_django_settings,
-            static_files_config=static_files_config,
-            bootstrap_django=bootstrap_django,
-        )
-        self._finalizer = weakref.finalize(self, _Served.close, self._served)
-        kwargs.setdefault("follow_redirects", True)
-        super().__init__(base_url=base_url, transport=_AsyncTransport(self._served), **kwargs)
+        served = _serve(self, api, raise_server_exceptions, cors_allowed_origins, read_django_settings,
+                        static_files_config, bootstrap_django, kwargs)  # fmt: skip
+        super().__init__(base_url=base_url, transport=_AsyncTransport(served), **kwargs)
         self.api = api
 
     async def aclose(self) -> None:
@@ -361,23 +368,6 @@ def create_test_client(
 ) -> TestClient:
     """A ``TestClient`` for ``api`` (django-bolt's helper)."""
     return TestClient(
-        api,
-        base_url=base_url,
-        raise_server_exceptions=raise_server_exceptions,
-        bootstrap_django=bootstrap_django,
-        **kwargs,
-    )
-
-
-def create_async_test_client(
-    api: BoltAPI,
-    base_url: str = "http://testserver",
-    raise_server_exceptions: bool = True,
-    bootstrap_django: bool = True,
-    **kwargs: Any,
-) -> AsyncTestClient:
-    """An ``AsyncTestClient`` for ``api``."""
-    return AsyncTestClient(
         api,
         base_url=base_url,
         raise_server_exceptions=raise_server_exceptions,
