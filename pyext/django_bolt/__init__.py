@@ -12,6 +12,7 @@ Run ``bolt --cores all`` inside the project.
 from __future__ import annotations
 
 from .api import BoltAPI, Route
+from .cookies import Cookie
 from .cors import cors
 from .exceptions import (
     BadRequest,
@@ -28,7 +29,7 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .logconfig import LoggingConfig
-from .params import Body, Cookie, Depends, File, Form, Header, Meta, Path, Query
+from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response

@@ -277,6 +277,15 @@ def _default(where: str, p: inspect.Parameter, tp: Any) -> Any:
     """A parameter's default: the marker's (``x: int = Query(2)``), or what follows ``=``
     (``x: Annotated[int, Query(ge=0)] = 2``, as FastAPI recommends); both is an error."""
     marker = _annotated_marker(where, p.name, tp)
+    from .cookies import Cookie as ResponseCookie
+
+    if isinstance(p.default, ResponseCookie) or any(
+        isinstance(x, ResponseCookie) for x in typing.get_args(tp)[1:] if typing.get_origin(tp) is typing.Annotated
+    ):
+        raise SignatureError(
+            f"{where}: parameter {p.name!r} uses django_bolt.Cookie, the cookie a response sets; to read a "
+            "request cookie use django_bolt.param_functions.Cookie (as in django-bolt)"
+        )
     if isinstance(p.default, Param):
         if marker is not None:
             raise SignatureError(

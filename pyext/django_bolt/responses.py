@@ -6,13 +6,21 @@
 >>> @api.post("/things")
 ... def create() -> JSON:
 ...     return JSON({"created": True}, status_code=201, headers={"x-id": "7"})
+>>> @api.post("/login")
+... def login() -> JSON:
+...     return JSON({"ok": True}).set_cookie("sid", "abc", httponly=True, secure=True)
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import datetime as _dt
+from typing import Any, Mapping, TypeVar
+
+from .cookies import Cookie, SameSitePolicy
 
 __all__ = ["Response", "JSON", "PlainText", "HTML", "Redirect"]
+
+R = TypeVar("R", bound="Response")
 
 # How the Rust writer treats `content`: raw text/bytes, or a value to encode as JSON.
 _RAW = 0
@@ -25,7 +33,7 @@ class Response:
     ``content`` may be ``str`` (sent as UTF-8), ``bytes``, or ``None`` (empty body).
     """
 
-    __slots__ = ("content", "status_code", "headers", "media_type")
+    __slots__ = ("content", "status_code", "headers", "media_type", "cookies")
     _kind = _RAW
     default_media_type = "application/octet-stream"
 
@@ -44,6 +52,41 @@ class Response:
         if media_type is None:
             media_type = "text/plain; charset=utf-8" if isinstance(content, str) else self.default_media_type
         self.media_type = media_type
+        #: ``Set-Cookie`` field values, one per cookie, in the order set (Rust sends each).
+        self.cookies: list[str] = []
+
+    def set_cookie(
+        self: R,
+        name: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: _dt.datetime | str | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSitePolicy = "Lax",
+        partitioned: bool = False,
+    ) -> R:
+        """Adds a ``Set-Cookie`` (``Cookie``'s attributes; Django's ``set_cookie`` names) and
+        returns the response, so calls chain: ``JSON({...}).set_cookie("sid", token, httponly=True)``."""
+        cookie = Cookie(name, value, max_age, expires, path, domain, secure, httponly, samesite, partitioned)
+        self.cookies.append(cookie.to_header_value())
+        return self
+
+    def delete_cookie(
+        self: R,
+        name: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSitePolicy = False,
+    ) -> R:
+        """Tells the browser to drop cookie ``name`` (set with the same ``path`` and ``domain``)."""
+        cookie = Cookie.deletion(name, path, domain, secure=secure, httponly=httponly, samesite=samesite)
+        self.cookies.append(cookie.to_header_value())
+        return self
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code!r}, media_type={self.media_type!r})"

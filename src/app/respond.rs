@@ -222,10 +222,21 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.encode_failed(method, path, &e),
         };
-        let headers = v
+        let mut headers = v
             .getattr(c"headers")
             .map(|h| header_pairs(&h))
             .unwrap_or_default();
+        // `set_cookie`/`delete_cookie`: one Set-Cookie field each (a dict cannot repeat a name).
+        if let Ok(cookies) = v.getattr(c"cookies") {
+            for value in py::seq_items(cookies.as_ptr()).unwrap_or_default() {
+                match py::str_of(value) {
+                    Some(s) if http::valid_header_value(s.as_bytes()) => {
+                        headers.push((b"set-cookie".to_vec(), s.as_bytes().to_vec()));
+                    }
+                    _ => eprintln!("django-bolt: dropped an invalid Set-Cookie value"),
+                }
+            }
+        }
         Response {
             status,
             content_type: media,

@@ -12,7 +12,8 @@ import time
 import httpx
 import pytest
 
-from django_bolt import BoltAPI, Cookie, File, Form, Header, Response, UploadFile
+from django_bolt import BoltAPI, File, Form, Header, Response, UploadFile
+from django_bolt.param_functions import Cookie
 from django_bolt.testing import AsyncTestClient, TestClient, create_test_client
 from support.boltproc import server_env
 from support.paths import REPO

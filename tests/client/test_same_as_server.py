@@ -113,6 +113,7 @@ REQUESTS: list[tuple[str, str, dict]] = [
     ("GET", "/secure/admin-claim", {"headers": {"authorization": f"Bearer {USER}"}}),
     ("GET", "/secure/admin-claim", {"headers": {"authorization": f"Bearer {ADMIN}"}}),
     ("GET", "/tuple", {}),
+    ("GET", "/cookies/set", {}),
     ("POST", "/echo", {"json": {"a": [1, 2]}}),
     ("GET", "/sleep?ms=5", {}),
     ("GET", "/users", {}),

@@ -16,7 +16,6 @@ from django_bolt import (
     HTML,
     Body,
     BoltAPI,
-    Cookie,
     Depends,
     File,
     Form,
@@ -40,6 +39,7 @@ from django_bolt.auth import (
 )
 from django_bolt.openapi import OpenAPIConfig
 from django_bolt.openapi.spec import Contact, ExternalDocumentation, Server, Tag
+from django_bolt.param_functions import Cookie
 
 config = OpenAPIConfig(
     title="Features",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django_bolt import Body, BoltAPI, Cookie, Depends, File, Form, Header, Path, Query, Struct, UploadFile
+from django_bolt import Body, BoltAPI, Depends, File, Form, Header, Path, Query, Struct, UploadFile
+from django_bolt.param_functions import Cookie
 
 annotated = BoltAPI(prefix="/annotated")
 

@@ -19,7 +19,6 @@ from django_bolt import (
     JSON,
     Body,
     BoltAPI,
-    Cookie,
     Depends,
     File,
     Forbidden,
@@ -54,6 +53,7 @@ from django_bolt.auth import (
     rotate_refresh_token,
 )
 from django_bolt.health import add_health_check
+from django_bolt.param_functions import Cookie
 from people.models import Person
 
 # Discovery collects this module's BoltAPIs in the order they appear: keep this order.
@@ -316,6 +316,17 @@ def raw_response() -> Response:
 @api.get("/json", response_model={201: JSON})
 def json_response() -> JSON:
     return JSON({"wrapped": [1, 2]}, status_code=201, headers={"x-kind": "json"})
+
+
+@api.get("/cookies/set")
+def set_cookies() -> JSON:
+    """Two cookies set and one deleted: three Set-Cookie fields."""
+    return (
+        JSON({"ok": True})
+        .set_cookie("sid", "abc123", max_age=3600, httponly=True, secure=True, samesite="Strict")
+        .set_cookie("theme", "dark mode", path="/app", secure=True, samesite="None", partitioned=True)
+        .delete_cookie("old")
+    )
 
 
 @api.get("/missing/{id}", response_model={404: NotFound})

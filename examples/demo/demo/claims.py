@@ -18,7 +18,6 @@ from typing import Annotated, Literal
 from django_bolt import (
     Body,
     BoltAPI,
-    Cookie,
     Depends,
     File,
     Form,
@@ -40,6 +39,7 @@ from django_bolt.auth import (
     IsAuthenticated,
     JWTAuthentication,
 )
+from django_bolt.param_functions import Cookie
 
 from .jwt_keys import ensure_keys, public_key
 
