@@ -15,7 +15,7 @@ from typing import Literal
 
 __all__ = ["Cookie", "SameSitePolicy"]
 
-SameSitePolicy = Literal["Strict", "Lax", "None"] | Literal[False]
+SameSitePolicy = Literal["Strict", "Lax", "None", False]
 _SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
