@@ -16,7 +16,7 @@ LAYERS = [
     ["http"],
     ["validation"],
     ["codec"],
-    ["router", "cors", "ratelimit", "static_files", "auth", "params"],
+    ["router", "cors", "ratelimit", "static_files", "auth", "params", "compression"],
     ["app"],
     ["runtime"],
     ["module"],

@@ -30,6 +30,7 @@ pub mod validation;
 pub mod codec;
 
 pub mod auth;
+pub mod compression;
 pub mod cors;
 pub mod params;
 pub mod ratelimit;

@@ -29,6 +29,7 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .logconfig import LoggingConfig
+from .middleware import CompressionConfig, no_compress, skip_middleware
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
@@ -72,6 +73,9 @@ __all__ = [
     "ServiceUnavailable",
     "RequestValidationError",
     "LoggingConfig",
+    "CompressionConfig",
+    "no_compress",
+    "skip_middleware",
     "cors",
     "rate_limit",
     "__version__",

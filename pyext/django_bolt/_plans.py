@@ -111,12 +111,26 @@ class RoutePlan(NamedTuple):
     security: SecurityPlan | None
     #: The declared response type's plan capsule, or None.
     response: Any
+    #: False: never compressed (``@no_compress``, or its API's ``compression=False``).
+    compress: bool = True
 
 
 class StaticMount(NamedTuple):
     prefix: str
     roots: list[str]
     cache_control: str | None
+
+
+class CompressionPlan(NamedTuple):
+    """The project's ``CompressionConfig`` (``Runtime.compression``; None: off)."""
+
+    backend: str
+    minimum_size: int
+    gzip_fallback: bool
+    brotli_level: int
+    brotli_lgwin: int
+    gzip_level: int
+    zstd_level: int
 
 
 class ScalarParsers(NamedTuple):

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ._plans import ScalarParsers, StaticMount
+from ._plans import CompressionPlan, ScalarParsers, StaticMount
 from ._threads import CallingThread, CoreThreads, SyncThread
 from .exceptions import HTTPException, RequestValidationError
 from .options import WorkerBoot
@@ -156,6 +156,7 @@ class Runtime:
         self.health_path = health if health and ("GET", health) not in paths else None
         self.ready_path = ready if ready and ("GET", ready) not in paths else None
         self.static_mounts = _static_mounts(apis)
+        self.compression = _compression(apis)
         from .cors import project_policy
 
         self.cors_global = project_policy()
@@ -407,6 +408,30 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
                 add(static + sub.strip("/") + "/" if sub else static, getattr(storage, "location", None))
     add(url_prefix(getattr(settings, "MEDIA_URL", None) or ""), getattr(settings, "MEDIA_ROOT", None))
     return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()] + docs
+
+
+def _compression(apis: Sequence[Any]) -> CompressionPlan | None:
+    """The project's compression: ``settings.BOLT_COMPRESSION`` when set (None/False: off), else
+    the first API's ``CompressionConfig``, else off when every API says ``compression=False``,
+    else the default ``CompressionConfig()``, as django-bolt."""
+    from django.conf import settings
+
+    from .middleware.compression import CompressionConfig
+
+    if hasattr(settings, "BOLT_COMPRESSION"):
+        cfg = settings.BOLT_COMPRESSION
+        if cfg is None or cfg is False:
+            return None
+        if not isinstance(cfg, CompressionConfig):
+            raise TypeError(f"BOLT_COMPRESSION must be a CompressionConfig, None or False, got {cfg!r}")
+    else:
+        given = [getattr(a, "compression", None) for a in apis]
+        cfg = next((c for c in given if isinstance(c, CompressionConfig)), None)
+        if cfg is None:
+            if given and all(c is False for c in given):
+                return None
+            cfg = CompressionConfig()
+    return CompressionPlan(**cfg.to_rust_config())
 
 
 def _logging_config(api_config: Any) -> Any:

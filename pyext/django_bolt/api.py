@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from ._plans import RoutePlan, SecurityPlan
 from .dependencies import compile_handler
+from .middleware.compression import CompressionConfig
+from .middleware.middleware import skips
 from .params import SignatureError
 
 __all__ = ["BoltAPI", "Route", "merge_routes", "RouteConflictError"]
@@ -84,6 +86,8 @@ class Route:
     deprecated: bool = False
     operation_id: str | None = None
     openapi_extra: dict[str, Any] | None = None
+    #: False: never compressed (``@no_compress``, or the API's ``compression=False``).
+    compress: bool = True
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -143,6 +147,7 @@ class Route:
             limit,
             security,
             self.response_plan(),
+            self.compress,
         )
 
 
@@ -164,6 +169,7 @@ class BoltAPI:
         guards: list[Any] | None = None,
         openapi_config: Any = None,
         include_in_schema: bool = True,
+        compression: Any = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
@@ -186,6 +192,11 @@ class BoltAPI:
         self.openapi_config = openapi_config
         #: False: none of this API's routes are in the document (a route's own flag wins).
         self.include_in_schema = include_in_schema
+        #: A ``CompressionConfig``; None: the default one; False: this API's routes are never
+        #: compressed. ``settings.BOLT_COMPRESSION`` wins (see ``_worker._compression``).
+        if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
+            raise TypeError(f"compression must be a CompressionConfig, False or None, got {compression!r}")
+        self.compression = compression
 
     def route(
         self,
@@ -266,6 +277,7 @@ class BoltAPI:
             if blocking and inspect.iscoroutinefunction(fn):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
+            r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
             if responses:
                 model = responses.pop(status_code, _UNSET)

@@ -24,6 +24,7 @@ pub use plan::{PlanError, Route};
 use crate::auth::apikey::ApiKeyCache;
 use crate::codec::encode::EncodeTypes;
 use crate::codec::text::Parsers;
+use crate::compression::Compression;
 use crate::cors::CorsPolicy;
 use crate::py::{self, Obj};
 use crate::ratelimit::{Buckets, TrustedProxies};
@@ -71,6 +72,8 @@ pub struct App {
     pub has_cors: bool,
     /// STATIC_URL/MEDIA_URL served from disk in Rust, before routing.
     pub static_files: Option<StaticFiles>,
+    /// The project's compression (None: off).
+    pub compression: Option<Compression>,
     pub logs: RequestLogs,
     blocking_threshold: Duration,
     django_blocking: Blocking,
@@ -148,6 +151,7 @@ impl App {
             cors_global,
             has_cors,
             static_files: plan::static_files(&attr(&rt, c"static_mounts")?)?,
+            compression: plan::compression(&attr(&rt, c"compression")?)?,
             logs: RequestLogs {
                 // SAFETY: attached.
                 access_enabled: unsafe {

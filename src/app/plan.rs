@@ -7,6 +7,7 @@ use crate::auth::authenticate::{Authenticator, JwtAuth, Security};
 use crate::auth::guard::Guard;
 use crate::auth::jwt::JwtVerifier;
 use crate::codec::text::Kind;
+use crate::compression::{Coding, Compression};
 use crate::cors::CorsPolicy;
 use crate::params::{Needs, ParamPlan, F_DEFAULT};
 use crate::py::{self, Obj};
@@ -37,6 +38,8 @@ pub struct Route {
     /// An `async def` endpoint: it cannot touch the database on the worker thread (Django
     /// refuses sync ORM calls under a running loop), so it needs no housekeeping there.
     pub is_async: bool,
+    /// False: `@no_compress`.
+    pub compress: bool,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -207,6 +210,7 @@ fn route_fields(
                 .then_some(r)
         },
         is_async: is_coroutine_function(&handler)?,
+        compress: truthy(field(item, c"compress")?),
         handler,
     })
 }
@@ -401,6 +405,28 @@ pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
     StaticFiles::new(out)
         .map(Some)
         .map_err(|e| PlanError::Invalid(format!("static files: {e}")))
+}
+
+/// The project's `CompressionPlan` (`Runtime.compression`), or None: compression is off.
+pub fn compression(o: &Obj) -> Result<Option<Compression>, PlanError> {
+    let o = o.as_ptr();
+    if is_none(o) {
+        return Ok(None);
+    }
+    let backend = str_of(field(o, c"backend")?, "compression backend")?;
+    let int = |name: &CStr| -> Result<i64, PlanError> {
+        int_of(field(o, name)?, &name.to_string_lossy())
+    };
+    Ok(Some(Compression {
+        backend: Coding::from_backend(&backend)
+            .ok_or_else(|| PlanError::Invalid(format!("compression backend {backend:?}")))?,
+        minimum_size: int(c"minimum_size")?.max(0) as usize,
+        gzip_fallback: truthy(field(o, c"gzip_fallback")?),
+        brotli_level: int(c"brotli_level")?.clamp(0, 11) as u32,
+        brotli_lgwin: int(c"brotli_lgwin")?.clamp(10, 24) as u32,
+        gzip_level: int(c"gzip_level")?.clamp(0, 9) as u32,
+        zstd_level: int(c"zstd_level")?.clamp(1, 22) as i32,
+    }))
 }
 
 /// The parsers of the richer scalar types (`ScalarParsers`).

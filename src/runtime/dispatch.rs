@@ -35,6 +35,8 @@ pub struct Finish<'a> {
     /// The CORS policy decided by this request's one route lookup (None: not looked up yet).
     cors: Option<Option<&'a CorsPolicy>>,
     timer: Option<Instant>,
+    /// False: the route said `@no_compress`.
+    compress: bool,
 }
 
 impl Site<'_> {
@@ -63,7 +65,11 @@ impl<'a> Site<'a> {
         let done = |outcome, head_only| Started {
             outcome,
             head_only,
-            finish: Finish { cors: None, timer },
+            finish: Finish {
+                cors: None,
+                timer,
+                compress: true,
+            },
         };
         if wants_cors && head.method == Method::Options {
             if let Some(req_method) = head.header("access-control-request-method") {
@@ -84,6 +90,7 @@ impl<'a> Site<'a> {
                         finish: Finish {
                             cors: Some(None),
                             timer,
+                            compress: true,
                         },
                     };
                 }
@@ -123,6 +130,10 @@ impl<'a> Site<'a> {
         }
         let m = app.router.route_for(head.method, head.path());
         let cors = wants_cors.then(|| self.cors_of(&m));
+        let compress = match &m {
+            Match::Found { route, .. } => app.routes[*route].compress,
+            _ => true,
+        };
         let (outcome, head_only) = match m {
             Match::NotFound => {
                 let django = contained(head, || {
@@ -159,14 +170,22 @@ impl<'a> Site<'a> {
         Started {
             outcome,
             head_only,
-            finish: Finish { cors, timer },
+            finish: Finish {
+                cors,
+                timer,
+                compress,
+            },
         }
     }
 
     /// Adds CORS headers to an actual response from a path bolt serves (preflights are answered
-    /// in `start`), and writes the request logs.
+    /// in `start`), compresses it, and writes the request logs.
     pub fn finish(&self, req: &Request, started: Finish<'a>, resp: &mut Response) {
         let app = self.app;
+        if let (Some(c), true) = (&app.compression, started.compress) {
+            // HEAD gets the head GET would have: its body is here, the writer drops it.
+            c.apply(req.head.header("accept-encoding"), resp);
+        }
         if app.has_cors {
             if let Some(origin) = req.head.header("origin") {
                 let preflight = req.head.method == Method::Options

@@ -28,6 +28,7 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "rate_limit",
         "security",
         "response",
+        "compress",
     )
     assert _plans.ParamPlan._fields[:8] == (
         "name",

@@ -1,0 +1,462 @@
+//! Response compression: gzip, brotli and zstd, chosen by `Accept-Encoding` (RFC 9110 §12.5.3)
+//! as django-bolt 0.13 chooses: the configured backend when the client accepts it, else gzip
+//! when `gzip_fallback` is on and the client accepts gzip, else the body is sent as it is.
+//!
+//! Applied to a finished `Response` (`runtime::dispatch`), so handlers, Django's fallthrough,
+//! static files and errors all go through the same rules. A response that already has a
+//! `content-encoding` (precompressed static files) is left alone.
+
+use crate::http::Response;
+use std::io::Write;
+
+/// A content coding bolt can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Gzip,
+    Brotli,
+    Zstd,
+}
+
+impl Coding {
+    /// The RFC 9110 §8.4.1 token (`br` for brotli).
+    pub fn token(self) -> &'static str {
+        match self {
+            Coding::Gzip => "gzip",
+            Coding::Brotli => "br",
+            Coding::Zstd => "zstd",
+        }
+    }
+
+    /// django-bolt's backend names (`CompressionConfig.backend`).
+    pub fn from_backend(name: &str) -> Option<Coding> {
+        match name {
+            "gzip" => Some(Coding::Gzip),
+            "brotli" => Some(Coding::Brotli),
+            "zstd" => Some(Coding::Zstd),
+            _ => None,
+        }
+    }
+}
+
+/// The project's `CompressionConfig`, with django-bolt's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compression {
+    pub backend: Coding,
+    pub minimum_size: usize,
+    pub gzip_fallback: bool,
+    pub brotli_level: u32,
+    pub brotli_lgwin: u32,
+    pub gzip_level: u32,
+    pub zstd_level: i32,
+}
+
+impl Default for Compression {
+    fn default() -> Self {
+        Compression {
+            backend: Coding::Brotli,
+            minimum_size: 500,
+            gzip_fallback: true,
+            brotli_level: 5,
+            brotli_lgwin: 14,
+            gzip_level: 6,
+            zstd_level: 3,
+        }
+    }
+}
+
+/// The q-value the client gives `token` (RFC 9110 §12.5.3): its own entry if it has one, else
+/// the `*` entry's, else None (not mentioned). Tokens are case-insensitive; a malformed q-value
+/// counts as 0, so a garbled header never turns compression on.
+pub fn qvalue(accept: &str, token: &str) -> Option<f32> {
+    let mut star = None;
+    for entry in accept.split(',') {
+        let mut parts = entry.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        if coding.is_empty() {
+            continue;
+        }
+        let mut q = 1.0;
+        for p in parts {
+            let p = p.trim();
+            if let Some((k, v)) = p.split_once('=') {
+                if k.trim().eq_ignore_ascii_case("q") {
+                    q = parse_q(v.trim()).unwrap_or(0.0);
+                }
+            }
+        }
+        if coding.eq_ignore_ascii_case(token) {
+            return Some(q);
+        }
+        if coding == "*" {
+            star = Some(q);
+        }
+    }
+    star
+}
+
+/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (RFC 9110 §12.4.2).
+fn parse_q(v: &str) -> Option<f32> {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    if !matches!(int, "0" | "1")
+        || frac.len() > 3
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (int == "1" && frac.bytes().any(|b| b != b'0'))
+    {
+        return None;
+    }
+    v.parse().ok()
+}
+
+fn accepts(accept: &str, token: &str) -> bool {
+    qvalue(accept, token).is_some_and(|q| q > 0.0)
+}
+
+impl Compression {
+    /// The coding for a request's `Accept-Encoding` (None: no header, or nothing acceptable).
+    pub fn negotiate(&self, accept: Option<&[u8]>) -> Option<Coding> {
+        let accept = std::str::from_utf8(accept?).ok()?;
+        if accepts(accept, self.backend.token()) {
+            return Some(self.backend);
+        }
+        (self.gzip_fallback && accepts(accept, "gzip")).then_some(Coding::Gzip)
+    }
+
+    /// Compresses `resp` in place when it qualifies and the client accepts a coding; adds
+    /// `content-encoding` and `vary: accept-encoding` (the writer then frames the new body).
+    /// A qualifying response gets the Vary header even when sent uncompressed, so caches keep
+    /// the variants apart.
+    pub fn apply(&self, accept: Option<&[u8]>, resp: &mut Response) {
+        if !self.qualifies(resp) {
+            return;
+        }
+        add_vary(resp);
+        let Some(coding) = self.negotiate(accept) else {
+            return;
+        };
+        let Ok(body) = self.encode(coding, &resp.body) else {
+            return;
+        };
+        resp.body = body;
+        resp.headers.push((
+            b"content-encoding".to_vec(),
+            coding.token().as_bytes().to_vec(),
+        ));
+        // RFC 9110 §8.8.3: a strong validator names one representation's exact bytes.
+        for (name, value) in &mut resp.headers {
+            if name == b"etag" && !value.starts_with(b"W/") {
+                value.splice(0..0, *b"W/");
+            }
+        }
+    }
+
+    fn qualifies(&self, resp: &Response) -> bool {
+        // 206: Content-Range counts bytes of the identity body.
+        !matches!(resp.status, 100..=199 | 204 | 206 | 304)
+            && resp.body.len() >= self.minimum_size.max(1)
+            && media_type(resp).is_some_and(compressible)
+            && !resp.headers.iter().any(|(n, _)| n == b"content-encoding")
+    }
+
+    pub fn encode(&self, coding: Coding, body: &[u8]) -> std::io::Result<Vec<u8>> {
+        let out = Vec::with_capacity(body.len() / 4 + 64);
+        match coding {
+            Coding::Gzip => {
+                let mut enc = flate2::write::GzEncoder::new(
+                    out,
+                    flate2::Compression::new(self.gzip_level.min(9)),
+                );
+                enc.write_all(body)?;
+                enc.finish()
+            }
+            Coding::Brotli => {
+                let mut out = out;
+                let params = brotli::enc::BrotliEncoderParams {
+                    quality: self.brotli_level.min(11) as i32,
+                    lgwin: self.brotli_lgwin.clamp(10, 24) as i32,
+                    size_hint: body.len(),
+                    ..Default::default()
+                };
+                brotli::BrotliCompress(&mut &body[..], &mut out, &params)?;
+                Ok(out)
+            }
+            Coding::Zstd => zstd::bulk::compress(body, self.zstd_level.clamp(1, 22)),
+        }
+    }
+}
+
+/// The response's media type: its own field, or a `content-type` among its headers (Django's
+/// responses carry it there).
+fn media_type(resp: &Response) -> Option<&[u8]> {
+    resp.content_type.as_deref().or_else(|| {
+        resp.headers
+            .iter()
+            .find(|(n, _)| n == b"content-type")
+            .map(|(_, v)| v.as_slice())
+    })
+}
+
+/// Text-like media types, which compress well; images, audio, video and archives are already
+/// compressed (SVG is XML, so it is compressed).
+fn compressible(content_type: &[u8]) -> bool {
+    let ct = content_type.split(|&b| b == b';').next().unwrap_or(b"");
+    let ct = String::from_utf8_lossy(ct).trim().to_ascii_lowercase();
+    if ct == "text/event-stream" {
+        return false;
+    }
+    ct.starts_with("text/")
+        || ct.ends_with("+json")
+        || ct.ends_with("+xml")
+        || matches!(
+            ct.as_str(),
+            "application/json"
+                | "application/javascript"
+                | "application/x-javascript"
+                | "application/ecmascript"
+                | "application/xml"
+                | "application/x-ndjson"
+                | "application/x-www-form-urlencoded"
+                | "application/wasm"
+                | "application/graphql"
+                | "application/manifest+json"
+                | "image/svg+xml"
+                | "image/x-icon"
+                | "image/bmp"
+                | "font/ttf"
+                | "font/otf"
+        )
+}
+
+/// Adds `accept-encoding` to the response's Vary (merged into an existing one; `*` already
+/// covers it).
+fn add_vary(resp: &mut Response) {
+    for (name, value) in &mut resp.headers {
+        if name == b"vary" {
+            let v = String::from_utf8_lossy(value);
+            if v.split(',')
+                .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("accept-encoding"))
+            {
+                return;
+            }
+            if v.trim().is_empty() {
+                *value = b"accept-encoding".to_vec();
+            } else {
+                value.extend_from_slice(b", accept-encoding");
+            }
+            return;
+        }
+    }
+    resp.headers
+        .push((b"vary".to_vec(), b"accept-encoding".to_vec()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(backend: Coding, gzip_fallback: bool) -> Compression {
+        Compression {
+            backend,
+            gzip_fallback,
+            ..Compression::default()
+        }
+    }
+
+    #[test]
+    fn negotiation_table() {
+        use Coding::*;
+        // (backend, gzip_fallback, Accept-Encoding, chosen, why)
+        type Case = (
+            Coding,
+            bool,
+            Option<&'static str>,
+            Option<Coding>,
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            (
+                Brotli,
+                true,
+                None,
+                None,
+                "no header: identity, as django-bolt",
+            ),
+            (Brotli, true, Some(""), None, "empty header: identity only"),
+            (
+                Brotli,
+                true,
+                Some("gzip, deflate, br"),
+                Some(Brotli),
+                "backend accepted",
+            ),
+            (
+                Brotli,
+                true,
+                Some("gzip;q=1, br;q=0.1"),
+                Some(Brotli),
+                "any q > 0 accepts the backend",
+            ),
+            (Brotli, true, Some("gzip"), Some(Gzip), "fallback to gzip"),
+            (
+                Brotli,
+                false,
+                Some("gzip"),
+                None,
+                "no fallback when switched off",
+            ),
+            (
+                Brotli,
+                true,
+                Some("br;q=0, gzip"),
+                Some(Gzip),
+                "q=0 rejects the backend",
+            ),
+            (
+                Brotli,
+                true,
+                Some("br;q=0, gzip;q=0"),
+                None,
+                "everything refused",
+            ),
+            (Brotli, true, Some("*"), Some(Brotli), "* accepts anything"),
+            (
+                Brotli,
+                true,
+                Some("gzip, *;q=0"),
+                Some(Gzip),
+                "*;q=0 leaves only gzip",
+            ),
+            (Brotli, true, Some("*;q=0"), None, "*;q=0 refuses all"),
+            (
+                Brotli,
+                true,
+                Some("br;q=0, *"),
+                Some(Gzip),
+                "explicit q=0 beats a generous *",
+            ),
+            (
+                Brotli,
+                true,
+                Some("identity;q=0, gzip"),
+                Some(Gzip),
+                "identity;q=0 with gzip",
+            ),
+            (
+                Brotli,
+                true,
+                Some("identity;q=0"),
+                None,
+                "nothing we can produce: identity anyway",
+            ),
+            (
+                Brotli,
+                true,
+                Some("BR"),
+                Some(Brotli),
+                "tokens are case-insensitive",
+            ),
+            (
+                Brotli,
+                true,
+                Some("GZip ; Q=0.5"),
+                Some(Gzip),
+                "spaces and case in parameters",
+            ),
+            (
+                Brotli,
+                true,
+                Some("x-gzip, brotli"),
+                None,
+                "no substring matches",
+            ),
+            (
+                Brotli,
+                true,
+                Some("br;q=abc, gzip;q=2"),
+                None,
+                "malformed q-values count as 0",
+            ),
+            (Brotli, true, Some("br;q=0.000"), None, "0.000 is zero"),
+            (
+                Brotli,
+                true,
+                Some("br;q=0.001"),
+                Some(Brotli),
+                "0.001 is not",
+            ),
+            (
+                Zstd,
+                true,
+                Some("zstd, br, gzip"),
+                Some(Zstd),
+                "zstd backend",
+            ),
+            (Gzip, false, Some("br, gzip"), Some(Gzip), "gzip backend"),
+            (Gzip, true, Some("br"), None, "gzip backend, br only"),
+        ];
+        for &(backend, fallback, header, want, why) in cases {
+            let got = cfg(backend, fallback).negotiate(header.map(str::as_bytes));
+            assert_eq!(got, want, "{why}: {header:?}");
+        }
+    }
+
+    fn body() -> Vec<u8> {
+        br#"{"items":[1,2,3,4,5,6,7,8,9,10]}"#.repeat(40)
+    }
+
+    #[test]
+    fn compresses_json_and_merges_vary() {
+        let mut r = Response::json(200, body()).with_header(b"vary", b"Origin");
+        Compression::default().apply(Some(b"gzip"), &mut r);
+        assert!(r
+            .headers
+            .contains(&(b"content-encoding".to_vec(), b"gzip".to_vec())));
+        assert!(r
+            .headers
+            .contains(&(b"vary".to_vec(), b"Origin, accept-encoding".to_vec())));
+        let mut d = flate2::read::GzDecoder::new(&r.body[..]);
+        let mut plain = Vec::new();
+        std::io::Read::read_to_end(&mut d, &mut plain).unwrap();
+        assert_eq!(plain, body());
+    }
+
+    #[test]
+    fn leaves_alone() {
+        let c = Compression::default();
+        let cases: Vec<(Response, &str)> = vec![
+            (Response::json(200, b"{}".to_vec()), "below minimum_size"),
+            (Response::json(304, body()), "304"),
+            (Response::json(206, body()), "206"),
+            (
+                Response::json(200, body()).with_header(b"content-encoding", b"br"),
+                "already encoded",
+            ),
+            (
+                Response {
+                    content_type: Some(b"image/png".to_vec()),
+                    ..Response::json(200, body())
+                },
+                "an image",
+            ),
+        ];
+        for (mut r, why) in cases {
+            let before = r.body.clone();
+            c.apply(Some(b"br, gzip"), &mut r);
+            assert_eq!(r.body, before, "{why}");
+            assert!(
+                !r.headers
+                    .iter()
+                    .any(|(n, v)| n == b"content-encoding" && v != b"br"),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn strong_etag_becomes_weak() {
+        let mut r = Response::json(200, body()).with_header(b"etag", b"\"abc\"");
+        Compression::default().apply(Some(b"br"), &mut r);
+        assert!(r
+            .headers
+            .contains(&(b"etag".to_vec(), b"W/\"abc\"".to_vec())));
+    }
+}
