@@ -6,6 +6,7 @@
 //! static files and errors all go through the same rules. A response that already has a
 //! `content-encoding` (precompressed static files) is left alone.
 
+use crate::http::accept::coding_weight;
 use crate::http::Response;
 use std::io::Write;
 
@@ -64,57 +65,15 @@ impl Default for Compression {
     }
 }
 
-/// The q-value the client gives `token` (RFC 9110 §12.5.3): its own entry if it has one, else
-/// the `*` entry's, else None (not mentioned). Tokens are case-insensitive; a malformed q-value
-/// counts as 0, so a garbled header never turns compression on.
-pub fn qvalue(accept: &str, token: &str) -> Option<f32> {
-    let mut star = None;
-    for entry in accept.split(',') {
-        let mut parts = entry.split(';');
-        let coding = parts.next().unwrap_or("").trim();
-        if coding.is_empty() {
-            continue;
-        }
-        let mut q = 1.0;
-        for p in parts {
-            let p = p.trim();
-            if let Some((k, v)) = p.split_once('=') {
-                if k.trim().eq_ignore_ascii_case("q") {
-                    q = parse_q(v.trim()).unwrap_or(0.0);
-                }
-            }
-        }
-        if coding.eq_ignore_ascii_case(token) {
-            return Some(q);
-        }
-        if coding == "*" {
-            star = Some(q);
-        }
-    }
-    star
-}
-
-/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )` (RFC 9110 §12.4.2).
-fn parse_q(v: &str) -> Option<f32> {
-    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
-    if !matches!(int, "0" | "1")
-        || frac.len() > 3
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || (int == "1" && frac.bytes().any(|b| b != b'0'))
-    {
-        return None;
-    }
-    v.parse().ok()
-}
-
-fn accepts(accept: &str, token: &str) -> bool {
-    qvalue(accept, token).is_some_and(|q| q > 0.0)
+/// Whether `Accept-Encoding` accepts `token` (a weight above 0, `http::accept`).
+fn accepts(accept: &[u8], token: &str) -> bool {
+    coding_weight([accept], token).is_some_and(|q| q > 0)
 }
 
 impl Compression {
     /// The coding for a request's `Accept-Encoding` (None: no header, or nothing acceptable).
     pub fn negotiate(&self, accept: Option<&[u8]>) -> Option<Coding> {
-        let accept = std::str::from_utf8(accept?).ok()?;
+        let accept = accept?;
         if accepts(accept, self.backend.token()) {
             return Some(self.backend);
         }
@@ -364,9 +323,16 @@ mod tests {
             (
                 Brotli,
                 true,
-                Some("x-gzip, brotli"),
+                Some("gzipped, brotli"),
                 None,
                 "no substring matches",
+            ),
+            (
+                Brotli,
+                true,
+                Some("x-gzip"),
+                Some(Gzip),
+                "x-gzip is gzip (RFC 9110 §8.4.1.3)",
             ),
             (
                 Brotli,

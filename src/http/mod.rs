@@ -16,6 +16,7 @@
 //! - absolute-form targets (`http://host/p`) are accepted as RFC 9112 §3.2.2 requires: the
 //!   target becomes `/p` and the Host field is replaced by the authority.
 
+pub mod accept;
 pub mod chunked;
 pub mod date;
 pub mod error;

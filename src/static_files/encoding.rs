@@ -1,6 +1,8 @@
 //! Choosing a precompressed sibling (`app.js.br`, `app.js.gz`) from `Accept-Encoding`
 //! (RFC 9110 §12.5.3).
 
+use crate::http::accept::coding_weight;
+
 /// A content coding we can serve from a sibling file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Coding {
@@ -38,65 +40,13 @@ impl Coding {
 }
 
 /// The weight (qvalue in thousandths, 0..=1000) the `Accept-Encoding` field values give to
-/// each coding, in [`Coding::ALL`] order. A coding not named takes the weight of `*`, or 0
-/// when `*` is absent too: without Accept-Encoding only identity is safe (§12.5.3 says any
-/// coding is then acceptable, but a client that sends nothing gets the plain file from every
-/// server, and proxies that strip the header expect that).
+/// each coding, in [`Coding::ALL`] order (`http::accept`). A coding not named takes the weight
+/// of `*`, or 0 when `*` is absent too: without Accept-Encoding only identity is safe (§12.5.3
+/// says any coding is then acceptable, but a client that sends nothing gets the plain file from
+/// every server, and proxies that strip the header expect that).
 pub(crate) fn weights<'a>(values: impl Iterator<Item = &'a [u8]>) -> [u16; 2] {
-    let mut named: [Option<u16>; 2] = [None; 2];
-    let mut star: Option<u16> = None;
-    for value in values {
-        let Ok(value) = std::str::from_utf8(value) else {
-            continue;
-        };
-        for member in value.split(',') {
-            let mut parts = member.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            if name.is_empty() {
-                continue;
-            }
-            let mut q = 1000;
-            for param in parts {
-                let Some((key, val)) = param.split_once('=') else {
-                    continue;
-                };
-                if key.trim().eq_ignore_ascii_case("q") {
-                    // A malformed weight disables the coding: identity is always safe.
-                    q = qvalue(val.trim()).unwrap_or(0);
-                }
-            }
-            // x-gzip is the same coding (RFC 9110 §8.4.1.3).
-            let slot = if name.eq_ignore_ascii_case("br") {
-                &mut named[0]
-            } else if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
-                &mut named[1]
-            } else if name == "*" {
-                &mut star
-            } else {
-                continue;
-            };
-            *slot = Some(q);
-        }
-    }
-    named.map(|q| q.or(star).unwrap_or(0))
-}
-
-/// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths
-/// (RFC 9110 §12.4.2).
-fn qvalue(s: &str) -> Option<u16> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut thousandths = 0u16;
-    for (i, b) in frac.bytes().enumerate() {
-        thousandths += u16::from(b - b'0') * [100, 10, 1][i];
-    }
-    match int {
-        "0" => Some(thousandths),
-        "1" if thousandths == 0 => Some(1000),
-        _ => None,
-    }
+    let values: Vec<&[u8]> = values.collect();
+    Coding::ALL.map(|c| coding_weight(values.iter().copied(), c.token()).unwrap_or(0))
 }
 
 /// The coding to serve among those whose sibling exists (`available`, in

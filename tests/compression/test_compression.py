@@ -148,7 +148,8 @@ CHOICES = [
     ("identity;q=0, gzip", "gzip", "identity refused, gzip given"),
     ("identity;q=0", None, "nothing we produce is accepted: identity all the same"),
     ("BR", "br", "tokens are case-insensitive"),
-    ("x-gzip, brotli", None, "no substring matches"),
+    ("gzipped, brotli", None, "no substring matches"),
+    ("x-gzip", "gzip", "x-gzip is gzip (RFC 9110 8.4.1.3), as for precompressed static files"),
     ("deflate", None, "deflate is not produced"),
 ]
 
