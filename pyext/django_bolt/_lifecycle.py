@@ -31,7 +31,7 @@ class BoltHandler:
 class Lifecycle:
     """Begins and ends a request on the current thread (see the module docstring)."""
 
-    def __init__(self, worker_ident: int) -> None:
+    def __init__(self, worker_ident: int, *, watch_connections: bool = True) -> None:
         from django.core import signals
         from django.core.cache import close_caches
         from django.core.handlers.base import reset_urlconf
@@ -55,6 +55,9 @@ class Lifecycle:
         #: ``[True]`` when the project has receivers of its own (Rust then calls ``started``
         #: and ``finished`` around ``async def`` handlers too).
         self.project_receivers = [False]
+        if not watch_connections:
+            self._refresh()
+            return
         connection_created.connect(self._on_connect, weak=False, dispatch_uid="django_bolt.lifecycle")
         from django.db import connections
 
@@ -161,20 +164,8 @@ class TestLifecycle(Lifecycle):
     aged out or has its query log cleared (the test's transaction and ``assertNumQueries`` live
     on that connection), and no thread is watched for connections."""
 
-    def __init__(self) -> None:  # noqa: D107 - Lifecycle's set-up minus the connection watching
-        from django.core import signals
-        from django.core.cache import close_caches
-        from django.core.handlers.base import reset_urlconf
-        from django.db import close_old_connections, reset_queries
-
-        self._started = signals.request_started
-        self._finished = signals.request_finished
-        self._django = {reset_queries, close_old_connections, close_caches, reset_urlconf}
-        self._counts = (-1, -1)
-        self._project = {}
-        self.worker_has_db = [False]
-        self.project_receivers = [False]
-        self._refresh()
+    def __init__(self) -> None:
+        super().__init__(threading.get_ident(), watch_connections=False)
 
     def begin(self, shared: bool = False, notify: bool = True) -> None:
         if notify:
