@@ -64,6 +64,7 @@ impl CorsPolicy {
             content_type: None,
             body: Vec::new(),
             headers: Vec::new(),
+            source: None,
         };
         let method_ok = self
             .methods

@@ -242,6 +242,7 @@ impl App {
             content_type: media,
             body,
             headers,
+            source: None,
         }
     }
 }
@@ -258,6 +259,7 @@ fn tuple_response(t: &Obj) -> Option<Response> {
         content_type: Some(ct),
         body,
         headers: Vec::new(),
+        source: None,
     })
 }
 

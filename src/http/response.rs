@@ -16,6 +16,22 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Lower-case names.
     pub headers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// A body the connection produces after the head instead of `body` (which is then empty).
+    pub source: Option<BodySource>,
+}
+
+/// A body too big or too slow to hold in memory: written by the connection after the head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodySource {
+    /// A handler's iterator, pulled one chunk at a time as the socket drains (`app::stream`
+    /// holds it under this id). Sent chunked unless the handler gave a content-length.
+    Stream(u64),
+    /// `len` bytes of the file at `path` from `offset`, read off the reactor thread.
+    File {
+        path: std::path::PathBuf,
+        offset: u64,
+        len: u64,
+    },
 }
 
 pub const JSON_CT: &[u8] = b"application/json";
@@ -27,6 +43,7 @@ impl Response {
             content_type: Some(JSON_CT.to_vec()),
             body,
             headers: Vec::new(),
+            source: None,
         }
     }
 
@@ -46,6 +63,7 @@ impl Response {
             content_type: None,
             body: Vec::new(),
             headers: Vec::new(),
+            source: None,
         }
     }
 

@@ -236,6 +236,7 @@ impl MountState {
                 content_type: None,
                 headers: common,
                 body: Vec::new(),
+                source: None,
             };
         }
 
@@ -279,6 +280,7 @@ impl MountState {
                     content_type,
                     headers,
                     body,
+                    source: None,
                 }
             }
             RangeOutcome::Unsatisfiable => Response {
@@ -293,6 +295,7 @@ impl MountState {
                     ),
                 ],
                 body: Vec::new(),
+                source: None,
             },
             RangeOutcome::Ignore => {
                 let mut headers = common;
@@ -317,6 +320,7 @@ impl MountState {
                     content_type,
                     headers,
                     body,
+                    source: None,
                 }
             }
         }
@@ -389,6 +393,7 @@ fn detail(status: u16, message: &str, head: bool) -> Response {
         } else {
             format!("{{\"detail\":\"{message}\"}}").into_bytes()
         },
+        source: None,
     }
 }
 
