@@ -176,6 +176,39 @@ pub fn write_head(
     keep_alive: bool,
     extra_headers: &[(&[u8], &[u8])],
 ) {
+    write_framed_head(
+        out,
+        status,
+        date,
+        content_type,
+        Framing::Length(content_length as u64),
+        keep_alive,
+        extra_headers,
+    );
+}
+
+/// How the body after a head is delimited (RFC 9112 §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// `content-length: n`.
+    Length(u64),
+    /// `transfer-encoding: chunked`: a stream of unknown length to an HTTP/1.1 client.
+    Chunked,
+    /// Neither: the body ends when the connection closes (a stream to an HTTP/1.0 client, or a
+    /// stream whose handler wrote its own content-length among the headers).
+    Unframed,
+}
+
+/// `write_head` with the body's framing chosen by the caller.
+pub fn write_framed_head(
+    out: &mut Vec<u8>,
+    status: u16,
+    date: &[u8],
+    content_type: Option<&[u8]>,
+    framing: Framing,
+    keep_alive: bool,
+    extra_headers: &[(&[u8], &[u8])],
+) {
     debug_assert!(
         (100..=999).contains(&status),
         "status {status} is not 3 digits"
@@ -211,9 +244,15 @@ pub fn write_head(
 
     let bodiless = status < 200 || status == 204 || status == 304;
     if !bodiless {
-        out.extend_from_slice(b"content-length: ");
-        out.extend_from_slice(num.format(content_length).as_bytes());
-        out.extend_from_slice(b"\r\n");
+        match framing {
+            Framing::Length(n) => {
+                out.extend_from_slice(b"content-length: ");
+                out.extend_from_slice(num.format(n).as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            Framing::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+            Framing::Unframed => {}
+        }
     }
 
     // RFC 9112 §9.6: announce the close so the client does not reuse the connection.
@@ -235,7 +274,8 @@ pub fn write_head(
 }
 
 /// Appends a whole response as the connection sends it: the head (`write_head`), then the body
-/// unless the request was HEAD or the status carries none.
+/// unless the request was HEAD or the status carries none. A response with a `source` gets its
+/// head only, framed for that source (`framing_of`); the caller sends the body after it.
 pub fn write_response(
     out: &mut Vec<u8>,
     resp: &Response,
@@ -253,19 +293,50 @@ pub fn write_response(
         // HTTP/1.0 closes by default; say that we keep it open (RFC 9112 §9.3).
         headers.push((b"connection", b"keep-alive"));
     }
-    write_head(
+    write_framed_head(
         out,
         resp.status,
         date,
         resp.content_type.as_deref(),
-        resp.body.len(),
+        framing_of(resp, http10),
         keep_alive,
         &headers,
     );
-    if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
+    if resp.source.is_none() && !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
         out.extend_from_slice(&resp.body);
     }
 }
+
+/// How `resp`'s body is delimited on the wire. A stream whose handler set content-length
+/// keeps it (and is sent as is); otherwise HTTP/1.1 clients get it chunked and HTTP/1.0
+/// clients until the close (the caller must not keep such a connection alive).
+pub fn framing_of(resp: &Response, http10: bool) -> Framing {
+    match &resp.source {
+        None => Framing::Length(resp.body.len() as u64),
+        Some(BodySource::File { len, .. }) => Framing::Length(*len),
+        Some(BodySource::Stream(_)) => {
+            if http10 || resp.headers.iter().any(|(k, _)| k == b"content-length") {
+                Framing::Unframed
+            } else {
+                Framing::Chunked
+            }
+        }
+    }
+}
+
+/// One chunk of a chunked body (RFC 9112 §7.1); empty `data` writes nothing (a zero-size
+/// chunk would end the body).
+pub fn write_chunk(out: &mut Vec<u8>, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    out.extend_from_slice(data);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The last chunk of a chunked body, with no trailers.
+pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
 #[cfg(test)]
 mod tests {
@@ -386,6 +457,74 @@ mod tests {
         );
         assert!(!h.contains("set-cookie"));
         assert!(h.contains("x-ok: 1\r\n"));
+    }
+
+    fn streamed(headers: Vec<(Vec<u8>, Vec<u8>)>, http10: bool, keep_alive: bool) -> String {
+        let resp = Response {
+            status: 200,
+            content_type: Some(b"text/plain".to_vec()),
+            body: Vec::new(),
+            headers,
+            source: Some(BodySource::Stream(1)),
+        };
+        let mut out = Vec::new();
+        write_response(&mut out, &resp, DATE, keep_alive, false, http10);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_stream_is_chunked_for_http11_and_unframed_for_http10() {
+        let h = streamed(Vec::new(), false, true);
+        assert!(h.contains("transfer-encoding: chunked\r\n"), "{h}");
+        assert!(!h.contains("content-length"), "{h}");
+        let h = streamed(Vec::new(), true, false);
+        assert!(
+            !h.contains("transfer-encoding") && !h.contains("content-length"),
+            "{h}"
+        );
+        assert!(h.contains("connection: close"), "{h}");
+    }
+
+    #[test]
+    fn a_stream_with_its_own_content_length_keeps_it_once() {
+        let h = streamed(
+            vec![(b"content-length".to_vec(), b"5".to_vec())],
+            false,
+            true,
+        );
+        assert_eq!(h.matches("content-length").count(), 1, "{h}");
+        assert!(!h.contains("transfer-encoding"), "{h}");
+    }
+
+    #[test]
+    fn a_file_source_is_framed_by_its_length_and_its_body_left_out() {
+        let resp = Response {
+            status: 206,
+            content_type: None,
+            body: b"not sent".to_vec(),
+            headers: Vec::new(),
+            source: Some(BodySource::File {
+                path: "/x".into(),
+                offset: 10,
+                len: 1234,
+            }),
+        };
+        let mut out = Vec::new();
+        write_response(&mut out, &resp, DATE, true, false, false);
+        let h = String::from_utf8(out).unwrap();
+        assert!(
+            h.contains("content-length: 1234\r\n") && h.ends_with("\r\n\r\n"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn chunks_are_hex_sized_and_empty_ones_skipped() {
+        let mut out = Vec::new();
+        write_chunk(&mut out, b"hello world, 26 bytes long");
+        write_chunk(&mut out, b"");
+        out.extend_from_slice(LAST_CHUNK);
+        assert_eq!(out, b"1a\r\nhello world, 26 bytes long\r\n0\r\n\r\n");
     }
 
     #[test]
