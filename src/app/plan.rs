@@ -129,7 +129,7 @@ fn truthy(o: *mut ffi::PyObject) -> bool {
     unsafe { ffi::PyObject_IsTrue(o) == 1 }
 }
 
-fn float_of(o: *mut ffi::PyObject) -> Option<f64> {
+pub(super) fn float_of(o: *mut ffi::PyObject) -> Option<f64> {
     // SAFETY: attached; ints and floats both convert.
     unsafe {
         let v = ffi::PyFloat_AsDouble(o);

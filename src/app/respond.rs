@@ -152,6 +152,13 @@ impl App {
             if !plain && is_instance(v, &self.hooks.response_cls) {
                 return self.response_object(v, method, path);
             }
+            if ffi::PyGen_CheckExact(o) != 0 || ty == &raw mut ffi::PyAsyncGen_Type {
+                // A generator handler (or one returning a generator) streams what it yields.
+                return match py::call(&self.hooks.streaming_cls, &[v]) {
+                    Ok(r) => self.response_object(&r, method, path),
+                    Err(e) => self.encode_failed(method, path, &e.0),
+                };
+            }
         }
         let mut body = Vec::with_capacity(128);
         let declared = shape
@@ -199,6 +206,16 @@ impl App {
             .ok()
             .and_then(|k| py::as_i64(k.as_ptr()))
             .unwrap_or(0);
+        if kind == 2 {
+            let Ok(id) = self.open_stream(v, method, path) else {
+                return self.exception_response(method, path, "");
+            };
+            let mut resp = Response::empty(status);
+            resp.content_type = media;
+            resp.headers = self.response_headers(v);
+            resp.source = Some(http::BodySource::Stream(id));
+            return resp;
+        }
         let content = v.getattr(c"content").unwrap_or_else(|_| py::none());
         let encode = |c: &Obj| -> Result<Vec<u8>, String> {
             let mut b = Vec::new();
@@ -222,6 +239,17 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.encode_failed(method, path, &e),
         };
+        Response {
+            status,
+            content_type: media,
+            body,
+            headers: self.response_headers(v),
+            source: None,
+        }
+    }
+
+    /// A response object's headers, then one Set-Cookie field per `set_cookie`.
+    fn response_headers(&self, v: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut headers = v
             .getattr(c"headers")
             .map(|h| header_pairs(&h))
@@ -237,13 +265,7 @@ impl App {
                 }
             }
         }
-        Response {
-            status,
-            content_type: media,
-            body,
-            headers,
-            source: None,
-        }
+        headers
     }
 }
 

@@ -7,4 +7,5 @@ pub mod core;
 pub mod dispatch;
 pub mod inprocess;
 pub mod server;
+pub mod streaming;
 pub mod worker;
