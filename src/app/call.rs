@@ -4,7 +4,7 @@
 
 use super::pending::Pending;
 use super::plan::{Blocking, Route};
-use super::respond::{Origin, Shape};
+use super::respond::{Origin, Render, Shape};
 use super::{App, Hooks};
 use crate::http::{Request, Response};
 use crate::py::{self, Obj};
@@ -54,6 +54,7 @@ impl App {
         pending: &Pending,
         request_ctx: py::RequestContext,
         notify: bool,
+        render: Render,
     ) -> Outcome {
         let result = if r.blocking.on_pool() && !self.inline_only {
             let kwargs = kwargs_dict(r, args);
@@ -89,6 +90,7 @@ impl App {
         let shape = Shape {
             status: r.status,
             route: Some(route),
+            render,
         };
         if is_coroutine(&result) {
             return self.drive(result, shape, req, pending, request_ctx, notify);

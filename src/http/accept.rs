@@ -1,6 +1,7 @@
 //! `Accept-Encoding` (RFC 9110 §12.5.3): the weight a request gives a content coding. One
 //! reading for the two places that choose a coding: precompressed static files and response
-//! compression.
+//! compression. And `Accept` (§12.5.1): the weight it gives a media type, for choosing among a
+//! route's renderers.
 
 /// The weight (qvalue in thousandths, 0..=1000) the `Accept-Encoding` field `values` give the
 /// coding `token`: its own entry's, else the `*` entry's, else None (not mentioned). Tokens are
@@ -37,6 +38,50 @@ pub fn coding_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, token: &str
         }
     }
     named.or(star)
+}
+
+/// The weight (in thousandths) the `Accept` field `values` give the media type `media`
+/// (`type/subtype`): that of its most specific matching range (`type/subtype`, then
+/// `type/*`, then `*/*`, RFC 9110 §12.5.1), or None when no range matches. Media-type
+/// parameters other than `q` are ignored; a malformed weight counts as 0.
+pub fn media_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, media: &str) -> Option<u16> {
+    let (ty, sub) = media.split_once('/')?;
+    // (specificity, weight) of the best match so far: 2 exact, 1 type/*, 0 */*.
+    let mut best: Option<(u8, u16)> = None;
+    for value in values {
+        let Ok(value) = std::str::from_utf8(value) else {
+            continue;
+        };
+        for member in value.split(',') {
+            let mut parts = member.split(';');
+            let range = parts.next().unwrap_or("").trim();
+            let Some((rt, rs)) = range.split_once('/') else {
+                continue;
+            };
+            let (rt, rs) = (rt.trim(), rs.trim());
+            let specificity = if rt.eq_ignore_ascii_case(ty) && rs.eq_ignore_ascii_case(sub) {
+                2
+            } else if rt.eq_ignore_ascii_case(ty) && rs == "*" {
+                1
+            } else if rt == "*" && rs == "*" {
+                0
+            } else {
+                continue;
+            };
+            let mut q = 1000;
+            for param in parts {
+                if let Some((key, val)) = param.split_once('=') {
+                    if key.trim().eq_ignore_ascii_case("q") {
+                        q = qvalue(val.trim()).unwrap_or(0);
+                    }
+                }
+            }
+            if best.is_none_or(|(s, _)| specificity >= s) {
+                best = Some((specificity, q));
+            }
+        }
+    }
+    best.map(|(_, q)| q)
 }
 
 /// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths
@@ -105,6 +150,57 @@ mod tests {
         ];
         for (value, token, want, why) in cases {
             assert_eq!(w(value, token), *want, "{why}: {value}");
+        }
+    }
+
+    #[test]
+    fn media_weights() {
+        let m = |accept: &str, media: &str| media_weight([accept.as_bytes()], media);
+        // (Accept, media type, weight, why)
+        let cases: &[(&str, &str, Option<u16>, &str)] = &[
+            ("application/json", "application/json", Some(1000), "exact"),
+            (
+                "Application/JSON",
+                "application/json",
+                Some(1000),
+                "case-insensitive",
+            ),
+            (
+                "application/*;q=0.5",
+                "application/json",
+                Some(500),
+                "type/*",
+            ),
+            ("*/*;q=0.1", "application/msgpack", Some(100), "*/*"),
+            ("text/html", "application/json", None, "no match"),
+            (
+                "application/json;q=0, */*",
+                "application/json",
+                Some(0),
+                "the exact range beats */* whatever the order",
+            ),
+            (
+                "*/*, application/*;q=0.2",
+                "application/json",
+                Some(200),
+                "type/* beats */*",
+            ),
+            (
+                "application/json; charset=utf-8; q=0.7",
+                "application/json",
+                Some(700),
+                "parameters other than q ignored",
+            ),
+            (
+                "application/json;q=2",
+                "application/json",
+                Some(0),
+                "malformed q",
+            ),
+            ("json", "application/json", None, "not a media range"),
+        ];
+        for (accept, media, want, why) in cases {
+            assert_eq!(m(accept, media), *want, "{why}: {accept}");
         }
     }
 
