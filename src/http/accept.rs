@@ -10,15 +10,31 @@
 pub fn coding_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, token: &str) -> Option<u16> {
     let mut named = None;
     let mut star = None;
-    for value in values {
-        let Ok(value) = std::str::from_utf8(value) else {
-            continue;
-        };
-        for member in value.split(',') {
+    for (name, q) in members(values) {
+        let same = name.eq_ignore_ascii_case(token)
+            || (token.eq_ignore_ascii_case("gzip") && name.eq_ignore_ascii_case("x-gzip"));
+        if same {
+            named = Some(q);
+        } else if name == "*" {
+            star = Some(q);
+        }
+    }
+    named.or(star)
+}
+
+/// The members of a comma-separated list of `name;params` field values with their weight
+/// (`q`, in thousandths; 1000 when absent, 0 when malformed); empty members and values that are
+/// not UTF-8 skipped.
+fn members<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> impl Iterator<Item = (&'a str, u16)> {
+    values
+        .into_iter()
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|member| {
             let mut parts = member.split(';');
             let name = parts.next().unwrap_or("").trim();
             if name.is_empty() {
-                continue;
+                return None;
             }
             let mut q = 1000;
             for param in parts {
@@ -28,16 +44,8 @@ pub fn coding_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, token: &str
                     }
                 }
             }
-            let same = name.eq_ignore_ascii_case(token)
-                || (token.eq_ignore_ascii_case("gzip") && name.eq_ignore_ascii_case("x-gzip"));
-            if same {
-                named = Some(q);
-            } else if name == "*" {
-                star = Some(q);
-            }
-        }
-    }
-    named.or(star)
+            Some((name, q))
+        })
 }
 
 /// The weight (in thousandths) the `Accept` field `values` give the media type `media`
@@ -48,37 +56,22 @@ pub fn media_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, media: &str)
     let (ty, sub) = media.split_once('/')?;
     // (specificity, weight) of the best match so far: 2 exact, 1 type/*, 0 */*.
     let mut best: Option<(u8, u16)> = None;
-    for value in values {
-        let Ok(value) = std::str::from_utf8(value) else {
+    for (range, q) in members(values) {
+        let Some((rt, rs)) = range.split_once('/') else {
             continue;
         };
-        for member in value.split(',') {
-            let mut parts = member.split(';');
-            let range = parts.next().unwrap_or("").trim();
-            let Some((rt, rs)) = range.split_once('/') else {
-                continue;
-            };
-            let (rt, rs) = (rt.trim(), rs.trim());
-            let specificity = if rt.eq_ignore_ascii_case(ty) && rs.eq_ignore_ascii_case(sub) {
-                2
-            } else if rt.eq_ignore_ascii_case(ty) && rs == "*" {
-                1
-            } else if rt == "*" && rs == "*" {
-                0
-            } else {
-                continue;
-            };
-            let mut q = 1000;
-            for param in parts {
-                if let Some((key, val)) = param.split_once('=') {
-                    if key.trim().eq_ignore_ascii_case("q") {
-                        q = qvalue(val.trim()).unwrap_or(0);
-                    }
-                }
-            }
-            if best.is_none_or(|(s, _)| specificity >= s) {
-                best = Some((specificity, q));
-            }
+        let (rt, rs) = (rt.trim(), rs.trim());
+        let specificity = if rt.eq_ignore_ascii_case(ty) && rs.eq_ignore_ascii_case(sub) {
+            2
+        } else if rt.eq_ignore_ascii_case(ty) && rs == "*" {
+            1
+        } else if rt == "*" && rs == "*" {
+            0
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _)| specificity >= s) {
+            best = Some((specificity, q));
         }
     }
     best.map(|(_, q)| q)
