@@ -198,6 +198,23 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                         head_only,
                         head.minor_version == 0,
                     );
+                    if let Some(http::BodySource::File { path, offset, len }) = &resp.source {
+                        if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
+                            // The head (and earlier pipelined responses) first, then the file
+                            // in chunks; a body cut short leaves only closing the connection.
+                            let (res, b) = s.write_all(wbuf).await;
+                            wbuf = b;
+                            wbuf.clear();
+                            if res.is_err()
+                                || super::file_body::send(&mut s, path, *offset, *len)
+                                    .await
+                                    .is_err()
+                            {
+                                w.untrack(id);
+                                return;
+                            }
+                        }
+                    }
                     rbuf.drain(..used);
                     if !keep_alive {
                         close = true;
