@@ -33,7 +33,7 @@ from .middleware import CompressionConfig, no_compress, skip_middleware
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
-from .responses import HTML, JSON, PlainText, Redirect, Response
+from .responses import HTML, JSON, FileResponse, PlainText, Redirect, Response
 from .struct import Struct, field
 from .uploads import UploadFile
 
@@ -48,6 +48,7 @@ __all__ = [
     "PlainText",
     "HTML",
     "Redirect",
+    "FileResponse",
     "Struct",
     "field",
     "Query",

@@ -10,6 +10,7 @@ use crate::cors::CorsPolicy;
 use crate::http::{Method, Request, Response};
 use crate::py::interp::SubInterpreter;
 use crate::router::Match;
+use crate::static_files;
 use std::time::Instant;
 
 /// Where requests are dispatched: an application, its pending responses, and the interpreter to
@@ -37,6 +38,9 @@ pub struct Finish<'a> {
     timer: Option<Instant>,
     /// False: the route said `@no_compress`.
     compress: bool,
+    /// A handler's response: a `FileResponse` among them gets its 304/206/416 here (static
+    /// files got theirs from `StaticFiles::serve`).
+    file_conditionals: bool,
 }
 
 impl Site<'_> {
@@ -69,6 +73,7 @@ impl<'a> Site<'a> {
                 cors: None,
                 timer,
                 compress: true,
+                file_conditionals: false,
             },
         };
         if wants_cors && head.method == Method::Options {
@@ -91,6 +96,7 @@ impl<'a> Site<'a> {
                             cors: Some(None),
                             timer,
                             compress: true,
+                            file_conditionals: false,
                         },
                     };
                 }
@@ -134,6 +140,7 @@ impl<'a> Site<'a> {
             Match::Found { route, .. } => app.routes[*route].compress,
             _ => true,
         };
+        let file_conditionals = matches!(m, Match::Found { .. });
         let (outcome, head_only) = match m {
             Match::NotFound => {
                 let django = contained(head, || {
@@ -174,6 +181,7 @@ impl<'a> Site<'a> {
                 cors,
                 timer,
                 compress,
+                file_conditionals,
             },
         }
     }
@@ -182,6 +190,17 @@ impl<'a> Site<'a> {
     /// in `start`), compresses it, and writes the request logs.
     pub fn finish(&self, req: &Request, started: Finish<'a>, resp: &mut Response) {
         let app = self.app;
+        if started.file_conditionals {
+            // Before compression, which leaves file bodies alone (their body is not in memory:
+            // precompressed static variants are the compressed files).
+            let method = req.head.method;
+            static_files::apply_conditionals(
+                resp,
+                method == Method::Get,
+                method == Method::Head,
+                &req.head.headers,
+            );
+        }
         if let (Some(c), true) = (&app.compression, started.compress) {
             // HEAD gets the head GET would have: its body is here, the writer drops it.
             c.apply(req.head.header("accept-encoding"), resp);
