@@ -23,10 +23,8 @@ import os
 import stat
 from typing import Any, Literal, Mapping, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import Http404
-
 from .cookies import Cookie, SameSitePolicy
+from .exceptions import HTTPException
 
 __all__ = [
     "Response",
@@ -163,14 +161,25 @@ class Redirect(Response):
         super().__init__(b"", status_code, h, "text/plain; charset=utf-8")
 
 
-class FileResponseNotFound(FileNotFoundError, Http404):
-    """The file a ``FileResponse`` names does not exist: answered 404 (``Http404``); still a
-    ``FileNotFoundError`` for code that catches that, as in django-bolt."""
+class FileResponseNotFound(FileNotFoundError, HTTPException):
+    """The file a ``FileResponse`` names does not exist: answered 404 ``{"detail": "Not Found"}``
+    (an ``HTTPException``); still a ``FileNotFoundError`` for code that catches that, as in
+    django-bolt."""
+
+    def __init__(self, path: str) -> None:
+        FileNotFoundError.__init__(self, errno.ENOENT, "File not found", path)
+        # What Rust reads of an HTTPException; the path stays out of the response.
+        self.status_code, self.detail, self.headers = 404, "Not Found", {}
 
 
-class FilePathNotAllowed(PermissionError, PermissionDenied):
+class FilePathNotAllowed(PermissionError, HTTPException):
     """A ``FileResponse`` path outside ``BOLT_ALLOWED_FILE_PATHS``: answered 403
-    (``PermissionDenied``); still a ``PermissionError``, as in django-bolt."""
+    ``{"detail": "Forbidden"}`` (an ``HTTPException``); still a ``PermissionError``, as in
+    django-bolt."""
+
+    def __init__(self, message: str) -> None:
+        PermissionError.__init__(self, message)
+        self.status_code, self.detail, self.headers = 403, "Forbidden", {}
 
 
 _log = logging.getLogger("django_bolt.files")
@@ -186,6 +195,7 @@ def allowed_file_roots() -> list[str] | None:
     a path or not an existing directory; the server checks this at start-up.
     """
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
     raw = getattr(settings, "BOLT_ALLOWED_FILE_PATHS", None)
     if not raw:
@@ -228,7 +238,7 @@ def _resolve_file(path: str | os.PathLike[str]) -> str:
     try:
         st = os.stat(real)
     except FileNotFoundError:
-        raise FileResponseNotFound(errno.ENOENT, "File not found", raw) from None
+        raise FileResponseNotFound(raw) from None
     if not stat.S_ISREG(st.st_mode):
         raise ValueError(f"FileResponse path is not a regular file: {raw!r}")
     return real
