@@ -229,7 +229,7 @@ impl<'a> Site<'a> {
                 let _py = self.attached();
                 if app.logs.access_enabled {
                     app.logs
-                        .access(app.hooks(), req, resp.status, ms, resp.body.len());
+                        .access(app.hooks(), req, resp.status, ms, body_len(resp));
                 }
                 if let Some(slow) = detail {
                     app.logs.request(app.hooks(), req, resp, ms, slow);
@@ -267,6 +267,16 @@ fn contained<T>(head: &crate::http::RequestHead, f: impl FnOnce() -> T) -> Optio
             );
             None
         }
+    }
+}
+
+/// The body's size for the access log: a file's is not in memory.
+fn body_len(resp: &Response) -> usize {
+    match &resp.source {
+        Some(crate::http::BodySource::File { len, .. }) => {
+            usize::try_from(*len).unwrap_or(usize::MAX)
+        }
+        _ => resp.body.len(),
     }
 }
 

@@ -372,3 +372,15 @@ def test_a_missing_allowed_root_stops_the_start(demo_db, tmp_path, driver):
         in (done.stderr)
     )
     assert "Traceback" not in done.stderr, "one message, before any worker starts"
+
+
+def test_access_log_counts_the_file_bytes(project, driver):
+    proc = BoltProcess.start(cores=1, driver=driver, cwd=project[0], log_level="info")
+    try:
+        target = "/t/file" + q(name="data.bin")
+        assert get(proc.port, target).body == DATA
+        proc.wait_stderr(f'"GET {target}" 200 {len(DATA)} ')
+        assert get(proc.port, target, headers=[("Range", "bytes=0-9")]).status == 206
+        proc.wait_stderr(f'"GET {target}" 206 10 ')
+    finally:
+        proc.stop()
