@@ -268,7 +268,7 @@ impl App {
                 // link was swapped in. Never served; said once in the log, not to the client.
                 eprintln!(
                     "django-bolt: {method} {path}: FileResponse path {file:?} is outside \
-                     BOLT_ALLOWED_FILE_PATHS or not a regular file; answered 403"
+                     BOLT_ALLOWED_FILE_PATHS, unreadable or not a regular file; answered 403"
                 );
                 return Response::detail(403, "Forbidden");
             }
@@ -289,6 +289,9 @@ impl App {
             ));
         }
         let mut user = object_headers(v);
+        // The writer frames the body with the file's length; a second framing field from the
+        // handler would make the response ambiguous (RFC 9112 §6.3).
+        user.retain(|(n, _)| n != b"content-length" && n != b"transfer-encoding");
         // A content-type among the headers wins over the guess (django-bolt merges them so).
         let mut media = media;
         if let Some(i) = user.iter().position(|(n, _)| n == b"content-type") {

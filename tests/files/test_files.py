@@ -50,7 +50,7 @@ def custom() -> FileResponse:
     resp = FileResponse(
         FILES / "data.bin",
         media_type="application/x-custom",
-        headers={"x-extra": "1", "cache-control": "no-store"},
+        headers={"x-extra": "1", "cache-control": "no-store", "content-length": "3"},
     )
     return resp.set_cookie("seen", "1", httponly=True)
 
@@ -228,6 +228,7 @@ def test_media_type_headers_and_cookies_of_the_handler(server):
     assert resp.content_type == "application/x-custom"
     assert resp.header("x-extra") == "1"
     assert resp.header("cache-control") == "no-store"
+    assert resp.header("content-length") == str(len(DATA)), "the handler cannot reframe the file"
     assert resp.header("set-cookie").startswith("seen=1;") and "HttpOnly" in resp.header("set-cookie")
     assert resp.body == DATA
 
