@@ -66,6 +66,7 @@ from .async_orm import orm  # noqa: F401 - Django's async API, under /orm
 from .dbcheck import dbcheck  # noqa: F401 - per-request database housekeeping, under /db
 from .streams import streams  # noqa: F401 - streamed bodies and SSE, under /streams
 from .negotiation import negotiation  # noqa: F401 - content negotiation, under /neg
+from .downloads import downloads  # noqa: F401 - FileResponse, under /downloads
 # isort: on
 
 MAINTENANCE_FLAG = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".maintenance")
