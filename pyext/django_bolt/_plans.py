@@ -113,8 +113,9 @@ class RoutePlan(NamedTuple):
     response: Any
     #: False: never compressed (``@no_compress``, or its API's ``compression=False``).
     compress: bool = True
-    #: What a plain return value may be rendered as (``renderers=``), chosen by ``Accept``.
-    renderers: tuple[str, ...] = ("json",)
+    #: What a plain return value may be rendered as (``renderers=``), chosen by ``Accept``;
+    #: empty: JSON whatever ``Accept`` says (no 406).
+    renderers: tuple[str, ...] = ()
 
 
 class StaticMount(NamedTuple):

@@ -90,8 +90,9 @@ class Route:
     openapi_extra: dict[str, Any] | None = None
     #: False: never compressed (``@no_compress``, or the API's ``compression=False``).
     compress: bool = True
-    #: What a plain return value may be sent as, in order of preference (``renderers=``).
-    renderers: tuple[str, ...] = ("json",)
+    #: What a plain return value may be sent as, in order of preference (``renderers=``);
+    #: empty: JSON, whatever ``Accept`` says.
+    renderers: tuple[str, ...] = ()
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -222,7 +223,7 @@ class BoltAPI:
         deprecated: bool = False,
         operation_id: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
-        renderers: Sequence[str] = ("json",),
+        renderers: Sequence[str] | None = None,
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
@@ -240,11 +241,13 @@ class BoltAPI:
         value that is not a ``Response`` already in that class, and documents its media type.
 
         Content negotiation: ``renderers=("json", "msgpack", "text")`` (any of them, in order of
-        preference; default JSON only) lets the request's ``Accept`` choose how a plain return
-        value is sent: JSON, MessagePack (``application/msgpack``; also asked for as
-        ``application/vnd.msgpack`` or ``application/x-msgpack``), or a ``str`` as ``text/plain``.
-        q-values are honoured (ties go to the earlier renderer); a request whose ``Accept`` admits
-        none of them gets 406 before the handler runs. ``Response`` objects are sent as they are.
+        preference) lets the request's ``Accept`` choose how a plain return value is sent: JSON,
+        MessagePack (``application/msgpack``; also asked for as ``application/vnd.msgpack`` or
+        ``application/x-msgpack``), or a ``str`` as ``text/plain``. q-values are honoured (ties go
+        to the earlier renderer); a request whose ``Accept`` admits none of them gets 406 before
+        the handler runs. Without ``renderers=`` a route sends JSON whatever ``Accept`` says (as
+        django-bolt does; RFC 9110 lets a server disregard it). ``Response`` objects are sent as
+        they are.
 
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
         (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
@@ -283,10 +286,11 @@ class BoltAPI:
             raise ValueError(f"status_code must be between 100 and 599, got {status_code!r}")
         if response_class is not None and not _is_subclass(response_class, "Response"):
             raise ValueError(f"response_class must be a django_bolt Response class, got {response_class!r}")
-        renderers = (renderers,) if isinstance(renderers, str) else tuple(renderers)
-        unknown = [r for r in renderers if r not in _RENDERERS]
-        if unknown or not renderers:
-            raise ValueError(f"renderers must name some of {', '.join(_RENDERERS)}; got {list(renderers)!r}")
+        if renderers is not None:
+            renderers = (renderers,) if isinstance(renderers, str) else tuple(renderers)
+            unknown = [r for r in renderers if r not in _RENDERERS]
+            if unknown or not renderers:
+                raise ValueError(f"renderers must name some of {', '.join(_RENDERERS)}; got {list(renderers)!r}")
         full = self.prefix + path if path != "/" or not self.prefix else self.prefix
         visible = self.include_in_schema if include_in_schema is None else include_in_schema
 
@@ -313,7 +317,7 @@ class BoltAPI:
             if _is_response_class(model) and response_class is None:
                 r.response_class = model
             r.include_in_schema, r.deprecated = bool(visible), bool(deprecated)
-            r.renderers = renderers
+            r.renderers = renderers or ()
             r.operation_id, r.openapi_extra = operation_id, openapi_extra
             from .auth.guards import as_guard
 

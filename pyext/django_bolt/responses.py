@@ -222,7 +222,7 @@ class StreamingResponse(Response):
         return hasattr(self.content, "__aiter__")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # (no slots=: the module must import on old Pythons to say 3.13 is needed)
 class ServerSentEvent:
     """One Server-Sent Event, for ``EventSourceResponse``.
 

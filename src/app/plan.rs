@@ -41,7 +41,8 @@ pub struct Route {
     pub is_async: bool,
     /// False: `@no_compress`.
     pub compress: bool,
-    /// What a plain return value may be rendered as, in the route's order of preference.
+    /// What a plain return value may be rendered as, in the route's order of preference
+    /// (empty: JSON, `Accept` disregarded).
     pub renderers: Vec<Render>,
 }
 
@@ -411,7 +412,8 @@ pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
         .map_err(|e| PlanError::Invalid(format!("static files: {e}")))
 }
 
-/// `RoutePlan.renderers`: names of renderers (`Render::from_name`), at least one.
+/// `RoutePlan.renderers`: names of renderers (`Render::from_name`); empty: the route did not
+/// ask to negotiate (JSON whatever `Accept` says).
 fn renderers(o: *mut ffi::PyObject) -> Result<Vec<Render>, PlanError> {
     let mut out = Vec::new();
     for item in list_of(o, "renderers")? {
@@ -420,9 +422,6 @@ fn renderers(o: *mut ffi::PyObject) -> Result<Vec<Render>, PlanError> {
             Render::from_name(&name)
                 .ok_or_else(|| PlanError::Invalid(format!("unknown renderer {name:?}")))?,
         );
-    }
-    if out.is_empty() {
-        out.push(Render::Json);
     }
     Ok(out)
 }

@@ -70,8 +70,12 @@ impl Render {
     }
 
     /// The renderer `Accept` prefers among `offered` (highest weight, ties to the earlier);
-    /// without the header (or with an empty one) the first. None: nothing offered is acceptable.
+    /// without the header (or with an empty one) the first. None: nothing offered is
+    /// acceptable. Nothing offered (a route that did not ask to negotiate): JSON regardless.
     pub fn choose(offered: &[Render], accept: Option<&[u8]>) -> Option<Render> {
+        if offered.is_empty() {
+            return Some(Render::Json);
+        }
         let accept = match accept {
             Some(a) if !a.trim_ascii().is_empty() => a,
             _ => return offered.first().copied(),
@@ -496,6 +500,12 @@ mod tests {
             &'static str,
         );
         let cases: &[Case] = &[
+            (
+                &[],
+                Some("text/html"),
+                Some(Json),
+                "no renderers=: JSON regardless",
+            ),
             (&[Json], None, Some(Json), "no Accept: the first"),
             (&[Json], Some(""), Some(Json), "empty Accept: the first"),
             (&[Json], Some("*/*"), Some(Json), "anything"),

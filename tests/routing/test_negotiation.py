@@ -49,11 +49,16 @@ def test_nothing_acceptable_is_406_and_the_handler_does_not_run(server):
     assert _get(server, "/neg/calls").json()["n"] == before
 
 
-def test_a_json_only_route_refuses_an_accept_without_json(server):
-    assert _get(server, "/hello", "application/xml").status == 406
-    # What browsers send includes */*: JSON it is.
+def test_a_route_without_renderers_sends_json_whatever_accept_says(server):
+    # As django-bolt does (RFC 9110 lets a server disregard Accept): no 406 for such routes.
+    resp = _get(server, "/hello", "application/xml")
+    assert resp.status == 200 and resp.json() == {"message": "Hello, World!"}
+
+
+def test_renderers_json_alone_refuses_an_accept_without_json(server):
+    assert _get(server, "/neg/strict", "application/xml").status == 406
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    assert _get(server, "/hello", browser).json() == {"message": "Hello, World!"}
+    assert _get(server, "/neg/strict", browser).json() == {"strict": True}
 
 
 def test_a_str_as_text_or_json(server):

@@ -26,3 +26,9 @@ def greeting(name: str = "world") -> str:
 def calls() -> dict:
     """How often /neg/item ran (a 406 must not run it)."""
     return dict(CALLS)
+
+
+@negotiation.get("/strict", renderers=("json",))
+def strict() -> dict:
+    """JSON only, said explicitly: an Accept without JSON gets 406."""
+    return {"strict": True}
