@@ -36,10 +36,24 @@ from .request import Request
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .struct import Struct, field
 from .uploads import UploadFile
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "WebSocket",
+    "WebSocketState",
+    "WebSocketDisconnect",
+    "WebSocketClose",
+    "WebSocketException",
+    "CloseCode",
     "BoltAPI",
     "Route",
     "Request",

@@ -113,6 +113,8 @@ class RoutePlan(NamedTuple):
     response: Any
     #: False: never compressed (``@no_compress``, or its API's ``compression=False``).
     compress: bool = True
+    #: An ``@api.websocket`` route: its GET requests are WebSocket handshakes.
+    websocket: bool = False
 
 
 class StaticMount(NamedTuple):

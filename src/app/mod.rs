@@ -6,7 +6,7 @@
 //! the route table from Python, `hooks` names the Python entry points, `handle` runs one API
 //! request, `call` calls handlers and drives coroutines (`pending` holds the responses still
 //! to come), `respond` turns results into responses, `fallthrough` hands other paths to
-//! Django, `log` writes request logs.
+//! Django, `log` writes request logs, `websocket` runs WebSocket handlers.
 
 pub mod call;
 pub mod fallthrough;
@@ -16,6 +16,7 @@ pub mod log;
 pub mod pending;
 pub mod plan;
 pub mod respond;
+pub mod websocket;
 
 pub use call::Outcome;
 pub use hooks::Hooks;
@@ -84,6 +85,8 @@ pub struct App {
     inflight: RefCell<HashMap<u64, (Shape, Origin)>>,
     /// The asyncio loop's epoll fd (`Runtime.loop_fd`): readable when the loop has work.
     pub loop_fd: i32,
+    /// WebSocket handlers' hub and their sockets' queues.
+    pub ws: websocket::WsHub,
     /// `django_bolt._worker.Runtime`, kept alive for the hooks' sake.
     _rt: Obj,
 }
@@ -134,6 +137,7 @@ impl App {
         Ok(App {
             router,
             hooks: Hooks::load(&rt)?,
+            ws: websocket::WsHub::load(&rt)?,
             types: EncodeTypes::from_tuple(attr(&rt, c"encode_types")?.as_ptr())
                 .map_err(|e| PlanError::Invalid(e.to_string()))?,
             parsers: plan::parsers(&attr(&rt, c"parsers")?)?,

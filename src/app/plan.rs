@@ -40,6 +40,8 @@ pub struct Route {
     pub is_async: bool,
     /// False: `@no_compress`.
     pub compress: bool,
+    /// An `@api.websocket` route: GET requests to it are opening handshakes.
+    pub websocket: bool,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -211,6 +213,7 @@ fn route_fields(
         },
         is_async: is_coroutine_function(&handler)?,
         compress: truthy(field(item, c"compress")?),
+        websocket: truthy(field(item, c"websocket")?),
         handler,
     })
 }
