@@ -437,6 +437,10 @@ async fn write_loop(
             let (res, b) = wr.write_all(out).await;
             out = b;
             out.clear();
+            if out.capacity() > 4 * READ_CHUNK {
+                // One large batch must not pin its buffer for the socket's life.
+                out = Vec::with_capacity(READ_CHUNK);
+            }
             if res.is_err() {
                 // SAFETY: as above; the reader sees EOF and ends the connection.
                 unsafe { libc::shutdown(shared.fd, libc::SHUT_RDWR) };

@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 
 # Outbox operations; src/app/websocket.rs reads the same numbers.
 OP_ACCEPT, OP_TEXT, OP_BYTES, OP_CLOSE, OP_END = 0, 1, 2, 3, 4
-# A handler sending in a loop without ever awaiting real work yields to the loop this often,
-# so the core writes what it queued and serves its other connections meanwhile.
+# A handler sending in a loop without ever awaiting real work yields to the loop after this many
+# messages or bytes, so the core writes what it queued (and learns the client is slow: see
+# ``Hub.choke``) and serves its other connections meanwhile.
 _YIELD_EVERY = 16
+_YIELD_BYTES = 256 * 1024
 
 
 class WebSocket:
@@ -65,6 +67,7 @@ class WebSocket:
         #: Set when the client closed or vanished: (code, reason).
         self._gone: tuple[int, str] | None = None
         self._sent = 0
+        self._sent_bytes = 0
         #: Set while Rust holds more of this socket's output than its send buffer allows.
         self._drained: asyncio.Future | None = None
 
@@ -229,15 +232,19 @@ class WebSocket:
         if self._state != WebSocketState.CONNECTED:
             raise RuntimeError("WebSocket is not connected")
         if message.get("text") is not None:
-            self._hub.outbox.append((self._id, OP_TEXT, str(message["text"]), None))
+            data: str | bytes = str(message["text"])
+            self._hub.outbox.append((self._id, OP_TEXT, data, None))
         elif message.get("bytes") is not None:
-            self._hub.outbox.append((self._id, OP_BYTES, bytes(message["bytes"]), None))
+            data = bytes(message["bytes"])
+            self._hub.outbox.append((self._id, OP_BYTES, data, None))
         else:
             raise ValueError("websocket.send needs 'text' or 'bytes'")
         self._sent += 1
+        self._sent_bytes += len(data)
         if self._drained is not None:
             await self._drained
-        elif self._sent % _YIELD_EVERY == 0:
+        elif self._sent >= _YIELD_EVERY or self._sent_bytes >= _YIELD_BYTES:
+            self._sent = self._sent_bytes = 0
             await asyncio.sleep(0)
 
     async def send_text(self, data: str) -> None:
