@@ -115,6 +115,43 @@ impl WsChannel {
     }
 }
 
+/// How a handler answered its handshake.
+pub enum Decision {
+    Accept(Option<String>, Vec<(Vec<u8>, Vec<u8>)>),
+    /// It closed or returned first: 403.
+    Refuse,
+    /// It raised first: 500.
+    Fail,
+}
+
+impl WsChannel {
+    /// The handler's decision once it has made one, moving what it queued into `batch` (what
+    /// follows the decision stays there for the connection to send).
+    pub fn decision(&self, batch: &mut Vec<WsOut>) -> Option<Decision> {
+        self.take_all(batch);
+        let pos = batch.iter().position(|o| {
+            matches!(
+                o,
+                WsOut::Accept { .. } | WsOut::Close(..) | WsOut::End { .. }
+            )
+        });
+        let Some(pos) = pos else {
+            // Nothing else comes before a decision (`send` refuses before `accept`).
+            batch.clear();
+            return None;
+        };
+        let first = batch.drain(..=pos).next_back().expect("found");
+        Some(match first {
+            WsOut::Accept {
+                subprotocol,
+                headers,
+            } => Decision::Accept(subprotocol, headers),
+            WsOut::End { failed: true, .. } => Decision::Fail,
+            _ => Decision::Refuse,
+        })
+    }
+}
+
 pub struct Ready(Rc<WsChannel>);
 
 impl Future for Ready {

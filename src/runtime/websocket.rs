@@ -9,7 +9,8 @@
 //! pings the client every heartbeat and closes a client silent past the timeout.
 
 use super::core::Core;
-use crate::app::websocket::{WsChannel, WsOut};
+use crate::app::websocket::{Decision, WsChannel, WsOut};
+use crate::app::App;
 use crate::http::websocket::{
     self as ws, check_handshake, close, decode_frame, Assembler, Event, Opcode,
 };
@@ -95,7 +96,7 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
             return Opened::Refused(resp);
         }
     };
-    if !origin_allowed(w, head) {
+    if !origin_allowed(&w.app, head) {
         return Opened::Refused(Response::detail(403, "Origin not allowed"));
     }
     let Match::Found { route, params, .. } = w.app.router.route_for(Method::Get, head.path())
@@ -134,12 +135,12 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
 
 /// django-bolt's rule: no Origin (not a browser) passes; a browser's Origin must be allowed by
 /// the project's CORS settings. Same-origin pages pass too (Origin's host is the Host header).
-fn origin_allowed(w: &Core, head: &RequestHead) -> bool {
+pub(super) fn origin_allowed(app: &App, head: &RequestHead) -> bool {
     let Some(origin) = head.header("origin") else {
         return true;
     };
     let origin = String::from_utf8_lossy(origin);
-    if let Some(policy) = &w.app.cors_global {
+    if let Some(policy) = &app.cors_global {
         if policy.origin_allowed(&origin) {
             return true;
         }
@@ -187,15 +188,6 @@ struct Shared {
     last_rx: Cell<Instant>,
 }
 
-/// How the handler answered the handshake.
-enum Decision {
-    Accept(Option<String>, Vec<(Vec<u8>, Vec<u8>)>),
-    /// It closed or returned first.
-    Refuse,
-    /// It raised first.
-    Fail,
-}
-
 /// Waits for the handler's decision, answers the handshake, then runs the connection.
 async fn run(
     w: &Rc<Core>,
@@ -209,25 +201,9 @@ async fn run(
     let mut batch = Vec::new();
     let decision = loop {
         chan.ready().await;
-        chan.take_all(&mut batch);
-        let Some(pos) = batch.iter().position(|o| {
-            matches!(
-                o,
-                WsOut::Accept { .. } | WsOut::Close(..) | WsOut::End { .. }
-            )
-        }) else {
-            // Nothing else can come before a decision (`send` refuses), but be safe.
-            batch.clear();
-            continue;
-        };
-        break match batch.drain(..=pos).next_back().expect("found") {
-            WsOut::Accept {
-                subprotocol,
-                headers,
-            } => Decision::Accept(subprotocol, headers),
-            WsOut::End { failed: true, .. } => Decision::Fail,
-            _ => Decision::Refuse,
-        };
+        if let Some(d) = chan.decision(&mut batch) {
+            break d;
+        }
     };
     let (subprotocol, headers) = match decision {
         Decision::Accept(p, h) => (p, h),
