@@ -23,6 +23,13 @@ impl App {
         path_params: &[(&str, &str)],
         pending: &Pending,
     ) -> Outcome {
+        if self.routes[route].websocket {
+            // Not a handshake (those never reach here): HEAD, or the test client's HTTP path.
+            let resp = Response::detail(426, "Upgrade Required")
+                .with_header(b"upgrade", b"websocket")
+                .with_header(b"sec-websocket-version", b"13");
+            return Outcome::Ready(resp);
+        }
         let claims = match self.admit(req, route) {
             Ok(c) => c,
             Err(resp) => return Outcome::Ready(resp),

@@ -87,6 +87,8 @@ pub struct App {
     pub loop_fd: i32,
     /// WebSocket handlers' hub and their sockets' queues.
     pub ws: websocket::WsHub,
+    /// Whether any route is a WebSocket one (the HTTP loop skips the check otherwise).
+    pub has_websocket: bool,
     /// `django_bolt._worker.Runtime`, kept alive for the hooks' sake.
     _rt: Obj,
 }
@@ -179,6 +181,7 @@ impl App {
                 .is_ok_and(|v| unsafe { ffi::PyObject_IsTrue(v.as_ptr()) } == 1),
             inflight: RefCell::default(),
             loop_fd: loop_fd as i32,
+            has_websocket: routes.iter().any(|r| r.websocket),
             routes,
             _rt: rt,
         })

@@ -30,7 +30,7 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// Whether `head` is for a WebSocket route (GET on its path): the HTTP loop hands it over.
 pub fn is_websocket_route(w: &Core, head: &RequestHead) -> bool {
-    if head.method != Method::Get || !w.app.routes.iter().any(|r| r.websocket) {
+    if !w.app.has_websocket || head.method != Method::Get {
         return false;
     }
     matches!(

@@ -1,5 +1,5 @@
 """WebSocket routes, under /ws (collected from demo/api.py, which imports this module).
-tests/websocket/ requests each of them over real sockets."""
+tests/ws/ requests each of them over real sockets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ ws = BoltAPI(prefix="/ws")
 seen_disconnects: list[int] = []
 
 
-# The README's example (tests/websocket/test_readme.py runs it).
+# The README's example (tests/ws/test_readme.py runs it).
 @ws.websocket("/rooms/{room}")
 async def room(websocket: WebSocket, room: str, since: int = 0):
     await websocket.accept(subprotocol="chat" if "chat" in websocket.subprotocols else None)

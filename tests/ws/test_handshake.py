@@ -152,3 +152,11 @@ def test_random_keys_get_their_own_accept(server):
         with RawWS.connect(server.port, "/ws/echo") as ws:
             assert ws.response.status == 101
         assert accept_for(key) != accept_for(KEY)
+
+
+def test_head_on_a_websocket_route_is_426_too(server):
+    with Conn(server.port) as c:
+        c.send(b"HEAD /ws/echo HTTP/1.1\r\nHost: t\r\n\r\n")
+        resp = c.read_response(head=True)
+    assert resp.status == 426
+    assert resp.header("sec-websocket-version") == "13"

@@ -126,3 +126,12 @@ def test_inline_api_sees_the_clients_close(demo_apis):
 
     assert run(go()) == {"n": 42}
     assert seen == [4003]
+
+
+def test_plain_http_to_a_websocket_route_is_426(demo_apis):
+    from django_bolt.testing import TestClient
+
+    with TestClient(demo_apis) as client:
+        resp = client.get("/ws/echo")
+    assert resp.status_code == 426
+    assert resp.headers["sec-websocket-version"] == "13"
