@@ -71,6 +71,17 @@ def start(which: str) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        # django-bolt 0.13's runbolt does not always end on SIGTERM.
+        for p in reversed(tree(proc.pid)):
+            os.kill(p, 9)
+        proc.wait()
+
+
 def tree(pid: int) -> list[int]:
     out = [pid]
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
@@ -152,8 +163,7 @@ def run_echo(which: str, conns: int, duration: float) -> dict:
         return {"server": which, "round_trips": total, "per_s": total / wall,
                 "server_cpu_us": cpu / total * 1e6, "server_cpu_share": cpu / wall}  # fmt: skip
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 def run_idle(which: str, sockets: int) -> dict:
@@ -184,8 +194,7 @@ def run_idle(which: str, sockets: int) -> dict:
         return {"server": which, "sockets": sockets, "rss_before_mib": before, "rss_after_mib": after,
                 "kib_per_socket": (after - before) * 1024 / sockets}  # fmt: skip
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
 
 
 def main() -> None:

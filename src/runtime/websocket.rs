@@ -25,6 +25,9 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 16 * 1024;
+/// What an idle socket's read buffer holds: most sockets are idle most of the time, and
+/// thousands of them must stay cheap. Buffers grow while a large message is arriving.
+const IDLE_CHUNK: usize = 2 * 1024;
 /// How long a close frame we sent waits for the client's answer before the socket is dropped.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
@@ -266,8 +269,10 @@ async fn read_loop(
     shared: &Shared,
     rest: Vec<u8>,
 ) -> Option<u16> {
-    let mut rbuf = rest;
-    rbuf.reserve(READ_CHUNK);
+    // Not the HTTP loop's buffer itself: its capacity would stay with the socket.
+    let mut rbuf = Vec::with_capacity(IDLE_CHUNK.max(rest.len()));
+    rbuf.extend_from_slice(&rest);
+    drop(rest);
     let mut asm = Assembler::new(w.app.ws.config.max_message);
     let mut inbox: Vec<(bool, Vec<u8>)> = Vec::new();
     loop {
@@ -318,8 +323,15 @@ async fn read_loop(
         if end.is_some() {
             return None;
         }
-        if rbuf.capacity() - rbuf.len() < READ_CHUNK / 2 {
-            rbuf.reserve(READ_CHUNK);
+        if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
+            // A large message is done: do not keep its buffer for the socket's life.
+            rbuf = Vec::with_capacity(IDLE_CHUNK);
+        } else if rbuf.capacity() - rbuf.len() < IDLE_CHUNK / 2 {
+            rbuf.reserve(if rbuf.is_empty() {
+                IDLE_CHUNK
+            } else {
+                READ_CHUNK
+            });
         }
         let len = rbuf.len();
         let cap = rbuf.capacity();
@@ -343,7 +355,8 @@ async fn write_loop(
 ) {
     let cfg = w.app.ws.config.clone();
     let mut items = first;
-    let mut out: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    // Allocated on the first write: an idle socket holds none.
+    let mut out: Vec<u8> = Vec::new();
     let mut close_deadline: Option<Instant> = None;
     loop {
         if items.is_empty() {
