@@ -109,11 +109,58 @@ impl Compression {
     }
 
     fn qualifies(&self, resp: &Response) -> bool {
+        resp.source.is_none()
+            && resp.body.len() >= self.minimum_size.max(1)
+            && media_type(resp).is_some_and(|ct| compressible(ct) && !is_event_stream(ct))
+            && self.may_encode(resp)
+    }
+
+    fn may_encode(&self, resp: &Response) -> bool {
         // 206: Content-Range counts bytes of the identity body.
         !matches!(resp.status, 100..=199 | 204 | 206 | 304)
-            && resp.body.len() >= self.minimum_size.max(1)
-            && media_type(resp).is_some_and(compressible)
             && !resp.headers.iter().any(|(n, _)| n == b"content-encoding")
+    }
+
+    /// For a streamed body: the encoder its chunks go through (each flushed, so every chunk
+    /// reaches the client decodable as it is sent, events included), with the same headers as
+    /// `apply`. None: sent as it is (no acceptable coding, an incompressible type, or the
+    /// handler framed or encoded the body itself).
+    pub fn for_stream(&self, accept: Option<&[u8]>, resp: &mut Response) -> Option<StreamEncoder> {
+        if !(media_type(resp).is_some_and(compressible) && self.may_encode(resp)) {
+            return None;
+        }
+        add_vary(resp);
+        if resp.headers.iter().any(|(n, _)| n == b"content-length") {
+            return None;
+        }
+        let coding = self.negotiate(accept)?;
+        resp.headers.push((
+            b"content-encoding".to_vec(),
+            coding.token().as_bytes().to_vec(),
+        ));
+        Some(self.stream_encoder(coding))
+    }
+
+    fn stream_encoder(&self, coding: Coding) -> StreamEncoder {
+        StreamEncoder(match coding {
+            Coding::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(self.gzip_level.min(9)),
+            )),
+            Coding::Brotli => Sink::Brotli(Box::new(brotli::CompressorWriter::new(
+                Vec::new(),
+                4096,
+                self.brotli_level.min(11),
+                self.brotli_lgwin.clamp(10, 24),
+            ))),
+            Coding::Zstd => {
+                match zstd::stream::write::Encoder::new(Vec::new(), self.zstd_level.clamp(1, 22)) {
+                    Ok(e) => Sink::Zstd(e),
+                    // Only fails when out of memory for the context: gzip has no such step.
+                    Err(_) => return self.stream_encoder(Coding::Gzip),
+                }
+            }
+        })
     }
 
     pub fn encode(&self, coding: Coding, body: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -143,6 +190,51 @@ impl Compression {
     }
 }
 
+/// Compresses a streamed body chunk by chunk.
+pub struct StreamEncoder(Sink);
+
+enum Sink {
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+    Brotli(Box<brotli::CompressorWriter<Vec<u8>>>),
+    Zstd(zstd::stream::write::Encoder<'static, Vec<u8>>),
+}
+
+impl StreamEncoder {
+    /// `data` compressed and flushed: everything the client needs to decode it so far.
+    pub fn chunk(&mut self, data: &[u8]) -> std::io::Result<Vec<u8>> {
+        fn step<W: Write>(w: &mut W, data: &[u8]) -> std::io::Result<()> {
+            w.write_all(data)?;
+            w.flush()
+        }
+        match &mut self.0 {
+            Sink::Gzip(e) => {
+                step(e, data)?;
+                Ok(std::mem::take(e.get_mut()))
+            }
+            Sink::Brotli(e) => {
+                step(e.as_mut(), data)?;
+                Ok(std::mem::take(e.get_mut()))
+            }
+            Sink::Zstd(e) => {
+                step(e, data)?;
+                Ok(std::mem::take(e.get_mut()))
+            }
+        }
+    }
+
+    /// The last `data` and the coding's end of stream.
+    pub fn finish(mut self, data: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut out = self.chunk(data)?;
+        let tail = match self.0 {
+            Sink::Gzip(e) => e.finish()?,
+            Sink::Brotli(e) => e.into_inner(),
+            Sink::Zstd(e) => e.finish()?,
+        };
+        out.extend_from_slice(&tail);
+        Ok(out)
+    }
+}
+
 /// The response's media type: its own field, or a `content-type` among its headers (Django's
 /// responses carry it there).
 fn media_type(resp: &Response) -> Option<&[u8]> {
@@ -159,9 +251,6 @@ fn media_type(resp: &Response) -> Option<&[u8]> {
 fn compressible(content_type: &[u8]) -> bool {
     let ct = content_type.split(|&b| b == b';').next().unwrap_or(b"");
     let ct = String::from_utf8_lossy(ct).trim().to_ascii_lowercase();
-    if ct == "text/event-stream" {
-        return false;
-    }
     ct.starts_with("text/")
         || ct.ends_with("+json")
         || ct.ends_with("+xml")
@@ -183,6 +272,13 @@ fn compressible(content_type: &[u8]) -> bool {
                 | "font/ttf"
                 | "font/otf"
         )
+}
+
+/// Events are compressed only as a stream, flushed per event: a whole-body encoder would hold
+/// them back.
+fn is_event_stream(content_type: &[u8]) -> bool {
+    let ct = content_type.split(|&b| b == b';').next().unwrap_or(b"");
+    ct.trim_ascii().eq_ignore_ascii_case(b"text/event-stream")
 }
 
 /// Adds `accept-encoding` to the response's Vary (merged into an existing one; `*` already
@@ -415,6 +511,86 @@ mod tests {
                 "{why}"
             );
         }
+    }
+
+    /// Every chunk is decodable on its own arrival: the client sees each event as it is sent.
+    #[test]
+    fn stream_chunks_are_flushed_and_the_whole_decodes() {
+        use std::io::Read;
+        for coding in [Coding::Gzip, Coding::Brotli, Coding::Zstd] {
+            let c = cfg(coding, false);
+            let mut resp = Response::json(200, Vec::new());
+            resp.source = Some(crate::http::BodySource::Stream(1));
+            resp.content_type = Some(b"text/event-stream".to_vec());
+            let mut enc = c
+                .for_stream(Some(coding.token().as_bytes()), &mut resp)
+                .expect("encoder");
+            assert!(resp.headers.contains(&(
+                b"content-encoding".to_vec(),
+                coding.token().as_bytes().to_vec()
+            )));
+            let mut wire = Vec::new();
+            for i in 0..3 {
+                let part = enc.chunk(format!("data: {i}\n\n").as_bytes()).unwrap();
+                assert!(!part.is_empty(), "{coding:?}: chunk {i} held back");
+                wire.extend_from_slice(&part);
+                // What arrived so far decodes to every event sent so far.
+                let so_far = partial_decode(coding, &wire);
+                assert!(
+                    so_far.ends_with(format!("data: {i}\n\n").as_bytes()),
+                    "{coding:?}"
+                );
+            }
+            wire.extend_from_slice(&enc.finish(b"data: end\n\n").unwrap());
+            let mut all = Vec::new();
+            match coding {
+                Coding::Gzip => {
+                    flate2::read::GzDecoder::new(&wire[..])
+                        .read_to_end(&mut all)
+                        .unwrap();
+                }
+                Coding::Brotli => {
+                    brotli::Decompressor::new(&wire[..], 4096)
+                        .read_to_end(&mut all)
+                        .unwrap();
+                }
+                Coding::Zstd => all = zstd::stream::decode_all(&wire[..]).unwrap(),
+            }
+            assert_eq!(all, b"data: 0\n\ndata: 1\n\ndata: 2\n\ndata: end\n\n");
+        }
+    }
+
+    /// Decodes a stream cut short (as a client reading it live does).
+    fn partial_decode(coding: Coding, wire: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        let mut buf = [0u8; 256];
+        let mut r: Box<dyn Read> = match coding {
+            Coding::Gzip => Box::new(flate2::read::GzDecoder::new(wire)),
+            Coding::Brotli => Box::new(brotli::Decompressor::new(wire, 4096)),
+            Coding::Zstd => Box::new(zstd::stream::read::Decoder::new(wire).unwrap()),
+        };
+        while let Ok(n) = r.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        out
+    }
+
+    #[test]
+    fn streams_the_handler_framed_or_encoded_are_left_alone() {
+        let c = Compression::default();
+        for header in [&b"content-length"[..], b"content-encoding"] {
+            let mut resp = Response::json(200, Vec::new());
+            resp.source = Some(crate::http::BodySource::Stream(1));
+            resp.headers.push((header.to_vec(), b"5".to_vec()));
+            assert!(c.for_stream(Some(b"br"), &mut resp).is_none());
+        }
+        let mut png = Response::json(200, Vec::new());
+        png.content_type = Some(b"image/png".to_vec());
+        assert!(c.for_stream(Some(b"br"), &mut png).is_none());
     }
 
     #[test]

@@ -33,7 +33,17 @@ from .middleware import CompressionConfig, no_compress, skip_middleware
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
-from .responses import HTML, JSON, PlainText, Redirect, Response
+from .responses import (
+    HTML,
+    JSON,
+    EventSourceResponse,
+    PlainText,
+    Redirect,
+    Response,
+    ServerSentEvent,
+    StreamingResponse,
+    format_sse_event,
+)
 from .struct import Struct, field
 from .uploads import UploadFile
 from .websocket import (
@@ -62,6 +72,10 @@ __all__ = [
     "PlainText",
     "HTML",
     "Redirect",
+    "StreamingResponse",
+    "EventSourceResponse",
+    "ServerSentEvent",
+    "format_sse_event",
     "Struct",
     "field",
     "Query",

@@ -113,6 +113,8 @@ class RoutePlan(NamedTuple):
     response: Any
     #: False: never compressed (``@no_compress``, or its API's ``compression=False``).
     compress: bool = True
+    #: What a plain return value may be rendered as (``renderers=``), chosen by ``Accept``.
+    renderers: tuple[str, ...] = ("json",)
     #: An ``@api.websocket`` route: its GET requests are WebSocket handshakes.
     websocket: bool = False
 

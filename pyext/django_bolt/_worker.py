@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import traceback
 import types
 import uuid
@@ -28,7 +29,7 @@ from ._threads import CallingThread, CoreThreads, SyncThread
 from .exceptions import HTTPException, RequestValidationError
 from .options import WorkerBoot
 from .request import Request
-from .responses import Response
+from .responses import Response, StreamingResponse
 
 log = logging.getLogger("django_bolt")
 _set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
@@ -67,6 +68,66 @@ async def _continue(coro: Any, first: Any) -> Any:
     return await _resume(coro, first)
 
 
+# -- streamed bodies (Rust's app::stream pulls them) --------------------------------------
+#: What the chunk helpers return once an iterator is exhausted.
+_END = object()
+# Iterators over data already in memory: advanced inline, never worth a thread hop.
+_INLINE_ITERATORS = frozenset(type(iter(x)) for x in ([], (), "", b"", {}, {}.values(), {}.items(), range(0)))
+# A pool batch ends at this many items, bytes or seconds, so a fast generator costs one thread
+# hop per batch and a slow one (waiting between items) sends each item as soon as it comes.
+_BATCH_ITEMS = 64
+_BATCH_BYTES = 64 * 1024
+_BATCH_SECONDS = 0.002
+
+
+class _Batches:
+    """A sync iterator pulled in batches on the pool. An error raised after some items of a
+    batch waits for the next pull, so the items before it are still sent."""
+
+    __slots__ = ("it", "error")
+
+    def __init__(self, it: Any) -> None:
+        self.it = it
+        self.error: BaseException | None = None
+
+    def close(self) -> None:
+        close = getattr(self.it, "close", None)
+        if close is not None:
+            close()
+
+
+def _pull(batches: _Batches) -> list:
+    if batches.error is not None:
+        error, batches.error = batches.error, None
+        raise error
+    it = batches.it
+    items: list = []
+    size = 0
+    t0 = time.perf_counter()
+    while True:
+        try:
+            item = next(it)
+        except StopIteration:
+            items.append(_END)
+            return items
+        except BaseException as e:
+            if not items:
+                raise
+            batches.error = e
+            return items
+        items.append(item)
+        size += len(item) if isinstance(item, (bytes, str, bytearray)) else 256
+        if len(items) >= _BATCH_ITEMS or size >= _BATCH_BYTES or time.perf_counter() - t0 > _BATCH_SECONDS:
+            return items
+
+
+async def _anext(it: Any) -> Any:
+    try:
+        return await it.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
 class Runtime:
     """Python objects and callbacks one worker needs, created inside its interpreter."""
 
@@ -93,6 +154,7 @@ class Runtime:
         self.project_route_count = len(routes) - len(docs)
         self.docs_path = min(docs, key=len) if docs else None
         self.Response = Response
+        self.StreamingResponse = StreamingResponse
         self.HTTPException = HTTPException
         self.Request = Request
         from .json import ENCODE_TYPES
@@ -172,7 +234,9 @@ class Runtime:
             self.django_call = DjangoApp(port)
 
     # -- async handlers ------------------------------------------------------------------
-    def start_task(self, token: int, coro: Any, first: Any, context: contextvars.Context, notify: bool = False) -> None:
+    def start_task(
+        self, token: int, coro: Any, first: Any, context: contextvars.Context, notify: bool = False
+    ) -> asyncio.Task:
         """Continues a coroutine that suspended on real asyncio work as a Task on this loop, in
         the request's own context (the one its first step ran in). ``notify``: the request's
         end goes to the project's ``request_finished`` receivers."""
@@ -183,6 +247,7 @@ class Runtime:
         finally:
             _set_running_loop(None)
         task.add_done_callback(functools.partial(self._done, token, notify))
+        return task
 
     def _done(self, token: int, notify: bool, task: asyncio.Task) -> None:
         self.completed.append((token, task))
@@ -242,6 +307,41 @@ class Runtime:
             functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
         )
         return await self.loop.run_in_executor(self._pool, self.lifecycle.around(call))
+
+    # -- streamed bodies -----------------------------------------------------------------
+    END = _END
+    anext = staticmethod(_anext)
+
+    def open_stream(self, resp: Any) -> tuple[Any, int, float | None]:
+        """(iterator, kind, ping interval) of a StreamingResponse; kind 0: advance inline (data
+        already in memory), 1: on the blocking pool, in batches (``pull``), 2: async iterator."""
+        content = resp.content
+        if hasattr(content, "__aiter__"):
+            return content.__aiter__(), 2, resp.ping_interval
+        it = iter(content)
+        if type(it) in _INLINE_ITERATORS or self.testing:
+            # The test client runs sync steps on the test's thread (its database transaction).
+            return it, 0, resp.ping_interval
+        return _Batches(it), 1, resp.ping_interval
+
+    def pull(self, it: _Batches) -> Any:
+        """A coroutine: the next batch of a sync iterator's items, from the blocking pool (the
+        last item is ``END`` when it is exhausted)."""
+        return self._pull_on_pool(it)
+
+    async def _pull_on_pool(self, batches: _Batches) -> list:
+        return await self.loop.run_in_executor(self._pool, _pull, batches)
+
+    def close_stream(self, it: Any, kind: int) -> Any:
+        """Closes a stream's iterator early (its client went away): ``close()`` now for a
+        generator, or the ``aclose()`` coroutine of an async one for Rust to run."""
+        if kind == 2:
+            aclose = getattr(it, "aclose", None)
+            return aclose() if aclose is not None else None
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()
+        return None
 
     def ready_call(self) -> Any:
         """The coroutine behind ``/ready`` (see django_bolt.health)."""

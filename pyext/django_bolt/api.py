@@ -12,7 +12,7 @@ import functools
 import inspect
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ._plans import RoutePlan, SecurityPlan
 from .dependencies import compile_handler
@@ -33,6 +33,8 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
+#: ``renderers=`` names, and the media type each is sent as.
+_RENDERERS = {"json": "application/json", "msgpack": "application/msgpack", "text": "text/plain"}
 #: Declared types that add nothing to plain encoding (no plan needed).
 _UNCHECKED = {("any",), ("dict", ("any",), ("any",), None), ("list", ("any",), None)}
 
@@ -88,6 +90,8 @@ class Route:
     openapi_extra: dict[str, Any] | None = None
     #: False: never compressed (``@no_compress``, or the API's ``compression=False``).
     compress: bool = True
+    #: What a plain return value may be sent as, in order of preference (``renderers=``).
+    renderers: tuple[str, ...] = ("json",)
     #: Registered with ``@api.websocket``: GET requests to it open a WebSocket.
     websocket: bool = False
 
@@ -150,6 +154,7 @@ class Route:
             security,
             None if self.websocket else self.response_plan(),
             self.compress,
+            self.renderers,
             self.websocket,
         )
 
@@ -220,6 +225,7 @@ class BoltAPI:
         deprecated: bool = False,
         operation_id: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
+        renderers: Sequence[str] = ("json",),
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
@@ -235,6 +241,13 @@ class BoltAPI:
 
         ``response_class=HTML`` (or ``PlainText``, ``Redirect``, ``Response``) wraps a returned
         value that is not a ``Response`` already in that class, and documents its media type.
+
+        Content negotiation: ``renderers=("json", "msgpack", "text")`` (any of them, in order of
+        preference; default JSON only) lets the request's ``Accept`` choose how a plain return
+        value is sent: JSON, MessagePack (``application/msgpack``; also asked for as
+        ``application/vnd.msgpack`` or ``application/x-msgpack``), or a ``str`` as ``text/plain``.
+        q-values are honoured (ties go to the earlier renderer); a request whose ``Accept`` admits
+        none of them gets 406 before the handler runs. ``Response`` objects are sent as they are.
 
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
         (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
@@ -273,6 +286,10 @@ class BoltAPI:
             raise ValueError(f"status_code must be between 100 and 599, got {status_code!r}")
         if response_class is not None and not _is_subclass(response_class, "Response"):
             raise ValueError(f"response_class must be a django_bolt Response class, got {response_class!r}")
+        renderers = (renderers,) if isinstance(renderers, str) else tuple(renderers)
+        unknown = [r for r in renderers if r not in _RENDERERS]
+        if unknown or not renderers:
+            raise ValueError(f"renderers must name some of {', '.join(_RENDERERS)}; got {list(renderers)!r}")
         full = self.prefix + path if path != "/" or not self.prefix else self.prefix
         visible = self.include_in_schema if include_in_schema is None else include_in_schema
 
@@ -299,6 +316,7 @@ class BoltAPI:
             if _is_response_class(model) and response_class is None:
                 r.response_class = model
             r.include_in_schema, r.deprecated = bool(visible), bool(deprecated)
+            r.renderers = renderers
             r.operation_id, r.openapi_extra = operation_id, openapi_extra
             from .auth.guards import as_guard
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from .responses import Response
+from .responses import Response, StreamingResponse
 
 __all__ = ["DjangoApp"]
 
@@ -63,6 +64,16 @@ def wsgi_environ(
     if "HTTP_HOST" in environ:
         environ["SERVER_NAME"] = environ["HTTP_HOST"].rsplit(":", 1)[0]
     return environ
+
+
+def _closing(result: Any) -> Iterator[bytes]:
+    """A WSGI result's chunks, then its ``close()`` (PEP 3333), however iteration ends."""
+    try:
+        yield from result
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
 
 
 class DjangoApp:
@@ -117,14 +128,19 @@ class DjangoApp:
             return lambda data: None
 
         result = self.app(environ, start_response)
-        try:
-            # Streaming responses are gathered whole for now: Rust writes one body.
-            content = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        resp = Response(content, int(status_line.split(" ", 1)[0]))
+        status = int(status_line.split(" ", 1)[0])
+        if getattr(result, "streaming", False):
+            # StreamingHttpResponse, FileResponse: sent chunk by chunk as the client reads, and
+            # closed (request_finished) when done or when the client goes away.
+            resp: Response = StreamingResponse(_closing(result), status)
+        else:
+            try:
+                content = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            resp = Response(content, status)
         # A list keeps repeated headers (Set-Cookie); Content-Type travels among them.
         resp.headers = out_headers  # type: ignore[assignment]
         resp.media_type = None  # type: ignore[assignment]

@@ -14,17 +14,31 @@
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
+from dataclasses import dataclass
 from typing import Any, Mapping, TypeVar
 
 from .cookies import Cookie, SameSitePolicy
 
-__all__ = ["Response", "JSON", "PlainText", "HTML", "Redirect"]
+__all__ = [
+    "Response",
+    "JSON",
+    "PlainText",
+    "HTML",
+    "Redirect",
+    "StreamingResponse",
+    "EventSourceResponse",
+    "ServerSentEvent",
+    "format_sse_event",
+]
 
 R = TypeVar("R", bound="Response")
 
-# How the Rust writer treats `content`: raw text/bytes, or a value to encode as JSON.
+# How the Rust writer treats `content`: raw text/bytes, a value to encode as JSON, or an
+# iterator whose chunks it sends as the client reads them.
 _RAW = 0
 _JSON = 1
+_STREAM = 2
 
 
 class Response:
@@ -139,3 +153,206 @@ class Redirect(Response):
         if headers:
             h.update(headers)
         super().__init__(b"", status_code, h, "text/plain; charset=utf-8")
+
+
+class StreamingResponse(Response):
+    """A body sent chunk by chunk as the client reads it, from a generator or iterator (sync or
+    async) of ``str`` (sent as UTF-8) or ``bytes`` chunks; other items are sent as JSON lines.
+
+    >>> @api.get("/export")
+    ... def export():
+    ...     def rows():
+    ...         yield "id,name\\n"
+    ...         for p in Person.objects.iterator():
+    ...             yield f"{p.id},{p.name}\\n"
+    ...     return StreamingResponse(rows(), media_type="text/csv")
+
+    Sent with ``Transfer-Encoding: chunked`` unless ``headers`` give a ``content-length``. The
+    iterator is advanced only while the client keeps reading, and closed (``GeneratorExit`` /
+    ``CancelledError`` delivered, its ``finally`` run) when the client goes away. Sync
+    generators run on the core's blocking pool, so one that waits does not hold the core.
+    """
+
+    __slots__ = ("ping_interval",)
+    _kind = _STREAM
+
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        if callable(content) and not hasattr(content, "__iter__") and not hasattr(content, "__aiter__"):
+            fn = (
+                "generator function"
+                if inspect.isgeneratorfunction(content) or inspect.isasyncgenfunction(content)
+                else "callable"
+            )
+            raise TypeError(
+                f"StreamingResponse needs an iterator, not a {fn}: pass gen(), not gen "
+                f"(got {getattr(content, '__qualname__', type(content).__name__)})"
+            )
+        if not (hasattr(content, "__iter__") or hasattr(content, "__aiter__")) or isinstance(content, (str, bytes)):
+            raise TypeError(
+                f"StreamingResponse content must be an iterator or async iterator, got {type(content).__name__}"
+            )
+        super().__init__(None, status_code, headers, media_type or "application/octet-stream")
+        self.content = content
+        #: Seconds of silence after which an SSE stream sends a ``: ping`` comment (None: never).
+        self.ping_interval: float | None = None
+
+    @property
+    def is_async_generator(self) -> bool:
+        """Whether ``content`` is an async iterator (django-bolt's name)."""
+        return hasattr(self.content, "__aiter__")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    """One Server-Sent Event, for ``EventSourceResponse``.
+
+    ``data`` is sent as JSON; ``raw_data`` as it is (one ``data:`` line per line); ``comment``
+    as ``:`` lines; ``event``, ``id`` and ``retry`` as their fields.
+
+    >>> ServerSentEvent(data={"price": 42.5}, event="update", id="1")
+    """
+
+    data: Any = None
+    raw_data: str | None = None
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.data is not None and self.raw_data is not None:
+            raise ValueError("ServerSentEvent takes data (sent as JSON) or raw_data (sent as is), not both")
+        for name in ("event", "id"):
+            v = getattr(self, name)
+            if v is not None and ("\n" in v or "\r" in v or "\0" in v):
+                raise ValueError(f"SSE {name!r} must not contain line breaks or NUL")
+        if self.retry is not None and (not isinstance(self.retry, int) or self.retry < 0):
+            raise ValueError("SSE 'retry' must be a non-negative integer (milliseconds)")
+
+    def encode(self) -> bytes:
+        """The event in the ``text/event-stream`` wire format."""
+        if self.raw_data is not None:
+            return format_sse_event(
+                data_str=self.raw_data, event=self.event, id=self.id, retry=self.retry, comment=self.comment
+            )
+        from .json import encode
+
+        return format_sse_event(
+            data_bytes=None if self.data is None else encode(self.data),
+            event=self.event,
+            id=self.id,
+            retry=self.retry,
+            comment=self.comment,
+        )
+
+
+def format_sse_event(
+    *,
+    data_str: str | None = None,
+    data_bytes: bytes | None = None,
+    event: str | None = None,
+    id: str | None = None,
+    retry: int | None = None,
+    comment: str | None = None,
+) -> bytes:
+    """One event in the SSE wire format (WHATWG HTML §9.2), ending with the blank line that
+    dispatches it. Multi-line data and comments become one field line each."""
+    if data_bytes is not None and event is None and id is None and retry is None and comment is None:
+        if b"\n" not in data_bytes and b"\r" not in data_bytes:
+            return b"data: " + data_bytes + b"\n\n"
+    lines: list[str] = []
+    if comment is not None:
+        lines.extend(f": {line}" for line in comment.splitlines() or [""])
+    if event is not None:
+        lines.append(f"event: {event}")
+    data = data_str if data_str is not None else data_bytes.decode("utf-8") if data_bytes is not None else None
+    if data is not None:
+        lines.extend(f"data: {line}" for line in data.splitlines() or [""])
+    if id is not None:
+        lines.append(f"id: {id}")
+    if retry is not None:
+        lines.append(f"retry: {retry}")
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def _sse_bytes(item: Any) -> bytes:
+    if isinstance(item, bytes):
+        return item
+    if isinstance(item, (bytearray, memoryview)):
+        return bytes(item)
+    if isinstance(item, str):
+        return item.encode("utf-8")
+    if isinstance(item, ServerSentEvent):
+        return item.encode()
+    from .json import encode
+
+    return format_sse_event(data_bytes=encode(item))
+
+
+def _sse_sync(content: Any) -> Any:
+    try:
+        for item in content:
+            yield _sse_bytes(item)
+    finally:
+        # The client went away (or the stream ended): the user's generator runs its finally now.
+        close = getattr(content, "close", None)
+        if close is not None:
+            close()
+
+
+async def _sse_async(content: Any) -> Any:
+    try:
+        async for item in content:
+            yield _sse_bytes(item)
+    finally:
+        aclose = getattr(content, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+SSE_DEFAULT_PING_INTERVAL: float = 15.0
+
+
+class EventSourceResponse(StreamingResponse):
+    """Server-Sent Events (``text/event-stream``): each item the iterator yields is one event.
+    ``ServerSentEvent`` items are sent as they say; ``str``/``bytes`` as already formatted; any
+    other value as an event whose ``data`` is its JSON. While the iterator is idle for
+    ``ping_interval`` seconds a ``: ping`` comment keeps proxies from closing the connection.
+
+    >>> @api.get("/ticks")
+    ... async def ticks():
+    ...     async def events():
+    ...         for i in range(10):
+    ...             yield ServerSentEvent(data={"n": i}, event="tick", id=str(i))
+    ...             await asyncio.sleep(1)
+    ...     return EventSourceResponse(events())
+
+    A generator handler with ``response_class=EventSourceResponse`` is wrapped the same way.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        content: Any,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        ping_interval: float | None = SSE_DEFAULT_PING_INTERVAL,
+    ) -> None:
+        super().__init__(content, status_code, headers, "text/event-stream")
+        self.content = _sse_async(content) if hasattr(content, "__aiter__") else _sse_sync(content)
+        if ping_interval is not None and not ping_interval > 0:
+            raise ValueError("ping_interval must be a positive number of seconds, or None")
+        self.ping_interval = ping_interval
+        # Proxies must pass events through as they come, and nobody may cache them.
+        for name, value in (
+            ("cache-control", "no-cache"),
+            ("x-accel-buffering", "no"),
+        ):
+            self.headers.setdefault(name, value)

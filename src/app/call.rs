@@ -4,7 +4,7 @@
 
 use super::pending::Pending;
 use super::plan::{Blocking, Route};
-use super::respond::{Origin, Shape};
+use super::respond::{Origin, Render, Shape};
 use super::{App, Hooks};
 use crate::http::{Request, Response};
 use crate::py::{self, Obj};
@@ -16,6 +16,26 @@ use std::time::{Duration, Instant};
 pub enum Outcome {
     Ready(Response),
     Pending(u64),
+}
+
+/// One inline step of a coroutine (`App::step`).
+pub(super) enum Stepped {
+    Returned(Obj),
+    /// Continues as this Task on the loop; its end is delivered under the token.
+    Suspended(u64, Obj),
+    Raised,
+    /// The Task could not be created (logged).
+    Unschedulable,
+}
+
+/// What a pending token's Task is for, read by `pump` when it ends.
+pub(super) enum Inflight {
+    /// A suspended handler: its value becomes the response.
+    Respond(Shape, Origin),
+    /// The next chunk of this stream (`app::stream`).
+    Chunk(u64),
+    /// Nobody waits for it (a stream's `aclose()` finishing on the loop).
+    Detached,
 }
 
 /// Consecutive slow inline calls after which an `Auto` handler moves to the pool.
@@ -34,6 +54,7 @@ impl App {
         pending: &Pending,
         request_ctx: py::RequestContext,
         notify: bool,
+        render: Render,
     ) -> Outcome {
         let result = if r.blocking.on_pool() && !self.inline_only {
             let kwargs = kwargs_dict(r, args);
@@ -69,6 +90,7 @@ impl App {
         let shape = Shape {
             status: r.status,
             route: Some(route),
+            render,
         };
         if is_coroutine(&result) {
             return self.drive(result, shape, req, pending, request_ctx, notify);
@@ -121,6 +143,31 @@ impl App {
         request_ctx: py::RequestContext,
         notify: bool,
     ) -> Outcome {
+        match self.step(coro, pending, request_ctx, notify) {
+            Stepped::Returned(v) => Outcome::Ready(self.to_response(&v, shape, req)),
+            Stepped::Suspended(token, _) => {
+                self.inflight
+                    .borrow_mut()
+                    .insert(token, Inflight::Respond(shape, Origin::of(req)));
+                Outcome::Pending(token)
+            }
+            Stepped::Raised => Outcome::Ready(self.exception_to_response(req)),
+            Stepped::Unschedulable => {
+                Outcome::Ready(Response::detail(500, "Internal Server Error"))
+            }
+        }
+    }
+
+    /// One inline step of a coroutine: its value if it finished, else a pending token (and its
+    /// Task) under which the loop will finish it. The caller records what the token is for in
+    /// `inflight`. Raised: the coroutine's exception is the current one.
+    pub(super) fn step(
+        &self,
+        coro: Obj,
+        pending: &Pending,
+        request_ctx: py::RequestContext,
+        notify: bool,
+    ) -> Stepped {
         let mut out: *mut ffi::PyObject = null_mut();
         let _ = py::call(&self.hooks.set_running_loop, &[&self.hooks.event_loop]);
         // SAFETY: attached; PyIter_Send returns a new reference in `out` for RETURN and NEXT.
@@ -131,8 +178,7 @@ impl App {
         });
         match rc {
             ffi::PySendResult::PYGEN_RETURN => {
-                let v = Obj::from_owned(out).expect("PYGEN_RETURN with a value");
-                Outcome::Ready(self.to_response(&v, shape, req))
+                Stepped::Returned(Obj::from_owned(out).expect("PYGEN_RETURN with a value"))
             }
             ffi::PySendResult::PYGEN_NEXT => {
                 let yielded = Obj::from_owned(out).expect("PYGEN_NEXT with a value");
@@ -145,17 +191,16 @@ impl App {
                     &context,
                     &py::new_bool(notify),
                 ];
-                if let Err(e) = py::call(&self.hooks.start_task, &args) {
-                    pending.cancel(token);
-                    eprintln!("django-bolt: cannot schedule coroutine: {e}");
-                    return Outcome::Ready(Response::detail(500, "Internal Server Error"));
+                match py::call(&self.hooks.start_task, &args) {
+                    Ok(task) => Stepped::Suspended(token, task),
+                    Err(e) => {
+                        pending.cancel(token);
+                        eprintln!("django-bolt: cannot schedule coroutine: {e}");
+                        Stepped::Unschedulable
+                    }
                 }
-                self.inflight
-                    .borrow_mut()
-                    .insert(token, (shape, Origin::of(req)));
-                Outcome::Pending(token)
             }
-            ffi::PySendResult::PYGEN_ERROR => Outcome::Ready(self.exception_to_response(req)),
+            ffi::PySendResult::PYGEN_ERROR => Stepped::Raised,
         }
     }
 
@@ -188,19 +233,28 @@ impl App {
         for item in py::seq_items(done.as_ptr()).unwrap_or_default() {
             let token = py::as_i64(py::tuple_item(item, 0).as_ptr()).unwrap_or(0) as u64;
             let task = py::tuple_item(item, 1);
-            let Some((shape, origin)) = self.inflight.borrow_mut().remove(&token) else {
+            let Some(then) = self.inflight.borrow_mut().remove(&token) else {
                 continue;
             };
-            let result = task
-                .getattr(c"result")
-                .ok()
-                .and_then(|f| py::call_keep(&f, &[]));
-            let resp = match result {
-                Some(v) => self.to_response_parts(&v, shape, &origin.method, &origin.path),
-                // `result()` re-raised the handler's exception, now current again.
-                None => self.exception_response(&origin.method, &origin.path, &origin.accept),
+            let result = || {
+                task.getattr(c"result")
+                    .ok()
+                    .and_then(|f| py::call_keep(&f, &[]))
             };
-            pending.complete(token, resp);
+            match then {
+                Inflight::Respond(shape, origin) => {
+                    let resp = match result() {
+                        Some(v) => self.to_response_parts(&v, shape, &origin.method, &origin.path),
+                        // `result()` re-raised the handler's exception, now current again.
+                        None => {
+                            self.exception_response(&origin.method, &origin.path, &origin.accept)
+                        }
+                    };
+                    pending.complete(token, resp);
+                }
+                Inflight::Chunk(stream) => self.chunk_done(stream, token, &task, pending),
+                Inflight::Detached => pending.cancel(token),
+            }
         }
         hint
     }

@@ -3,6 +3,7 @@
 
 use super::call::Outcome;
 use super::pending::Pending;
+use super::respond::Render;
 use super::{App, Hooks};
 use crate::auth::authenticate::{self, Claims, KeyStore};
 use crate::codec::decode::to_python;
@@ -35,6 +36,10 @@ impl App {
             Err(resp) => return Outcome::Ready(resp),
         };
         let r = &self.routes[route];
+        // Before the handler runs: a request nothing can be rendered for changes nothing.
+        let Some(render) = Render::choose(&r.renderers, req.head.header("accept")) else {
+            return Outcome::Ready(Response::detail(406, "Not Acceptable"));
+        };
         let extractor = Extractor {
             parsers: &self.parsers,
             parse_multipart: &self.hooks.parse_multipart,
@@ -53,7 +58,7 @@ impl App {
         if notify {
             Hooks::housekeeping(&self.hooks.notify_started);
         }
-        let outcome = self.call(r, route, &args, req, pending, request_ctx, notify);
+        let outcome = self.call(r, route, &args, req, pending, request_ctx, notify, render);
         if notify && matches!(outcome, Outcome::Ready(_)) {
             Hooks::housekeeping(&self.hooks.notify_finished);
         }

@@ -42,6 +42,15 @@ pub struct Hooks {
     pub notify_finished: Obj,
     pub project_receivers: Obj,
     pub shutdown: Obj,
+    /// Streamed bodies (`app::stream`): `StreamingResponse` (wraps a returned generator),
+    /// `open_stream(resp) -> (iterator, kind, ping)`, `pull(it)` and `anext(it)` (coroutines
+    /// giving the next items), the `END` they give at the end, `close_stream(it, kind)`.
+    pub streaming_cls: Obj,
+    pub open_stream: Obj,
+    pub pull: Obj,
+    pub anext: Obj,
+    pub stream_end: Obj,
+    pub close_stream: Obj,
 }
 
 impl Hooks {
@@ -75,6 +84,12 @@ impl Hooks {
             notify_finished: attr(&lifecycle, c"finished")?,
             project_receivers: attr(rt, c"project_receivers")?,
             shutdown: attr(rt, c"shutdown")?,
+            streaming_cls: attr(rt, c"StreamingResponse")?,
+            open_stream: attr(rt, c"open_stream")?,
+            pull: attr(rt, c"pull")?,
+            anext: attr(rt, c"anext")?,
+            stream_end: attr(rt, c"END")?,
+            close_stream: attr(rt, c"close_stream")?,
         })
     }
 

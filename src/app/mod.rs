@@ -16,6 +16,7 @@ pub mod log;
 pub mod pending;
 pub mod plan;
 pub mod respond;
+pub mod stream;
 pub mod websocket;
 
 pub use call::Outcome;
@@ -34,7 +35,6 @@ use crate::static_files::StaticFiles;
 use log::RequestLogs;
 use plan::{attr, float_attr, Blocking};
 use pyo3::ffi;
-use respond::{Origin, Shape};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -81,8 +81,10 @@ pub struct App {
     /// Every `def` handler runs on the calling thread (the test client: a test's database
     /// connection and transaction live there), never on the blocking pool.
     inline_only: bool,
-    /// Shape and origin of each request whose handler is still running.
-    inflight: RefCell<HashMap<u64, (Shape, Origin)>>,
+    /// What each pending token's Task is for.
+    inflight: RefCell<HashMap<u64, call::Inflight>>,
+    /// Streamed bodies still being sent.
+    streams: stream::Streams,
     /// The asyncio loop's epoll fd (`Runtime.loop_fd`): readable when the loop has work.
     pub loop_fd: i32,
     /// WebSocket handlers' hub and their sockets' queues.
@@ -180,6 +182,7 @@ impl App {
             inline_only: attr(&rt, c"testing")
                 .is_ok_and(|v| unsafe { ffi::PyObject_IsTrue(v.as_ptr()) } == 1),
             inflight: RefCell::default(),
+            streams: stream::Streams::default(),
             loop_fd: loop_fd as i32,
             has_websocket: routes.iter().any(|r| r.websocket),
             routes,

@@ -1,7 +1,8 @@
 //! Responses that are not ready yet: handlers that suspended on asyncio work, and sync handlers
 //! running on the blocking pool. One table per worker; everything here is single-threaded.
 //!
-//! A connection parks on its token; the worker's asyncio pump fills the slot and wakes it.
+//! A connection parks on its token; the worker's asyncio pump fills the slot and wakes it. A
+//! token stands for a whole response (a handler) or for the next chunk of a streamed one.
 
 use crate::http::Response;
 use std::cell::RefCell;
@@ -11,9 +12,19 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+/// What a stream produced: bytes to send, its last bytes (possibly none), or an error (logged
+/// already; the connection ends without finishing the body, so the client sees it cut short).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Chunk {
+    Data(Vec<u8>),
+    End(Vec<u8>),
+    Failed,
+}
+
 enum Slot {
     Waiting(Option<Waker>),
     Done(Response),
+    Chunk(Chunk),
 }
 
 #[derive(Default)]
@@ -52,6 +63,27 @@ impl Pending {
         }
     }
 
+    /// Delivers a stream's next chunk.
+    pub fn complete_chunk(&self, token: u64, chunk: Chunk) {
+        let mut i = self.0.borrow_mut();
+        if let Some(slot) = i.slots.get_mut(&token) {
+            if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Chunk(chunk)) {
+                w.wake();
+            }
+        }
+    }
+
+    /// Keeps the pump turning for `token` though nobody waits on it any more: its Task still has
+    /// to run to its end (a cancelled stream unwinding). `cancel` lets it go.
+    pub fn hold(&self, token: u64) {
+        let mut i = self.0.borrow_mut();
+        i.slots.insert(token, Slot::Waiting(None));
+        i.kick = true;
+        if let Some(w) = i.pump.take() {
+            w.wake();
+        }
+    }
+
     /// Forgets a token whose connection went away.
     pub fn cancel(&self, token: u64) {
         self.0.borrow_mut().slots.remove(&token);
@@ -71,6 +103,11 @@ impl Pending {
             pending: self.clone(),
             token,
         }
+    }
+
+    /// Waits for a stream's next chunk under `token`.
+    pub fn wait_chunk(&self, token: u64) -> WaitChunk {
+        WaitChunk(self.wait(token))
     }
 
     /// Answers every response still waiting with 503 (shutdown after the drain deadline), so
@@ -132,18 +169,41 @@ pub struct Wait {
     token: u64,
 }
 
-impl Future for Wait {
-    type Output = Response;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+impl Wait {
+    fn poll_slot(&self, cx: &mut Context<'_>) -> Poll<Slot> {
         let mut i = self.pending.0.borrow_mut();
         match i.slots.remove(&self.token) {
-            Some(Slot::Done(r)) => Poll::Ready(r),
             Some(Slot::Waiting(_)) | None => {
                 i.slots
                     .insert(self.token, Slot::Waiting(Some(cx.waker().clone())));
                 Poll::Pending
             }
+            Some(done) => Poll::Ready(done),
         }
+    }
+}
+
+impl Future for Wait {
+    type Output = Response;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        self.poll_slot(cx).map(|slot| match slot {
+            Slot::Done(r) => r,
+            // A chunk where a response was due: a bug, answered rather than hung.
+            _ => Response::detail(500, "Internal Server Error"),
+        })
+    }
+}
+
+/// `Wait` for a stream's chunk. At shutdown (`abandon`) the stream fails instead.
+pub struct WaitChunk(Wait);
+
+impl Future for WaitChunk {
+    type Output = Chunk;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Chunk> {
+        self.0.poll_slot(cx).map(|slot| match slot {
+            Slot::Chunk(c) => c,
+            _ => Chunk::Failed,
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 //! `_plans.py`): routes with their parameters, CORS policies, rate limits, authentication and
 //! guards, and the static mounts. Nothing here runs per request.
 
+use super::respond::Render;
 use crate::auth::apikey::ApiKeyAuth;
 use crate::auth::authenticate::{Authenticator, JwtAuth, Security};
 use crate::auth::guard::Guard;
@@ -40,6 +41,8 @@ pub struct Route {
     pub is_async: bool,
     /// False: `@no_compress`.
     pub compress: bool,
+    /// What a plain return value may be rendered as, in the route's order of preference.
+    pub renderers: Vec<Render>,
     /// An `@api.websocket` route: GET requests to it are opening handshakes.
     pub websocket: bool,
 }
@@ -131,7 +134,7 @@ fn truthy(o: *mut ffi::PyObject) -> bool {
     unsafe { ffi::PyObject_IsTrue(o) == 1 }
 }
 
-fn float_of(o: *mut ffi::PyObject) -> Option<f64> {
+pub(super) fn float_of(o: *mut ffi::PyObject) -> Option<f64> {
     // SAFETY: attached; ints and floats both convert.
     unsafe {
         let v = ffi::PyFloat_AsDouble(o);
@@ -213,6 +216,7 @@ fn route_fields(
         },
         is_async: is_coroutine_function(&handler)?,
         compress: truthy(field(item, c"compress")?),
+        renderers: renderers(field(item, c"renderers")?)?,
         websocket: truthy(field(item, c"websocket")?),
         handler,
     })
@@ -408,6 +412,22 @@ pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
     StaticFiles::new(out)
         .map(Some)
         .map_err(|e| PlanError::Invalid(format!("static files: {e}")))
+}
+
+/// `RoutePlan.renderers`: names of renderers (`Render::from_name`), at least one.
+fn renderers(o: *mut ffi::PyObject) -> Result<Vec<Render>, PlanError> {
+    let mut out = Vec::new();
+    for item in list_of(o, "renderers")? {
+        let name = str_of(item, "renderer")?;
+        out.push(
+            Render::from_name(&name)
+                .ok_or_else(|| PlanError::Invalid(format!("unknown renderer {name:?}")))?,
+        );
+    }
+    if out.is_empty() {
+        out.push(Render::Json);
+    }
+    Ok(out)
 }
 
 /// The project's `CompressionPlan` (`Runtime.compression`), or None: compression is off.

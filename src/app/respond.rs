@@ -10,12 +10,14 @@ use crate::py::{self, Obj};
 use pyo3::ffi;
 use std::ptr::null_mut;
 
-/// What shapes a handler's return value into a response: the route's status code, and the
-/// route whose declared response type (if any) the value is encoded through.
+/// What shapes a handler's return value into a response: the route's status code, the route
+/// whose declared response type (if any) the value is encoded through, and the renderer the
+/// request's `Accept` chose.
 #[derive(Clone, Copy)]
 pub struct Shape {
     pub status: u16,
     pub route: Option<usize>,
+    pub render: Render,
 }
 
 impl Shape {
@@ -23,7 +25,65 @@ impl Shape {
     pub const DJANGO: Shape = Shape {
         status: 200,
         route: None,
+        render: Render::Json,
     };
+}
+
+/// How a plain return value is written (`renderers=` on the route, chosen by `Accept`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Render {
+    Json,
+    /// MessagePack: the JSON encoding transcoded.
+    Msgpack,
+    /// A `str` as `text/plain` (anything else still as JSON).
+    Text,
+}
+
+impl Render {
+    pub fn from_name(name: &str) -> Option<Render> {
+        match name {
+            "json" => Some(Render::Json),
+            "msgpack" => Some(Render::Msgpack),
+            "text" => Some(Render::Text),
+            _ => None,
+        }
+    }
+
+    /// The media types a client may name for it in `Accept` (the first is the one sent).
+    pub fn media_types(self) -> &'static [&'static str] {
+        match self {
+            Render::Json => &["application/json"],
+            Render::Msgpack => &[
+                "application/msgpack",
+                "application/vnd.msgpack",
+                "application/x-msgpack",
+            ],
+            Render::Text => &["text/plain"],
+        }
+    }
+
+    /// The renderer `Accept` prefers among `offered` (highest weight, ties to the earlier);
+    /// without the header (or with an empty one) the first. None: nothing offered is acceptable.
+    pub fn choose(offered: &[Render], accept: Option<&[u8]>) -> Option<Render> {
+        let accept = match accept {
+            Some(a) if !a.trim_ascii().is_empty() => a,
+            _ => return offered.first().copied(),
+        };
+        let mut best: Option<(u16, Render)> = None;
+        for &r in offered {
+            let weight = r
+                .media_types()
+                .iter()
+                .filter_map(|m| http::accept::media_weight([accept], m))
+                .max();
+            if let Some(w) = weight.filter(|w| *w > 0) {
+                if best.is_none_or(|(b, _)| w > b) {
+                    best = Some((w, r));
+                }
+            }
+        }
+        best.map(|(_, r)| r)
+    }
 }
 
 /// The request line and Accept of a request whose response is rendered later (after its
@@ -152,6 +212,13 @@ impl App {
             if !plain && is_instance(v, &self.hooks.response_cls) {
                 return self.response_object(v, method, path);
             }
+            if ffi::PyGen_CheckExact(o) != 0 || ty == &raw mut ffi::PyAsyncGen_Type {
+                // A generator handler (or one returning a generator) streams what it yields.
+                return match py::call(&self.hooks.streaming_cls, &[v]) {
+                    Ok(r) => self.response_object(&r, method, path),
+                    Err(e) => self.encode_failed(method, path, &e.0),
+                };
+            }
         }
         let mut body = Vec::with_capacity(128);
         let declared = shape
@@ -165,9 +232,32 @@ impl App {
             }
             None => self.encoder().encode(o, &mut body),
         };
-        match encoded {
-            Ok(()) => Response::json(shape.status, body),
-            Err(e) => self.encode_failed(method, path, &e.to_string()),
+        if let Err(e) = encoded {
+            return self.encode_failed(method, path, &e.to_string());
+        }
+        match shape.render {
+            Render::Json => Response::json(shape.status, body),
+            Render::Text => match py::str_of(o) {
+                Some(text) => {
+                    let mut resp = Response::json(shape.status, text.as_bytes().to_vec());
+                    resp.content_type = Some(b"text/plain; charset=utf-8".to_vec());
+                    resp
+                }
+                None => Response::json(shape.status, body),
+            },
+            Render::Msgpack => {
+                let packed = sonic_rs::from_slice::<sonic_rs::Value>(&body)
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| rmp_serde::to_vec(&v).map_err(|e| e.to_string()));
+                match packed {
+                    Ok(b) => {
+                        let mut resp = Response::json(shape.status, b);
+                        resp.content_type = Some(Render::Msgpack.media_types()[0].into());
+                        resp
+                    }
+                    Err(e) => self.encode_failed(method, path, &e),
+                }
+            }
         }
     }
 
@@ -199,6 +289,16 @@ impl App {
             .ok()
             .and_then(|k| py::as_i64(k.as_ptr()))
             .unwrap_or(0);
+        if kind == 2 {
+            let Ok(id) = self.open_stream(v, method, path) else {
+                return self.exception_response(method, path, "");
+            };
+            let mut resp = Response::empty(status);
+            resp.content_type = media;
+            resp.headers = self.response_headers(v);
+            resp.source = Some(http::BodySource::Stream(id));
+            return resp;
+        }
         let content = v.getattr(c"content").unwrap_or_else(|_| py::none());
         let encode = |c: &Obj| -> Result<Vec<u8>, String> {
             let mut b = Vec::new();
@@ -222,6 +322,17 @@ impl App {
             Ok(b) => b,
             Err(e) => return self.encode_failed(method, path, &e),
         };
+        Response {
+            status,
+            content_type: media,
+            body,
+            headers: self.response_headers(v),
+            source: None,
+        }
+    }
+
+    /// A response object's headers, then one Set-Cookie field per `set_cookie`.
+    fn response_headers(&self, v: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut headers = v
             .getattr(c"headers")
             .map(|h| header_pairs(&h))
@@ -237,13 +348,7 @@ impl App {
                 }
             }
         }
-        Response {
-            status,
-            content_type: media,
-            body,
-            headers,
-            source: None,
-        }
+        headers
     }
 }
 
@@ -295,4 +400,67 @@ pub fn header_pairs(h: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Render::{self, *};
+
+    #[test]
+    fn renderer_choice_table() {
+        // (offered, Accept, chosen, why)
+        type Case = (
+            &'static [Render],
+            Option<&'static str>,
+            Option<Render>,
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            (&[Json], None, Some(Json), "no Accept: the first"),
+            (&[Json], Some(""), Some(Json), "empty Accept: the first"),
+            (&[Json], Some("*/*"), Some(Json), "anything"),
+            (&[Json], Some("text/html"), None, "nothing fits: 406"),
+            (
+                &[Json],
+                Some("application/json;q=0"),
+                None,
+                "refused outright",
+            ),
+            (
+                &[Json, Msgpack],
+                Some("application/msgpack"),
+                Some(Msgpack),
+                "named",
+            ),
+            (
+                &[Json, Msgpack],
+                Some("application/x-msgpack"),
+                Some(Msgpack),
+                "alias",
+            ),
+            (
+                &[Json, Msgpack],
+                Some("application/json;q=0.5, application/vnd.msgpack"),
+                Some(Msgpack),
+                "higher q wins",
+            ),
+            (
+                &[Json, Msgpack],
+                Some("application/*"),
+                Some(Json),
+                "tie: route order",
+            ),
+            (&[Json, Text], Some("text/*"), Some(Text), "type/*"),
+            (
+                &[Json, Text],
+                Some("text/html, */*;q=0.1"),
+                Some(Json),
+                "*/* at 0.1, both: the first",
+            ),
+        ];
+        for (offered, accept, want, why) in cases {
+            let got = Render::choose(offered, accept.map(str::as_bytes));
+            assert_eq!(got, *want, "{why}: {accept:?}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `Accept-Encoding` (RFC 9110 §12.5.3): the weight a request gives a content coding. One
 //! reading for the two places that choose a coding: precompressed static files and response
-//! compression.
+//! compression. And `Accept` (§12.5.1): the weight it gives a media type, for choosing among a
+//! route's renderers.
 
 /// The weight (qvalue in thousandths, 0..=1000) the `Accept-Encoding` field `values` give the
 /// coding `token`: its own entry's, else the `*` entry's, else None (not mentioned). Tokens are
@@ -9,15 +10,31 @@
 pub fn coding_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, token: &str) -> Option<u16> {
     let mut named = None;
     let mut star = None;
-    for value in values {
-        let Ok(value) = std::str::from_utf8(value) else {
-            continue;
-        };
-        for member in value.split(',') {
+    for (name, q) in members(values) {
+        let same = name.eq_ignore_ascii_case(token)
+            || (token.eq_ignore_ascii_case("gzip") && name.eq_ignore_ascii_case("x-gzip"));
+        if same {
+            named = Some(q);
+        } else if name == "*" {
+            star = Some(q);
+        }
+    }
+    named.or(star)
+}
+
+/// The members of a comma-separated list of `name;params` field values with their weight
+/// (`q`, in thousandths; 1000 when absent, 0 when malformed); empty members and values that are
+/// not UTF-8 skipped.
+fn members<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> impl Iterator<Item = (&'a str, u16)> {
+    values
+        .into_iter()
+        .filter_map(|v| std::str::from_utf8(v).ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|member| {
             let mut parts = member.split(';');
             let name = parts.next().unwrap_or("").trim();
             if name.is_empty() {
-                continue;
+                return None;
             }
             let mut q = 1000;
             for param in parts {
@@ -27,16 +44,37 @@ pub fn coding_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, token: &str
                     }
                 }
             }
-            let same = name.eq_ignore_ascii_case(token)
-                || (token.eq_ignore_ascii_case("gzip") && name.eq_ignore_ascii_case("x-gzip"));
-            if same {
-                named = Some(q);
-            } else if name == "*" {
-                star = Some(q);
-            }
+            Some((name, q))
+        })
+}
+
+/// The weight (in thousandths) the `Accept` field `values` give the media type `media`
+/// (`type/subtype`): that of its most specific matching range (`type/subtype`, then
+/// `type/*`, then `*/*`, RFC 9110 §12.5.1), or None when no range matches. Media-type
+/// parameters other than `q` are ignored; a malformed weight counts as 0.
+pub fn media_weight<'a>(values: impl IntoIterator<Item = &'a [u8]>, media: &str) -> Option<u16> {
+    let (ty, sub) = media.split_once('/')?;
+    // (specificity, weight) of the best match so far: 2 exact, 1 type/*, 0 */*.
+    let mut best: Option<(u8, u16)> = None;
+    for (range, q) in members(values) {
+        let Some((rt, rs)) = range.split_once('/') else {
+            continue;
+        };
+        let (rt, rs) = (rt.trim(), rs.trim());
+        let specificity = if rt.eq_ignore_ascii_case(ty) && rs.eq_ignore_ascii_case(sub) {
+            2
+        } else if rt.eq_ignore_ascii_case(ty) && rs == "*" {
+            1
+        } else if rt == "*" && rs == "*" {
+            0
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _)| specificity >= s) {
+            best = Some((specificity, q));
         }
     }
-    named.or(star)
+    best.map(|(_, q)| q)
 }
 
 /// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths
@@ -105,6 +143,57 @@ mod tests {
         ];
         for (value, token, want, why) in cases {
             assert_eq!(w(value, token), *want, "{why}: {value}");
+        }
+    }
+
+    #[test]
+    fn media_weights() {
+        let m = |accept: &str, media: &str| media_weight([accept.as_bytes()], media);
+        // (Accept, media type, weight, why)
+        let cases: &[(&str, &str, Option<u16>, &str)] = &[
+            ("application/json", "application/json", Some(1000), "exact"),
+            (
+                "Application/JSON",
+                "application/json",
+                Some(1000),
+                "case-insensitive",
+            ),
+            (
+                "application/*;q=0.5",
+                "application/json",
+                Some(500),
+                "type/*",
+            ),
+            ("*/*;q=0.1", "application/msgpack", Some(100), "*/*"),
+            ("text/html", "application/json", None, "no match"),
+            (
+                "application/json;q=0, */*",
+                "application/json",
+                Some(0),
+                "the exact range beats */* whatever the order",
+            ),
+            (
+                "*/*, application/*;q=0.2",
+                "application/json",
+                Some(200),
+                "type/* beats */*",
+            ),
+            (
+                "application/json; charset=utf-8; q=0.7",
+                "application/json",
+                Some(700),
+                "parameters other than q ignored",
+            ),
+            (
+                "application/json;q=2",
+                "application/json",
+                Some(0),
+                "malformed q",
+            ),
+            ("json", "application/json", None, "not a media range"),
+        ];
+        for (accept, media, want, why) in cases {
+            assert_eq!(m(accept, media), *want, "{why}: {accept}");
         }
     }
 

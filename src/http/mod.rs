@@ -31,8 +31,9 @@ pub use error::HttpError;
 pub use query::{parse_query, percent_decode_path};
 pub use request::{parse_request, BodyKind, Limits, Method, Parsed, Request, RequestHead};
 pub use response::{
-    reason_phrase, valid_header_name, valid_header_value, write_head, write_response, BodySource,
-    Response, CONTINUE_100, JSON_CT,
+    framing_of, reason_phrase, valid_header_name, valid_header_value, write_chunk,
+    write_framed_head, write_head, write_response, BodySource, Framing, Response, CONTINUE_100,
+    JSON_CT, LAST_CHUNK,
 };
 
 /// RFC 9110 §5.6.2 `tchar`: the bytes allowed in methods and field names.

@@ -194,8 +194,10 @@ pub enum Framing {
     Length(u64),
     /// `transfer-encoding: chunked`: a stream of unknown length to an HTTP/1.1 client.
     Chunked,
-    /// Neither: the body ends when the connection closes (a stream to an HTTP/1.0 client, or a
-    /// stream whose handler wrote its own content-length among the headers).
+    /// The handler's own `content-length` (among its headers, written as they are): a stream
+    /// of a length known in advance.
+    Declared(u64),
+    /// Neither: the body ends when the connection closes (a stream to an HTTP/1.0 client).
     Unframed,
 }
 
@@ -251,7 +253,7 @@ pub fn write_framed_head(
                 out.extend_from_slice(b"\r\n");
             }
             Framing::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
-            Framing::Unframed => {}
+            Framing::Declared(_) | Framing::Unframed => {}
         }
     }
 
@@ -308,17 +310,22 @@ pub fn write_response(
 }
 
 /// How `resp`'s body is delimited on the wire. A stream whose handler set content-length
-/// keeps it (and is sent as is); otherwise HTTP/1.1 clients get it chunked and HTTP/1.0
-/// clients until the close (the caller must not keep such a connection alive).
+/// keeps it (the sender must send exactly that many bytes); otherwise HTTP/1.1 clients get it
+/// chunked and HTTP/1.0 clients until the close (the caller must not keep that connection alive).
 pub fn framing_of(resp: &Response, http10: bool) -> Framing {
     match &resp.source {
         None => Framing::Length(resp.body.len() as u64),
         Some(BodySource::File { len, .. }) => Framing::Length(*len),
         Some(BodySource::Stream(_)) => {
-            if http10 || resp.headers.iter().any(|(k, _)| k == b"content-length") {
-                Framing::Unframed
-            } else {
-                Framing::Chunked
+            let declared = resp
+                .headers
+                .iter()
+                .find(|(k, _)| k == b"content-length")
+                .and_then(|(_, v)| std::str::from_utf8(v).ok()?.trim().parse().ok());
+            match declared {
+                Some(n) => Framing::Declared(n),
+                None if http10 => Framing::Unframed,
+                None => Framing::Chunked,
             }
         }
     }

@@ -361,6 +361,20 @@ impl RequestContext {
         }
     }
 
+    /// Enters a context kept from earlier (a stream's, between its steps).
+    pub fn resume(ctx: &Obj) -> RequestContext {
+        // SAFETY: attached; entering fails only when `ctx` is entered already, which a stream's
+        // context is not between its steps (one step at a time).
+        unsafe {
+            if ffi::PyContext_Enter(ctx.as_ptr()) != 0 {
+                ffi::PyErr_Clear();
+                // A fresh copy instead, so the guard's exit stays paired with an enter.
+                return RequestContext::enter();
+            }
+        }
+        RequestContext(ctx.clone())
+    }
+
     /// Leaves the context and returns it, for the Task that continues a suspended coroutine in
     /// it (an eager Task enters it at once, which it cannot while we are still inside).
     pub fn exit(self) -> Obj {

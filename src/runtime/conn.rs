@@ -3,9 +3,11 @@
 
 use super::core::Core;
 use super::dispatch::{Site, Started};
+use super::streaming::{Outgoing, Sent};
 use crate::app::Outcome;
 use crate::http::{
-    self, BodyKind, ChunkStatus, ChunkedDecoder, Parsed, Request, RequestHead, Response,
+    self, BodyKind, BodySource, ChunkStatus, ChunkedDecoder, Framing, Parsed, Request, RequestHead,
+    Response,
 };
 use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
@@ -195,16 +197,33 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                             w.pending.wait(token).await
                         }
                     };
-                    site.finish(&req, finish, &mut resp);
-                    write_response(
-                        &w,
-                        &mut wbuf,
-                        &resp,
-                        keep_alive,
-                        head_only,
-                        head.minor_version == 0,
-                    );
+                    let encoder = site.finish(&req, finish, &mut resp);
+                    let http10 = head.minor_version == 0;
+                    let framing = http::framing_of(&resp, http10);
+                    // A body that ends with the connection leaves nothing to keep alive.
+                    let keep_alive = keep_alive && framing != Framing::Unframed;
+                    write_response(&w, &mut wbuf, &resp, keep_alive, head_only, http10);
                     rbuf.drain(..used);
+                    if let Some(BodySource::Stream(stream)) = resp.source {
+                        let sent = if head_only {
+                            let _py = w.interp.attached();
+                            w.app.close_stream(stream, &w.pending);
+                            Sent::Whole
+                        } else {
+                            let out = Outgoing {
+                                w: &w,
+                                id: stream,
+                                framing,
+                                encoder,
+                                sent: 0,
+                            };
+                            out.send(&mut s, std::mem::take(&mut wbuf)).await
+                        };
+                        if let Sent::CutShort = sent {
+                            close = true;
+                            break;
+                        }
+                    }
                     if !keep_alive {
                         close = true;
                         break;

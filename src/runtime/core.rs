@@ -28,11 +28,17 @@ pub struct Core {
     pub(super) next_conn: Cell<u64>,
     /// Set once the drain is over: the asyncio pump stops even with handlers still suspended.
     pub(super) drained: Cell<bool>,
+    /// Set when the drain deadline passed: streams still sending end where they are.
+    pub(super) abandoned: Cell<bool>,
 }
 
 impl Core {
     pub fn stopping(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
+    }
+
+    pub fn abandoned(&self) -> bool {
+        self.abandoned.get()
     }
 
     pub fn track(&self, fd: RawFd) -> u64 {

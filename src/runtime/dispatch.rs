@@ -6,8 +6,9 @@
 
 use crate::app::pending::Pending;
 use crate::app::{App, Outcome};
+use crate::compression::StreamEncoder;
 use crate::cors::CorsPolicy;
-use crate::http::{Method, Request, Response};
+use crate::http::{BodySource, Method, Request, Response};
 use crate::py::interp::SubInterpreter;
 use crate::router::Match;
 use std::time::Instant;
@@ -179,12 +180,24 @@ impl<'a> Site<'a> {
     }
 
     /// Adds CORS headers to an actual response from a path bolt serves (preflights are answered
-    /// in `start`), compresses it, and writes the request logs.
-    pub fn finish(&self, req: &Request, started: Finish<'a>, resp: &mut Response) {
+    /// in `start`), compresses it, and writes the request logs. A streamed response gets the
+    /// encoder its chunks go through instead (None: sent as they come).
+    pub fn finish(
+        &self,
+        req: &Request,
+        started: Finish<'a>,
+        resp: &mut Response,
+    ) -> Option<StreamEncoder> {
         let app = self.app;
+        let mut encoder = None;
         if let (Some(c), true) = (&app.compression, started.compress) {
-            // HEAD gets the head GET would have: its body is here, the writer drops it.
-            c.apply(req.head.header("accept-encoding"), resp);
+            let accept = req.head.header("accept-encoding");
+            if matches!(resp.source, Some(BodySource::Stream(_))) {
+                encoder = c.for_stream(accept, resp);
+            } else {
+                // HEAD gets the head GET would have: its body is here, the writer drops it.
+                c.apply(accept, resp);
+            }
         }
         if app.has_cors {
             if let Some(origin) = req.head.header("origin") {
@@ -217,11 +230,12 @@ impl<'a> Site<'a> {
                 }
             }
         }
+        encoder
     }
 
-    /// `start`, the wait for a suspended handler, and `finish`: the whole response, and
-    /// whether only its head is to be sent.
-    pub async fn respond(&self, req: &Request<'_>) -> (Response, bool) {
+    /// `start`, the wait for a suspended handler, and `finish`: the response, whether only its
+    /// head is to be sent, and a streamed body's encoder.
+    pub async fn respond(&self, req: &Request<'_>) -> (Response, bool, Option<StreamEncoder>) {
         let Started {
             outcome,
             head_only,
@@ -231,8 +245,8 @@ impl<'a> Site<'a> {
             Outcome::Ready(r) => r,
             Outcome::Pending(token) => self.pending.wait(token).await,
         };
-        self.finish(req, finish, &mut resp);
-        (resp, head_only)
+        let encoder = self.finish(req, finish, &mut resp);
+        (resp, head_only, encoder)
     }
 }
 

@@ -10,11 +10,13 @@
 
 use super::dispatch::Site;
 use crate::app::pending::Pending;
+use crate::app::stream::{Chunk, Next};
 use crate::app::websocket::{Decision, WsChannel, WsOut};
 use crate::app::App;
+use crate::compression::StreamEncoder;
 use crate::http::websocket as ws;
 use crate::http::Method;
-use crate::http::{self, DateCache, Limits, Parsed, Request, RequestHead, Response};
+use crate::http::{self, BodySource, DateCache, Limits, Parsed, Request, RequestHead, Response};
 use crate::py::{self, Obj, PyErrText};
 use crate::router::Match;
 use pyo3::ffi;
@@ -102,13 +104,59 @@ impl InProcess {
         };
         let mut respond = pin!(site.respond(&req));
         let mut cx = Context::from_waker(Waker::noop());
-        let (resp, head_only) = loop {
+        let (resp, head_only, encoder) = loop {
             match respond.as_mut().poll(&mut cx) {
                 Poll::Ready(done) => break done,
                 Poll::Pending => self.turn()?,
             }
         };
-        Ok(self.reply(&resp, Some(&parsed), head_only))
+        let mut reply = self.reply(&resp, Some(&parsed), head_only);
+        if let Some(BodySource::Stream(id)) = resp.source {
+            let body = if head_only {
+                Ok(Vec::new())
+            } else {
+                self.gather(id, encoder)
+            };
+            self.app.close_stream(id, &self.pending);
+            // The body as it arrives once de-chunked (and still encoded, as on the wire).
+            reply.body = body?;
+        }
+        Ok(reply)
+    }
+
+    /// A streamed body, whole: the test client reads streams to their end.
+    fn gather(&self, id: u64, mut encoder: Option<StreamEncoder>) -> Result<Vec<u8>, PyErrText> {
+        let mut body = Vec::new();
+        let mut cx = Context::from_waker(Waker::noop());
+        loop {
+            let chunk = match self.app.next_chunk(id, &self.pending) {
+                Next::Ready(c) => c,
+                Next::Pending(token) => {
+                    let mut wait = pin!(self.pending.wait_chunk(token));
+                    loop {
+                        match wait.as_mut().poll(&mut cx) {
+                            Poll::Ready(c) => break c,
+                            Poll::Pending => self.turn()?,
+                        }
+                    }
+                }
+            };
+            let (data, last) = match chunk {
+                Chunk::Data(d) => (d, false),
+                Chunk::End(d) => (d, true),
+                // Logged already; the body is cut short, as a socket client would see it.
+                Chunk::Failed => return Ok(body),
+            };
+            let encoded = match (&mut encoder, last) {
+                (None, _) => Ok(data),
+                (Some(e), false) => e.chunk(&data),
+                (Some(_), true) => encoder.take().expect("checked").finish(&data),
+            };
+            body.extend_from_slice(&encoded.map_err(|e| PyErrText(e.to_string()))?);
+            if last {
+                return Ok(body);
+            }
+        }
     }
 
     /// Opens a WebSocket the way a server core does (`runtime::websocket`): the handshake's

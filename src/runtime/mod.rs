@@ -8,5 +8,6 @@ pub mod core;
 pub mod dispatch;
 pub mod inprocess;
 pub mod server;
+pub mod streaming;
 pub mod websocket;
 pub mod worker;

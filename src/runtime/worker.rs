@@ -113,6 +113,7 @@ pub fn run(
         conns: RefCell::new(HashMap::new()),
         next_conn: Cell::new(0),
         drained: Cell::new(false),
+        abandoned: Cell::new(false),
     });
     let ready = |driver: &'static str| {
         let _ = report.send(Report::Ready {
@@ -239,6 +240,7 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
         monoio::time::sleep(Duration::from_millis(10)).await;
     }
     // Handlers still suspended past the deadline get a 503; their connections write it and end.
+    w.abandoned.set(true);
     w.pending.abandon();
     let grace = Instant::now() + Duration::from_millis(200);
     while !w.conns.borrow().is_empty() && Instant::now() < grace {

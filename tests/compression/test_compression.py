@@ -18,7 +18,7 @@ from support.wire import fetch, get
 
 ROUTES = """
 from django_bolt import BoltAPI, no_compress, skip_middleware
-from django_bolt.responses import PlainText, Response
+from django_bolt.responses import PlainText, Response, StreamingResponse
 
 api = BoltAPI(prefix="/c")
 BIG = {"rows": [{"id": i, "name": f"row {i}", "ok": i % 2 == 0} for i in range(300)]}
@@ -74,6 +74,11 @@ async def skipped() -> dict:
 @api.post("/empty", status_code=204)
 async def empty() -> None:
     return None
+
+
+@api.get("/stream")
+def stream():
+    return StreamingResponse((f"line {i}\\n" for i in range(40)), media_type="text/plain")
 """
 
 PLAIN = """
@@ -265,6 +270,12 @@ def test_settings_win_zstd(demo_db, driver, tmp_path):
         assert get(proc.port, "/c/big", headers=_ae("gzip, br")).header("content-encoding") is None, "no fallback"
         small = get(proc.port, "/c/small", headers=_ae("zstd"))
         assert small.header("content-encoding") is None, "11 bytes < minimum_size 20"
+        # A streamed body: compressed per chunk, one zstd frame over the whole stream.
+        stream = get(proc.port, "/c/stream", headers=_ae("zstd"))
+        assert stream.header("content-encoding") == "zstd"
+        assert stream.header("transfer-encoding") == "chunked"
+        lines = b"".join(f"line {i}\n".encode() for i in range(40))
+        assert zstandard.ZstdDecompressor().decompressobj().decompress(stream.body) == lines
     finally:
         proc.stop()
 

@@ -29,6 +29,7 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "security",
         "response",
         "compress",
+        "renderers",
         "websocket",
     )
     assert _plans.ParamPlan._fields[:8] == (

@@ -54,7 +54,9 @@ def _identity() -> dict:
     }
 
 
-@dbcheck.get("/conn/inline")
+# blocking=False: always on the worker thread, even when a loaded machine makes a new
+# PostgreSQL connection slow enough to move an automatic handler to the pool.
+@dbcheck.get("/conn/inline", blocking=False)
 def conn_inline() -> dict:
     """A ``def`` handler, run inline on the worker thread."""
     return _identity()

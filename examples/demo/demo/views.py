@@ -1,6 +1,7 @@
 """Plain Django views: bolt hands every non-API path to Django's own handler."""
 
 import hashlib
+import time
 
 from django.http import JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,5 +18,13 @@ def upload(request):
 
 
 def stream(request):
-    """A streaming response (sent whole by bolt for now)."""
-    return StreamingHttpResponse((f"line {i}\n" for i in range(5)), content_type="text/plain")
+    """A streaming response, sent as it is produced: ``?delay=`` seconds between lines."""
+    delay = float(request.GET.get("delay", "0"))
+
+    def lines():
+        for i in range(5):
+            if delay and i:
+                time.sleep(delay)
+            yield f"line {i}\n"
+
+    return StreamingHttpResponse(lines(), content_type="text/plain")

@@ -671,6 +671,15 @@ class _Document:
         out[status] = self.response(status, kind, tp)
         if out[status].get("content", {}).get("application/json", {}).get("schema") == {}:
             self.opaque.append(f"{r.method} {r.path}")
+        content = out[status].get("content")
+        if kind is None and content and list(content) == ["application/json"] and r.renderers != ("json",):
+            from ..api import _RENDERERS
+
+            # The same value, as each renderer sends it (text: only when the value is a str).
+            schema = content["application/json"]["schema"]
+            out[status]["content"] = {
+                _RENDERERS[name]: {"schema": schema if name != "text" else {"type": "string"}} for name in r.renderers
+            }
         for code, declared in sorted(r.responses.items()):
             out[code] = self.declared(code, declared)
         if self.config.include_error_responses:
@@ -763,6 +772,10 @@ class _Document:
         if any(not isinstance(g, AllowAny) for g in r.guards) or any(getattr(a, "python", False) for a in r.auth):
             # (A session's CSRF check refuses with a 403 too.)
             error(403, "Forbidden: a guard refused the request")
+        if r.renderers != ("json",):
+            # (Every route answers 406 to an Accept that excludes JSON; documented where the
+            # route offers a choice, like the other server-wide answers left out per route.)
+            error(406, "Not Acceptable: the request's Accept admits none of the media types this route sends")
         if sources & {SRC_BODY, SRC_FORM, SRC_FILE}:
             error(413, "Content Too Large: the body is over the server's --max-body, or has too many files")
         if SRC_BODY in sources:

@@ -130,7 +130,12 @@ class _Served:
             raised.clear()
         if exc is not None and self.raise_server_exceptions:
             raise exc
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        response = httpx.Response(status, headers=headers, content=content, request=request)
+        if "transfer-encoding" in response.headers:
+            # A streamed body (its chunks arrive here joined): the server's framing fields only,
+            # not the content-length httpx adds.
+            del response.headers["content-length"]
+        return response
 
     def close(self) -> None:
         if self._closed:

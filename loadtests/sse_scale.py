@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Many Server-Sent Event clients on one core, and a plain endpoint beside them.
+
+`bolt --cores 1` serves the demo, pinned to cpu0. N clients (default 1,000) on cpu1 each open
+`GET /streams/ticker?interval=0.1&count=200` (an event every 100 ms for 20 s) with raw asyncio
+sockets and check that every event arrives, in order (ids 0..count-1), and when: each event's
+lateness against its client's own schedule is recorded. Meanwhile `wrk --latency` (cpu1, 4
+connections) measures `GET /hello` on the same core; its p99 is the number that matters.
+
+    python3 loadtests/sse_scale.py                       # 1,000 clients, 20 s
+    python3 loadtests/sse_scale.py --clients 200 --count 50   # a quick look
+
+Standard library only; needs `wrk` and `taskset`, and the demo set up (scripts/demo.sh or
+scripts/test.sh). Prints a Markdown summary; exits 1 when an event was lost or out of order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "examples" / "demo"
+BOLT = REPO / ".venv" / "bin" / "bolt"
+PORT = 8391
+
+
+ID = re.compile(rb"^id: (\d+)$", re.M)
+DELIVERED: list[int] = []  # events each client got, in order
+
+
+async def client(i: int, args: argparse.Namespace, gaps: list[float], failures: list[str]) -> None:
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    except OSError as e:
+        failures.append(f"client {i}: connect: {e}")
+        return
+    target = f"/streams/ticker?interval={args.interval}&count={args.count}"
+    writer.write(f"GET {target} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    if not head.startswith(b"HTTP/1.1 200") or b"transfer-encoding: chunked" not in head:
+        failures.append(f"client {i}: bad head {head[:80]!r}")
+        writer.close()
+        return
+    expected = 0
+    last = None
+    buf = b""
+    try:
+        # Raw reads, ids found by a regex over each (C speed): the client must not be the
+        # bottleneck on its one core. Chunk-size lines are skipped by the pattern.
+        while expected < args.count:
+            data = await reader.read(65536)
+            if not data:
+                break
+            buf += data
+            cut = buf.rfind(b"\n\n")
+            if cut < 0:
+                continue
+            complete, buf = buf[: cut + 2], buf[cut + 2 :]
+            now = time.monotonic()
+            for m in ID.finditer(complete):
+                got = int(m.group(1))
+                if got != expected:
+                    failures.append(f"client {i}: event {got} where {expected} was due")
+                    return
+                if last is not None:
+                    gaps.append(now - last)
+                last = now
+                expected += 1
+    except ConnectionError as e:
+        failures.append(f"client {i}: after {expected} events: {e!r}")
+        return
+    finally:
+        writer.close()
+        DELIVERED.append(expected)
+    if expected != args.count:
+        failures.append(f"client {i}: {expected} of {args.count} events")
+
+
+async def run_clients(args: argparse.Namespace) -> tuple[list[float], list[str], float]:
+    gaps: list[float] = []
+    failures: list[str] = []
+    t0 = time.monotonic()
+    # Opened gradually (as real clients arrive), not in one burst.
+    tasks = []
+    for i in range(args.clients):
+        tasks.append(asyncio.create_task(client(i, args, gaps, failures)))
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)
+    await asyncio.gather(*tasks)
+    return gaps, failures, time.monotonic() - t0
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--interval", type=float, default=0.1)
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--driver", default="auto")
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 256)), hard))
+    log = open("/tmp/sse_scale_bolt.log", "w")
+    server = subprocess.Popen(
+        ["taskset", "-c", "0", str(BOLT), "--cores", "1", "--port", str(PORT), "--driver", args.driver],
+        cwd=DEMO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while "listening on" not in Path("/tmp/sse_scale_bolt.log").read_text():
+            if server.poll() is not None or time.monotonic() > deadline:
+                print(Path("/tmp/sse_scale_bolt.log").read_text(), file=sys.stderr)
+                return 2
+            time.sleep(0.1)
+        os.sched_setaffinity(0, {1})
+        subprocess.run(["wrk", "-t1", "-c4", "-d2s", f"http://127.0.0.1:{PORT}/hello"], capture_output=True)
+        rss_before = rss_mib(server.pid)
+        duration = args.count * args.interval
+        wrk = subprocess.Popen(
+            ["wrk", "-t1", "-c4", f"-d{max(2.0, duration - 3):g}s", "--latency", f"http://127.0.0.1:{PORT}/hello"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        cpu0 = cpu_seconds(server.pid)
+        gaps, failures, elapsed = asyncio.run(run_clients(args))
+        cpu = cpu_seconds(server.pid) - cpu0
+        out, _ = wrk.communicate()
+        rss_after = rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(10)
+        log.close()
+    p99 = re.search(r"99%\s+(\S+)", out)
+    rps = re.search(r"Requests/sec:\s+(\S+)", out)
+    events = sum(DELIVERED)
+    gaps.sort()
+
+    def pct(q: float) -> float:
+        return gaps[min(len(gaps) - 1, int(q * len(gaps)))] * 1e3 if gaps else float("nan")
+
+    print(f"## {args.clients} SSE clients on `bolt --cores 1` ({args.count} events, {args.interval * 1e3:g} ms apart)")
+    print()
+    print(f"- events delivered in order: {events} of {args.clients * args.count}; failures: {len(failures)}")
+    print(
+        f"- gap between a client's events (due: {args.interval * 1e3:g} ms + the generator's own time): "
+        f"p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {pct(1.0):.1f} ms"
+    )
+    print(
+        f"- `/hello` meanwhile (wrk -t1 -c4, same core): p99 {p99.group(1) if p99 else '?'}, {rps.group(1) if rps else '?'} req/s"
+    )
+    print(f"- server CPU over the run: {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed * 100:.0f}% of its core)")
+    print(f"- server RSS: {rss_before:.1f} MiB before, {rss_after:.1f} MiB after all streams ended")
+    for f in failures[:10]:
+        print(f"  - {f}")
+    return 1 if failures or events != args.clients * args.count else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
