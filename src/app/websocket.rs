@@ -178,6 +178,7 @@ pub struct WsHub {
     open: Obj,
     start: Obj,
     deliver: Obj,
+    backlog: Obj,
     disconnect: Obj,
     resume: Obj,
     choke: Obj,
@@ -214,6 +215,7 @@ impl WsHub {
             open: attr(&hub, c"open")?,
             start: attr(&hub, c"start")?,
             deliver: attr(&hub, c"deliver")?,
+            backlog: attr(&hub, c"backlog")?,
             disconnect: attr(&hub, c"disconnect")?,
             resume: attr(&hub, c"resume")?,
             choke: attr(&hub, c"choke")?,
@@ -314,16 +316,32 @@ impl App {
         Ok(chan)
     }
 
-    /// Hands a client's message to its handler (`text`: a UTF-8 checked text message).
-    pub fn ws_deliver(&self, token: u64, text: bool, data: Vec<u8>) {
+    /// Hands a client's message to its handler (`text`: a UTF-8 checked text message); returns
+    /// how many of its messages the handler has not read yet.
+    pub fn ws_deliver(&self, token: u64, text: bool, data: Vec<u8>) -> usize {
         let msg = if text {
             // SAFETY: the assembler checked the bytes are UTF-8.
             py::new_str(unsafe { std::str::from_utf8_unchecked(&data) })
         } else {
             py::new_bytes(&data)
         };
-        if let Err(e) = py::call(&self.ws.deliver, &[&py::new_int(token as i64), &msg]) {
-            eprintln!("django-bolt: websocket deliver: {e}");
+        match py::call(&self.ws.deliver, &[&py::new_int(token as i64), &msg]) {
+            Ok(n) => py::as_i64(n.as_ptr()).unwrap_or(0).max(0) as usize,
+            Err(e) => {
+                eprintln!("django-bolt: websocket deliver: {e}");
+                0
+            }
+        }
+    }
+
+    /// How many of the client's messages the handler has not read yet.
+    pub fn ws_backlog(&self, token: u64) -> usize {
+        match py::call(&self.ws.backlog, &[&py::new_int(token as i64)]) {
+            Ok(n) => py::as_i64(n.as_ptr()).unwrap_or(0).max(0) as usize,
+            Err(e) => {
+                eprintln!("django-bolt: websocket backlog: {e}");
+                0
+            }
         }
     }
 

@@ -252,7 +252,9 @@ impl InProcess {
             return;
         }
         match message {
-            Some((text, data)) => self.app.ws_deliver(token, text, data),
+            Some((text, data)) => {
+                self.app.ws_deliver(token, text, data);
+            }
             None => {
                 self.app.ws_disconnect(token, code, "");
                 self.sockets.borrow_mut().remove(&token);

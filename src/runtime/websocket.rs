@@ -28,6 +28,9 @@ const READ_CHUNK: usize = 16 * 1024;
 /// What an idle socket's read buffer holds: most sockets are idle most of the time, and
 /// thousands of them must stay cheap. Buffers grow while a large message is arriving.
 const IDLE_CHUNK: usize = 2 * 1024;
+/// Unread messages past which a socket stops reading until its handler catches up (to a
+/// quarter of it): a client cannot fill the core's memory faster than its handler reads.
+const INBOX_HIGH: usize = 64;
 /// How long a close frame we sent waits for the client's answer before the socket is dropped.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
@@ -203,9 +206,22 @@ async fn run(
 ) {
     let mut batch = Vec::new();
     let decision = loop {
-        chan.ready().await;
         if let Some(d) = chan.decision(&mut batch) {
             break d;
+        }
+        if w.stopping() {
+            // A handler that never decides must not hold the shutdown.
+            notify_gone(w, token, close::ABNORMAL);
+            return refuse(
+                w,
+                s,
+                &Response::detail(503, "Service Unavailable: shutting down"),
+            )
+            .await;
+        }
+        monoio::select! {
+            _ = chan.ready() => {},
+            _ = monoio::time::sleep(Duration::from_millis(100)) => {},
         }
     };
     let (subprotocol, headers) = match decision {
@@ -307,11 +323,12 @@ async fn read_loop(
             }
         }
         rbuf.drain(..pos);
+        let mut backlog = 0;
         if !inbox.is_empty() || end.is_some() {
             let _py = w.interp.attached();
             if !shared.close_sent.get() {
                 for (text, data) in inbox.drain(..) {
-                    w.app.ws_deliver(shared.token, text, data);
+                    backlog = w.app.ws_deliver(shared.token, text, data);
                 }
             }
             inbox.clear();
@@ -322,6 +339,22 @@ async fn read_loop(
         }
         if end.is_some() {
             return None;
+        }
+        // Backpressure on the client: leave its bytes in the kernel (its TCP window closes)
+        // while the handler has many messages unread. Rare, so polled rather than signalled.
+        if backlog > INBOX_HIGH {
+            while !w.stopping() {
+                monoio::time::sleep(Duration::from_millis(5)).await;
+                // Not the client's silence: we are not reading it.
+                shared.last_rx.set(Instant::now());
+                let unread = {
+                    let _py = w.interp.attached();
+                    w.app.ws_backlog(shared.token)
+                };
+                if unread <= INBOX_HIGH / 4 {
+                    break;
+                }
+            }
         }
         if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
             // A large message is done: do not keep its buffer for the socket's life.

@@ -132,3 +132,29 @@ def test_many_refused_and_dropped_sockets_leave_the_core_serving(server):
         ws = RawWS.connect(server.port, "/ws/echo")
         ws.conn.close()
     assert get(server.port, "/hello").status == 200
+
+
+def test_a_client_faster_than_its_handler_costs_bounded_memory(server):
+    # 5,000 messages of 20 kB (100 MB) to a handler that reads nothing for a second: the socket
+    # stops reading while the handler has many unread, so the server does not hold 100 MB.
+    import threading
+
+    from .rawws import OP_BINARY, frame
+
+    before = _rss_kib(server.pid)
+    peak = [before]
+    with RawWS.connect(server.port, "/ws/slow", timeout=30) as ws:
+        msg = frame(OP_BINARY, b"y" * 20_000)
+        sender = threading.Thread(target=lambda: [ws.send(msg) for _ in range(5000)], daemon=True)
+        sender.start()
+        while sender.is_alive():
+            peak[0] = max(peak[0], _rss_kib(server.pid))
+            sender.join(0.05)
+        counts = []
+        while not counts or counts[-1] != b"5000":
+            fin, op, payload = ws.read_frame()
+            assert op == OP_TEXT, op
+            counts.append(payload)
+    assert counts == [str(n).encode() for n in range(1000, 5001, 1000)]
+    grew_mib = (peak[0] - before) / 1024
+    assert grew_mib < 30, f"server RSS grew {grew_mib:.1f} MiB while its handler was not reading"

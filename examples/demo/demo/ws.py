@@ -3,6 +3,8 @@ tests/ws/ requests each of them over real sockets."""
 
 from __future__ import annotations
 
+import asyncio
+
 from django_bolt import BoltAPI, CloseCode, WebSocket, WebSocketDisconnect
 from django_bolt.auth import IsAuthenticated, JWTAuthentication
 
@@ -94,3 +96,15 @@ async def secure(websocket: WebSocket):
     await websocket.accept()
     await websocket.send_json({"sub": (websocket.auth or {}).get("sub")})
     await websocket.close()
+
+
+@ws.websocket("/slow")
+async def slow(websocket: WebSocket):
+    """Reads nothing for a second, then reports how many messages were waiting."""
+    await websocket.accept()
+    await asyncio.sleep(1)
+    count = 0
+    async for _ in websocket.iter_bytes():
+        count += 1
+        if count % 1000 == 0:
+            await websocket.send_text(str(count))

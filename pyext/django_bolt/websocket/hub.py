@@ -125,11 +125,19 @@ class Hub:
                 log.error("WebSocket handler failed: %s", ws.path, exc_info=(type(exc), exc, exc.__traceback__))
         self.outbox.append((conn_id, OP_END, code, reason))
 
-    def deliver(self, conn_id: int, message: str | bytes) -> None:
+    def deliver(self, conn_id: int, message: str | bytes) -> int:
+        """Queues a client's message for the handler; returns how many it has not read yet."""
         ws = self.sockets.get(conn_id)
-        if ws is not None:
-            ws._inbox.append(message)  # noqa: SLF001
-            ws._wake()  # noqa: SLF001
+        if ws is None:
+            return 0
+        ws._inbox.append(message)  # noqa: SLF001
+        ws._wake()  # noqa: SLF001
+        return len(ws._inbox)  # noqa: SLF001
+
+    def backlog(self, conn_id: int) -> int:
+        """How many of the client's messages the handler has not read yet."""
+        ws = self.sockets.get(conn_id)
+        return 0 if ws is None else len(ws._inbox)  # noqa: SLF001
 
     def disconnect(self, conn_id: int, code: int, reason: str) -> None:
         ws = self.sockets.get(conn_id)
