@@ -223,6 +223,10 @@ class Runtime:
         self.ready_path = ready if ready and ("GET", ready) not in paths else None
         self.static_mounts = _static_mounts(apis)
         self.compression = _compression(apis)
+        from .responses import allowed_file_roots
+
+        # FileResponse's roots, checked again by Rust before a file is opened (None: unset).
+        self.file_roots = allowed_file_roots()
         from .cors import project_policy
 
         self.cors_global = project_policy()

@@ -182,6 +182,9 @@ def load_routes(settings_module: str) -> list[Route]:
             # Plans every type now, in the main interpreter, so a type that cannot work is a
             # start-up error before any worker starts (workers plan their own copies).
             r.plan()
+        from .responses import allowed_file_roots
+
+        allowed_file_roots()  # BOLT_ALLOWED_FILE_PATHS: each an existing directory
         return routes
     except StartupError:
         raise

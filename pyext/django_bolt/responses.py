@@ -9,16 +9,24 @@
 >>> @api.post("/login")
 ... def login() -> JSON:
 ...     return JSON({"ok": True}).set_cookie("sid", "abc", httponly=True, secure=True)
+>>> @api.get("/report")
+... def report() -> FileResponse:
+...     return FileResponse("/srv/reports/2026.pdf", filename="2026.pdf")
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import inspect
+import logging
+import os
+import stat
 from dataclasses import dataclass
-from typing import Any, Mapping, TypeVar
+from typing import Any, Literal, Mapping, TypeVar
 
 from .cookies import Cookie, SameSitePolicy
+from .exceptions import HTTPException
 
 __all__ = [
     "Response",
@@ -30,6 +38,10 @@ __all__ = [
     "EventSourceResponse",
     "ServerSentEvent",
     "format_sse_event",
+    "FileResponse",
+    "FileResponseNotFound",
+    "FilePathNotAllowed",
+    "allowed_file_roots",
 ]
 
 R = TypeVar("R", bound="Response")
@@ -39,6 +51,8 @@ R = TypeVar("R", bound="Response")
 _RAW = 0
 _JSON = 1
 _STREAM = 2
+# A file on disk, sent by Rust in chunks off the reactor (``app::respond::FILE_KIND``).
+_FILE = 3
 
 
 class Response:
@@ -356,3 +370,130 @@ class EventSourceResponse(StreamingResponse):
             ("x-accel-buffering", "no"),
         ):
             self.headers.setdefault(name, value)
+
+
+class FileResponseNotFound(FileNotFoundError, HTTPException):
+    """The file a ``FileResponse`` names does not exist: answered 404 ``{"detail": "Not Found"}``
+    (an ``HTTPException``); still a ``FileNotFoundError`` for code that catches that, as in
+    django-bolt."""
+
+    def __init__(self, path: str) -> None:
+        FileNotFoundError.__init__(self, errno.ENOENT, "File not found", path)
+        # What Rust reads of an HTTPException; the path stays out of the response.
+        self.status_code, self.detail, self.headers = 404, "Not Found", {}
+
+
+class FilePathNotAllowed(PermissionError, HTTPException):
+    """A ``FileResponse`` path outside ``BOLT_ALLOWED_FILE_PATHS``: answered 403
+    ``{"detail": "Forbidden"}`` (an ``HTTPException``); still a ``PermissionError``, as in
+    django-bolt."""
+
+    def __init__(self, message: str) -> None:
+        PermissionError.__init__(self, message)
+        self.status_code, self.detail, self.headers = 403, "Forbidden", {}
+
+
+_log = logging.getLogger("django_bolt.files")
+# The resolved roots per raw setting value, so a test's override_settings is seen at once.
+_roots_cache: dict[tuple[str, ...], list[str]] = {}
+
+
+def allowed_file_roots() -> list[str] | None:
+    """The real paths of ``settings.BOLT_ALLOWED_FILE_PATHS``, or None when it is unset or
+    empty: then, as in django-bolt, a ``FileResponse`` may name any file.
+
+    Raises ``ImproperlyConfigured`` (naming the setting and the entry) for an entry that is not
+    a path or not an existing directory; the server checks this at start-up.
+    """
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    raw = getattr(settings, "BOLT_ALLOWED_FILE_PATHS", None)
+    if not raw:
+        return None
+    if isinstance(raw, (str, bytes, os.PathLike)):
+        raise ImproperlyConfigured(f"BOLT_ALLOWED_FILE_PATHS must be a list of directories, got {raw!r}")
+    try:
+        key = tuple(os.fspath(p) for p in raw)
+    except TypeError as e:
+        raise ImproperlyConfigured(f"BOLT_ALLOWED_FILE_PATHS must be a list of paths: {e}") from None
+    roots = _roots_cache.get(key)
+    if roots is None:
+        roots = []
+        for entry in key:
+            real = os.path.realpath(entry)
+            if not os.path.isdir(real):
+                raise ImproperlyConfigured(f"BOLT_ALLOWED_FILE_PATHS: {entry!r} is not an existing directory")
+            roots.append(real)
+        _roots_cache[key] = roots
+    return roots
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _resolve_file(path: str | os.PathLike[str]) -> str:
+    """``path`` with symlinks and ``..`` resolved, checked against the allowed roots first (so
+    a refusal says nothing about whether a file outside exists), then to be a regular file."""
+    raw = os.fspath(path)
+    if not isinstance(raw, str):
+        raise TypeError(f"FileResponse path must be a str or os.PathLike[str], got {path!r}")
+    real = os.path.realpath(raw)
+    roots = allowed_file_roots()
+    if roots is not None and not any(_inside(real, root) for root in roots):
+        _log.warning("FileResponse refused %r: it resolves to %r, outside BOLT_ALLOWED_FILE_PATHS", raw, real)
+        raise FilePathNotAllowed(
+            f"File path {raw!r} is not within allowed directories. Configure BOLT_ALLOWED_FILE_PATHS in Django settings."
+        )
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        raise FileResponseNotFound(raw) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"FileResponse path is not a regular file: {raw!r}")
+    return real
+
+
+class FileResponse(Response):
+    """The file at ``path``, sent by Rust from disk in chunks, off the core's thread.
+
+    ``media_type`` defaults to a guess from ``filename`` (else ``path``); ``filename`` adds
+    ``Content-Disposition: attachment`` (or ``inline``) with an RFC 6266 ``filename*`` for
+    non-ASCII names. ETag/Last-Modified, 304s, and single ranges (206/416, ``If-Range``) are
+    answered for GET and HEAD. The path is resolved here (symlinks, ``..``) and must lie under
+    ``BOLT_ALLOWED_FILE_PATHS`` when that is set (else :class:`FilePathNotAllowed`, a 403); a
+    missing file raises :class:`FileResponseNotFound` (a 404).
+
+    >>> @api.get("/invoices/{number}")
+    ... def invoice(number: int) -> FileResponse:
+    ...     return FileResponse(f"/srv/invoices/{number}.pdf", filename=f"invoice-{number}.pdf")
+    """
+
+    __slots__ = ("path", "filename", "content_disposition_type")
+    _kind = _FILE
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        content_disposition_type: Literal["attachment", "inline"] = "attachment",
+    ) -> None:
+        if content_disposition_type not in ("attachment", "inline"):
+            raise ValueError(
+                f"content_disposition_type must be 'attachment' or 'inline', got {content_disposition_type!r}"
+            )
+        super().__init__(None, status_code, headers, "application/octet-stream")
+        #: None: Rust guesses it from ``filename`` or ``path``, as for static files.
+        self.media_type = media_type  # type: ignore[assignment]
+        #: The real path (symlinks resolved), checked against the allowed roots.
+        self.path = _resolve_file(path)
+        self.filename = filename
+        self.content_disposition_type = content_disposition_type
+
+    def __repr__(self) -> str:
+        return f"FileResponse({self.path!r}, status_code={self.status_code!r}, filename={self.filename!r})"

@@ -75,6 +75,8 @@ pub struct App {
     pub static_files: Option<StaticFiles>,
     /// The project's compression (None: off).
     pub compression: Option<Compression>,
+    /// Where `FileResponse` may serve from (canonical; None: anywhere, the setting is unset).
+    pub file_roots: Option<Vec<std::path::PathBuf>>,
     pub logs: RequestLogs,
     blocking_threshold: Duration,
     django_blocking: Blocking,
@@ -160,6 +162,7 @@ impl App {
             has_cors,
             static_files: plan::static_files(&attr(&rt, c"static_mounts")?)?,
             compression: plan::compression(&attr(&rt, c"compression")?)?,
+            file_roots: plan::file_roots(&attr(&rt, c"file_roots")?)?,
             logs: RequestLogs {
                 // SAFETY: attached.
                 access_enabled: unsafe {

@@ -430,6 +430,24 @@ fn renderers(o: *mut ffi::PyObject) -> Result<Vec<Render>, PlanError> {
     Ok(out)
 }
 
+/// `Runtime.file_roots`: the directories `FileResponse` may serve from (`BOLT_ALLOWED_FILE_PATHS`,
+/// already resolved in Python), canonicalized again here; None: the setting is unset and any
+/// path is served, as in django-bolt.
+pub fn file_roots(o: &Obj) -> Result<Option<Vec<std::path::PathBuf>>, PlanError> {
+    if is_none(o.as_ptr()) {
+        return Ok(None);
+    }
+    let mut roots = Vec::new();
+    for item in list_of(o.as_ptr(), "file_roots")? {
+        let root = str_of(item, "BOLT_ALLOWED_FILE_PATHS entry")?;
+        let canonical = std::path::Path::new(&root)
+            .canonicalize()
+            .map_err(|e| PlanError::Invalid(format!("BOLT_ALLOWED_FILE_PATHS: {root:?}: {e}")))?;
+        roots.push(canonical);
+    }
+    Ok(Some(roots))
+}
+
 /// The project's `CompressionPlan` (`Runtime.compression`), or None: compression is off.
 pub fn compression(o: &Obj) -> Result<Option<Compression>, PlanError> {
     let o = o.as_ptr();

@@ -7,8 +7,15 @@ use crate::codec::encode::typed::Typed;
 use crate::codec::encode::Encoder;
 use crate::http::{self, Request, Response};
 use crate::py::{self, Obj};
+use crate::static_files::{self, FileError};
 use pyo3::ffi;
+use std::path::Path;
 use std::ptr::null_mut;
+
+/// `responses._FILE`: a `FileResponse`, whose body is sent from disk.
+const FILE_KIND: i64 = 3;
+/// `responses._STREAM`: a `StreamingResponse`, whose body is pulled from its iterator.
+const STREAM_KIND: i64 = 2;
 
 /// What shapes a handler's return value into a response: the route's status code, the route
 /// whose declared response type (if any) the value is encoded through, and the renderer the
@@ -289,15 +296,18 @@ impl App {
             .ok()
             .and_then(|k| py::as_i64(k.as_ptr()))
             .unwrap_or(0);
-        if kind == 2 {
+        if kind == STREAM_KIND {
             let Ok(id) = self.open_stream(v, method, path) else {
                 return self.exception_response(method, path, "");
             };
             let mut resp = Response::empty(status);
             resp.content_type = media;
-            resp.headers = self.response_headers(v);
+            resp.headers = object_headers(v);
             resp.source = Some(http::BodySource::Stream(id));
             return resp;
+        }
+        if kind == FILE_KIND {
+            return self.file_object(v, status, media, method, path);
         }
         let content = v.getattr(c"content").unwrap_or_else(|_| py::none());
         let encode = |c: &Obj| -> Result<Vec<u8>, String> {
@@ -326,30 +336,100 @@ impl App {
             status,
             content_type: media,
             body,
-            headers: self.response_headers(v),
+            headers: object_headers(v),
             source: None,
         }
     }
 
-    /// A response object's headers, then one Set-Cookie field per `set_cookie`.
-    fn response_headers(&self, v: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut headers = v
-            .getattr(c"headers")
-            .map(|h| header_pairs(&h))
-            .unwrap_or_default();
-        // `set_cookie`/`delete_cookie`: one Set-Cookie field each (a dict cannot repeat a name).
-        if let Ok(cookies) = v.getattr(c"cookies") {
-            for value in py::seq_items(cookies.as_ptr()).unwrap_or_default() {
-                match py::str_of(value) {
-                    Some(s) if http::valid_header_value(s.as_bytes()) => {
-                        headers.push((b"set-cookie".to_vec(), s.as_bytes().to_vec()));
-                    }
-                    _ => eprintln!("django-bolt: dropped an invalid Set-Cookie value"),
+    /// A `FileResponse`: the file checked again (it is opened by its real path, under
+    /// `BOLT_ALLOWED_FILE_PATHS` when set) and answered as a 200 with validators whose body
+    /// the connection sends from disk. Conditional and range fields are applied by
+    /// `runtime::dispatch`, which has the request's headers.
+    fn file_object(
+        &self,
+        v: &Obj,
+        status: u16,
+        media: Option<Vec<u8>>,
+        method: &str,
+        path: &str,
+    ) -> Response {
+        let str_attr = |name: &std::ffi::CStr| {
+            v.getattr(name)
+                .ok()
+                .and_then(|s| py::str_of(s.as_ptr()).map(str::to_owned))
+        };
+        let Some(file) = str_attr(c"path") else {
+            return self.encode_failed(method, path, "FileResponse.path is not a str");
+        };
+        let meta = match static_files::stat_file(Path::new(&file), self.file_roots.as_deref()) {
+            Ok(meta) => meta,
+            // Removed since the handler made the response.
+            Err(FileError::NotFound) => return Response::detail(404, "Not Found"),
+            Err(FileError::Forbidden) => {
+                // The constructor refuses such paths: the path was changed after it, or a
+                // link was swapped in. Never served; said once in the log, not to the client.
+                eprintln!(
+                    "django-bolt: {method} {path}: FileResponse path {file:?} is outside \
+                     BOLT_ALLOWED_FILE_PATHS, unreadable or not a regular file; answered 403"
+                );
+                return Response::detail(403, "Forbidden");
+            }
+            Err(e) => return self.encode_failed(method, path, &e.to_string()),
+        };
+        let filename = str_attr(c"filename");
+        let mut extra = Vec::with_capacity(2);
+        if let Some(name) = &filename {
+            let kind = str_attr(c"content_disposition_type").unwrap_or_default();
+            let kind = if kind == "inline" {
+                "inline"
+            } else {
+                "attachment"
+            };
+            extra.push((
+                b"content-disposition".to_vec(),
+                static_files::content_disposition(kind, name),
+            ));
+        }
+        let mut user = object_headers(v);
+        // The writer frames the body with the file's length; a second framing field from the
+        // handler would make the response ambiguous (RFC 9112 §6.3).
+        user.retain(|(n, _)| n != b"content-length" && n != b"transfer-encoding");
+        // A content-type among the headers wins over the guess (django-bolt merges them so).
+        let mut media = media;
+        if let Some(i) = user.iter().position(|(n, _)| n == b"content-type") {
+            media = Some(user.remove(i).1);
+        }
+        let content_type = media.unwrap_or_else(|| {
+            static_files::content_type(Path::new(filename.as_deref().unwrap_or(&file)))
+        });
+        let mut resp = static_files::file_response(&meta, Some(content_type), "", extra);
+        // The handler's own fields replace the generated ones of the same name.
+        resp.headers
+            .retain(|(n, _)| !user.iter().any(|(u, _)| u == n && u != b"set-cookie"));
+        resp.headers.extend(user);
+        resp.status = status;
+        resp
+    }
+}
+
+/// A response object's `headers`, then one Set-Cookie field per `set_cookie`/`delete_cookie`
+/// (a dict cannot repeat a name).
+fn object_headers(v: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut headers = v
+        .getattr(c"headers")
+        .map(|h| header_pairs(&h))
+        .unwrap_or_default();
+    if let Ok(cookies) = v.getattr(c"cookies") {
+        for value in py::seq_items(cookies.as_ptr()).unwrap_or_default() {
+            match py::str_of(value) {
+                Some(s) if http::valid_header_value(s.as_bytes()) => {
+                    headers.push((b"set-cookie".to_vec(), s.as_bytes().to_vec()));
                 }
+                _ => eprintln!("django-bolt: dropped an invalid Set-Cookie value"),
             }
         }
-        headers
     }
+    headers
 }
 
 /// `(status, content_type, body_bytes, ...)` from `Runtime.handle_exception`.

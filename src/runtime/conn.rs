@@ -203,6 +203,23 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     // A body that ends with the connection leaves nothing to keep alive.
                     let keep_alive = keep_alive && framing != Framing::Unframed;
                     write_response(&w, &mut wbuf, &resp, keep_alive, head_only, http10);
+                    if let Some(http::BodySource::File { path, offset, len }) = &resp.source {
+                        if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
+                            // The head (and earlier pipelined responses) first, then the file
+                            // in chunks; a body cut short leaves only closing the connection.
+                            let (res, b) = s.write_all(wbuf).await;
+                            wbuf = b;
+                            wbuf.clear();
+                            if res.is_err()
+                                || super::file_body::send(&mut s, path, *offset, *len)
+                                    .await
+                                    .is_err()
+                            {
+                                w.untrack(id);
+                                return;
+                            }
+                        }
+                    }
                     rbuf.drain(..used);
                     if let Some(BodySource::Stream(stream)) = resp.source {
                         let sent = if head_only {

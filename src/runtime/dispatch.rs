@@ -11,6 +11,7 @@ use crate::cors::CorsPolicy;
 use crate::http::{BodySource, Method, Request, Response};
 use crate::py::interp::SubInterpreter;
 use crate::router::Match;
+use crate::static_files;
 use std::time::Instant;
 
 /// Where requests are dispatched: an application, its pending responses, and the interpreter to
@@ -38,6 +39,9 @@ pub struct Finish<'a> {
     timer: Option<Instant>,
     /// False: the route said `@no_compress`.
     compress: bool,
+    /// A handler's response: a `FileResponse` among them gets its 304/206/416 here (static
+    /// files got theirs from `StaticFiles::serve`).
+    file_conditionals: bool,
 }
 
 impl Site<'_> {
@@ -70,6 +74,7 @@ impl<'a> Site<'a> {
                 cors: None,
                 timer,
                 compress: true,
+                file_conditionals: false,
             },
         };
         if wants_cors && head.method == Method::Options {
@@ -92,6 +97,7 @@ impl<'a> Site<'a> {
                             cors: Some(None),
                             timer,
                             compress: true,
+                            file_conditionals: false,
                         },
                     };
                 }
@@ -135,6 +141,7 @@ impl<'a> Site<'a> {
             Match::Found { route, .. } => app.routes[*route].compress,
             _ => true,
         };
+        let file_conditionals = matches!(m, Match::Found { .. });
         let (outcome, head_only) = match m {
             Match::NotFound => {
                 let django = contained(head, || {
@@ -175,6 +182,7 @@ impl<'a> Site<'a> {
                 cors,
                 timer,
                 compress,
+                file_conditionals,
             },
         }
     }
@@ -190,6 +198,17 @@ impl<'a> Site<'a> {
     ) -> Option<StreamEncoder> {
         let app = self.app;
         let mut encoder = None;
+        if started.file_conditionals {
+            // Before compression, which leaves file bodies alone (their body is not in memory:
+            // precompressed static variants are the compressed files).
+            let method = req.head.method;
+            static_files::apply_conditionals(
+                resp,
+                method == Method::Get,
+                method == Method::Head,
+                &req.head.headers,
+            );
+        }
         if let (Some(c), true) = (&app.compression, started.compress) {
             let accept = req.head.header("accept-encoding");
             if matches!(resp.source, Some(BodySource::Stream(_))) {
@@ -223,7 +242,7 @@ impl<'a> Site<'a> {
                 let _py = self.attached();
                 if app.logs.access_enabled {
                     app.logs
-                        .access(app.hooks(), req, resp.status, ms, resp.body.len());
+                        .access(app.hooks(), req, resp.status, ms, body_len(resp));
                 }
                 if let Some(slow) = detail {
                     app.logs.request(app.hooks(), req, resp, ms, slow);
@@ -262,6 +281,16 @@ fn contained<T>(head: &crate::http::RequestHead, f: impl FnOnce() -> T) -> Optio
             );
             None
         }
+    }
+}
+
+/// The body's size for the access log: a file's is not in memory.
+fn body_len(resp: &Response) -> usize {
+    match &resp.source {
+        Some(crate::http::BodySource::File { len, .. }) => {
+            usize::try_from(*len).unwrap_or(usize::MAX)
+        }
+        _ => resp.body.len(),
     }
 }
 

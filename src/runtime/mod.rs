@@ -6,6 +6,7 @@
 pub mod conn;
 pub mod core;
 pub mod dispatch;
+pub mod file_body;
 pub mod inprocess;
 pub mod server;
 pub mod streaming;

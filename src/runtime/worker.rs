@@ -174,6 +174,11 @@ fn run_epoll(
     let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
         .enable_timer()
         .with_entries(1024)
+        // File bodies: epoll cannot wait on regular files, so their reads run here
+        // (`file_body.rs`).
+        .attach_thread_pool(Box::new(monoio::blocking::DefaultThreadPool::new(
+            super::file_body::READ_THREADS,
+        )))
         .build()
         .map_err(ReactorError::Epoll)?;
     ready("epoll");

@@ -7,29 +7,28 @@
 //! `If-None-Match` / `If-Modified-Since` (`validators.rs`), single byte ranges with
 //! `If-Range` (`range.rs`), and precompressed `.br` / `.gz` siblings (`encoding.rs`).
 //!
-//! Everything here is blocking `std::fs`: the files are small and hot in the page cache, and a
-//! worker answers them in microseconds. Streaming large files through the runtime is future
-//! work (see [`LARGE_FILE`]).
+//! The body is not read here: the response carries the file as a [`BodySource::File`]
+//! (`file.rs`, shared with `FileResponse`) and the connection sends it in fixed-size chunks off
+//! the reactor thread. Only metadata is looked up on the core (`canonicalize`, `stat`,
+//! `open` + `fstat`): page-cache look-ups of microseconds, not reads of the content.
 
 mod encoding;
+mod file;
 mod path;
 mod range;
 mod validators;
 
+#[cfg(doc)]
+use crate::http::BodySource;
 use crate::http::Response;
-use std::fs::{File, Metadata};
-use std::io::Read;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use encoding::Coding;
-use range::RangeOutcome;
-
-/// Above this size a file is still read whole into memory (or only the requested range for a
-/// 206). Streaming it from the file in chunks is future work; until then this only documents
-/// where memory use stops being "a few pages per request".
-pub const LARGE_FILE: u64 = 64 * 1024 * 1024;
+use file::open_regular;
+pub use file::{
+    apply_conditionals, content_disposition, file_response, stat_file, FileError, FileMeta,
+};
 
 /// One URL prefix and the directories it serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,134 +195,37 @@ impl MountState {
             Some(Coding::Gzip) => siblings[1].as_ref(),
             None => Some(&identity),
         };
-        let Some((file, meta)) = chosen.and_then(open_regular) else {
+        let Some(chosen) = chosen else {
+            return not_found(head);
+        };
+        let Some((_, meta)) = open_regular(&chosen.path) else {
             // Removed between the look-up and the open: it is gone, so 404.
             return not_found(head);
         };
+        let meta = FileMeta {
+            path: chosen.path.clone(),
+            size: meta.len(),
+            mtime: meta.modified().unwrap_or(UNIX_EPOCH),
+        };
 
-        let size = meta.len();
-        let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
-        let etag = validators::etag(size, mtime, coding.map_or("", Coding::etag_suffix));
-        let mut common = vec![
-            (b"etag".to_vec(), etag.clone().into_bytes()),
-            (
-                b"last-modified".to_vec(),
-                httpdate::fmt_http_date(mtime).into_bytes(),
-            ),
-        ];
+        let mut extra = Vec::with_capacity(3);
         if let Some(cc) = &self.cache_control {
-            common.push((b"cache-control".to_vec(), cc.clone()));
+            extra.push((b"cache-control".to_vec(), cc.clone()));
         }
         if vary {
-            common.push((b"vary".to_vec(), b"accept-encoding".to_vec()));
+            extra.push((b"vary".to_vec(), b"accept-encoding".to_vec()));
         }
-
-        // RFC 9110 §13.2.2, steps 3 and 4: If-None-Match, and only without it
-        // If-Modified-Since. (Steps 1 and 2, If-Match and If-Unmodified-Since, are for
-        // state-changing requests and not evaluated for a read-only file server.)
-        let not_modified = if headers.all("if-none-match").next().is_some() {
-            validators::none_match_hits(headers.all("if-none-match"), &etag)
-        } else {
-            headers
-                .first("if-modified-since")
-                .is_some_and(|v| validators::not_modified_since(v, mtime))
-        };
-        if not_modified {
-            // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have had that describe
-            // caching (ETag, Last-Modified, Cache-Control, Vary), and no content.
-            return Response {
-                status: 304,
-                content_type: None,
-                headers: common,
-                body: Vec::new(),
-                source: None,
-            };
+        if let Some(c) = coding {
+            extra.push((b"content-encoding".to_vec(), c.token().as_bytes().to_vec()));
         }
-
-        let content_type = Some(content_type(&rel));
-        // RFC 9110 §14.2: GET is the only method for which range handling is defined, so HEAD
-        // gets the 200 it would get without Range. Step 5 of §13.2.2: If-Range decides
-        // whether the Range is honoured at all. A Range header sent twice is invalid, so
-        // ignored.
-        let outcome = match headers.single("range") {
-            Some(value) if !head => {
-                if headers
-                    .first("if-range")
-                    .is_none_or(|v| validators::if_range_allows(v, &etag, mtime))
-                {
-                    range::parse(value, size)
-                } else {
-                    RangeOutcome::Ignore
-                }
-            }
-            _ => RangeOutcome::Ignore,
-        };
-        match outcome {
-            RangeOutcome::Satisfiable { start, end } => {
-                // Only the requested bytes are read, whatever the file's size.
-                let Ok(len) = usize::try_from(end - start + 1) else {
-                    return detail(500, "Internal Server Error", head);
-                };
-                let mut body = vec![0; len];
-                if file.read_exact_at(&mut body, start).is_err() {
-                    // Truncated since the stat: the content-range we would send is a lie.
-                    return detail(500, "Internal Server Error", head);
-                }
-                let mut headers = common;
-                headers.push(accept_ranges());
-                headers.push((
-                    b"content-range".to_vec(),
-                    format!("bytes {start}-{end}/{size}").into_bytes(),
-                ));
-                Response {
-                    status: 206,
-                    content_type,
-                    headers,
-                    body,
-                    source: None,
-                }
-            }
-            RangeOutcome::Unsatisfiable => Response {
-                status: 416,
-                content_type: None,
-                // RFC 9110 §15.5.17: the current length, so the client can retry sanely.
-                headers: vec![
-                    accept_ranges(),
-                    (
-                        b"content-range".to_vec(),
-                        format!("bytes */{size}").into_bytes(),
-                    ),
-                ],
-                body: Vec::new(),
-                source: None,
-            },
-            RangeOutcome::Ignore => {
-                let mut headers = common;
-                headers.push(accept_ranges());
-                if let Some(c) = coding {
-                    headers.push((b"content-encoding".to_vec(), c.token().as_bytes().to_vec()));
-                }
-                let body = if head {
-                    Vec::new()
-                } else {
-                    // Whole file into memory, even above LARGE_FILE (streaming is future
-                    // work). `take(size)` keeps the body consistent with the ETag if the
-                    // file grew since the stat.
-                    let mut body = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-                    if (&file).take(size).read_to_end(&mut body).is_err() {
-                        return detail(500, "Internal Server Error", head);
-                    }
-                    body
-                };
-                Response {
-                    status: 200,
-                    content_type,
-                    headers,
-                    body,
-                    source: None,
-                }
-            }
-        }
+        let mut resp = file::file_response(
+            &meta,
+            Some(content_type(&rel)),
+            coding.map_or("", Coding::etag_suffix),
+            extra,
+        );
+        file::apply_conditionals(&mut resp, !head, head, headers.0);
+        resp
     }
 }
 
@@ -343,25 +245,17 @@ fn locate(root: &Path, rel: &Path) -> Option<Located> {
     meta.is_file().then_some(Located { path })
 }
 
-/// Opens a located file, and checks again on the open descriptor that it is a regular file
-/// (it may have been replaced since [`locate`]). Size and mtime come from this `fstat`, so
-/// they describe the bytes that will be read.
-fn open_regular(found: &Located) -> Option<(File, Metadata)> {
-    let file = File::open(&found.path).ok()?;
-    let meta = file.metadata().ok()?;
-    meta.is_file().then_some((file, meta))
-}
-
 fn with_suffix(rel: &Path, suffix: &str) -> PathBuf {
     let mut name = rel.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
 }
 
-/// From the extension of the requested name (not the `.br` sibling's). Text types get
+/// From the extension of the requested name (not the `.br` sibling's; for `FileResponse`,
+/// of its `filename` or else its path). Text types get
 /// `charset=utf-8`: Django's collectstatic copies files as they are, and UTF-8 is what
 /// browsers assume badly without being told (RFC 9110 §8.3.2 leaves the default open).
-fn content_type(rel: &Path) -> Vec<u8> {
+pub fn content_type(rel: &Path) -> Vec<u8> {
     let mime = mime_guess::from_path(rel).first_or_octet_stream();
     let essence = mime.essence_str();
     if mime.type_() == mime_guess::mime::TEXT
@@ -372,10 +266,6 @@ fn content_type(rel: &Path) -> Vec<u8> {
     } else {
         essence.as_bytes().to_vec()
     }
-}
-
-fn accept_ranges() -> (Vec<u8>, Vec<u8>) {
-    (b"accept-ranges".to_vec(), b"bytes".to_vec())
 }
 
 fn not_found(head: bool) -> Response {

@@ -66,6 +66,7 @@ from .async_orm import orm  # noqa: F401 - Django's async API, under /orm
 from .dbcheck import dbcheck  # noqa: F401 - per-request database housekeeping, under /db
 from .streams import streams  # noqa: F401 - streamed bodies and SSE, under /streams
 from .negotiation import negotiation  # noqa: F401 - content negotiation, under /neg
+from .downloads import downloads  # noqa: F401 - FileResponse, under /downloads
 from .ws import ws  # noqa: F401 - WebSocket routes, under /ws
 # isort: on
 

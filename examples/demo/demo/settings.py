@@ -129,6 +129,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
 # Served by bolt's Rust static file server, with Cache-Control per prefix.
 BOLT_STATIC_CACHE_CONTROL = {"/static/": "public, max-age=3600"}
+# FileResponse may only send files from these folders (403 for any other path).
+BOLT_ALLOWED_FILE_PATHS = [BASE_DIR / "files"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -720,7 +720,7 @@ class _Document:
         (no body), a ``Response`` class (its media type) or an ``HTTPException`` class."""
         from ..api import _is_response_class
         from ..exceptions import HTTPException
-        from ..responses import HTML, JSON, PlainText, Redirect
+        from ..responses import HTML, JSON, FileResponse, PlainText, Redirect
 
         out: dict[str, Any] = {"description": _phrase(status)}
         if declared is None or status in _NO_BODY:
@@ -731,6 +731,9 @@ class _Document:
             if issubclass(declared, Redirect):
                 out["headers"] = {"Location": {"required": True, "schema": {"type": "string"}}}
                 return out
+            if issubclass(declared, FileResponse):
+                # Any media type (guessed from the file), bytes as they are on disk.
+                return {**out, "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}
             if issubclass(declared, PlainText):
                 media = "text/plain"
             elif issubclass(declared, HTML):

@@ -1,6 +1,7 @@
 //! Conditional requests (ETag, Last-Modified), ranges and precompressed siblings.
 
 use super::*;
+use std::os::unix::fs::FileExt;
 
 // ---- conditional requests -------------------------------------------------------------------
 
