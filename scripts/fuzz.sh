@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Fuzzes the JSON request-body decoder (fuzz/fuzz_targets/body_decode.rs) for a bounded time:
-#   scripts/fuzz.sh [seconds]      (default 30)
-# Exits non-zero on a finding; libFuzzer saves the input under fuzz/artifacts/body_decode/.
+# Fuzzes a decoder for a bounded time: the JSON request-body decoder (fuzz/fuzz_targets/body_decode.rs,
+# the default) or the WebSocket frame decoder (ws_frames.rs):
+#   scripts/fuzz.sh [seconds] [target]      (default 30 body_decode)
+# Exits non-zero on a finding; libFuzzer saves the input under fuzz/artifacts/<target>/.
 # Needs .venv with django-bolt's Python deps (scripts/env.sh makes it). Runs on the stable
 # toolchain: cargo-fuzz passes -Z flags (-Zsanitizer=address), which RUSTC_BOOTSTRAP=1 lets
 # stable accept; stable's rust-std ships the ASan runtime for x86_64-linux.
 # FUZZ_MIN_EXECS (default 200): a lower average rate fails the run (see the end).
 set -euo pipefail
 DURATION="${1:-30}"
+TARGET="${2:-body_decode}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 [ -x .venv/bin/python ] || { echo "no .venv: run scripts/test.sh first" >&2; exit 1; }
@@ -26,16 +28,16 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-echo "== building fuzz target body_decode ($(rustc --version); RUSTFLAGS=$RUSTFLAGS)"
-cargo fuzz build body_decode
-echo "== fuzzing body_decode for ${DURATION}s (corpus fuzz/corpus/body_decode)"
-LOG=fuzz/target/body_decode.log
+echo "== building fuzz target $TARGET ($(rustc --version); RUSTFLAGS=$RUSTFLAGS)"
+cargo fuzz build $TARGET
+echo "== fuzzing $TARGET for ${DURATION}s (corpus fuzz/corpus/$TARGET)"
+LOG=fuzz/target/$TARGET.log
 # -max_len bounds the body size; -timeout makes a hang (>10 s on one input) a finding;
 # -rss_limit_mb makes runaway memory one.
-if ! cargo fuzz run body_decode -- -max_total_time="$DURATION" -max_len=4096 -timeout=10 \
+if ! cargo fuzz run $TARGET -- -max_total_time="$DURATION" -max_len=4096 -timeout=10 \
   -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tee "$LOG"; then
-  echo "== FINDING: input saved under fuzz/artifacts/body_decode/ (log: $LOG); reproduce with" >&2
-  echo "   PYO3_PYTHON=$PYO3_PYTHON RUSTC_BOOTSTRAP=1 RUSTFLAGS='$RUSTFLAGS' cargo fuzz run body_decode fuzz/artifacts/body_decode/<file>" >&2
+  echo "== FINDING: input saved under fuzz/artifacts/$TARGET/ (log: $LOG); reproduce with" >&2
+  echo "   PYO3_PYTHON=$PYO3_PYTHON RUSTC_BOOTSTRAP=1 RUSTFLAGS='$RUSTFLAGS' cargo fuzz run $TARGET fuzz/artifacts/$TARGET/<file>" >&2
   exit 1
 fi
 # A Python object leaked on every input, when it is GC-tracked (list, dict, Struct), stays

@@ -47,10 +47,24 @@ from .responses import (
 )
 from .struct import Struct, field
 from .uploads import UploadFile
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "WebSocket",
+    "WebSocketState",
+    "WebSocketDisconnect",
+    "WebSocketClose",
+    "WebSocketException",
+    "CloseCode",
     "BoltAPI",
     "Route",
     "Request",

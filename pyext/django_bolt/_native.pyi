@@ -76,3 +76,12 @@ def test_request(
     app: TestApp, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes, client: str, /
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Serves one request through the server's parser, dispatch and response writer: ``(status, header fields in wire order, body)``."""
+
+def test_ws(app: TestApp, op: int, token: int, arg: Any, /) -> Any:
+    """A WebSocket served through ``app`` (``django_bolt.testing.WebSocketTestClient``).
+
+    op 0 opens: ``arg`` is ``(target, headers, client)``; returns ``(status, headers, body,
+    token, sent)`` (token 0: refused). op 1 sends ``arg`` (str or bytes) to socket ``token``;
+    op 2 returns what its handler sent, waiting up to ``arg`` seconds (``[(op, a, b)]``: 1 text,
+    2 bytes, 3 close ``(code, reason)``, 4 end ``(code or None, reason)``); op 3 closes with
+    code ``arg``."""

@@ -116,6 +116,8 @@ class RoutePlan(NamedTuple):
     #: What a plain return value may be rendered as (``renderers=``), chosen by ``Accept``;
     #: empty: JSON whatever ``Accept`` says (no 406).
     renderers: tuple[str, ...] = ()
+    #: An ``@api.websocket`` route: its GET requests are WebSocket handshakes.
+    websocket: bool = False
 
 
 class StaticMount(NamedTuple):

@@ -188,6 +188,10 @@ class Runtime:
         self.sync_thread: SyncThread | CallingThread = (
             CallingThread(self.loop) if testing else SyncThread(self.loop, self.lifecycle)
         )
+        from .websocket.hub import Hub
+
+        #: The core's WebSocket handlers (src/app/websocket.rs drains its outbox).
+        self.websockets = Hub(self.loop, self.sync_thread.end_request)
         from asgiref.sync import AsyncToSync
 
         AsyncToSync.loop_thread_executors[self.loop] = self.sync_thread

@@ -93,6 +93,8 @@ class Route:
     #: What a plain return value may be sent as, in order of preference (``renderers=``);
     #: empty: JSON, whatever ``Accept`` says.
     renderers: tuple[str, ...] = ()
+    #: Registered with ``@api.websocket``: GET requests to it open a WebSocket.
+    websocket: bool = False
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -151,9 +153,10 @@ class Route:
             cors,
             limit,
             security,
-            self.response_plan(),
+            None if self.websocket else self.response_plan(),
             self.compress,
             self.renderers,
+            self.websocket,
         )
 
 
@@ -335,6 +338,63 @@ class BoltAPI:
                         f"duplicate route {method} {full}: {_where(other.handler)} and {_where(fn)}"
                     )
             self.routes.append(r)
+            return fn
+
+        return decorator
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        guards: list[Any] | None = None,
+        auth: list[Any] | None = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        include_in_schema: bool | None = None,
+    ) -> Callable[[F], F]:
+        """Registers an ``async def`` WebSocket handler for ``path``.
+
+        The handler takes a ``WebSocket`` (a parameter annotated so, or named ``websocket``)
+        and any typed path, query, header and cookie parameters, as HTTP handlers do. The
+        route's ``auth``/``guards`` (else the API's, else the settings') and rate limit are
+        checked on the handshake: a client refused gets 401/403/429 and no WebSocket. A
+        browser's ``Origin`` must be allowed by the CORS settings (or be the server's own).
+
+        >>> @api.websocket("/ws/{room}")
+        ... async def room(websocket: WebSocket, room: str, since: int = 0):
+        ...     await websocket.accept()
+        ...     await websocket.send_json({"room": room, "since": since})
+        ...     async for msg in websocket.iter_json():
+        ...         await websocket.send_json({"echo": msg})
+
+        WebSocket routes are left out of the OpenAPI document unless ``include_in_schema=True``.
+        """
+        register = self.route(
+            "GET",
+            path,
+            name=name,
+            tags=tags,
+            auth=auth,
+            guards=guards,
+            response_model=None,
+            summary=summary,
+            description=description,
+            include_in_schema=bool(include_in_schema),
+        )
+
+        def decorator(fn: F) -> F:
+            if not inspect.iscoroutinefunction(fn):
+                raise TypeError(f"WebSocket handler {_where(fn)} must be an async function")
+            register(fn)
+            route = self.routes[-1]
+            route.websocket = True
+            if any(getattr(a, "python", False) for a in route.auth):
+                raise SignatureError(
+                    f"{_where(fn)}: WebSocket routes take authenticators checked in Rust (JWT, API keys), "
+                    "not Python ones"
+                )
             return fn
 
         return decorator

@@ -55,6 +55,7 @@ from ._plans import (  # the codes Rust shares
 from .constraints import BOUNDS, LENGTHS, PATTERN, Meta
 from .request import Request
 from .struct import UnresolvedType
+from .websocket.types import WebSocket
 
 __all__ = [
     "Query",
@@ -361,7 +362,7 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             continue
         default = _default(where, p, tp)
         tp, marker, meta = _param_meta(tp, p.default)
-        if tp is Request or (p.name == "request" and tp is Any):
+        if tp is Request or tp is WebSocket or (p.name in ("request", "websocket") and tp is Any):
             plan.append(ParamPlan(p.name, SRC_REQUEST, K_ANY, 0, None, p.name, None, None))
             continue
         inner, optional = _unwrap_optional(tp)

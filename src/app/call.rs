@@ -217,6 +217,8 @@ impl App {
                 0.001
             }
         };
+        // WebSocket handlers that ran in this turn sent to their sockets.
+        self.ws_drain(pending);
         let completed = self.hooks.completed.as_ptr();
         // SAFETY: attached; `completed` is the runtime's list; we swap its items out.
         let done = unsafe {

@@ -24,35 +24,18 @@ impl App {
         path_params: &[(&str, &str)],
         pending: &Pending,
     ) -> Outcome {
+        if self.routes[route].websocket {
+            // Not a handshake (those never reach here): HEAD, or the test client's HTTP path.
+            let resp = Response::detail(426, "Upgrade Required")
+                .with_header(b"upgrade", b"websocket")
+                .with_header(b"sec-websocket-version", b"13");
+            return Outcome::Ready(resp);
+        }
+        let claims = match self.admit(req, route) {
+            Ok(c) => c,
+            Err(resp) => return Outcome::Ready(resp),
+        };
         let r = &self.routes[route];
-        // Address- and header-keyed limits come before any authentication work; user-keyed
-        // ones need it done.
-        if let Some(limit) = r.limit.as_ref().filter(|l| !l.per_user()) {
-            if let Err(resp) = self.take_token(route, limit, req, None) {
-                return Outcome::Ready(resp);
-            }
-        }
-        let mut claims: Option<Claims> = None;
-        if let Some(sec) = &r.security {
-            let keys = KeyStore {
-                cache: &self.apikey_cache,
-                load: |raw: &[u8]| self.hooks.api_key_claims(raw),
-            };
-            match authenticate::authenticate(sec, req.head, keys) {
-                Ok(c) => claims = c,
-                Err(resp) => return Outcome::Ready(resp),
-            }
-            if let Some(g) = &sec.guard {
-                if !authenticate::guard_allows(g, claims.as_ref()) {
-                    return Outcome::Ready(authenticate::refused(sec, claims.is_some()));
-                }
-            }
-        }
-        if let Some(limit) = r.limit.as_ref().filter(|l| l.per_user()) {
-            if let Err(resp) = self.take_token(route, limit, req, claims.as_ref()) {
-                return Outcome::Ready(resp);
-            }
-        }
         // Before the handler runs: a request nothing can be rendered for changes nothing.
         let Some(render) = Render::choose(&r.renderers, req.head.header("accept")) else {
             return Outcome::Ready(Response::detail(406, "Not Acceptable"));
@@ -80,6 +63,34 @@ impl App {
             Hooks::housekeeping(&self.hooks.notify_finished);
         }
         outcome
+    }
+
+    /// The checks before any parameter is read: address- and header-keyed rate limits,
+    /// authentication, guards, then user-keyed limits. The claims, or the response refusing.
+    pub(super) fn admit(&self, req: &Request, route: usize) -> Result<Option<Claims>, Response> {
+        let r = &self.routes[route];
+        // Address- and header-keyed limits come before any authentication work; user-keyed
+        // ones need it done.
+        if let Some(limit) = r.limit.as_ref().filter(|l| !l.per_user()) {
+            self.take_token(route, limit, req, None)?;
+        }
+        let mut claims: Option<Claims> = None;
+        if let Some(sec) = &r.security {
+            let keys = KeyStore {
+                cache: &self.apikey_cache,
+                load: |raw: &[u8]| self.hooks.api_key_claims(raw),
+            };
+            claims = authenticate::authenticate(sec, req.head, keys)?;
+            if let Some(g) = &sec.guard {
+                if !authenticate::guard_allows(g, claims.as_ref()) {
+                    return Err(authenticate::refused(sec, claims.is_some()));
+                }
+            }
+        }
+        if let Some(limit) = r.limit.as_ref().filter(|l| l.per_user()) {
+            self.take_token(route, limit, req, claims.as_ref())?;
+        }
+        Ok(claims)
     }
 
     /// One token from the route's bucket for this client, or the 429 to answer.

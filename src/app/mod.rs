@@ -6,7 +6,7 @@
 //! the route table from Python, `hooks` names the Python entry points, `handle` runs one API
 //! request, `call` calls handlers and drives coroutines (`pending` holds the responses still
 //! to come), `respond` turns results into responses, `fallthrough` hands other paths to
-//! Django, `log` writes request logs.
+//! Django, `log` writes request logs, `websocket` runs WebSocket handlers.
 
 pub mod call;
 pub mod fallthrough;
@@ -17,6 +17,7 @@ pub mod pending;
 pub mod plan;
 pub mod respond;
 pub mod stream;
+pub mod websocket;
 
 pub use call::Outcome;
 pub use hooks::Hooks;
@@ -88,6 +89,10 @@ pub struct App {
     streams: stream::Streams,
     /// The asyncio loop's epoll fd (`Runtime.loop_fd`): readable when the loop has work.
     pub loop_fd: i32,
+    /// WebSocket handlers' hub and their sockets' queues.
+    pub ws: websocket::WsHub,
+    /// Whether any route is a WebSocket one (the HTTP loop skips the check otherwise).
+    pub has_websocket: bool,
     /// `django_bolt._worker.Runtime`, kept alive for the hooks' sake.
     _rt: Obj,
 }
@@ -138,6 +143,7 @@ impl App {
         Ok(App {
             router,
             hooks: Hooks::load(&rt)?,
+            ws: websocket::WsHub::load(&rt)?,
             types: EncodeTypes::from_tuple(attr(&rt, c"encode_types")?.as_ptr())
                 .map_err(|e| PlanError::Invalid(e.to_string()))?,
             parsers: plan::parsers(&attr(&rt, c"parsers")?)?,
@@ -181,6 +187,7 @@ impl App {
             inflight: RefCell::default(),
             streams: stream::Streams::default(),
             loop_fd: loop_fd as i32,
+            has_websocket: routes.iter().any(|r| r.websocket),
             routes,
             _rt: rt,
         })

@@ -44,6 +44,8 @@ pub struct Route {
     /// What a plain return value may be rendered as, in the route's order of preference
     /// (empty: JSON, `Accept` disregarded).
     pub renderers: Vec<Render>,
+    /// An `@api.websocket` route: GET requests to it are opening handshakes.
+    pub websocket: bool,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -216,6 +218,7 @@ fn route_fields(
         is_async: is_coroutine_function(&handler)?,
         compress: truthy(field(item, c"compress")?),
         renderers: renderers(field(item, c"renderers")?)?,
+        websocket: truthy(field(item, c"websocket")?),
         handler,
     })
 }

@@ -22,7 +22,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 13] = [
+static mut METHODS: [ffi::PyMethodDef; 14] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
@@ -127,6 +127,15 @@ static mut METHODS: [ffi::PyMethodDef; 13] = [
         ml_doc:
             c"test_request(app, method, target, headers, body, client) -> (status, headers, body)"
                 .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"test_ws".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: testing::m_test_ws,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"test_ws(app, op, token, arg): a WebSocket served in this interpreter (testing)"
+            .as_ptr(),
     },
     ffi::PyMethodDef::zeroed(),
 ];

@@ -156,6 +156,12 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     return;
                 }
                 Step::Request(head, body, used) => {
+                    if super::websocket::is_websocket_route(&w, &head) {
+                        // The connection becomes a WebSocket (or ends with the refusal).
+                        rbuf.drain(..used);
+                        let ws = super::websocket::serve(w, s, head, rbuf, wbuf, client, id);
+                        return ws.await;
+                    }
                     sent_continue = false;
                     let keep_alive = head.keep_alive && !w.stopping();
                     let req = Request {

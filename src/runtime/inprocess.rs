@@ -11,15 +11,22 @@
 use super::dispatch::Site;
 use crate::app::pending::Pending;
 use crate::app::stream::{Chunk, Next};
+use crate::app::websocket::{Decision, WsChannel, WsOut};
 use crate::app::App;
 use crate::compression::StreamEncoder;
+use crate::http::websocket as ws;
+use crate::http::Method;
 use crate::http::{self, BodySource, DateCache, Limits, Parsed, Request, RequestHead, Response};
 use crate::py::{self, Obj, PyErrText};
+use crate::router::Match;
 use pyo3::ffi;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 /// The longest one sleep on the loop's fd lasts, so Ctrl-C reaches a test waiting on a handler
 /// that never finishes.
@@ -32,6 +39,16 @@ pub struct InProcess {
     run_thread_jobs: Obj,
     limits: Limits,
     date: RefCell<DateCache>,
+    /// The test client's open WebSockets, by token.
+    sockets: RefCell<HashMap<u64, Rc<WsChannel>>>,
+}
+
+/// A WebSocket handshake as the test client sees it: the answer, and the socket's token with
+/// what its handler sent right after accepting (0 and nothing when refused).
+pub struct WsOpened {
+    pub reply: Reply,
+    pub token: u64,
+    pub first: Vec<WsOut>,
 }
 
 /// A finished response as a client sees it: status, header fields in wire order, body.
@@ -54,6 +71,7 @@ impl InProcess {
             run_thread_jobs,
             limits: Limits::default(),
             date: RefCell::new(DateCache::new()),
+            sockets: RefCell::default(),
         })
     }
 
@@ -139,6 +157,145 @@ impl InProcess {
                 return Ok(body);
             }
         }
+    }
+
+    /// Opens a WebSocket the way a server core does (`runtime::websocket`): the handshake's
+    /// checks, Origin, the route's checks and parameters, then the handler's decision.
+    pub fn ws_open(&self, head: &[u8], client: &str) -> Result<WsOpened, PyErrText> {
+        let refused = |resp: Response, parsed: Option<&RequestHead>| WsOpened {
+            reply: self.reply(&resp, parsed, false),
+            token: 0,
+            first: Vec::new(),
+        };
+        let parsed = match http::parse_request(head, &self.limits) {
+            Ok(Parsed::Complete { head, .. }) => head,
+            Ok(Parsed::Partial) => return Ok(refused(Response::detail(400, "Bad Request"), None)),
+            Err(e) => return Ok(refused(Response::detail(e.status(), e.message()), None)),
+        };
+        let found = match self.app.router.route_for(Method::Get, parsed.path()) {
+            Match::Found { route, params, .. } if self.app.routes[route].websocket => {
+                Some((route, params))
+            }
+            _ => None,
+        };
+        let Some((route, params)) = found else {
+            return Ok(refused(Response::detail(404, "Not Found"), Some(&parsed)));
+        };
+        let hs = match ws::check_handshake(&parsed) {
+            Ok(h) => h,
+            Err(e) => return Ok(refused(Response::detail(e.status(), &e.to_string()), None)),
+        };
+        if !super::websocket::origin_allowed(&self.app, &parsed) {
+            return Ok(refused(Response::detail(403, "Origin not allowed"), None));
+        }
+        let req = Request {
+            head: &parsed,
+            body: &[],
+            client,
+        };
+        let token = self.pending.register();
+        let chan =
+            match self
+                .app
+                .ws_open(&req, route, &params, &hs.subprotocols, token, &self.pending)
+            {
+                Ok(c) => c,
+                Err(resp) => {
+                    self.pending.cancel(token);
+                    return Ok(refused(resp, None));
+                }
+            };
+        let mut batch = Vec::new();
+        let decision = loop {
+            if let Some(d) = chan.decision(&mut batch) {
+                break d;
+            }
+            self.turn()?;
+        };
+        let (subprotocol, headers) = match decision {
+            Decision::Accept(p, h) => (p, h),
+            refusal => {
+                self.app.ws_disconnect(token, ws::close::ABNORMAL, "");
+                self.app.ws_forget(token, &self.pending);
+                let resp = if matches!(refusal, Decision::Fail) {
+                    Response::detail(500, "WebSocket handler failed")
+                } else {
+                    Response::detail(403, "WebSocket connection refused")
+                };
+                return Ok(refused(resp, None));
+            }
+        };
+        let mut resp = Response::empty(101);
+        resp.headers
+            .push((b"sec-websocket-accept".to_vec(), hs.accept.into_bytes()));
+        if let Some(p) = subprotocol {
+            resp.headers
+                .push((b"sec-websocket-protocol".to_vec(), p.into_bytes()));
+        }
+        resp.headers.extend(headers);
+        self.sockets.borrow_mut().insert(token, chan);
+        Ok(WsOpened {
+            reply: Reply {
+                status: 101,
+                headers: resp.headers,
+                body: Vec::new(),
+            },
+            token,
+            first: batch,
+        })
+    }
+
+    /// Hands a message to a socket's handler (text or bytes), or with `None` tells it the
+    /// client closed with `code`, after which the socket is forgotten.
+    pub fn ws_send(&self, token: u64, message: Option<(bool, Vec<u8>)>, code: u16) {
+        if !self.sockets.borrow().contains_key(&token) {
+            return;
+        }
+        match message {
+            Some((text, data)) => {
+                self.app.ws_deliver(token, text, data);
+            }
+            None => {
+                self.app.ws_disconnect(token, code, "");
+                self.sockets.borrow_mut().remove(&token);
+                // Let the handler see it and end, then release its token.
+                let _ = self.turn();
+                self.app.ws_forget(token, &self.pending);
+            }
+        }
+    }
+
+    /// What a socket's handler sent, waiting up to `timeout` for something (empty: nothing).
+    pub fn ws_receive(&self, token: u64, timeout: Duration) -> Result<Vec<WsOut>, PyErrText> {
+        let Some(chan) = self.sockets.borrow().get(&token).cloned() else {
+            return Ok(Vec::new());
+        };
+        let deadline = Instant::now() + timeout;
+        let mut out = Vec::new();
+        loop {
+            chan.take_all(&mut out);
+            if !out.is_empty() || Instant::now() >= deadline {
+                break;
+            }
+            self.turn()?;
+        }
+        let sent: usize = out
+            .iter()
+            .map(|o| match o {
+                WsOut::Text(t) => t.len(),
+                WsOut::Binary(b) => b.len(),
+                _ => 0,
+            })
+            .sum();
+        chan.wrote(sent);
+        if self.app.ws_wants_resume(&chan) {
+            self.app.ws_resume(token);
+        }
+        if out.iter().any(|o| matches!(o, WsOut::End { .. })) {
+            self.sockets.borrow_mut().remove(&token);
+            self.app.ws_forget(token, &self.pending);
+        }
+        Ok(out)
     }
 
     /// One turn toward a suspended handler's end: the loop's ready work, this thread's queued

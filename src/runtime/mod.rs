@@ -1,6 +1,7 @@
 //! The serving machinery: per-core workers with their reactors, the HTTP/1.1 connection loop,
 //! `dispatch`, which turns a parsed request into a response without knowing about sockets, and
-//! `inprocess`, which serves requests in the calling interpreter (the test client).
+//! `inprocess`, which serves requests in the calling interpreter (the test client), and
+//! `websocket`, a connection after its opening handshake.
 
 pub mod conn;
 pub mod core;
@@ -9,4 +10,5 @@ pub mod file_body;
 pub mod inprocess;
 pub mod server;
 pub mod streaming;
+pub mod websocket;
 pub mod worker;

@@ -30,6 +30,7 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "response",
         "compress",
         "renderers",
+        "websocket",
     )
     assert _plans.ParamPlan._fields[:8] == (
         "name",

@@ -67,6 +67,7 @@ from .dbcheck import dbcheck  # noqa: F401 - per-request database housekeeping, 
 from .streams import streams  # noqa: F401 - streamed bodies and SSE, under /streams
 from .negotiation import negotiation  # noqa: F401 - content negotiation, under /neg
 from .downloads import downloads  # noqa: F401 - FileResponse, under /downloads
+from .ws import ws  # noqa: F401 - WebSocket routes, under /ws
 # isort: on
 
 MAINTENANCE_FLAG = os.path.join(os.path.dirname(os.path.dirname(__file__)), ".maintenance")

@@ -5,7 +5,8 @@
 
 Requests go through the server's own path (``src/runtime/inprocess.rs``): the same request
 parser, routing, parameter coercion, body decoding, auth, guards, CORS, rate limits, encoding,
-error mapping and response header set as ``bolt``. Handlers run on the calling thread, so
+error mapping and response header set as ``bolt``. ``WebSocketTestClient`` opens a WebSocket
+the same way. Handlers run on the calling thread, so
 under pytest-django they use the test's database connection and see its rows.
 """
 
@@ -16,6 +17,7 @@ from .client import (
     TestClient,
     create_test_client,
 )
+from .websocket import ConnectionClosed, HandshakeRejected, WebSocketClient, WebSocketTestClient
 
 __all__ = [
     "TestClient",
@@ -23,4 +25,8 @@ __all__ = [
     "create_test_client",
     "BoltTestClientWarning",
     "SharedTestConnectionError",
+    "WebSocketTestClient",
+    "WebSocketClient",
+    "HandshakeRejected",
+    "ConnectionClosed",
 ]

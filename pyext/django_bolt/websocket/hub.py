@@ -1,0 +1,162 @@
+"""The WebSocket side of one interpreter's runtime (not public API).
+
+Rust calls ``open`` and ``start`` for a handshake, ``deliver`` for each message and
+``disconnect`` when the client closes or goes; it drains ``outbox`` (what handlers sent) after
+each of those calls and after every turn of the loop (src/app/websocket.rs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .exceptions import WebSocketDisconnect, WebSocketException
+from .state import WebSocketState
+from .types import OP_END, WebSocket
+
+log = logging.getLogger("django_bolt")
+_set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
+
+
+class WsConfig(NamedTuple):
+    """``BOLT_WS_*`` settings (``DJANGO_BOLT_WS_*`` environment variables win), as django-bolt."""
+
+    #: Largest message a client may send, all fragments together (bytes; 1009 past it).
+    max_message_size: int = 1024 * 1024
+    #: Seconds between the server's pings.
+    heartbeat_interval: float = 5.0
+    #: Seconds a client may stay silent (no message, no pong) before it is closed; 0: never.
+    client_timeout: float = 10.0
+    #: Bytes a socket may hold unsent before its handler's ``send`` waits for the client.
+    send_high_water: int = 1024 * 1024
+
+    @classmethod
+    def from_settings(cls) -> WsConfig:
+        from django.conf import settings
+        from django.core.exceptions import ImproperlyConfigured
+
+        values: dict[str, Any] = {}
+        for field, setting in (
+            ("max_message_size", "MAX_MESSAGE_SIZE"),
+            ("heartbeat_interval", "HEARTBEAT_INTERVAL"),
+            ("client_timeout", "CLIENT_TIMEOUT"),
+            ("send_high_water", "SEND_BUFFER"),
+        ):
+            env = os.environ.get(f"DJANGO_BOLT_WS_{setting}")
+            raw: Any = env if env is not None else getattr(settings, f"BOLT_WS_{setting}", None)
+            if raw is None:
+                continue
+            where = f"DJANGO_BOLT_WS_{setting}" if env is not None else f"settings.BOLT_WS_{setting}"
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise ImproperlyConfigured(f"{where} must be a number, got {raw!r}") from None
+            if not value >= 0 or isinstance(raw, bool):
+                raise ImproperlyConfigured(f"{where} must be a number of 0 or more, got {raw!r}")
+            if field == "heartbeat_interval" and value == 0:
+                raise ImproperlyConfigured(f"{where} must be more than 0")
+            values[field] = int(value) if field in ("max_message_size", "send_high_water") else value
+        return cls(**values)
+
+
+class Hub:
+    """The open WebSockets of one interpreter, by the id Rust gave each."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_end: Callable[[contextvars.Context], None]) -> None:
+        self.loop = loop
+        self.config = WsConfig.from_settings()
+        #: ``(id, op, a, b)`` for Rust: accept, text, bytes, close, end (types.OP_*).
+        self.outbox: list[tuple] = []
+        self.sockets: dict[int, WebSocket] = {}
+        self._on_end = on_end
+        #: The exceptions handlers raised (kept by the test client to re-raise).
+        self.errors: list[BaseException] = []
+
+    def open(
+        self,
+        conn_id: int,
+        path: str,
+        query: str,
+        headers: list,
+        path_params: dict,
+        client: str,
+        subprotocols: tuple,
+        auth: Any,
+    ) -> WebSocket:
+        ws = WebSocket(self, conn_id, path, query, headers, path_params, client, subprotocols, auth)
+        self.sockets[conn_id] = ws
+        return ws
+
+    def start(self, conn_id: int, coro: Any, ws: WebSocket) -> None:
+        """Runs the handler's coroutine as a Task on the core's loop, started eagerly (up to
+        its first real wait: usually after ``accept()``)."""
+        _set_running_loop(self.loop)
+        try:
+            task = asyncio.Task(coro, loop=self.loop, context=contextvars.copy_context(), eager_start=True)
+        finally:
+            _set_running_loop(None)
+        if task.done():
+            self._done(conn_id, ws, task)
+        else:
+            task.add_done_callback(functools.partial(self._done, conn_id, ws))
+
+    def _done(self, conn_id: int, ws: WebSocket, task: asyncio.Task) -> None:
+        self.sockets.pop(conn_id, None)
+        ws._state = WebSocketState.DISCONNECTED  # noqa: SLF001
+        self._on_end(task.get_context())
+        code: int | None = 1000
+        reason = ""
+        if task.cancelled():
+            code, reason = 1001, "going away"
+        else:
+            exc = task.exception()
+            if isinstance(exc, WebSocketDisconnect):
+                pass  # the client left; nothing to close
+            elif isinstance(exc, WebSocketException):
+                code, reason = exc.code, exc.reason
+            elif exc is not None:
+                code, reason = None, "Internal Server Error"
+                self.errors.append(exc)
+                log.error("WebSocket handler failed: %s", ws.path, exc_info=(type(exc), exc, exc.__traceback__))
+        self.outbox.append((conn_id, OP_END, code, reason))
+
+    def deliver(self, conn_id: int, message: str | bytes) -> int:
+        """Queues a client's message for the handler; returns how many it has not read yet."""
+        ws = self.sockets.get(conn_id)
+        if ws is None:
+            return 0
+        ws._inbox.append(message)  # noqa: SLF001
+        ws._wake()  # noqa: SLF001
+        return len(ws._inbox)  # noqa: SLF001
+
+    def backlog(self, conn_id: int) -> int:
+        """How many of the client's messages the handler has not read yet."""
+        ws = self.sockets.get(conn_id)
+        return 0 if ws is None else len(ws._inbox)  # noqa: SLF001
+
+    def disconnect(self, conn_id: int, code: int, reason: str) -> None:
+        ws = self.sockets.get(conn_id)
+        if ws is None or ws._gone is not None:  # noqa: SLF001
+            return
+        ws._gone = (code, reason)  # noqa: SLF001
+        ws._inbox.append((code, reason))  # noqa: SLF001
+        ws._wake()  # noqa: SLF001
+        self.resume(conn_id)
+
+    def choke(self, conn_id: int) -> None:
+        ws = self.sockets.get(conn_id)
+        if ws is not None and ws._drained is None:  # noqa: SLF001
+            ws._drained = self.loop.create_future()  # noqa: SLF001
+
+    def resume(self, conn_id: int) -> None:
+        ws = self.sockets.get(conn_id)
+        if ws is None:
+            return
+        fut, ws._drained = ws._drained, None  # noqa: SLF001
+        if fut is not None and not fut.done():
+            fut.set_result(None)

@@ -1,0 +1,485 @@
+//! One WebSocket connection, from the opening handshake to the closing one.
+//!
+//! The HTTP loop (`conn`) hands over a GET to a WebSocket route. Here: the handshake's checks
+//! (400/426), the Origin check (403), then the route's limits, authentication, guards and
+//! parameters with the handler's start (`App::ws_open`: 401/403/422/429 before accepting). The
+//! 101 goes out only once the handler accepts; a handler that closes or returns first gets a
+//! 403, one that raises a 500. After the 101 the socket is split: this task reads frames and
+//! hands messages to the handler, a writer task sends what the handler queued, answers pings,
+//! pings the client every heartbeat and closes a client silent past the timeout.
+
+use super::core::Core;
+use crate::app::websocket::{Decision, WsChannel, WsOut};
+use crate::app::App;
+use crate::http::websocket::{
+    self as ws, check_handshake, close, decode_frame, Assembler, Event, Opcode,
+};
+use crate::http::{self, Method, Request, RequestHead, Response};
+use crate::router::Match;
+use monoio::buf::IoBufMut;
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt, OwnedReadHalf, OwnedWriteHalf, Splitable};
+use monoio::net::TcpStream;
+use std::cell::Cell;
+use std::os::fd::{AsRawFd, RawFd};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+const READ_CHUNK: usize = 16 * 1024;
+/// What an idle socket's read buffer holds: most sockets are idle most of the time, and
+/// thousands of them must stay cheap. Buffers grow while a large message is arriving.
+const IDLE_CHUNK: usize = 2 * 1024;
+/// Unread messages past which a socket stops reading until its handler catches up (to a
+/// quarter of it): a client cannot fill the core's memory faster than its handler reads.
+const INBOX_HIGH: usize = 64;
+/// How long a close frame we sent waits for the client's answer before the socket is dropped.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Whether `head` is for a WebSocket route (GET on its path): the HTTP loop hands it over.
+pub fn is_websocket_route(w: &Core, head: &RequestHead) -> bool {
+    if !w.app.has_websocket || head.method != Method::Get {
+        return false;
+    }
+    matches!(
+        w.app.router.route_for(Method::Get, head.path()),
+        Match::Found { route, .. } if w.app.routes[route].websocket
+    )
+}
+
+/// Serves a WebSocket route's request; the connection ends with it. `rest`: bytes the
+/// client sent after the request head; `wbuf`: earlier pipelined responses not yet written.
+pub async fn serve(
+    w: Rc<Core>,
+    mut s: TcpStream,
+    head: RequestHead,
+    rest: Vec<u8>,
+    wbuf: Vec<u8>,
+    client: String,
+    id: u64,
+) {
+    if !wbuf.is_empty() {
+        let (res, _) = s.write_all(wbuf).await;
+        if res.is_err() {
+            w.untrack(id);
+            return;
+        }
+    }
+    match open(&w, &head, &client) {
+        Opened::Refused(resp) => refuse(&w, s, &resp).await,
+        Opened::Started {
+            token,
+            chan,
+            accept,
+        } => {
+            run(&w, s, token, chan, rest, &accept, id).await;
+            let _py = w.interp.attached();
+            w.app.ws_forget(token, &w.pending);
+        }
+    }
+    w.untrack(id);
+}
+
+enum Opened {
+    Refused(Response),
+    /// The handler runs under `token`; `accept` is the `Sec-WebSocket-Accept` to answer with.
+    Started {
+        token: u64,
+        chan: Rc<WsChannel>,
+        accept: String,
+    },
+}
+
+fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
+    let hs = match check_handshake(head) {
+        Ok(h) => h,
+        Err(e) => {
+            let mut resp = Response::detail(e.status(), &e.to_string());
+            if e.status() == 426 {
+                // RFC 9110 §15.5.22 and RFC 6455 §4.4: name what to upgrade to.
+                resp = resp
+                    .with_header(b"upgrade", b"websocket")
+                    .with_header(b"sec-websocket-version", b"13");
+            }
+            return Opened::Refused(resp);
+        }
+    };
+    if !origin_allowed(&w.app, head) {
+        return Opened::Refused(Response::detail(403, "Origin not allowed"));
+    }
+    let Match::Found { route, params, .. } = w.app.router.route_for(Method::Get, head.path())
+    else {
+        return Opened::Refused(Response::detail(404, "Not Found"));
+    };
+    let req = Request {
+        head,
+        body: &[],
+        client,
+    };
+    let token = w.pending.register();
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _py = w.interp.attached();
+        w.app
+            .ws_open(&req, route, &params, &hs.subprotocols, token, &w.pending)
+    }));
+    let chan = match opened {
+        Ok(Ok(c)) => c,
+        Ok(Err(resp)) => {
+            w.pending.cancel(token);
+            return Opened::Refused(resp);
+        }
+        Err(_) => {
+            eprintln!("django-bolt: internal error (panic) opening a WebSocket");
+            w.pending.cancel(token);
+            return Opened::Refused(Response::detail(500, "Internal Server Error"));
+        }
+    };
+    Opened::Started {
+        token,
+        chan,
+        accept: hs.accept,
+    }
+}
+
+/// django-bolt's rule: no Origin (not a browser) passes; a browser's Origin must be allowed by
+/// the project's CORS settings. Same-origin pages pass too (Origin's host is the Host header).
+pub(super) fn origin_allowed(app: &App, head: &RequestHead) -> bool {
+    let Some(origin) = head.header("origin") else {
+        return true;
+    };
+    let origin = String::from_utf8_lossy(origin);
+    if let Some(policy) = &app.cors_global {
+        if policy.origin_allowed(&origin) {
+            return true;
+        }
+    }
+    let host = head.header("host").map(String::from_utf8_lossy);
+    let origin_host = origin.split_once("://").map(|(_, h)| h);
+    matches!((host, origin_host), (Some(h), Some(o)) if !h.is_empty() && h.eq_ignore_ascii_case(o))
+}
+
+async fn refuse(w: &Core, s: TcpStream, resp: &Response) {
+    let date = w.date.borrow_mut().get().to_vec();
+    let mut out = Vec::new();
+    http::write_response(&mut out, resp, &date, false, false, false);
+    let mut s = s;
+    let (_, _) = s.write_all(out).await;
+    // SAFETY: the fd belongs to `s`, alive here.
+    unsafe { libc::shutdown(s.as_raw_fd(), libc::SHUT_WR) };
+    drain(&mut s).await;
+}
+
+/// Reads and discards until EOF or a short deadline, after our last write and `SHUT_WR`: a
+/// close with unread input would reset the connection and lose our last bytes.
+async fn drain<R: AsyncReadRent>(r: &mut R) {
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        match monoio::time::timeout(left, r.read(buf)).await {
+            Ok((Ok(n), b)) if n > 0 => buf = b,
+            _ => return,
+        }
+    }
+}
+
+/// What the reader and writer share.
+struct Shared {
+    fd: RawFd,
+    token: u64,
+    /// We sent a close frame: no more data frames go out, no more messages go in.
+    close_sent: Cell<bool>,
+    /// The last time anything came from the client.
+    last_rx: Cell<Instant>,
+}
+
+/// Waits for the handler's decision, answers the handshake, then runs the connection.
+async fn run(
+    w: &Rc<Core>,
+    mut s: TcpStream,
+    token: u64,
+    chan: Rc<WsChannel>,
+    rest: Vec<u8>,
+    accept_key: &str,
+    id: u64,
+) {
+    let mut batch = Vec::new();
+    let decision = loop {
+        if let Some(d) = chan.decision(&mut batch) {
+            break d;
+        }
+        if w.stopping() {
+            // A handler that never decides must not hold the shutdown.
+            notify_gone(w, token, close::ABNORMAL);
+            return refuse(
+                w,
+                s,
+                &Response::detail(503, "Service Unavailable: shutting down"),
+            )
+            .await;
+        }
+        monoio::select! {
+            _ = chan.ready() => {},
+            _ = monoio::time::sleep(Duration::from_millis(100)) => {},
+        }
+    };
+    let (subprotocol, headers) = match decision {
+        Decision::Accept(p, h) => (p, h),
+        Decision::Refuse => {
+            notify_gone(w, token, close::ABNORMAL);
+            return refuse(w, s, &Response::detail(403, "WebSocket connection refused")).await;
+        }
+        Decision::Fail => {
+            notify_gone(w, token, close::ABNORMAL);
+            return refuse(w, s, &Response::detail(500, "WebSocket handler failed")).await;
+        }
+    };
+    let mut out = Vec::with_capacity(256);
+    ws::write_101(&mut out, accept_key, subprotocol.as_deref(), &headers);
+    let (res, _) = s.write_all(out).await;
+    if res.is_err() {
+        notify_gone(w, token, close::ABNORMAL);
+        return;
+    }
+    // An open socket is idle for the shutdown drain: closing it tells its handler.
+    w.set_busy(id, false);
+    let shared = Rc::new(Shared {
+        fd: s.as_raw_fd(),
+        token,
+        close_sent: Cell::new(false),
+        last_rx: Cell::new(Instant::now()),
+    });
+    let (mut rd, wr) = s.into_split();
+    let writer = monoio::spawn(write_loop(
+        w.clone(),
+        wr,
+        chan.clone(),
+        shared.clone(),
+        batch,
+    ));
+    let gone_code = read_loop(w, &mut rd, &chan, &shared, rest).await;
+    if let Some(code) = gone_code {
+        notify_gone(w, token, code);
+    }
+    chan.push(WsOut::Stop);
+    writer.await;
+    // SAFETY: the fd belongs to `rd`'s stream, alive here.
+    unsafe { libc::shutdown(shared.fd, libc::SHUT_WR) };
+    drain(&mut rd).await;
+}
+
+/// Tells the handler its client is gone (code 1006 when it just vanished).
+fn notify_gone(w: &Core, token: u64, code: u16) {
+    let _py = w.interp.attached();
+    w.app.ws_disconnect(token, code, "");
+    w.pending.nudge();
+}
+
+/// Reads frames until the closing handshake, a protocol error or the client's end. Returns
+/// the code to report to the handler when it has not been told yet.
+async fn read_loop(
+    w: &Rc<Core>,
+    rd: &mut OwnedReadHalf<TcpStream>,
+    chan: &Rc<WsChannel>,
+    shared: &Shared,
+    rest: Vec<u8>,
+) -> Option<u16> {
+    // Not the HTTP loop's buffer itself: its capacity would stay with the socket.
+    let mut rbuf = Vec::with_capacity(IDLE_CHUNK.max(rest.len()));
+    rbuf.extend_from_slice(&rest);
+    drop(rest);
+    let mut asm = Assembler::new(w.app.ws.config.max_message);
+    let mut inbox: Vec<(bool, Vec<u8>)> = Vec::new();
+    loop {
+        let mut pos = 0;
+        let mut end = None;
+        while end.is_none() {
+            let frame = match decode_frame(&rbuf[pos..], asm.room().max(125)) {
+                Ok(None) => break,
+                Ok(Some((f, used))) => {
+                    pos += used;
+                    asm.push(f)
+                }
+                Err(e) => Err(e),
+            };
+            shared.last_rx.set(Instant::now());
+            match frame {
+                Ok(Event::Text(t)) => inbox.push((true, t.into_bytes())),
+                Ok(Event::Binary(b)) => inbox.push((false, b)),
+                Ok(Event::Ping(p)) => chan.push(WsOut::Pong(p)),
+                Ok(Event::Pong) | Ok(Event::Nothing) => {}
+                Ok(Event::Close(code, reason)) => {
+                    // §5.5.1: answer a close with a close, echoing its code.
+                    if !shared.close_sent.get() {
+                        chan.push(WsOut::Close(code, String::new()));
+                    }
+                    end = Some(Some((code, reason)));
+                }
+                Err(e) => {
+                    chan.push(WsOut::Close(e.code, e.reason.to_owned()));
+                    end = Some(Some((e.code, e.reason.to_owned())));
+                }
+            }
+        }
+        rbuf.drain(..pos);
+        let mut backlog = 0;
+        if !inbox.is_empty() || end.is_some() {
+            let _py = w.interp.attached();
+            if !shared.close_sent.get() {
+                for (text, data) in inbox.drain(..) {
+                    backlog = w.app.ws_deliver(shared.token, text, data);
+                }
+            }
+            inbox.clear();
+            if let Some(Some((code, reason))) = &end {
+                w.app.ws_disconnect(shared.token, *code, reason);
+            }
+            w.pending.nudge();
+        }
+        if end.is_some() {
+            return None;
+        }
+        // Backpressure on the client: leave its bytes in the kernel (its TCP window closes)
+        // while the handler has many messages unread. Rare, so polled rather than signalled.
+        if backlog > INBOX_HIGH {
+            while !w.stopping() {
+                monoio::time::sleep(Duration::from_millis(5)).await;
+                // Not the client's silence: we are not reading it.
+                shared.last_rx.set(Instant::now());
+                let unread = {
+                    let _py = w.interp.attached();
+                    w.app.ws_backlog(shared.token)
+                };
+                if unread <= INBOX_HIGH / 4 {
+                    break;
+                }
+            }
+        }
+        if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
+            // A large message is done: do not keep its buffer for the socket's life.
+            rbuf = Vec::with_capacity(IDLE_CHUNK);
+        } else if rbuf.capacity() - rbuf.len() < IDLE_CHUNK / 2 {
+            rbuf.reserve(if rbuf.is_empty() {
+                IDLE_CHUNK
+            } else {
+                READ_CHUNK
+            });
+        }
+        let len = rbuf.len();
+        let cap = rbuf.capacity();
+        let (res, b) = rd.read(rbuf.slice_mut(len..cap)).await;
+        rbuf = b.into_inner();
+        match res {
+            Ok(n) if n > 0 => {}
+            _ => return Some(close::ABNORMAL),
+        }
+    }
+}
+
+/// Writes what the handler and the reader queue; pings on the heartbeat; closes a client
+/// silent past the timeout, and waits a while for the answer to a close we sent.
+async fn write_loop(
+    w: Rc<Core>,
+    mut wr: OwnedWriteHalf<TcpStream>,
+    chan: Rc<WsChannel>,
+    shared: Rc<Shared>,
+    first: Vec<WsOut>,
+) {
+    let cfg = w.app.ws.config.clone();
+    let mut items = first;
+    // Allocated on the first write: an idle socket holds none.
+    let mut out: Vec<u8> = Vec::new();
+    let mut close_deadline: Option<Instant> = None;
+    loop {
+        if items.is_empty() {
+            chan.take_all(&mut items);
+        }
+        if items.is_empty() {
+            let wait = match close_deadline {
+                Some(d) => d.saturating_duration_since(Instant::now()),
+                None => cfg.heartbeat,
+            };
+            let woke = monoio::select! {
+                _ = chan.ready() => true,
+                _ = monoio::time::sleep(wait) => false,
+            };
+            if woke {
+                continue;
+            }
+            if close_deadline.is_some() {
+                // The client never answered our close: drop it (the reader sees EOF).
+                // SAFETY: the fd belongs to the split stream, alive while `wr` is.
+                unsafe { libc::shutdown(shared.fd, libc::SHUT_RDWR) };
+                close_deadline = Some(Instant::now() + CLOSE_WAIT * 100);
+                continue;
+            }
+            let silent = shared.last_rx.get().elapsed();
+            if !cfg.client_timeout.is_zero() && silent >= cfg.client_timeout {
+                items.push(WsOut::Close(close::GOING_AWAY, "idle timeout".into()));
+            } else {
+                items.push(WsOut::Ping);
+            }
+        }
+        let mut stop = false;
+        let mut data = 0usize;
+        for item in items.drain(..) {
+            let open = !shared.close_sent.get();
+            match item {
+                WsOut::Text(t) if open => {
+                    data += t.len();
+                    ws::encode_frame(&mut out, Opcode::Text, t.as_bytes());
+                }
+                WsOut::Binary(b) if open => {
+                    data += b.len();
+                    ws::encode_frame(&mut out, Opcode::Binary, &b);
+                }
+                WsOut::Text(t) => data += t.len(),
+                WsOut::Binary(b) => data += b.len(),
+                WsOut::Pong(p) if open => ws::encode_frame(&mut out, Opcode::Pong, &p),
+                WsOut::Ping if open => ws::encode_frame(&mut out, Opcode::Ping, b""),
+                WsOut::Close(code, reason) if open => {
+                    ws::encode_close(&mut out, code, &reason);
+                    shared.close_sent.set(true);
+                }
+                WsOut::End {
+                    code,
+                    reason,
+                    failed,
+                } if open => {
+                    let code = if failed { close::INTERNAL_ERROR } else { code };
+                    ws::encode_close(&mut out, code, &reason);
+                    shared.close_sent.set(true);
+                }
+                WsOut::Stop => stop = true,
+                _ => {}
+            }
+        }
+        if !out.is_empty() {
+            let (res, b) = wr.write_all(out).await;
+            out = b;
+            out.clear();
+            if out.capacity() > 4 * READ_CHUNK {
+                // One large batch must not pin its buffer for the socket's life.
+                out = Vec::with_capacity(READ_CHUNK);
+            }
+            if res.is_err() {
+                // SAFETY: as above; the reader sees EOF and ends the connection.
+                unsafe { libc::shutdown(shared.fd, libc::SHUT_RDWR) };
+                return;
+            }
+        }
+        chan.wrote(data);
+        if data > 0 && w.app.ws_wants_resume(&chan) {
+            let _py = w.interp.attached();
+            w.app.ws_resume(shared.token);
+            w.pending.nudge();
+        }
+        if stop {
+            return;
+        }
+        if shared.close_sent.get() && close_deadline.is_none() {
+            close_deadline = Some(Instant::now() + CLOSE_WAIT);
+        }
+    }
+}
