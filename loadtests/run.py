@@ -1781,6 +1781,7 @@ def main() -> int:
             "ORM rows do not compare like with like"
         )
     servers: list[Server] = []
+    runs: list[dict] = []  # the timed runs so far (kept in <out>.partial.json when a run aborts)
     security: Security | None = None
     lockf = open(LOCK_PATH, "a+")
     try:
@@ -2011,7 +2012,6 @@ def main() -> int:
                 )
             refuse_log_growth(r["log"], f"the warm-up of {s.key} {ENDPOINTS[ep][0]}", r["requests"], servers)
 
-        runs: list[dict] = []
         for rnd in range(args.reps):
             for s, ep, threads, cpus in cases_for(rnd):
                 for attempt in range(3):
@@ -2092,6 +2092,10 @@ def main() -> int:
         return 0
     except Abort as e:
         log(f"\nABORT: {e}")
+        if runs:  # e.g. a server stopped by someone else after rounds of good runs
+            part = Path(args.out).with_suffix(".partial.json")
+            part.write_text(json.dumps({"aborted": str(e), "runs": runs}, indent=2))
+            log(f"[abort] the {len(runs)} runs measured so far are in {part}")
         return 2
     except KeyboardInterrupt as e:
         log(f"\ninterrupted ({e}); stopping the servers")
