@@ -119,44 +119,12 @@ async def big() -> list:
 # run.py through loadtests/bench_compression.py. The servers of the other rows set it to None.
 
 _CATEGORIES = ("books", "garden", "kitchen", "outdoor", "office", "toys", "audio", "sports")
-_WORDS = (
-    "oak",
-    "steel",
-    "compact",
-    "deluxe",
-    "travel",
-    "classic",
-    "smart",
-    "wireless",
-    "organic",
-    "linen",
-    "ceramic",
-    "portable",
-    "heavy",
-    "duty",
-    "mini",
-    "pro",
-    "family",
-    "eco",
-    "quiet",
-    "rapid",
-    "vintage",
-    "modular",
-    "foldable",
-    "waterproof",
-    "bamboo",
-    "cotton",
-    "carbon",
-    "solar",
-    "digital",
-    "handmade",
-    "premium",
-    "lite",
-    "max",
-    "ultra",
-    "soft",
-    "hard",
-    "round",
+_WORDS = tuple(
+    (
+        "oak steel compact deluxe travel classic smart wireless organic linen ceramic portable "
+        "heavy duty mini pro family eco quiet rapid vintage modular foldable waterproof bamboo "
+        "cotton carbon solar digital handmade premium lite max ultra soft hard round"
+    ).split()
 )
 _PHRASES = (
     "ships in two days",
@@ -176,10 +144,6 @@ _PHRASES = (
     "dishwasher safe",
 )
 CATALOG_ITEMS = 160
-CATALOG_KEYS = {
-    "id", "sku", "name", "category", "price", "currency", "in_stock", "stock", "rating",
-    "reviews", "tags", "description", "updated_at",
-}  # fmt: skip
 
 
 def _sentence(phrases: list[str]) -> str:
