@@ -109,3 +109,90 @@ async def big() -> list:
         {"id": i, "name": f"item {i}", "price": i * 1.25, "in_stock": i % 3 != 0, "qty": i * 7 % 100}
         for i in range(1000)
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# GET /catalog: a ~50 KiB JSON document for the compression rows (run.py: gzip, br, zstd,
+# identity50k, gzip1, br3). It is on its own API object, `compressed`, which does not switch
+# compression off: whether and how it is compressed is the project's setting
+# (`settings.BOLT_COMPRESSION`, which both servers read first), set per server instance by
+# run.py through loadtests/bench_compression.py. The servers of the other rows set it to None.
+
+_CATEGORIES = ("books", "garden", "kitchen", "outdoor", "office", "toys", "audio", "sports")
+_WORDS = tuple(
+    (
+        "oak steel compact deluxe travel classic smart wireless organic linen ceramic portable "
+        "heavy duty mini pro family eco quiet rapid vintage modular foldable waterproof bamboo "
+        "cotton carbon solar digital handmade premium lite max ultra soft hard round"
+    ).split()
+)
+_PHRASES = (
+    "ships in two days",
+    "made from recycled materials",
+    "easy to clean",
+    "fits most models",
+    "includes a two-year warranty",
+    "assembled by hand",
+    "tested for daily use",
+    "gift wrapped",
+    "available in three colours",
+    "replacement parts on request",
+    "low energy use",
+    "certified food safe",
+    "designed in Lisbon",
+    "battery not included",
+    "dishwasher safe",
+)
+CATALOG_ITEMS = 160
+
+
+def _sentence(phrases: list[str]) -> str:
+    text = "; ".join(phrases)
+    return text[0].upper() + text[1:] + "."
+
+
+def _catalog(n: int) -> list[dict]:
+    """`n` product rows, deterministic (a fixed-seed LCG), with the mix of numbers, short
+    repeated strings and free text of a real listing (so it compresses like one, about 5-8x)."""
+    state = 20261127
+
+    def rnd(k: int) -> int:
+        nonlocal state
+        state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        return (state >> 33) % k
+
+    rows = []
+    for i in range(n):
+        cat = _CATEGORIES[rnd(len(_CATEGORIES))]
+        words = [_WORDS[rnd(len(_WORDS))] for _ in range(3)]
+        stock = rnd(400) if rnd(5) else 0
+        rows.append(
+            {
+                "id": 10_000 + i,
+                "sku": f"{cat[:3].upper()}-{rnd(1_000_000):06d}",
+                "name": " ".join(words).title() + f" {cat[:-1] if cat.endswith('s') else cat}",
+                "category": cat,
+                "price": (rnd(50_000) + 99) / 100,
+                "currency": "EUR",
+                "in_stock": stock > 0,
+                "stock": stock,
+                "rating": (10 + rnd(41)) / 10,
+                "reviews": rnd(5_000),
+                "tags": [_WORDS[rnd(len(_WORDS))] for _ in range(1 + rnd(4))],
+                "description": _sentence([_PHRASES[rnd(len(_PHRASES))] for _ in range(2 + rnd(3))]),
+                "updated_at": f"2026-{1 + rnd(11):02d}-{1 + rnd(28):02d}T{rnd(24):02d}:{rnd(60):02d}:{rnd(60):02d}Z",
+            }
+        )
+    return rows
+
+
+# Built once: the handler's work per request is the JSON encoding (plus the compression), as
+# for rows a view keeps cached.
+_CATALOG = _catalog(CATALOG_ITEMS)
+
+compressed = BoltAPI(**{k: v for k, v in API_KWARGS.items() if k != "compression"})
+
+
+@compressed.get("/catalog")
+async def catalog() -> list:
+    return _CATALOG

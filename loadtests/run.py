@@ -100,6 +100,14 @@ ENDPOINTS = {
     # bolt only: compared with bolt's own unguarded GET /hello measured in the same run
     "jwt": ("GET /secure/hello-jwt (JWT)", "GET", "/secure/hello-jwt", "report.lua", "bolt"),
     "apikey": ("GET /keyed/hello-key (API key)", "GET", "/keyed/hello-key", "report.lua", "bolt"),
+    # compression of a 50 KiB JSON document (bench_api.py's GET /catalog), each row with one
+    # Accept-Encoding against servers started with one CompressionConfig (COMPRESSION below)
+    "identity50k": ("GET /catalog identity (50 KiB JSON)", "GET", "/catalog", "report.lua", "competitor"),
+    "gzip": ("GET /catalog gzip", "GET", "/catalog", "report.lua", "competitor"),
+    "br": ("GET /catalog br", "GET", "/catalog", "report.lua", "competitor"),
+    "zstd": ("GET /catalog zstd", "GET", "/catalog", "report.lua", "competitor"),
+    "gzip1": ("GET /catalog gzip, bolt at level 1", "GET", "/catalog", "report.lua", "competitor"),
+    "br3": ("GET /catalog br, bolt at quality 3", "GET", "/catalog", "report.lua", "competitor"),
 }
 REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt", "bolt2": "bolt --cores 2"}
 JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "users_async", "big", "jwt", "apikey"}
@@ -114,6 +122,64 @@ SECURITY_ENDPOINTS = ["jwt", "apikey"]
 HELLO_BODY = {"message": "Hello, World!"}
 JWT_TARGET = 1.3  # the issue's target: JWT-guarded hello <= 1.3x the server CPU of the unguarded hello
 SCALING_ENDPOINTS = ["users", "big"]
+
+# The compression rows. Each server instance of these rows runs with one CompressionConfig,
+# passed as BENCH_COMPRESSION (JSON of its arguments; both settings files build
+# BOLT_COMPRESSION from it, loadtests/bench_compression.py). A profile's instances are
+# `bolt-<profile>` and `competitor-<profile>`; the plain `bolt`/`competitor` servers of the other
+# rows run with compression off.
+COMPRESSION_PROFILES = {
+    # CompressionConfig(): brotli, gzip fallback, each server's default levels. Serves br, gzip
+    # (the fallback, the same encoder at gzip_level) and identity.
+    "defaults": {},
+    # zstd is only ever sent by a server whose backend is zstd (both negotiate the same way:
+    # the backend if accepted, else gzip if accepted and gzip_fallback, else nothing).
+    "zstd": {"backend": "zstd"},
+    # bolt only: the levels django-bolt 0.13 really applies to buffered responses. Its
+    # CompressionConfig levels reach only its streaming encoder; a buffered body goes through
+    # actix-http's Encoder, which fixes gzip at flate2's Compression::fast() (level 1), brotli
+    # at quality 3 with lgwin 22 and zstd at level 3.
+    "same-as-django-bolt": {"backend": "brotli", "brotli_level": 3, "brotli_lgwin": 22, "gzip_level": 1},
+}
+# row -> (Accept-Encoding sent, bolt's profile, django-bolt's profile)
+COMPRESSION = {
+    "identity50k": ("identity", "defaults", "defaults"),
+    "gzip": ("gzip", "defaults", "defaults"),
+    "br": ("br", "defaults", "defaults"),
+    "zstd": ("zstd", "zstd", "zstd"),
+    "gzip1": ("gzip", "same-as-django-bolt", "defaults"),
+    "br3": ("br", "same-as-django-bolt", "defaults"),
+}
+# The levels each side applies in each row (shown in the report); django-bolt's are its
+# effective buffered levels (see "same-as-django-bolt" above), not its CompressionConfig's.
+COMPRESSION_LEVELS = {
+    "identity50k": ("none", "none"),
+    "gzip": ("gzip 6", "gzip 1 (actix fast)"),
+    "br": ("brotli 5, lgwin 14", "brotli 3, lgwin 22"),
+    "zstd": ("zstd 3", "zstd 3"),
+    "gzip1": ("gzip 1", "gzip 1 (actix fast)"),
+    "br3": ("brotli 3, lgwin 22", "brotli 3, lgwin 22"),
+}
+COMPRESSION_TARGET = 0.8  # the issue's target: bolt's CPU per request <= 0.8x django-bolt's
+CATALOG_ITEMS = 160  # bench_api.CATALOG_ITEMS
+CATALOG_KEYS = {
+    "id",
+    "sku",
+    "name",
+    "category",
+    "price",
+    "currency",
+    "in_stock",
+    "stock",
+    "rating",
+    "reviews",
+    "tags",
+    "description",
+    "updated_at",
+}
+# A compressed row whose wrk runs moved more than this share of the identity body per response
+# was not compressed under load: the run is refused.
+COMPRESSED_MAX_SHARE = 0.5
 USER_KEYS = {"id", "name", "email", "age", "is_active"}
 BIG_KEYS = {"id", "name", "price", "in_stock", "qty"}
 
@@ -393,6 +459,8 @@ def setup_competitor(reinstall: bool, bolt_python: str | None) -> None:
     if db.exists():
         db.unlink()
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings")
+    env.pop("PYTHONPATH", None)  # it could put this project's django_bolt before django-bolt 0.13's
+    env.pop("BENCH_COMPRESSION", None)
     run_checked([py, "manage.py", "migrate", "-v", "0"], cwd=COMP_DIR, env=env, what="competitor migrate")
     run_checked([py, "manage.py", "seed"], cwd=COMP_DIR, env=env, what="competitor seed")
 
@@ -593,6 +661,49 @@ def auth_headers(name: str) -> dict[str, str]:
     return SECURITY.headers(name) if SECURITY is not None and name in SECURITY_ENDPOINTS else {}
 
 
+def request_headers(name: str) -> dict[str, str]:
+    """The headers wrk and the checks send for endpoint `name` (credentials, Accept-Encoding)."""
+    h = auth_headers(name)
+    if name in COMPRESSION:
+        h = dict(h, **{"Accept-Encoding": COMPRESSION[name][0]})
+    return h
+
+
+def instance_key(role: str, name: str) -> str:
+    """The server instance that answers endpoint `name` for `role` ("bolt", "competitor", ...)."""
+    if name in COMPRESSION and role in ("bolt", "competitor"):
+        return f"{role}-{COMPRESSION[name][1 if role == 'bolt' else 2]}"
+    return role
+
+
+DECODER = {
+    # br and zstd are not in the standard library: bolt's venv has brotli and zstandard
+    # (requirements-dev.txt), so they are decoded by its Python (run.py stays stdlib-only)
+    "br": "import sys, brotli; sys.stdout.buffer.write(brotli.decompress(sys.stdin.buffer.read()))",
+    "zstd": "import sys, zstandard; sys.stdout.buffer.write("
+    "zstandard.ZstdDecompressor().decompressobj().decompress(sys.stdin.buffer.read()))",
+}
+DECODER_PYTHON: str | None = None  # set in main(): bolt's venv Python
+
+
+def decode_body(coding: str, raw: bytes) -> bytes:
+    """`raw` decoded from Content-Encoding `coding` (raises Abort when it does not decode)."""
+    if coding == "gzip":
+        import gzip
+        import zlib
+
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as e:
+            raise Abort(f"the gzip body does not decode: {e}") from None
+    if coding not in DECODER:
+        raise Abort(f"no decoder for content-encoding {coding!r}")
+    p = subprocess.run([DECODER_PYTHON or sys.executable, "-c", DECODER[coding]], input=raw, capture_output=True)
+    if p.returncode != 0:
+        raise Abort(f"the {coding} body does not decode: {p.stderr.decode(errors='replace').strip()[-300:]}")
+    return p.stdout
+
+
 def setup_demo(bolt_python: str) -> None:
     env = dict(os.environ, PYTHON=bolt_python)
     if Path(bolt_python).parent == GUNI_VENV / "bin":  # no django_bolt in that venv
@@ -630,9 +741,15 @@ class Server:
         pin: set[int] | None,
         port: int,
         ready_path: str = "/hello",
+        role: str | None = None,
+        profile: str | None = None,
     ):
         self.key, self.label, self.argv, self.cwd, self.env = key, label, argv, cwd, env
         self.pin, self.port, self.ready_path = pin, port, ready_path
+        # role: which column its runs are reported in ("bolt", "competitor", ...; default: key).
+        # profile: the COMPRESSION_PROFILES entry it runs with (None: compression off), for
+        # the instances that serve only the compression rows.
+        self.role, self.profile = role or key, profile
         self.proc: subprocess.Popen | None = None
         self.log_path = LOG_DIR / f"{key}.log"
 
@@ -813,8 +930,60 @@ def http(server: Server, method: str, path: str, body: bytes | None = None, head
         return e.code, dict(e.headers), e.read()
 
 
+def check_compressed(server: Server, name: str) -> dict:
+    """A compression row: the response must carry the Content-Encoding asked for (none for
+    identity) and decode to exactly the bytes the same server sends uncompressed, a list of
+    CATALOG_ITEMS objects with CATALOG_KEYS. Returns check_endpoint's dict with '_raw' the
+    decoded body, plus 'encoded_bytes', 'content_encoding' and 'encoded_sha256'."""
+    import hashlib
+
+    _, method, path, _, _ = ENDPOINTS[name]
+    coding = COMPRESSION[name][0]
+    where = f"{server.key} {method} {path} with Accept-Encoding: {coding}"
+    status, headers, raw = http(server, method, path, None, request_headers(name))
+    if status != 200:
+        raise Abort(f"{where}: status {status}, body {raw[:300]!r}")
+    h = {k.lower(): v for k, v in headers.items()}
+    got = h.get("content-encoding", "").strip().lower() or "identity"
+    if got != coding:
+        raise Abort(
+            f"{where}: Content-Encoding {got!r}, expected {coding!r}; the server did not compress "
+            f"as configured (profile {server.profile!r}, BENCH_COMPRESSION="
+            f"{json.dumps(COMPRESSION_PROFILES.get(server.profile or '', {}))}); refusing to measure it"
+        )
+    body = raw if coding == "identity" else decode_body(coding, raw)
+    status, _, plain = http(server, method, path, None, {"Accept-Encoding": "identity"})
+    if status != 200 or body != plain:
+        raise Abort(
+            f"{where}: the {coding} body decodes to {len(body)} bytes that are not the "
+            f"{len(plain)}-byte uncompressed body (status {status}, first difference at byte "
+            f"{first_difference(body, plain)}); refusing to measure it"
+        )
+    try:
+        data = json.loads(body)
+    except ValueError as e:
+        raise Abort(f"{where}: body is not JSON ({e}): {body[:300]!r}") from e
+    if not isinstance(data, list) or len(data) != CATALOG_ITEMS:
+        raise Abort(f"{where}: expected a list of {CATALOG_ITEMS} objects; body starts {body[:300]!r}")
+    for i, row in enumerate(data):
+        if not isinstance(row, dict) or set(row) != CATALOG_KEYS:
+            raise Abort(f"{where}: item {i} {row!r} does not have exactly the keys {sorted(CATALOG_KEYS)}")
+    return {
+        "bytes": len(body),
+        "encoded_bytes": len(raw),
+        "content_encoding": got,
+        "encoded_sha256": hashlib.sha256(raw).hexdigest(),
+        "vary": h.get("vary"),
+        "content_type": h.get("content-type", ""),
+        "sample": body[:120].decode("utf-8", "replace"),
+        "_raw": body,
+    }
+
+
 def check_endpoint(server: Server, name: str) -> dict:
     """Return {'bytes': n, 'content_type': ..., '_raw': body}; raise Abort on a wrong body."""
+    if name in COMPRESSION:
+        return check_compressed(server, name)
     label, method, path, _, _ = ENDPOINTS[name]
     body = json.dumps(POSTED[name]).encode() if name in POSTED else None
     status, headers, raw = http(server, method, path, body, auth_headers(name))
@@ -982,7 +1151,7 @@ def run_wrk(
     if server.pin is not None:
         pin_tree(server.proc.pid, server.pin)  # threads born since the last run
     argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
-    for k, v in auth_headers(name).items():
+    for k, v in request_headers(name).items():
         argv += ["-H", f"{k}: {v}"]
     argv += ["-s", str(HERE / script), server.base + path]
     if wrk_cpus is not None:
@@ -1010,7 +1179,8 @@ def run_wrk(
     busy_s = (busy1 - busy0) / CLK_TCK
     dur_s = w["duration_us"] / 1e6
     res = {
-        "server": server.key,
+        "server": server.role,
+        "instance": server.key,
         "endpoint": name,
         "requests": reqs,
         "rps": reqs / dur_s if dur_s else 0.0,
@@ -1031,10 +1201,18 @@ def run_wrk(
     return res
 
 
-def bad_run(res: dict) -> str | None:
+def bad_run(res: dict, checks: dict | None = None) -> str | None:
     e = res["errors"]
     if res["requests"] == 0:
         return "no request completed"
+    c = (checks or {}).get(f"{res.get('instance', res['server'])}:{res['endpoint']}")
+    if res["endpoint"] in COMPRESSION and COMPRESSION[res["endpoint"]][0] != "identity" and c:
+        # wrk's bytes include the headers; a compressed 50 KiB body is 1/4 of it or less
+        if res["bytes_per_resp"] > COMPRESSED_MAX_SHARE * c["bytes"]:
+            return (
+                f"{res['bytes_per_resp']:.0f} bytes per response for a {c['bytes']}-byte body: the "
+                f"responses were not {COMPRESSION[res['endpoint']][0]}-compressed under load"
+            )
     if e["status"]:
         return f"{e['status']} non-2xx responses"
     if e["connect"] or e["read"] or e["write"] or e["timeout"]:
@@ -1094,10 +1272,15 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     m = meta["machine"]
     a = meta["args"]
     baseline_hello = a.get("baseline_hello", False)  # hello measured on bolt only, as the security baseline
-    comp_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "competitor" and not (ep == "hello" and baseline_hello)]
+    comp_eps = [
+        ep
+        for ep in endpoints
+        if ENDPOINTS[ep][4] == "competitor" and not (ep == "hello" and baseline_hello) and ep not in COMPRESSION
+    ]
+    compr_eps = [ep for ep in endpoints if ep in COMPRESSION]
     guni_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "gunicorn"]
     sec_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "bolt"]
-    refs = (["django-bolt 0.13"] if comp_eps else []) + (["Django under gunicorn"] if guni_eps else [])
+    refs = (["django-bolt 0.13"] if comp_eps or compr_eps else []) + (["Django under gunicorn"] if guni_eps else [])
     L = []
     L.append(
         "# Load test: bolt"
@@ -1179,6 +1362,8 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
                 f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |"
             )
         L.append("")
+    if compr_eps:
+        L.extend(render_compression(meta, runs, compr_eps))
     if guni_eps:
         L.append("## bolt vs Django under gunicorn")
         L.append("")
@@ -1342,6 +1527,112 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     return "\n".join(L)
 
 
+def per_round_ratios(runs: list[dict], ep: str, base_ep: str | None = None) -> list[float]:
+    """bolt's CPU µs/req over django-bolt's, round by round (the paired runs of each round);
+    with base_ep, each side's cost above its own base_ep run of the same round instead."""
+    out = []
+    for rnd in sorted({r.get("round") for r in runs if r.get("round")}):
+
+        def cpu(srv, e, rnd):
+            got = [r for r in runs if r["server"] == srv and r["endpoint"] == e and r.get("round") == rnd]
+            return got[0]["cpu_us_per_req"] if got else None
+
+        b, c = cpu("bolt", ep, rnd), cpu("competitor", ep, rnd)
+        if base_ep:
+            bb, cb = cpu("bolt", base_ep, rnd), cpu("competitor", base_ep, rnd)
+            b = b - bb if b is not None and bb is not None else None
+            c = c - cb if c is not None and cb is not None else None
+        if b is not None and c:
+            out.append(b / c)
+    return out
+
+
+def render_compression(meta: dict, runs: list[dict], eps: list[str]) -> list[str]:
+    """The compression section: CPU per request of GET /catalog per Accept-Encoding, bolt vs
+    django-bolt, against the issue's target (ratio <= COMPRESSION_TARGET)."""
+    checks = meta.get("checks") or {}
+
+    def chk(role, ep):
+        return checks.get(f"{instance_key(role, ep)}:{ep}") or {}
+
+    plain = next((c["bytes"] for e in eps for r in ("bolt", "competitor") if (c := chk(r, e)).get("bytes")), None)
+    L = ["## Compression: a 50 KiB JSON response", ""]
+    L.append(
+        f"`GET /catalog` returns {CATALOG_ITEMS} product objects"
+        + (f" ({plain:,} bytes of JSON)" if plain else "")
+        + " from `loadtests/bench_api.py` (its `compressed` API, the same handler on both servers), "
+        "sent by wrk with one `Accept-Encoding` per row. Each server instance of these rows runs with "
+        "`settings.BOLT_COMPRESSION = CompressionConfig(...)` (both projects' documented project-wide "
+        "setting; `loadtests/bench_compression.py`): `CompressionConfig()` (brotli, gzip fallback, default "
+        'levels) for identity/gzip/br, `CompressionConfig(backend="zstd")` for zstd, and, bolt only, '
+        '`CompressionConfig(brotli_level=3, brotli_lgwin=22, gzip_level=1)` for the "same level" rows. '
+        "**django-bolt 0.13's levels differ from its documented defaults** (brotli 5, gzip 6, zstd 3): its "
+        "`CompressionConfig` levels reach only its streaming encoder; a buffered response goes through "
+        "actix-http's `Encoder`, fixed at gzip level 1 (`Compression::fast()`), brotli quality 3 with "
+        "lgwin 22 and zstd 3, whatever the config says. So gzip and br are measured twice: each server "
+        "at its default, and bolt at django-bolt's levels. Before timing, every instance answered each "
+        "row with the asked `Content-Encoding` and a body that decodes to the exact bytes it sends "
+        "uncompressed (and bolt's equal django-bolt's); a run whose wrk traffic was not "
+        f"compressed (more than {COMPRESSED_MAX_SHARE:g}× the plain body per response) is refused."
+    )
+    L.append("")
+    L.append(
+        f"Target (from the issue): bolt's CPU per request ≤ {COMPRESSION_TARGET:g}× django-bolt's, "
+        "in the same run. Ratio = median bolt CPU µs/req / median django-bolt CPU µs/req; "
+        "Δ = a row's CPU µs/req minus the same server's identity row (the cost of compressing)."
+    )
+    L.append("")
+    L.append(
+        "| row | bolt level | django-bolt level | bolt bytes | django-bolt bytes | bolt req/s | django-bolt req/s "
+        "| bolt CPU µs/req (min–max) | django-bolt CPU µs/req (min–max) | ratio | per round | Δ bolt / Δ django-bolt |"
+    )
+    L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    base = "identity50k" if "identity50k" in eps else None
+    bi, ci = summarize(runs, "bolt", "identity50k"), summarize(runs, "competitor", "identity50k")
+    verdicts = []
+    for ep in eps:
+        b, c = summarize(runs, "bolt", ep), summarize(runs, "competitor", ep)
+        lv_b, lv_c = COMPRESSION_LEVELS[ep]
+        cb, cc = chk("bolt", ep), chk("competitor", ep)
+        rr = per_round_ratios(runs, ep)
+        ratio = b["cpu_us_per_req"] / c["cpu_us_per_req"] if b and c and c["cpu_us_per_req"] else None
+        delta = "—"
+        if base and ep != base and b and c and bi and ci:
+            db, dc = b["cpu_us_per_req"] - bi["cpu_us_per_req"], c["cpu_us_per_req"] - ci["cpu_us_per_req"]
+            delta = f"{db:,.0f} / {dc:,.0f} = {db / dc:.2f}" if dc > 0 else f"{db:,.0f} / {dc:,.0f}"
+
+        def nbytes(c):
+            return f"{c['encoded_bytes']:,}" if c.get("encoded_bytes") else "—"
+
+        def span(x):
+            return f"{fmt_us(x['cpu_us_per_req'])} ({x['cpu_min']:,.0f}–{x['cpu_max']:,.0f})" if x else "—"
+
+        L.append(
+            f"| `{ep}`: Accept-Encoding `{COMPRESSION[ep][0]}` | {lv_b} | {lv_c} "
+            f"| {nbytes(cb)} | {nbytes(cc)} "
+            f"| {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} | {span(b)} | {span(c)} "
+            f"| {'—' if ratio is None else f'{ratio:.2f}'} | {', '.join(f'{x:.2f}' for x in rr) or '—'} | {delta} |"
+        )
+        if ratio is not None and ep != "identity50k":
+            ok = ratio <= COMPRESSION_TARGET
+            verdicts.append(
+                f"`{ep}` ({lv_b} vs {lv_c}): **{'met' if ok else 'NOT met'}** ({ratio:.2f}×"
+                + (f", rounds {min(rr):.2f}–{max(rr):.2f}" if rr else "")
+                + ")"
+            )
+        if cb.get("encoded_sha256") and cb.get("encoded_sha256") == cc.get("encoded_sha256") and ep != "identity50k":
+            verdicts.append(f"`{ep}`: bolt's and django-bolt's compressed bodies are byte-identical")
+    L.append("")
+    if verdicts:
+        L.append(
+            f"Target ≤ {COMPRESSION_TARGET:g}× (judged on the ratio of medians; the rounds' range beside it): "
+            + "; ".join(verdicts)
+            + "."
+        )
+        L.append("")
+    return L
+
+
 # --------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------
@@ -1442,6 +1733,8 @@ def main() -> int:
     guni_eps = [e for e in endpoints if ENDPOINTS[e][4] == "gunicorn"]
     want_bolt = args.server in ("both", "bolt-only")
     want_comp = args.server in ("both", "competitor-only") and bool(comp_eps)
+    comp_rows = [e for e in endpoints if e in COMPRESSION]  # served by their own instances
+    plain_eps = [e for e in endpoints if e not in COMPRESSION]
     want_guni = args.server in ("both", "gunicorn-only") and bool(guni_eps)
     if not (want_bolt or want_comp or want_guni):
         ap.error(f"--server {args.server} has nothing to measure on --endpoints {','.join(endpoints)}")
@@ -1456,6 +1749,20 @@ def main() -> int:
             f"bolt binary not found or not executable: {bolt_bin} (set BOLT_BIN, or use --server competitor-only)"
         )
     scaling = want_bolt and not args.no_scaling and any(e in endpoints for e in SCALING_ENDPOINTS)
+    global DECODER_PYTHON
+    DECODER_PYTHON = bolt_python
+    codings = sorted({COMPRESSION[e][0] for e in comp_rows} & set(DECODER))
+    if codings:
+        mods = {"br": "brotli", "zstd": "zstandard"}
+        probe = subprocess.run(
+            [bolt_python, "-c", "; ".join(f"import {mods[c]}" for c in codings)], capture_output=True, text=True
+        )
+        if probe.returncode != 0:
+            raise SystemExit(
+                f"the {','.join(codings)} rows are checked by decoding the bodies with {bolt_python}, which "
+                f"cannot import {', '.join(mods[c] for c in codings)} (requirements-dev.txt): "
+                f"{probe.stderr.strip().splitlines()[-1:]}"
+            )
 
     guni_py = GUNI_VENV / "bin" / "python"
     guni_cmd = ["gunicorn", "gunicorn_site.wsgi:application", "--workers", "1", "--worker-class", args.gunicorn_worker]
@@ -1474,6 +1781,7 @@ def main() -> int:
             "ORM rows do not compare like with like"
         )
     servers: list[Server] = []
+    runs: list[dict] = []  # the timed runs so far (kept in <out>.partial.json when a run aborts)
     security: Security | None = None
     lockf = open(LOCK_PATH, "a+")
     try:
@@ -1495,88 +1803,49 @@ def main() -> int:
             security = SECURITY = Security(bolt_python, sec_eps)
             security.setup()  # after migrate (the API key table), before the servers start
 
-        if want_bolt:
+        def bolt_server(key: str, cores: int, pin: set[int] | None, profile: str | None = None) -> Server:
             # the demo project (cwd examples/demo, its DB, media, admin and auth APIs) with the
-            # compared endpoints from the shared loadtests/bench_api.py: see bolt_site/settings.py
-            env = dict(os.environ, DJANGO_SETTINGS_MODULE=BOLT_SETTINGS, PYTHONPATH=str(HERE), PYTHONUNBUFFERED="1")
+            # compared endpoints from the shared loadtests/bench_api.py: see bolt_site/settings.py.
+            # The caller's PYTHONPATH stays after loadtests/ (e.g. a worktree's pyext/ with
+            # BOLT_BIN from another venv).
+            env = dict(os.environ, DJANGO_SETTINGS_MODULE=BOLT_SETTINGS, PYTHONUNBUFFERED="1")
+            env["PYTHONPATH"] = os.pathsep.join(d for d in (str(HERE), os.environ.get("PYTHONPATH")) if d)
+            env.pop("BENCH_COMPRESSION", None)
+            if profile is not None:
+                env["BENCH_COMPRESSION"] = json.dumps(COMPRESSION_PROFILES[profile])
             p = free_port()
-            servers.append(
-                Server(
-                    "bolt",
-                    "bolt",
-                    [
-                        bolt_bin,
-                        "--cores",
-                        "1",
-                        "--settings",
-                        BOLT_SETTINGS,
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(p),
-                        "--log-level",
-                        "warning",
-                    ],
-                    DEMO_DIR,
-                    env,
-                    {0},
-                    p,
-                )
-            )
-            if scaling:
-                p2 = free_port()
-                servers.append(
-                    Server(
-                        "bolt2",
-                        "bolt --cores 2",
-                        [
-                            bolt_bin,
-                            "--cores",
-                            "2",
-                            "--settings",
-                            BOLT_SETTINGS,
-                            "--host",
-                            "127.0.0.1",
-                            "--port",
-                            str(p2),
-                            "--log-level",
-                            "warning",
-                        ],
-                        DEMO_DIR,
-                        env,
-                        None,
-                        p2,
-                    )
-                )
-        if want_comp:
+            argv = [bolt_bin, "--cores", str(cores), "--settings", BOLT_SETTINGS, "--host", "127.0.0.1"]
+            argv += ["--port", str(p), "--log-level", "warning"]
+            label = "bolt" if cores == 1 else f"bolt --cores {cores}"
+            return Server(key, label, argv, DEMO_DIR, env, pin, p, role="bolt" if cores == 1 else key, profile=profile)
+
+        def competitor_server(key: str, profile: str | None = None) -> Server:
             # --processes = cores (1) and --workers 1 (one Actix thread), passed explicitly;
-            # loadtests/ (bench_api.py) is appended to sys.path by competitor/manage.py
+            # loadtests/ (bench_api.py) is appended to sys.path by competitor/manage.py. No
+            # PYTHONPATH: it could put this project's django_bolt before django-bolt 0.13's.
             env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings", PYTHONUNBUFFERED="1")
+            env.pop("PYTHONPATH", None)
+            env.pop("BENCH_COMPRESSION", None)
+            if profile is not None:
+                env["BENCH_COMPRESSION"] = json.dumps(COMPRESSION_PROFILES[profile])
             p = free_port()
-            servers.append(
-                Server(
-                    "competitor",
-                    "django-bolt",
-                    [
-                        str(COMP_VENV / "bin" / "python"),
-                        "manage.py",
-                        "runbolt",
-                        "--processes",
-                        "1",
-                        "--workers",
-                        "1",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(p),
-                        "--no-admin",
-                    ],
-                    COMP_DIR,
-                    env,
-                    {0},
-                    p,
-                )
-            )
+            argv = [str(COMP_VENV / "bin" / "python"), "manage.py", "runbolt", "--processes", "1", "--workers", "1"]
+            argv += ["--host", "127.0.0.1", "--port", str(p), "--no-admin"]
+            return Server(key, "django-bolt", argv, COMP_DIR, env, {0}, p, role="competitor", profile=profile)
+
+        if want_bolt and plain_eps:
+            servers.append(bolt_server("bolt", 1, {0}))
+            if scaling:
+                servers.append(bolt_server("bolt2", 2, None))
+        if want_comp and any(e not in COMPRESSION for e in comp_eps):
+            servers.append(competitor_server("competitor"))
+        # the compression rows: one instance per CompressionConfig profile and side
+        if want_bolt:
+            for profile in dict.fromkeys(COMPRESSION[e][1] for e in comp_rows):
+                servers.append(bolt_server(f"bolt-{profile}", 1, {0}, profile))
+        if want_comp:
+            for profile in dict.fromkeys(COMPRESSION[e][2] for e in comp_rows):
+                servers.append(competitor_server(f"competitor-{profile}", profile))
         if want_guni:
             env = dict(
                 os.environ,
@@ -1613,11 +1882,20 @@ def main() -> int:
         # (except the admin page, whose CSRF token changes) the same bytes every time.
         checks: dict[str, dict] = {}
         bodies: dict[str, bytes] = {}
+
+        def serves(s: Server, ep: str) -> bool:
+            """Whether server `s` is measured on `ep` (so its answers are checked)."""
+            if ep in COMPRESSION:
+                return instance_key(s.role, ep) == s.key
+            if s.profile is not None:  # a compression instance: only its rows
+                return False
+            if s.key in ("competitor", "gunicorn"):
+                return ENDPOINTS[ep][4] == s.key and not (ep == "hello" and baseline_hello)
+            return True
+
         for s in servers:
             for ep in endpoints:
-                if s.key in ("competitor", "gunicorn") and (
-                    ENDPOINTS[ep][4] != s.key or (ep == "hello" and baseline_hello)
-                ):
+                if not serves(s, ep):
                     continue
                 for i in range(CHECK_REPEATS):
                     try:
@@ -1638,11 +1916,14 @@ def main() -> int:
                         ) from None
                     checks[f"{s.key}:{ep}"] = c
                     bodies.setdefault(f"{s.key}:{ep}", raw)
-                if ep in JSON_ENDPOINTS and "application/json" not in checks[f"{s.key}:{ep}"]["content_type"]:
+                if (ep in JSON_ENDPOINTS or ep in COMPRESSION) and "application/json" not in checks[f"{s.key}:{ep}"][
+                    "content_type"
+                ]:
                     warnings.append(
                         f"{s.key} {ENDPOINTS[ep][0]}: content-type is {checks[f'{s.key}:{ep}']['content_type']!r}"
                     )
-            warnings.extend(check_errors(s))
+            if s.profile is None:  # the compression instances serve the same bench_api.py
+                warnings.extend(check_errors(s))
             if s.key in ("bolt", "bolt2") and sec_eps:
                 warnings.extend(check_security_errors(s, sec_eps))
         log(
@@ -1652,9 +1933,11 @@ def main() -> int:
         # bolt and django-bolt run the same handlers (bench_api.py): their bodies must be the same bytes
         for ep in endpoints:
             ref = ENDPOINTS[ep][4]
-            for bk in ("bolt", "bolt2"):
-                if ref == "competitor" and f"{bk}:{ep}" in bodies and f"competitor:{ep}" in bodies:
-                    b, c = bodies[f"{bk}:{ep}"], bodies[f"competitor:{ep}"]
+            # (the compression rows: the decoded bodies, from their own instances)
+            ck = f"{instance_key('competitor', ep)}:{ep}"
+            for bk in (instance_key("bolt", ep), "bolt2"):
+                if ref == "competitor" and f"{bk}:{ep}" in bodies and ck in bodies:
+                    b, c = bodies[f"{bk}:{ep}"], bodies[ck]
                     if b != c:
                         raise Abort(
                             f"{ENDPOINTS[ep][1]} {ENDPOINTS[ep][2]}: {bk} and django-bolt run the same "
@@ -1666,9 +1949,20 @@ def main() -> int:
                 b, c = checks[f"bolt:{ep}"]["bytes"], checks[f"gunicorn:{ep}"]["bytes"]
                 if abs(b - c) > max(16, 0.1 * c):
                     warnings.append(f"{ENDPOINTS[ep][0]}: body sizes differ (bolt {b} B, gunicorn {c} B)")
-        same = [e for e in comp_eps if f"bolt:{e}" in bodies and f"competitor:{e}" in bodies]
+        same = [
+            e
+            for e in comp_eps
+            if f"{instance_key('bolt', e)}:{e}" in bodies and f"{instance_key('competitor', e)}:{e}" in bodies
+        ]
         if same:
             log("[check] bolt and django-bolt send byte-identical bodies on " + ",".join(same))
+        for e in comp_rows:
+            got = [
+                f"{k} {c['content_encoding']} {c['encoded_bytes']} B"
+                for k in (instance_key("bolt", e), instance_key("competitor", e))
+                if (c := checks.get(f"{k}:{e}"))
+            ]
+            log(f"[check] {e}: " + ", ".join(got) + f" (decoded: the same {CATALOG_ITEMS}-object JSON)")
         # no server may log per request (the same rule as during the timed runs)
         for s in servers:
             probe_quiet_log(s, servers)
@@ -1696,7 +1990,8 @@ def main() -> int:
             for ep in endpoints:
                 # bolt and this endpoint's reference server, the order rotated each round
                 ref = ENDPOINTS[ep][4] if not (ep == "hello" and baseline_hello) else "bolt"
-                pair = [by_key[k] for k in dict.fromkeys(("bolt", ref)) if k in by_key]
+                keys = [instance_key(k, ep) for k in dict.fromkeys(("bolt", ref))]
+                pair = [by_key[k] for k in keys if k in by_key]
                 k = rnd % len(pair) if pair else 0
                 for s in pair[k:] + pair[:k]:
                     out.append((s, ep, 1, {1}))
@@ -1709,7 +2004,12 @@ def main() -> int:
         log(f"[warmup] {args.warmup} s per cell")
         for s, ep, threads, cpus in cases_for(0) if args.warmup > 0 else []:
             r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus, servers)
-            why = bad_run(r)
+            why = bad_run(r, checks)
+            if why == "no request completed":
+                # a slow row (brotli on a loaded box) can finish nothing in a 1 s warm-up; the
+                # timed runs still refuse a run without requests
+                log(f"[warmup] {s.key} {ENDPOINTS[ep][0]}: no request completed in {args.warmup} s")
+                why = None
             if why:
                 raise Abort(
                     f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}"
@@ -1717,13 +2017,12 @@ def main() -> int:
                 )
             refuse_log_growth(r["log"], f"the warm-up of {s.key} {ENDPOINTS[ep][0]}", r["requests"], servers)
 
-        runs: list[dict] = []
         for rnd in range(args.reps):
             for s, ep, threads, cpus in cases_for(rnd):
                 for attempt in range(3):
                     wait_idle(args.max_foreign, args.max_wait)
                     r = run_wrk(s, ep, args.duration, args.connections, threads, cpus, servers)
-                    why = bad_run(r)
+                    why = bad_run(r, checks)
                     if why:
                         raise Abort(
                             f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}: {why}\n"
@@ -1798,6 +2097,10 @@ def main() -> int:
         return 0
     except Abort as e:
         log(f"\nABORT: {e}")
+        if runs:  # e.g. a server stopped by someone else after rounds of good runs
+            part = Path(args.out).with_suffix(".partial.json")
+            part.write_text(json.dumps({"aborted": str(e), "runs": runs}, indent=2))
+            log(f"[abort] the {len(runs)} runs measured so far are in {part}")
         return 2
     except KeyboardInterrupt as e:
         log(f"\ninterrupted ({e}); stopping the servers")

@@ -14,6 +14,7 @@ WARNING, as in the competitor's settings. bolt's own access log (``django_bolt.a
 follows ``bolt --log-level``, which run.py sets to ``warning`` (off).
 """
 
+from bench_compression import compression_setting
 from demo.settings import *  # noqa: F401,F403
 from demo.settings import DATABASES
 from demo.settings import LOGGING as _DEMO_LOGGING
@@ -23,7 +24,13 @@ from demo.settings import LOGGING as _DEMO_LOGGING
 # open whatever it says, and its settings say the same as these.
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 
-BOLT_API = ["bench_api:api", "demo.api:secure", "demo.api:keyed"]
+BOLT_API = ["bench_api:api", "bench_api:compressed", "demo.api:secure", "demo.api:keyed"]
+
+# Compression: off (None) unless run.py starts this server for the compression rows, with
+# BENCH_COMPRESSION set (loadtests/bench_compression.py): then a CompressionConfig. It wins over
+# each API's `compression=` (without it, the demo's guarded APIs would get the default
+# CompressionConfig()); bench_api's `api` is BoltAPI(compression=False) either way.
+BOLT_COMPRESSION = compression_setting()
 
 LOGGING = {
     **_DEMO_LOGGING,

@@ -10,6 +10,8 @@ in bench_api.py) and its Rust access log off (the `django.server` logger below).
 
 from pathlib import Path
 
+from bench_compression import compression_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = "loadtests-competitor-not-secret"
@@ -26,7 +28,7 @@ MIDDLEWARE = []
 ROOT_URLCONF = "compsite.urls"
 
 # The compared endpoints: the one handler module both servers import.
-BOLT_API = ["bench_api:api"]
+BOLT_API = ["bench_api:api", "bench_api:compressed"]
 
 DATABASES = {
     "default": {
@@ -66,5 +68,7 @@ LOGGING = {
     },
 }
 
-# wrk sends no Accept-Encoding, but make sure nothing is compressed.
-BOLT_COMPRESSION = None
+# Compression: off (None) unless run.py starts this server for the compression rows, with
+# BENCH_COMPRESSION set (loadtests/bench_compression.py): then a CompressionConfig, as the
+# django-bolt docs configure it. This setting wins over each BoltAPI's `compression=`.
+BOLT_COMPRESSION = compression_setting()
