@@ -141,17 +141,44 @@ impl Compression {
         Some(self.stream_encoder(coding))
     }
 
+    /// The brotli encoder's parameters. For qualities 5-9 with a window of at most 64 KiB
+    /// (django-bolt's default: 5 and 14) the C library uses a hasher the `brotli` crate lacks;
+    /// the crate then falls back to one that allocates and zeroes a 32 MiB table per response
+    /// (8-10x the whole compression's cost on a 50 KiB body). The hasher the C library picks
+    /// for larger windows at those qualities (H5) is set here instead.
+    fn brotli_params(&self, size_hint: usize) -> brotli::enc::BrotliEncoderParams {
+        let quality = self.brotli_level.min(11) as i32;
+        let lgwin = self.brotli_lgwin.clamp(10, 24) as i32;
+        let mut params = brotli::enc::BrotliEncoderParams {
+            quality,
+            lgwin,
+            size_hint,
+            ..Default::default()
+        };
+        if (5..=9).contains(&quality) && lgwin <= 16 {
+            params.hasher.type_ = 5;
+            params.hasher.block_bits = (quality - 1).min(9);
+            params.hasher.bucket_bits = if quality < 7 { 14 } else { 15 };
+            params.hasher.hash_len = 4;
+            params.hasher.num_last_distances_to_check = match quality {
+                ..=6 => 4,
+                7 | 8 => 10,
+                _ => 16,
+            };
+        }
+        params
+    }
+
     fn stream_encoder(&self, coding: Coding) -> StreamEncoder {
         StreamEncoder(match coding {
             Coding::Gzip => Sink::Gzip(flate2::write::GzEncoder::new(
                 Vec::new(),
                 flate2::Compression::new(self.gzip_level.min(9)),
             )),
-            Coding::Brotli => Sink::Brotli(Box::new(brotli::CompressorWriter::new(
+            Coding::Brotli => Sink::Brotli(Box::new(brotli::CompressorWriter::with_params(
                 Vec::new(),
                 4096,
-                self.brotli_level.min(11),
-                self.brotli_lgwin.clamp(10, 24),
+                &self.brotli_params(0),
             ))),
             Coding::Zstd => {
                 match zstd::stream::write::Encoder::new(Vec::new(), self.zstd_level.clamp(1, 22)) {
@@ -176,13 +203,7 @@ impl Compression {
             }
             Coding::Brotli => {
                 let mut out = out;
-                let params = brotli::enc::BrotliEncoderParams {
-                    quality: self.brotli_level.min(11) as i32,
-                    lgwin: self.brotli_lgwin.clamp(10, 24) as i32,
-                    size_hint: body.len(),
-                    ..Default::default()
-                };
-                brotli::BrotliCompress(&mut &body[..], &mut out, &params)?;
+                brotli::BrotliCompress(&mut &body[..], &mut out, &self.brotli_params(body.len()))?;
                 Ok(out)
             }
             Coding::Zstd => zstd::bulk::compress(body, self.zstd_level.clamp(1, 22)),
