@@ -118,19 +118,7 @@ impl App {
         path_params: &[(&str, &str)],
         claims: Option<&Claims>,
     ) -> Obj {
-        // SAFETY: attached; building plain containers (SetItem does not steal).
-        let pp = unsafe {
-            let pp = Obj::from_owned(ffi::PyDict_New()).expect("dict");
-            for (k, v) in path_params {
-                let dv = http::percent_decode_path(v).unwrap_or_else(|| (*v).to_owned());
-                ffi::PyDict_SetItem(
-                    pp.as_ptr(),
-                    py::new_str(k).as_ptr(),
-                    py::new_str(&dv).as_ptr(),
-                );
-            }
-            pp
-        };
+        let pp = path_params_dict(path_params);
         let args = [
             &py::new_str(&req.head.method_str),
             &py::new_str(req.head.path()),
@@ -147,6 +135,23 @@ impl App {
             eprintln!("django-bolt: cannot build Request: {e}");
             py::none()
         })
+    }
+}
+
+/// The router's captures as a dict of percent-decoded str values (`Request.path_params`).
+pub(super) fn path_params_dict(path_params: &[(&str, &str)]) -> Obj {
+    // SAFETY: attached; building plain containers (SetItem does not steal).
+    unsafe {
+        let pp = Obj::from_owned(ffi::PyDict_New()).expect("dict");
+        for (k, v) in path_params {
+            let dv = http::percent_decode_path(v).unwrap_or_else(|| (*v).to_owned());
+            ffi::PyDict_SetItem(
+                pp.as_ptr(),
+                py::new_str(k).as_ptr(),
+                py::new_str(&dv).as_ptr(),
+            );
+        }
+        pp
     }
 }
 

@@ -243,19 +243,7 @@ impl App {
         let claims = self.admit(req, route)?;
         let r = &self.routes[route];
         let hub = &self.ws;
-        // SAFETY: attached; building plain containers (SetItem does not steal).
-        let pp = unsafe {
-            let pp = Obj::from_owned(ffi::PyDict_New()).expect("dict");
-            for (k, v) in path_params {
-                let dv = http::percent_decode_path(v).unwrap_or_else(|| (*v).to_owned());
-                ffi::PyDict_SetItem(
-                    pp.as_ptr(),
-                    py::new_str(k).as_ptr(),
-                    py::new_str(&dv).as_ptr(),
-                );
-            }
-            pp
-        };
+        let pp = super::handle::path_params_dict(path_params);
         let protocols = py::tuple(subprotocols.iter().map(|s| py::new_str(s)).collect());
         let claims_obj = claims
             .as_ref()

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import zstandard
 
+from support.procstat import rss_kib
 from support.wait import eventually
 from support.wire import HOST, Conn, get, parse_response
 
@@ -172,14 +173,6 @@ def test_a_client_that_leaves_cancels_an_async_generator_where_it_waits(server):
     assert state["produced"] <= 2
 
 
-def _rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 def test_a_reader_that_stops_reading_stops_the_generator(server):
     """Backpressure: the generator could produce gigabytes; while the client reads nothing, it
     is not advanced and the server's memory stays flat."""
@@ -195,10 +188,10 @@ def test_a_reader_that_stops_reading_stops_the_generator(server):
             lambda t: t[0] == t[2],
             timeout=10,
         )[2]
-        rss = _rss_kib(server.pid)
+        rss = rss_kib(server.pid)
         time.sleep(1.0)
         assert _probe(server.port, name)["produced"] == stalled
-        assert _rss_kib(server.pid) - rss < 4096, "memory grew while the reader was stalled"
+        assert rss_kib(server.pid) - rss < 4096, "memory grew while the reader was stalled"
         # A bounded amount went out: kernel buffers and one chunk, not the stream.
         assert stalled * 64 < 64 * 1024, f"{stalled} chunks of 64 KiB produced for a stalled reader"
         # Reading again resumes it.

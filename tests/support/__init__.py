@@ -10,6 +10,7 @@
 * ``errors``    FastAPI/pydantic-shaped validation errors, compared in any order
 * ``pg``        a throwaway PostgreSQL (the ``postgres`` fixture)
 * ``nouring``   a script: runs a command with io_uring refused by seccomp
+* ``procstat``  what /proc says of the server (its RSS)
 
 The fixtures (``server``, ``server2``, ``driver``, ``demo_db``, ``postgres``, ``admin_user``) are in
 ``tests/conftest.py``; ``pytest.ini`` puts ``tests/`` on the path, so ``from support.wire import fetch``.

@@ -10,6 +10,7 @@ import time
 
 import websockets
 
+from support.procstat import rss_kib
 from support.wire import Conn, get
 
 from .rawws import OP_TEXT, RawWS
@@ -96,22 +97,14 @@ def test_http_is_served_while_sockets_are_open(server):
     assert status == 200 and took < 1
 
 
-def _rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 def test_a_reader_that_stops_costs_bounded_memory(server):
     # 1,000 messages of 100 kB (100 MB) to a client that reads nothing for a while: the handler's
     # send waits once the socket holds its send buffer (1 MiB), so the server does not queue 100 MB.
-    before = _rss_kib(server.pid)
+    before = rss_kib(server.pid)
     with RawWS.connect(server.port, "/ws/burst?n=1000&size=100000", timeout=10) as ws:
         ws.conn.sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_RCVBUF, 65536)
         time.sleep(1.5)
-        stalled = _rss_kib(server.pid)
+        stalled = rss_kib(server.pid)
         count = 0
         while True:
             fin, op, payload = ws.read_frame()
@@ -141,14 +134,14 @@ def test_a_client_faster_than_its_handler_costs_bounded_memory(server):
 
     from .rawws import OP_BINARY, frame
 
-    before = _rss_kib(server.pid)
+    before = rss_kib(server.pid)
     peak = [before]
     with RawWS.connect(server.port, "/ws/slow", timeout=30) as ws:
         msg = frame(OP_BINARY, b"y" * 20_000)
         sender = threading.Thread(target=lambda: [ws.send(msg) for _ in range(5000)], daemon=True)
         sender.start()
         while sender.is_alive():
-            peak[0] = max(peak[0], _rss_kib(server.pid))
+            peak[0] = max(peak[0], rss_kib(server.pid))
             sender.join(0.05)
         counts = []
         while not counts or counts[-1] != b"5000":
