@@ -88,6 +88,11 @@ def server_env() -> dict[str, str]:
     env.pop("DEMO_NO_BOLT", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # bolt must find it from manage.py
     env["PYTHONUNBUFFERED"] = "1"
+    # Servers start as on a developer's machine, with bytecode cached: this sandbox sets
+    # PYTHONDONTWRITEBYTECODE, which makes every interpreter (the main one and each core's)
+    # compile Django from source at each start, a quarter of a second each, and pushes
+    # `bolt --dev`'s restart past its 2 s budget.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
