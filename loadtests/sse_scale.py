@@ -4,13 +4,19 @@
 `bolt --cores 1` serves the demo, pinned to cpu0. N clients (default 1,000) on cpu1 each open
 `GET /streams/ticker?interval=0.1&count=200` (an event every 100 ms for 20 s) with raw asyncio
 sockets and check that every event arrives, in order (ids 0..count-1), and when: each event's
-lateness against its client's own schedule is recorded. Meanwhile `wrk --latency` (cpu1, 4
-connections) measures `GET /hello` on the same core; its p99 is the number that matters.
+lateness against its client's own schedule is recorded. Meanwhile `GET /hello` on the same
+core is timed, its p99 being the number that matters:
+
+- `--hello probe` (default): a separate process on cpu1 sends one request at a time over a
+  keep-alive connection, 200 a second, and times each: the latency a normal client sees while
+  the streams run (open loop: the probe does not slow down when the server does).
+- `--hello wrk`: `wrk --latency -t1 -c4` as fast as it can: the core saturated with /hello
+  beside the streams (closed loop: latency there is mostly queueing behind wrk's own requests).
 
     python3 loadtests/sse_scale.py                       # 1,000 clients, 20 s
     python3 loadtests/sse_scale.py --clients 200 --count 50   # a quick look
 
-Standard library only; needs `wrk` and `taskset`, and the demo set up (scripts/demo.sh or
+Standard library only; needs `taskset` (and `wrk` for `--hello wrk`), and the demo set up (scripts/demo.sh or
 scripts/test.sh). Prints a Markdown summary; exits 1 when an event was lost or out of order.
 """
 
@@ -99,6 +105,33 @@ async def run_clients(args: argparse.Namespace) -> tuple[list[float], list[str],
     return gaps, failures, time.monotonic() - t0
 
 
+PROBE = r"""
+import socket, sys, time
+port, secs, rate = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+s = socket.create_connection(("127.0.0.1", port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+req = b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+lat, end, due = [], time.monotonic() + secs, time.monotonic()
+while time.monotonic() < end:
+    t0 = time.monotonic()
+    s.sendall(req)
+    buf = b""
+    while True:
+        buf += s.recv(65536)
+        h = buf.find(b"\r\n\r\n")
+        if h >= 0:
+            n = int(buf[:h].lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            if len(buf) >= h + 4 + n:
+                break
+    lat.append(time.monotonic() - t0)
+    due += 1 / rate
+    if due > time.monotonic():
+        time.sleep(due - time.monotonic())
+lat.sort()
+print(len(lat), lat[len(lat) // 2], lat[int(len(lat) * 0.99)], lat[-1])
+"""
+
+
 def rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -119,6 +152,8 @@ def main() -> int:
     ap.add_argument("--interval", type=float, default=0.1)
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--driver", default="auto")
+    ap.add_argument("--hello", choices=("probe", "wrk"), default="probe")
+    ap.add_argument("--probe-rate", type=float, default=200.0, help="probe requests per second")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.clients * 2 + 256)), hard))
@@ -140,11 +175,12 @@ def main() -> int:
         subprocess.run(["wrk", "-t1", "-c4", "-d2s", f"http://127.0.0.1:{PORT}/hello"], capture_output=True)
         rss_before = rss_mib(server.pid)
         duration = args.count * args.interval
-        wrk = subprocess.Popen(
-            ["wrk", "-t1", "-c4", f"-d{max(2.0, duration - 3):g}s", "--latency", f"http://127.0.0.1:{PORT}/hello"],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        window = max(2.0, duration - 3)
+        if args.hello == "wrk":
+            cmd = ["wrk", "-t1", "-c4", f"-d{window:g}s", "--latency", f"http://127.0.0.1:{PORT}/hello"]
+        else:
+            cmd = [sys.executable, "-c", PROBE, str(PORT), str(window), str(args.probe_rate)]
+        wrk = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         cpu0 = cpu_seconds(server.pid)
         gaps, failures, elapsed = asyncio.run(run_clients(args))
         cpu = cpu_seconds(server.pid) - cpu0
@@ -154,8 +190,16 @@ def main() -> int:
         server.terminate()
         server.wait(10)
         log.close()
-    p99 = re.search(r"99%\s+(\S+)", out)
-    rps = re.search(r"Requests/sec:\s+(\S+)", out)
+    if args.hello == "wrk":
+        p99 = re.search(r"99%\s+(\S+)", out)
+        rps = re.search(r"Requests/sec:\s+(\S+)", out)
+        hello = f"wrk -t1 -c4: p99 {p99.group(1) if p99 else '?'}, {rps.group(1) if rps else '?'} req/s"
+    else:
+        n, p50, p99, worst = out.split()
+        hello = (
+            f"probe at {args.probe_rate:g}/s: {n} requests, p50 {float(p50) * 1e3:.2f} ms, "
+            f"p99 {float(p99) * 1e3:.2f} ms, max {float(worst) * 1e3:.2f} ms"
+        )
     events = sum(DELIVERED)
     gaps.sort()
 
@@ -169,9 +213,7 @@ def main() -> int:
         f"- gap between a client's events (due: {args.interval * 1e3:g} ms + the generator's own time): "
         f"p50 {pct(0.5):.1f} ms, p99 {pct(0.99):.1f} ms, max {pct(1.0):.1f} ms"
     )
-    print(
-        f"- `/hello` meanwhile (wrk -t1 -c4, same core): p99 {p99.group(1) if p99 else '?'}, {rps.group(1) if rps else '?'} req/s"
-    )
+    print(f"- `/hello` meanwhile (same core), {hello}")
     print(f"- server CPU over the run: {cpu:.1f} s in {elapsed:.1f} s ({cpu / elapsed * 100:.0f}% of its core)")
     print(f"- server RSS: {rss_before:.1f} MiB before, {rss_after:.1f} MiB after all streams ended")
     for f in failures[:10]:

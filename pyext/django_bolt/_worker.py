@@ -12,6 +12,7 @@ import contextvars
 import datetime as _dt
 import decimal
 import functools
+import heapq
 import json
 import logging
 import os
@@ -21,6 +22,8 @@ import time
 import traceback
 import types
 import uuid
+from asyncio.base_events import _MIN_CANCELLED_TIMER_HANDLES_FRACTION as _MIN_CANCELLED_FRACTION
+from asyncio.base_events import _MIN_SCHEDULED_TIMER_HANDLES
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,13 +32,50 @@ from ._threads import CallingThread, CoreThreads, SyncThread
 from .exceptions import HTTPException, RequestValidationError
 from .options import WorkerBoot
 from .request import Request
-from .responses import Response, StreamingResponse
+from .responses import EventSourceResponse, Response, ServerSentEvent, StreamingResponse
 
 log = logging.getLogger("django_bolt")
 _set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
 _get_running_loop = asyncio.events._get_running_loop  # noqa: SLF001
 # Rounds of ready callbacks a pump runs after its full loop iteration (see Runtime.pump).
 _EXTRA_ROUNDS = 4
+# Seconds of callbacks one turn runs before the core goes back to its sockets (Runtime.pump).
+_TURN_BUDGET = 0.001
+
+
+def _poll(loop: asyncio.AbstractEventLoop) -> None:
+    """The first half of ``BaseEventLoop._run_once`` (Python 3.13): polls I/O without blocking
+    and moves the due timers to the ready queue, running nothing. The second half, running the
+    callbacks, is ``Runtime.pump``'s, under a time budget."""
+    # noqa: SLF001 throughout: these are the loop's own queues, as _run_once uses them.
+    scheduled = loop._scheduled  # noqa: SLF001
+    count = len(scheduled)
+    if count > _MIN_SCHEDULED_TIMER_HANDLES and loop._timer_cancelled_count / count > _MIN_CANCELLED_FRACTION:  # noqa: SLF001
+        kept = []
+        for handle in scheduled:
+            if handle._cancelled:  # noqa: SLF001
+                handle._scheduled = False  # noqa: SLF001
+            else:
+                kept.append(handle)
+        heapq.heapify(kept)
+        loop._scheduled = scheduled = kept  # noqa: SLF001
+        loop._timer_cancelled_count = 0  # noqa: SLF001
+    else:
+        while scheduled and scheduled[0]._cancelled:  # noqa: SLF001
+            loop._timer_cancelled_count -= 1  # noqa: SLF001
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False  # noqa: SLF001
+    loop._process_events(loop._selector.select(0))  # noqa: SLF001
+    ready = loop._ready  # noqa: SLF001
+    end = loop.time() + loop._clock_resolution  # noqa: SLF001
+    while scheduled:
+        if scheduled[0]._when >= end:  # noqa: SLF001
+            break
+        handle = heapq.heappop(scheduled)
+        handle._scheduled = False  # noqa: SLF001
+        ready.append(handle)
+
+
 access_log = logging.getLogger("django_bolt.access")
 
 
@@ -121,11 +161,42 @@ def _pull(batches: _Batches) -> list:
             return items
 
 
-async def _anext(it: Any) -> Any:
-    try:
-        return await it.__anext__()
-    except StopAsyncIteration:
-        return _END
+#: What a feeder hands over after its iterator raised (the error is logged already).
+_FAILED = object()
+# An async stream's feeder runs at most this far ahead of its connection (bytes; an item that
+# is not str/bytes counts as _ITEM_GUESS).
+_FEED_AHEAD = 64 * 1024
+_ITEM_GUESS = 1024
+_SIZED = frozenset((str, bytes, bytearray))
+
+
+class _Feed:
+    """An async iterator run ahead of its connection by one long-lived Task (``Runtime.feed``).
+    Its items go to ``Runtime.fed`` for Rust to take after each turn of the loop; once
+    ``_FEED_AHEAD`` is waiting, it pauses until the connection has taken it (``taken``). One
+    Task for the whole stream, not one per item: an event stream's items mostly come after an
+    await, and a Task per item was most of an event's cost."""
+
+    __slots__ = ("sid", "it", "unsent", "gate", "task")
+
+    def __init__(self, sid: int, it: Any) -> None:
+        self.sid = sid
+        self.it = it
+        self.unsent = 0
+        self.gate: asyncio.Future | None = None
+        self.task: asyncio.Task | None = None
+
+    def taken(self) -> bool:
+        """The connection took what was waiting: the feeder may run ahead again. True when it
+        was paused (its wake-up is now a ready callback: the loop must turn)."""
+        self.unsent = 0
+        gate = self.gate
+        if gate is None:
+            return False
+        self.gate = None
+        if not gate.done():
+            gate.set_result(None)
+        return True
 
 
 class Runtime:
@@ -167,6 +238,8 @@ class Runtime:
 
         self.parse_multipart = parse_multipart
         self.completed: list = []
+        #: ``(stream id, item)`` from async streams' feeders, taken by Rust after each turn.
+        self.fed: list = []
         self.loop = asyncio.new_event_loop()
         if not testing:
             asyncio.set_event_loop(self.loop)
@@ -264,25 +337,35 @@ class Runtime:
                 log.exception("request_finished receiver failed")
 
     def pump(self) -> float:
-        """Turns the loop: one full iteration (I/O, timers, ready callbacks), then the callbacks
-        those scheduled, a few rounds deep, without polling again (a completed ORM job takes
-        three such rounds: the result, asgiref's shield, the task). Returns seconds until the
+        """Turns the loop: polls it (I/O, due timers), then runs ready callbacks, and those they
+        schedule a few rounds deep without polling again (a completed ORM job takes three such
+        rounds: the result, asgiref's shield, the task), for at most ``_TURN_BUDGET`` seconds:
+        a burst of work on the loop (a thousand event streams' timers due at once) is cut into
+        slices, and the core serves its connections between them. Returns seconds until the
         next timer, 0 when callbacks are still ready, -1 when nothing is scheduled."""
         loop = self.loop
         ready = loop._ready  # noqa: SLF001 - the loop's own queue of ready callbacks
         _set_running_loop(loop)
-        loop._stopping = True  # noqa: SLF001 - poll without blocking, as stop() would
         try:
-            loop._run_once()  # noqa: SLF001
-            for _ in range(_EXTRA_ROUNDS):
+            if loop._debug:  # noqa: SLF001 - asyncio's debug mode times callbacks itself
+                loop._stopping = True  # noqa: SLF001 - poll without blocking, as stop() would
+                try:
+                    loop._run_once()  # noqa: SLF001
+                finally:
+                    loop._stopping = False  # noqa: SLF001
+            else:
+                _poll(loop)
+            deadline = time.perf_counter() + _TURN_BUDGET
+            for _ in range(1 + _EXTRA_ROUNDS):
                 if not ready:
                     break
                 for _ in range(len(ready)):
                     handle = ready.popleft()
                     if not handle._cancelled:  # noqa: SLF001
                         handle._run()  # noqa: SLF001
+                    if time.perf_counter() > deadline:
+                        return 0.0
         finally:
-            loop._stopping = False  # noqa: SLF001
             _set_running_loop(None)
         if ready:
             return 0.0
@@ -314,19 +397,65 @@ class Runtime:
 
     # -- streamed bodies -----------------------------------------------------------------
     END = _END
-    anext = staticmethod(_anext)
+    FAILED = _FAILED
+    #: Items Rust formats as events in an ``EventSourceResponse`` (src/http/sse.rs).
+    ServerSentEvent = ServerSentEvent
+
+    def feed(self, token: int, sid: int, it: Any, context: contextvars.Context, method: str, path: str) -> _Feed:
+        """Starts the Task that runs async stream ``sid``'s iterator (see ``_Feed``), in the
+        request's context; its end is delivered under ``token``."""
+        feed = _Feed(sid, it)
+        previous = _get_running_loop()
+        _set_running_loop(self.loop)
+        try:
+            # Eager: the items ready at once are in ``fed`` before the head goes out.
+            feed.task = task = asyncio.Task(
+                self._feed(feed, method, path), loop=self.loop, context=context, eager_start=True
+            )
+        finally:
+            _set_running_loop(previous)
+        task.add_done_callback(functools.partial(self._done, token, False))
+        return feed
+
+    async def _feed(self, feed: _Feed, method: str, path: str) -> None:
+        it = feed.it
+        sid = feed.sid
+        fed = self.fed
+        try:
+            async for item in it:
+                fed.append((sid, item))
+                feed.unsent += len(item) if item.__class__ in _SIZED else _ITEM_GUESS
+                if feed.unsent >= _FEED_AHEAD:
+                    feed.gate = gate = self.loop.create_future()
+                    await gate
+            fed.append((sid, _END))
+        except asyncio.CancelledError:
+            # Its client went away (Rust cancelled this Task): nothing more to send.
+            raise
+        except BaseException as exc:  # noqa: BLE001 - whatever it raised ends the body short
+            # Logged as a handler's error; the headers are gone, so the body ends short.
+            self.handle_exception(exc, method, path, "")
+            fed.append((sid, _FAILED))
+        finally:
+            # Paused at a yield (ahead of a slow client, or cancelled while paused): the
+            # generator's own finally runs now, not at garbage collection.
+            aclose = getattr(it, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     def open_stream(self, resp: Any) -> tuple[Any, int, float | None]:
-        """(iterator, kind, ping interval) of a StreamingResponse; kind 0: advance inline (data
-        already in memory), 1: on the blocking pool, in batches (``pull``), 2: async iterator."""
+        """(iterator, kind, ping interval, events) of a StreamingResponse; kind 0: advance inline
+        (data already in memory), 1: on the blocking pool, in batches (``pull``), 2: async
+        iterator (``feed``). ``events``: its items are Server-Sent Events to format."""
         content = resp.content
+        events = isinstance(resp, EventSourceResponse)
         if hasattr(content, "__aiter__"):
-            return content.__aiter__(), 2, resp.ping_interval
+            return content.__aiter__(), 2, resp.ping_interval, events
         it = iter(content)
         if type(it) in _INLINE_ITERATORS or self.testing:
             # The test client runs sync steps on the test's thread (its database transaction).
-            return it, 0, resp.ping_interval
-        return _Batches(it), 1, resp.ping_interval
+            return it, 0, resp.ping_interval, events
+        return _Batches(it), 1, resp.ping_interval, events
 
     def pull(self, it: _Batches) -> Any:
         """A coroutine: the next batch of a sync iterator's items, from the blocking pool (the
@@ -336,12 +465,9 @@ class Runtime:
     async def _pull_on_pool(self, batches: _Batches) -> list:
         return await self.loop.run_in_executor(self._pool, _pull, batches)
 
-    def close_stream(self, it: Any, kind: int) -> Any:
-        """Closes a stream's iterator early (its client went away): ``close()`` now for a
-        generator, or the ``aclose()`` coroutine of an async one for Rust to run."""
-        if kind == 2:
-            aclose = getattr(it, "aclose", None)
-            return aclose() if aclose is not None else None
+    def close_stream(self, it: Any) -> None:
+        """Closes a sync stream's iterator early (its client went away), so a generator's
+        ``finally`` runs now. (An async one's feeder Task is cancelled instead.)"""
         close = getattr(it, "close", None)
         if close is not None:
             close()

@@ -295,41 +295,6 @@ def format_sse_event(
     return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
-def _sse_bytes(item: Any) -> bytes:
-    if isinstance(item, bytes):
-        return item
-    if isinstance(item, (bytearray, memoryview)):
-        return bytes(item)
-    if isinstance(item, str):
-        return item.encode("utf-8")
-    if isinstance(item, ServerSentEvent):
-        return item.encode()
-    from .json import encode
-
-    return format_sse_event(data_bytes=encode(item))
-
-
-def _sse_sync(content: Any) -> Any:
-    try:
-        for item in content:
-            yield _sse_bytes(item)
-    finally:
-        # The client went away (or the stream ended): the user's generator runs its finally now.
-        close = getattr(content, "close", None)
-        if close is not None:
-            close()
-
-
-async def _sse_async(content: Any) -> Any:
-    try:
-        async for item in content:
-            yield _sse_bytes(item)
-    finally:
-        aclose = getattr(content, "aclose", None)
-        if aclose is not None:
-            await aclose()
-
-
 SSE_DEFAULT_PING_INTERVAL: float = 15.0
 
 
@@ -359,8 +324,9 @@ class EventSourceResponse(StreamingResponse):
         headers: Mapping[str, str] | None = None,
         ping_interval: float | None = SSE_DEFAULT_PING_INTERVAL,
     ) -> None:
+        # The items stay as the iterator yields them (as in django-bolt); the server formats
+        # each as an event when it sends it (Rust: http/sse.rs).
         super().__init__(content, status_code, headers, "text/event-stream")
-        self.content = _sse_async(content) if hasattr(content, "__aiter__") else _sse_sync(content)
         if ping_interval is not None and not ping_interval > 0:
             raise ValueError("ping_interval must be a positive number of seconds, or None")
         self.ping_interval = ping_interval

@@ -217,8 +217,10 @@ impl App {
                 0.001
             }
         };
-        // WebSocket handlers that ran in this turn sent to their sockets.
+        // WebSocket handlers that ran in this turn sent to their sockets, and async streams'
+        // feeders produced items.
         self.ws_drain(pending);
+        self.take_fed(pending);
         let completed = self.hooks.completed.as_ptr();
         // SAFETY: attached; `completed` is the runtime's list; we swap its items out.
         let done = unsafe {

@@ -43,14 +43,19 @@ pub struct Hooks {
     pub project_receivers: Obj,
     pub shutdown: Obj,
     /// Streamed bodies (`app::stream`): `StreamingResponse` (wraps a returned generator),
-    /// `open_stream(resp) -> (iterator, kind, ping)`, `pull(it)` and `anext(it)` (coroutines
-    /// giving the next items), the `END` they give at the end, `close_stream(it, kind)`.
+    /// `open_stream(resp) -> (iterator, kind, ping, events)`, `pull(it)` (a coroutine giving a
+    /// sync iterator's next batch), `feed(token, id, it, context, method, path)` (the Task
+    /// running an async one, its items appended to the `fed` list), the `END` and `FAILED`
+    /// markers they give, `close_stream(it)`, and the `ServerSentEvent` class.
     pub streaming_cls: Obj,
     pub open_stream: Obj,
     pub pull: Obj,
-    pub anext: Obj,
+    pub feed: Obj,
+    pub fed: Obj,
     pub stream_end: Obj,
+    pub stream_failed: Obj,
     pub close_stream: Obj,
+    pub sse_event_cls: Obj,
 }
 
 impl Hooks {
@@ -87,9 +92,12 @@ impl Hooks {
             streaming_cls: attr(rt, c"StreamingResponse")?,
             open_stream: attr(rt, c"open_stream")?,
             pull: attr(rt, c"pull")?,
-            anext: attr(rt, c"anext")?,
+            feed: attr(rt, c"feed")?,
+            fed: attr(rt, c"fed")?,
             stream_end: attr(rt, c"END")?,
+            stream_failed: attr(rt, c"FAILED")?,
             close_stream: attr(rt, c"close_stream")?,
+            sse_event_cls: attr(rt, c"ServerSentEvent")?,
         })
     }
 

@@ -54,6 +54,17 @@ impl Pending {
         t
     }
 
+    /// A new token for a connection that waits on work the pump is turning already (an async
+    /// stream's next items: its feeder holds a token of its own), so the pump is not kicked
+    /// into an extra turn.
+    pub fn register_quiet(&self) -> u64 {
+        let mut i = self.0.borrow_mut();
+        i.next += 1;
+        let t = i.next;
+        i.slots.insert(t, Slot::Waiting(None));
+        t
+    }
+
     pub fn complete(&self, token: u64, resp: Response) {
         let mut i = self.0.borrow_mut();
         if let Some(slot) = i.slots.get_mut(&token) {

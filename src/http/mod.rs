@@ -23,6 +23,7 @@ pub mod error;
 pub mod query;
 pub mod request;
 pub mod response;
+pub mod sse;
 pub mod websocket;
 
 pub use chunked::{ChunkStatus, ChunkedDecoder};

@@ -205,6 +205,59 @@ def test_a_reader_that_stops_reading_stops_the_generator(server):
     eventually(lambda: _probe(server.port, name), lambda p: p["closed"] == "GeneratorExit", timeout=10)
 
 
+def test_an_async_generator_runs_at_most_a_batch_ahead_of_a_stalled_reader(server):
+    """An async generator that never waits is run by one Task ahead of its connection, but only
+    a batch (64 KiB) ahead: while the client reads nothing it stops, memory stays flat, and it
+    resumes when the client reads again."""
+    name = uuid.uuid4().hex
+    s = socket.create_connection((HOST, server.port))
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        s.sendall(f"GET /streams/aflood?name={name}&size=16384 HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+        _head_and_rest(s, b"y")
+        stalled = eventually(
+            lambda: (_probe(server.port, name)["produced"], time.sleep(0.3), _probe(server.port, name)["produced"]),
+            lambda t: t[0] == t[2],
+            timeout=10,
+        )[2]
+        rss = rss_kib(server.pid)
+        time.sleep(1.0)
+        # The kernel may still squeeze a little more into the stalled socket's buffers (it
+        # collapses queued packets), letting at most a batch (4 of these chunks) more through.
+        later = _probe(server.port, name)["produced"]
+        assert later - stalled <= 8, f"{later - stalled} more chunks for a reader that reads nothing"
+        assert rss_kib(server.pid) - rss < 4096, "memory grew while the reader was stalled"
+        # Kernel buffers (a few MiB at most on loopback) and one batch, not the stream.
+        assert later * 16384 < 16 * 1024 * 1024, f"{later} chunks of 16 KiB for a stalled reader"
+        s.setblocking(True)
+        got = 0
+        while got < 8 * 1024 * 1024:
+            got += len(s.recv(1 << 20))
+        assert _probe(server.port, name)["produced"] > stalled
+    finally:
+        s.close()
+    # Paused ahead of the client when it left: its finally runs (the feeder closes it).
+    state = eventually(lambda: _probe(server.port, name), lambda p: p["closed"] is not None, timeout=10)
+    assert state["closed"] in ("GeneratorExit", "CancelledError")
+
+
+def test_an_async_generator_paused_ahead_of_its_client_is_closed_when_the_client_leaves(server):
+    name = uuid.uuid4().hex
+    with socket.create_connection((HOST, server.port)) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+        s.sendall(f"GET /streams/aflood?name={name}&size=65536 HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+        _head_and_rest(s, b"y")
+        eventually(
+            lambda: (_probe(server.port, name)["produced"], time.sleep(0.2), _probe(server.port, name)["produced"]),
+            lambda t: t[0] == t[2],
+            timeout=10,
+        )
+    # The generator sits at a yield (its feeder waits for the client to take a batch): closing
+    # it throws GeneratorExit there, so its except/finally run now.
+    state = eventually(lambda: _probe(server.port, name), lambda p: p["closed"] is not None, timeout=5)
+    assert state["closed"] == "GeneratorExit"
+
+
 def test_other_requests_on_the_core_are_served_while_a_sync_generator_sleeps(server):
     # The generator sleeps 0.5 s per item on the blocking pool; /hello on the same (only) core
     # answers meanwhile: all 20 before the stream's third item exists (were the generator run on

@@ -129,6 +129,29 @@ async def aendless(name: str, delay: float = 0.05) -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
+@streams.get("/aflood")
+async def aflood(name: str, size: int = 16384) -> StreamingResponse:
+    """An async generator that never waits: `size`-byte chunks as fast as they are taken (its
+    feeder pauses once it is a batch ahead of the client)."""
+    _note(name, produced=0, closed=None)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        block = b"y" * size
+        try:
+            while True:
+                yield block
+                with _lock:
+                    _probe[name]["produced"] += 1
+        except asyncio.CancelledError:
+            _note(name, closed="CancelledError")
+            raise
+        except GeneratorExit:
+            _note(name, closed="GeneratorExit")
+            raise
+
+    return StreamingResponse(chunks(), media_type="application/octet-stream")
+
+
 @streams.get("/fails")
 def fails(after: int = 2) -> StreamingResponse:
     """A generator that raises after `after` items: the body ends short, the error is logged."""
