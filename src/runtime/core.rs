@@ -63,6 +63,15 @@ impl Core {
         }
     }
 
+    /// Shuts every connection still open down (the drain is over): a write blocked on a client
+    /// that stopped reading fails now instead of at its stall timeout, so every task ends.
+    pub(super) fn close_all(&self) {
+        for (fd, _) in self.conns.borrow().values() {
+            // SAFETY: as in `close_idle`: the task still owns and closes the fd.
+            unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
+        }
+    }
+
     pub(super) fn close_idle(&self) {
         for (fd, busy) in self.conns.borrow().values() {
             if !busy {

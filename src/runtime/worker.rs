@@ -251,6 +251,13 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
     while !w.conns.borrow().is_empty() && Instant::now() < grace {
         monoio::time::sleep(Duration::from_millis(10)).await;
     }
+    // What is left is stuck writing to clients that do not read (a stream to a stalled
+    // reader): its sockets are shut down, so its writes fail and its task ends here.
+    w.close_all();
+    let last = Instant::now() + Duration::from_secs(1);
+    while !w.conns.borrow().is_empty() && Instant::now() < last {
+        monoio::time::sleep(Duration::from_millis(10)).await;
+    }
     // The pump must end inside the runtime: a task parked on a reactor operation at runtime
     // drop would keep the worker shared.
     w.drained.set(true);

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import zstandard
 
+from support.boltproc import BoltProcess
 from support.procstat import rss_kib
 from support.wait import eventually
 from support.wire import HOST, Conn, get, parse_response
@@ -351,3 +352,31 @@ def test_gzip_module_reads_a_gzip_stream_whole(server):
     resp = get(server.port, "/streams/count?n=50", headers=[("Accept-Encoding", "gzip")])
     assert resp.header("content-encoding") == "gzip"
     assert gzip.decompress(resp.body) == b"".join(f"line {i}\n".encode() for i in range(50))
+
+
+def test_shutdown_ends_streams_to_clients_that_stopped_reading(demo_db, driver):
+    """SIGTERM while streams are open, some to readers that read nothing (their writes block):
+    the drain deadline ends them all, the process exits 0 within it, without a panic."""
+    server = BoltProcess.start(cores=1, driver=driver, extra=["--shutdown-timeout", "1"])
+    socks = []
+    try:
+        for path in (
+            "/streams/ticker?interval=0.05&count=100000",
+            "/streams/aflood?name=s1",
+            "/streams/endless?name=s2",
+        ):
+            s = socket.create_connection((HOST, server.port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+            socks.append(s)
+        _head_and_rest(socks[0], b"data: 1\n")
+        time.sleep(0.5)  # the flooding ones fill their buffers and block
+        t0 = time.monotonic()
+        code = server.stop()
+        took = time.monotonic() - t0
+    finally:
+        for s in socks:
+            s.close()
+    assert code == 0, server.output()
+    assert "panicked" not in server.stderr, server.stderr
+    assert took < 1 + 5, f"took {took:.1f} s to stop with a 1 s drain"
