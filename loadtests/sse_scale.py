@@ -125,8 +125,9 @@ while time.monotonic() < end:
                 break
     lat.append(time.monotonic() - t0)
     due += 1 / rate
-    if due > time.monotonic():
-        time.sleep(due - time.monotonic())
+    wait = due - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
 lat.sort()
 print(len(lat), lat[len(lat) // 2], lat[int(len(lat) * 0.99)], lat[-1])
 """

@@ -49,9 +49,12 @@ impl Outgoing<'_> {
         let w = self.w;
         let ping = w.app.stream_ping(self.id);
         let mut out = head;
-        // Readiness of the socket while waiting is how a departed client is noticed; once the
-        // client has sent more (a pipelined request), it stays readable, so stop asking.
-        let mut watch_client = true;
+        // Readiness of the socket while waiting is how a departed client is noticed. One wait
+        // stays armed across chunks (re-arming it per chunk cost an io_uring poll and its
+        // cancellation for every event); once the client has sent more (a pipelined request),
+        // it stays readable, so the watch ends.
+        let mut watch: Option<Watch> = None;
+        let mut watching = true;
         loop {
             let next = {
                 let _py = w.interp.attached();
@@ -67,13 +70,16 @@ impl Outgoing<'_> {
                             None => return Sent::CutShort,
                         }
                     }
+                    if watching && watch.is_none() {
+                        watch = Watch::start(s);
+                    }
                     let mut wait = std::pin::pin!(w.pending.wait_chunk(token));
                     loop {
                         let silence = ping.unwrap_or(Duration::from_secs(3600));
                         let event = monoio::select! {
                             c = &mut wait => Waited::Chunk(c),
                             _ = monoio::time::sleep(silence) => Waited::Silence,
-                            gone = client_gone(s, watch_client) => Waited::Client(gone),
+                            gone = watched(&mut watch) => Waited::Client(gone),
                         };
                         match event {
                             Waited::Chunk(c) => break c,
@@ -88,7 +94,10 @@ impl Outgoing<'_> {
                             }
                             Waited::Silence => {}
                             Waited::Client(true) => return Sent::CutShort,
-                            Waited::Client(false) => watch_client = false,
+                            Waited::Client(false) => {
+                                watch = None;
+                                watching = false;
+                            }
                         }
                     }
                 }
@@ -196,12 +205,40 @@ async fn write(s: &mut TcpStream, buf: Vec<u8>) -> Option<Vec<u8>> {
     }
 }
 
-/// Resolves when the socket turns readable (never, when not watching): true if the client closed
-/// or reset it, false if it sent bytes (which stay queued for the next request).
-async fn client_gone(s: &TcpStream, watch: bool) -> bool {
-    if !watch {
-        return std::future::pending().await;
+/// A readiness wait on a streaming connection's socket that outlives one chunk: armed on a
+/// duplicate of the socket's descriptor, so it borrows nothing from the connection, which
+/// keeps writing meanwhile.
+struct Watch(std::pin::Pin<Box<dyn std::future::Future<Output = bool>>>);
+
+impl Watch {
+    /// None when the descriptor cannot be duplicated (out of fds): the stream then goes on
+    /// unwatched, noticing a departed client at its next write.
+    fn start(s: &TcpStream) -> Option<Watch> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: `s`'s fd is open; dup gives the watch a descriptor of its own to close.
+        let fd = unsafe { libc::dup(s.as_raw_fd()) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: `fd` is fresh and owned by nothing else; it is only polled and peeked.
+        let std_stream = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+        let twin = TcpStream::from_std(std_stream).ok()?;
+        Some(Watch(Box::pin(async move { client_gone(&twin).await })))
     }
+}
+
+/// The watch's outcome (never, without a watch): true if the client closed or reset the
+/// socket, false if it sent bytes (which stay queued for the next request).
+async fn watched(watch: &mut Option<Watch>) -> bool {
+    match watch {
+        Some(w) => w.0.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when the socket turns readable: true if the client closed or reset it, false if it
+/// sent bytes.
+async fn client_gone(s: &TcpStream) -> bool {
     loop {
         if s.readable(false).await.is_err() {
             return true;
