@@ -53,28 +53,42 @@ fn truncated() -> io::Error {
     io::Error::new(io::ErrorKind::UnexpectedEof, "file shrank while being sent")
 }
 
+/// The read-then-write loop both drivers share: `read(buf, want, pos)` fills the owned `buf`
+/// (handed over empty) with up to `want` bytes from `pos` and hands it back with the count;
+/// the buffer then goes to the socket and comes back for the next read.
+async fn pump<F>(
+    s: &mut TcpStream,
+    offset: u64,
+    len: u64,
+    mut read: impl FnMut(Vec<u8>, usize, u64) -> F,
+) -> io::Result<()>
+where
+    F: std::future::Future<Output = io::Result<(usize, Vec<u8>)>>,
+{
+    let end = offset + len;
+    let mut pos = offset;
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk_len(pos, end));
+    while pos < end {
+        buf.clear();
+        let (n, b) = read(buf, chunk_len(pos, end), pos).await?;
+        if n == 0 {
+            return Err(truncated());
+        }
+        pos += n as u64;
+        let (res, b) = s.write_all(b).await;
+        buf = b;
+        res?;
+    }
+    Ok(())
+}
+
 async fn send_uring(s: &mut TcpStream, path: &Path, offset: u64, len: u64) -> io::Result<()> {
     let file = monoio::fs::File::open(path).await?;
-    let result = async {
-        let end = offset + len;
-        let mut pos = offset;
-        let mut buf: Vec<u8> = Vec::with_capacity(chunk_len(pos, end));
-        while pos < end {
-            let want = chunk_len(pos, end);
-            buf.clear();
-            let (res, slice) = file.read_at(buf.slice_mut(0..want), pos).await;
-            buf = slice.into_inner();
-            let n = res?;
-            if n == 0 {
-                return Err(truncated());
-            }
-            pos += n as u64;
-            let (res, b) = s.write_all(buf).await;
-            buf = b;
-            res?;
-        }
-        Ok(())
-    }
+    let f = &file;
+    let result = pump(s, offset, len, |buf, want, pos| async move {
+        let (res, slice) = f.read_at(buf.slice_mut(0..want), pos).await;
+        Ok((res?, slice.into_inner()))
+    })
     .await;
     // Closed on every path (an io_uring CLOSE; dropping would close it too, later).
     let _ = file.close().await;
@@ -87,34 +101,17 @@ async fn send_pooled(s: &mut TcpStream, path: &Path, offset: u64, len: u64) -> i
     // Shared with the pool thread of each read; closed when the last `Arc` goes (here, or on
     // the pool thread if the connection task is dropped mid-read).
     let file = Arc::new(file);
-    let end = offset + len;
-    let mut pos = offset;
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk_len(pos, end));
-    while pos < end {
-        let want = chunk_len(pos, end);
+    pump(s, offset, len, |mut buf, want, pos| {
         let f = file.clone();
-        let (res, b) = blocking(move || {
+        blocking(move || {
             use std::os::unix::fs::FileExt;
-            let mut buf = buf;
             buf.resize(want, 0);
-            let res = f.read_at(&mut buf, pos);
-            if let Ok(n) = res {
-                buf.truncate(n);
-            }
-            Ok((res, buf))
+            let n = f.read_at(&mut buf, pos)?;
+            buf.truncate(n);
+            Ok((n, buf))
         })
-        .await?;
-        buf = b;
-        let n = res?;
-        if n == 0 {
-            return Err(truncated());
-        }
-        pos += n as u64;
-        let (res, b) = s.write_all(buf).await;
-        buf = b;
-        res?;
-    }
-    Ok(())
+    })
+    .await
 }
 
 /// Runs `f` on the core's file-read pool and waits for it without blocking the core.
