@@ -4,7 +4,10 @@
 //!
 //! Applied to a finished `Response` (`runtime::dispatch`), so handlers, Django's fallthrough,
 //! static files and errors all go through the same rules. A response that already has a
-//! `content-encoding` (precompressed static files) is left alone.
+//! `content-encoding` (precompressed static files) is left alone. A file body (static file,
+//! `FileResponse`) of up to [`MAX_FILE_ON_THE_FLY`] bytes is read into memory from the page cache
+//! and compressed like any body (`plan_file`); a bigger one, or one not cached, is sent from
+//! disk as it is.
 
 use crate::http::accept::coding_weight;
 use crate::http::{BodySource, Response};
