@@ -4,11 +4,19 @@
 //!
 //! Applied to a finished `Response` (`runtime::dispatch`), so handlers, Django's fallthrough,
 //! static files and errors all go through the same rules. A response that already has a
-//! `content-encoding` (precompressed static files) is left alone.
+//! `content-encoding` (precompressed static files) is left alone. A file body (static file,
+//! `FileResponse`) of up to [`MAX_FILE_ON_THE_FLY`] bytes is read into memory from the page cache
+//! and compressed like any body (`plan_file`); a bigger one, or one not cached, is sent from
+//! disk as it is.
 
 use crate::http::accept::coding_weight;
-use crate::http::Response;
+use crate::http::{BodySource, Response};
 use std::io::Write;
+
+/// The largest file body compressed on the fly. A bigger one is sent from disk in chunks as it
+/// is: compressing it would hold it whole in memory and spend the core's time on it at every
+/// request (serve a precompressed `.br`/`.gz` sibling instead).
+pub const MAX_FILE_ON_THE_FLY: u64 = 1 << 20;
 
 /// A content coding bolt can produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +47,11 @@ impl Coding {
     }
 }
 
-/// The project's `CompressionConfig`, with django-bolt's defaults.
+/// The project's `CompressionConfig`. The default levels are the ones django-bolt 0.13 really
+/// applies to a response body (actix-http's encoder: gzip `Compression::fast()`, brotli quality
+/// 3, zstd 3), not the 6 and 5 its `CompressionConfig` documents, which reach only its streams:
+/// the same bytes on the wire as django-bolt for the same CPU or less. Configured levels are
+/// applied as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compression {
     pub backend: Coding,
@@ -57,9 +69,9 @@ impl Default for Compression {
             backend: Coding::Brotli,
             minimum_size: 500,
             gzip_fallback: true,
-            brotli_level: 5,
+            brotli_level: 3,
             brotli_lgwin: 14,
-            gzip_level: 6,
+            gzip_level: 1,
             zstd_level: 3,
         }
     }
@@ -100,19 +112,49 @@ impl Compression {
             b"content-encoding".to_vec(),
             coding.token().as_bytes().to_vec(),
         ));
-        // RFC 9110 §8.8.3: a strong validator names one representation's exact bytes.
-        for (name, value) in &mut resp.headers {
-            if name == b"etag" && !value.starts_with(b"W/") {
-                value.splice(0..0, *b"W/");
-            }
-        }
+        weaken_etag(resp);
     }
 
     fn qualifies(&self, resp: &Response) -> bool {
-        resp.source.is_none()
-            && resp.body.len() >= self.minimum_size.max(1)
+        resp.source.is_none() && self.qualifies_as(resp, resp.body.len())
+    }
+
+    /// The rules every body goes by, for a body of `len` bytes.
+    fn qualifies_as(&self, resp: &Response, len: usize) -> bool {
+        len >= self.minimum_size.max(1)
             && media_type(resp).is_some_and(|ct| compressible(ct) && !is_event_stream(ct))
             && self.may_encode(resp)
+    }
+
+    /// A file body (a static file without a precompressed sibling, or a `FileResponse`), before
+    /// the request's conditionals turn its 200 into a 304 or 206: when it qualifies under the
+    /// same rules as any body, and is at most [`MAX_FILE_ON_THE_FLY`] bytes, it gets `Vary`
+    /// (which a 304 keeps) and the coding its 200 is to be compressed with is returned. The
+    /// caller then reads the file into the body (`apply` compresses it) or, for a 304, gives it
+    /// the weak ETag the 200 would have had (`weaken_etag`).
+    ///
+    /// None: sent from disk as it is. Always for a request with a `Range`: a range counts
+    /// bytes of the file as stored, so it is answered on those (RFC 9110 §14.1.2).
+    pub fn plan_file(
+        &self,
+        accept: Option<&[u8]>,
+        ranged: bool,
+        resp: &mut Response,
+    ) -> Option<Coding> {
+        let Some(BodySource::File { len, .. }) = resp.source else {
+            return None;
+        };
+        if resp.status != 200
+            || len > MAX_FILE_ON_THE_FLY
+            || !self.qualifies_as(resp, usize::try_from(len).ok()?)
+        {
+            return None;
+        }
+        add_vary(resp);
+        if ranged {
+            return None;
+        }
+        self.negotiate(accept)
     }
 
     fn may_encode(&self, resp: &Response) -> bool {
@@ -142,7 +184,7 @@ impl Compression {
     }
 
     /// The brotli encoder's parameters. For qualities 5-9 with a window of at most 64 KiB
-    /// (django-bolt's default: 5 and 14) the C library uses a hasher the `brotli` crate lacks;
+    /// (e.g. django-bolt's documented 5 and 14) the C library uses a hasher the `brotli` crate lacks;
     /// the crate then falls back to one that allocates and zeroes a 32 MiB table per response
     /// (8-10x the whole compression's cost on a 50 KiB body). The hasher the C library picks
     /// for larger windows at those qualities (H5) is set here instead.
@@ -300,6 +342,17 @@ fn compressible(content_type: &[u8]) -> bool {
 fn is_event_stream(content_type: &[u8]) -> bool {
     let ct = content_type.split(|&b| b == b';').next().unwrap_or(b"");
     ct.trim_ascii().eq_ignore_ascii_case(b"text/event-stream")
+}
+
+/// RFC 9110 §8.8.3: a strong validator names one representation's exact bytes, so a compressed
+/// body (or the 304 standing for one) carries its ETag as weak. Both codings of one body share
+/// it: they are the same content, which is what a weak tag says.
+pub fn weaken_etag(resp: &mut Response) {
+    for (name, value) in &mut resp.headers {
+        if name == b"etag" && !value.starts_with(b"W/") {
+            value.splice(0..0, *b"W/");
+        }
+    }
 }
 
 /// Adds `accept-encoding` to the response's Vary (merged into an existing one; `*` already
@@ -612,6 +665,142 @@ mod tests {
         let mut png = Response::json(200, Vec::new());
         png.content_type = Some(b"image/png".to_vec());
         assert!(c.for_stream(Some(b"br"), &mut png).is_none());
+    }
+
+    fn file(len: u64, content_type: &[u8]) -> Response {
+        Response {
+            content_type: Some(content_type.to_vec()),
+            source: Some(BodySource::File {
+                path: "/f.txt".into(),
+                offset: 0,
+                len,
+            }),
+            ..Response::json(200, Vec::new())
+        }
+    }
+
+    fn has_vary(r: &Response) -> bool {
+        r.headers
+            .contains(&(b"vary".to_vec(), b"accept-encoding".to_vec()))
+    }
+
+    #[test]
+    fn files_are_planned_by_the_same_rules_up_to_a_size() {
+        let c = Compression::default();
+        let text = b"text/css; charset=utf-8";
+        // (file, Accept-Encoding, ranged, coding, Vary added, why)
+        type Case = (
+            Response,
+            &'static str,
+            bool,
+            Option<Coding>,
+            bool,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                file(4000, text),
+                "gzip, br",
+                false,
+                Some(Coding::Brotli),
+                true,
+                "the backend",
+            ),
+            (
+                file(4000, text),
+                "gzip",
+                false,
+                Some(Coding::Gzip),
+                true,
+                "the fallback",
+            ),
+            (
+                file(4000, text),
+                "identity",
+                false,
+                None,
+                true,
+                "varies even uncompressed",
+            ),
+            (
+                file(4000, text),
+                "br",
+                true,
+                None,
+                true,
+                "a Range is of the identity",
+            ),
+            (
+                file(100, text),
+                "br",
+                false,
+                None,
+                false,
+                "below minimum_size",
+            ),
+            (
+                file(MAX_FILE_ON_THE_FLY, text),
+                "br",
+                false,
+                Some(Coding::Brotli),
+                true,
+                "1 MiB exactly",
+            ),
+            (
+                file(MAX_FILE_ON_THE_FLY + 1, text),
+                "br",
+                false,
+                None,
+                false,
+                "too big",
+            ),
+            (
+                file(4000, b"image/png"),
+                "br",
+                false,
+                None,
+                false,
+                "an image",
+            ),
+            (
+                file(4000, text).with_header(b"content-encoding", b"gzip"),
+                "br",
+                false,
+                None,
+                false,
+                "a precompressed sibling",
+            ),
+            (
+                Response::json(200, body()),
+                "br",
+                false,
+                None,
+                false,
+                "not a file: `apply` does it",
+            ),
+        ];
+        for (mut r, accept, ranged, want, vary, why) in cases {
+            assert_eq!(
+                c.plan_file(Some(accept.as_bytes()), ranged, &mut r),
+                want,
+                "{why}"
+            );
+            assert_eq!(has_vary(&r), vary, "{why}");
+        }
+    }
+
+    #[test]
+    fn default_levels_are_django_bolts_effective_ones() {
+        let c = Compression::default();
+        assert_eq!((c.gzip_level, c.brotli_level, c.zstd_level), (1, 3, 3));
+        // flate2 marks level 1 as "fastest" in the gzip header (RFC 1952 XFL = 4), as
+        // actix-http's `Compression::fast()` does; a configured 9 is "maximum" (2).
+        assert_eq!(c.encode(Coding::Gzip, &body()).unwrap()[8], 4);
+        let best = Compression {
+            gzip_level: 9,
+            ..c.clone()
+        };
+        assert_eq!(best.encode(Coding::Gzip, &body()).unwrap()[8], 2);
     }
 
     #[test]

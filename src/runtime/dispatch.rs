@@ -39,8 +39,8 @@ pub struct Finish<'a> {
     timer: Option<Instant>,
     /// False: the route said `@no_compress`.
     compress: bool,
-    /// A handler's response: a `FileResponse` among them gets its 304/206/416 here (static
-    /// files got theirs from `StaticFiles::serve`).
+    /// A static file or a handler's response: a file body among them gets its 304/206/416 in
+    /// `finish`, after the decision to compress it on the fly (whose weak ETag a 304 carries).
     file_conditionals: bool,
 }
 
@@ -131,8 +131,10 @@ impl<'a> Site<'a> {
         if let Some(sf) = &app.static_files {
             // HEAD is served as GET so Content-Length is the file's; the writer drops the body.
             let method = if head_only { "GET" } else { &head.method_str };
-            if let Some(resp) = sf.serve(method, head.path(), &head.headers) {
-                return done(Outcome::Ready(resp), head_only);
+            if let Some(resp) = sf.find(method, head.path(), &head.headers) {
+                let mut started = done(Outcome::Ready(resp), head_only);
+                started.finish.file_conditionals = true;
+                return started;
             }
         }
         let m = app.router.route_for(head.method, head.path());
@@ -198,9 +200,13 @@ impl<'a> Site<'a> {
     ) -> Option<StreamEncoder> {
         let app = self.app;
         let mut encoder = None;
+        let compression = app.compression.as_ref().filter(|_| started.compress);
+        let accept = req.head.header("accept-encoding");
         if started.file_conditionals {
-            // Before compression, which leaves file bodies alone (their body is not in memory:
-            // precompressed static variants are the compressed files).
+            // A small text file is compressed like any body: decided on its 200, before the
+            // conditionals (a 304 then carries the compressed 200's weak ETag and its Vary).
+            let ranged = req.head.header("range").is_some();
+            let coding = compression.and_then(|c| c.plan_file(accept, ranged, resp));
             let method = req.head.method;
             static_files::apply_conditionals(
                 resp,
@@ -208,9 +214,22 @@ impl<'a> Site<'a> {
                 method == Method::Head,
                 &req.head.headers,
             );
+            if coding.is_some() {
+                match &resp.source {
+                    Some(BodySource::File { path, offset, len }) => {
+                        // Only from the page cache: the core never waits for the disk. A file
+                        // that is not cached goes out from disk as it is this time.
+                        if let Some(bytes) = static_files::read_cached(path, *offset, *len) {
+                            resp.body = bytes;
+                            resp.source = None;
+                        }
+                    }
+                    _ if resp.status == 304 => crate::compression::weaken_etag(resp),
+                    _ => {}
+                }
+            }
         }
-        if let (Some(c), true) = (&app.compression, started.compress) {
-            let accept = req.head.header("accept-encoding");
+        if let Some(c) = compression {
             if matches!(resp.source, Some(BodySource::Stream(_))) {
                 encoder = c.for_stream(accept, resp);
             } else {

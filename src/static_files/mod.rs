@@ -27,7 +27,8 @@ use std::time::UNIX_EPOCH;
 use encoding::Coding;
 use file::open_regular;
 pub use file::{
-    apply_conditionals, content_disposition, file_response, stat_file, FileError, FileMeta,
+    apply_conditionals, content_disposition, file_response, read_cached, stat_file, FileError,
+    FileMeta,
 };
 
 /// One URL prefix and the directories it serves.
@@ -137,6 +138,21 @@ impl StaticFiles {
         raw_path: &str,
         headers: &[(String, Vec<u8>)],
     ) -> Option<Response> {
+        let mut resp = self.find(method, raw_path, headers)?;
+        apply_conditionals(&mut resp, method == "GET", method == "HEAD", headers);
+        Some(resp)
+    }
+
+    /// `serve` before the request's conditionals: the file's 200 (or a 404/405), which the
+    /// caller passes to [`apply_conditionals`] once it has decided how the body is to be sent
+    /// (the dispatcher compresses small text files on the fly, and a 304 must then carry the
+    /// ETag of the compressed 200).
+    pub fn find(
+        &self,
+        method: &str,
+        raw_path: &str,
+        headers: &[(String, Vec<u8>)],
+    ) -> Option<Response> {
         let mount = self
             .mounts
             .iter()
@@ -218,14 +234,12 @@ impl MountState {
         if let Some(c) = coding {
             extra.push((b"content-encoding".to_vec(), c.token().as_bytes().to_vec()));
         }
-        let mut resp = file::file_response(
+        file::file_response(
             &meta,
             Some(content_type(&rel)),
             coding.map_or("", Coding::etag_suffix),
             extra,
-        );
-        file::apply_conditionals(&mut resp, !head, head, headers.0);
-        resp
+        )
     }
 }
 

@@ -79,7 +79,27 @@ async def empty() -> None:
 @api.get("/stream")
 def stream():
     return StreamingResponse((f"line {i}\\n" for i in range(40)), media_type="text/plain")
+
+
+@api.get("/words")
+async def words():
+    return PlainText(WORDS)
 """
+
+# Text that compresses like prose (a fixed-seed LCG over a vocabulary), where the level makes a
+# clear difference in size (a repeated string would not).
+_VOCAB = "alpha beta gamma delta epsilon zeta theta kappa lambda sigma omega river stone cloud ember".split()
+
+
+def _words() -> str:
+    state, out = 20261127, []
+    for _ in range(6000):
+        state = (state * 6364136223846793005 + 1442695040888963407) % (1 << 64)
+        out.append(_VOCAB[(state >> 33) % len(_VOCAB)] + ("," if (state >> 20) % 7 == 0 else ""))
+    return " ".join(out)
+
+
+WORDS = _words()
 
 PLAIN = """
 from django_bolt import BoltAPI
@@ -93,17 +113,22 @@ async def big() -> dict:
 """
 
 MEDIA_TEXT = b"precompressed media\n" * 200
+# Above the 1 MiB up to which files are compressed on the fly (MAX_FILE_ON_THE_FLY).
+HUGE_TEXT = b"a line of a big text file\n" * 41_000
 
 
 def _project(tmp, settings: str):
     project = copy_demo(tmp / "demo", "staticfiles", settings=settings)
-    (project / "demo" / "compress_api.py").write_text("import gzip\n" + ROUTES)
+    (project / "demo" / "compress_api.py").write_text(f"import gzip\nWORDS = {WORDS!r}\n" + ROUTES)
     (project / "demo" / "plain_api.py").write_text(PLAIN)
     media = project / "media"
     media.mkdir(exist_ok=True)
     (media / "p.txt").write_bytes(MEDIA_TEXT)
     (media / "p.txt.gz").write_bytes(gzip.compress(MEDIA_TEXT))
     (media / "plain.txt").write_bytes(MEDIA_TEXT)
+    (media / "tiny.txt").write_bytes(b"tiny\n" * 20)
+    (media / "pixel.png").write_bytes(b"\x89PNG\r\n" + bytes(4000))
+    (media / "huge.txt").write_bytes(HUGE_TEXT)
     return project
 
 
@@ -240,16 +265,88 @@ def test_precompressed_static_keeps_priority(server):
     assert "accept-encoding" in resp.header("vary").lower()
 
 
-def test_plain_static_file_is_sent_from_disk_uncompressed(server):
-    """File bodies are sent from disk in chunks, never held in memory, so they are not compressed
-    on the fly: precompressed siblings (.br/.gz) are how static files get compressed."""
+@pytest.mark.parametrize("coding", ["br", "gzip"])
+def test_static_text_file_without_sibling_is_compressed_on_the_fly(server, coding):
+    """A small text file with no precompressed sibling is compressed like any body: the
+    configured coding, Vary, and the identity's strong ETag made weak (same opaque tag)."""
     plain = get(server.port, "/media/plain.txt")
-    resp = get(server.port, "/media/plain.txt", headers=_ae("br, gzip"))
-    assert resp.header("content-encoding") is None
-    assert resp.body == MEDIA_TEXT
-    assert resp.header("etag") == plain.header("etag") and not resp.header("etag").startswith("W/")
-    ranged = get(server.port, "/media/plain.txt", headers=[*_ae("br"), ("Range", "bytes=0-3")])
+    assert plain.header("content-encoding") is None and plain.body == MEDIA_TEXT
+    strong = plain.header("etag")
+    assert strong.startswith('"'), "the identity body keeps its strong ETag"
+    assert plain.header("vary") == "accept-encoding", "the identity varies too, for caches"
+    resp = get(server.port, "/media/plain.txt", headers=_ae(coding if coding == "gzip" else "gzip, br"))
+    assert resp.status == 200
+    assert resp.header("content-encoding") == coding
+    assert _decoded(resp) == MEDIA_TEXT
+    assert int(resp.header("content-length")) == len(resp.body) < len(MEDIA_TEXT) / 5
+    assert resp.header("vary") == "accept-encoding"
+    assert resp.header("etag") == "W/" + strong
+    assert resp.content_type == "text/plain; charset=utf-8"
+    assert resp.header("last-modified") == plain.header("last-modified")
+
+
+def test_static_range_is_answered_on_the_identity_bytes(server):
+    ranged = get(server.port, "/media/plain.txt", headers=[*_ae("br, gzip"), ("Range", "bytes=0-3")])
     assert ranged.status == 206 and ranged.body == MEDIA_TEXT[:4]
+    assert ranged.header("content-encoding") is None
+    assert ranged.header("content-range") == f"bytes 0-3/{len(MEDIA_TEXT)}"
+    assert not ranged.header("etag").startswith("W/"), "a 206 is of the identity: its strong ETag"
+
+
+def test_static_not_modified_with_the_weak_etag(server):
+    """A client revalidating the compressed copy sends its weak ETag back: 304, and the 304
+    names the ETag and Vary the 200 would have had."""
+    first = get(server.port, "/media/plain.txt", headers=_ae("br"))
+    weak = first.header("etag")
+    assert weak.startswith("W/")
+    again = get(server.port, "/media/plain.txt", headers=[*_ae("br"), ("If-None-Match", weak)])
+    assert again.status == 304 and again.body == b""
+    assert again.header("etag") == weak
+    assert again.header("vary") == "accept-encoding"
+    assert again.header("content-encoding") is None
+    # The identity's client gets its own (strong) tag on its 304.
+    strong = weak.removeprefix("W/")
+    plain = get(server.port, "/media/plain.txt", headers=[("If-None-Match", strong)])
+    assert plain.status == 304 and plain.header("etag") == strong
+    # A changed file is not "not modified" (the tag is size and mtime).
+    stale = get(server.port, "/media/plain.txt", headers=[*_ae("br"), ("If-None-Match", 'W/"0-0"')])
+    assert stale.status == 200 and _decoded(stale) == MEDIA_TEXT
+
+
+def test_static_head_has_the_compressed_gets_headers(server):
+    got = get(server.port, "/media/plain.txt", headers=_ae("gzip"))
+    head = fetch(server.port, "HEAD", "/media/plain.txt", headers=_ae("gzip"))
+    assert head.status == 200 and head.body == b""
+    assert head.header("content-encoding") == "gzip"
+    assert head.header("content-length") == got.header("content-length") == str(len(got.body))
+    assert head.header("etag") == got.header("etag")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "why"),
+    [
+        ("/media/tiny.txt", b"tiny\n" * 20, "below minimum_size"),
+        ("/media/pixel.png", b"\x89PNG\r\n" + bytes(4000), "an image"),
+        ("/media/huge.txt", HUGE_TEXT, "above 1 MiB: streamed from disk as it is"),
+    ],
+)
+def test_static_files_sent_as_they_are(server, path, body, why):
+    resp = get(server.port, path, headers=_ae("br, gzip"))
+    assert resp.status == 200, why
+    assert resp.header("content-encoding") is None, why
+    assert resp.body == body, why
+    assert resp.header("content-length") == str(len(body)), why
+    assert resp.header("etag").startswith('"'), why
+
+
+def test_static_file_of_a_server_without_compression(demo_db, driver, tmp_path):
+    proc = BoltProcess.start(cores=1, driver=driver, cwd=_project(tmp_path, APIS + "\nBOLT_COMPRESSION = None\n"))
+    try:
+        resp = get(proc.port, "/media/plain.txt", headers=_ae("br, gzip"))
+        assert resp.header("content-encoding") is None and resp.header("vary") is None
+        assert resp.body == MEDIA_TEXT and resp.header("etag").startswith('"')
+    finally:
+        proc.stop()
 
 
 def test_django_fallthrough_is_compressed(server):
@@ -291,10 +388,38 @@ def test_settings_none_turns_it_off(demo_db, driver, tmp_path):
         proc.stop()
 
 
+def test_configured_levels_are_applied(server, demo_db, driver, tmp_path):
+    """Levels set in CompressionConfig reach the encoder: gzip 9 and brotli 9 give smaller
+    bodies than the defaults (gzip 1, brotli 3) for the same text, on real sockets."""
+    settings = APIS + textwrap.dedent("""
+        from django_bolt import CompressionConfig
+        BOLT_COMPRESSION = CompressionConfig(gzip_level=9, brotli_level=9)
+    """)
+    proc = BoltProcess.start(cores=1, driver=driver, cwd=_project(tmp_path, settings))
+    try:
+        for coding in ("gzip", "br"):
+            fast = get(server.port, "/c/words", headers=_ae(coding))
+            best = get(proc.port, "/c/words", headers=_ae(coding))
+            assert fast.header("content-encoding") == best.header("content-encoding") == coding
+            assert _decoded(fast) == _decoded(best) == WORDS.encode()
+            assert len(best.body) < 0.95 * len(fast.body), (coding, len(best.body), len(fast.body))
+            if coding == "gzip":
+                # RFC 1952 XFL: 2 = maximum compression, 4 = fastest.
+                assert (fast.body[8], best.body[8]) == (4, 2)
+        # Static files on the fly go through the same levels.
+        fast = get(server.port, "/media/plain.txt", headers=_ae("gzip"))
+        best = get(proc.port, "/media/plain.txt", headers=_ae("gzip"))
+        assert (fast.body[8], best.body[8]) == (4, 2)
+        assert gzip.decompress(best.body) == gzip.decompress(fast.body) == MEDIA_TEXT
+    finally:
+        proc.stop()
+
+
 def test_config_validation():
     from django_bolt import BoltAPI, CompressionConfig
 
-    assert CompressionConfig() == CompressionConfig("brotli", 500, True, 5, 14, 6, 3)
+    # django-bolt 0.13's effective levels (gzip 1, brotli 3, zstd 3), not the 6/5 it documents.
+    assert CompressionConfig() == CompressionConfig("brotli", 500, True, 3, 14, 1, 3)
     for bad in ({"backend": "lz4"}, {"minimum_size": -1}, {"brotli_level": 12}, {"gzip_level": 10},
                 {"zstd_level": 0}, {"brotli_lgwin": 9}):  # fmt: skip
         with pytest.raises(ValueError):

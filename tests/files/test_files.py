@@ -117,12 +117,16 @@ def test_whole_file_with_validators_and_no_compression(server):
     assert resp.header("content-disposition") is None, "no filename, no Content-Disposition"
 
 
-def test_text_is_guessed_and_sent_as_it_is_on_disk(server):
+def test_text_is_guessed_and_compressed_like_any_body(server):
+    plain = get(server.port, "/t/file" + q(name="page.txt"))
+    assert plain.content_type == "text/plain; charset=utf-8"
+    assert plain.header("content-encoding") is None and plain.body == b"plain text " * 1000
+    # A text file up to 1 MiB is compressed on the fly (src/compression.rs, MAX_FILE_ON_THE_FLY).
     resp = get(server.port, "/t/file" + q(name="page.txt"), headers=[("Accept-Encoding", "gzip")])
     assert resp.content_type == "text/plain; charset=utf-8"
-    assert resp.header("content-encoding") is None, "file bodies are not compressed on the fly"
-    assert resp.body == b"plain text " * 1000
-    assert gzip.compress(resp.body)  # sanity: it would have qualified by size and type
+    assert resp.header("content-encoding") == "gzip"
+    assert gzip.decompress(resp.body) == b"plain text " * 1000
+    assert resp.header("etag") == "W/" + plain.header("etag")
 
 
 def test_head_has_the_length_and_the_connection_stays_usable(server):
