@@ -72,4 +72,12 @@ impl Core {
             }
         }
     }
+
+    /// Shuts down every connection still open, busy or not (past the drain's deadline).
+    pub(super) fn close_all(&self) {
+        for (fd, _) in self.conns.borrow().values() {
+            // SAFETY: as in `close_idle`.
+            unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
+        }
+    }
 }

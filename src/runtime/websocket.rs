@@ -7,6 +7,10 @@
 //! 403, one that raises a 500. After the 101 the socket is split: this task reads frames and
 //! hands messages to the handler, a writer task sends what the handler queued, answers pings,
 //! pings the client every heartbeat and closes a client silent past the timeout.
+//!
+//! Around that: `BOLT_WS_MAX_CONNECTIONS` counts sockets across the whole server (503 past it),
+//! each handshake gets one access-log line, refusals carry their route's CORS headers, and a
+//! shutdown closes open sockets with 1001 (`App::ws_going_away`) and refuses new upgrades (503).
 
 use super::core::Core;
 use crate::app::websocket::{Decision, WsChannel, WsOut};
@@ -22,6 +26,7 @@ use monoio::net::TcpStream;
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -56,26 +61,56 @@ pub async fn serve(
     client: String,
     id: u64,
 ) {
+    let t0 = Instant::now();
     if !wbuf.is_empty() {
         let (res, _) = s.write_all(wbuf).await;
         if res.is_err() {
             w.untrack(id);
             return;
         }
+    } else {
+        // Not kept for the socket's life (an empty buffer still holds the HTTP loop's 8 KiB).
+        drop(wbuf);
     }
     match open(&w, &head, &client) {
-        Opened::Refused(resp) => refuse(&w, s, &resp).await,
+        Opened::Refused(resp) => refuse(&w, s, &head, &client, t0, resp).await,
         Opened::Started {
             token,
             chan,
             accept,
+            slot,
         } => {
-            run(&w, s, token, chan, rest, &accept, id).await;
+            run(&w, s, &head, &client, t0, token, chan, rest, &accept).await;
             let _py = w.interp.attached();
             w.app.ws_forget(token, &w.pending);
+            drop(slot);
         }
     }
     w.untrack(id);
+}
+
+/// WebSockets open in this process, all cores together, and handshakes in progress:
+/// `BOLT_WS_MAX_CONNECTIONS` caps this count (as django-bolt caps its process's).
+static OPEN_SOCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// One count in `OPEN_SOCKETS`, held from the handshake to the connection's end.
+struct Slot;
+
+impl Slot {
+    fn take(max: usize) -> Option<Slot> {
+        OPEN_SOCKETS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        OPEN_SOCKETS.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 enum Opened {
@@ -85,6 +120,7 @@ enum Opened {
         token: u64,
         chan: Rc<WsChannel>,
         accept: String,
+        slot: Slot,
     },
 }
 
@@ -101,6 +137,13 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
             }
             return Opened::Refused(resp);
         }
+    };
+    if w.stopping() {
+        // An upgrade on a keep-alive connection during the drain: go elsewhere.
+        return Opened::Refused(Response::detail(503, "Server is shutting down"));
+    }
+    let Some(slot) = Slot::take(w.app.ws.config.max_connections) else {
+        return Opened::Refused(Response::detail(503, "Too many WebSocket connections"));
     };
     if !origin_allowed(&w.app, head) {
         return Opened::Refused(Response::detail(403, "Origin not allowed"));
@@ -136,6 +179,42 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
         token,
         chan,
         accept: hs.accept,
+        slot,
+    }
+}
+
+/// The handshake's access log line (`django_bolt.access`, as for an HTTP request): its status
+/// (101, or the refusal's) and how long the handshake took, from the request head to the
+/// answer; the session's length is not in it.
+fn log_handshake(w: &Core, head: &RequestHead, client: &str, t0: Instant, resp: &Response) {
+    let app = &w.app;
+    if !app.logs.access_enabled || app.is_probe(head.path()) {
+        return;
+    }
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    let req = Request {
+        head,
+        body: &[],
+        client,
+    };
+    let _py = w.interp.attached();
+    app.logs
+        .access(app.hooks(), &req, resp.status, ms, resp.body.len());
+}
+
+/// A refusal carries the CORS headers any other response of its route would (the route's
+/// policy, else the project's), so a browser's script can read why it was refused.
+fn with_cors(w: &Core, head: &RequestHead, resp: &mut Response) {
+    let app = &w.app;
+    let Some(origin) = head.header("origin").filter(|_| app.has_cors) else {
+        return;
+    };
+    let policy = match app.router.route_for(Method::Get, head.path()) {
+        Match::Found { route, .. } => app.route_cors(route),
+        _ => app.cors_global.as_ref(),
+    };
+    if let Some(p) = policy {
+        p.decorate(&String::from_utf8_lossy(origin), resp);
     }
 }
 
@@ -156,12 +235,21 @@ pub(super) fn origin_allowed(app: &App, head: &RequestHead) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if !h.is_empty() && h.eq_ignore_ascii_case(o))
 }
 
-async fn refuse(w: &Core, s: TcpStream, resp: &Response) {
+async fn refuse(
+    w: &Core,
+    s: TcpStream,
+    head: &RequestHead,
+    client: &str,
+    t0: Instant,
+    mut resp: Response,
+) {
+    with_cors(w, head, &mut resp);
     let date = w.date.borrow_mut().get().to_vec();
     let mut out = Vec::new();
-    http::write_response(&mut out, resp, &date, false, false, false);
+    http::write_response(&mut out, &resp, &date, false, false, false);
     let mut s = s;
     let (_, _) = s.write_all(out).await;
+    log_handshake(w, head, client, t0, &resp);
     // SAFETY: the fd belongs to `s`, alive here.
     unsafe { libc::shutdown(s.as_raw_fd(), libc::SHUT_WR) };
     drain(&mut s).await;
@@ -195,14 +283,17 @@ struct Shared {
 }
 
 /// Waits for the handler's decision, answers the handshake, then runs the connection.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     w: &Rc<Core>,
     mut s: TcpStream,
+    head: &RequestHead,
+    client: &str,
+    t0: Instant,
     token: u64,
     chan: Rc<WsChannel>,
     rest: Vec<u8>,
     accept_key: &str,
-    id: u64,
 ) {
     let mut batch = Vec::new();
     let decision = loop {
@@ -211,13 +302,9 @@ async fn run(
         }
         if w.stopping() {
             // A handler that never decides must not hold the shutdown.
-            notify_gone(w, token, close::ABNORMAL);
-            return refuse(
-                w,
-                s,
-                &Response::detail(503, "Service Unavailable: shutting down"),
-            )
-            .await;
+            notify_gone(w, token, close::GOING_AWAY);
+            let resp = Response::detail(503, "Server is shutting down");
+            return refuse(w, s, head, client, t0, resp).await;
         }
         monoio::select! {
             _ = chan.ready() => {},
@@ -228,11 +315,17 @@ async fn run(
         Decision::Accept(p, h) => (p, h),
         Decision::Refuse => {
             notify_gone(w, token, close::ABNORMAL);
-            return refuse(w, s, &Response::detail(403, "WebSocket connection refused")).await;
+            let resp = Response::detail(403, "WebSocket connection refused");
+            return refuse(w, s, head, client, t0, resp).await;
         }
         Decision::Fail => {
             notify_gone(w, token, close::ABNORMAL);
-            return refuse(w, s, &Response::detail(500, "WebSocket handler failed")).await;
+            let resp = Response::detail(500, "WebSocket handler failed");
+            return refuse(w, s, head, client, t0, resp).await;
+        }
+        Decision::Reject(resp) => {
+            notify_gone(w, token, close::ABNORMAL);
+            return refuse(w, s, head, client, t0, resp).await;
         }
     };
     let mut out = Vec::with_capacity(256);
@@ -242,8 +335,18 @@ async fn run(
         notify_gone(w, token, close::ABNORMAL);
         return;
     }
-    // An open socket is idle for the shutdown drain: closing it tells its handler.
-    w.set_busy(id, false);
+    log_handshake(w, head, client, t0, &Response::empty(101));
+    // Open: a shutdown now closes it with 1001 (`App::ws_going_away`); the connection stays
+    // busy for the drain until the closing handshake is over.
+    chan.open.set(true);
+    if w.stopping() {
+        // Accepted while the drain began: it missed the round of 1001s.
+        chan.push(WsOut::Close(
+            close::GOING_AWAY,
+            "server shutting down".into(),
+        ));
+        notify_gone(w, token, close::GOING_AWAY);
+    }
     let shared = Rc::new(Shared {
         fd: s.as_raw_fd(),
         token,

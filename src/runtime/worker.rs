@@ -234,12 +234,19 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
         }
     }
     drop(listener);
-    // Drain: idle connections close now; busy ones finish their response (bounded).
+    // Drain: idle connections close now; busy ones finish their response (bounded). Open
+    // WebSockets are closed with 1001 and wait for the client's close; their handlers are told
+    // and run to their end (their `finally` included).
     let deadline = Instant::now() + shutdown_timeout;
+    {
+        let _py = w.interp.attached();
+        w.app.ws_going_away(&w.pending);
+    }
     loop {
         w.close_idle();
         w.pending.nudge();
-        if w.conns.borrow().is_empty() || Instant::now() >= deadline {
+        let done = w.conns.borrow().is_empty() && w.app.ws_live() == 0;
+        if done || Instant::now() >= deadline {
             break;
         }
         monoio::time::sleep(Duration::from_millis(10)).await;
@@ -247,6 +254,13 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
     // Handlers still suspended past the deadline get a 503; their connections write it and end.
     w.abandoned.set(true);
     w.pending.abandon();
+    let grace = Instant::now() + Duration::from_millis(200);
+    while !w.conns.borrow().is_empty() && Instant::now() < grace {
+        monoio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // What is still open (a WebSocket whose client never answered the close) is cut, so no
+    // connection task outlives the runtime.
+    w.close_all();
     let grace = Instant::now() + Duration::from_millis(200);
     while !w.conns.borrow().is_empty() && Instant::now() < grace {
         monoio::time::sleep(Duration::from_millis(10)).await;
