@@ -30,8 +30,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 16 * 1024;
-/// What an idle socket's read buffer holds: most sockets are idle most of the time, and
-/// thousands of them must stay cheap. Buffers grow while a large message is arriving.
+/// The first read of a message: most are small. Buffers grow while a large one is arriving
+/// (an idle socket holds none).
 const IDLE_CHUNK: usize = 2 * 1024;
 /// Unread messages past which a socket stops reading until its handler catches up (to a
 /// quarter of it): a client cannot fill the core's memory faster than its handler reads.
@@ -80,7 +80,7 @@ pub async fn serve(
             accept,
             slot,
         } => {
-            run(&w, s, &head, &client, t0, token, chan, rest, &accept).await;
+            run(&w, s, head, client, t0, token, chan, rest, &accept).await;
             let _py = w.interp.attached();
             w.app.ws_forget(token, &w.pending);
             drop(slot);
@@ -287,8 +287,8 @@ struct Shared {
 async fn run(
     w: &Rc<Core>,
     mut s: TcpStream,
-    head: &RequestHead,
-    client: &str,
+    head: RequestHead,
+    client: String,
     t0: Instant,
     token: u64,
     chan: Rc<WsChannel>,
@@ -304,7 +304,7 @@ async fn run(
             // A handler that never decides must not hold the shutdown.
             notify_gone(w, token, close::GOING_AWAY);
             let resp = Response::detail(503, "Server is shutting down");
-            return refuse(w, s, head, client, t0, resp).await;
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
         monoio::select! {
             _ = chan.ready() => {},
@@ -316,16 +316,16 @@ async fn run(
         Decision::Refuse => {
             notify_gone(w, token, close::ABNORMAL);
             let resp = Response::detail(403, "WebSocket connection refused");
-            return refuse(w, s, head, client, t0, resp).await;
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
         Decision::Fail => {
             notify_gone(w, token, close::ABNORMAL);
             let resp = Response::detail(500, "WebSocket handler failed");
-            return refuse(w, s, head, client, t0, resp).await;
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
         Decision::Reject(resp) => {
             notify_gone(w, token, close::ABNORMAL);
-            return refuse(w, s, head, client, t0, resp).await;
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
     };
     let mut out = Vec::with_capacity(256);
@@ -335,7 +335,10 @@ async fn run(
         notify_gone(w, token, close::ABNORMAL);
         return;
     }
-    log_handshake(w, head, client, t0, &Response::empty(101));
+    log_handshake(w, &head, &client, t0, &Response::empty(101));
+    // Not kept for the socket's life: the handler has what it needs of the request.
+    drop(head);
+    drop(client);
     // Open: a shutdown now closes it with 1001 (`App::ws_going_away`); the connection stays
     // busy for the drain until the closing handshake is over.
     chan.open.set(true);
@@ -389,8 +392,7 @@ async fn read_loop(
     rest: Vec<u8>,
 ) -> Option<u16> {
     // Not the HTTP loop's buffer itself: its capacity would stay with the socket.
-    let mut rbuf = Vec::with_capacity(IDLE_CHUNK.max(rest.len()));
-    rbuf.extend_from_slice(&rest);
+    let mut rbuf = rest.to_vec();
     drop(rest);
     let mut asm = Assembler::new(w.app.ws.config.max_message);
     let mut inbox: Vec<(bool, Vec<u8>)> = Vec::new();
@@ -459,15 +461,21 @@ async fn read_loop(
                 }
             }
         }
-        if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
-            // A large message is done: do not keep its buffer for the socket's life.
-            rbuf = Vec::with_capacity(IDLE_CHUNK);
+        if rbuf.is_empty() {
+            // Between messages the socket holds no read buffer (an io_uring read needs one
+            // for as long as it waits): wait until the client sends, then read into a fresh
+            // one. Most sockets are idle most of the time, and thousands must stay cheap.
+            rbuf = Vec::new();
+            // SAFETY: the split halves share the stream through this `UnsafeCell`, as monoio's
+            // own read and write ops on them do; a readiness poll only reads its fd.
+            let stream = unsafe { &*rd.0.get() };
+            if stream.readable(false).await.is_err() {
+                return Some(close::ABNORMAL);
+            }
+            rbuf.reserve(IDLE_CHUNK);
         } else if rbuf.capacity() - rbuf.len() < IDLE_CHUNK / 2 {
-            rbuf.reserve(if rbuf.is_empty() {
-                IDLE_CHUNK
-            } else {
-                READ_CHUNK
-            });
+            // Part of a message is here: room for the rest to come in larger reads.
+            rbuf.reserve(READ_CHUNK);
         }
         let len = rbuf.len();
         let cap = rbuf.capacity();

@@ -156,22 +156,19 @@ class Hub:
         ws = self.sockets.get(conn_id)
         if ws is None:
             return 0
-        ws._inbox.append(message)  # noqa: SLF001
-        ws._wake()  # noqa: SLF001
-        return len(ws._inbox)  # noqa: SLF001
+        return ws._queue(message)  # noqa: SLF001
 
     def backlog(self, conn_id: int) -> int:
         """How many of the client's messages the handler has not read yet."""
         ws = self.sockets.get(conn_id)
-        return 0 if ws is None else len(ws._inbox)  # noqa: SLF001
+        return 0 if ws is None else len(ws._inbox or ())  # noqa: SLF001
 
     def disconnect(self, conn_id: int, code: int, reason: str) -> None:
         ws = self.sockets.get(conn_id)
         if ws is None or ws._gone is not None:  # noqa: SLF001
             return
         ws._gone = (code, reason)  # noqa: SLF001
-        ws._inbox.append((code, reason))  # noqa: SLF001
-        ws._wake()  # noqa: SLF001
+        ws._queue((code, reason))  # noqa: SLF001
         self.resume(conn_id)
 
     def choke(self, conn_id: int) -> None:

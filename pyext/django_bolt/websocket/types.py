@@ -62,7 +62,9 @@ class WebSocket:
         #: The authenticated claims (JWT payload or API key), or None.
         self.auth = auth
         self._state = WebSocketState.CONNECTING
-        self._inbox: deque[Any] = deque()
+        #: What the client sent and the handler has not read (None until the first message:
+        #: an empty deque is 600 bytes, and most sockets are idle).
+        self._inbox: deque[Any] | None = None
         self._waiter: asyncio.Future | None = None
         #: Set when the client closed or vanished: (code, reason).
         self._gone: tuple[int, str] | None = None
@@ -198,7 +200,9 @@ class WebSocket:
                 await self._waiter
             finally:
                 self._waiter = None
-        item = self._inbox.popleft()
+        item = self._inbox.popleft()  # type: ignore[union-attr] - not empty here
+        if not self._inbox:
+            self._inbox = None  # an idle socket keeps no deque
         if isinstance(item, str):
             return {"type": "websocket.receive", "text": item}
         if isinstance(item, bytes):
@@ -307,6 +311,15 @@ class WebSocket:
         self._wake()
 
     # -- called by the hub -------------------------------------------------------------
+    def _queue(self, item: Any) -> int:
+        """Queues what the client sent (a message, or its close as ``(code, reason)``) and
+        wakes the handler; how many items are unread."""
+        if self._inbox is None:
+            self._inbox = deque()
+        self._inbox.append(item)
+        self._wake()
+        return len(self._inbox)
+
     def _wake(self) -> None:
         w = self._waiter
         if w is not None and not w.done():
