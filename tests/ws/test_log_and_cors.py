@@ -76,10 +76,12 @@ def refusal(port: int, raw: bytes):
         (handshake_bytes("/ws/secure", KEY, extra=f"Origin: {ALLOWED}\r\n"), 401),
         (handshake_bytes("/ws/refuse", KEY, extra=f"Origin: {ALLOWED}\r\n"), 403),
         (handshake_bytes("/ws/rooms/r?since=soon", KEY, extra=f"Origin: {ALLOWED}\r\n"), 422),
+        (handshake_bytes("/ws/fail", KEY, extra=f"Origin: {ALLOWED}\r\n"), 500),
+        (handshake_bytes("/ws/guarded", KEY, extra=f"Origin: {ALLOWED}\r\n"), 403),
         (handshake_bytes("/ws/echo", "c2hvcnQ=", extra=f"Origin: {ALLOWED}\r\n"), 400),
         (f"GET /ws/echo HTTP/1.1\r\nHost: t\r\nOrigin: {ALLOWED}\r\n\r\n".encode(), 426),
     ],
-    ids=["401", "403", "422", "400", "426"],
+    ids=["401", "403", "422", "500", "403-python-guard", "400", "426"],
 )
 def test_refusals_carry_the_cors_headers(server, raw, status):
     resp = refusal(server.port, raw)

@@ -16,6 +16,8 @@ from support.wire import Conn
 
 from .rawws import OP_CLOSE, RawWS, close_payload, handshake_bytes
 
+KEY = base64.b64encode(b"0123456789abcdef").decode()
+
 
 @pytest.fixture(scope="module")
 def capped(demo_db, driver):
@@ -38,6 +40,12 @@ def test_past_the_cap_the_upgrade_gets_503(capped):
             resp = upgrade(capped.port)
             assert resp.status == 503, resp.status
             assert resp.json() == {"detail": "Too many WebSocket connections"}
+        # The refusal carries the CORS headers, as every refusal does.
+        with Conn(capped.port) as c:
+            c.send(handshake_bytes("/ws/echo", KEY, extra="Origin: https://app.example.com\r\n"))
+            resp = c.read_response()
+        assert resp.status == 503
+        assert resp.header("access-control-allow-origin") == "https://app.example.com"
         # HTTP is not capped.
         with Conn(capped.port) as c:
             assert c.request("GET", "/hello").status == 200
