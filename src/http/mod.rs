@@ -24,6 +24,7 @@ pub mod query;
 pub mod request;
 pub mod response;
 pub mod websocket;
+pub mod ws_deflate;
 
 pub use chunked::{ChunkStatus, ChunkedDecoder};
 pub use date::DateCache;

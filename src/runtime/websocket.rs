@@ -16,8 +16,9 @@ use super::core::Core;
 use crate::app::websocket::{Decision, WsChannel, WsOut};
 use crate::app::App;
 use crate::http::websocket::{
-    self as ws, check_handshake, close, decode_frame, Assembler, Event, Opcode,
+    self as ws, check_handshake, close, decode_frame_rsv1, Assembler, Event, Opcode,
 };
+use crate::http::ws_deflate::Deflate;
 use crate::http::{self, Method, Request, RequestHead, Response};
 use crate::router::Match;
 use monoio::buf::IoBufMut;
@@ -78,9 +79,11 @@ pub async fn serve(
             token,
             chan,
             accept,
+            deflate,
             slot,
         } => {
-            run(&w, s, head, client, t0, token, chan, rest, &accept).await;
+            let hs = (accept, deflate);
+            run(&w, s, head, client, t0, token, chan, rest, hs).await;
             let _py = w.interp.attached();
             w.app.ws_forget(token, &w.pending);
             drop(slot);
@@ -120,6 +123,8 @@ enum Opened {
         token: u64,
         chan: Rc<WsChannel>,
         accept: String,
+        /// permessage-deflate, when negotiated.
+        deflate: Option<Deflate>,
         slot: Slot,
     },
 }
@@ -179,6 +184,7 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
         token,
         chan,
         accept: hs.accept,
+        deflate: hs.deflate,
         slot,
     }
 }
@@ -275,6 +281,8 @@ async fn drain<R: AsyncReadRent>(r: &mut R) {
 /// What the reader and writer share.
 struct Shared {
     fd: RawFd,
+    /// permessage-deflate was negotiated.
+    deflate: Option<Deflate>,
     token: u64,
     /// We sent a close frame: no more data frames go out, no more messages go in.
     close_sent: Cell<bool>,
@@ -293,7 +301,7 @@ async fn run(
     token: u64,
     chan: Rc<WsChannel>,
     rest: Vec<u8>,
-    accept_key: &str,
+    (accept_key, deflate): (String, Option<Deflate>),
 ) {
     let mut batch = Vec::new();
     let decision = loop {
@@ -329,7 +337,13 @@ async fn run(
         }
     };
     let mut out = Vec::with_capacity(256);
-    ws::write_101(&mut out, accept_key, subprotocol.as_deref(), &headers);
+    ws::write_101(
+        &mut out,
+        &accept_key,
+        subprotocol.as_deref(),
+        deflate,
+        &headers,
+    );
     let (res, _) = s.write_all(out).await;
     if res.is_err() {
         notify_gone(w, token, close::ABNORMAL);
@@ -352,6 +366,7 @@ async fn run(
     }
     let shared = Rc::new(Shared {
         fd: s.as_raw_fd(),
+        deflate,
         token,
         close_sent: Cell::new(false),
         last_rx: Cell::new(Instant::now()),
@@ -394,17 +409,18 @@ async fn read_loop(
     // Not the HTTP loop's buffer itself: its capacity would stay with the socket.
     let mut rbuf = rest.to_vec();
     drop(rest);
-    let mut asm = Assembler::new(w.app.ws.config.max_message);
+    let mut asm = Assembler::with_deflate(w.app.ws.config.max_message, shared.deflate);
     let mut inbox: Vec<(bool, Vec<u8>)> = Vec::new();
     loop {
         let mut pos = 0;
         let mut end = None;
         while end.is_none() {
-            let frame = match decode_frame(&rbuf[pos..], asm.room().max(125)) {
+            let room = asm.room().max(125);
+            let frame = match decode_frame_rsv1(&rbuf[pos..], room, shared.deflate.is_some()) {
                 Ok(None) => break,
-                Ok(Some((f, used))) => {
+                Ok(Some((f, rsv1, used))) => {
                     pos += used;
-                    asm.push(f)
+                    asm.push_rsv1(f, rsv1)
                 }
                 Err(e) => Err(e),
             };
@@ -498,6 +514,7 @@ async fn write_loop(
     first: Vec<WsOut>,
 ) {
     let cfg = w.app.ws.config.clone();
+    let deflate = shared.deflate.is_some();
     let mut items = first;
     // Allocated on the first write: an idle socket holds none.
     let mut out: Vec<u8> = Vec::new();
@@ -539,11 +556,11 @@ async fn write_loop(
             match item {
                 WsOut::Text(t) if open => {
                     data += t.len();
-                    ws::encode_frame(&mut out, Opcode::Text, t.as_bytes());
+                    ws::encode_message(&mut out, Opcode::Text, t.as_bytes(), deflate);
                 }
                 WsOut::Binary(b) if open => {
                     data += b.len();
-                    ws::encode_frame(&mut out, Opcode::Binary, &b);
+                    ws::encode_message(&mut out, Opcode::Binary, &b, deflate);
                 }
                 WsOut::Text(t) => data += t.len(),
                 WsOut::Binary(b) => data += b.len(),
