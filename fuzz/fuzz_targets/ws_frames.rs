@@ -7,9 +7,10 @@
 //! limit, an error's close code is one a server may send, and a decoded frame masked again
 //! decodes to itself.
 //!
-//! An odd first byte makes the input a socket that negotiated permessage-deflate (bit 1: with
-//! `client_no_context_takeover`): RSV1 frames reach the inflater with arbitrary data, which
-//! must end in a message within the limit or in 1007/1009, never in a hang or a huge buffer.
+//! Each input is read twice: as a plain socket, then as one that negotiated permessage-deflate
+//! (`client_no_context_takeover` on odd lengths), where RSV1 frames reach the inflater with
+//! arbitrary data, which must end in a message within the limit or in 1007/1009, never in a
+//! hang or a huge buffer.
 #![no_main]
 
 use _native::http::websocket::{
@@ -47,11 +48,19 @@ fn remask(f: &Frame) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let deflate = data.first().filter(|b| *b & 1 == 1).map(|b| Deflate {
-        client_no_context_takeover: b & 2 != 0,
-    });
+    read(data, None);
+    read(
+        data,
+        Some(Deflate {
+            client_no_context_takeover: data.len() % 2 == 1,
+        }),
+    );
+});
+
+/// Frames out of `data` through the assembler, as a server reads them.
+fn read(data: &[u8], deflate: Option<Deflate>) {
     let mut asm = Assembler::with_deflate(MAX, deflate);
-    let mut pos = usize::from(deflate.is_some());
+    let mut pos = 0;
     loop {
         let room = asm.room().max(125);
         match decode_frame_rsv1(&data[pos..], room, deflate.is_some()) {
@@ -95,4 +104,4 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-});
+}
