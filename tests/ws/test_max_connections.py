@@ -109,3 +109,19 @@ def test_a_bad_value_stops_the_start(demo_db, driver, value):
     finally:
         proc.kill()
     assert "DJANGO_BOLT_WS_MAX_CONNECTIONS must be an int of 0 or more" in proc.output()
+
+
+@pytest.mark.parametrize("value, expected", [(2, 2), (0, 0), ("2", None), (True, None), (2.0, None), (-1, None)])
+def test_the_django_setting_takes_an_int_of_0_or_more(demo_apis, value, expected):
+    # As django-bolt: the setting must be an int (the environment variable is text, parsed).
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import override_settings
+
+    from django_bolt.websocket.hub import WsConfig
+
+    with override_settings(BOLT_WS_MAX_CONNECTIONS=value):
+        if expected is None:
+            with pytest.raises(ImproperlyConfigured, match="BOLT_WS_MAX_CONNECTIONS must be an int of 0 or more"):
+                WsConfig.from_settings()
+        else:
+            assert WsConfig.from_settings().max_connections == expected

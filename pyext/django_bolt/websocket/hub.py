@@ -57,7 +57,7 @@ class WsConfig(NamedTuple):
                 continue
             where = f"DJANGO_BOLT_WS_{setting}" if env is not None else f"settings.BOLT_WS_{setting}"
             if field == "max_connections":
-                values[field] = _count(raw, where)
+                values[field] = _count(raw, where, from_env=env is not None)
                 continue
             try:
                 value = float(raw)
@@ -71,11 +71,12 @@ class WsConfig(NamedTuple):
         return cls(**values)
 
 
-def _count(raw: Any, where: str) -> int:
-    """An int of 0 or more (a digit string from the environment), as django-bolt reads counts."""
+def _count(raw: Any, where: str, *, from_env: bool) -> int:
+    """An int of 0 or more (digits, from the environment), as django-bolt reads counts: a
+    setting of another type (``"2"``, ``2.0``, ``True``) is refused."""
     from django.core.exceptions import ImproperlyConfigured
 
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if from_env and isinstance(raw, str) and raw.strip().isdigit():
         return int(raw)
     if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
         return raw
