@@ -6,9 +6,17 @@
 //! more bytes than it was given nor carries more than the limit, a message never exceeds the
 //! limit, an error's close code is one a server may send, and a decoded frame masked again
 //! decodes to itself.
+//!
+//! Each input is read twice: as a plain socket, then as one that negotiated permessage-deflate
+//! (`client_no_context_takeover` on odd lengths), where RSV1 frames reach the inflater with
+//! arbitrary data, which must end in a message within the limit or in 1007/1009, never in a
+//! hang or a huge buffer.
 #![no_main]
 
-use _native::http::websocket::{close, decode_frame, Assembler, Event, Frame, Opcode};
+use _native::http::websocket::{
+    close, decode_frame, decode_frame_rsv1, Assembler, Event, Frame, Opcode,
+};
+use _native::http::ws_deflate::Deflate;
 use libfuzzer_sys::fuzz_target;
 
 /// Small, so fragmented messages reach the limit within the input lengths the fuzzer tries.
@@ -40,21 +48,38 @@ fn remask(f: &Frame) -> Vec<u8> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut asm = Assembler::new(MAX);
+    read(data, None);
+    read(
+        data,
+        Some(Deflate {
+            client_no_context_takeover: data.len() % 2 == 1,
+        }),
+    );
+});
+
+/// Frames out of `data` through the assembler, as a server reads them.
+fn read(data: &[u8], deflate: Option<Deflate>) {
+    let mut asm = Assembler::with_deflate(MAX, deflate);
     let mut pos = 0;
     loop {
         let room = asm.room().max(125);
-        match decode_frame(&data[pos..], room) {
+        match decode_frame_rsv1(&data[pos..], room, deflate.is_some()) {
             Ok(None) => break,
-            Ok(Some((frame, used))) => {
-                assert!(used >= 2 && pos + used <= data.len(), "frame claims bytes it was not given");
+            Ok(Some((frame, rsv1, used))) => {
+                assert!(
+                    used >= 2 && pos + used <= data.len(),
+                    "frame claims bytes it was not given"
+                );
                 assert!(frame.payload.len() <= room, "frame over the limit");
                 let again = remask(&frame);
                 let (same, n) = decode_frame(&again, room).unwrap().unwrap();
-                assert_eq!((same.fin, same.opcode, &same.payload, n), (frame.fin, frame.opcode, &frame.payload, again.len()));
+                assert_eq!(
+                    (same.fin, same.opcode, &same.payload, n),
+                    (frame.fin, frame.opcode, &frame.payload, again.len())
+                );
                 pos += used;
                 let control = matches!(frame.opcode, Opcode::Close | Opcode::Ping | Opcode::Pong);
-                match asm.push(frame) {
+                match asm.push_rsv1(frame, rsv1) {
                     Ok(Event::Text(t)) => assert!(t.len() <= MAX),
                     Ok(Event::Binary(b)) => assert!(b.len() <= MAX),
                     Ok(Event::Close(code, reason)) => {
@@ -65,7 +90,10 @@ fuzz_target!(|data: &[u8]| {
                     Ok(Event::Ping(p)) => assert!(control && p.len() <= 125),
                     Ok(Event::Pong) | Ok(Event::Nothing) => {}
                     Err(e) => {
-                        assert!(matches!(e.code, close::PROTOCOL_ERROR | close::INVALID_DATA | close::TOO_BIG));
+                        assert!(matches!(
+                            e.code,
+                            close::PROTOCOL_ERROR | close::INVALID_DATA | close::TOO_BIG
+                        ));
                         break;
                     }
                 }
@@ -76,4 +104,4 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-});
+}

@@ -359,7 +359,9 @@ class BoltAPI:
         The handler takes a ``WebSocket`` (a parameter annotated so, or named ``websocket``)
         and any typed path, query, header and cookie parameters, as HTTP handlers do. The
         route's ``auth``/``guards`` (else the API's, else the settings') and rate limit are
-        checked on the handshake: a client refused gets 401/403/429 and no WebSocket. A
+        checked on the handshake: a client refused gets 401/403/429 and no WebSocket (Python
+        authenticators such as ``SessionAuthentication`` and Python guards run on the core's
+        loop before the handler, as on HTTP routes; ``websocket.user`` is who they found). A
         browser's ``Origin`` must be allowed by the CORS settings (or be the server's own).
 
         >>> @api.websocket("/ws/{room}")
@@ -390,11 +392,6 @@ class BoltAPI:
             register(fn)
             route = self.routes[-1]
             route.websocket = True
-            if any(getattr(a, "python", False) for a in route.auth):
-                raise SignatureError(
-                    f"{_where(fn)}: WebSocket routes take authenticators checked in Rust (JWT, API keys), "
-                    "not Python ones"
-                )
             return fn
 
         return decorator

@@ -167,14 +167,22 @@ def compile_handler(
 
     @functools.wraps(handler)
     async def with_dependencies(**kw: Any) -> Any:
-        if py_auth and kw[_REQUEST].auth is None:
-            await _authenticate(py_auth, kw[_REQUEST])
+        request = kw[_REQUEST]
+        # A WebSocket route: authenticators and guards see the handshake as a Request, and the
+        # user they found is the WebSocket's (`websocket.user`).
+        socket = request if hasattr(request, "_handshake_request") else None
+        if socket is not None:
+            request = socket._handshake_request()
+        if py_auth and request.auth is None:
+            await _authenticate(py_auth, request)
             # The handler's own `request` parameter is another object for the same request.
             for v in kw.values():
-                if isinstance(v, Request) and v is not kw[_REQUEST]:
-                    v._user = kw[_REQUEST]._user
+                if isinstance(v, Request) and v is not request:
+                    v._user = request._user
         if py_guards:
-            await check_guards(py_guards, kw[_REQUEST], challenge)
+            await check_guards(py_guards, request, challenge)
+        if socket is not None and request._user is not None:
+            socket._user = request._user
         return await resolve(root, kw, {})
 
     return with_dependencies, plan

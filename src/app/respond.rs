@@ -161,7 +161,7 @@ impl App {
         }
     }
 
-    fn http_exception(&self, exc: &Obj) -> Response {
+    pub(super) fn http_exception(&self, exc: &Obj) -> Response {
         let status = exc
             .getattr(c"status_code")
             .ok()

@@ -13,6 +13,7 @@ use super::pending::Pending;
 use super::plan::{attr, PlanError};
 use super::App;
 use crate::codec::decode::to_python;
+use crate::http::websocket::close as close_code;
 use crate::http::{self, Request, Response};
 use crate::params::extract::{Extract, Extractor};
 use crate::py::{self, Obj};
@@ -37,6 +38,9 @@ pub struct WsConfig {
     pub client_timeout: Duration,
     /// Queued outgoing bytes past which a handler's `send` waits for the socket.
     pub send_high_water: usize,
+    /// Open WebSockets (and handshakes in progress) the whole server allows; past it an
+    /// upgrade gets 503. Zero refuses every upgrade, as in django-bolt.
+    pub max_connections: usize,
 }
 
 /// What a connection is asked to do, in order.
@@ -56,6 +60,9 @@ pub enum WsOut {
         reason: String,
         failed: bool,
     },
+    /// The handler refused the handshake by raising an `HTTPException` (its authentication or
+    /// guards did): this response instead of the 101.
+    Reject(Response),
     /// Control frames the connection itself sends.
     Pong(Vec<u8>),
     Ping,
@@ -83,6 +90,8 @@ pub struct WsChannel {
     choked: Cell<bool>,
     /// The handler's Task is over.
     pub ended: Cell<bool>,
+    /// The 101 went out: the socket is open (a shutdown closes it with 1001).
+    pub open: Cell<bool>,
 }
 
 impl WsChannel {
@@ -122,6 +131,8 @@ pub enum Decision {
     Refuse,
     /// It raised first: 500.
     Fail,
+    /// It raised an `HTTPException` first (a Python authenticator or guard): that response.
+    Reject(Response),
 }
 
 impl WsChannel {
@@ -132,7 +143,7 @@ impl WsChannel {
         let pos = batch.iter().position(|o| {
             matches!(
                 o,
-                WsOut::Accept { .. } | WsOut::Close(..) | WsOut::End { .. }
+                WsOut::Accept { .. } | WsOut::Close(..) | WsOut::End { .. } | WsOut::Reject(_)
             )
         });
         let Some(pos) = pos else {
@@ -147,6 +158,7 @@ impl WsChannel {
                 headers,
             } => Decision::Accept(subprotocol, headers),
             WsOut::End { failed: true, .. } => Decision::Fail,
+            WsOut::Reject(resp) => Decision::Reject(resp),
             _ => Decision::Refuse,
         })
     }
@@ -172,6 +184,7 @@ const OP_TEXT: i64 = 1;
 const OP_BYTES: i64 = 2;
 const OP_CLOSE: i64 = 3;
 const OP_END: i64 = 4;
+const OP_REJECT: i64 = 5;
 
 /// The Python hub's entry points and the open sockets' queues.
 pub struct WsHub {
@@ -184,6 +197,8 @@ pub struct WsHub {
     choke: Obj,
     outbox: Obj,
     chans: RefCell<HashMap<u64, Rc<WsChannel>>>,
+    /// Handlers started and not ended yet (their sockets may be gone already).
+    live: Cell<usize>,
     pub config: WsConfig,
 }
 
@@ -211,6 +226,7 @@ impl WsHub {
                 heartbeat: Duration::from_secs_f64(num(c"heartbeat_interval")?.max(0.01)),
                 client_timeout: Duration::from_secs_f64(num(c"client_timeout")?),
                 send_high_water: num(c"send_high_water")? as usize,
+                max_connections: num(c"max_connections")? as usize,
             },
             open: attr(&hub, c"open")?,
             start: attr(&hub, c"start")?,
@@ -221,6 +237,7 @@ impl WsHub {
             choke: attr(&hub, c"choke")?,
             outbox: attr(&hub, c"outbox")?,
             chans: RefCell::default(),
+            live: Cell::new(0),
         })
     }
 }
@@ -299,6 +316,7 @@ impl App {
             eprintln!("django-bolt: cannot start a WebSocket handler: {e}");
             return Err(Response::detail(500, "Internal Server Error"));
         }
+        hub.live.set(hub.live.get() + 1);
         // Started eagerly: it may have accepted (and sent) already.
         self.ws_drain(pending);
         Ok(chan)
@@ -372,6 +390,31 @@ impl App {
         }
     }
 
+    /// How many handlers are still running (the shutdown drain waits for them to end).
+    pub fn ws_live(&self) -> usize {
+        self.ws.live.get()
+    }
+
+    /// Shutdown: every open socket is closed with 1001 (Going Away) and its handler told so
+    /// (its next `receive` or `send` raises `WebSocketDisconnect(1001)`). Handshakes still
+    /// waiting for their handler's decision are refused by their connection instead.
+    pub fn ws_going_away(&self, pending: &Pending) {
+        const REASON: &str = "server shutting down";
+        let open: Vec<(u64, Rc<WsChannel>)> = self
+            .ws
+            .chans
+            .borrow()
+            .iter()
+            .filter(|(_, c)| c.open.get())
+            .map(|(t, c)| (*t, c.clone()))
+            .collect();
+        for (token, chan) in open {
+            chan.push(WsOut::Close(close_code::GOING_AWAY, REASON.to_owned()));
+            self.ws_disconnect(token, close_code::GOING_AWAY, REASON);
+        }
+        pending.nudge();
+    }
+
     /// Moves what handlers sent (the Python `outbox`) to their sockets' queues. Called after
     /// every turn of the loop and after a handler's eager start.
     pub(super) fn ws_drain(&self, pending: &Pending) {
@@ -405,7 +448,9 @@ impl App {
                     py::as_i64(a.as_ptr()).unwrap_or(1000) as u16,
                     py::str_of(b.as_ptr()).unwrap_or("").to_owned(),
                 ),
+                OP_REJECT => WsOut::Reject(self.http_exception(&a)),
                 OP_END => {
+                    self.ws.live.set(self.ws.live.get().saturating_sub(1));
                     let failed = py::as_i64(a.as_ptr()).is_none();
                     match &chan {
                         Some(c) => c.ended.set(true),

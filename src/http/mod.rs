@@ -25,6 +25,7 @@ pub mod request;
 pub mod response;
 pub mod sse;
 pub mod websocket;
+pub mod ws_deflate;
 
 pub use chunked::{ChunkStatus, ChunkedDecoder};
 pub use date::DateCache;

@@ -7,6 +7,7 @@
 //! (`fuzz/fuzz_targets/ws_frames.rs`).
 
 use super::request::{Method, RequestHead};
+use super::ws_deflate::{self, Deflate, InflateError, Inflater};
 use base64::Engine;
 use sha1::{Digest, Sha1};
 
@@ -46,6 +47,8 @@ pub struct Handshake {
     pub accept: String,
     /// `Sec-WebSocket-Protocol`, in the client's order of preference.
     pub subprotocols: Vec<String>,
+    /// permessage-deflate, when the client offered it in a form this server accepts.
+    pub deflate: Option<Deflate>,
 }
 
 /// Whether a request asks to become a WebSocket (`Upgrade: websocket`, any case).
@@ -99,9 +102,16 @@ pub fn check_handshake(head: &RequestHead) -> Result<Handshake, HandshakeError> 
         .map(|t| String::from_utf8_lossy(trim(t)).into_owned())
         .filter(|t| !t.is_empty())
         .collect();
+    let deflate = Deflate::negotiate(
+        head.headers
+            .iter()
+            .filter(|(k, _)| k == "sec-websocket-extensions")
+            .map(|(_, v)| v.as_slice()),
+    );
     Ok(Handshake {
         accept: accept_key(key),
         subprotocols,
+        deflate,
     })
 }
 
@@ -118,6 +128,7 @@ pub fn write_101(
     out: &mut Vec<u8>,
     accept: &str,
     subprotocol: Option<&str>,
+    deflate: Option<Deflate>,
     headers: &[(Vec<u8>, Vec<u8>)],
 ) {
     out.extend_from_slice(
@@ -128,6 +139,11 @@ pub fn write_101(
     if let Some(p) = subprotocol {
         out.extend_from_slice(b"sec-websocket-protocol: ");
         out.extend_from_slice(p.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if let Some(d) = deflate {
+        out.extend_from_slice(b"sec-websocket-extensions: ");
+        out.extend_from_slice(d.response().as_bytes());
         out.extend_from_slice(b"\r\n");
     }
     for (k, v) in headers {
@@ -235,13 +251,28 @@ pub struct Frame {
 /// short and unfragmented (§5.5). `max_payload` bounds one frame (1009 past it) before any of
 /// it is buffered. Ok(None): more bytes needed; Ok(Some((frame, used))).
 pub fn decode_frame(buf: &[u8], max_payload: usize) -> Result<Option<(Frame, usize)>, WsError> {
+    match decode_frame_rsv1(buf, max_payload, false)? {
+        Some((f, _, used)) => Ok(Some((f, used))),
+        None => Ok(None),
+    }
+}
+
+/// `decode_frame` on a socket that negotiated permessage-deflate (`rsv1_ok`): RSV1 may be set
+/// (the message is compressed; `Assembler` checks where). Ok(Some((frame, rsv1, used))).
+pub fn decode_frame_rsv1(
+    buf: &[u8],
+    max_payload: usize,
+    rsv1_ok: bool,
+) -> Result<Option<(Frame, bool, usize)>, WsError> {
     if buf.len() < 2 {
         return Ok(None);
     }
     let (b0, b1) = (buf[0], buf[1]);
-    if b0 & 0x70 != 0 {
+    let reserved = if rsv1_ok { 0x30 } else { 0x70 };
+    if b0 & reserved != 0 {
         return Err(err(close::PROTOCOL_ERROR, "reserved bits set"));
     }
+    let rsv1 = b0 & 0x40 != 0;
     let fin = b0 & 0x80 != 0;
     let opcode =
         Opcode::from_bits(b0 & 0x0F).ok_or(err(close::PROTOCOL_ERROR, "unknown opcode"))?;
@@ -290,6 +321,7 @@ pub fn decode_frame(buf: &[u8], max_payload: usize) -> Result<Option<(Frame, usi
             opcode,
             payload,
         },
+        rsv1,
         at + len,
     )))
 }
@@ -309,7 +341,21 @@ fn unmask(data: &mut [u8], mask: [u8; 4]) {
 
 /// Appends one unmasked, final server frame (§5.1: servers do not mask).
 pub fn encode_frame(out: &mut Vec<u8>, opcode: Opcode, payload: &[u8]) {
-    out.push(0x80 | opcode.bits());
+    encode_frame_rsv1(out, opcode, payload, false);
+}
+
+/// Appends a data message: compressed (RSV1 set) when the socket negotiated permessage-deflate
+/// and the message is long enough to gain from it.
+pub fn encode_message(out: &mut Vec<u8>, opcode: Opcode, payload: &[u8], deflate: bool) {
+    if deflate && payload.len() >= ws_deflate::MIN_COMPRESS {
+        encode_frame_rsv1(out, opcode, &ws_deflate::compress(payload), true);
+    } else {
+        encode_frame_rsv1(out, opcode, payload, false);
+    }
+}
+
+fn encode_frame_rsv1(out: &mut Vec<u8>, opcode: Opcode, payload: &[u8], rsv1: bool) {
+    out.push(0x80 | if rsv1 { 0x40 } else { 0 } | opcode.bits());
     let n = payload.len();
     if n < 126 {
         out.push(n as u8);
@@ -375,8 +421,12 @@ pub enum Event {
 #[derive(Debug)]
 pub struct Assembler {
     max_message: usize,
-    /// The opcode and bytes of a message whose final fragment has not come yet.
-    partial: Option<(Opcode, Vec<u8>)>,
+    /// The opcode and bytes of a message whose final fragment has not come yet, and whether it
+    /// is compressed.
+    partial: Option<(Opcode, Vec<u8>, bool)>,
+    /// permessage-deflate was negotiated; its inflater is made at the first compressed message.
+    deflate: Option<Deflate>,
+    inflater: Option<Box<Inflater>>,
 }
 
 impl Assembler {
@@ -384,18 +434,41 @@ impl Assembler {
         Assembler {
             max_message,
             partial: None,
+            deflate: None,
+            inflater: None,
+        }
+    }
+
+    /// For a socket that negotiated permessage-deflate: compressed messages are inflated
+    /// (within the same message limit) before their UTF-8 check.
+    pub fn with_deflate(max_message: usize, deflate: Option<Deflate>) -> Assembler {
+        Assembler {
+            deflate,
+            ..Assembler::new(max_message)
         }
     }
 
     /// The most a next frame may carry: what the message limit leaves.
     pub fn room(&self) -> usize {
         match &self.partial {
-            Some((_, b)) => self.max_message - b.len(),
+            Some((_, b, _)) => self.max_message - b.len(),
             None => self.max_message,
         }
     }
 
     pub fn push(&mut self, f: Frame) -> Result<Event, WsError> {
+        self.push_rsv1(f, false)
+    }
+
+    /// `push` for a frame whose RSV1 bit was `rsv1` (allowed only on a message's first frame,
+    /// and only with permessage-deflate: RFC 7692 §6.1).
+    pub fn push_rsv1(&mut self, f: Frame, rsv1: bool) -> Result<Event, WsError> {
+        if rsv1 && (self.deflate.is_none() || !matches!(f.opcode, Opcode::Text | Opcode::Binary)) {
+            return Err(err(
+                close::PROTOCOL_ERROR,
+                "RSV1 set outside a compressed message",
+            ));
+        }
         match f.opcode {
             Opcode::Ping => Ok(Event::Ping(f.payload)),
             Opcode::Pong => Ok(Event::Pong),
@@ -408,13 +481,13 @@ impl Assembler {
                     return Err(err(close::PROTOCOL_ERROR, "expected a continuation frame"));
                 }
                 if f.fin {
-                    return finish(f.opcode, f.payload);
+                    return self.finish(f.opcode, f.payload, rsv1);
                 }
-                self.partial = Some((f.opcode, f.payload));
+                self.partial = Some((f.opcode, f.payload, rsv1));
                 Ok(Event::Nothing)
             }
             Opcode::Continuation => {
-                let Some((op, mut data)) = self.partial.take() else {
+                let Some((op, mut data, compressed)) = self.partial.take() else {
                     return Err(err(close::PROTOCOL_ERROR, "continuation without a message"));
                 };
                 if data.len() + f.payload.len() > self.max_message {
@@ -422,12 +495,29 @@ impl Assembler {
                 }
                 data.extend_from_slice(&f.payload);
                 if f.fin {
-                    return finish(op, data);
+                    return self.finish(op, data, compressed);
                 }
-                self.partial = Some((op, data));
+                self.partial = Some((op, data, compressed));
                 Ok(Event::Nothing)
             }
         }
+    }
+
+    fn finish(&mut self, op: Opcode, data: Vec<u8>, compressed: bool) -> Result<Event, WsError> {
+        if !compressed {
+            return finish(op, data);
+        }
+        let deflate = self.deflate.expect("RSV1 checked against the negotiation");
+        let inflater = self
+            .inflater
+            .get_or_insert_with(|| Box::new(Inflater::new(deflate)));
+        let data = inflater
+            .inflate(&data, self.max_message)
+            .map_err(|e| match e {
+                InflateError::TooBig => err(close::TOO_BIG, "message too big"),
+                InflateError::Invalid => err(close::INVALID_DATA, "invalid compressed data"),
+            })?;
+        finish(op, data)
     }
 }
 

@@ -107,7 +107,10 @@ async fn lingering_close(s: TcpStream) {
 /// serving (DESIGN.md §3 rule 7).
 pub async fn serve_conn_guarded(w: Rc<Core>, s: TcpStream, client: String) {
     let fd = s.as_raw_fd();
-    let fut = serve_conn(w.clone(), s, client);
+    guarded(w.clone(), fd, serve_conn(w, s, client)).await;
+}
+
+async fn guarded(w: Rc<Core>, fd: std::os::fd::RawFd, fut: impl std::future::Future<Output = ()>) {
     if CatchUnwind(Box::pin(fut)).await.is_err() {
         eprintln!("django-bolt: internal error (panic) on a connection; closed it");
         w.untrack_fd(fd);
@@ -159,8 +162,13 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     if super::websocket::is_websocket_route(&w, &head) {
                         // The connection becomes a WebSocket (or ends with the refusal).
                         rbuf.drain(..used);
-                        let ws = super::websocket::serve(w, s, head, rbuf, wbuf, client, id);
-                        return ws.await;
+                        // A task of its own: this loop's state (the size of its largest
+                        // await) is not kept for the socket's life.
+                        let fd = s.as_raw_fd();
+                        let ws =
+                            super::websocket::serve(w.clone(), s, head, rbuf, wbuf, client, id);
+                        monoio::spawn(guarded(w, fd, ws));
+                        return;
                     }
                     sent_continue = false;
                     let keep_alive = head.keep_alive && !w.stopping();

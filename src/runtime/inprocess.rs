@@ -217,10 +217,10 @@ impl InProcess {
             refusal => {
                 self.app.ws_disconnect(token, ws::close::ABNORMAL, "");
                 self.app.ws_forget(token, &self.pending);
-                let resp = if matches!(refusal, Decision::Fail) {
-                    Response::detail(500, "WebSocket handler failed")
-                } else {
-                    Response::detail(403, "WebSocket connection refused")
+                let resp = match refusal {
+                    Decision::Fail => Response::detail(500, "WebSocket handler failed"),
+                    Decision::Reject(resp) => resp,
+                    _ => Response::detail(403, "WebSocket connection refused"),
                 };
                 return Ok(refused(resp, None));
             }

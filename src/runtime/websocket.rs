@@ -7,13 +7,18 @@
 //! 403, one that raises a 500. After the 101 the socket is split: this task reads frames and
 //! hands messages to the handler, a writer task sends what the handler queued, answers pings,
 //! pings the client every heartbeat and closes a client silent past the timeout.
+//!
+//! Around that: `BOLT_WS_MAX_CONNECTIONS` counts sockets across the whole server (503 past it),
+//! each handshake gets one access-log line, refusals carry their route's CORS headers, and a
+//! shutdown closes open sockets with 1001 (`App::ws_going_away`) and refuses new upgrades (503).
 
 use super::core::Core;
 use crate::app::websocket::{Decision, WsChannel, WsOut};
 use crate::app::App;
 use crate::http::websocket::{
-    self as ws, check_handshake, close, decode_frame, Assembler, Event, Opcode,
+    self as ws, check_handshake, close, decode_frame_rsv1, Assembler, Event, Opcode,
 };
+use crate::http::ws_deflate::Deflate;
 use crate::http::{self, Method, Request, RequestHead, Response};
 use crate::router::Match;
 use monoio::buf::IoBufMut;
@@ -22,11 +27,12 @@ use monoio::net::TcpStream;
 use std::cell::Cell;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 16 * 1024;
-/// What an idle socket's read buffer holds: most sockets are idle most of the time, and
-/// thousands of them must stay cheap. Buffers grow while a large message is arriving.
+/// The first read of a message: most are small. Buffers grow while a large one is arriving
+/// (an idle socket holds none).
 const IDLE_CHUNK: usize = 2 * 1024;
 /// Unread messages past which a socket stops reading until its handler catches up (to a
 /// quarter of it): a client cannot fill the core's memory faster than its handler reads.
@@ -56,26 +62,58 @@ pub async fn serve(
     client: String,
     id: u64,
 ) {
+    let t0 = Instant::now();
     if !wbuf.is_empty() {
         let (res, _) = s.write_all(wbuf).await;
         if res.is_err() {
             w.untrack(id);
             return;
         }
+    } else {
+        // Not kept for the socket's life (an empty buffer still holds the HTTP loop's 8 KiB).
+        drop(wbuf);
     }
     match open(&w, &head, &client) {
-        Opened::Refused(resp) => refuse(&w, s, &resp).await,
+        Opened::Refused(resp) => refuse(&w, s, &head, &client, t0, resp).await,
         Opened::Started {
             token,
             chan,
             accept,
+            deflate,
+            slot,
         } => {
-            run(&w, s, token, chan, rest, &accept, id).await;
+            let hs = (accept, deflate);
+            run(&w, s, head, client, t0, token, chan, rest, hs).await;
             let _py = w.interp.attached();
             w.app.ws_forget(token, &w.pending);
+            drop(slot);
         }
     }
     w.untrack(id);
+}
+
+/// WebSockets open in this process, all cores together, and handshakes in progress:
+/// `BOLT_WS_MAX_CONNECTIONS` caps this count (as django-bolt caps its process's).
+static OPEN_SOCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// One count in `OPEN_SOCKETS`, held from the handshake to the connection's end.
+struct Slot;
+
+impl Slot {
+    fn take(max: usize) -> Option<Slot> {
+        OPEN_SOCKETS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        OPEN_SOCKETS.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 enum Opened {
@@ -85,6 +123,9 @@ enum Opened {
         token: u64,
         chan: Rc<WsChannel>,
         accept: String,
+        /// permessage-deflate, when negotiated.
+        deflate: Option<Deflate>,
+        slot: Slot,
     },
 }
 
@@ -101,6 +142,13 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
             }
             return Opened::Refused(resp);
         }
+    };
+    if w.stopping() {
+        // An upgrade on a keep-alive connection during the drain: go elsewhere.
+        return Opened::Refused(Response::detail(503, "Server is shutting down"));
+    }
+    let Some(slot) = Slot::take(w.app.ws.config.max_connections) else {
+        return Opened::Refused(Response::detail(503, "Too many WebSocket connections"));
     };
     if !origin_allowed(&w.app, head) {
         return Opened::Refused(Response::detail(403, "Origin not allowed"));
@@ -136,6 +184,43 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
         token,
         chan,
         accept: hs.accept,
+        deflate: hs.deflate,
+        slot,
+    }
+}
+
+/// The handshake's access log line (`django_bolt.access`, as for an HTTP request): its status
+/// (101, or the refusal's) and how long the handshake took, from the request head to the
+/// answer; the session's length is not in it.
+fn log_handshake(w: &Core, head: &RequestHead, client: &str, t0: Instant, resp: &Response) {
+    let app = &w.app;
+    if !app.logs.access_enabled || app.is_probe(head.path()) {
+        return;
+    }
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    let req = Request {
+        head,
+        body: &[],
+        client,
+    };
+    let _py = w.interp.attached();
+    app.logs
+        .access(app.hooks(), &req, resp.status, ms, resp.body.len());
+}
+
+/// A refusal carries the CORS headers any other response of its route would (the route's
+/// policy, else the project's), so a browser's script can read why it was refused.
+fn with_cors(w: &Core, head: &RequestHead, resp: &mut Response) {
+    let app = &w.app;
+    let Some(origin) = head.header("origin").filter(|_| app.has_cors) else {
+        return;
+    };
+    let policy = match app.router.route_for(Method::Get, head.path()) {
+        Match::Found { route, .. } => app.route_cors(route),
+        _ => app.cors_global.as_ref(),
+    };
+    if let Some(p) = policy {
+        p.decorate(&String::from_utf8_lossy(origin), resp);
     }
 }
 
@@ -156,12 +241,21 @@ pub(super) fn origin_allowed(app: &App, head: &RequestHead) -> bool {
     matches!((host, origin_host), (Some(h), Some(o)) if !h.is_empty() && h.eq_ignore_ascii_case(o))
 }
 
-async fn refuse(w: &Core, s: TcpStream, resp: &Response) {
+async fn refuse(
+    w: &Core,
+    s: TcpStream,
+    head: &RequestHead,
+    client: &str,
+    t0: Instant,
+    mut resp: Response,
+) {
+    with_cors(w, head, &mut resp);
     let date = w.date.borrow_mut().get().to_vec();
     let mut out = Vec::new();
-    http::write_response(&mut out, resp, &date, false, false, false);
+    http::write_response(&mut out, &resp, &date, false, false, false);
     let mut s = s;
     let (_, _) = s.write_all(out).await;
+    log_handshake(w, head, client, t0, &resp);
     // SAFETY: the fd belongs to `s`, alive here.
     unsafe { libc::shutdown(s.as_raw_fd(), libc::SHUT_WR) };
     drain(&mut s).await;
@@ -187,6 +281,8 @@ async fn drain<R: AsyncReadRent>(r: &mut R) {
 /// What the reader and writer share.
 struct Shared {
     fd: RawFd,
+    /// permessage-deflate was negotiated.
+    deflate: Option<Deflate>,
     token: u64,
     /// We sent a close frame: no more data frames go out, no more messages go in.
     close_sent: Cell<bool>,
@@ -195,14 +291,17 @@ struct Shared {
 }
 
 /// Waits for the handler's decision, answers the handshake, then runs the connection.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     w: &Rc<Core>,
     mut s: TcpStream,
+    head: RequestHead,
+    client: String,
+    t0: Instant,
     token: u64,
     chan: Rc<WsChannel>,
     rest: Vec<u8>,
-    accept_key: &str,
-    id: u64,
+    (accept_key, deflate): (String, Option<Deflate>),
 ) {
     let mut batch = Vec::new();
     let decision = loop {
@@ -211,13 +310,9 @@ async fn run(
         }
         if w.stopping() {
             // A handler that never decides must not hold the shutdown.
-            notify_gone(w, token, close::ABNORMAL);
-            return refuse(
-                w,
-                s,
-                &Response::detail(503, "Service Unavailable: shutting down"),
-            )
-            .await;
+            notify_gone(w, token, close::GOING_AWAY);
+            let resp = Response::detail(503, "Server is shutting down");
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
         monoio::select! {
             _ = chan.ready() => {},
@@ -228,24 +323,50 @@ async fn run(
         Decision::Accept(p, h) => (p, h),
         Decision::Refuse => {
             notify_gone(w, token, close::ABNORMAL);
-            return refuse(w, s, &Response::detail(403, "WebSocket connection refused")).await;
+            let resp = Response::detail(403, "WebSocket connection refused");
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
         Decision::Fail => {
             notify_gone(w, token, close::ABNORMAL);
-            return refuse(w, s, &Response::detail(500, "WebSocket handler failed")).await;
+            let resp = Response::detail(500, "WebSocket handler failed");
+            return refuse(w, s, &head, &client, t0, resp).await;
+        }
+        Decision::Reject(resp) => {
+            notify_gone(w, token, close::ABNORMAL);
+            return refuse(w, s, &head, &client, t0, resp).await;
         }
     };
     let mut out = Vec::with_capacity(256);
-    ws::write_101(&mut out, accept_key, subprotocol.as_deref(), &headers);
+    ws::write_101(
+        &mut out,
+        &accept_key,
+        subprotocol.as_deref(),
+        deflate,
+        &headers,
+    );
     let (res, _) = s.write_all(out).await;
     if res.is_err() {
         notify_gone(w, token, close::ABNORMAL);
         return;
     }
-    // An open socket is idle for the shutdown drain: closing it tells its handler.
-    w.set_busy(id, false);
+    log_handshake(w, &head, &client, t0, &Response::empty(101));
+    // Not kept for the socket's life: the handler has what it needs of the request.
+    drop(head);
+    drop(client);
+    // Open: a shutdown now closes it with 1001 (`App::ws_going_away`); the connection stays
+    // busy for the drain until the closing handshake is over.
+    chan.open.set(true);
+    if w.stopping() {
+        // Accepted while the drain began: it missed the round of 1001s.
+        chan.push(WsOut::Close(
+            close::GOING_AWAY,
+            "server shutting down".into(),
+        ));
+        notify_gone(w, token, close::GOING_AWAY);
+    }
     let shared = Rc::new(Shared {
         fd: s.as_raw_fd(),
+        deflate,
         token,
         close_sent: Cell::new(false),
         last_rx: Cell::new(Instant::now()),
@@ -286,20 +407,20 @@ async fn read_loop(
     rest: Vec<u8>,
 ) -> Option<u16> {
     // Not the HTTP loop's buffer itself: its capacity would stay with the socket.
-    let mut rbuf = Vec::with_capacity(IDLE_CHUNK.max(rest.len()));
-    rbuf.extend_from_slice(&rest);
+    let mut rbuf = rest.to_vec();
     drop(rest);
-    let mut asm = Assembler::new(w.app.ws.config.max_message);
+    let mut asm = Assembler::with_deflate(w.app.ws.config.max_message, shared.deflate);
     let mut inbox: Vec<(bool, Vec<u8>)> = Vec::new();
     loop {
         let mut pos = 0;
         let mut end = None;
         while end.is_none() {
-            let frame = match decode_frame(&rbuf[pos..], asm.room().max(125)) {
+            let room = asm.room().max(125);
+            let frame = match decode_frame_rsv1(&rbuf[pos..], room, shared.deflate.is_some()) {
                 Ok(None) => break,
-                Ok(Some((f, used))) => {
+                Ok(Some((f, rsv1, used))) => {
                     pos += used;
-                    asm.push(f)
+                    asm.push_rsv1(f, rsv1)
                 }
                 Err(e) => Err(e),
             };
@@ -356,15 +477,21 @@ async fn read_loop(
                 }
             }
         }
-        if rbuf.is_empty() && rbuf.capacity() > 4 * READ_CHUNK {
-            // A large message is done: do not keep its buffer for the socket's life.
-            rbuf = Vec::with_capacity(IDLE_CHUNK);
+        if rbuf.is_empty() {
+            // Between messages the socket holds no read buffer (an io_uring read needs one
+            // for as long as it waits): wait until the client sends, then read into a fresh
+            // one. Most sockets are idle most of the time, and thousands must stay cheap.
+            rbuf = Vec::new();
+            // SAFETY: the split halves share the stream through this `UnsafeCell`, as monoio's
+            // own read and write ops on them do; a readiness poll only reads its fd.
+            let stream = unsafe { &*rd.0.get() };
+            if stream.readable(false).await.is_err() {
+                return Some(close::ABNORMAL);
+            }
+            rbuf.reserve(IDLE_CHUNK);
         } else if rbuf.capacity() - rbuf.len() < IDLE_CHUNK / 2 {
-            rbuf.reserve(if rbuf.is_empty() {
-                IDLE_CHUNK
-            } else {
-                READ_CHUNK
-            });
+            // Part of a message is here: room for the rest to come in larger reads.
+            rbuf.reserve(READ_CHUNK);
         }
         let len = rbuf.len();
         let cap = rbuf.capacity();
@@ -387,6 +514,7 @@ async fn write_loop(
     first: Vec<WsOut>,
 ) {
     let cfg = w.app.ws.config.clone();
+    let deflate = shared.deflate.is_some();
     let mut items = first;
     // Allocated on the first write: an idle socket holds none.
     let mut out: Vec<u8> = Vec::new();
@@ -428,11 +556,11 @@ async fn write_loop(
             match item {
                 WsOut::Text(t) if open => {
                     data += t.len();
-                    ws::encode_frame(&mut out, Opcode::Text, t.as_bytes());
+                    ws::encode_message(&mut out, Opcode::Text, t.as_bytes(), deflate);
                 }
                 WsOut::Binary(b) if open => {
                     data += b.len();
-                    ws::encode_frame(&mut out, Opcode::Binary, &b);
+                    ws::encode_message(&mut out, Opcode::Binary, &b, deflate);
                 }
                 WsOut::Text(t) => data += t.len(),
                 WsOut::Binary(b) => data += b.len(),

@@ -234,12 +234,19 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
         }
     }
     drop(listener);
-    // Drain: idle connections close now; busy ones finish their response (bounded).
+    // Drain: idle connections close now; busy ones finish their response (bounded). Open
+    // WebSockets are closed with 1001 and wait for the client's close; their handlers are told
+    // and run to their end (their `finally` included).
     let deadline = Instant::now() + shutdown_timeout;
+    {
+        let _py = w.interp.attached();
+        w.app.ws_going_away(&w.pending);
+    }
     loop {
         w.close_idle();
         w.pending.nudge();
-        if w.conns.borrow().is_empty() || Instant::now() >= deadline {
+        let done = w.conns.borrow().is_empty() && w.app.ws_live() == 0;
+        if done || Instant::now() >= deadline {
             break;
         }
         monoio::time::sleep(Duration::from_millis(10)).await;
@@ -251,8 +258,9 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
     while !w.conns.borrow().is_empty() && Instant::now() < grace {
         monoio::time::sleep(Duration::from_millis(10)).await;
     }
-    // What is left is stuck writing to clients that do not read (a stream to a stalled
-    // reader): its sockets are shut down, so its writes fail and its task ends here.
+    // What is left is stuck writing to a client that does not read (a stream to a stalled
+    // reader) or is a WebSocket whose client never answered the close: its socket is shut
+    // down, so its task ends here and none outlives the runtime.
     w.close_all();
     let last = Instant::now() + Duration::from_secs(1);
     while !w.conns.borrow().is_empty() && Instant::now() < last {

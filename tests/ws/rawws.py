@@ -90,15 +90,21 @@ class RawWS:
 
     def read_frame(self) -> tuple[bool, int, bytes]:
         """(fin, opcode, payload) of the next server frame; server frames must be unmasked."""
+        fin, rsv1, op, payload = self.read_frame_rsv1()
+        assert not rsv1, "no extension was negotiated"
+        return fin, op, payload
+
+    def read_frame_rsv1(self) -> tuple[bool, bool, int, bytes]:
+        """(fin, rsv1, opcode, payload): RSV1 marks a compressed message (permessage-deflate)."""
         b0, b1 = self._need(2)
         assert b1 & 0x80 == 0, "server frames must not be masked"
-        assert b0 & 0x70 == 0, "no extension was negotiated"
+        assert b0 & 0x30 == 0, "RSV2/RSV3 set"
         n = b1 & 0x7F
         if n == 126:
             (n,) = struct.unpack("!H", self._need(2))
         elif n == 127:
             (n,) = struct.unpack("!Q", self._need(8))
-        return bool(b0 & 0x80), b0 & 0x0F, self._need(n)
+        return bool(b0 & 0x80), bool(b0 & 0x40), b0 & 0x0F, self._need(n)
 
     def read_close(self) -> tuple[int, str]:
         """Reads frames up to a close frame; its (code, reason)."""

@@ -4,9 +4,16 @@ tests/ws/ requests each of them over real sockets."""
 from __future__ import annotations
 
 import asyncio
+import sys
 
 from django_bolt import BoltAPI, CloseCode, WebSocket, WebSocketDisconnect
-from django_bolt.auth import IsAuthenticated, JWTAuthentication
+from django_bolt.auth import (
+    APIKeyAuthentication,
+    BasePermission,
+    IsAuthenticated,
+    JWTAuthentication,
+    SessionAuthentication,
+)
 
 ws = BoltAPI(prefix="/ws")
 
@@ -108,3 +115,76 @@ async def slow(websocket: WebSocket):
         count += 1
         if count % 1000 == 0:
             await websocket.send_text(str(count))
+
+
+@ws.websocket("/goodbye")
+async def goodbye(websocket: WebSocket, name: str = "?"):
+    """Reads until its client leaves; however it ends, its ``finally`` prints how (on stderr),
+    which tests/ws/test_shutdown.py reads after a graceful stop."""
+    await websocket.accept()
+    how = "no disconnect"
+    try:
+        while True:
+            await websocket.receive()
+    except WebSocketDisconnect as e:
+        how = f"disconnect {e.code}"
+        raise
+    finally:
+        print(f"ws-finally {name}: {how}", file=sys.stderr, flush=True)
+
+
+@ws.websocket("/ticker")
+async def ticker(websocket: WebSocket, name: str = "?"):
+    """Only sends (a tick every 50 ms, never receives): it learns its client is gone from
+    ``send``; its ``finally`` prints how, as /goodbye's."""
+    await websocket.accept()
+    how = "no disconnect"
+    try:
+        for i in range(1_000_000):
+            await websocket.send_text(str(i))
+            await asyncio.sleep(0.05)
+    except WebSocketDisconnect as e:
+        how = f"disconnect {e.code}"
+    finally:
+        print(f"ws-finally {name}: {how}", file=sys.stderr, flush=True)
+
+
+@ws.websocket("/session", auth=[SessionAuthentication()], guards=[IsAuthenticated()])
+async def session_socket(websocket: WebSocket):
+    """Django's session (checked in Python, before the handshake is answered): 403 without a
+    logged-in session cookie, else the user's name."""
+    await websocket.accept()
+    user = await websocket.auser()
+    await websocket.send_json({"user": user.username})
+    await websocket.close()
+
+
+class HasPass(BasePermission):
+    """A guard in Python: the handshake must carry ``X-Pass: yes``."""
+
+    def has_permission(self, request) -> bool:
+        return request.headers.get("x-pass") == "yes"
+
+
+@ws.websocket("/guarded", guards=[HasPass()])
+async def guarded(websocket: WebSocket):
+    await websocket.accept()
+    await websocket.send_text("passed")
+    await websocket.close()
+
+
+@ws.websocket("/keyed", auth=[APIKeyAuthentication(keys={"ws-key"})], guards=[IsAuthenticated()])
+async def keyed(websocket: WebSocket):
+    """An API key checked in Rust: 401 ``ApiKey`` without a good ``X-API-Key``."""
+    await websocket.accept()
+    await websocket.send_text("key ok")
+    await websocket.close()
+
+
+@ws.websocket("/jwt-or-session", auth=[JWTAuthentication(), SessionAuthentication()], guards=[IsAuthenticated()])
+async def jwt_or_session(websocket: WebSocket):
+    """A token (Rust) or else a session (Python): 401 ``Bearer`` with neither."""
+    await websocket.accept()
+    user = await websocket.auser()
+    await websocket.send_json({"user": user.username, "claims": websocket.auth is not None})
+    await websocket.close()

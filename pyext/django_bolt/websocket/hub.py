@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from .exceptions import WebSocketDisconnect, WebSocketException
 from .state import WebSocketState
-from .types import OP_END, WebSocket
+from .types import OP_END, OP_REJECT, WebSocket
 
 log = logging.getLogger("django_bolt")
 _set_running_loop = asyncio.events._set_running_loop  # noqa: SLF001
@@ -34,6 +34,9 @@ class WsConfig(NamedTuple):
     client_timeout: float = 10.0
     #: Bytes a socket may hold unsent before its handler's ``send`` waits for the client.
     send_high_water: int = 1024 * 1024
+    #: Open WebSockets (handshakes in progress included) the whole server allows, all cores
+    #: together; an upgrade past it gets 503. 0 refuses every upgrade (as django-bolt).
+    max_connections: int = 10000
 
     @classmethod
     def from_settings(cls) -> WsConfig:
@@ -46,12 +49,16 @@ class WsConfig(NamedTuple):
             ("heartbeat_interval", "HEARTBEAT_INTERVAL"),
             ("client_timeout", "CLIENT_TIMEOUT"),
             ("send_high_water", "SEND_BUFFER"),
+            ("max_connections", "MAX_CONNECTIONS"),
         ):
             env = os.environ.get(f"DJANGO_BOLT_WS_{setting}")
             raw: Any = env if env is not None else getattr(settings, f"BOLT_WS_{setting}", None)
             if raw is None:
                 continue
             where = f"DJANGO_BOLT_WS_{setting}" if env is not None else f"settings.BOLT_WS_{setting}"
+            if field == "max_connections":
+                values[field] = _count(raw, where, from_env=env is not None)
+                continue
             try:
                 value = float(raw)
             except (TypeError, ValueError):
@@ -62,6 +69,18 @@ class WsConfig(NamedTuple):
                 raise ImproperlyConfigured(f"{where} must be more than 0")
             values[field] = int(value) if field in ("max_message_size", "send_high_water") else value
         return cls(**values)
+
+
+def _count(raw: Any, where: str, *, from_env: bool) -> int:
+    """An int of 0 or more (digits, from the environment), as django-bolt reads counts: a
+    setting of another type (``"2"``, ``2.0``, ``True``) is refused."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    if from_env and isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0:
+        return raw
+    raise ImproperlyConfigured(f"{where} must be an int of 0 or more, got {raw!r}")
 
 
 class Hub:
@@ -106,7 +125,10 @@ class Hub:
             task.add_done_callback(functools.partial(self._done, conn_id, ws))
 
     def _done(self, conn_id: int, ws: WebSocket, task: asyncio.Task) -> None:
+        from ..exceptions import HTTPException
+
         self.sockets.pop(conn_id, None)
+        accepted = ws._state != WebSocketState.CONNECTING  # noqa: SLF001
         ws._state = WebSocketState.DISCONNECTED  # noqa: SLF001
         self._on_end(task.get_context())
         code: int | None = 1000
@@ -117,6 +139,11 @@ class Hub:
             exc = task.exception()
             if isinstance(exc, WebSocketDisconnect):
                 pass  # the client left; nothing to close
+            elif isinstance(exc, HTTPException) and not accepted:
+                # A Python authenticator or guard (or the handler) refused the handshake: its
+                # status, detail and headers answer it, as on an HTTP route.
+                self.outbox.append((conn_id, OP_REJECT, exc, None))
+                code, reason = 1008, "refused"
             elif isinstance(exc, WebSocketException):
                 code, reason = exc.code, exc.reason
             elif exc is not None:
@@ -130,22 +157,19 @@ class Hub:
         ws = self.sockets.get(conn_id)
         if ws is None:
             return 0
-        ws._inbox.append(message)  # noqa: SLF001
-        ws._wake()  # noqa: SLF001
-        return len(ws._inbox)  # noqa: SLF001
+        return ws._queue(message)  # noqa: SLF001
 
     def backlog(self, conn_id: int) -> int:
         """How many of the client's messages the handler has not read yet."""
         ws = self.sockets.get(conn_id)
-        return 0 if ws is None else len(ws._inbox)  # noqa: SLF001
+        return 0 if ws is None else len(ws._inbox or ())  # noqa: SLF001
 
     def disconnect(self, conn_id: int, code: int, reason: str) -> None:
         ws = self.sockets.get(conn_id)
         if ws is None or ws._gone is not None:  # noqa: SLF001
             return
         ws._gone = (code, reason)  # noqa: SLF001
-        ws._inbox.append((code, reason))  # noqa: SLF001
-        ws._wake()  # noqa: SLF001
+        ws._queue((code, reason))  # noqa: SLF001
         self.resume(conn_id)
 
     def choke(self, conn_id: int) -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .hub import Hub
 
 # Outbox operations; src/app/websocket.rs reads the same numbers.
-OP_ACCEPT, OP_TEXT, OP_BYTES, OP_CLOSE, OP_END = 0, 1, 2, 3, 4
+OP_ACCEPT, OP_TEXT, OP_BYTES, OP_CLOSE, OP_END, OP_REJECT = 0, 1, 2, 3, 4, 5
 # A handler sending in a loop without ever awaiting real work yields to the loop after this many
 # messages or bytes, so the core writes what it queued (and learns the client is slow: see
 # ``Hub.choke``) and serves its other connections meanwhile.
@@ -62,7 +62,9 @@ class WebSocket:
         #: The authenticated claims (JWT payload or API key), or None.
         self.auth = auth
         self._state = WebSocketState.CONNECTING
-        self._inbox: deque[Any] = deque()
+        #: What the client sent and the handler has not read (None until the first message:
+        #: an empty deque is 600 bytes, and most sockets are idle).
+        self._inbox: deque[Any] | None = None
         self._waiter: asyncio.Future | None = None
         #: Set when the client closed or vanished: (code, reason).
         self._gone: tuple[int, str] | None = None
@@ -70,6 +72,8 @@ class WebSocket:
         self._sent_bytes = 0
         #: Set while Rust holds more of this socket's output than its send buffer allows.
         self._drained: asyncio.Future | None = None
+        #: The user a Python authenticator found (else loaded from ``auth`` on first use).
+        self._user: Any = None
 
     # -- what the request said ---------------------------------------------------------
     @property
@@ -140,6 +144,35 @@ class WebSocket:
             return None
         return host.strip("[]"), int(port)
 
+    @property
+    def user(self) -> Any:
+        """The Django user: the one a Python authenticator (``SessionAuthentication``) found,
+        else the one the token's ``sub`` claim names, else ``AnonymousUser``. In async code
+        (every handler) prefer ``await websocket.auser()``."""
+        if self._user is None:
+            from ..request import _load_user
+
+            self._user = _load_user(self.auth)
+        return self._user
+
+    async def auser(self) -> Any:
+        """``user``, with any database lookup on the core's thread-sensitive thread."""
+        if self._user is None:
+            from asgiref.sync import sync_to_async
+
+            from ..request import _load_user
+
+            self._user = await sync_to_async(_load_user)(self.auth)
+        return self._user
+
+    def _handshake_request(self) -> Any:
+        """The handshake as an HTTP ``Request`` (GET, no body), for authenticators and guards."""
+        from ..request import Request
+
+        return Request(
+            "GET", self._path, self._query, self._header_list, b"", self._path_params, self._client, self.auth
+        )
+
     # -- the handshake -----------------------------------------------------------------
     async def accept(self, subprotocol: str | None = None, headers: list[tuple[bytes, bytes]] | None = None) -> None:
         """Completes the handshake (the server answers 101); before it nothing can be sent
@@ -167,7 +200,9 @@ class WebSocket:
                 await self._waiter
             finally:
                 self._waiter = None
-        item = self._inbox.popleft()
+        item = self._inbox.popleft()  # type: ignore[union-attr] - not empty here
+        if not self._inbox:
+            self._inbox = None  # an idle socket keeps no deque
         if isinstance(item, str):
             return {"type": "websocket.receive", "text": item}
         if isinstance(item, bytes):
@@ -276,6 +311,15 @@ class WebSocket:
         self._wake()
 
     # -- called by the hub -------------------------------------------------------------
+    def _queue(self, item: Any) -> int:
+        """Queues what the client sent (a message, or its close as ``(code, reason)``) and
+        wakes the handler; how many items are unread."""
+        if self._inbox is None:
+            self._inbox = deque()
+        self._inbox.append(item)
+        self._wake()
+        return len(self._inbox)
+
     def _wake(self) -> None:
         w = self._waiter
         if w is not None and not w.done():
