@@ -167,6 +167,9 @@ def compile_handler(
 
     @functools.wraps(handler)
     async def with_dependencies(**kw: Any) -> Any:
+        if not (py_auth or py_guards):
+            # No Python authenticators or guards: the request is not among the arguments.
+            return await resolve(root, kw, {})
         request = kw[_REQUEST]
         # A WebSocket route: authenticators and guards see the handshake as a Request, and the
         # user they found is the WebSocket's (`websocket.user`).

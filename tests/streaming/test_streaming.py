@@ -57,6 +57,16 @@ def _probe(port: int, name: str) -> dict:
     return get(port, f"/streams/probe?name={name}").json()
 
 
+def _stalled(port: int, name: str, pause: float) -> int:
+    """Waits until generator ``name`` produced nothing for ``pause`` seconds; its count then."""
+    before_after = eventually(
+        lambda: (_probe(port, name)["produced"], time.sleep(pause), _probe(port, name)["produced"]),
+        lambda t: t[0] == t[2],
+        timeout=10,
+    )
+    return before_after[2]
+
+
 def test_a_sync_generator_is_sent_chunked(server):
     resp = get(server.port, "/streams/count?n=4")
     assert resp.status == 200
@@ -184,11 +194,7 @@ def test_a_reader_that_stops_reading_stops_the_generator(server):
         s.sendall(f"GET /streams/endless?name={name}&size=65536 HTTP/1.1\r\nHost: t\r\n\r\n".encode())
         _head_and_rest(s, b"x")
         # Stalled: the kernel buffers filled, the write blocks, no more pulls.
-        stalled = eventually(
-            lambda: (_probe(server.port, name)["produced"], time.sleep(0.3), _probe(server.port, name)["produced"]),
-            lambda t: t[0] == t[2],
-            timeout=10,
-        )[2]
+        stalled = _stalled(server.port, name, 0.3)
         rss = rss_kib(server.pid)
         time.sleep(1.0)
         assert _probe(server.port, name)["produced"] == stalled
@@ -216,11 +222,7 @@ def test_an_async_generator_runs_at_most_a_batch_ahead_of_a_stalled_reader(serve
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         s.sendall(f"GET /streams/aflood?name={name}&size=16384 HTTP/1.1\r\nHost: t\r\n\r\n".encode())
         _head_and_rest(s, b"y")
-        stalled = eventually(
-            lambda: (_probe(server.port, name)["produced"], time.sleep(0.3), _probe(server.port, name)["produced"]),
-            lambda t: t[0] == t[2],
-            timeout=10,
-        )[2]
+        stalled = _stalled(server.port, name, 0.3)
         rss = rss_kib(server.pid)
         time.sleep(1.0)
         # The kernel may still squeeze a little more into the stalled socket's buffers (it
@@ -248,11 +250,7 @@ def test_an_async_generator_paused_ahead_of_its_client_is_closed_when_the_client
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
         s.sendall(f"GET /streams/aflood?name={name}&size=65536 HTTP/1.1\r\nHost: t\r\n\r\n".encode())
         _head_and_rest(s, b"y")
-        eventually(
-            lambda: (_probe(server.port, name)["produced"], time.sleep(0.2), _probe(server.port, name)["produced"]),
-            lambda t: t[0] == t[2],
-            timeout=10,
-        )
+        _stalled(server.port, name, 0.2)
     # The generator sits at a yield (its feeder waits for the client to take a batch): closing
     # it throws GeneratorExit there, so its except/finally run now.
     state = eventually(lambda: _probe(server.port, name), lambda p: p["closed"] is not None, timeout=5)
