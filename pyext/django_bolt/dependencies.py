@@ -54,12 +54,29 @@ def _build(
 _REQUEST = "__bolt_request__"
 
 
+def _as_one_request(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` run on a pool thread with Django's per-request connection handling around it
+    (``close_old_connections`` before and after, as ``request_started``/``request_finished``
+    do): a pool thread's connection that broke, or points at a database file replaced since,
+    is not reused for ever."""
+    from django.db import close_old_connections
+
+    def one_request(*args: Any) -> Any:
+        close_old_connections()
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+
+    return one_request
+
+
 async def _authenticate(authenticators: list, request: Any) -> None:
     """Python authenticators (sessions) on a thread, as Django's ORM requires in async code."""
     from asgiref.sync import sync_to_async
 
     for a in authenticators:
-        user = await sync_to_async(a.authenticate, thread_sensitive=False)(request)
+        user = await sync_to_async(_as_one_request(a.authenticate), thread_sensitive=False)(request)
         if user is not None:
             request._user = user
             return
