@@ -61,10 +61,16 @@ class RawWS:
         """Opens a WebSocket; asserts the server answered 101 with the right accept key."""
         key = base64.b64encode(os.urandom(16)).decode()
         conn = Conn(port, timeout=timeout)
-        conn.send(handshake_bytes(path, key, extra=extra))
-        resp = conn.read_response(head=True)
-        assert resp.status == 101, (resp.status, resp.body)
-        assert resp.header("sec-websocket-accept") == accept_for(key)
+        try:
+            conn.send(handshake_bytes(path, key, extra=extra))
+            resp = conn.read_response(head=True)
+            assert resp.status == 101, (resp.status, resp.body)
+            assert resp.header("sec-websocket-accept") == accept_for(key)
+        except BaseException:
+            # A refused handshake (callers retry on it) must not leave its socket to the
+            # garbage collector: pytest turns that ResourceWarning into a failure.
+            conn.close()
+            raise
         return cls(conn, resp)
 
     def __enter__(self) -> RawWS:
