@@ -309,6 +309,14 @@ class Runtime:
             from .django_app import DjangoApp
 
             self.django_call = DjangoApp(port)
+        self.repeats = None
+        if not testing:
+            from ._log_repeats import install
+
+            exempt = {"django_bolt.access", "django_bolt.request"}
+            if cfg is not None:
+                exempt.add(cfg.logger_name)
+            self.repeats = install(_seconds(settings, "BOLT_LOG_REPEAT_INTERVAL", 10.0), exempt)
 
     # -- async handlers ------------------------------------------------------------------
     def start_task(
@@ -490,7 +498,8 @@ class Runtime:
         if isinstance(exc, PermissionDenied):
             return 403, "application/json", b'{"detail":"Forbidden"}', []
         if isinstance(exc, SuspiciousOperation):
-            logging.getLogger("django.security").error("%s", exc)
+            # Where Django's own handler logs it (django.security.DisallowedHost, ...).
+            logging.getLogger(f"django.security.{type(exc).__name__}").error("%s", exc)
             return 400, "application/json", b'{"detail":"Bad Request"}', []
         if self.testing:
             self.server_exceptions.append(exc)
@@ -563,6 +572,8 @@ class Runtime:
         if self.testing:
             self._close_for_test()
             return
+        if self.repeats is not None:
+            self.repeats.close()
         self.sync_thread.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
@@ -682,6 +693,13 @@ def _logging_config(api_config: Any) -> Any:
     if not isinstance(cfg, LoggingConfig):
         raise TypeError(f"BOLT_LOGGING must be a LoggingConfig or a dict, not {type(cfg).__name__}")
     return cfg
+
+
+def _seconds(settings: Any, name: str, default: float) -> float:
+    value = getattr(settings, name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise TypeError(f"{name} must be a number of seconds (0 or more), got {value!r}")
+    return float(value)
 
 
 def _technical_500(exc: BaseException, method: str, path: str) -> bytes:
