@@ -121,3 +121,34 @@ def test_a_disallowed_host_is_one_warning_line(demo_db, driver, tmp_path):
         assert len(written) <= 10
     finally:
         server.stop()
+
+
+BAD_HEADER_API = """
+from django_bolt import BoltAPI
+from django_bolt.responses import Response
+
+api = BoltAPI(prefix="/bad")
+
+
+@api.get("/header")
+def bad_header() -> Response:
+    return Response({"ok": True}, headers={"x-bad": "a\\r\\nInjected: yes"})
+"""
+
+
+def test_a_warning_rust_writes_per_request_is_written_once_per_interval(demo_db, driver, tmp_path):
+    """Rust's own warnings about what the application did (here: a response header with a line
+    break, dropped) are held back the same way: one line, then a count (src/app/repeats.rs)."""
+    project = copy_demo(
+        tmp_path / "demo", "staticfiles", settings='\nBOLT_API = ["demo.api:api", "demo.bad_api:api"]\n'
+    )
+    (project / "demo" / "bad_api.py").write_text(BAD_HEADER_API)
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project)
+    try:
+        statuses = _pipelined(server.port, [request_bytes("GET", "/bad/header")] * 300)
+        assert statuses == [200] * 300
+        time.sleep(0.5)
+        lines = _lines(server, "dropped invalid response header")
+        assert len(lines) == 1, server.output()
+    finally:
+        server.stop()
