@@ -11,17 +11,38 @@ Run ``bolt --cores all`` inside the project.
 
 from __future__ import annotations
 
+from . import status_codes as status
 from .api import BoltAPI, Route
+from .auth import (
+    AllowAny,
+    APIKeyAuthentication,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    JWTAuthentication,
+    Requires,
+    SessionAuthentication,
+    create_jwt_for_user,
+)
 from .cookies import Cookie
 from .cors import cors
+from .enums import FileSize, MediaType
 from .exceptions import (
+    BadGateway,
     BadRequest,
     Conflict,
     Forbidden,
+    GatewayTimeout,
+    Gone,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
+    NotAcceptable,
     NotFound,
+    NotImplemented,
     RequestValidationError,
     ServiceUnavailable,
     TooManyRequests,
@@ -30,6 +51,16 @@ from .exceptions import (
 )
 from .logconfig import LoggingConfig
 from .middleware import CompressionConfig, no_compress, skip_middleware
+from .openapi import (
+    JsonRenderPlugin,
+    OpenAPIConfig,
+    RapidocRenderPlugin,
+    RedocRenderPlugin,
+    ScalarRenderPlugin,
+    StoplightRenderPlugin,
+    SwaggerRenderPlugin,
+    YamlRenderPlugin,
+)
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
@@ -46,6 +77,16 @@ from .responses import (
     format_sse_event,
 )
 from .struct import Struct, field
+from .types import (
+    APIKeyAuth,
+    AuthContext,
+    DjangoModel,
+    JWTClaims,
+    TimingState,
+    TracingState,
+    UserType,
+)
+from .types import Request as RequestProtocol
 from .uploads import UploadFile
 from .websocket import (
     CloseCode,
@@ -101,6 +142,11 @@ __all__ = [
     "TooManyRequests",
     "InternalServerError",
     "ServiceUnavailable",
+    "NotAcceptable",
+    "Gone",
+    "NotImplemented",
+    "BadGateway",
+    "GatewayTimeout",
     "RequestValidationError",
     "LoggingConfig",
     "CompressionConfig",
@@ -108,5 +154,37 @@ __all__ = [
     "skip_middleware",
     "cors",
     "rate_limit",
+    # django-bolt's names (docs/compat.md)
+    "status",
+    "MediaType",
+    "FileSize",
+    "RequestProtocol",
+    "UserType",
+    "AuthContext",
+    "DjangoModel",
+    "JWTClaims",
+    "APIKeyAuth",
+    "TimingState",
+    "TracingState",
+    "JWTAuthentication",
+    "APIKeyAuthentication",
+    "SessionAuthentication",
+    "AllowAny",
+    "IsAuthenticated",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "Requires",
+    "create_jwt_for_user",
+    "OpenAPIConfig",
+    "SwaggerRenderPlugin",
+    "RedocRenderPlugin",
+    "ScalarRenderPlugin",
+    "RapidocRenderPlugin",
+    "StoplightRenderPlugin",
+    "JsonRenderPlugin",
+    "YamlRenderPlugin",
     "__version__",
 ]
