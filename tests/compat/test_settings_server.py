@@ -15,7 +15,7 @@ from support.boltproc import BoltProcess
 from support.projects import copy_project, run_bolt
 from support.wire import fetch, get
 
-ROUTES = '''
+ROUTES = """
 from django_bolt import AllowAny, BoltAPI
 
 public = BoltAPI()
@@ -35,7 +35,7 @@ def opened() -> dict:
 @public.post("/echo", guards=[AllowAny()])
 def echo(request) -> dict:
     return {"size": len(request.body)}
-'''
+"""
 
 PROTECTED = """
 from django_bolt import IsAuthenticated, JWTAuthentication
