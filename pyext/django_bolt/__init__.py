@@ -51,16 +51,6 @@ from .exceptions import (
 )
 from .logconfig import LoggingConfig
 from .middleware import CompressionConfig, no_compress, skip_middleware
-from .openapi import (
-    JsonRenderPlugin,
-    OpenAPIConfig,
-    RapidocRenderPlugin,
-    RedocRenderPlugin,
-    ScalarRenderPlugin,
-    StoplightRenderPlugin,
-    SwaggerRenderPlugin,
-    YamlRenderPlugin,
-)
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
@@ -98,6 +88,30 @@ from .websocket import (
 )
 
 __version__ = "0.1.0"
+
+# django-bolt's top-level OpenAPI names, imported on first use: ``django_bolt.openapi`` needs a
+# newer Python than this package's first import, which must reach ``bolt``'s version check.
+_OPENAPI_NAMES = frozenset(
+    (
+        "OpenAPIConfig",
+        "SwaggerRenderPlugin",
+        "RedocRenderPlugin",
+        "ScalarRenderPlugin",
+        "RapidocRenderPlugin",
+        "StoplightRenderPlugin",
+        "JsonRenderPlugin",
+        "YamlRenderPlugin",
+    )
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _OPENAPI_NAMES:
+        from . import openapi
+
+        return getattr(openapi, name)
+    raise AttributeError(f"module 'django_bolt' has no attribute {name!r}")
+
 
 __all__ = [
     "WebSocket",

@@ -7,13 +7,17 @@
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum
+from enum import Enum, IntEnum
 
 __all__ = ["MediaType", "FileSize"]
 
 
-class MediaType(StrEnum):
-    """Common ``Content-Type`` values (each is its string)."""
+class MediaType(str, Enum):  # noqa: UP042 - StrEnum is 3.11+, see below
+    """Common ``Content-Type`` values (each is its string, as a ``StrEnum``; not one because this
+    module must import on Pythons older than 3.11, so that ``bolt`` can say which it needs)."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__  # type: ignore[assignment]
 
     JSON = "application/json"
     HTML = "text/html"

@@ -11,7 +11,7 @@ this project's ``django_bolt.Request`` has; django-bolt's protocol also lists ``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NotRequired, Protocol, TypedDict, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, runtime_checkable
 
 if TYPE_CHECKING:
     from .request import Headers
@@ -126,8 +126,8 @@ class APIKeyAuth(TypedDict, total=False):
     key_id: str
     key_name: str
     permissions: list[str]
-    rate_limit: NotRequired[int]
-    metadata: NotRequired[dict[str, Any]]
+    rate_limit: int
+    metadata: dict[str, Any]
 
 
 class TimingState(TypedDict, total=False):
@@ -142,8 +142,8 @@ class TracingState(TypedDict, total=False):
 
     trace_id: str
     span_id: str
-    parent_span_id: NotRequired[str]
-    baggage: NotRequired[dict[str, str]]
+    parent_span_id: str
+    baggage: dict[str, str]
 
 
 class MiddlewareResponse(TypedDict, total=False):
