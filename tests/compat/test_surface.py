@@ -201,3 +201,24 @@ def test_get_default_classes_as_django_bolt_reads_them():
     with override_settings(BOLT_AUTHENTICATION_CLASSES=[jwt], BOLT_DEFAULT_PERMISSION_CLASSES=[]):
         assert get_default_authentication_classes() == [jwt]
         assert get_default_permission_classes() == []
+
+
+def test_settings_read_with_django_bolts_meaning(caplog):
+    from django_bolt import conf
+
+    with override_settings(BOLT_STATIC_MAX_AGE=3600, BOLT_MEDIA_MAX_AGE=0, BOLT_MAX_UPLOAD_SIZE=2048):
+        assert conf.max_age_header("BOLT_STATIC_MAX_AGE", "public") == "public, max-age=3600"
+        assert conf.max_age_header("BOLT_MEDIA_MAX_AGE", "private") == "private, max-age=0"
+        assert conf.max_upload_size() == 2048
+    assert conf.max_upload_size() is None and conf.max_age_header("BOLT_STATIC_MAX_AGE", "public") is None
+    with override_settings(BOLT_STATIC_MAX_AGE=True), pytest.raises(ImproperlyConfigured, match="int of 0 or more"):
+        conf.check_settings()
+    assert conf.dev_force_polling() is False
+    with override_settings(BOLT_DEV_FORCE_POLLING=True):
+        assert conf.dev_force_polling() is True
+    with override_settings(BOLT_LOG_QUEUE_SIZE=100, BOLT_EMIT_SIGNALS=True):
+        with caplog.at_level("WARNING", logger="django_bolt"):
+            conf.check_settings()
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [
+        "BOLT_LOG_QUEUE_SIZE has no effect on this server"
+    ]
