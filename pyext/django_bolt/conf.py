@@ -172,6 +172,17 @@ def dev_force_polling() -> bool:
     return bool(settings is not None and getattr(settings, "BOLT_DEV_FORCE_POLLING", False))
 
 
+def _serves_files(settings: Any) -> bool:
+    """Whether this server would send the project's static or media files itself (as
+    ``_worker._static_mounts`` decides): ``BOLT_STATIC`` on, and a STATIC_ROOT or MEDIA_ROOT set,
+    or DEBUG with ``django.contrib.staticfiles`` (its finders' folders)."""
+    if not getattr(settings, "BOLT_STATIC", True):
+        return False
+    if getattr(settings, "STATIC_ROOT", None) or getattr(settings, "MEDIA_ROOT", None):
+        return True
+    return bool(settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS)
+
+
 def check_settings() -> None:
     """Start-up check of the django-bolt settings: raises ``ImproperlyConfigured`` for a refused
     or malformed one, logs a warning for one that has no effect here."""
@@ -188,7 +199,7 @@ def check_settings() -> None:
     for name, why in REFUSED.items():
         if getattr(settings, name, None) is not None:
             raise ImproperlyConfigured(f"{name} is not supported by this server: {why}.")
-    if getattr(settings, "SECURE_CSP", None) and getattr(settings, "BOLT_STATIC", True):
+    if getattr(settings, "SECURE_CSP", None) and _serves_files(settings):
         raise ImproperlyConfigured(
             "SECURE_CSP is set, but this server's static and media files are sent without its "
             "Content-Security-Policy (django-bolt adds it to them). Serve them elsewhere with "

@@ -97,6 +97,15 @@ def test_static_and_media_max_age(protected):
     assert media.status == 200 and media.header("cache-control") == "private, max-age=60"
 
 
+def test_secure_csp_without_files_served_here_is_accepted(tmp_path, driver):
+    settings = "SECURE_CSP = {'default-src': ['self']}\n"
+    server = BoltProcess.start(cwd=_project(tmp_path, settings), driver=driver)
+    try:
+        assert get(server.port, "/open").status == 200
+    finally:
+        assert server.stop() == 0
+
+
 def test_old_names_still_protect(tmp_path, driver):
     settings = (
         "from django_bolt.auth import IsAuthenticated, JWTAuthentication\n"
@@ -128,7 +137,7 @@ def test_old_names_still_protect(tmp_path, driver):
         ("BOLT_MAX_HEADER_SIZE = 4096\n", "BOLT_MAX_HEADER_SIZE is not supported by this server"),
         ("BOLT_MEMORY_SPOOL_THRESHOLD = 1\n", "FILE_UPLOAD_MAX_MEMORY_SIZE"),
         ("BOLT_MAX_UPLOAD_SIZE = '1MB'\n", "BOLT_MAX_UPLOAD_SIZE must be an int of 0 or more"),
-        ("SECURE_CSP = {'default-src': ['self']}\n", "SECURE_CSP is set"),
+        ("SECURE_CSP = {'default-src': ['self']}\nMEDIA_ROOT = '/tmp'\n", "SECURE_CSP is set"),
     ],
     ids=["guards-differ", "auth-differ", "dotted-string", "header-size", "spool", "bad-size", "csp"],
 )
