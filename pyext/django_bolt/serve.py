@@ -74,8 +74,9 @@ def _with_settings(opts: ServerOptions) -> ServerOptions:
     default = ServerOptions.__dataclass_fields__["max_body"].default
     if size is None or opts.max_body != default:
         return opts
-    # 0 would mean "the default" to --max-body; django-bolt's 0 refuses every body.
-    return dataclasses.replace(opts, max_body=max(size, 1))
+    # Set after the options are parsed, so 0 keeps django-bolt's meaning (every body refused)
+    # instead of --max-body's "the default".
+    return dataclasses.replace(opts, max_body=size)
 
 
 def run(
