@@ -617,7 +617,7 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
     STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
     admin's CSS works without collectstatic), and MEDIA_URL from MEDIA_ROOT.
     ``BOLT_STATIC = False`` turns it off; ``BOLT_STATIC_CACHE_CONTROL = {"/static/": "..."}`` sets
-    Cache-Control per prefix. The API docs' assets are mounted under the docs path (openapi/routes.py).
+    Cache-Control per prefix (else django-bolt's ``BOLT_STATIC_MAX_AGE``/``BOLT_MEDIA_MAX_AGE``). The API docs' assets are mounted under the docs path (openapi/routes.py).
     """
     from django.conf import settings
 
@@ -651,7 +651,19 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
             for storage in getattr(finder, "storages", {}).values():
                 sub = getattr(storage, "prefix", None)
                 add(static + sub.strip("/") + "/" if sub else static, getattr(storage, "location", None))
-    add(url_prefix(getattr(settings, "MEDIA_URL", None) or ""), getattr(settings, "MEDIA_ROOT", None))
+    media = url_prefix(getattr(settings, "MEDIA_URL", None) or "")
+    add(media, getattr(settings, "MEDIA_ROOT", None))
+    # django-bolt's BOLT_STATIC_MAX_AGE / BOLT_MEDIA_MAX_AGE, where BOLT_STATIC_CACHE_CONTROL
+    # does not name the prefix itself.
+    from .conf import max_age_header
+
+    for prefix, name, visibility in (
+        (static, "BOLT_STATIC_MAX_AGE", "public"),
+        (media, "BOLT_MEDIA_MAX_AGE", "private"),
+    ):
+        header = max_age_header(name, visibility)
+        if prefix and header and prefix not in cache:
+            cache[prefix] = header
     return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()] + docs
 
 
