@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""What idle keep-alive connections and a rejected large body cost a server, and whether the
+memory comes back (issue 16, item 5).
+
+    python3 loadtests/conn_memory.py --connections 5000 --settle 60
+
+Starts ``bolt --cores 1`` on the demo project, then reports its RSS (``/proc/<pid>/status``):
+at rest after a warm-up, with N idle keep-alive connections open (each has answered one
+``GET /hello``), ``settle`` seconds after they all closed, and the same around a 10 MiB
+chunked body that the server refuses (413, above ``--max-body``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "examples" / "demo"
+BANNER = re.compile(rb"listening on http://127\.0\.0\.1:(\d+)")
+HELLO = b"GET /hello HTTP/1.1\r\nHost: m\r\n\r\n"
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def read_response(s: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    m = re.search(rb"(?i)content-length: *(\d+)", head)
+    want = int(m.group(1)) if m else 0
+    while len(body) < want:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head
+
+
+def start(bolt: str) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen(
+        [bolt, "--cores", "1", "--port", "0", "--log-level", "warning", "--max-body", str(1 << 20)],
+        cwd=DEMO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    line = b""
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        m = BANNER.search(line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    raise RuntimeError(f"no banner: {line!r}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--connections", type=int, default=5000)
+    ap.add_argument("--settle", type=float, default=60.0, help="seconds to wait after closing")
+    ap.add_argument("--bolt", default=str(Path(sys.executable).parent / "bolt"))
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.connections + 1000)), hard))
+
+    proc, port = start(args.bolt)
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            for _ in range(2000):
+                s.sendall(HELLO)
+                read_response(s)
+        time.sleep(1)
+        base = rss_kib(proc.pid)
+        conns = []
+        for _ in range(args.connections):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(HELLO)
+            read_response(s)
+            conns.append(s)
+        time.sleep(1)
+        held = rss_kib(proc.pid)
+        for s in conns:
+            s.close()
+        time.sleep(2)
+        closed = rss_kib(proc.pid)
+        time.sleep(args.settle)
+        settled = rss_kib(proc.pid)
+
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.sendall(b"POST /items HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            piece = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
+            try:
+                for _ in range(160):  # 10 MiB
+                    s.sendall(piece)
+            except OSError:
+                pass  # refused part-way: the server answered and closed
+            status = read_response(s).split(b"\r\n", 1)[0]
+        spike = rss_kib(proc.pid)
+        time.sleep(args.settle)
+        after_spike = rss_kib(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    n = args.connections
+    print(f"bolt --cores 1, {n} connections, settle {args.settle:g} s (pid rss, KiB)")
+    print(f"  at rest           {base:>9}")
+    print(f"  {n} idle open   {held:>9}   {(held - base) * 1024 / n / 1024:.1f} KiB per connection")
+    print(f"  closed, 2 s       {closed:>9}   {(closed - base) / 1024:+.1f} MiB over rest")
+    print(f"  closed, {args.settle:g} s      {settled:>9}   {(settled - base) / 1024:+.1f} MiB over rest")
+    print(f"  10 MiB body: {status.decode(errors='replace')}")
+    print(f"  after it          {spike:>9}   {(spike - settled) / 1024:+.1f} MiB")
+    print(f"  {args.settle:g} s later       {after_spike:>9}   {(after_spike - settled) / 1024:+.1f} MiB")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
