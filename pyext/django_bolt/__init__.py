@@ -14,6 +14,7 @@ from __future__ import annotations
 from .api import BoltAPI, Route
 from .cookies import Cookie
 from .cors import cors
+from .decorators import action
 from .exceptions import (
     BadRequest,
     Conflict,
@@ -30,6 +31,14 @@ from .exceptions import (
 )
 from .logconfig import LoggingConfig
 from .middleware import CompressionConfig, no_compress, skip_middleware
+from .pagination import (
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+    PaginatedResponse,
+    PaginationBase,
+    paginate,
+)
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
@@ -47,6 +56,18 @@ from .responses import (
 )
 from .struct import Struct, field
 from .uploads import UploadFile
+from .views import (
+    APIView,
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ModelViewSet,
+    PartialUpdateMixin,
+    ReadOnlyModelViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    ViewSet,
+)
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -108,5 +129,22 @@ __all__ = [
     "skip_middleware",
     "cors",
     "rate_limit",
+    "APIView",
+    "ViewSet",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListMixin",
+    "RetrieveMixin",
+    "CreateMixin",
+    "UpdateMixin",
+    "PartialUpdateMixin",
+    "DestroyMixin",
+    "action",
+    "PaginationBase",
+    "PageNumberPagination",
+    "LimitOffsetPagination",
+    "CursorPagination",
+    "PaginatedResponse",
+    "paginate",
     "__version__",
 ]
