@@ -374,9 +374,15 @@ def paginate(pagination_class: type[PaginationBase] = PageNumberPagination) -> C
         @functools.wraps(handler)
         async def wrapper(**kw: Any) -> Any:
             request = kw[_REQUEST_PARAM] if takes_request else kw.pop(_REQUEST_PARAM)
-            result = handler(**kw)
-            if is_async or inspect.isawaitable(result):
-                result = await result
+            if is_async:
+                result = await handler(**kw)
+            else:
+                # As bolt calls plain def handlers: no running loop, so the ORM may be used.
+                from .dependencies import _inline
+
+                result = _inline(handler, kw)
+                if inspect.isawaitable(result):
+                    result = await result
             if not paginator_box:
                 p = pagination_class()
                 p.serializer_class = getattr(wrapper, "__serializer_class__", None)

@@ -115,6 +115,12 @@ def test_plain_list_and_sync_handler(client):
     assert sql == []
 
 
+def test_sync_handler_may_query(client):
+    data, sql = _get(client, "/v/paged/eager", page=3)
+    assert [i["id"] for i in data["items"]] == list(range(21, 31)) and data["total"] == 30
+    assert len(sql) == 1
+
+
 def test_viewset_pagination_counts_and_limits(client):
     data, sql = _get(client, "/v/people", page=2, prefix="Person 2")
     assert data["total"] == 11 and [i["id"] for i in data["items"]] == [29]

@@ -190,3 +190,11 @@ async def cursor_desc() -> list[PersonBrief]:
 def numbers() -> list[int]:
     """A sync handler returning a plain list."""
     return list(range(250))
+
+
+@api.get("/paged/eager")
+@paginate(TenPerPage)
+def eager() -> list[PersonBrief]:
+    """A sync handler that runs its query itself (no event loop in its way, as bolt's def
+    handlers): a list is paginated in Python."""
+    return list(Person.objects.filter(id__lte=30).order_by("id"))
