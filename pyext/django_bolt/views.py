@@ -309,8 +309,11 @@ class UpdateMixin(_Base):
     async def update(self, request: Request) -> Any:
         obj = await self.get_object()
         data = self._validated(request, "update")
-        for k, v in _values(data, type(obj), skip_pk=True):
-            setattr(obj, k, v)
+        if hasattr(data, "update_instance"):
+            data.update_instance(obj)
+        else:
+            for k, v in _values(data, type(obj), skip_pk=True):
+                setattr(obj, k, v)
         await self.perform_update(obj)
         return obj
 
