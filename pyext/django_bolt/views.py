@@ -17,9 +17,11 @@ Each generated route is an ordinary route: its method's typed parameters are rea
 in Rust, its body (the serializer class the action takes) is decoded by Rust into that class,
 its response is encoded through the declared type, and it is in the OpenAPI document. A view
 instance is made per request; ``self.request``, ``self.action`` and ``self.kwargs`` (the path
-parameters) are set on it. Database work goes through Django's async ORM (``aget``, ``asave``,
-``adelete``, ``async for``); a list answers from one query (``.values(*fields)`` when the item
-type's fields are all columns, so no model instances are built).
+parameters) are set on it. Rows are read, written and deleted through Django's async ORM
+(``aget``, ``asave``, ``adelete``); a list answers from one query (``.values(*fields)`` when the
+item type's fields are all columns, so no model instances are built), evaluated by the encoder
+on the core as bolt evaluates any QuerySet a handler returns; a paginated list counts and reads
+its page through the async ORM (``django_bolt.pagination``).
 """
 
 from __future__ import annotations
@@ -550,13 +552,13 @@ def _return_type(fn: Callable[..., Any]) -> Any:
 
 
 def _list_finish(item: Any) -> Callable[[Any, Any], Any]:
-    """Evaluates a returned QuerySet with one query through the async ORM (its columns only,
-    when ``item``'s fields are all columns)."""
+    """A returned QuerySet reads only ``item``'s columns when they are all columns of the model
+    (``.values(*fields)``: no model instances). It is left lazy: the encoder evaluates it in one
+    query on the core, as bolt evaluates any QuerySet a handler returns (and as it runs ``def``
+    handlers by default), with no thread hop (one cost django-bolt pays on every list)."""
 
     async def finish(view: Any, result: Any) -> Any:
-        if _is_queryset(result):
-            return [row async for row in projected(result, item)]
-        return result
+        return projected(result, item) if _is_queryset(result) else result
 
     return finish
 
