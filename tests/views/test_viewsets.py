@@ -193,3 +193,42 @@ def test_openapi_documents_the_generated_routes(demo_apis):
     listing = spec["paths"]["/v/people"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert "PaginatedResponse" in str(listing)
     assert spec["paths"]["/v/people/oldest"]["get"]["tags"] == ["people"]
+
+
+def test_registration_errors_name_the_class(demo_apis):
+    import pytest
+
+    from django_bolt import APIView, BoltAPI, ViewSet, action
+
+    api = BoltAPI()
+
+    class SyncList(ViewSet):
+        def list(self, request):
+            return []
+
+    with pytest.raises(TypeError, match=r"SyncList\.list must be async def"):
+        api.viewset("/x")(SyncList)
+
+    class WithAction(APIView):
+        async def get(self) -> dict:
+            return {}
+
+        @action(methods=["GET"], detail=False)
+        async def extra(self, request) -> dict:
+            return {}
+
+    with pytest.raises(ValueError, match=r"WithAction\.extra uses @action.*api\.viewset"):
+        api.view("/y")(WithAction)
+    with pytest.raises(TypeError, match="must inherit from ViewSet"):
+        api.viewset("/w")(WithAction)
+
+    class Empty(APIView):
+        pass
+
+    with pytest.raises(ValueError, match="does not implement any HTTP methods"):
+        api.view("/z")(Empty)
+    with pytest.raises(ValueError, match="does not implement method 'post'"):
+        api.view("/z", methods=["POST"])(WithAction)
+    with pytest.raises(ValueError, match="Invalid HTTP method 'FETCH'"):
+        action(methods=["FETCH"], detail=False)
+    assert api.routes == []
