@@ -38,6 +38,10 @@ def test_the_generated_routes_are_ordinary_routes(demo_apis):
     # ReadOnlyModelViewSet: list and retrieve only.
     assert {m for (m, p) in table if p.startswith("/v/plain")} == {"GET"}
     assert ("PUT", "/v/items/{pk}") not in table  # ItemViewSet implements no update
+    # A list that customises nothing asks Rust for nothing (no request object to build); one
+    # whose get_queryset reads the request gets it.
+    assert table[("GET", "/v/plain")].params == []
+    assert [p.name for p in table[("GET", "/v/young")].params] == ["request"]
     # Typed parameters are read in Rust: the lookup is an int (the model's key), the body the
     # create serializer, the action's own query parameter with its constraints.
     from django_bolt._plans import K_INT, SRC_PATH, SRC_QUERY
@@ -74,6 +78,18 @@ def test_unpaginated_list_reads_the_columns_in_one_query(client):
     assert [p["id"] for p in rows] == list(range(1, 21))
     assert rows[6] == {"id": 7, "name": "Person 7", "email": "person7@example.com", "age": 25, "is_active": False}
     assert len(ctx.captured_queries) == 1
+
+
+def test_overridden_get_queryset_is_used_by_list_and_retrieve(client):
+    # Seeded ages are 18 + i % 60: under 20 are Person 1, 60 and 61.
+    assert client.get("/v/young").json() == [
+        {"id": 1, "name": "Person 1"},
+        {"id": 60, "name": "Person 60"},
+        {"id": 61, "name": "Person 61"},
+    ]
+    assert [p["id"] for p in client.get("/v/young", params={"under": "19"}).json()] == [60]
+    assert client.get("/v/young/60").status_code == 200
+    assert client.get("/v/young/2").status_code == 404
 
 
 def test_retrieve_and_missing_rows(client):

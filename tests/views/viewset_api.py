@@ -198,3 +198,15 @@ def eager() -> list[PersonBrief]:
     """A sync handler that runs its query itself (no event loop in its way, as bolt's def
     handlers): a list is paginated in Python."""
     return list(Person.objects.filter(id__lte=30).order_by("id"))
+
+
+@api.viewset("/young")
+class YoungViewSet(ReadOnlyModelViewSet):
+    """get_queryset overridden (reads self.request): the list goes through the view."""
+
+    queryset = Person.objects.order_by("id")
+    serializer_class = PersonBrief
+
+    async def get_queryset(self):
+        queryset = await super().get_queryset()
+        return queryset.filter(age__lt=int(self.request.query.get("under", "20")))
