@@ -189,6 +189,15 @@ def test_class_level_auth_and_guards(client):
     token = mint({"sub": "42", "exp": 4102444800})
     r = client.get("/v/secret", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and r.json() == {"sub": "42"}
+    bearer = {"Authorization": f"Bearer {token}"}
+    for path in ("/v/guarded", "/v/guarded/1"):
+        assert client.get(path).status_code == 401, path
+        assert client.get(path, headers={"Authorization": "Bearer nonsense"}).status_code == 401, path
+        assert client.get(path, headers=bearer).status_code == 200, path
+    assert client.get("/v/guarded", headers=bearer).json() == [
+        {"id": 1, "name": "Person 1"},
+        {"id": 2, "name": "Person 2"},
+    ]
 
 
 def test_openapi_documents_the_generated_routes(demo_apis):

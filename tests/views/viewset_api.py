@@ -210,3 +210,13 @@ class YoungViewSet(ReadOnlyModelViewSet):
     async def get_queryset(self):
         queryset = await super().get_queryset()
         return queryset.filter(age__lt=int(self.request.query.get("under", "20")))
+
+
+@api.viewset("/guarded")
+class GuardedViewSet(ReadOnlyModelViewSet):
+    """Class-level auth and guards on every generated route, the plain list's included."""
+
+    queryset = Person.objects.filter(id__lte=2).order_by("id")
+    serializer_class = PersonBrief
+    auth = [JWTAuthentication()]
+    guards = [IsAuthenticated()]
