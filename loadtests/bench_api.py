@@ -26,6 +26,7 @@ try:
 except ImportError:  # django-bolt 0.13 (PyPI): it has neither, and uses msgspec's
     from msgspec import Meta, Struct
 
+from django_bolt import ModelViewSet  # both export it at the top level
 from people.models import Person
 
 # django-bolt 0.13's own switches for production: no request-logging middleware and no
@@ -196,3 +197,23 @@ compressed = BoltAPI(**{k: v for k, v in API_KWARGS.items() if k != "compression
 @compressed.get("/catalog")
 async def catalog() -> list:
     return _CATALOG
+
+
+# ---------------------------------------------------------------------------------------------
+# GET /vs/people: a ModelViewSet's generated list action (run.py row `viewset20`), 20 rows
+# encoded through serializer_class. The class is the same on both servers; each generates the
+# six CRUD routes from it (only the list is measured).
+
+
+class PersonRow(Struct):
+    id: int
+    name: str
+    email: str
+    age: int
+    is_active: bool
+
+
+@api.viewset("/vs/people")
+class PeopleViewSet(ModelViewSet):
+    queryset = Person.objects.filter(id__lte=20).order_by("id")
+    serializer_class = PersonRow

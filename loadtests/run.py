@@ -95,6 +95,8 @@ ENDPOINTS = {
     "users": ("GET /users (sync ORM)", "GET", "/users", "report.lua", "competitor"),
     "users_async": ("GET /users/async (async ORM)", "GET", "/users/async", "report.lua", "competitor"),
     "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
+    # A ModelViewSet's generated list action: 20 rows of Person through serializer_class.
+    "viewset20": ("GET /vs/people (ModelViewSet list, 20 rows)", "GET", "/vs/people", "report.lua", "competitor"),
     "static": ("GET /media/bench-50k.js (50 KiB)", "GET", "/media/bench-50k.js", "report.lua", "gunicorn"),
     "admin": ("GET /admin/login/", "GET", "/admin/login/", "report.lua", "gunicorn"),
     # bolt only: compared with bolt's own unguarded GET /hello measured in the same run
@@ -110,8 +112,10 @@ ENDPOINTS = {
     "br3": ("GET /catalog br, bolt at quality 3", "GET", "/catalog", "report.lua", "competitor"),
 }
 REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt", "bolt2": "bolt --cores 2"}
-JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "users_async", "big", "jwt", "apikey"}
-USERS_ENDPOINTS = {"users", "users_async"}
+JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "users_async", "big", "jwt", "apikey", "viewset20"}
+USERS_ENDPOINTS = {"users", "users_async", "viewset20"}
+#: How many Person rows each of USERS_ENDPOINTS answers.
+USERS_ROWS = {"users": 10, "users_async": 10, "viewset20": 20}
 # Shown when one of these cells fails its checks: a defect known when this was written.
 KNOWN_ISSUES = {
     ("bolt", "users_async"): "bolt's async ORM path (`async for` over a QuerySet in an async def "
@@ -1024,9 +1028,9 @@ def check_endpoint(server: Server, name: str) -> dict:
         if data != POSTED[name]:
             bad(f"expected the posted object back {POSTED[name]}")
     elif name in USERS_ENDPOINTS:
-        if not isinstance(data, list) or len(data) != 10:
+        if not isinstance(data, list) or len(data) != USERS_ROWS[name]:
             bad(
-                f"expected a list of 10 rows, got {type(data).__name__} "
+                f"expected a list of {USERS_ROWS[name]} rows, got {type(data).__name__} "
                 f"of length {len(data) if hasattr(data, '__len__') else '?'}"
             )
         for row in data:

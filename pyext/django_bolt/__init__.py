@@ -29,6 +29,7 @@ from .auth import (
 )
 from .cookies import Cookie
 from .cors import cors
+from .decorators import action
 from .enums import FileSize, MediaType
 from .exceptions import (
     BadGateway,
@@ -51,6 +52,14 @@ from .exceptions import (
 )
 from .logconfig import LoggingConfig
 from .middleware import CompressionConfig, no_compress, skip_middleware
+from .pagination import (
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+    PaginatedResponse,
+    PaginationBase,
+    paginate,
+)
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
@@ -78,6 +87,18 @@ from .types import (
 )
 from .types import Request as RequestProtocol
 from .uploads import UploadFile
+from .views import (
+    APIView,
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ModelViewSet,
+    PartialUpdateMixin,
+    ReadOnlyModelViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    ViewSet,
+)
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -168,6 +189,23 @@ __all__ = [
     "skip_middleware",
     "cors",
     "rate_limit",
+    "APIView",
+    "ViewSet",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListMixin",
+    "RetrieveMixin",
+    "CreateMixin",
+    "UpdateMixin",
+    "PartialUpdateMixin",
+    "DestroyMixin",
+    "action",
+    "PaginationBase",
+    "PageNumberPagination",
+    "LimitOffsetPagination",
+    "CursorPagination",
+    "PaginatedResponse",
+    "paginate",
     # django-bolt's names (docs/compat.md)
     "status",
     "MediaType",

@@ -303,6 +303,10 @@ class BoltAPI:
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
             r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
+            if getattr(fn, "__paginated__", False) and model is not _UNSET and not responses:
+                from .pagination import paginated_model
+
+                model = paginated_model(fn, model)  # list[Item] -> PaginatedResponse[Item]
             if responses:
                 model = responses.pop(status_code, _UNSET)
             for code, tp in ((status_code, model), *responses.items()):
@@ -395,6 +399,80 @@ class BoltAPI:
             route = self.routes[-1]
             route.websocket = True
             return fn
+
+        return decorator
+
+    def view(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        methods: list[str] | None = None,
+        guards: list[Any] | None = None,
+        auth: list[Any] | None = None,
+        status_code: int | None = None,
+        validate_response: bool | None = None,
+        tags: list[str] | None = None,
+        include_in_schema: bool | None = None,
+    ) -> Callable[[type], type]:
+        """Registers an ``APIView`` class: one route at ``path`` per method it implements (or
+        per one of ``methods``), each an ordinary route (see ``django_bolt.views``).
+        ``guards``/``auth``/``status_code`` override the class's. ``validate_response`` is
+        accepted for django-bolt's signature (bolt always encodes through the declared type)."""
+
+        def decorator(cls: type) -> type:
+            from .views import register_view
+
+            register_view(
+                self,
+                cls,
+                path,
+                name=name,
+                methods=methods,
+                guards=guards,
+                auth=auth,
+                status_code=status_code,
+                tags=tags,
+                include_in_schema=include_in_schema,
+            )
+            return cls
+
+        return decorator
+
+    def viewset(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        guards: list[Any] | None = None,
+        auth: list[Any] | None = None,
+        status_code: int | None = None,
+        validate_response: bool | None = None,
+        lookup_field: str = "pk",
+        tags: list[str] | None = None,
+        include_in_schema: bool | None = None,
+    ) -> Callable[[type], type]:
+        """Registers a ``ViewSet`` class: ``GET path`` (list), ``POST path`` (create, 201),
+        ``GET``/``PUT``/``PATCH``/``DELETE path/{lookup}`` (retrieve, update, partial_update,
+        destroy: 204) for the actions it implements, and its ``@action`` routes. Routes are named
+        ``{name}-{action}`` (``name`` defaults to the class's name)."""
+
+        def decorator(cls: type) -> type:
+            from .views import register_viewset
+
+            register_viewset(
+                self,
+                cls,
+                path,
+                name=name,
+                guards=guards,
+                auth=auth,
+                status_code=status_code,
+                lookup_field=lookup_field,
+                tags=tags,
+                include_in_schema=include_in_schema,
+            )
+            return cls
 
         return decorator
 
