@@ -344,6 +344,9 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
 
 def to_builtins(obj: Any) -> Any:
     """The JSON fallback for values Rust does not encode directly."""
+    dump = getattr(type(obj), "__bolt_dump__", None)  # a Serializer with computed/write-only fields
+    if dump is not None:
+        return dump(obj)
     if isinstance(obj, Struct):
         return {tp_name: getattr(obj, f) for f, tp_name in type(obj).__struct_encode_fields__.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
