@@ -112,3 +112,26 @@ class CreateAstronaut(Serializer):
 @api.post("/missions/{mission_id}/astronauts")
 async def add_astronaut(mission_id: int, data: Annotated[CreateAstronaut, Form()]):
     return {"name": data.name, "role": data.role, "mission": mission_id}
+
+
+# responses.md, "Response validation"
+class User(msgspec.Struct):
+    id: int
+    username: str
+    email: str
+
+
+@api.get("/users/{user_id}", response_model=User)
+async def get_user(user_id: int):
+    return {"id": user_id, "username": "john", "email": "john@example.com"}
+
+
+@api.get("/users-annotated/{user_id}")
+async def get_user_annotated(user_id: int) -> User:
+    return {"id": user_id, "username": "john", "email": "john@example.com"}
+
+
+@api.get("/users-broken/{user_id}")
+async def get_user_broken(user_id: int) -> User:
+    """Not in the docs: the docs' "a response that does not match is a 500"."""
+    return {"id": user_id, "username": "john"}

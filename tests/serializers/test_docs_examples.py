@@ -418,3 +418,25 @@ def test_direct_instantiation_skips_meta_but_runs_validators():
         User.model_validate({"age": -5})
     with pytest.raises(RequestValidationError):
         User(age=-5).validate()
+
+
+def test_error_handling_page_collects_both_errors():
+    class UserSerializer(Serializer):
+        email: str
+        age: int
+
+        @field_validator("email")
+        def validate_email(cls, value):
+            if "@" not in value:
+                raise ValueError("Invalid email format")
+            return value
+
+        @field_validator("age")
+        def validate_age(cls, value):
+            if value < 0:
+                raise ValueError("Must be positive")
+            return value
+
+    with pytest.raises(RequestValidationError) as e:
+        UserSerializer(email="invalid", age=-5)
+    assert [err["loc"] for err in e.value.errors] == [["body", "email"], ["body", "age"]]

@@ -105,3 +105,27 @@ def test_unset_and_refused_options():
 
         class Row(msgspec.Struct, array_like=True):
             a: int
+
+
+def test_response_validation_with_a_struct(docs_client):
+    want = {"id": 3, "username": "john", "email": "john@example.com"}
+    assert docs_client.get("/docs/users/3").json() == want
+    assert docs_client.get("/docs/users-annotated/3").json() == want
+    assert docs_client.get("/docs/users-broken/3").status_code == 500
+
+
+def test_serializers_with_api_handlers(admin_user):
+    from django.contrib.auth.models import User
+
+    from . import docs_users_api
+
+    with TestClient(docs_users_api.api) as c:
+        listed = c.get("/docs-users/users").json()
+        want = [{"id": u.id, "username": u.username} for u in User.objects.all()[:20]]
+        assert listed == want and listed
+        admin = User.objects.get(username=admin_user[0])
+        assert c.get(f"/docs-users/users/{admin.id}").json() == {
+            "id": admin.id,
+            "username": admin.username,
+            "email": admin.email,
+        }
