@@ -121,3 +121,48 @@ def test_user_post_init_runs_after_validators():
 
     P(name=" x ")
     assert seen == ["x"]
+
+
+def test_config_model_fields_make_the_fields(demo_apis):
+    from people.models import Person
+
+    class PersonSerializer(Serializer):
+        name: str  # declared here: wins over the model's Annotated[str, max_length]
+
+        class Config:
+            model = Person
+            fields = ["id", "name", "email", "age", "is_active"]
+            read_only_fields = ["id"]
+
+        @computed_field
+        def adult(self) -> bool:
+            return self.age >= 18
+
+    assert PersonSerializer.__struct_fields__ == ("name", "id", "email", "age", "is_active")
+    assert PersonSerializer.__read_only_fields__ == {"id"}
+    p = Person.objects.order_by("id").first()
+    s = PersonSerializer.from_model(p)
+    assert s.dump() == {
+        "name": p.name,
+        "id": p.id,
+        "email": p.email,
+        "age": p.age,
+        "is_active": p.is_active,
+        "adult": p.age >= 18,
+    }
+    with pytest.raises(RequestValidationError) as e:
+        PersonSerializer.model_validate({"name": "x", "email": "a@b.c", "age": -1})
+    assert [err["loc"] for err in e.value.errors] == [["body", "age"]]  # PositiveSmallIntegerField: ge=0
+
+    class WithoutEmail(Serializer):
+        class Config:
+            model = Person
+            exclude = ["email"]
+
+    assert WithoutEmail.__struct_fields__ == ("id", "name", "age", "is_active")
+    with pytest.raises(ValueError, match="no fields"):
+
+        class Bad(Serializer):
+            class Config:
+                model = Person
+                fields = ["nope"]

@@ -15,7 +15,7 @@ import typing
 from typing import Any, ClassVar, Iterable, TypeVar
 
 from ..exceptions import RequestValidationError
-from ..struct import NODEFAULT, Struct, StructMeta, _Field, _make_init
+from ..struct import NODEFAULT, Struct, StructMeta, _Field, _make_init, _own_annotations
 from ..struct import field as _struct_field
 from .decorators import ComputedFieldConfig, _function
 from .fields import UNSET_DEFAULT, FieldConfig, FieldMarker
@@ -93,6 +93,7 @@ class SerializerMeta(StructMeta):
 
     def __new__(mcls, name: str, bases: tuple[type, ...], ns: dict[str, Any], **kw: Any) -> SerializerMeta:
         kw.setdefault("kw_only", True)
+        _fields_from_model(ns)
         configs: dict[str, FieldConfig] = {}
         for b in reversed(bases):
             configs.update(getattr(b, "__bolt_field_configs__", {}))
@@ -124,6 +125,29 @@ class SerializerMeta(StructMeta):
         if "__init__" not in ns:
             cls.__init__ = _make_init(cls, cls.__struct_config__["kw_only"])
         return cls
+
+
+def _fields_from_model(ns: dict[str, Any]) -> None:
+    """``class Config: model = Person; fields = [...]`` (or ``"__all__"``, or ``exclude = [...]``):
+    adds the model's fields the class body does not declare itself, typed and defaulted as
+    ``create_serializer`` does (DRF's ModelSerializer spelling; django-bolt 0.13 reads
+    ``Config.model`` but makes no fields from it)."""
+    config = ns.get("Config")
+    model = getattr(config, "model", None)
+    if model is None or not (hasattr(config, "fields") or hasattr(config, "exclude")):
+        return
+    from .models import model_fields
+
+    ann, defaults = model_fields(model, getattr(config, "fields", None), getattr(config, "exclude", None))
+    own = _own_annotations(ns)
+    for name, tp in ann.items():
+        if name in own:
+            continue  # declared in the class body: that declaration wins
+        own[name] = tp
+        if name in defaults and name not in ns:
+            ns[name] = defaults[name]
+    ns["__annotations__"] = own
+    ns.pop("__annotate__", None)
 
 
 def _collect(cls: Any) -> None:
@@ -173,8 +197,17 @@ def _collect(cls: Any) -> None:
     cls.__bolt_computed__ = computed
     config = getattr(cls, "Config", None)
     configs = cls.__bolt_field_configs__
-    read_only = set(getattr(config, "read_only", ()) or ()) | {f for f, c in configs.items() if c.read_only}
-    write_only = set(getattr(config, "write_only", ()) or ()) | {f for f, c in configs.items() if c.write_only}
+    # read_only_fields/write_only_fields: DRF's spellings of the same sets.
+    read_only = (
+        set(getattr(config, "read_only", ()) or ())
+        | set(getattr(config, "read_only_fields", ()) or ())
+        | {f for f, c in configs.items() if c.read_only}
+    )
+    write_only = (
+        set(getattr(config, "write_only", ()) or ())
+        | set(getattr(config, "write_only_fields", ()) or ())
+        | {f for f, c in configs.items() if c.write_only}
+    )
     for f in read_only | write_only:
         if f not in names:
             raise TypeError(f"{cls.__name__}: Config read_only/write_only names {f!r}, which is no field")

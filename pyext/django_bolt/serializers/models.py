@@ -12,7 +12,14 @@ from ..constraints import Meta
 from ..struct import NODEFAULT, _Field
 from ..struct import field as _struct_field
 
-__all__ = ["from_model", "subset", "create_serializer", "create_serializer_set", "type_for_model_field"]
+__all__ = [
+    "from_model",
+    "subset",
+    "model_fields",
+    "create_serializer",
+    "create_serializer_set",
+    "type_for_model_field",
+]
 
 
 def _serializer_of(tp: Any) -> tuple[Any, bool] | None:
@@ -207,6 +214,46 @@ def type_for_model_field(mf: Any) -> Any:
     return base
 
 
+def model_fields(model: Any, fields: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(annotations, defaults)`` for the concrete fields of ``model`` (``fields``: the names to
+    take, in that order, or ``"__all__"``/None for all in the model's order; ``exclude``: names to
+    leave out), typed by :func:`type_for_model_field`. Fields with a model default, ``null=True``
+    or an auto primary key get a default (the model's, ``None``), so input may leave them out."""
+    from django.db import models
+
+    concrete = [f for f in model._meta.get_fields() if isinstance(f, models.Field) and f.name]
+    by_name = {f.name: f for f in concrete}
+    if fields is not None and fields != "__all__":
+        unknown = [f for f in fields if f not in by_name]
+        if unknown:
+            raise ValueError(f"{model.__name__} has no fields {unknown}")
+        chosen = [by_name[f] for f in fields]
+    else:
+        chosen = concrete
+    excluded = set(exclude or ())
+    unknown = excluded - set(by_name)
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)} (in exclude)")
+    ann: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for mf in chosen:
+        if mf.name in excluded:
+            continue
+        ann[mf.name] = type_for_model_field(mf)
+        if mf.primary_key and isinstance(mf, models.AutoField | models.BigAutoField | models.SmallAutoField):
+            defaults[mf.name] = None
+            ann[mf.name] = ann[mf.name] | None
+        elif mf.has_default() and not callable(mf.default):
+            defaults[mf.name] = mf.default
+        elif mf.has_default():
+            defaults[mf.name] = _struct_field(default_factory=mf.default)
+        elif mf.null:
+            defaults[mf.name] = None
+        elif isinstance(mf, models.ManyToManyField):
+            defaults[mf.name] = _struct_field(default_factory=list)
+    return ann, defaults
+
+
 def create_serializer(
     model: Any,
     *,
@@ -216,41 +263,12 @@ def create_serializer(
     read_only: set[str] | None = None,
     serializer_name: str | None = None,
 ) -> Any:
-    """A Serializer class with one field per concrete field of ``model`` (``fields`` to pick,
-    ``exclude`` to leave out), typed by :func:`type_for_model_field`, in the model's field
-    order. Fields with a model default, ``null=True``, ``blank=True`` or an auto primary key
-    get a default (``None``, the model's default, ...), so input may leave them out."""
-    from django.db import models
-
+    """A Serializer class with one field per concrete field of ``model`` (see
+    :func:`model_fields`); ``write_only``/``read_only`` as in ``Config``."""
     from .base import Serializer, SerializerMeta
 
-    concrete = [f for f in model._meta.get_fields() if isinstance(f, models.Field) and f.name]
-    by_name = {f.name: f for f in concrete}
-    if fields is not None:
-        unknown = [f for f in fields if f not in by_name]
-        if unknown:
-            raise ValueError(f"{model.__name__} has no fields {unknown}")
-        chosen = [by_name[f] for f in fields]
-    else:
-        chosen = concrete
-    excluded = set(exclude or ())
-    ann: dict[str, Any] = {}
-    ns: dict[str, Any] = {"__annotations__": ann, "__module__": model.__module__}
-    for mf in chosen:
-        if mf.name in excluded:
-            continue
-        ann[mf.name] = type_for_model_field(mf)
-        if mf.primary_key and isinstance(mf, models.AutoField | models.BigAutoField | models.SmallAutoField):
-            ns[mf.name] = None
-            ann[mf.name] = ann[mf.name] | None
-        elif mf.has_default() and not callable(mf.default):
-            ns[mf.name] = mf.default
-        elif mf.has_default():
-            ns[mf.name] = _struct_field(default_factory=mf.default)
-        elif mf.null:
-            ns[mf.name] = None
-        elif isinstance(mf, models.ManyToManyField):
-            ns[mf.name] = _struct_field(default_factory=list)
+    ann, defaults = model_fields(model, fields, exclude)
+    ns: dict[str, Any] = {"__annotations__": ann, "__module__": model.__module__, **defaults}
     name = serializer_name or f"{model.__name__}Serializer"
     ns["__qualname__"] = name
     ns["__doc__"] = f"Serializer generated from {model.__name__}'s fields."
