@@ -4,6 +4,7 @@ reports for validators."""
 from __future__ import annotations
 
 import types
+from typing import Literal
 
 import pytest
 
@@ -166,3 +167,18 @@ def test_config_model_fields_make_the_fields(demo_apis):
             class Config:
                 model = Person
                 fields = ["nope"]
+
+
+def test_literal_choices_are_checked_on_direct_construction():
+    class Article(Serializer):
+        title: str
+        status: Literal["draft", "published"]
+        level: Literal[1, 2, 3] | None = None
+
+    assert Article(title="t", status="draft").status == "draft"
+    with pytest.raises(RequestValidationError) as e:
+        Article(title="t", status="archived", level=7)
+    assert [(err["loc"], err["msg"]) for err in e.value.errors] == [
+        (["body", "status"], "Value error, Input should be 'draft' or 'published'"),
+        (["body", "level"], "Value error, Input should be 1 or 2 or 3 or None"),
+    ]

@@ -11,6 +11,7 @@ write-only or excluded ones) plus the computed fields.
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any, ClassVar, Iterable, TypeVar
 
@@ -59,6 +60,11 @@ def _validate(self: Serializer) -> None:
     validators, model validators (after); every failure is collected, then raised together."""
     cls = type(self)
     issues: list[tuple[tuple[Any, ...], str, Any]] = []
+    # Literal (choices) fields, for direct construction: a decoded body was checked in Rust.
+    for attr, key, allowed in cls.__bolt_literals__:
+        value = getattr(self, attr)
+        if value not in allowed:
+            issues.append(((key,), "Input should be " + " or ".join(map(repr, allowed)), value))
     for v in cls.__bolt_model_before__:
         try:
             v(self)
@@ -115,7 +121,8 @@ class SerializerMeta(StructMeta):
         cls.__bolt_field_configs__ = configs
         _collect(cls)
         needs_post_init = bool(
-            cls.__bolt_field_validators__
+            cls.__bolt_literals__
+            or cls.__bolt_field_validators__
             or cls.__bolt_model_before__
             or cls.__bolt_model_after__
             or user_post_init is not None
@@ -192,6 +199,7 @@ def _collect(cls: Any) -> None:
         for f in names
         if f in field_before or f in field_after
     )
+    cls.__bolt_literals__ = _literal_fields(cls)
     cls.__bolt_model_before__ = tuple(model_before)
     cls.__bolt_model_after__ = tuple(model_after)
     cls.__bolt_computed__ = computed
@@ -219,6 +227,29 @@ def _collect(cls: Any) -> None:
     cls.__bolt_dump_fields__ = tuple(f for f in names if f not in excluded)
     cls.__bolt_output_differs__ = bool(excluded or computed)
     cls.__bolt_output_cache__ = None
+
+
+def _literal_fields(cls: Any) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
+    """``(attr, json name, allowed values)`` of the fields typed ``Literal[...]`` (optional ones
+    allow None); empty when an annotation cannot be resolved yet (a forward reference)."""
+    try:
+        hints = typing.get_type_hints(cls)
+    except NameError:
+        return ()
+    out = []
+    for f in cls.__struct_fields__:
+        tp = hints.get(f)
+        values: tuple[Any, ...] = ()
+        if typing.get_origin(tp) is typing.Literal:
+            values = typing.get_args(tp)
+        elif typing.get_origin(tp) in (typing.Union, types.UnionType):
+            args = typing.get_args(tp)
+            lits = [a for a in args if typing.get_origin(a) is typing.Literal]
+            if len(lits) == 1 and len(args) == 2 and type(None) in args:
+                values = (*typing.get_args(lits[0]), None)
+        if values:
+            out.append((f, cls.__struct_encode_fields__[f], values))
+    return tuple(out)
 
 
 def _computed_getter(method_name: str) -> property:
@@ -290,6 +321,7 @@ class Serializer(Struct, metaclass=SerializerMeta):
 
     __is_bolt_serializer__: ClassVar[bool] = True
     __bolt_field_validators__: ClassVar[tuple] = ()
+    __bolt_literals__: ClassVar[tuple] = ()
     __bolt_model_before__: ClassVar[tuple] = ()
     __bolt_model_after__: ClassVar[tuple] = ()
     __bolt_computed__: ClassVar[dict[str, ComputedFieldConfig]] = {}
@@ -470,7 +502,7 @@ def _field_set(cls: Any, name: str) -> list[str]:
         return list(cls.__field_sets__[name])
     except KeyError:
         raise ValueError(
-            f"{cls.__name__} has no field set {name!r} (Config.field_sets: {sorted(cls.__field_sets__)})"
+            f"field set {name!r} not found in {cls.__name__} (Config.field_sets: {sorted(cls.__field_sets__)})"
         ) from None
 
 

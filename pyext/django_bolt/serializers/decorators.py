@@ -47,7 +47,8 @@ def model_validator(func: Any = None, mode: Mode = "after") -> Any:
 
     def mark(fn: Any) -> Any:
         if isinstance(fn, (staticmethod, classmethod)):
-            raise TypeError("@model_validator takes a plain method: it is called with the instance")
+            kind = type(fn).__name__
+            raise TypeError(f"@model_validator cannot wrap a {kind}: it is a plain method, called with the instance")
         fn.__bolt_model_validator__ = mode
         return fn
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-__all__ = ["FieldConfig", "field", "UNSET_DEFAULT"]
+__all__ = ["FieldConfig", "field", "UNSET_DEFAULT", "get_msgspec_type_for_django_field"]
 
 
 class _Unset:
@@ -118,3 +118,11 @@ def field(
             include_in_schema=include_in_schema,
         )
     )
+
+
+def get_msgspec_type_for_django_field(model_field: Any) -> Any:
+    """django-bolt's name (and module) for ``models.type_for_model_field``: the annotation a
+    Django model field becomes in a generated Serializer."""
+    from .models import type_for_model_field
+
+    return type_for_model_field(model_field)
