@@ -90,3 +90,32 @@ def test_create_serializer_types_relations(rows):
     s = S.from_model(LogEntry.objects.get(pk=entry.pk))
     assert (s.user, s.object_repr) == (entry.user_id, "thing")
     assert s.content_type == entry.content_type_id
+
+
+class EntryWithUserGroups(Serializer):
+    id: int
+    user: UserOut
+    content_type: ContentTypeOut
+
+
+def test_loading_plan_and_from_models_query_count(rows):
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert UserOut.loading_plan(User) == ([], ["groups"])
+    assert EntryOut.loading_plan(LogEntry) == (["content_type", "user"], [])
+    assert EntryWithUserGroups.loading_plan(LogEntry) == (["user", "content_type"], ["user__groups"])
+    user, (g1, g2), entry = rows
+    qs = User.objects.filter(username__in=["ser-rel-user", "admin"]).order_by("id")
+    with CaptureQueriesContext(connection) as q:
+        users = UserOut.from_models(qs)
+    assert len(q) == 2  # the users, then every user's groups at once
+    mine = next(u for u in users if u.id == user.id)
+    assert sorted(mine.groups) == sorted([g1.id, g2.id])
+    with CaptureQueriesContext(connection) as q:
+        (e,) = EntryWithUserGroups.from_models(LogEntry.objects.filter(pk=entry.pk))
+    assert len(q) == 2 and e.user.username == "ser-rel-user" and len(e.user.group_objs) == 2
+    # A list is used as given.
+    assert [u.id for u in UserOut.from_models(list(qs))] == [u.id for u in users]

@@ -438,17 +438,41 @@ class Serializer(Struct, metaclass=SerializerMeta):
 
     @classmethod
     def from_models(cls: type[T], objects: Iterable[Any]) -> list[T]:
-        """``from_model`` of each object (a QuerySet or a list)."""
-        return [cls.from_model(o) for o in objects]
+        """``from_model`` of each object. A QuerySet first gets this serializer's loading plan
+        (``loading_plan``: ``select_related`` for relations read through a ForeignKey,
+        ``prefetch_related`` for many-to-many and reverse ones), so the batch costs a bounded
+        number of queries; a list is used as it is."""
+        return [cls.from_model(o) for o in cls._prepared(objects)]
 
     @classmethod
     async def afrom_models(cls: type[T], objects: Any) -> list[T]:
-        """``from_models`` from async code: a QuerySet is iterated with the async ORM."""
+        """``from_models`` from async code: a QuerySet (with the loading plan) is iterated with
+        the async ORM."""
+        objects = cls._prepared(objects)
         if hasattr(objects, "__aiter__"):
             rows = [o async for o in objects]
         else:
             rows = list(objects)
         return [cls.from_model(o) for o in rows]
+
+    @classmethod
+    def loading_plan(cls, model: Any) -> tuple[list[str], list[str]]:
+        """``(select_related, prefetch_related)`` lookups ``from_model`` needs on ``model``."""
+        from .models import loading_plan
+
+        return loading_plan(cls, model)
+
+    @classmethod
+    def _prepared(cls, objects: Any) -> Any:
+        model = getattr(objects, "model", None)
+        if model is None or not hasattr(objects, "select_related"):
+            return objects
+        select, prefetch = cls.loading_plan(model)
+        if select:
+            objects = objects.select_related(*select)
+        if prefetch:
+            objects = objects.prefetch_related(*prefetch)
+        return objects
 
     def to_model(self, model_class: Any) -> Any:
         """An unsaved ``model_class`` instance from the fields."""

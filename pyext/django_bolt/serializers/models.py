@@ -90,6 +90,46 @@ def from_model(cls: Any, instance: Any, *, max_depth: int, depth: int) -> Any:
     return cls(**data)
 
 
+def loading_plan(
+    cls: Any, model: Any, prefix: str = "", under_prefetch: bool = False, depth: int = 0
+) -> tuple[list[str], list[str]]:
+    """See ``Serializer.loading_plan``: walks each field's name (or ``source`` path) through the
+    model's relations. A ForeignKey read as its key needs nothing; one read through (a nested
+    Serializer, ``source="author.name"``) is a ``select_related``; a many-to-many or reverse
+    relation is a ``prefetch_related``. Nested Serializers add their own lookups below the
+    relation's (as prefetches once under a prefetch)."""
+    select: list[str] = []
+    prefetch: list[str] = []
+    if depth > 8:  # circular serializers: from_model's max_depth reports them
+        return select, prefetch
+    hints = typing.get_type_hints(cls, include_extras=True)
+    for f in cls.__struct_fields__:
+        nested = _serializer_of(hints.get(f, Any))
+        path = (cls.__source_mapping__.get(f) or f).split(".")
+        current, lookup, many = model, [], under_prefetch
+        for i, part in enumerate(path):
+            try:
+                mf = current._meta.get_field(part)
+            except Exception:  # noqa: BLE001 - a property or a method: nothing to load
+                break
+            if not mf.is_relation or mf.related_model is None:
+                break
+            last = i == len(path) - 1
+            if not (mf.many_to_many or mf.one_to_many) and last and nested is None:
+                break  # a ForeignKey read as its key: no join
+            lookup.append(part)
+            many = many or mf.many_to_many or mf.one_to_many
+            (prefetch if many else select).append(prefix + "__".join(lookup))
+            current = mf.related_model
+            if last and nested is not None:
+                sub = loading_plan(nested[0], current, prefix + "__".join(lookup) + "__", many, depth + 1)
+                select += sub[0]
+                prefetch += sub[1]
+            if many:
+                break  # what lies beyond a prefetch is the nested Serializer's to say
+    return list(dict.fromkeys(select)), list(dict.fromkeys(prefetch))
+
+
 def _model_attr(instance: Any, meta: Any, name: str, nested: bool) -> Any:
     """``instance.<name>``; for a ForeignKey/OneToOne typed as a scalar, the key itself
     (``author_id``) so no query is made."""
