@@ -107,7 +107,10 @@ class _Describer:
             self._check_constraints(kind, constraints, where)
             return (kind, constraints) if kind in _CONSTRAINED else (kind,)
         if origin is typing.Union or origin is types.UnionType:
-            args = typing.get_args(tp)
+            # ``| UnsetType`` says "may be left out"; the field's default (UNSET) carries that.
+            args = tuple(a for a in typing.get_args(tp) if not getattr(a, "__bolt_unset__", False))
+            if len(args) == 1:
+                return self.node(args[0], where, constraints)
             rest = [a for a in args if a is not type(None) and a is not None]
             inner: tuple
             if len(rest) == 1:

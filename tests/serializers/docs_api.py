@@ -135,3 +135,15 @@ async def get_user_annotated(user_id: int) -> User:
 async def get_user_broken(user_id: int) -> User:
     """Not in the docs: the docs' "a response that does not match is a 500"."""
     return {"id": user_id, "username": "john"}
+
+
+# msgspec's UNSET idiom for partial updates (not from django-bolt's docs): absent vs null.
+class ProfilePatch(msgspec.Struct):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    bio: str | None | msgspec.UnsetType = msgspec.UNSET
+
+
+@api.patch("/profile")
+async def patch_profile(data: ProfilePatch) -> dict:
+    changed = [f for f in ("name", "bio") if getattr(data, f) is not msgspec.UNSET]
+    return {"changed": changed, "echo": msgspec.to_builtins(data)}

@@ -72,3 +72,5 @@ def test_msgspec_spelling_examples(ser_server):
     r = post(ser_server.port, "/docs/missions", {"name": "Test one"})
     assert r.status == 422 and r.json()["detail"][0]["loc"] == ["body", "name"]
     assert get(ser_server.port, "/docs/missions?status=active").json() == {"status": "active", "limit": 10}
+    r = fetch(ser_server.port, "PATCH", "/docs/profile", headers=JSON, body=json_body({"bio": None}))
+    assert r.json() == {"changed": ["bio"], "echo": {"bio": None}}

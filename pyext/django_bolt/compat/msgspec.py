@@ -13,8 +13,7 @@ What differs from msgspec: ``ValidationError.errors`` is FastAPI's list (the mes
 differs); ``DecodeError``/``EncodeError`` are ``ValueError``/``TypeError``; ``convert`` goes
 through JSON (values must be JSON-able); Struct options bolt has no use for (``gc``,
 ``weakref``, ``dict``, ``cache_hash``, ``eq``, ``repr_omit_defaults``) are accepted and
-ignored, ``array_like``/``order`` are refused; ``UNSET`` exists but a field typed
-``... | UnsetType`` cannot be planned yet.
+ignored, ``array_like``/``order`` are refused.
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from typing import Any
 
 from .. import json as _json
 from ..constraints import Meta as _Meta
-from ..struct import NODEFAULT, StructMeta
+from ..struct import NODEFAULT, UNSET, StructMeta, UnsetType
 from ..struct import Struct as _Struct
 from ..struct import field as _field
 
@@ -53,30 +52,6 @@ EncodeError = TypeError
 
 _IGNORED = ("gc", "weakref", "dict", "cache_hash", "eq", "repr_omit_defaults")
 _REFUSED = ("array_like", "order")
-
-
-class UnsetType:
-    """The type of ``UNSET``: "this field was not given" (a singleton)."""
-
-    __slots__ = ()
-    _instance: UnsetType | None = None
-
-    def __new__(cls) -> UnsetType:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __reduce__(self) -> str:
-        return "UNSET"
-
-
-UNSET = UnsetType()
 
 
 class _CompatMeta(StructMeta):
