@@ -92,6 +92,33 @@ async def create_order(order: Order) -> Order:
     return order
 
 
+# POST /signup: django-bolt's Serializer on both sides (ours on our Struct, 0.13's on msgspec),
+# two field validators run on every body; the values already normalized, so the echo is equal.
+from django_bolt.serializers import Serializer, field_validator  # noqa: E402
+
+
+class Signup(Serializer):
+    name: Annotated[str, Meta(min_length=2, max_length=50)]
+    email: Annotated[str, Meta(pattern=r"^[^@ ]+@[^@ ]+$")]
+    age: Annotated[int, Meta(ge=0, le=150)]
+    tags: list[str] = []
+
+    @field_validator("email")
+    def lower(cls, value):
+        return value.lower()
+
+    @field_validator("name")
+    def strip(cls, value):
+        if not value.strip():
+            raise ValueError("blank name")
+        return value.strip()
+
+
+@api.post("/signup")
+async def signup(data: Signup) -> Signup:
+    return data
+
+
 @api.get("/users")
 def users() -> list:
     """A plain def handler with the sync ORM (both servers run it off their event loop)."""

@@ -84,7 +84,9 @@ ORDER_BODY = {
     "ship_to": {"street": "12 Analytical Row", "city": "London", "zip": "N1 7AA", "country": "GB"},
     "lines": [{"sku": f"ABC-{i}", "qty": i, "price": 9.5 + i} for i in range(1, 6)],
 }
-POSTED = {"post": POST_BODY, "order": ORDER_BODY}
+# POST /signup: a django-bolt Serializer with two field validators (values already normalized).
+SIGNUP_BODY = {"name": "Ada Lovelace", "email": "ada@example.com", "age": 36, "tags": ["math", "engines"]}
+POSTED = {"post": POST_BODY, "order": ORDER_BODY, "serializer": SIGNUP_BODY}
 
 # name -> (label, method, path used by wrk, wrk script, reference server bolt is compared with)
 ENDPOINTS = {
@@ -92,6 +94,7 @@ ENDPOINTS = {
     "item": ("GET /items/{id}?q=", "GET", "/items/42?q=hello", "report.lua", "competitor"),
     "post": ("POST /items", "POST", "/items", "post_items.lua", "competitor"),
     "order": ("POST /orders (validated)", "POST", "/orders", "post_orders.lua", "competitor"),
+    "serializer": ("POST /signup (Serializer + 2 validators)", "POST", "/signup", "post_signup.lua", "competitor"),
     "users": ("GET /users (sync ORM)", "GET", "/users", "report.lua", "competitor"),
     "users_async": ("GET /users/async (async ORM)", "GET", "/users/async", "report.lua", "competitor"),
     "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
@@ -112,7 +115,7 @@ ENDPOINTS = {
     "br3": ("GET /catalog br, bolt at quality 3", "GET", "/catalog", "report.lua", "competitor"),
 }
 REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt", "bolt2": "bolt --cores 2"}
-JSON_ENDPOINTS = {"hello", "item", "post", "order", "users", "users_async", "big", "jwt", "apikey", "viewset20"}
+JSON_ENDPOINTS = {"hello", "item", "post", "order", "serializer", "users", "users_async", "big", "jwt", "apikey", "viewset20"}
 USERS_ENDPOINTS = {"users", "users_async", "viewset20"}
 #: How many Person rows each of USERS_ENDPOINTS answers.
 USERS_ROWS = {"users": 10, "users_async": 10, "viewset20": 20}

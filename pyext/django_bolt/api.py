@@ -121,7 +121,7 @@ class Route:
         if root in _UNCHECKED or (not explicit and root[0] in ("tuple", "fixtuple")):
             # "-> tuple" is how handlers say they return (status, body).
             return None
-        return plan_for(tp)
+        return plan_for(tp, output=True)
 
     @property
     def is_async(self) -> bool:

@@ -26,6 +26,16 @@ from .struct import StructMeta, to_builtins
 
 __all__ = ["encode", "decode", "ValidationError", "ENCODE_TYPES"]
 
+
+def _untyped_plan(cls: Any) -> Any:
+    """The plan the encoder writes a Struct met without a declared type along. A Serializer
+    whose output is not its fields (computed or write-only ones) has none: the encoder then
+    falls back to ``to_builtins``, which calls its ``dump()``."""
+    if getattr(cls, "__bolt_output_differs__", False):
+        raise TypeError(f"{cls.__name__} is encoded through dump()")
+    return plan_for(cls)
+
+
 ENCODE_TYPES = (
     _dt.datetime,
     _dt.date,
@@ -35,7 +45,7 @@ ENCODE_TYPES = (
     enum.Enum,
     to_builtins,
     StructMeta,
-    plan_for,
+    _untyped_plan,
 )
 
 
@@ -57,4 +67,4 @@ def decode(data: bytes | bytearray | str, *, type: Any = Any) -> Any:
 def encode(obj: Any, *, type: Any = None) -> bytes:
     """Encodes ``obj`` as JSON bytes; with ``type``, checks it fits that type as it goes and
     raises ``TypeError`` naming the first field that does not."""
-    return _native.encode(obj, ENCODE_TYPES, None if type is None else plan_for(type))
+    return _native.encode(obj, ENCODE_TYPES, None if type is None else plan_for(type, output=True))

@@ -68,9 +68,13 @@ def _is_record(tp: Any) -> bool:
 
 
 class _Describer:
-    def __init__(self) -> None:
+    def __init__(self, output: bool = False) -> None:
         self.defs: list[tuple | None] = []
         self.index: dict[type, int] = {}
+        #: Describing what a response is encoded along: a record class with
+        #: ``__bolt_output_type__()`` (a Serializer with computed or write-only fields) is
+        #: described as the type it returns.
+        self.output = output
 
     def node(self, tp: Any, where: str, constraints: tuple | None = None) -> tuple:
         origin = typing.get_origin(tp)
@@ -103,7 +107,10 @@ class _Describer:
             self._check_constraints(kind, constraints, where)
             return (kind, constraints) if kind in _CONSTRAINED else (kind,)
         if origin is typing.Union or origin is types.UnionType:
-            args = typing.get_args(tp)
+            # ``| UnsetType`` says "may be left out"; the field's default (UNSET) carries that.
+            args = tuple(a for a in typing.get_args(tp) if not getattr(a, "__bolt_unset__", False))
+            if len(args) == 1:
+                return self.node(args[0], where, constraints)
             rest = [a for a in args if a is not type(None) and a is not None]
             inner: tuple
             if len(rest) == 1:
@@ -145,6 +152,8 @@ class _Describer:
             self._check_constraints("list", constraints, where)
             return ("dict", knode, self.node(value, f"{where}{{}}"), constraints)
         if _is_record(tp):
+            if self.output and hasattr(tp, "__bolt_output_type__"):
+                tp = tp.__bolt_output_type__()
             if constraints is not None:
                 raise TypeError(f"{where}: constraints do not apply to {tp.__name__}")
             return ("struct", self.record(tp))
@@ -227,30 +236,35 @@ class _Describer:
             raise TypeError(f"{where}: pattern applies to str only")
 
 
-def describe(tp: Any, where: str | None = None) -> tuple[tuple, list[tuple]]:
-    """``(root_node, struct_defs)`` for ``tp``; raises ``TypeError`` if it cannot be planned."""
-    d = _Describer()
+def describe(tp: Any, where: str | None = None, *, output: bool = False) -> tuple[tuple, list[tuple]]:
+    """``(root_node, struct_defs)`` for ``tp``; raises ``TypeError`` if it cannot be planned.
+    ``output``: the shape values of ``tp`` are encoded in (see ``_Describer.output``)."""
+    d = _Describer(output)
     root = d.node(tp, where or getattr(tp, "__qualname__", None) or repr(tp))
     return root, d.defs  # type: ignore[return-value]
 
 
 _PLANS: dict[Any, Any] = {}
+_OUTPUT = object()  # the second half of an output plan's key in _PLANS
 #: id(plan) -> (plan, the type it was compiled from): what the OpenAPI document reads a parameter
 #: plan's type from (the plan is kept alive here, so its id is never reused).
 _TYPES: dict[int, tuple[Any, Any]] = {}
 
 
-def plan_for(tp: Any, where: str | None = None) -> Any:
-    """The compiled plan (an opaque capsule) for ``tp``, built once per interpreter."""
+def plan_for(tp: Any, where: str | None = None, *, output: bool = False) -> Any:
+    """The compiled plan (an opaque capsule) for ``tp``, built once per interpreter.
+    ``output=True``: the plan responses declared as ``tp`` are encoded along (differs from the
+    decoding one only for Serializers with computed or write-only fields)."""
+    key = (tp, _OUTPUT) if output else tp
     try:
-        return _PLANS[tp]
+        return _PLANS[key]
     except KeyError:
         pass
     except TypeError:  # unhashable (Annotated with an unhashable marker, say)
-        plan = _native.compile_plan(*describe(tp, where))
+        plan = _native.compile_plan(*describe(tp, where, output=output))
         _TYPES[id(plan)] = (plan, tp)
         return plan
-    plan = _PLANS[tp] = _native.compile_plan(*describe(tp, where))
+    plan = _PLANS[key] = _native.compile_plan(*describe(tp, where, output=output))
     _TYPES[id(plan)] = (plan, tp)
     return plan
 

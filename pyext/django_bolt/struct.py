@@ -27,7 +27,17 @@ import datetime as _dt
 import typing
 from typing import Any, Callable, ClassVar
 
-__all__ = ["Struct", "StructMeta", "field", "NODEFAULT", "to_builtins", "fields", "UnresolvedType"]
+__all__ = [
+    "Struct",
+    "StructMeta",
+    "field",
+    "NODEFAULT",
+    "UNSET",
+    "UnsetType",
+    "to_builtins",
+    "fields",
+    "UnresolvedType",
+]
 
 
 class UnresolvedType(TypeError):
@@ -43,6 +53,34 @@ class _NoDefault:
 
 
 NODEFAULT: Any = _NoDefault()
+
+
+class UnsetType:
+    """The type of ``UNSET`` (msgspec's spelling): a field declared ``x: int | UnsetType = UNSET``
+    is ``UNSET`` when the input leaves it out, and is left out of the JSON while it is ``UNSET``
+    (a PATCH body can tell "not given" from ``null``)."""
+
+    __slots__ = ()
+    #: What the Rust plan compiler looks for on a field's default.
+    __bolt_unset__ = True
+    _instance: UnsetType | None = None
+
+    def __new__(cls) -> UnsetType:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = UnsetType()
 
 
 class _Field:
@@ -344,6 +382,9 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
 
 def to_builtins(obj: Any) -> Any:
     """The JSON fallback for values Rust does not encode directly."""
+    dump = getattr(type(obj), "__bolt_dump__", None)  # a Serializer with computed/write-only fields
+    if dump is not None:
+        return dump(obj)
     if isinstance(obj, Struct):
         return {tp_name: getattr(obj, f) for f, tp_name in type(obj).__struct_encode_fields__.items()}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

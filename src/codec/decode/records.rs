@@ -201,6 +201,61 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A validation exception carrying `__bolt_issues__`, a list of `(loc, msg)` pairs with
+    /// `loc` a tuple of keys/indexes relative to this record (the Serializer's field
+    /// validators): each becomes its own `value_error` issue at that place, so every failing
+    /// field is reported where it sits. False (nothing recorded) when the attribute is absent
+    /// or not in that shape.
+    fn issues_from(&mut self, exc: &Obj, input: &Value) -> bool {
+        let Ok(list) = exc.getattr(c"__bolt_issues__") else {
+            // SAFETY: attached; getattr left an AttributeError set.
+            unsafe { ffi::PyErr_Clear() };
+            return false;
+        };
+        let Some(items) = py::seq_items(list.as_ptr()) else {
+            return false;
+        };
+        let mut parsed: Vec<(Vec<Seg<'static>>, String)> = Vec::with_capacity(items.len());
+        for it in items {
+            let Some(pair) = py::seq_items(it).filter(|p| p.len() == 2) else {
+                return false;
+            };
+            let (Some(parts), Some(msg)) = (py::seq_items(pair[0]), py::str_of(pair[1])) else {
+                return false;
+            };
+            let mut loc = Vec::with_capacity(parts.len());
+            for part in parts {
+                if let Some(k) = py::str_of(part) {
+                    loc.push(Seg::Label(k.to_owned()));
+                } else if let Some(i) = py::as_i64(part).and_then(|i| usize::try_from(i).ok()) {
+                    loc.push(Seg::Index(i));
+                } else {
+                    return false;
+                }
+            }
+            parsed.push((loc, msg.to_owned()));
+        }
+        if parsed.is_empty() {
+            return false;
+        }
+        let depth = self.loc.len();
+        for (rel, msg) in parsed {
+            // The field's own input when the issue names a key of this object.
+            let field_input = match rel.as_slice() {
+                [Seg::Label(k)] => input.get(k.as_str()).unwrap_or(input),
+                _ => input,
+            };
+            self.loc.extend(rel);
+            self.fail(
+                "value_error",
+                format!("Value error, {msg}"),
+                Some(field_input),
+            );
+            self.loc.truncate(depth);
+        }
+        true
+    }
+
     /// `__post_init__` (or a dataclass's `__init__`) raised: ValueError/TypeError/AssertionError
     /// are the user's validation and become a `value_error` issue; anything else is a 500.
     fn post_init_failed(&mut self, input: &Value) -> Option<Obj> {
@@ -216,6 +271,9 @@ impl<'a> Decoder<'a> {
             .any(|t| ffi::PyObject_IsInstance(exc.as_ptr(), *t) == 1)
         };
         if validation {
+            if self.issues_from(&exc, input) {
+                return None;
+            }
             // SAFETY: attached.
             let text = unsafe { Obj::from_owned(ffi::PyObject_Str(exc.as_ptr())) }
                 .and_then(|s| py::str_of(s.as_ptr()).map(str::to_owned))

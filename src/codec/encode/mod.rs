@@ -217,8 +217,13 @@ impl<'e> Encoder<'e> {
             if ty == &raw mut ffi::PyList_Type || ty == &raw mut ffi::PyTuple_Type {
                 return self.seq(o, out, depth);
             }
-            if ffi::Py_TYPE(ty as *mut ffi::PyObject) as *mut ffi::PyObject
-                == t.struct_meta.as_ptr()
+            let meta = ffi::Py_TYPE(ty as *mut ffi::PyObject);
+            if meta as *mut ffi::PyObject == t.struct_meta.as_ptr()
+                // Metaclasses derived from StructMeta (Serializer's, compat.msgspec's); a plain
+                // class's metaclass is `type`, which skips the subtype walk.
+                || (meta != &raw mut ffi::PyType_Type
+                    && ffi::PyType_IsSubtype(meta, t.struct_meta.as_ptr() as *mut ffi::PyTypeObject)
+                        != 0)
             {
                 return self.struct_value(o, out, depth);
             }

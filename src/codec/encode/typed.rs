@@ -51,7 +51,7 @@ fn begin_field(
     first: &mut bool,
     out: &mut Vec<u8>,
 ) -> bool {
-    if rec.omit_defaults && is_default(v, &f.default) {
+    if (rec.omit_defaults || f.omit_unset) && is_default(v, &f.default) {
         return false;
     }
     if !*first {

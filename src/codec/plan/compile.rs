@@ -263,6 +263,10 @@ fn record(t: *mut ffi::PyObject) -> Result<Record, PlanError> {
             Some(3) => Default::Omit,
             _ => return Err(PlanError::BadDefault),
         };
+        // `UNSET` (struct.py) is recognised by its class marker, so Rust needs no handle on it.
+        let omit_unset = matches!(&default, Default::Value(d)
+            // SAFETY: attached; `d` is live; HasAttrString clears any error it meets.
+            if unsafe { ffi::PyObject_HasAttrString(d.as_ptr(), c"__bolt_unset__".as_ptr()) } == 1);
         let attr = Obj::from_borrowed(attr_o);
         let offset = match kind {
             RecordKind::Struct => Some(slot_offset(&cls, &attr)?),
@@ -275,6 +279,7 @@ fn record(t: *mut ffi::PyObject) -> Result<Record, PlanError> {
             node: node(item(f, 2)?)?,
             default,
             offset,
+            omit_unset,
         });
     }
     // SAFETY: attached.

@@ -110,6 +110,9 @@ pub struct Field {
     pub default: Default,
     /// Byte offset of the slot in a Struct instance (`None` for dataclasses and TypedDicts).
     pub offset: Option<isize>,
+    /// The default is msgspec's `UNSET` (`x: int | UnsetType = UNSET`): the field is left out of
+    /// the JSON while it holds that default, whatever the record's `omit_defaults`.
+    pub omit_unset: bool,
 }
 
 pub struct Record {
