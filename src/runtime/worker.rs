@@ -215,7 +215,7 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
         }
     };
     let pump_task = monoio::spawn(pump(w.clone()));
-    monoio::spawn(give_back(w.clone()));
+    monoio::spawn(give_back(Rc::downgrade(&w)));
     loop {
         match listener.accept().await {
             Ok((stream, addr)) => {
@@ -279,22 +279,28 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
 /// (5,000 connections opened and closed) kept all of it: 124 MiB, for as long as it stayed quiet
 /// (loadtests/conn_memory.py). Checked once a second; collects when the core's connections fell
 /// by a good share since their peak, or to none.
-async fn give_back(w: Rc<Core>) {
+/// Holds the core weakly: a task still asleep here when the runtime ends must not keep the
+/// core shared.
+async fn give_back(core: std::rc::Weak<Core>) {
     const MIN_DROP: usize = 64;
     let mut peak = 0usize;
-    let mut opened = w.next_conn.get();
-    while !w.drained.get() {
+    let mut opened = None;
+    loop {
         monoio::time::sleep(Duration::from_secs(1)).await;
+        let Some(w) = core.upgrade() else { return };
+        if w.drained.get() {
+            return;
+        }
         let now = w.conns.borrow().len();
         peak = peak.max(now);
         let fell = peak - now >= MIN_DROP && now <= peak / 2;
         // Quiet now, and some connection came and went since the last look.
-        let emptied = now == 0 && w.next_conn.get() != opened;
+        let emptied = now == 0 && opened.is_some_and(|o| o != w.next_conn.get());
         if fell || emptied {
             collect_freed();
             peak = now;
         }
-        opened = w.next_conn.get();
+        opened = Some(w.next_conn.get());
     }
 }
 

@@ -88,6 +88,9 @@ def server_env() -> dict[str, str]:
     env.pop("DEMO_NO_BOLT", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)  # bolt must find it from manage.py
     env["PYTHONUNBUFFERED"] = "1"
+    # Tests share servers and look for an error's log line: none is held back as a repeat of
+    # one an earlier test caused (tests/server/test_log_repeats.py sets its own interval).
+    env["DEMO_LOG_REPEAT_INTERVAL"] = "0"
     # Servers start as on a developer's machine, with bytecode cached: this sandbox sets
     # PYTHONDONTWRITEBYTECODE, which makes every interpreter (the main one and each core's)
     # compile Django from source at each start, a quarter of a second each, and pushes

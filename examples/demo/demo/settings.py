@@ -156,6 +156,9 @@ LOGGING = {
     # "warning", on at "info".
 }
 
+# A repeated warning or error is written once per this many seconds, then counted (0: every one).
+BOLT_LOG_REPEAT_INTERVAL = float(os.environ.get("DEMO_LOG_REPEAT_INTERVAL", "10"))
+
 if _env_flag("DEMO_REQUEST_LOG"):
     # Request/response logging with bodies, every request sampled, >50 ms flagged slow.
     BOLT_LOGGING = {"request_body": True, "response_body": True, "sample_rate": 1.0, "slow_request_ms": 50}
