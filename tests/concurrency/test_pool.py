@@ -74,7 +74,7 @@ def test_sigint_with_600_queued_blocking_calls_exits_within_the_timeout(demo_db,
     bolt = BoltProcess.start(
         cores=1,
         driver=driver,
-        extra=["--blocking-threads", "2", "--blocking-queue", "1000", "--shutdown-timeout", "2"],
+        extra=["--blocking-threads", "2", "--blocking-queue", "1000", "--shutdown-timeout", "4"],
     )
     try:
         socks = _send_many(bolt.port, 600, "/slow-sync?ms=2000")
@@ -87,7 +87,7 @@ def test_sigint_with_600_queued_blocking_calls_exits_within_the_timeout(demo_db,
     finally:
         bolt.kill()
     assert code == 0, bolt.output()
-    assert exited < 2 + 3, f"exit {exited:.1f}s after SIGINT with --shutdown-timeout 2\n{bolt.output()}"
+    assert exited < 4 + 3, f"exit {exited:.1f}s after SIGINT with --shutdown-timeout 4\n{bolt.output()}"
     assert "panicked" not in bolt.stderr, bolt.output()
     assert "django-bolt: stopped" in bolt.stderr, bolt.output()
     statuses = [r[0] for r in results]
@@ -96,8 +96,8 @@ def test_sigint_with_600_queued_blocking_calls_exits_within_the_timeout(demo_db,
     assert set(statuses) <= {200, 503, None}, set(statuses)
     dropped = [r for r in results if r[0] == 503]
     assert len(dropped) >= 590, statuses
-    # The queued ones were answered when the drain began, not at the deadline.
-    early = [t for s, t, _ in results if s == 503 and t < 1.5]
+    # The queued ones were answered when the drain began, not at the deadline (4 s).
+    early = [t for s, t, _ in results if s == 503 and t < 3]
     assert len(early) >= 590, sorted(t for _, t, _ in results)[-5:]
 
 
