@@ -424,7 +424,7 @@ class Runtime:
             fut = self._pool.admit(self.lifecycle.around(call), fd)
         except PoolFull as e:
             if e.shutting_down:
-                raise HTTPException(503, "Service Unavailable: shutting down", {"Connection": "close"}) from None
+                raise HTTPException(503, "Service Unavailable: shutting down") from None
             raise HTTPException(
                 503, "Service Unavailable: the blocking pool is full", {"Retry-After": RETRY_AFTER}
             ) from None
@@ -442,7 +442,7 @@ class Runtime:
         except Dropped:
             # Shutdown dropped it before it ran (a call whose client had gone has no one to
             # answer; this 503 is written to a closed socket, or not at all).
-            raise HTTPException(503, "Service Unavailable: shutting down", {"Connection": "close"}) from None
+            raise HTTPException(503, "Service Unavailable: shutting down") from None
         finally:
             if timer is not None:
                 timer.cancel()

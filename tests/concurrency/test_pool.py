@@ -96,6 +96,7 @@ def test_sigint_with_600_queued_blocking_calls_exits_within_the_timeout(demo_db,
     assert set(statuses) <= {200, 503, None}, set(statuses)
     dropped = [r for r in results if r[0] == 503]
     assert len(dropped) >= 590, statuses
+    assert all(b"\r\nconnection: close\r\n" in data.lower() for _, _, data in dropped)
     # The queued ones were answered when the drain began, not at the deadline (4 s).
     early = [t for s, t, _ in results if s == 503 and t < 3]
     assert len(early) >= 590, sorted(t for _, t, _ in results)[-5:]
@@ -218,12 +219,12 @@ def test_request_timeout_answers_504_and_logs_the_route(demo_db, driver):
 
 def test_one_slow_call_moves_an_auto_handler_to_the_pool(demo_db, driver):
     """After one slow call of /slow-auto, its next call runs on the pool: a /hello sent while
-    that second (1 s) call runs is answered at once. The warning names the route, once."""
+    that second (2 s) call runs is answered at once. The warning names the route, once."""
     bolt = BoltProcess.start(cores=1, driver=driver)
     try:
         first = get(bolt.port, "/slow-auto?ms=100").json()
         with Conn(bolt.port, timeout=10) as slow:
-            slow.send(b"GET /slow-auto?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n")
+            slow.send(b"GET /slow-auto?ms=2000 HTTP/1.1\r\nHost: t\r\n\r\n")
             time.sleep(0.2)
             t0 = time.monotonic()
             hello = get(bolt.port, "/hello")
@@ -236,7 +237,8 @@ def test_one_slow_call_moves_an_auto_handler_to_the_pool(demo_db, driver):
     assert second["thread"].startswith("bolt-blocking"), second
     assert third["thread"].startswith("bolt-blocking"), third
     assert hello.status == 200
-    assert hello_took < 0.6, f"/hello waited {hello_took:.2f}s behind the slow handler"
+    # Inline, the slow call would hold /hello for about 1.8 s.
+    assert hello_took < 1.0, f"/hello waited {hello_took:.2f}s behind the slow handler"
     warnings = [l for l in bolt.stderr_lines if "running it on the blocking pool from now on" in l]
     assert len(warnings) == 1 and "GET /slow-auto" in warnings[0], warnings
 
