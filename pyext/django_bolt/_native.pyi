@@ -36,8 +36,8 @@ class ServeConfig(TypedDict):
     banner: str
     """Start of the ``listening on ...`` line printed once every worker is up."""
 
-def serve(config: ServeConfig, /) -> None:
-    """Runs the server until SIGINT/SIGTERM, then drains and returns (OSError: cannot bind; RuntimeError: a worker failed; ValueError: bad config)."""
+def serve(config: ServeConfig, /) -> bool:
+    """Runs the server until SIGINT/SIGTERM, then drains and returns whether every core's interpreter ended (False: one was left running a handler past ``--shutdown-timeout``, and the process must exit without finalizing Python) (OSError: cannot bind; RuntimeError: a worker failed; ValueError: bad config)."""
 
 def check_routes(routes: list[tuple[str, str]], /) -> int:
     """Checks ``(method, path)`` pairs with the Rust router; the number of routes, or ValueError naming the first refused one."""

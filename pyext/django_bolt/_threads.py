@@ -21,6 +21,7 @@ import collections
 import contextvars
 import logging
 import queue
+import select
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,32 @@ _STOP = object()
 # The longest a finished job's result waits for the jobs queued behind it (see CoreThreads._work).
 FLUSH_AFTER = 0.002
 log = logging.getLogger("django_bolt")
+# poll() bits meaning the peer closed or reset the connection (POLLRDHUP: it sent FIN, which an
+# HTTP/1.1 client waiting for its response does only when it gave up).
+_GONE = select.POLLRDHUP | select.POLLHUP | select.POLLERR
+
+
+class PoolFull(Exception):
+    """``CoreThreads.admit`` refused a call: its queue is full (or the core is shutting down)."""
+
+    def __init__(self, shutting_down: bool = False) -> None:
+        super().__init__("shutting down" if shutting_down else "queue full")
+        self.shutting_down = shutting_down
+
+
+class Dropped(Exception):
+    """A queued call that never ran: its client had gone, or the core began shutting down."""
+
+
+def client_gone(fd: int) -> bool:
+    """Whether the peer of socket ``fd`` has closed or reset the connection (never blocks)."""
+    p = select.poll()
+    p.register(fd, select.POLLIN | select.POLLRDHUP)
+    try:
+        events = p.poll(0)
+    except OSError:
+        return True
+    return any(ev & _GONE for _, ev in events)
 
 
 def _run_logged(fn: Any, args: tuple) -> None:
@@ -45,12 +72,13 @@ def _complete(batch: list) -> None:
 
 
 def _set_result(fut: asyncio.Future, value: Any) -> None:
-    if not fut.cancelled():
+    # Done already: cancelled, or answered without it (``--request-timeout``).
+    if not fut.done():
         fut.set_result(value)
 
 
 def _set_exception(fut: asyncio.Future, exc: BaseException) -> None:
-    if not fut.cancelled():
+    if not fut.done():
         fut.set_exception(exc)
 
 
@@ -59,8 +87,15 @@ class CoreThreads(ThreadPoolExecutor):
     future of that loop. A ``ThreadPoolExecutor`` only in name, which
     ``loop.set_default_executor`` requires; none of its machinery is used."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, max_workers: int, name: str) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, max_workers: int, name: str, max_queued: int | None = None
+    ) -> None:
         super().__init__(max_workers, thread_name_prefix=name)
+        #: Calls ``admit`` lets wait for a thread at most (None: unbounded).
+        self.max_queued = max_queued
+        #: Admitted calls dropped before they ran (client gone, or shutdown), for tests and logs.
+        self.dropped = 0
+        self._draining = False
         self._loop = loop
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -76,14 +111,36 @@ class CoreThreads(ThreadPoolExecutor):
         self._enqueue(fut, fn, args, kwargs)
         return fut
 
-    def _enqueue(self, fut: asyncio.Future | None, fn: Any, args: tuple, kwargs: dict) -> None:
+    def backlog(self) -> int:
+        """Calls waiting for a thread (none while a thread is free)."""
+        with self._lock:
+            free_or_startable = self._idle + (self._max_workers - len(self._workers))
+        return max(0, -free_or_startable)
+
+    def admit(self, fn: Any, fd: int = -1) -> asyncio.Future:
+        """``submit(fn)`` for a request's handler, bounded: raises ``PoolFull`` at once when
+        ``max_queued`` calls already wait for a thread (or the core is shutting down). When a
+        thread takes the call, it first checks socket ``fd`` (-1: none): if the client has gone,
+        or the future is done already (its request timed out), the call is dropped, not run."""
+        if self._draining:
+            raise PoolFull(shutting_down=True)
+        fut = self._loop.create_future()
+        with self._lock:
+            if self.max_queued is not None:
+                waiting = -(self._idle + (self._max_workers - len(self._workers)))
+                if waiting >= self.max_queued:
+                    raise PoolFull()
+        self._enqueue(fut, fn, (), {}, fd)
+        return fut
+
+    def _enqueue(self, fut: asyncio.Future | None, fn: Any, args: tuple, kwargs: dict, fd: int | None = None) -> None:
         with self._lock:
             if fut is None and self._idle <= 0 and self._workers:
                 # Every thread is busy: a thread runs this after its current job, without a
                 # wake-up (and the thread switch it costs) of its own.
                 self._deferred.append((fn, args))
                 return
-            self._jobs.put((fut, fn, args, kwargs))
+            self._jobs.put((fut, fn, args, kwargs, fd))
             # Start a thread only when none is free for this job, up to the bound.
             start = self._idle <= 0 and len(self._workers) < self._max_workers
             if start:
@@ -101,8 +158,13 @@ class CoreThreads(ThreadPoolExecutor):
         jobs, loop = self._jobs, self._loop
         batch: list = []
         batch_since = 0.0
+        # The last job took longer than FLUSH_AFTER: a slow handler. Its result goes back now,
+        # not after the next job (which would delay every queued slow call's response by one
+        # call: 2-second calls were answered after 4 s). A fast result can still wait behind a
+        # slow job that follows it on the same thread; the thread cannot know in advance.
+        slow = False
         while True:
-            if batch and (jobs.empty() or time.monotonic() - batch_since > FLUSH_AFTER):
+            if batch and (slow or jobs.empty() or time.monotonic() - batch_since > FLUSH_AFTER):
                 try:
                     loop.call_soon_threadsafe(_complete, batch)
                 except RuntimeError:
@@ -111,19 +173,29 @@ class CoreThreads(ThreadPoolExecutor):
             item = jobs.get()
             if item is _STOP:
                 return
-            fut, fn, args, kwargs = item
+            fut, fn, args, kwargs, fd = item
             if fut is None:  # fire and forget (``run_plain``): nobody awaits it, nothing to wake
                 _run_logged(fn, args)
+            elif fd is not None and (fut.done() or (fd >= 0 and client_gone(fd))):
+                # An admitted request's call that nobody waits for any more: its client closed
+                # the connection while it was queued, or it timed out (fut cancelled).
+                self.dropped += 1
+                if not batch:
+                    batch_since = time.monotonic()
+                batch.append((_set_exception, fut, Dropped()))
             else:
+                began = time.monotonic()
                 try:
                     done = (_set_result, fut, fn(*args, **kwargs))
                 except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the awaiting task
                     done = (_set_exception, fut, exc)
+                now = time.monotonic()
+                slow = now - began > FLUSH_AFTER
                 if not batch:
-                    batch_since = time.monotonic()
+                    batch_since = now
                 batch.append(done)
                 del done
-            del item, fut, fn, args, kwargs
+            del item, fut, fn, args, kwargs, fd
             while True:
                 with self._lock:
                     if not self._deferred:
@@ -132,7 +204,38 @@ class CoreThreads(ThreadPoolExecutor):
                     deferred = self._deferred.popleft()
                 _run_logged(*deferred)
 
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+    def drain(self) -> int:
+        """Shutdown begins: refuses new admissions and fails every call still waiting for a
+        thread with ``Dropped`` (their requests answer 503 at once instead of running after
+        the drain deadline). Runs on the loop's thread. Returns how many were dropped."""
+        self._draining = True
+        n = 0
+        kept = []
+        while True:
+            try:
+                item = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            fut = item[0] if item is not _STOP else None
+            if fut is None:
+                kept.append(item)  # a stop, or fire-and-forget housekeeping: still runs
+                continue
+            # Its claim on a thread goes back (see _enqueue), or the count of free threads stays
+            # short by one for ever.
+            with self._lock:
+                self._idle += 1
+            n += 1
+            if not fut.done():
+                fut.set_exception(Dropped())
+        for item in kept:
+            self._jobs.put(item)
+        self.dropped += n
+        return n
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False, timeout: float | None = None) -> bool:
+        """Stops the threads; with ``wait``, joins them for at most ``timeout`` seconds (None: no
+        limit). Returns whether every thread has ended: one still running a call past the
+        timeout is left to it (a Python thread cannot be stopped from outside)."""
         with self._lock:
             self._closed = True
             workers = list(self._workers)
@@ -142,13 +245,16 @@ class CoreThreads(ThreadPoolExecutor):
                     item = self._jobs.get_nowait()
                 except queue.Empty:
                     break
-                if item is not _STOP:
+                if item is not _STOP and item[0] is not None:
                     item[0].cancel()
         for _ in workers:
             self._jobs.put(_STOP)
-        if wait:
-            for t in workers:
-                t.join()
+        if not wait:
+            return not any(t.is_alive() for t in workers)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in workers:
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in workers)
 
     def run_plain(self, fn: Any, /, *args: Any) -> None:
         """Runs ``fn(*args)`` on these threads without a future to await (errors are logged):
@@ -202,13 +308,14 @@ class SyncThread(CoreThreads):
         if context.get(_on_sync_thread, False):
             self.run_plain(self._end)
 
-    def close(self) -> None:
-        """Closes this thread's database connections and stops the thread (at shutdown)."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Closes this thread's database connections and stops the thread (at shutdown),
+        waiting at most ``timeout`` seconds; whether it has ended."""
         from django.db import connections
 
         if self._workers:  # never started: nothing to close, and no thread to start now
             self.run_plain(connections.close_all)
-        self.shutdown(wait=True)
+        return self.shutdown(wait=True, timeout=timeout)
 
 
 class CallingThread:
@@ -260,7 +367,8 @@ class CallingThread:
     def end_request(self, context: contextvars.Context) -> None:
         """Nothing to end: the test owns this thread's connections."""
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> bool:
         for fut, *_ in self._jobs:
             fut.cancel()
         self._jobs.clear()
+        return True

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._plans import CompressionPlan, ScalarParsers, StaticMount
-from ._threads import CallingThread, CoreThreads, SyncThread
+from ._threads import CallingThread, CoreThreads, Dropped, PoolFull, SyncThread
 from .exceptions import HTTPException, RequestValidationError
 from .options import WorkerBoot
 from .request import Request
@@ -41,6 +41,22 @@ _get_running_loop = asyncio.events._get_running_loop  # noqa: SLF001
 _EXTRA_ROUNDS = 4
 # Seconds of callbacks one turn runs before the core goes back to its sockets (Runtime.pump).
 _TURN_BUDGET = 0.001
+
+
+class _TimedOut(Exception):
+    """A pool call's request passed ``--request-timeout`` (set on its future by ``_time_out``)."""
+
+
+def _time_out(fut: asyncio.Future) -> None:
+    # The thread's own result, if it comes later, is dropped (_threads._set_result); a call not
+    # started yet is not run at all.
+    if not fut.done():
+        fut.set_exception(_TimedOut())
+
+
+#: ``Retry-After`` of a 503 for a full blocking pool, seconds: a short back-off, since a slot frees
+#: as soon as one call ends.
+RETRY_AFTER = "1"
 
 
 def _poll(loop: asyncio.AbstractEventLoop) -> None:
@@ -212,6 +228,8 @@ class Runtime:
         apis: Sequence[Any] = (),
         *,
         testing: bool = False,
+        blocking_queue: int | None = None,
+        request_timeout: float = 0.0,
     ) -> None:
         #: A test client's runtime (``django_bolt.testing``): it lives in the test's own
         #: interpreter and thread, so it leaves that thread's event loop, asyncgen hooks and
@@ -255,7 +273,9 @@ class Runtime:
         self.worker_has_db = self.lifecycle.worker_has_db
         self.project_receivers = self.lifecycle.project_receivers
         # Threads start on first use; they inherit the worker's pinning to its core.
-        self._pool = CoreThreads(self.loop, blocking_threads, "bolt-blocking")
+        self._pool = CoreThreads(self.loop, blocking_threads, "bolt-blocking", max_queued=blocking_queue)
+        #: Seconds a pool handler may take before its request answers 504 (0: no limit).
+        self.request_timeout = request_timeout
         # sync_to_async(thread_sensitive=False) and run_in_executor(None) use the same bounded pool.
         self.loop.set_default_executor(self._pool)
         self.sync_thread: SyncThread | CallingThread = (
@@ -392,16 +412,56 @@ class Runtime:
         return self.sync_thread.run_pending() if isinstance(self.sync_thread, CallingThread) else False
 
     # -- blocking sync handlers ----------------------------------------------------------
-    def run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
+    def run_blocking(self, handler: Any, kwargs: dict | tuple, fd: int = -1, route: str = "") -> Any:
         """A coroutine that runs ``handler(**kwargs)`` (or ``handler(*args)``) on this core's pool,
-        as one request of that pool thread (``Lifecycle``)."""
-        return self._run_blocking(handler, kwargs)
+        as one request of that pool thread (``Lifecycle``). ``fd``: the client's socket (-1:
+        none), checked before the call starts; ``route`` names it in the logs.
 
-    async def _run_blocking(self, handler: Any, kwargs: dict | tuple) -> Any:
+        The call is admitted to a bounded queue (``--blocking-queue``): when that is full the
+        coroutine raises a 503 with ``Retry-After`` before suspending, so the client hears at
+        once. A call whose client has gone before a thread takes it is not run. With
+        ``--request-timeout``, a call not done in time answers 504 (logged); its thread still
+        runs it to its end."""
+        return self._run_blocking(handler, kwargs, fd, route)
+
+    async def _run_blocking(self, handler: Any, kwargs: dict | tuple, fd: int = -1, route: str = "") -> Any:
         call = (
             functools.partial(handler, *kwargs) if isinstance(kwargs, tuple) else functools.partial(handler, **kwargs)
         )
-        return await self.loop.run_in_executor(self._pool, self.lifecycle.around(call))
+        try:
+            fut = self._pool.admit(self.lifecycle.around(call), fd)
+        except PoolFull as e:
+            if e.shutting_down:
+                raise HTTPException(503, "Service Unavailable: shutting down") from None
+            raise HTTPException(
+                503, "Service Unavailable: the blocking pool is full", {"Retry-After": RETRY_AFTER}
+            ) from None
+        timer = self.loop.call_later(self.request_timeout, _time_out, fut) if self.request_timeout > 0 else None
+        try:
+            return await fut
+        except _TimedOut:
+            log.warning(
+                "%s: no response after %.1f s (--request-timeout); answered 504, its pool thread "
+                "runs the call to its end",
+                route or getattr(handler, "__qualname__", handler),
+                self.request_timeout,
+            )
+            raise HTTPException(504, "Gateway Timeout") from None
+        except Dropped:
+            # Shutdown dropped it before it ran (a call whose client had gone has no one to
+            # answer; this 503 is written to a closed socket, or not at all). The request came
+            # before the stop, so the writer would announce keep-alive: say the connection ends
+            # (the drain closes it). A request after the stop is refused above, and the writer
+            # says close itself.
+            raise HTTPException(503, "Service Unavailable: shutting down", {"Connection": "close"}) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def drain_pool(self) -> int:
+        """Shutdown begins: calls still queued for the pool are dropped (their requests answer
+        503) and new ones are refused. Returns how many were dropped."""
+        return self._pool.drain()
 
     # -- streamed bodies -----------------------------------------------------------------
     END = _END
@@ -568,14 +628,26 @@ class Runtime:
     def access(self, method: str, path: str, status: int, ms: float, nbytes: int, client: str) -> None:
         access_log.info('%s "%s %s" %d %d %.2fms', client, method, path, status, nbytes, ms)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout: float = 1.0) -> bool:
+        """Closes this core's threads, loop and database connections. Returns False when a pool
+        thread was still running a call after ``timeout`` seconds: the interpreter must then
+        not be ended (it still runs Python), and the process leaves it to the OS."""
         if self.testing:
             self._close_for_test()
-            return
+            return True
+        deadline = time.monotonic() + timeout
+        self._pool.drain()
+        ended = self._pool.shutdown(wait=True, cancel_futures=True, timeout=timeout)
+        ended = self.sync_thread.close(timeout=max(0.0, deadline - time.monotonic())) and ended
+        if not ended:
+            log.warning(
+                "shutdown: a thread of this core was still running a handler %.1f s after the drain; "
+                "it is abandoned (Python threads cannot be stopped) and the process exits without it",
+                timeout,
+            )
+        # After the pool's last warnings, so they are written (or counted) before the flush.
         if self.repeats is not None:
             self.repeats.close()
-        self.sync_thread.close()
-        self._pool.shutdown(wait=True, cancel_futures=True)
         try:
             for t in asyncio.all_tasks(self.loop):
                 t.cancel()
@@ -591,6 +663,7 @@ class Runtime:
         # CPython 3.13.0 prints "_DeleteDummyThreadOnDel" noise at Py_EndInterpreter unless the
         # dummy thread registered for this Rust thread is dropped first.
         vars(threading._thread_local_info).pop("_track_dummy_thread_ref", None)  # type: ignore[attr-defined]
+        return ended
 
     def _close_for_test(self) -> None:
         # The test's thread, loop and database connections stay as the test left them.
@@ -744,6 +817,8 @@ def boot(config_json: str) -> Runtime:
         django=cfg.django,
         port=cfg.port,
         apis=discover_apis(),
+        blocking_queue=cfg.blocking_queue,
+        request_timeout=cfg.request_timeout,
     )
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request

@@ -255,9 +255,14 @@ class BoltAPI:
         Where a ``def`` handler runs: ``blocking=True`` puts it on this core's bounded thread pool
         (inside the same sub-interpreter) so slow I/O does not stall the core's other requests;
         ``False`` always runs it inline on the reactor; ``None`` (the default) runs it inline and
-        moves it to the pool once it is seen blocking the core (3 consecutive calls over
-        ``--blocking-threshold-ms``), with a warning in the log. ``async def`` handlers always
-        run on the core's event loop.
+        moves it to the pool as soon as one call is seen blocking the core (longer than
+        ``--blocking-threshold-ms``), with one warning in the log naming the route; a view whose
+        cold first call is slow moves too, so give fast views ``blocking=False``. (Before, it
+        took 3 consecutive slow calls, each stalling the core's other requests.) On the pool,
+        calls queue per core (``--blocking-queue``; a full queue answers 503 with
+        ``Retry-After``), a queued call whose client has gone is not run, and
+        ``--request-timeout`` answers 504 for one that takes too long. ``async def`` handlers
+        always run on the core's event loop.
 
         OpenAPI: ``summary=`` (else the docstring's first line, else a title from the handler's
         name), ``description=`` (else the rest of the docstring), ``deprecated=``,

@@ -80,7 +80,17 @@ class ServerOptions:
     blocking_threads: int = _option(8, "threads per core for blocking def handlers (default 8)", empty_is_default=True)
     blocking_threshold_ms: float = _option(
         25.0,
-        "a def handler that holds its core longer than this 3 times moves to the pool (25)",
+        "a def handler that holds its core longer than this moves to the pool (25)",
+        empty_is_default=True,
+    )
+    blocking_queue: int = _option(
+        0,
+        "calls per core that may wait for a pool thread; more get 503 with Retry-After (default 4 x threads)",
+        empty_is_default=True,
+    )
+    request_timeout: float = _option(
+        0.0,
+        "seconds a blocking-pool handler may take before its request answers 504 (default 0: no limit)",
         empty_is_default=True,
     )
     dev: bool = _option(False, "development mode: restart the server when a .py/.html file of the project changes")
@@ -158,6 +168,10 @@ class WorkerBoot:
     blocking_threshold_ms: float
     django: bool
     port: int
+    #: Calls per core that may wait for a pool thread (``--blocking-queue``, resolved).
+    blocking_queue: int = 32
+    #: Seconds before a pool handler's request answers 504 (0: none).
+    request_timeout: float = 0.0
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

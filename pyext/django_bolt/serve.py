@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import re
 import signal
@@ -48,6 +49,8 @@ def native_config(opts: ServerOptions, cores: list[int | None], settings_module:
         log_level=opts.level,
         blocking_threads=opts.blocking_threads,
         blocking_threshold_ms=opts.blocking_threshold_ms,
+        blocking_queue=opts.blocking_queue or 4 * opts.blocking_threads,
+        request_timeout=opts.request_timeout,
         django=not opts.no_django,
         port=opts.port,
     )
@@ -96,6 +99,10 @@ def run(
         cores = worker_cores(opts.cores)
     except ValueError as e:
         return fail(str(e))
+    if opts.blocking_queue < 0:
+        return fail(f"--blocking-queue must be 0 (4 x --blocking-threads) or more, not {opts.blocking_queue}")
+    if not opts.request_timeout >= 0:
+        return fail(f"--request-timeout must be 0 (off) or more seconds, not {opts.request_timeout}")
     try:
         if settings_module is None:
             settings_module, root = find_settings(opts.settings)
@@ -122,10 +129,11 @@ def run(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    clean = True
     try:
         if before_bind is not None:
             before_bind()
-        _native.serve(config)
+        clean = _native.serve(config)
     except OSError as e:
         return fail(str(e))
     except RuntimeError as e:
@@ -140,4 +148,11 @@ def run(
     except KeyboardInterrupt:
         pass
     print("django-bolt: stopped", file=sys.stderr, flush=True)
+    if clean is False:
+        # A core's interpreter still runs a handler that outlived --shutdown-timeout (Python
+        # threads cannot be stopped): finalizing Python would end that interpreter under it
+        # (a fatal error) or wait for it. Its work is abandoned, as the timeout promises.
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(0)
     return 0

@@ -38,8 +38,12 @@ pub(super) enum Inflight {
     Detached,
 }
 
-/// Consecutive slow inline calls after which an `Auto` handler moves to the pool.
-const SLOW_CALLS_TO_PROMOTE: u32 = 3;
+/// Slow inline calls after which an `Auto` handler moves to the pool. One: each slow call
+/// stalls every other connection of the core, so waiting for more (this was 3) let a slow view
+/// stall its core three times over. The price is that a view whose cold first call is slow
+/// (template compilation, a new database connection) moves too and pays a thread hop per call
+/// from then on; `blocking=False` keeps such a view inline.
+const SLOW_CALLS_TO_PROMOTE: u32 = 1;
 
 impl App {
     /// Calls the handler (inline, or on the pool when `on_pool`) and turns what it returns
@@ -58,7 +62,15 @@ impl App {
     ) -> Outcome {
         let result = if r.blocking.on_pool() && !self.inline_only {
             let kwargs = kwargs_dict(r, args);
-            py::call_keep(&self.hooks.run_blocking, &[&r.handler, &kwargs]).ok_or(())
+            // The socket lets the pool skip the call if the client goes before it starts; the
+            // route names it in the 504 log line.
+            let fd = py::new_int(self.client_fd_of(req.client) as i64);
+            let route = py::new_str(&format!("{} {}", r.method, r.path));
+            py::call_keep(
+                &self.hooks.run_blocking,
+                &[&r.handler, &kwargs, &fd, &route],
+            )
+            .ok_or(())
         } else {
             let inline_sync = !r.is_async;
             if inline_sync && self.hooks.worker_has_db() {
@@ -98,8 +110,9 @@ impl App {
         Outcome::Ready(self.to_response(&result, shape, req))
     }
 
-    /// Counts inline calls of an `Auto` handler that held the reactor too long; past a few,
-    /// the handler runs on the blocking pool from then on (and says so once in the log).
+    /// Counts inline calls of an `Auto` handler that held the reactor too long; at
+    /// `SLOW_CALLS_TO_PROMOTE` the handler runs on the blocking pool from then on (and says so
+    /// once in the log, naming the route).
     pub(super) fn note_duration(&self, blocking: &Blocking, what: &str, took: Duration) {
         let Blocking::Auto {
             slow_calls,
@@ -112,8 +125,7 @@ impl App {
             return;
         }
         if took < self.blocking_threshold {
-            // Only consecutive slow calls count: a cold first call (template compilation, lazy
-            // imports, a new DB connection) must not move a fast view off the reactor.
+            // Only consecutive slow calls count (when more than one is needed).
             slow_calls.set(0);
             return;
         }
@@ -121,11 +133,10 @@ impl App {
         if slow_calls.get() >= SLOW_CALLS_TO_PROMOTE {
             promoted.set(true);
             self.hooks.warn(&format!(
-                "{}: handler blocked this core for {:.1} ms ({} calls in a row over {} ms); running it on the \
+                "{}: handler blocked this core for {:.1} ms (over --blocking-threshold-ms {}); running it on the \
                  blocking pool from now on. Declare blocking=True (or False) on the route to choose.",
                 what,
                 took.as_secs_f64() * 1e3,
-                SLOW_CALLS_TO_PROMOTE,
                 self.blocking_threshold.as_millis()
             ));
         }

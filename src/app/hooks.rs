@@ -43,6 +43,8 @@ pub struct Hooks {
     pub notify_finished: Obj,
     pub project_receivers: Obj,
     pub shutdown: Obj,
+    /// `Runtime.drain_pool`: drops the calls queued for the blocking pool (shutdown).
+    pub drain_pool: Obj,
     /// Streamed bodies (`app::stream`): `StreamingResponse` (wraps a returned generator),
     /// `open_stream(resp) -> (iterator, kind, ping, events)`, `pull(it)` (a coroutine giving a
     /// sync iterator's next batch), `feed(token, id, it, context, method, path)` (the Task
@@ -90,6 +92,7 @@ impl Hooks {
             notify_finished: attr(&lifecycle, c"finished")?,
             project_receivers: attr(rt, c"project_receivers")?,
             shutdown: attr(rt, c"shutdown")?,
+            drain_pool: attr(rt, c"drain_pool")?,
             streaming_cls: attr(rt, c"StreamingResponse")?,
             open_stream: attr(rt, c"open_stream")?,
             pull: attr(rt, c"pull")?,

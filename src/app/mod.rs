@@ -94,9 +94,16 @@ pub struct App {
     pub ws: websocket::WsHub,
     /// Whether any route is a WebSocket one (the HTTP loop skips the check otherwise).
     pub has_websocket: bool,
+    /// The client socket of a connection, by its peer address (set by the runtime, which owns
+    /// the sockets): a call queued for the blocking pool checks it before it starts, and is
+    /// dropped if its client has gone. None: no sockets (the test client).
+    client_fd: RefCell<Option<ClientFd>>,
     /// `django_bolt._worker.Runtime`, kept alive for the hooks' sake.
     _rt: Obj,
 }
+
+/// Finds the socket of a client by its address (`Request::client`).
+pub type ClientFd = Box<dyn Fn(&str) -> Option<i32>>;
 
 impl App {
     /// Imports the project in this interpreter (`django_bolt._worker.boot`) and builds the
@@ -190,6 +197,7 @@ impl App {
             loop_fd: loop_fd as i32,
             has_websocket: routes.iter().any(|r| r.websocket),
             routes,
+            client_fd: RefCell::new(None),
             _rt: rt,
         })
     }
@@ -211,8 +219,38 @@ impl App {
             .or(self.cors_global.as_ref())
     }
 
-    /// Ends the Python side: pool, loop, DB connections.
-    pub fn shutdown(self) -> Result<(), py::PyErrText> {
-        py::call(&self.hooks.shutdown, &[]).map(|_| ())
+    /// Sets how a request's client socket is found (see `client_fd`).
+    pub fn set_client_fd(&self, find: ClientFd) {
+        *self.client_fd.borrow_mut() = Some(find);
+    }
+
+    /// The socket of `client`, or -1 when unknown.
+    pub(super) fn client_fd_of(&self, client: &str) -> i32 {
+        self.client_fd
+            .borrow()
+            .as_ref()
+            .and_then(|find| find(client))
+            .unwrap_or(-1)
+    }
+
+    /// Shutdown begins: calls still queued for the blocking pool are dropped (their requests
+    /// answer 503 now) and new ones refused. Returns how many were dropped.
+    pub fn drain_pool(&self) -> usize {
+        match py::call(&self.hooks.drain_pool, &[]) {
+            Ok(n) => py::as_i64(n.as_ptr()).unwrap_or(0).max(0) as usize,
+            Err(e) => {
+                eprintln!("django-bolt: draining the blocking pool: {e}");
+                0
+            }
+        }
+    }
+
+    /// Ends the Python side: pool, loop, DB connections, waiting at most `grace` for the
+    /// pool's threads. Ok(false): a thread still runs a handler, so the interpreter must not
+    /// be ended.
+    pub fn shutdown(&self, grace: Duration) -> Result<bool, py::PyErrText> {
+        py::call(&self.hooks.shutdown, &[&py::new_float(grace.as_secs_f64())])
+            // SAFETY: attached.
+            .map(|v| unsafe { ffi::PyObject_IsTrue(v.as_ptr()) } != 0)
     }
 }

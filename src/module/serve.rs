@@ -145,8 +145,9 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
     })
 }
 
-/// serve(config: dict) -> None. Blocks until SIGINT/SIGTERM (delivered to the main interpreter
-/// as Python exceptions by its signal handlers), then drains and returns.
+/// serve(config: dict) -> bool. Blocks until SIGINT/SIGTERM (delivered to the main interpreter
+/// as Python exceptions by its signal handlers), then drains and returns whether every core's
+/// interpreter ended (False: one was left running a handler past the shutdown timeout).
 pub(super) unsafe extern "C" fn m_serve(
     _m: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
@@ -183,7 +184,12 @@ pub(super) unsafe extern "C" fn m_serve(
     ffi::PyEval_RestoreThread(main_ts);
     let _ = interrupted;
     match result {
-        Ok(()) => py::none().into_ptr(),
+        // False: some core was left running a handler at shutdown (`worker::ABANDONED`); the
+        // caller must exit without finalizing Python.
+        Ok(()) => py::new_bool(
+            !crate::runtime::worker::ABANDONED.load(std::sync::atomic::Ordering::Relaxed),
+        )
+        .into_ptr(),
         Err(e) => {
             let exc = match e {
                 server::ServeError::PortInUse { .. }

@@ -114,7 +114,15 @@ pub fn run(
         next_conn: Cell::new(0),
         drained: Cell::new(false),
         abandoned: Cell::new(false),
+        peers: RefCell::default(),
     });
+    {
+        // A weak reference: the App lives inside the Core it would otherwise keep alive.
+        let core = Rc::downgrade(&worker);
+        worker.app.set_client_fd(Box::new(move |client| {
+            core.upgrade().and_then(|c| c.fd_of_client(client))
+        }));
+    }
     let ready = |driver: &'static str| {
         let _ = report.send(Report::Ready {
             index: cfg.index,
@@ -155,15 +163,64 @@ pub fn run(
             error: e.to_string(),
         });
     }
-    let worker = Rc::try_unwrap(worker)
-        .unwrap_or_else(|_| panic!("worker still shared after the runtime ended"));
+    finish(worker, cfg.index, shutdown_timeout);
+}
+
+/// Ends the core's Python side after its runtime has stopped, and its interpreter when that is
+/// safe. Never panics: a core that cannot be ended cleanly is left to the process exit.
+fn finish(worker: Rc<Core>, index: usize, shutdown_timeout: Duration) {
+    // The pool's threads get a short grace after the drain; a handler still running then is
+    // abandoned, so the exit stays within --shutdown-timeout plus about this much.
+    let grace = POOL_GRACE.min(shutdown_timeout);
+    let worker = match Rc::try_unwrap(worker) {
+        Ok(w) => w,
+        Err(shared) => {
+            // A task outlived the runtime (monoio leaves unfinished tasks behind); it still
+            // holds Python objects, so the interpreter cannot be ended under it. Its Python
+            // side is closed and the rest is left to the process exit.
+            eprintln!(
+                "django-bolt: worker {index}: a connection task outlived the drain; its interpreter \
+                 is left to the process exit"
+            );
+            let _py = shared.interp.attached();
+            if let Err(e) = shared.app.shutdown(grace) {
+                eprintln!("django-bolt: worker {index} shutdown: {e}");
+            }
+            drop(_py);
+            std::mem::forget(shared);
+            ABANDONED.store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+    };
     worker.interp.attach();
+    let ended = match worker.app.shutdown(grace) {
+        Ok(ended) => ended,
+        Err(e) => {
+            eprintln!("django-bolt: worker {index} shutdown: {e}");
+            true
+        }
+    };
     let Core { interp, app, .. } = worker;
-    if let Err(e) = app.shutdown() {
-        eprintln!("django-bolt: worker {} shutdown: {e}", cfg.index);
+    if !ended {
+        // A pool thread is still inside a handler: ending the interpreter would be fatal
+        // ("not the last thread"), and its objects must not be freed under it. Leave both to
+        // the process exit, detached so the main thread can go on.
+        std::mem::forget(app);
+        // The interpreter itself is not ended: dropping the handle only forgets it.
+        interp.detach();
+        ABANDONED.store(true, std::sync::atomic::Ordering::Relaxed);
+        return;
     }
+    drop(app);
     interp.end();
 }
+
+/// How long the pool's threads may take to end once the drain is over.
+const POOL_GRACE: Duration = Duration::from_millis(500);
+
+/// Set when some core's interpreter was left running a handler at shutdown: the process must
+/// then exit without finalizing Python (which would end that interpreter under the thread).
+pub static ABANDONED: AtomicBool = AtomicBool::new(false);
 
 fn run_epoll(
     w: Rc<Core>,
@@ -235,6 +292,12 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
         }
     }
     drop(listener);
+    {
+        // Calls queued for the pool and not started are dropped now (503), not run into the
+        // drain's deadline.
+        let _py = w.interp.attached();
+        w.app.drain_pool();
+    }
     // Drain: idle connections close now; busy ones finish their response (bounded). Open
     // WebSockets are closed with 1001 and wait for the client's close; their handlers are told
     // and run to their end (their `finally` included).

@@ -110,14 +110,15 @@ def test_shutdown_timeout_bounds_how_long_in_flight_requests_may_take(demo_db, d
     assert exited < 5, f"exit {exited:.2f}s after SIGINT with --shutdown-timeout 1\n{bolt.output()}"
 
 
-def test_shutdown_timeout_answers_a_running_blocking_handler_but_waits_for_its_thread(demo_db, driver):
+def test_shutdown_timeout_answers_a_running_blocking_handler_and_abandons_its_thread(demo_db, driver):
     """A def handler on the blocking pool cannot be interrupted: its client gets the 503 at the
-    deadline, and the process exits (0) once the handler's thread has returned."""
+    deadline, and the process exits (0) without waiting for the handler's thread (it used to
+    wait for it: 3 s here, without bound in general)."""
     resp, answered, code, exited, bolt = _shutdown_during(driver, "/slow-sync?ms=3000", "1")
     assert resp.status == 503 and resp.json() == {"detail": "Service Unavailable: shutting down"}
     assert 0.8 <= answered < 2.5, f"503 {answered:.2f}s after SIGINT\n{bolt.output()}"
     assert code == 0, bolt.output()
-    assert 2.4 <= exited < 8, f"exit {exited:.2f}s after SIGINT\n{bolt.output()}"
+    assert exited < 2.4, f"exit {exited:.2f}s after SIGINT\n{bolt.output()}"
 
 
 def test_shutdown_timeout_longer_than_the_request_lets_it_finish(demo_db, driver):
@@ -333,6 +334,22 @@ def test_flag_defaults_are_those_of_the_readme_table():
     )
     assert (o["keep_alive_timeout"], o["header_timeout"], o["shutdown_timeout"]) == (60.0, 10.0, 10.0)
     assert (o["max_body"], o["blocking_threads"]) == (10 * 1024 * 1024, 8)
+    assert (o["blocking_queue"], o["request_timeout"], o["blocking_threshold_ms"]) == (0, 0.0, 25.0)
+
+
+def test_blocking_queue_default_is_four_times_the_threads():
+    import json
+
+    from django_bolt.options import ServerOptions
+    from django_bolt.serve import native_config
+
+    def boot(**opts) -> dict:
+        return json.loads(native_config(ServerOptions.from_dict(opts), [None], "s")["boot"])
+
+    assert boot()["blocking_queue"] == 32
+    assert boot(blocking_threads=3)["blocking_queue"] == 12
+    assert boot(blocking_queue=100, request_timeout=2.5)["blocking_queue"] == 100
+    assert boot(request_timeout=2.5)["request_timeout"] == 2.5
 
 
 def test_default_max_body_is_10_mib(server):

@@ -287,6 +287,25 @@ def slow_auto(ms: int = 60) -> dict:
     return {"slept_ms": ms, "thread": threading.current_thread().name}
 
 
+# How many /slow-counted calls this core's interpreter has started (tests: a queued call whose
+# client has gone, or that shutdown dropped, never starts).
+_started = {"n": 0}
+_started_lock = threading.Lock()
+
+
+@api.get("/slow-counted", blocking=True, include_in_schema=False)
+def slow_counted(ms: int = 100) -> dict:
+    with _started_lock:
+        _started["n"] += 1
+    time.sleep(ms / 1000)
+    return {"slept_ms": ms}
+
+
+@api.get("/slow-counted/started", include_in_schema=False)
+def slow_counted_started() -> dict:
+    return {"started": _started["n"]}
+
+
 @api.get("/files/{rest:path}")
 def files(rest: str) -> dict:
     return {"path": rest}
