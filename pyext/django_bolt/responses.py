@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import functools
 import inspect
 import logging
 import os
@@ -55,7 +56,9 @@ _STREAM = 2
 _FILE = 3
 
 
+@functools.lru_cache(maxsize=64)
 def _is_json_media(media_type: str | None) -> bool:
+    # Cached: a project uses a handful of media types, and this runs for every Response.
     if not media_type:
         return False
     base = media_type.split(";", 1)[0].strip().lower()
@@ -92,9 +95,9 @@ class Response:
             # django-bolt's rules for the generic class (its subclasses say what they hold).
             if content is None:
                 content = {}
-            if isinstance(content, (bytearray, memoryview)):
+            elif isinstance(content, (bytearray, memoryview)):
                 content = bytes(content)
-            elif not isinstance(content, (str, bytes)) and not _is_json_media(media_type):
+            if not (isinstance(content, (str, bytes)) or _is_json_media(media_type)):
                 content = str(content)
         self.content = content
         self.status_code = status_code
