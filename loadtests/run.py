@@ -1413,7 +1413,7 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
             "pinning and wrk). `GET /secure/hello-jwt` is `/hello` behind `JWTAuthentication()` + "
             "`IsAuthenticated()` (HS256 token, `sub`/`exp` claims, checked in Rust, no DB), sent with "
             "`Authorization: Bearer <token>`; `GET /keyed/hello-key` is `/hello` behind "
-            "`APIKeyAuthentication(cache_ttl=1.0)` + `IsAuthenticated()` (a persistent key from "
+            "`APIKeyAuthentication(database=True, cache_ttl=1.0)` + `IsAuthenticated()` (a persistent key from "
             "`manage.py bolt_apikey create`, cached per core for 1 s, so the DB lookup recurs "
             "about once a second), sent with `X-API-Key: <key>`. Ratio = median CPU µs/req of the "
             "row / median CPU µs/req of the unguarded `/hello`."

@@ -63,6 +63,8 @@ class ApiKeyPlan(NamedTuple):
     key_hashes: list[str] | None
     cache_ttl: float
     scheme: str = "apikey"
+    #: The claims JSON of each in-memory key, in ``key_hashes`` order (None: ``{"api_key": "static"}``).
+    key_claims: list[bytes] | None = None
 
 
 class SecurityPlan(NamedTuple):

@@ -245,6 +245,13 @@ class Runtime:
         self.Response = Response
         self.StreamingResponse = StreamingResponse
         self.HTTPException = HTTPException
+        from django.http import HttpResponseBase
+
+        from .responses import from_django_response
+
+        #: A Django response a handler returns is converted to ours (django-bolt accepts them).
+        self.DjangoResponse = HttpResponseBase
+        self.from_django = from_django_response
         self.Request = Request
         from .json import ENCODE_TYPES
 

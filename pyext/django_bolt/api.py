@@ -289,7 +289,8 @@ class BoltAPI:
             if status_code is None:
                 status_code = next((c for c in sorted(responses) if 200 <= c < 300), None)
         if status_code is None:
-            status_code = 302 if _is_subclass(response_class, "Redirect") else 200
+            # A redirecting route answers 307 unless it says otherwise, as django-bolt's Redirect.
+            status_code = 307 if _is_subclass(response_class, "Redirect") else 200
         if not isinstance(status_code, int) or not 100 <= status_code <= 599:
             raise ValueError(f"status_code must be between 100 and 599, got {status_code!r}")
         if response_class is not None and not _is_subclass(response_class, "Response"):
@@ -528,7 +529,7 @@ def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Call
         if isinstance(value, Response) or _is_response_class(type(value)):
             return value
         if issubclass(cls, Redirect):
-            return cls(value, status_code=status_code if status_code in (301, 302, 303, 307, 308) else 302)
+            return cls(value, status_code=status_code if status_code in (301, 302, 303, 307, 308) else 307)
         return cls(value, status_code=status_code)
 
     if inspect.iscoroutinefunction(endpoint):

@@ -89,17 +89,45 @@ def project_policy() -> CorsPlan | None:
 
 
 def cors(
-    origins: Iterable[str] = ("*",),
+    origins: Iterable[str] | str | None = None,
+    methods: Iterable[str] | None = None,
+    headers: Iterable[str] | None = None,
+    credentials: bool = False,
+    max_age: int | None = 3600,
     *,
     origin_regexes: Iterable[str] = (),
-    credentials: bool = False,
-    methods: Iterable[str] = DEFAULT_METHODS,
-    headers: Iterable[str] = DEFAULT_HEADERS,
     expose_headers: Iterable[str] = (),
-    max_age: int | None = 86400,
 ) -> Callable[[F], F]:
-    """Per-route CORS policy (put it below the route decorator or above; both work)."""
-    policy = _policy(origins, origin_regexes, False, credentials, methods, headers, expose_headers, max_age)
+    """Per-route CORS policy (put it below the route decorator or above; both work), with
+    django-bolt's arguments and rules: ``origins`` is required (a list, or one origin as a
+    string; ``["*"]`` for any), ``methods``/``headers`` default to the project's defaults,
+    ``max_age`` to 3600 seconds. ``"*"`` with ``credentials=True`` warns (the request's origin is
+    echoed, never ``*``). For the project-wide policy use the ``CORS_*`` settings instead."""
+    if origins is None:
+        raise ValueError(
+            "@cors() requires 'origins', e.g. @cors(origins=['https://example.com']) or @cors(origins=['*']); "
+            "for the project-wide policy (CORS_ALLOWED_ORIGINS...) remove the decorator"
+        )
+    origin_list = [origins] if isinstance(origins, str) else list(origins)
+    if "*" in origin_list and credentials:
+        import warnings
+
+        warnings.warn(
+            "CORS misconfiguration: '*' with credentials=True is not allowed by the CORS specification; "
+            "the request's origin is echoed instead. Name the origins explicitly.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    policy = _policy(
+        origin_list,
+        [origin_regexes] if isinstance(origin_regexes, str) else origin_regexes,
+        False,
+        credentials,
+        DEFAULT_METHODS if methods is None else [methods] if isinstance(methods, str) else methods,
+        DEFAULT_HEADERS if headers is None else [headers] if isinstance(headers, str) else headers,
+        [expose_headers] if isinstance(expose_headers, str) else expose_headers,
+        max_age,
+    )
 
     def decorator(fn: F) -> F:
         fn.__bolt_cors__ = policy  # type: ignore[attr-defined]

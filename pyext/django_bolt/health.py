@@ -25,7 +25,15 @@ from typing import Any, Awaitable, Callable
 
 from .responses import JSON
 
-__all__ = ["add_health_check", "clear_health_checks", "check_database", "HealthCheck"]
+__all__ = [
+    "add_health_check",
+    "clear_health_checks",
+    "check_database",
+    "HealthCheck",
+    "health_handler",
+    "ready_handler",
+    "register_health_checks",
+]
 
 Check = Callable[[], Any] | Callable[[], Awaitable[Any]]
 
@@ -43,8 +51,10 @@ _checks: list[HealthCheck] = []
 def add_health_check(fn: Check, *, name: str | None = None, timeout: float = 2.0) -> None:
     """Registers ``fn`` (sync or async) for ``/ready``.
 
-    It passes when it returns anything but ``False`` without raising within ``timeout`` seconds.
-    Sync checks run on the core's blocking pool, so a slow one cannot stall the core.
+    As in django-bolt a check may return ``(ok, message)``: it fails when ``ok`` is false (the
+    message is reported). Otherwise it passes when it returns anything but ``False`` without
+    raising within ``timeout`` seconds. Sync checks run on the core's blocking pool, so a slow
+    one cannot stall the core.
     """
     if timeout <= 0:
         raise ValueError("timeout must be positive")
@@ -77,17 +87,33 @@ def check_database() -> None:
 add_health_check(check_database, name="database", timeout=5.0)
 
 
-async def _run(check: HealthCheck, loop: asyncio.AbstractEventLoop, pool: Any) -> str:
+def verdict(result: Any) -> tuple[bool, str]:
+    """(passed, message) of what a check returned: django-bolt's ``(ok, message)`` pair, or
+    anything else, which passes unless it is ``False``."""
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], bool):
+        return result[0], str(result[1])
+    if result is False:
+        return False, "returned False"
+    return True, "ok"
+
+
+async def _outcome(check: HealthCheck, loop: asyncio.AbstractEventLoop | None, pool: Any) -> tuple[bool, str]:
     try:
         if inspect.iscoroutinefunction(check.fn):
             result = await asyncio.wait_for(check.fn(), check.timeout)
         else:
+            loop = loop or asyncio.get_running_loop()
             result = await asyncio.wait_for(loop.run_in_executor(pool, check.fn), check.timeout)
-        return "error: returned False" if result is False else "ok"
+        return verdict(result)
     except TimeoutError:
-        return f"error: timed out after {check.timeout:g}s"
+        return False, f"timed out after {check.timeout:g}s"
     except Exception as e:  # a failing check is an answer, not a crash
-        return f"error: {type(e).__name__}: {e}"
+        return False, f"{type(e).__name__}: {e}"
+
+
+async def _run(check: HealthCheck, loop: asyncio.AbstractEventLoop, pool: Any) -> str:
+    ok, message = await _outcome(check, loop, pool)
+    return "ok" if ok else f"error: {message}"
 
 
 async def readiness(loop: asyncio.AbstractEventLoop, pool: Any) -> JSON:
@@ -96,3 +122,28 @@ async def readiness(loop: asyncio.AbstractEventLoop, pool: Any) -> JSON:
     checks = {c.name: r for c, r in zip(_checks, results)}
     ok = all(r == "ok" for r in checks.values())
     return JSON({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+
+async def health_handler() -> dict[str, str]:
+    """django-bolt's liveness handler: ``{"status": "ok"}``."""
+    return {"status": "ok"}
+
+
+async def ready_handler() -> JSON:
+    """django-bolt's readiness handler: ``{"status": "healthy"|"unhealthy", "checks": {name:
+    {"healthy": bool, "message": str}}}``; unlike django-bolt's it answers 503 when a check
+    fails, so a load balancer sees it."""
+    results = await asyncio.gather(*(_outcome(c, None, None) for c in _checks))
+    checks = {c.name: {"healthy": ok, "message": msg} for c, (ok, msg) in zip(_checks, results)}
+    healthy = all(ok for ok, _ in results)
+    return JSON(
+        {"status": "healthy" if healthy else "unhealthy", "checks": checks}, status_code=200 if healthy else 503
+    )
+
+
+def register_health_checks(api: Any) -> None:
+    """Serves ``GET /health`` and ``GET /ready`` from ``api`` with django-bolt's handlers and
+    body shapes (the server's own ``BOLT_HEALTH_PATH``/``BOLT_READY_PATH`` give way to a route
+    of the project's at the same path)."""
+    api.get("/health", response_model=None)(health_handler)
+    api.get("/ready", response_model=None)(ready_handler)

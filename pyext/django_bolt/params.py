@@ -21,6 +21,7 @@ import dataclasses
 import datetime as _dt
 import decimal
 import inspect
+import re
 import types
 import typing
 import uuid
@@ -145,29 +146,63 @@ class Body(Param):
         self.embed = embed
 
 
+#: Header names a positional ``Header(...)`` argument is taken to be by mistake: the older
+#: spelling here named the header positionally; in django-bolt (and now here) it is the default.
+_HEADER_NAMES = frozenset(
+    "accept accept-charset accept-encoding accept-language authorization cache-control content-length "
+    "content-type cookie forwarded host if-match if-modified-since if-none-match if-range "
+    "if-unmodified-since origin pragma range referer te upgrade user-agent via".split()
+)
+_X_HEADER = re.compile(r"x-[a-z0-9]+(-[a-z0-9]+)*", re.IGNORECASE)
+
+
 class Header(Param):
-    """A request header. The name is derived FastAPI-style (``x_request_id`` reads
-    ``x-request-id``, case-insensitively) unless given: ``Header("X-API-Key")`` and
-    ``Header(alias="X-API-Key")`` both name the header; use ``Header(default=...)`` for a default.
+    """A request header: ``Header(default, *, alias=None, convert_underscores=True, ...)``, as in
+    django-bolt (and FastAPI) the first argument is the DEFAULT. The name is derived from the
+    parameter (``x_request_id`` reads ``x-request-id``, case-insensitively) unless
+    ``alias="X-API-Key"`` gives it.
+
+    The older spelling here, ``Header("X-API-Key")`` naming the header, is refused at start-up
+    when the argument is recognisably a header name (``X-...`` or a standard field name, or the
+    header the parameter reads): use ``alias=``. A default that really is such a string can be
+    passed as ``default=``.
     """
 
     source = SRC_HEADER
 
     def __init__(
         self,
-        alias_or_default: Any = _MISSING,
-        *,
-        default: Any = _MISSING,
+        *args: Any,
         alias: str | None = None,
         convert_underscores: bool = True,
         **kw: Any,
     ) -> None:
-        if isinstance(alias_or_default, str) and alias is None:
-            alias = alias_or_default
-        elif alias_or_default is not _MISSING:
-            default = alias_or_default
+        # ``*args`` so that ``Header(x)`` and ``Header(default=x)`` can be told apart: only the
+        # positional form is checked for the older naming spelling; the keyword stays a way to
+        # mean a literal default.
+        if len(args) > 1:
+            raise TypeError("Header() takes one positional argument, its default")
+        if args and "default" in kw:
+            raise TypeError("Header() got its default twice (positionally and as default=)")
+        default = args[0] if args else kw.pop("default", _MISSING)
+        if args and isinstance(default, str) and _looks_like_header_name(default):
+            raise SignatureError(_old_header_spelling(default))
         super().__init__(default, alias=alias, **kw)
         self.convert_underscores = convert_underscores
+        #: The default came positionally (checked against the header's name at start-up).
+        self.positional = bool(args)
+
+
+def _looks_like_header_name(text: str) -> bool:
+    return text.lower() in _HEADER_NAMES or bool(_X_HEADER.fullmatch(text))
+
+
+def _old_header_spelling(text: str) -> str:
+    return (
+        f"Header({text!r}): the first argument of Header() is its default value (as in django-bolt), "
+        f"not the header's name; write Header(alias={text!r}) to read that header "
+        f"(or Header(default={text!r}) if {text!r} really is the default)"
+    )
 
 
 class Cookie(Param):
@@ -401,6 +436,13 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
             if not (marker and marker.alias) and getattr(marker, "convert_underscores", True):
                 key = p.name.replace("_", "-")
             key = key.lower()
+            # Header("User-Agent") on user_agent: the older spelling naming the header it reads.
+            if (
+                getattr(marker, "positional", False)
+                and isinstance(default, str)
+                and default.lower() in (key, p.name.lower())
+            ):
+                raise SignatureError(f"{where}: parameter {p.name!r}: {_old_header_spelling(default)}")
         if source == SRC_PATH and p.name not in path_names and key not in path_names:
             raise SignatureError(f"{where}: path parameter {p.name!r} is not in the route {path!r}")
         constraints = meta.constraints() if meta is not None else None

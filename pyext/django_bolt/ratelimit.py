@@ -6,6 +6,7 @@
 >>> @rate_limit(rps=100, key="x-api-key")         # per value of a header
 >>> @rate_limit(rps=5, key="api_key")             # shorthand for the X-API-Key header
 >>> @rate_limit(rps=5, key="user")                # per authenticated user (token/key `sub`), else per IP
+>>> @rate_limit()                                  # django-bolt's defaults: 100/s, bursts of 200
 
 Over the limit the answer is 429 ``{"detail": "Too Many Requests"}`` with ``Retry-After``. Buckets
 are per core (no locks between cores), so ``--cores 4`` allows up to 4x the rate overall.
@@ -24,13 +25,14 @@ __all__ = ["rate_limit"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def rate_limit(rps: float, burst: int | None = None, key: str = "ip") -> Callable[[F], F]:
-    """Limits the decorated route to ``rps`` requests per second per key, with bursts up to
-    ``burst`` (default: ``max(1, rps)``). ``key`` is ``"ip"``, ``"user"``, ``"api_key"`` or a
-    header name. With ``"user"`` the route's authentication runs first."""
-    if not rps > 0:
-        raise ValueError("rps must be positive")
-    burst_v = float(burst) if burst is not None else max(1.0, float(rps))
+def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> Callable[[F], F]:
+    """Limits the decorated route to ``rps`` requests per second per key (100 by default), with
+    bursts up to ``burst`` (default: twice ``rps``), as django-bolt's ``rate_limit``. ``key`` is
+    ``"ip"``, ``"user"``, ``"api_key"`` or a header name. With ``"user"`` the route's
+    authentication runs first."""
+    if isinstance(rps, bool) or not isinstance(rps, (int, float)) or not rps > 0:
+        raise ValueError(f"rps must be a positive number, got {rps!r}")
+    burst_v = float(burst) if burst is not None else 2.0 * float(rps)
     if burst_v < 1:
         raise ValueError("burst must be at least 1")
     header = {"ip": "", "user": "@user", "api_key": "x-api-key"}.get(key, key.lower())

@@ -62,6 +62,10 @@ class Request:
         "state",
         "auth",
         "_user",
+        "_backend",
+        "_context",
+        "_meta",
+        "_session",
     )
 
     def __init__(
@@ -89,6 +93,11 @@ class Request:
         #: The verified token's claims (None when the request is not authenticated).
         self.auth = auth
         self._user: Any = None
+        #: The authenticator that let the request in when Python decided ("session").
+        self._backend: str | None = None
+        self._context: Any = _UNSET
+        self._meta: dict[str, Any] | None = None
+        self._session: Any = None
 
     @property
     def user(self) -> Any:
@@ -138,6 +147,104 @@ class Request:
             self._cookies = {k: m.value for k, m in jar.items()}
         return self._cookies
 
+    @property
+    def params(self) -> dict[str, Any]:
+        """The path parameters (django-bolt's name for ``path_params``)."""
+        return self.path_params
+
+    @property
+    def context(self) -> dict[str, Any] | None:
+        """What authenticated the request, shaped as django-bolt's auth context: ``user_id``,
+        ``is_staff``, ``is_superuser``, ``auth_backend`` (``"jwt"``, ``"api_key"``,
+        ``"session"``), ``permissions`` (when the token or key has some) and ``auth_claims``
+        (a token's claims). None when nothing authenticated it."""
+        if self._context is _UNSET:
+            self._context = _auth_context(self.auth, self._backend, self._user)
+        return self._context
+
+    @property
+    def META(self) -> dict[str, Any]:  # noqa: N802 - Django's name
+        """The request as Django's ``HttpRequest.META`` (CGI names): ``REQUEST_METHOD``,
+        ``PATH_INFO``, ``QUERY_STRING``, ``REMOTE_ADDR``, ``SERVER_NAME``/``SERVER_PORT``,
+        ``CONTENT_TYPE``/``CONTENT_LENGTH`` and an ``HTTP_*`` key per header."""
+        if self._meta is None:
+            host = self.headers.get("host", "")
+            name, _, port = host.rpartition(":") if host.rfind(":") > host.rfind("]") else (host, "", "")
+            meta: dict[str, Any] = {
+                "REQUEST_METHOD": self.method,
+                "PATH_INFO": self.path,
+                "SCRIPT_NAME": "",
+                "QUERY_STRING": self.query_string,
+                "SERVER_NAME": name or "localhost",
+                "SERVER_PORT": port or "80",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "REMOTE_ADDR": self.client or "",
+                "REMOTE_HOST": self.client or "",
+            }
+            for key, value in self.headers.items():
+                if key == "content-type":
+                    meta["CONTENT_TYPE"] = value
+                elif key == "content-length":
+                    meta["CONTENT_LENGTH"] = value
+                else:
+                    meta["HTTP_" + key.upper().replace("-", "_")] = value
+            self._meta = meta
+        return self._meta
+
+    @property
+    def session(self) -> Any:
+        """The Django session the session cookie names (``SESSION_ENGINE``'s ``SessionStore``,
+        loaded on first use; a new, empty one without the cookie). Changes are not saved
+        automatically: call ``request.session.save()`` (or ``await ...asave()``) and set the
+        cookie on the response when the key is new."""
+        if self._session is None:
+            from importlib import import_module
+
+            from django.conf import settings
+
+            store = import_module(settings.SESSION_ENGINE).SessionStore
+            self._session = store(self.cookies.get(settings.SESSION_COOKIE_NAME) or None)
+        return self._session
+
+    @property
+    def raw_cookies(self) -> dict[str, str]:
+        """The cookies as sent, in a new dict."""
+        return dict(self.cookies)
+
+    def get_full_path(self) -> str:
+        """The path with its query string, as Django's ``get_full_path()``."""
+        return self.path + ("?" + self.query_string if self.query_string else "")
+
+    # django-bolt's mapping access: request.get("method"), request["params"]...
+    _KEYS = ("method", "path", "body", "params", "query", "headers", "cookies", "state", "auth", "context")
+
+    def _item(self, key: str) -> Any:
+        if key == "params":
+            return self.path_params
+        if key in ("auth", "context"):
+            return self.context
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """django-bolt's dict-like access: ``"method"``, ``"path"``, ``"body"``, ``"params"``,
+        ``"query"``, ``"headers"``, ``"cookies"``, ``"state"``, ``"auth"``/``"context"`` (the
+        auth context, or ``default`` when none); any other key gives ``default``."""
+        if key not in self._KEYS:
+            return default
+        value = self._item(key)
+        return default if value is None and key in ("auth", "context") else value
+
+    def __getitem__(self, key: str) -> Any:
+        """``request["method"]``... (the keys of :meth:`get`; ``"auth"`` is not one, as in
+        django-bolt). An unknown key raises ``KeyError``."""
+        if key not in self._KEYS or key == "auth":
+            raise KeyError(key)
+        return self._item(key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """As :meth:`get` (``"state"`` always exists)."""
+        return self.get(key, default)
+
     def json(self) -> Any:  # noqa: D401
         """The body parsed as JSON (``None`` when empty)."""
         return json.loads(self.body) if self.body else None
@@ -147,6 +254,39 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
+
+
+_UNSET: Any = object()
+
+
+def _auth_context(auth: dict | None, backend: str | None, user: Any) -> dict[str, Any] | None:
+    """django-bolt's auth context dict from our claims (or the session's user)."""
+    if auth is None:
+        # Without claims only a Python authenticator (the session) sets a user on the request.
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        backend = backend or "session"
+        return {
+            "user_id": str(user.pk),
+            "is_staff": bool(user.is_staff),
+            "is_superuser": bool(user.is_superuser),
+            "auth_backend": backend,
+        }
+    api_key = "api_key" in auth
+    uid = auth.get("sub") or auth.get("user_id") or (auth.get("id") if api_key else None)
+    ctx: dict[str, Any] = {
+        "is_staff": bool(auth.get("is_staff", False)),
+        "is_superuser": bool(auth.get("is_superuser", False)),
+        "auth_backend": "api_key" if api_key else "jwt",
+    }
+    if uid is not None:
+        ctx["user_id"] = str(uid)
+    perms = auth.get("permissions", auth.get("scopes") if api_key else None)
+    if perms:
+        ctx["permissions"] = list(perms) if isinstance(perms, (list, tuple, set)) else [perms]
+    if not api_key:
+        ctx["auth_claims"] = dict(auth)
+    return ctx
 
 
 def _load_user(auth: dict | None) -> Any:

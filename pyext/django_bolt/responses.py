@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import functools
 import inspect
 import logging
 import os
@@ -55,15 +56,29 @@ _STREAM = 2
 _FILE = 3
 
 
+@functools.lru_cache(maxsize=64)
+def _is_json_media(media_type: str | None) -> bool:
+    # Cached: a project uses a handful of media types, and this runs for every Response.
+    if not media_type:
+        return False
+    base = media_type.split(";", 1)[0].strip().lower()
+    return base == "application/json" or base.endswith("+json")
+
+
 class Response:
     """A response with explicit content, status, headers and media type.
 
-    ``content`` may be ``str`` (sent as UTF-8), ``bytes``, or ``None`` (empty body).
+    As in django-bolt, the media type defaults to ``application/json``: ``Response({"ok": True})``
+    is JSON and ``Response()`` is ``{}``. Bytes are sent as they are whatever the media type;
+    other content under a JSON media type is encoded as JSON, and under any other media type a
+    ``str`` is sent as UTF-8 (anything else as its ``str()``).
+
+    >>> Response({"ok": True}, headers={"Allow": "GET, POST"})
+    >>> Response("<svg/>", media_type="image/svg+xml")
     """
 
     __slots__ = ("content", "status_code", "headers", "media_type", "cookies")
-    _kind = _RAW
-    default_media_type = "application/octet-stream"
+    default_media_type = "application/json"
 
     def __init__(
         self,
@@ -74,14 +89,29 @@ class Response:
     ) -> None:
         if not isinstance(status_code, int) or not 100 <= status_code <= 599:
             raise ValueError(f"status_code must be an int between 100 and 599, got {status_code!r}")
+        if media_type is None:
+            media_type = self.default_media_type
+        if type(self) is Response:
+            # django-bolt's rules for the generic class (its subclasses say what they hold).
+            if content is None:
+                content = {}
+            elif isinstance(content, (bytearray, memoryview)):
+                content = bytes(content)
+            if not (isinstance(content, (str, bytes)) or _is_json_media(media_type)):
+                content = str(content)
         self.content = content
         self.status_code = status_code
         self.headers = dict(headers) if headers else {}
-        if media_type is None:
-            media_type = "text/plain; charset=utf-8" if isinstance(content, str) else self.default_media_type
         self.media_type = media_type
         #: ``Set-Cookie`` field values, one per cookie, in the order set (Rust sends each).
         self.cookies: list[str] = []
+
+    @property
+    def _kind(self) -> int:
+        """How Rust sends ``content``: bytes as they are, else JSON under a JSON media type."""
+        if isinstance(self.content, bytes) or not _is_json_media(self.media_type):
+            return _RAW
+        return _JSON
 
     def set_cookie(
         self: R,
@@ -120,53 +150,112 @@ class Response:
         return f"{type(self).__name__}(status_code={self.status_code!r}, media_type={self.media_type!r})"
 
 
+_NO_CONTENT: Any = object()
+
+
+def _first(kind: str, value: Any, content: Any) -> Any:
+    """The body given positionally / by django-bolt's keyword, or by our older ``content=``."""
+    if content is not _NO_CONTENT:
+        if value is not _NO_CONTENT:
+            raise TypeError(f"pass the body once: {kind}= or content=, not both")
+        return content
+    return value
+
+
 class JSON(Response):
-    """``content`` encoded as JSON (in Rust, like a plain return value)."""
+    """``data`` encoded as JSON (in Rust, like a plain return value): ``JSON(data,
+    status_code=200, headers=None)`` as in django-bolt (``content=`` is accepted too)."""
 
     __slots__ = ()
-    _kind = _JSON
+    _kind = _JSON  # type: ignore[assignment]
     default_media_type = "application/json"
 
     def __init__(
         self,
-        content: Any = None,
+        data: Any = _NO_CONTENT,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        *,
+        content: Any = _NO_CONTENT,
     ) -> None:
-        super().__init__(content, status_code, headers, media_type or "application/json")
+        data = _first("data", data, content)
+        super().__init__(None if data is _NO_CONTENT else data, status_code, headers, media_type or "application/json")
+
+    @property
+    def data(self) -> Any:
+        """The value sent as JSON (django-bolt's name for ``content``)."""
+        return self.content
 
 
 class PlainText(Response):
-    """A ``text/plain; charset=utf-8`` response."""
+    """A ``text/plain; charset=utf-8`` response: ``PlainText(text, status_code, headers)``."""
 
     __slots__ = ()
+    _kind = _RAW  # type: ignore[assignment]
 
-    def __init__(self, content: str = "", status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(content, status_code, headers, "text/plain; charset=utf-8")
+    def __init__(
+        self,
+        text: str = _NO_CONTENT,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        content: str = _NO_CONTENT,
+    ) -> None:
+        text = _first("text", text, content)
+        super().__init__("" if text is _NO_CONTENT else text, status_code, headers, "text/plain; charset=utf-8")
+
+    @property
+    def text(self) -> str:
+        return self.content
 
 
 class HTML(Response):
-    """A ``text/html; charset=utf-8`` response."""
+    """A ``text/html; charset=utf-8`` response: ``HTML(html, status_code, headers)``."""
 
     __slots__ = ()
+    _kind = _RAW  # type: ignore[assignment]
 
-    def __init__(self, content: str = "", status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(content, status_code, headers, "text/html; charset=utf-8")
+    def __init__(
+        self,
+        html: str = _NO_CONTENT,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        content: str = _NO_CONTENT,
+    ) -> None:
+        html = _first("html", html, content)
+        super().__init__("" if html is _NO_CONTENT else html, status_code, headers, "text/html; charset=utf-8")
+
+    @property
+    def html(self) -> str:
+        return self.content
+
+
+#: ``Redirect``'s status when none is given: 307, as in django-bolt (the method and body are kept).
+REDIRECT_DEFAULT_STATUS = 307
 
 
 class Redirect(Response):
-    """A redirect to ``url`` (302 by default; 301, 303, 307 or 308 also accepted)."""
+    """A redirect to ``url``: 307 by default, as in django-bolt (301, 302, 303 or 308 also
+    accepted)."""
 
     __slots__ = ()
+    _kind = _RAW  # type: ignore[assignment]
 
-    def __init__(self, url: str, status_code: int = 302, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, url: str, status_code: int = REDIRECT_DEFAULT_STATUS, headers: Mapping[str, str] | None = None
+    ) -> None:
         if status_code not in (301, 302, 303, 307, 308):
             raise ValueError(f"redirect status must be 301, 302, 303, 307 or 308, got {status_code}")
         h = {"location": url}
         if headers:
             h.update(headers)
         super().__init__(b"", status_code, h, "text/plain; charset=utf-8")
+
+    @property
+    def url(self) -> str:
+        return self.headers["location"]
 
 
 class StreamingResponse(Response):
@@ -188,7 +277,7 @@ class StreamingResponse(Response):
     """
 
     __slots__ = ("ping_interval",)
-    _kind = _STREAM
+    _kind = _STREAM  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -437,7 +526,7 @@ class FileResponse(Response):
     """
 
     __slots__ = ("path", "filename", "content_disposition_type")
-    _kind = _FILE
+    _kind = _FILE  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -463,3 +552,52 @@ class FileResponse(Response):
 
     def __repr__(self) -> str:
         return f"FileResponse({self.path!r}, status_code={self.status_code!r}, filename={self.filename!r})"
+
+
+def from_django_response(resp: Any) -> Response:
+    """One of our responses carrying a Django ``HttpResponse`` a handler returned (as
+    django-bolt accepts them: ``@login_required``'s redirect, ``render(...)``, a
+    ``StreamingHttpResponse``): its status, headers, cookies and body, the body unchanged."""
+    headers = {k: v for k, v in resp.items() if k.lower() != "content-type"}
+    media = resp.get("Content-Type") or "application/octet-stream"
+    out: Response
+    if getattr(resp, "streaming", False):
+        out = StreamingResponse(_closing(resp), resp.status_code, headers, media)
+    else:
+        out = Response(bytes(resp.content), resp.status_code, headers, media)
+        _close_resources(resp)
+    out.cookies = [morsel.OutputString() for morsel in resp.cookies.values()]
+    return out
+
+
+def _close_resources(resp: Any) -> None:
+    # What HttpResponse.close() does but its request_finished signal: a response is not the
+    # end of a request here (the server's own housekeeping runs after it is sent).
+    for closer in getattr(resp, "_resource_closers", ()):
+        try:
+            closer()
+        except Exception:  # noqa: BLE001 - as Django's close(): one closer does not stop the others
+            _log.exception("closing a returned Django response's resource failed")
+    getattr(resp, "_resource_closers", []).clear()
+
+
+def _closing(resp: Any) -> Any:
+    content = resp.streaming_content
+    if hasattr(content, "__aiter__"):
+
+        async def agen() -> Any:
+            try:
+                async for chunk in content:
+                    yield chunk
+            finally:
+                _close_resources(resp)
+
+        return agen()
+
+    def gen() -> Any:
+        try:
+            yield from content
+        finally:
+            _close_resources(resp)
+
+    return gen()

@@ -21,32 +21,100 @@ class TooManyFiles(Exception):
     """More files than BOLT_MAX_UPLOAD_FILES in one request."""
 
 
-class UploadFile:
-    """An uploaded file: ``filename``, ``content_type``, ``size``, and ``read()``/``file``."""
+class _Bytes(bytes):
+    """Bytes that may also be awaited (to themselves): ``read()`` works as django-bolt's
+    ``await file.read()`` and as a plain ``file.read()``."""
 
-    __slots__ = ("filename", "content_type", "size", "file", "_upload")
+    def __await__(self) -> Any:
+        return self
+        yield  # noqa: B901 - makes this a generator: awaiting it finishes at once
+
+
+class _Int(int):
+    """An int that may also be awaited (``await file.seek(0)``), as :class:`_Bytes`."""
+
+    def __await__(self) -> Any:
+        return self
+        yield  # noqa: B901
+
+
+class _Done:
+    """What ``close()`` returns: nothing, but awaitable (``await file.close()``)."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return None
+        yield  # noqa: B901
+
+
+class UploadFile:
+    """An uploaded file: ``filename``, ``content_type``, ``size``, ``headers``, ``file`` (a Django
+    ``File``, for ``FileField.save``), ``raw_file`` and ``rolled_to_disk``.
+
+    ``read()``, ``seek()``, ``write()`` and ``close()`` work both ways: awaited, as in
+    django-bolt (``data = await doc.read()``), or called plainly (``data = doc.read()``). They
+    run at once either way (a file past ``FILE_UPLOAD_MAX_MEMORY_SIZE`` is read from its
+    temporary file on the calling thread).
+    """
+
+    __slots__ = ("filename", "content_type", "size", "headers", "_upload")
 
     def __init__(self, upload: Any) -> None:
         self._upload = upload
         self.filename: str = upload.name
         self.content_type: str = upload.content_type
         self.size: int = upload.size
-        self.file = upload.file
+        #: The part's headers Django's parser keeps: its content type (with any parameters
+        #: besides the charset, such as ``content_type_extra``).
+        headers = {"content-type": upload.content_type or "application/octet-stream"}
+        charset = getattr(upload, "charset", None)
+        if charset:
+            headers["content-type"] += f"; charset={charset}"
+        self.headers: dict[str, str] = headers
+
+    @property
+    def file(self) -> Any:
+        """The upload as a Django ``File`` (``profile.avatar.save(doc.filename, doc.file)``)."""
+        return self._upload
+
+    @property
+    def raw_file(self) -> Any:
+        """The underlying file object (a ``BytesIO`` or a named temporary file)."""
+        return self._upload.file
+
+    @property
+    def rolled_to_disk(self) -> bool:
+        """Whether the upload went to a temporary file (past ``FILE_UPLOAD_MAX_MEMORY_SIZE``)."""
+        return hasattr(self._upload, "temporary_file_path")
 
     def read(self, size: int = -1) -> bytes:
-        return self._upload.read(size)
+        """Up to ``size`` bytes (all by default); may be awaited."""
+        return _Bytes(self._upload.read(size))
 
-    def seek(self, offset: int) -> int:
-        return self._upload.seek(offset)
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Moves to ``offset``; returns the new position; may be awaited."""
+        return _Int(self._upload.file.seek(offset, whence))
+
+    def write(self, data: bytes) -> int:
+        """Writes ``data`` at the current position; returns its length; may be awaited."""
+        return _Int(self._upload.file.write(data))
 
     async def aread(self, size: int = -1) -> bytes:
         return self.read(size)
 
-    def close(self) -> None:
+    def close(self) -> Any:
+        """Closes the file; may be awaited."""
+        self._upload.close()
+        return _Done()
+
+    def close_sync(self) -> None:
+        """django-bolt's name for a plain ``close()``."""
         self._upload.close()
 
     def __repr__(self) -> str:
-        return f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, size={self.size})"
+        rolled = " (rolled to disk)" if self.rolled_to_disk else ""
+        return f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, size={self.size}{rolled})"
 
 
 def parse_multipart(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], dict[str, list[UploadFile]]]:

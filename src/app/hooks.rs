@@ -10,6 +10,10 @@ pub struct Hooks {
     /// `Response`, `HTTPException` and `Request` classes.
     pub response_cls: Obj,
     pub httpexc_cls: Obj,
+    /// Django's `HttpResponseBase`, and `Runtime.from_django(resp) -> Response` that turns one
+    /// a handler returned into ours.
+    pub django_response_cls: Obj,
+    pub from_django: Obj,
     pub request_cls: Obj,
     /// Django's multipart parser: `(content_type, body) -> ([(name, value)], {name: [file]})`.
     pub parse_multipart: Obj,
@@ -67,6 +71,8 @@ impl Hooks {
         Ok(Hooks {
             response_cls: attr(rt, c"Response")?,
             httpexc_cls: attr(rt, c"HTTPException")?,
+            django_response_cls: attr(rt, c"DjangoResponse")?,
+            from_django: attr(rt, c"from_django")?,
             request_cls: attr(rt, c"Request")?,
             parse_multipart: attr(rt, c"parse_multipart")?,
             start_task: attr(rt, c"start_task")?,

@@ -283,7 +283,18 @@ fn authenticator(a: *mut ffi::PyObject) -> Result<Authenticator, PlanError> {
         "apikey" => {
             let header = str_of(field(a, c"header")?, "API key header")?.to_ascii_lowercase();
             let keys = field(a, c"key_hashes")?;
-            let static_hashes = py::seq_items(keys).map(|_| strings_of(keys).into_iter().collect());
+            // Each in-memory key's claims, in the order of its hash (default: `api_key` only).
+            let claims = py::seq_items(field(a, c"key_claims")?).unwrap_or_default();
+            let static_hashes = py::seq_items(keys).map(|_| {
+                strings_of(keys)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        let c = claims.get(i).and_then(|c| py::bytes_of(*c));
+                        (h, c.unwrap_or_else(|| br#"{"api_key":"static"}"#.to_vec()))
+                    })
+                    .collect()
+            });
             let ttl = float_of(field(a, c"cache_ttl")?)
                 .filter(|t| t.is_finite() && *t >= 0.0)
                 .unwrap_or(5.0);

@@ -175,7 +175,25 @@ impl App {
             warn_repeated!("django-bolt: HTTPException detail is not JSON-encodable: {e}");
             return Response::detail(500, "Internal Server Error");
         }
+        // `extra=`: more data beside the detail, as django-bolt sends it.
+        let extra = exc.getattr(c"extra").unwrap_or_else(|_| py::none());
+        if extra.as_ptr() != py::none().as_ptr() {
+            body.extend_from_slice(b",\"extra\":");
+            if let Err(e) = self.encoder().encode(extra.as_ptr(), &mut body) {
+                eprintln!("django-bolt: HTTPException extra is not JSON-encodable: {e}");
+                return Response::detail(500, "Internal Server Error");
+            }
+        }
         body.push(b'}');
+        // `body=`: the whole JSON body, in place of the `{"detail": ...}` envelope.
+        let own = exc.getattr(c"body").unwrap_or_else(|_| py::none());
+        if own.as_ptr() != py::none().as_ptr() {
+            body.clear();
+            if let Err(e) = self.encoder().encode(own.as_ptr(), &mut body) {
+                eprintln!("django-bolt: HTTPException body is not JSON-encodable: {e}");
+                return Response::detail(500, "Internal Server Error");
+            }
+        }
         let mut resp = Response::json(status, body);
         if let Ok(h) = exc.getattr(c"headers") {
             resp.headers = header_pairs(&h);
@@ -223,6 +241,38 @@ impl App {
             let plain = ty == &raw mut ffi::PyDict_Type || ty == &raw mut ffi::PyList_Type;
             if !plain && is_instance(v, &self.hooks.response_cls) {
                 return self.response_object(v, method, path);
+            }
+            // A returned `str` is text and `bytes` a raw body, as in django-bolt, unless the
+            // route negotiates (`renderers=`) and the client chose JSON.
+            let negotiated = shape
+                .route
+                .is_some_and(|i| !self.routes[i].renderers.is_empty());
+            if !negotiated && shape.render == Render::Json {
+                if ffi::PyUnicode_CheckExact(o) != 0 {
+                    if let Some(text) = py::str_of(o) {
+                        let mut resp = Response::json(shape.status, text.as_bytes().to_vec());
+                        resp.content_type = Some(b"text/plain; charset=utf-8".to_vec());
+                        return resp;
+                    }
+                }
+                if ffi::PyBytes_CheckExact(o) != 0 || ty == &raw mut ffi::PyByteArray_Type {
+                    let raw = py::bytes_of(o).or_else(|| {
+                        let p = ffi::PyByteArray_AsString(o) as *const u8;
+                        let n = ffi::PyByteArray_Size(o) as usize;
+                        Some(std::slice::from_raw_parts(p, n).to_vec())
+                    });
+                    let mut resp = Response::json(shape.status, raw.unwrap_or_default());
+                    resp.content_type = Some(b"application/octet-stream".to_vec());
+                    return resp;
+                }
+            }
+            // A Django `HttpResponse` (from a view helper, `@login_required`...): converted to
+            // one of ours by `Runtime.from_django`.
+            if !plain && is_instance(v, &self.hooks.django_response_cls) {
+                return match py::call(&self.hooks.from_django, &[v]) {
+                    Ok(r) => self.response_object(&r, method, path),
+                    Err(e) => self.encode_failed(method, path, &e.0),
+                };
             }
             if ffi::PyGen_CheckExact(o) != 0 || ty == &raw mut ffi::PyAsyncGen_Type {
                 // A generator handler (or one returning a generator) streams what it yields.

@@ -4,7 +4,7 @@
 
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// SHA-256 of the key, hex: what is compared and cached (raw keys are never kept).
@@ -15,9 +15,19 @@ pub fn key_hash(raw: &[u8]) -> String {
 
 pub struct ApiKeyAuth {
     pub header: String,
-    /// In-memory keys (their hashes), for tests and small setups; None = the database.
-    pub static_hashes: Option<HashSet<String>>,
+    /// In-memory keys (`api_keys={...}`): each key's hash and the claims JSON a request with
+    /// it gets (its `key_permissions`); None = the database.
+    pub static_hashes: Option<HashMap<String, Vec<u8>>>,
     pub ttl: Duration,
+}
+
+/// The key in a header's value: as django-bolt, it may be sent as `Bearer <key>` or
+/// `ApiKey <key>`.
+pub fn key_of(value: &[u8]) -> &[u8] {
+    value
+        .strip_prefix(b"Bearer ")
+        .or_else(|| value.strip_prefix(b"ApiKey "))
+        .unwrap_or(value)
 }
 
 /// Per-core cache: key hash → (claims JSON when the key is valid, when the entry expires).
@@ -59,6 +69,14 @@ impl ApiKeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_prefixes_are_dropped() {
+        assert_eq!(key_of(b"Bearer k1"), b"k1");
+        assert_eq!(key_of(b"ApiKey k1"), b"k1");
+        assert_eq!(key_of(b"k1"), b"k1");
+        assert_eq!(key_of(b"bearer k1"), b"bearer k1");
+    }
 
     #[test]
     fn hash_is_sha256_hex() {

@@ -110,14 +110,12 @@ where
                 });
             }
             Authenticator::ApiKey(a) => {
-                let Some(raw) = head.header(&a.header) else {
+                let Some(raw) = head.header(&a.header).map(apikey::key_of) else {
                     continue;
                 };
                 let hash = apikey::key_hash(raw);
                 let claims = match &a.static_hashes {
-                    Some(set) => Ok(set
-                        .contains(&hash)
-                        .then(|| br#"{"api_key":"static"}"#.to_vec())),
+                    Some(keys) => Ok(keys.get(&hash).cloned()),
                     None => keys
                         .cache
                         .get_or_load(&hash, a.ttl, Instant::now(), || (keys.load)(raw)),

@@ -62,7 +62,6 @@ def test_bytes_and_timedelta_values(app):
 @pytest.mark.parametrize(
     ("kind", "body"),
     [
-        ("str", b'"plain"'),
         ("int", b"7"),
         ("big", b"-1208925819614629174706176"),
         ("float", b"2.5"),
@@ -77,3 +76,8 @@ def test_a_bare_scalar_return_value_is_the_json_document(app, kind, body):
     assert resp.status == 200
     assert resp.content_type == "application/json"
     assert resp.body == body
+
+
+def test_a_returned_str_is_plain_text_as_in_django_bolt(app):
+    resp = fetch(app, "GET", "/claims/scalar/str")
+    assert (resp.status, resp.content_type, resp.body) == (200, "text/plain; charset=utf-8", b"plain")

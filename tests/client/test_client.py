@@ -106,10 +106,10 @@ def test_redirects_are_followed_unless_asked_not_to(demo_apis):
         assert (r.status_code, r.json(), [h.status_code for h in r.history]) == (
             200,
             {"message": "Hello, World!"},
-            [302],
+            [307],
         )
         r = c.get("/redirect", follow_redirects=False)
-        assert (r.status_code, r.headers["location"]) == (302, "/hello")
+        assert (r.status_code, r.headers["location"]) == (307, "/hello")
 
 
 def test_handlers_that_suspend_finish_inside_the_call(client):

@@ -250,7 +250,7 @@ def limited() -> dict:
 # --- security -----------------------------------------------------------------------------------
 
 JWT = JWTAuthentication(secret="s3cret")
-JWT_COOKIE = JWTAuthentication(secret="s3cret", cookie="access")
+JWT_COOKIE = JWTAuthentication(secret="s3cret", cookie="access", csrf=False)
 KEY = APIKeyAuthentication(header="X-Token", keys={"k"})
 
 

@@ -265,7 +265,10 @@ def test_status_code_and_media_types(doc):
     assert op(doc, "/page")["responses"]["200"]["content"] == {"text/html": {"schema": {"type": "string"}}}
     assert op(doc, "/text")["responses"]["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
     assert op(doc, "/go")["responses"] == {
-        "302": {"description": "Found", "headers": {"Location": {"required": True, "schema": {"type": "string"}}}}
+        "307": {
+            "description": "Temporary Redirect",
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+        }
     }
     assert op(doc, "/items/{item_id}", "delete")["responses"]["204"] == {"description": "No Content"}
 
@@ -431,7 +434,7 @@ def test_response_class_wraps_what_the_handler_returns(routes):
     page = by_path["/page"].endpoint()
     assert isinstance(page, HTML) and page.content == "<h1>hi</h1>" and page.status_code == 200
     go = by_path["/go"].endpoint()
-    assert isinstance(go, Redirect) and go.status_code == 302 and go.headers["location"] == "/page"
+    assert isinstance(go, Redirect) and go.status_code == 307 and go.headers["location"] == "/page"
     # A response returned as it is stays as it is.
     assert by_path["/text"].endpoint().media_type.startswith("text/plain")
 

@@ -165,8 +165,9 @@ def test_html_response(server):
 
 
 def test_redirect(server):
+    # Redirect's default is django-bolt's 307.
     resp = get(server.port, "/redirect")
-    assert resp.status == 302
+    assert resp.status == 307
     assert resp.header("location") == "/hello"
 
 

@@ -48,7 +48,7 @@ def headers(
     x_mode: str = Header(default="plain"),
     x_level: Annotated[int, Header(ge=1, le=5)] = 3,
     x_trace: Annotated[str | None, Header()] = None,
-    key: Annotated[str, Header("X-Key")] = "anon",
+    key: Annotated[str, Header(alias="X-Key")] = "anon",
 ) -> dict:
     return {"x_mode": x_mode, "x_level": x_level, "x_trace": x_trace, "key": key}
 

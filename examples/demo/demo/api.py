@@ -372,7 +372,7 @@ def django_errors(kind: Literal["404", "403", "400"]) -> dict:
 @api.get("/headers")
 def read_headers(
     x_request_id: str | None = Header(None),
-    api_key: str = Header("X-API-Key"),
+    api_key: str = Header(alias="X-API-Key"),
     session_id: str | None = Cookie(None, alias="sid"),
     tags: list[str] = Header([], alias="x-tag"),
 ) -> dict:
@@ -582,7 +582,7 @@ async def not_admin() -> dict:
 
 
 # API keys: persistent ones (manage.py bolt_apikey create), cached per core for 1 s here.
-keyed = BoltAPI(prefix="/keyed", auth=[APIKeyAuthentication(cache_ttl=1.0)], guards=[IsAuthenticated()])
+keyed = BoltAPI(prefix="/keyed", auth=[APIKeyAuthentication(database=True, cache_ttl=1.0)], guards=[IsAuthenticated()])
 
 
 @keyed.get("/hello-key")

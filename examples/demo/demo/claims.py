@@ -364,7 +364,7 @@ def body_union(pet: Cat | Dog) -> dict:
 
 @claims.post("/upload-spool")
 def upload_spool(doc: UploadFile = File()) -> dict:
-    path = getattr(doc.file, "name", None)
+    path = getattr(doc.raw_file, "name", None)
     return {"size": doc.size, "on_disk": isinstance(path, str) and os.path.isfile(path)}
 
 

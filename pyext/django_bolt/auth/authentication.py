@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .._plans import ApiKeyPlan, JwtPlan
 
@@ -16,13 +16,20 @@ def _text_or_bytes(v: str | bytes | None) -> bytes | None:
 
 
 class JWTAuthentication:
-    """Bearer JWTs verified in Rust with the ``jsonwebtoken`` crate.
+    """Bearer JWTs verified in Rust with the ``jsonwebtoken`` crate; django-bolt's signature
+    ``(secret, algorithms, header, cookie, audience, issuer, revoked_token_handler,
+    revocation_store, require_jti, public_key, leeway=60, token_type, csrf, jwks_url, jwks,
+    oidc_issuer, jwks_refresh_interval)``.
 
     ``secret`` defaults to ``settings.SECRET_KEY`` (HMAC algorithms); RS*/PS*/ES*/EdDSA take
     ``public_key`` (PEM). The token's ``alg`` must be in ``algorithms``; ``exp`` is required;
     ``nbf``, ``aud`` and ``iss`` are checked (the last two when configured). The token comes from
-    ``header`` as ``Bearer <token>``, or from the cookie named ``cookie`` when given.
-    A wrong algorithm name or a key that does not fit is a start-up error.
+    ``header`` as ``Bearer <token>``, or from the cookie named ``cookie`` when given (with
+    ``csrf=False``: the cross-site check django-bolt applies to cookie tokens is not done here).
+    ``leeway`` (seconds of clock skew allowed on ``exp``/``nbf``) is 60 by default, as in
+    django-bolt. Revocation, JWKS/OIDC, ``token_type`` and ``require_jti`` are refused with
+    ``NotImplementedError`` rather than ignored. A wrong algorithm name or a key that does not
+    fit is a start-up error.
     """
 
     #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
@@ -31,18 +38,52 @@ class JWTAuthentication:
     def __init__(
         self,
         secret: str | bytes | None = None,
-        algorithms: Iterable[str] = ("HS256",),
+        algorithms: Iterable[str] | None = None,
         header: str = "authorization",
         cookie: str | None = None,
         audience: str | Iterable[str] | None = None,
         issuer: str | Iterable[str] | None = None,
-        leeway: int = 0,
+        revoked_token_handler: Any = None,
+        revocation_store: Any = None,
+        require_jti: bool = False,
         public_key: str | bytes | None = None,
+        leeway: int = 60,
+        token_type: str | None = None,
+        csrf: bool = True,
+        jwks_url: str | None = None,
+        jwks: Any = None,
+        oidc_issuer: str | None = None,
+        jwks_refresh_interval: int = 300,
     ) -> None:
+        # django-bolt's signature, in its order. What this server cannot do yet is refused
+        # here, at start-up, rather than ignored: each of these tightens what a token may do.
+        missing = [
+            name
+            for name, value in (
+                ("revoked_token_handler", revoked_token_handler),
+                ("revocation_store", revocation_store),
+                ("require_jti", require_jti or None),
+                ("token_type", token_type),
+                ("jwks_url", jwks_url),
+                ("jwks", jwks),
+                ("oidc_issuer", oidc_issuer),
+            )
+            if value is not None
+        ]
+        if cookie is not None and csrf:
+            missing.append("csrf (the cross-site check of cookie tokens; pass csrf=False to read the cookie unchecked)")
+        if missing:
+            raise NotImplementedError(f"JWTAuthentication: not supported by this server yet: {', '.join(missing)}")
+        if secret is not None and public_key is not None:
+            raise ValueError("JWTAuthentication takes secret (HMAC) or public_key (asymmetric), not both")
+        if jwks_refresh_interval <= 0:
+            raise ValueError("jwks_refresh_interval must be > 0 seconds")
         self.secret = secret
+        algorithms = ("HS256",) if algorithms is None else algorithms
         self.algorithms = [algorithms] if isinstance(algorithms, str) else list(algorithms)
         self.header = header.lower()
         self.cookie = cookie
+        self.csrf = csrf
         self.audience = [audience] if isinstance(audience, str) else list(audience or [])
         self.issuer = [issuer] if isinstance(issuer, str) else list(issuer or [])
         if not isinstance(leeway, int) or leeway < 0:
@@ -86,22 +127,30 @@ class SessionAuthentication:
     #: No scheme to name (as in DRF): a guard refusing an anonymous request answers 403.
     www_authenticate = None
 
+    def __init__(self, *, login_url: str | None = None, csrf: bool = True) -> None:
+        #: Where a request with no logged-in user is sent (Django's ``redirect_to_login``, a
+        #: 302 with ``?next=``); None: it goes on anonymous and the guards decide.
+        self.login_url = login_url
+        #: False: unsafe methods skip Django's CSRF check (an API used only by non-browsers).
+        self.csrf = csrf
+
     def plan(self) -> tuple:
         return ("python",)
 
     def authenticate(self, request: Any) -> Any:
         """The logged-in user, or None; raises 403 when the CSRF check fails."""
+        from importlib import import_module
+
         from django.conf import settings
         from django.contrib.auth import get_user
         from django.core.handlers.wsgi import WSGIRequest
-        from django.utils.module_loading import import_string
 
         from ..django_app import wsgi_environ
         from ..exceptions import HTTPException
 
         key = request.cookies.get(settings.SESSION_COOKIE_NAME)
         if not key:
-            return None
+            return self._anonymous(request)
         environ = wsgi_environ(
             request.method,
             request.path.encode(),
@@ -111,11 +160,12 @@ class SessionAuthentication:
             request.client or "",
         )
         dj = WSGIRequest(environ)
-        dj.session = import_string(settings.SESSION_ENGINE).SessionStore(key)
+        dj.session = import_module(settings.SESSION_ENGINE).SessionStore(key)
         user = get_user(dj)
         if not user.is_authenticated:
-            return None
-        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return self._anonymous(request)
+        request._backend = "session"
+        if self.csrf and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
             from django.middleware.csrf import CsrfViewMiddleware
 
             refused = CsrfViewMiddleware(lambda r: None).process_view(dj, lambda r: None, (), {})
@@ -123,43 +173,101 @@ class SessionAuthentication:
                 raise HTTPException(403, "CSRF check failed: send the X-CSRFToken header from the csrftoken cookie")
         return user
 
+    def _anonymous(self, request: Any) -> None:
+        if self.login_url is None:
+            return None
+        from django.contrib.auth.views import redirect_to_login
+
+        from ..exceptions import HTTPException
+
+        target = redirect_to_login(request.get_full_path(), self.login_url)
+        raise HTTPException(302, "Found", headers={"location": target["Location"]})
+
     def __repr__(self) -> str:
-        return "SessionAuthentication()"
+        return f"SessionAuthentication(login_url={self.login_url!r}, csrf={self.csrf!r})"
 
 
 class APIKeyAuthentication:
-    """API keys from a header (``X-API-Key`` by default), checked in Rust.
+    """API keys from a header (``X-API-Key`` by default), checked in Rust; the key may be sent
+    bare or as ``Bearer <key>`` / ``ApiKey <key>``.
 
-    By default keys are the persistent ones of the ``APIKey`` model (``manage.py bolt_apikey
-    create``): each core caches the answer for ``cache_ttl`` seconds, so a revoked key stops
-    working within that time everywhere, without a restart. ``keys={...}`` checks an in-memory
-    set instead (tests, small setups). ``request.auth`` holds ``{"api_key", "name", "scopes",
-    "sub"}`` (``sub`` is the owner's pk, so ``request.user`` is the owner).
+    As django-bolt: ``APIKeyAuthentication(api_keys={"k1", "k2"}, header="x-api-key",
+    key_permissions={"k1": {"items.read"}})`` checks an in-memory set, and a request with a key
+    gets ``request.context == {"user_id": "apikey:<key>", "auth_backend": "api_key",
+    "permissions": [...], ...}`` (``request.auth``: ``{"api_key": "static", "id": ...,
+    "permissions": [...]}``, so ``Requires("permissions", "items.read")`` and
+    ``HasPermission("items.read")`` see them). With no keys at all nothing is accepted, as in
+    django-bolt.
+
+    ``database=True`` checks the persistent keys of the ``APIKey`` model instead (``manage.py
+    bolt_apikey create``; needs ``django_bolt`` in INSTALLED_APPS and its migrations): each core
+    caches the answer for ``cache_ttl`` seconds, so a revoked key stops working within that
+    time everywhere, without a restart. ``request.auth`` then holds ``{"api_key", "name",
+    "scopes", "sub"}`` (``sub`` is the owner's pk, so ``request.user`` is the owner).
     """
 
     #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
     www_authenticate = "ApiKey"
 
-    def __init__(self, header: str = "x-api-key", keys: Iterable[str] | None = None, cache_ttl: float = 5.0) -> None:
+    def __init__(
+        self,
+        api_keys: Iterable[str] | None = None,
+        header: str = "x-api-key",
+        key_permissions: Mapping[str, Iterable[str]] | None = None,
+        *,
+        database: bool = False,
+        cache_ttl: float = 5.0,
+        keys: Iterable[str] | None = None,
+    ) -> None:
+        if keys is not None:
+            if api_keys is not None:
+                raise TypeError("pass the keys once: api_keys= (django-bolt's name) or keys=")
+            api_keys = keys
+        if isinstance(api_keys, str):
+            raise TypeError(f"api_keys must be a set of keys, not one string: api_keys={{{api_keys!r}}}")
+        if database and api_keys is not None:
+            raise ValueError("APIKeyAuthentication: api_keys={...} (in memory) or database=True, not both")
         if cache_ttl < 0:
             raise ValueError("cache_ttl must be >= 0 seconds")
+        if not isinstance(header, str) or not header:
+            raise TypeError(f"header must be a header name, got {header!r}")
         self.header = header.lower()
-        self.keys = None if keys is None else set(keys)
+        self.database = bool(database)
+        self.api_keys: set[str] | None = None if database else set(api_keys or ())
+        self.key_permissions = {k: sorted(set(v)) for k, v in (key_permissions or {}).items()}
+        unknown = set(self.key_permissions) - (self.api_keys or set())
+        if unknown:
+            raise ValueError(f"key_permissions names keys that are not in api_keys: {len(unknown)} of them")
         self.cache_ttl = float(cache_ttl)
+
+    @property
+    def keys(self) -> set[str] | None:
+        """The in-memory keys (None: the database's); the older name of ``api_keys``."""
+        return self.api_keys
 
     def plan(self) -> ApiKeyPlan:
         import hashlib
+        import json
 
-        if self.keys is None:
+        if self.api_keys is None:
             from django.apps import apps
 
             if not apps.is_installed("django_bolt"):
                 raise RuntimeError(
-                    "APIKeyAuthentication() stores keys in the database: add 'django_bolt' to "
-                    "INSTALLED_APPS and migrate, or pass keys={...} for in-memory keys"
+                    "APIKeyAuthentication(database=True) stores keys in the database: add 'django_bolt' to "
+                    "INSTALLED_APPS and migrate, or pass api_keys={...} for in-memory keys"
                 )
-        hashes = None if self.keys is None else [hashlib.sha256(k.encode()).hexdigest() for k in self.keys]
-        return ApiKeyPlan(self.header, hashes, self.cache_ttl)
+            return ApiKeyPlan(self.header, None, self.cache_ttl)
+        keys = sorted(self.api_keys)
+        hashes = [hashlib.sha256(k.encode()).hexdigest() for k in keys]
+        claims = [
+            json.dumps(
+                {"api_key": "static", "id": f"apikey:{k}", "permissions": self.key_permissions.get(k, [])}
+            ).encode()
+            for k in keys
+        ]
+        return ApiKeyPlan(self.header, hashes, self.cache_ttl, key_claims=claims)
 
     def __repr__(self) -> str:
-        return f"APIKeyAuthentication(header={self.header!r}, in_memory={self.keys is not None})"
+        where = "database" if self.database else f"{len(self.api_keys or ())} in-memory keys"
+        return f"APIKeyAuthentication(header={self.header!r}, {where})"

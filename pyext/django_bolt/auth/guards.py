@@ -113,23 +113,93 @@ class IsAuthenticated(BasePermission):
 
 
 class Requires(BasePermission):
-    """The token has ``claim`` (equal to one of ``values`` when given; arrays: containing one)."""
+    """The token has ``claim``, as django-bolt's ``Requires``:
 
-    def __init__(self, claim: str, *values: Any) -> None:
-        self.claim, self.values = claim, [str(v) for v in values]
+    * ``Requires("tenant_id")``: present (and truthy);
+    * ``Requires("role", "client", "vip")``: equal to one of the values (a list claim: containing one);
+    * ``Requires("permissions", all_of=["a", "b"])``: a list claim containing every value;
+    * ``Requires("role", none_of=["banned"])``: matching none of them (an unauthenticated
+      request still fails it);
+    * ``message="..."``: the ``detail`` of the 403 (never of the 401).
 
-    def has_permission(self, request: Any) -> bool:
-        auth = request.auth or {}
+    Values, ``all_of`` and ``none_of`` are one choice: give one of them. Checked in Rust unless
+    ``message`` is given (then in Python, to word the refusal).
+    """
+
+    def __init__(
+        self,
+        claim: str,
+        *values: Any,
+        all_of: list[Any] | tuple[Any, ...] | None = None,
+        none_of: list[Any] | tuple[Any, ...] | None = None,
+        message: str | None = None,
+    ) -> None:
+        if not isinstance(claim, str) or not claim:
+            raise ValueError(f"Requires() claim must be a non-empty string, got {claim!r}")
+        if sum((bool(values), all_of is not None, none_of is not None)) > 1:
+            raise ValueError("Requires() takes values (any of), all_of=[...] or none_of=[...], not several")
+        for name, given in (("all_of", all_of), ("none_of", none_of)):
+            if given is not None and (isinstance(given, (str, bytes)) or not list(given)):
+                raise ValueError(f"Requires() {name} must be a non-empty list of values, got {given!r}")
+        if message is not None and (not isinstance(message, str) or not message):
+            raise ValueError(f"Requires() message must be a non-empty string, got {message!r}")
+        self.claim = claim
+        self.values = [_text(v) for v in values]
+        self.all_of = None if all_of is None else [_text(v) for v in all_of]
+        self.none_of = None if none_of is None else [_text(v) for v in none_of]
+        self.message = message
+
+    def _has(self, auth: dict, values: list[str]) -> bool:
         if self.claim not in auth:
             return False
         v = auth[self.claim]
-        if not self.values:
+        if not values:
             return bool(v)
         items = v if isinstance(v, list) else [v]
-        return any(str(x) in self.values for x in items)
+        return any(_text(x) in values for x in items)
 
-    def rust(self) -> tuple:
+    def has_permission(self, request: Any) -> bool:
+        auth = request.auth
+        if auth is None:
+            return False
+        if self.all_of is not None:
+            ok = all(self._has(auth, [v]) for v in self.all_of)
+        elif self.none_of is not None:
+            ok = not self._has(auth, self.none_of)
+        else:
+            ok = self._has(auth, self.values)
+        if not ok and self.message is not None:
+            from ..exceptions import HTTPException
+
+            raise HTTPException(403, self.message)
+        return ok
+
+    def rust(self) -> tuple | None:
+        if self.message is not None:
+            return None
+        if self.all_of is not None:
+            tree: tuple = ("claim", self.claim, [self.all_of[0]])
+            for v in self.all_of[1:]:
+                tree = ("and", tree, ("claim", self.claim, [v]))
+            return tree
+        if self.none_of is not None:
+            # Authenticated first: a request with no claims would match "none of" them.
+            return ("and", ("auth",), ("not", ("claim", self.claim, self.none_of)))
         return ("claim", self.claim, self.values)
+
+    def __repr__(self) -> str:
+        if self.all_of is not None:
+            args = f"{self.claim!r}, all_of={self.all_of!r}"
+        elif self.none_of is not None:
+            args = f"{self.claim!r}, none_of={self.none_of!r}"
+        else:
+            args = ", ".join(repr(v) for v in (self.claim, *self.values))
+        return f"Requires({args})" if self.message is None else f"Requires({args}, message={self.message!r})"
+
+
+def _text(v: Any) -> str:
+    # Claim values are compared as text; JSON booleans as JSON spells them ("true").
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 class IsAdminUser(BasePermission):
@@ -153,7 +223,7 @@ class HasPermission(BasePermission):
         self.perm = perm
 
     def has_permission(self, request: Any) -> bool:
-        return bool(request.user.has_perm(self.perm))
+        return self.perm in _granted(request) or bool(request.user.has_perm(self.perm))
 
 
 class HasAnyPermission(BasePermission):
@@ -161,7 +231,8 @@ class HasAnyPermission(BasePermission):
         self.perms = perms
 
     def has_permission(self, request: Any) -> bool:
-        return any(request.user.has_perm(p) for p in self.perms)
+        granted = _granted(request)
+        return any(p in granted or request.user.has_perm(p) for p in self.perms)
 
 
 class HasAllPermissions(BasePermission):
@@ -169,7 +240,17 @@ class HasAllPermissions(BasePermission):
         self.perms = perms
 
     def has_permission(self, request: Any) -> bool:
-        return bool(request.user.has_perms(self.perms))
+        granted = _granted(request)
+        return all(p in granted or request.user.has_perm(p) for p in self.perms)
+
+
+def _granted(request: Any) -> set[str]:
+    """The permissions the token or API key itself carries (its ``permissions`` claim, as
+    django-bolt's ``key_permissions``/JWT permissions), beside the Django user's."""
+    perms = (request.auth or {}).get("permissions")
+    if isinstance(perms, str):
+        return {perms}
+    return {str(p) for p in perms} if isinstance(perms, (list, tuple)) else set()
 
 
 def as_guard(g: Any) -> BasePermission:

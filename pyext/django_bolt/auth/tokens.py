@@ -12,21 +12,36 @@ __all__ = ["create_jwt_for_user", "create_token_pair", "rotate_refresh_token"]
 
 def create_jwt_for_user(
     user: Any,
-    expires_in: int = 3600,
-    extra_claims: dict[str, Any] | None = None,
     secret: str | bytes | None = None,
     algorithm: str = "HS256",
+    expires_in: int = 3600,
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
-    """A signed token for a Django user: ``sub`` (the user's pk), ``iat``, ``exp``, ``jti``,
-    plus ``extra_claims``. ``secret`` defaults to SECRET_KEY (a PEM private key for RS/ES/EdDSA)."""
+    """A signed token for a Django user, as django-bolt's ``create_jwt_for_user(user, secret,
+    algorithm, expires_in, extra_claims)``: ``sub`` (the user's pk, as text), ``iat``, ``exp``,
+    ``is_staff``, ``is_superuser``, ``username``, and ``email``/``first_name``/``last_name``
+    when the user has them, plus ``jti`` (a unique id, which refresh-token rotation uses) and
+    ``extra_claims`` (which win). ``secret`` defaults to SECRET_KEY (a PEM private key for
+    RS/ES/EdDSA)."""
     from .. import _native
 
+    if isinstance(secret, int) and not isinstance(secret, bool):
+        # The older order here was (user, expires_in, ...): a number where the secret goes.
+        raise TypeError("create_jwt_for_user(user, secret, algorithm, expires_in, extra_claims): pass expires_in=")
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": str(user.pk), "iat": now, "exp": now + int(expires_in), "jti": uuid.uuid4().hex}
-    if getattr(user, "is_staff", False):
-        claims["is_staff"] = True
-    if getattr(user, "is_superuser", False):
-        claims["is_superuser"] = True
+    claims: dict[str, Any] = {
+        "sub": str(user.pk),
+        "exp": now + int(expires_in),
+        "iat": now,
+        "is_staff": bool(getattr(user, "is_staff", False)),
+        "is_superuser": bool(getattr(user, "is_superuser", False)),
+        "username": user.get_username() if hasattr(user, "get_username") else getattr(user, "username", ""),
+        "jti": uuid.uuid4().hex,
+    }
+    for name in ("email", "first_name", "last_name"):
+        value = getattr(user, name, None)
+        if value:
+            claims[name] = value
     claims.update(extra_claims or {})
     return _native.jwt_encode(algorithm, _key(secret), json.dumps(claims).encode())
 
@@ -49,8 +64,8 @@ def create_token_pair(
     """``{"access", "refresh", "token_type", "expires_in"}`` for a user. The refresh token
     (``"type": "refresh"``) is refused by JWTAuthentication; trade it with
     :func:`rotate_refresh_token`."""
-    access = create_jwt_for_user(user, access_expires_in, extra_claims, secret, algorithm)
-    refresh = create_jwt_for_user(user, refresh_expires_in, {"type": "refresh"}, secret, algorithm)
+    access = create_jwt_for_user(user, secret, algorithm, access_expires_in, extra_claims)
+    refresh = create_jwt_for_user(user, secret, algorithm, refresh_expires_in, {"type": "refresh"})
     return {"access": access, "refresh": refresh, "token_type": "bearer", "expires_in": access_expires_in}
 
 

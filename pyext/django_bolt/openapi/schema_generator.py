@@ -669,6 +669,13 @@ class _Document:
             if kind is None and _is_response_class(tp):
                 kind, tp = tp, _UNSET
         out[status] = self.response(status, kind, tp)
+        if kind is None and not r.renderers and tp in (str, bytes) and "content" in out[status]:
+            # A returned str is sent as text and bytes as they are (as django-bolt sends them).
+            out[status]["content"] = (
+                {"text/plain": {"schema": {"type": "string"}}}
+                if tp is str
+                else {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+            )
         if out[status].get("content", {}).get("application/json", {}).get("schema") == {}:
             self.opaque.append(f"{r.method} {r.path}")
         content = out[status].get("content")
