@@ -118,10 +118,20 @@ class _DjangoLayer:
     """One stack on one route: Django's middleware chain, built once, called per request."""
 
     def __init__(self, entries: list[tuple[Any, dict[str, Any]]], call_next: Callable[[Any], Any]) -> None:
+        from asgiref.sync import sync_to_async
         from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
         from django.core.handlers.base import BaseHandler
 
-        adapt = BaseHandler().adapt_method_mode
+        django_adapt = BaseHandler().adapt_method_mode
+
+        def adapt(is_async: bool, method: Any, method_is_async: bool) -> Any:
+            if is_async and not method_is_async:
+                # A sync-only middleware runs on the core's pool as one request of that
+                # thread, where its async_to_sync back to the loop may wait (on the core's one
+                # thread-sensitive thread it would hold every other request's ORM work).
+                return sync_to_async(_one_request(method), thread_sensitive=False)
+            return django_adapt(is_async, method, method_is_async)
+
         self.call_next = call_next
         self.view_hooks: list[Callable[..., Any]] = []
         self.exception_hooks: list[Callable[..., Any]] = []
@@ -141,10 +151,11 @@ class _DjangoLayer:
                 instance = cls(adapt(is_async, handler, handler_is_async), **kwargs)
             except MiddlewareNotUsed:
                 continue
+            # Hooks are short sync calls (or coroutines): Django's own adaptation.
             if hasattr(instance, "process_view"):
-                self.view_hooks.insert(0, adapt(True, instance.process_view))
+                self.view_hooks.insert(0, django_adapt(True, instance.process_view))
             if hasattr(instance, "process_exception"):
-                self.exception_hooks.append(adapt(True, instance.process_exception))
+                self.exception_hooks.append(django_adapt(True, instance.process_exception))
             handler, handler_is_async = instance, is_async
         self.chain = adapt(True, handler, handler_is_async)
 
@@ -172,6 +183,20 @@ class _DjangoLayer:
                     return answer
             raise
         return _backed_class()(response)
+
+
+def _one_request(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with Django's per-request connection handling around it, for a pool thread."""
+    from django.db import close_old_connections
+
+    def one_request(*args: Any) -> Any:
+        close_old_connections()
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+
+    return one_request
 
 
 def _django_request(request: Any) -> Any:
