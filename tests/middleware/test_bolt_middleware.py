@@ -376,3 +376,13 @@ def test_bad_middleware_entries_fail_at_registration():
         BoltAPI(middleware=[42])
     assert isinstance(stamp, type(lambda: 0))  # @middleware made a route decorator
     assert FunctionMiddlewareSpec
+
+
+def test_import_surface():
+    import django_bolt.middleware as mw
+    from django_bolt import cors as top_cors
+    from django_bolt import rate_limit as top_rate_limit
+
+    for name in mw.__all__:
+        assert getattr(mw, name) is not None, name
+    assert (mw.cors, mw.rate_limit) == (top_cors, top_rate_limit)

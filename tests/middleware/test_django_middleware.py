@@ -264,3 +264,25 @@ def test_loader_forms(settings_middleware=None):
         load_django_middleware({"exclude": "django.middleware.csrf.CsrfViewMiddleware"})
     with pytest.raises(ImportError):
         BoltAPI(django_middleware=["no.such.Middleware"])
+
+
+def test_login_required_middleware_reads_the_handler_as_the_view(session_cookie):
+    from django.contrib.auth.decorators import login_not_required
+
+    api = BoltAPI(django_middleware=[SESSION, AUTH, "django.contrib.auth.middleware.LoginRequiredMiddleware"])
+
+    @api.get("/private")
+    async def private(request: Request) -> dict:
+        return {"user": (await request.auser()).username}
+
+    @api.get("/public")
+    @login_not_required
+    async def public() -> dict:
+        return {"public": True}
+
+    with TestClient(api, follow_redirects=False) as c:
+        r = c.get("/private")
+        assert r.status_code == 302 and r.headers["location"].endswith("?next=/private")
+        assert c.get("/public").json() == {"public": True}
+        c.cookies.set("sessionid", session_cookie)
+        assert c.get("/private").json() == {"user": "mw-user"}

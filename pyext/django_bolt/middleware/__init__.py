@@ -9,6 +9,8 @@ around them, and the response compression settings (done in Rust).
 
 from __future__ import annotations
 
+from ..cors import cors
+from ..ratelimit import rate_limit
 from .compression import CompressionConfig
 from .django_adapter import (
     DEFAULT_EXCLUDED_MIDDLEWARE,
@@ -39,6 +41,8 @@ __all__ = [
     "MiddlewareType",
     "CompressionConfig",
     "middleware",
+    "cors",
+    "rate_limit",
     "skip_middleware",
     "no_compress",
     "TimingMiddleware",
