@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from django_bolt import BoltAPI, HTTPException, Request
+from django_bolt import BoltAPI, HTTPException, Request, WebSocket
 from django_bolt.middleware import (
     BaseMiddleware,
     ErrorHandlerMiddleware,
@@ -386,3 +386,25 @@ def test_import_surface():
     for name in mw.__all__:
         assert getattr(mw, name) is not None, name
     assert (mw.cors, mw.rate_limit) == (top_cors, top_rate_limit)
+
+
+def test_websocket_routes_are_left_alone():
+    from django_bolt.testing import WebSocketTestClient
+
+    api = BoltAPI(middleware=[OuterA])
+
+    @api.websocket("/ws")
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_json({"ok": True})
+        await websocket.close()
+
+    # Middleware does not run on WebSocket routes (as django-bolt): the handler is called as is.
+    assert api.routes[0].plan().handler is ws
+
+    async def go():
+        async with WebSocketTestClient(api, "/ws") as client:
+            return await client.receive_json()
+
+    assert asyncio.run(asyncio.wait_for(go(), 20)) == {"ok": True}
+    assert TRACE == []
