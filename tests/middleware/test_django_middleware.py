@@ -286,3 +286,34 @@ def test_login_required_middleware_reads_the_handler_as_the_view(session_cookie)
         assert c.get("/public").json() == {"public": True}
         c.cookies.set("sessionid", session_cookie)
         assert c.get("/private").json() == {"user": "mw-user"}
+
+
+def test_python_auth_and_guards_under_middleware(session_cookie):
+    """SessionAuthentication and guards run inside the chain; the user they find is the one
+    the middleware's request carries."""
+    from django_bolt.auth import IsAuthenticated, SessionAuthentication
+
+    class Who(Middleware):
+        async def process_request(self, request):
+            response = await self.get_response(request)
+            response.headers["x-who"] = getattr(request._user, "username", "?")
+            return response
+
+    api = BoltAPI(middleware=[Who])
+
+    @api.get("/mine", auth=[SessionAuthentication()], guards=[IsAuthenticated()])
+    async def mine(request: Request) -> dict:
+        return {"user": request.user.username}
+
+    @api.get("/mine-bare", auth=[SessionAuthentication()], guards=[IsAuthenticated()])
+    @skip_middleware("*")
+    async def mine_bare(request: Request) -> dict:
+        return {"user": request.user.username}
+
+    with TestClient(api) as c:
+        # Refused as without middleware (the guard's exception passes through the chain).
+        refused, bare = c.get("/mine"), c.get("/mine-bare")
+        assert refused.status_code == bare.status_code == 403 and "x-who" not in refused.headers
+        c.cookies.set("sessionid", session_cookie)
+        r = c.get("/mine")
+        assert (r.json(), r.headers["x-who"]) == ({"user": "mw-user"}, "mw-user")
