@@ -200,7 +200,12 @@ def _one_request(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _django_request(request: Any) -> Any:
-    """A Django ``WSGIRequest`` for bolt's request (the body is read from memory)."""
+    """The Django ``WSGIRequest`` for bolt's request (the body is read from memory): one per
+    request, shared by every Django layer of the chain, so a ``DjangoMiddleware`` sees what an
+    earlier one set (``AuthenticationMiddleware`` needs ``SessionMiddleware``'s session)."""
+    dj = request.state.get("_django_request")
+    if dj is not None:
+        return dj
     from django.core.handlers.wsgi import WSGIRequest
 
     from ..django_app import wsgi_environ
@@ -216,6 +221,7 @@ def _django_request(request: Any) -> Any:
     dj = WSGIRequest(environ)
     dj._bolt_request = request
     dj._bolt_own = set(vars(dj))
+    request.state["_django_request"] = dj
     return dj
 
 
