@@ -11,17 +11,38 @@ Run ``bolt --cores all`` inside the project.
 
 from __future__ import annotations
 
+from . import status_codes as status
 from .api import BoltAPI, Route
+from .auth import (
+    AllowAny,
+    APIKeyAuthentication,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    JWTAuthentication,
+    Requires,
+    SessionAuthentication,
+    create_jwt_for_user,
+)
 from .cookies import Cookie
 from .cors import cors
+from .enums import FileSize, MediaType
 from .exceptions import (
+    BadGateway,
     BadRequest,
     Conflict,
     Forbidden,
+    GatewayTimeout,
+    Gone,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
+    NotAcceptable,
     NotFound,
+    NotImplemented,
     RequestValidationError,
     ServiceUnavailable,
     TooManyRequests,
@@ -29,7 +50,22 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .logconfig import LoggingConfig
-from .middleware import CompressionConfig, no_compress, skip_middleware
+
+# As in django-bolt, the attribute ``django_bolt.middleware`` is the ``@middleware`` decorator;
+# ``from django_bolt.middleware import X`` still reads the package.
+from .middleware import (
+    BaseMiddleware,
+    CompressionConfig,
+    DjangoMiddleware,
+    ErrorHandlerMiddleware,
+    LoggingMiddleware,
+    Middleware,
+    MiddlewareProtocol,
+    TimingMiddleware,
+    middleware,
+    no_compress,
+    skip_middleware,
+)
 from .params import Body, Depends, File, Form, Header, Meta, Path, Query
 from .ratelimit import rate_limit
 from .request import Request
@@ -46,6 +82,16 @@ from .responses import (
     format_sse_event,
 )
 from .struct import Struct, field
+from .types import (
+    APIKeyAuth,
+    AuthContext,
+    DjangoModel,
+    JWTClaims,
+    TimingState,
+    TracingState,
+    UserType,
+)
+from .types import Request as RequestProtocol
 from .uploads import UploadFile
 from .websocket import (
     CloseCode,
@@ -57,6 +103,30 @@ from .websocket import (
 )
 
 __version__ = "0.1.0"
+
+# django-bolt's top-level OpenAPI names, imported on first use: ``django_bolt.openapi`` needs a
+# newer Python than this package's first import, which must reach ``bolt``'s version check.
+_OPENAPI_NAMES = frozenset(
+    (
+        "OpenAPIConfig",
+        "SwaggerRenderPlugin",
+        "RedocRenderPlugin",
+        "ScalarRenderPlugin",
+        "RapidocRenderPlugin",
+        "StoplightRenderPlugin",
+        "JsonRenderPlugin",
+        "YamlRenderPlugin",
+    )
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _OPENAPI_NAMES:
+        from . import openapi
+
+        return getattr(openapi, name)
+    raise AttributeError(f"module 'django_bolt' has no attribute {name!r}")
+
 
 __all__ = [
     "WebSocket",
@@ -101,12 +171,57 @@ __all__ = [
     "TooManyRequests",
     "InternalServerError",
     "ServiceUnavailable",
+    "NotAcceptable",
+    "Gone",
+    "NotImplemented",
+    "BadGateway",
+    "GatewayTimeout",
     "RequestValidationError",
     "LoggingConfig",
     "CompressionConfig",
     "no_compress",
     "skip_middleware",
+    "middleware",
+    "MiddlewareProtocol",
+    "BaseMiddleware",
+    "Middleware",
+    "TimingMiddleware",
+    "LoggingMiddleware",
+    "ErrorHandlerMiddleware",
+    "DjangoMiddleware",
     "cors",
     "rate_limit",
+    # django-bolt's names (docs/compat.md)
+    "status",
+    "MediaType",
+    "FileSize",
+    "RequestProtocol",
+    "UserType",
+    "AuthContext",
+    "DjangoModel",
+    "JWTClaims",
+    "APIKeyAuth",
+    "TimingState",
+    "TracingState",
+    "JWTAuthentication",
+    "APIKeyAuthentication",
+    "SessionAuthentication",
+    "AllowAny",
+    "IsAuthenticated",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "Requires",
+    "create_jwt_for_user",
+    "OpenAPIConfig",
+    "SwaggerRenderPlugin",
+    "RedocRenderPlugin",
+    "ScalarRenderPlugin",
+    "RapidocRenderPlugin",
+    "StoplightRenderPlugin",
+    "JsonRenderPlugin",
+    "YamlRenderPlugin",
     "__version__",
 ]

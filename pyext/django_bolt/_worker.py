@@ -309,6 +309,14 @@ class Runtime:
             from .django_app import DjangoApp
 
             self.django_call = DjangoApp(port)
+        self.repeats = None
+        if not testing:
+            from ._log_repeats import install
+
+            exempt = {"django_bolt.access", "django_bolt.request"}
+            if cfg is not None:
+                exempt.add(cfg.logger_name)
+            self.repeats = install(_seconds(settings, "BOLT_LOG_REPEAT_INTERVAL", 10.0), exempt)
 
     # -- async handlers ------------------------------------------------------------------
     def start_task(
@@ -490,7 +498,8 @@ class Runtime:
         if isinstance(exc, PermissionDenied):
             return 403, "application/json", b'{"detail":"Forbidden"}', []
         if isinstance(exc, SuspiciousOperation):
-            logging.getLogger("django.security").error("%s", exc)
+            # Where Django's own handler logs it (django.security.DisallowedHost, ...).
+            logging.getLogger(f"django.security.{type(exc).__name__}").error("%s", exc)
             return 400, "application/json", b'{"detail":"Bad Request"}', []
         if self.testing:
             self.server_exceptions.append(exc)
@@ -563,6 +572,8 @@ class Runtime:
         if self.testing:
             self._close_for_test()
             return
+        if self.repeats is not None:
+            self.repeats.close()
         self.sync_thread.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         try:
@@ -606,7 +617,7 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
     STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
     admin's CSS works without collectstatic), and MEDIA_URL from MEDIA_ROOT.
     ``BOLT_STATIC = False`` turns it off; ``BOLT_STATIC_CACHE_CONTROL = {"/static/": "..."}`` sets
-    Cache-Control per prefix. The API docs' assets are mounted under the docs path (openapi/routes.py).
+    Cache-Control per prefix (else django-bolt's ``BOLT_STATIC_MAX_AGE``/``BOLT_MEDIA_MAX_AGE``). The API docs' assets are mounted under the docs path (openapi/routes.py).
     """
     from django.conf import settings
 
@@ -640,7 +651,19 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
             for storage in getattr(finder, "storages", {}).values():
                 sub = getattr(storage, "prefix", None)
                 add(static + sub.strip("/") + "/" if sub else static, getattr(storage, "location", None))
-    add(url_prefix(getattr(settings, "MEDIA_URL", None) or ""), getattr(settings, "MEDIA_ROOT", None))
+    media = url_prefix(getattr(settings, "MEDIA_URL", None) or "")
+    add(media, getattr(settings, "MEDIA_ROOT", None))
+    # django-bolt's BOLT_STATIC_MAX_AGE / BOLT_MEDIA_MAX_AGE, where BOLT_STATIC_CACHE_CONTROL
+    # does not name the prefix itself.
+    from .conf import max_age_header
+
+    for prefix, name, visibility in (
+        (static, "BOLT_STATIC_MAX_AGE", "public"),
+        (media, "BOLT_MEDIA_MAX_AGE", "private"),
+    ):
+        header = max_age_header(name, visibility)
+        if prefix and header and prefix not in cache:
+            cache[prefix] = header
     return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()] + docs
 
 
@@ -682,6 +705,13 @@ def _logging_config(api_config: Any) -> Any:
     if not isinstance(cfg, LoggingConfig):
         raise TypeError(f"BOLT_LOGGING must be a LoggingConfig or a dict, not {type(cfg).__name__}")
     return cfg
+
+
+def _seconds(settings: Any, name: str, default: float) -> float:
+    value = getattr(settings, name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise TypeError(f"{name} must be a number of seconds (0 or more), got {value!r}")
+    return float(value)
 
 
 def _technical_500(exc: BaseException, method: str, path: str) -> bytes:

@@ -197,7 +197,7 @@ class BoltAPI:
         #: Request/response logging (a ``LoggingConfig``); the first API that sets one wins.
         self.logging_config = logging_config
         #: Defaults for every route of this API (a route's own ``auth=``/``guards=`` replace them;
-        #: without either, settings.BOLT_AUTHENTICATION / BOLT_DEFAULT_GUARDS apply).
+        #: without either, settings.BOLT_AUTHENTICATION_CLASSES / BOLT_DEFAULT_PERMISSION_CLASSES apply).
         self.auth = list(auth or [])
         self.guards = list(guards or [])
         #: The OpenAPI document's settings and where the docs are served (``/docs`` by default;
@@ -336,10 +336,12 @@ class BoltAPI:
             r.operation_id, r.openapi_extra = operation_id, openapi_extra
             from .auth.guards import as_guard
 
-            r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION")))
+            r.auth = list(auth if auth is not None else (self.auth or _setting("BOLT_AUTHENTICATION_CLASSES")))
             r.guards = [
                 as_guard(g)
-                for g in (guards if guards is not None else (self.guards or _setting("BOLT_DEFAULT_GUARDS")))
+                for g in (
+                    guards if guards is not None else (self.guards or _setting("BOLT_DEFAULT_PERMISSION_CLASSES"))
+                )
             ]
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
             if response_class is not None and not _is_subclass(response_class, "JSON"):
@@ -491,14 +493,14 @@ def _middleware_list(middleware: Any, django_middleware: Any) -> list[Any]:
 
 
 def _setting(name: str) -> list[Any]:
-    """A project-wide default (``BOLT_AUTHENTICATION``, ``BOLT_DEFAULT_GUARDS``), when Django is
-    configured."""
-    try:
-        from django.conf import settings
+    """A project-wide default, read with django-bolt's meaning (``conf``):
+    ``BOLT_AUTHENTICATION_CLASSES`` (alias ``BOLT_AUTHENTICATION``) or
+    ``BOLT_DEFAULT_PERMISSION_CLASSES`` (alias ``BOLT_DEFAULT_GUARDS``); ``[]`` without Django."""
+    from . import conf
 
-        return list(getattr(settings, name, None) or []) if settings.configured else []
-    except ImportError:
-        return []
+    if name in ("BOLT_AUTHENTICATION_CLASSES", "BOLT_AUTHENTICATION"):
+        return conf.default_authentication()
+    return conf.default_guards()
 
 
 def _where(fn: Callable[..., Any]) -> str:

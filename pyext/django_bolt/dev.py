@@ -621,6 +621,11 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
     env["PYTHONUNBUFFERED"] = "1"  # the app's print() shows up at once, as without --dev
     env[_SUPERVISOR_ENV] = str(os.getpid())
     use_inotify = os.environ.get("BOLT_DEV_POLL", "") in ("", "0")  # BOLT_DEV_POLL=1: mtime polling only
+    if settings_module:
+        # manage.py runbolt --dev: Django is set up, so django-bolt's setting can be read.
+        from .conf import dev_force_polling
+
+        use_inotify = use_inotify and not dev_force_polling()
     return _Supervisor(root, cmd, env, host, port, use_inotify=use_inotify).run()
 
 

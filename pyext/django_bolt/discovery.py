@@ -174,6 +174,9 @@ def load_routes(settings_module: str) -> list[Route]:
     """Sets Django up and returns the merged, checked routes of every API in the project."""
     setup_django(settings_module)
     try:
+        from .conf import check_settings
+
+        check_settings()  # django-bolt's BOLT_* settings: honoured, or refused with a reason
         apis = discover_apis()
         routes = merge_routes(apis)
         # The API docs (/docs, /docs/openapi.json, ...) are routes like the project's own.

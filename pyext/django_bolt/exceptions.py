@@ -20,6 +20,11 @@ __all__ = [
     "TooManyRequests",
     "InternalServerError",
     "ServiceUnavailable",
+    "NotAcceptable",
+    "Gone",
+    "NotImplemented",
+    "BadGateway",
+    "GatewayTimeout",
     "RequestValidationError",
 ]
 
@@ -79,6 +84,12 @@ UnprocessableEntity = _named("UnprocessableEntity", 422, "Unprocessable Entity")
 TooManyRequests = _named("TooManyRequests", 429, "Too Many Requests")
 InternalServerError = _named("InternalServerError", 500, "Internal Server Error")
 ServiceUnavailable = _named("ServiceUnavailable", 503, "Service Unavailable")
+# The rest of django-bolt's named errors.
+NotAcceptable = _named("NotAcceptable", 406, "Not Acceptable")
+Gone = _named("Gone", 410, "Gone")
+NotImplemented = _named("NotImplemented", 501, "Not Implemented")  # noqa: A001 - django-bolt's name
+BadGateway = _named("BadGateway", 502, "Bad Gateway")
+GatewayTimeout = _named("GatewayTimeout", 504, "Gateway Timeout")
 
 
 class RequestValidationError(HTTPException):

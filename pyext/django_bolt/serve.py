@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -64,6 +65,20 @@ def native_config(opts: ServerOptions, cores: list[int | None], settings_module:
     }
 
 
+def _with_settings(opts: ServerOptions) -> ServerOptions:
+    """The options with django-bolt's ``BOLT_MAX_UPLOAD_SIZE`` (the largest request body) as
+    ``max_body`` when ``--max-body`` was left at its default: the command line wins."""
+    from .conf import max_upload_size
+
+    size = max_upload_size()
+    default = ServerOptions.__dataclass_fields__["max_body"].default
+    if size is None or opts.max_body != default:
+        return opts
+    # Set after the options are parsed, so 0 keeps django-bolt's meaning (every body refused)
+    # instead of --max-body's "the default".
+    return dataclasses.replace(opts, max_body=size)
+
+
 def run(
     opts: ServerOptions,
     settings_module: str | None = None,
@@ -95,6 +110,7 @@ def run(
     except StartupError as e:
         return fail(str(e))
     apply_log_level(opts.level)
+    opts = _with_settings(opts)
     try:
         _native.check_routes([(r.method, r.path) for r in routes])
     except ValueError as e:

@@ -221,16 +221,8 @@ impl App {
         // feeders produced items.
         self.ws_drain(pending);
         self.take_fed(pending);
-        let completed = self.hooks.completed.as_ptr();
-        // SAFETY: attached; `completed` is the runtime's list; we swap its items out.
-        let done = unsafe {
-            let n = ffi::PyList_Size(completed);
-            if n <= 0 {
-                return hint;
-            }
-            let items = Obj::from_owned(ffi::PyList_GetSlice(completed, 0, n)).expect("slice");
-            ffi::PyList_SetSlice(completed, 0, n, null_mut());
-            items
+        let Some(done) = py::take_items(&self.hooks.completed) else {
+            return hint;
         };
         for item in py::seq_items(done.as_ptr()).unwrap_or_default() {
             let token = py::as_i64(py::tuple_item(item, 0).as_ptr()).unwrap_or(0) as u64;

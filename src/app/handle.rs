@@ -3,6 +3,7 @@
 
 use super::call::Outcome;
 use super::pending::Pending;
+use super::repeats::warn_repeated;
 use super::respond::Render;
 use super::{App, Hooks};
 use crate::auth::authenticate::{self, Claims, KeyStore};
@@ -132,7 +133,7 @@ impl App {
                 .unwrap_or_else(py::none),
         ];
         py::call(&self.hooks.request_cls, &args).unwrap_or_else(|e| {
-            eprintln!("django-bolt: cannot build Request: {e}");
+            warn_repeated!("django-bolt: cannot build Request: {e}");
             py::none()
         })
     }

@@ -2,6 +2,7 @@
 //! looked up once at boot and named once here.
 
 use super::plan::{attr, PlanError};
+use super::repeats::warn_repeated;
 use crate::py::{self, Obj};
 use pyo3::ffi;
 
@@ -106,7 +107,7 @@ impl Hooks {
     pub fn housekeeping(step: &Obj) {
         py::preserving_exception(|| {
             if let Err(e) = py::call(step, &[]) {
-                eprintln!("django-bolt: request housekeeping failed: {e}");
+                warn_repeated!("django-bolt: request housekeeping failed: {e}");
             }
         })
     }

@@ -2,6 +2,7 @@
 //! (`LoggingConfig`: a sampled share at INFO, every slow request), both through Python logging.
 
 use super::handle::header_list;
+use super::repeats::warn_repeated;
 use super::Hooks;
 use crate::http::{Request, Response};
 use crate::py::{self, Obj};
@@ -76,7 +77,7 @@ impl RequestLogs {
             &py::new_bool(slow),
         ];
         if let Err(e) = py::call(&hooks.log_request, &args) {
-            eprintln!("django-bolt: request log failed: {e}");
+            warn_repeated!("django-bolt: request log failed: {e}");
         }
     }
 
@@ -91,7 +92,7 @@ impl RequestLogs {
             &py::new_str(req.client),
         ];
         if let Err(e) = py::call(&hooks.access, &args) {
-            eprintln!("django-bolt: access log failed: {e}");
+            warn_repeated!("django-bolt: access log failed: {e}");
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod hooks;
 pub mod log;
 pub mod pending;
 pub mod plan;
+pub mod repeats;
 pub mod respond;
 pub mod stream;
 pub mod websocket;

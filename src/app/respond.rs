@@ -2,6 +2,7 @@
 //! headers)` tuples, `Response` objects, `HTTPException`, values encoded along the declared
 //! response type, and everything else through Django's logging as a 500.
 
+use super::repeats::warn_repeated;
 use super::App;
 use crate::codec::encode::typed::Typed;
 use crate::codec::encode::Encoder;
@@ -155,7 +156,7 @@ impl App {
                 tuple_response(&t).unwrap_or_else(|| Response::detail(500, "Internal Server Error"))
             }
             Err(e) => {
-                eprintln!("django-bolt: error while handling an error: {e}");
+                warn_repeated!("django-bolt: error while handling an error: {e}");
                 Response::detail(500, "Internal Server Error")
             }
         }
@@ -171,7 +172,7 @@ impl App {
         body.extend_from_slice(b"{\"detail\":");
         let detail = exc.getattr(c"detail").unwrap_or_else(|_| py::none());
         if let Err(e) = self.encoder().encode(detail.as_ptr(), &mut body) {
-            eprintln!("django-bolt: HTTPException detail is not JSON-encodable: {e}");
+            warn_repeated!("django-bolt: HTTPException detail is not JSON-encodable: {e}");
             return Response::detail(500, "Internal Server Error");
         }
         body.push(b'}');
@@ -372,7 +373,7 @@ impl App {
             Err(FileError::Forbidden) => {
                 // The constructor refuses such paths: the path was changed after it, or a
                 // link was swapped in. Never served; said once in the log, not to the client.
-                eprintln!(
+                warn_repeated!(
                     "django-bolt: {method} {path}: FileResponse path {file:?} is outside \
                      BOLT_ALLOWED_FILE_PATHS, unreadable or not a regular file; answered 403"
                 );
@@ -429,7 +430,7 @@ fn object_headers(v: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
                 Some(s) if http::valid_header_value(s.as_bytes()) => {
                     headers.push((b"set-cookie".to_vec(), s.as_bytes().to_vec()));
                 }
-                _ => eprintln!("django-bolt: dropped an invalid Set-Cookie value"),
+                _ => warn_repeated!("django-bolt: dropped an invalid Set-Cookie value"),
             }
         }
     }
@@ -463,7 +464,7 @@ pub fn header_pairs(h: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {
         if http::valid_header_name(k.as_bytes()) && http::valid_header_value(v.as_bytes()) {
             out.push((k.as_bytes().to_ascii_lowercase(), v.as_bytes().to_vec()));
         } else {
-            eprintln!("django-bolt: dropped invalid response header {k:?}");
+            warn_repeated!("django-bolt: dropped invalid response header {k:?}");
         }
     };
     // SAFETY: attached.

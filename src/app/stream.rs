@@ -301,16 +301,8 @@ impl App {
     /// and hands it to connections waiting for it. After every turn of the loop, and before a
     /// connection asks for more.
     pub(super) fn take_fed(&self, pending: &Pending) {
-        let fed = self.hooks.fed.as_ptr();
-        // SAFETY: attached; `fed` is the runtime's list; we take its items and empty it.
-        let items = unsafe {
-            let n = ffi::PyList_Size(fed);
-            if n <= 0 {
-                return;
-            }
-            let items = Obj::from_owned(ffi::PyList_GetSlice(fed, 0, n)).expect("slice");
-            ffi::PyList_SetSlice(fed, 0, n, std::ptr::null_mut());
-            items
+        let Some(items) = py::take_items(&self.hooks.fed) else {
+            return;
         };
         let mut touched = Vec::new();
         for pair in py::seq_items(items.as_ptr()).unwrap_or_default() {

@@ -418,17 +418,8 @@ impl App {
     /// Moves what handlers sent (the Python `outbox`) to their sockets' queues. Called after
     /// every turn of the loop and after a handler's eager start.
     pub(super) fn ws_drain(&self, pending: &Pending) {
-        let outbox = self.ws.outbox.as_ptr();
-        // SAFETY: attached; `outbox` is the hub's list; we take its items and empty it.
-        let items = unsafe {
-            let n = ffi::PyList_Size(outbox);
-            if n <= 0 {
-                let _ = py::take_exc();
-                return;
-            }
-            let items = Obj::from_owned(ffi::PyList_GetSlice(outbox, 0, n)).expect("slice");
-            ffi::PyList_SetSlice(outbox, 0, n, std::ptr::null_mut());
-            items
+        let Some(items) = py::take_items(&self.ws.outbox) else {
+            return;
         };
         let mut choke = Vec::new();
         for item in py::seq_items(items.as_ptr()).unwrap_or_default() {

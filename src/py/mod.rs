@@ -337,6 +337,27 @@ pub fn seq_items(o: *mut ffi::PyObject) -> Option<Vec<*mut ffi::PyObject>> {
     }
 }
 
+/// Takes every item out of `list` (a list that Python appends to between turns): a new list
+/// of them, or None when it was empty. Python appending while this runs is not possible: the
+/// caller holds the interpreter.
+pub fn take_items(list: &Obj) -> Option<Obj> {
+    let list = list.as_ptr();
+    // SAFETY: attached; `list` is a list (its size is checked); the slice is a new reference and
+    // emptying the list drops the list's own references only.
+    unsafe {
+        let n = ffi::PyList_Size(list);
+        if n <= 0 {
+            if n < 0 {
+                let _ = take_exc();
+            }
+            return None;
+        }
+        let items = Obj::from_owned(ffi::PyList_GetSlice(list, 0, n))?;
+        ffi::PyList_SetSlice(list, 0, n, std::ptr::null_mut());
+        Some(items)
+    }
+}
+
 /// Id of the interpreter the calling thread is attached to.
 pub fn interp_id() -> i64 {
     // SAFETY: attached.

@@ -379,13 +379,18 @@ def test_bad_middleware_entries_fail_at_registration():
 
 
 def test_import_surface():
-    import django_bolt.middleware as mw
-    from django_bolt import cors as top_cors
-    from django_bolt import rate_limit as top_rate_limit
+    import importlib
 
+    import django_bolt
+
+    mw = importlib.import_module("django_bolt.middleware")
     for name in mw.__all__:
         assert getattr(mw, name) is not None, name
-    assert (mw.cors, mw.rate_limit) == (top_cors, top_rate_limit)
+    assert (mw.cors, mw.rate_limit) == (django_bolt.cors, django_bolt.rate_limit)
+    # django-bolt's top-level names; `django_bolt.middleware` is the decorator there too.
+    assert django_bolt.middleware is mw.middleware
+    for name in ("BaseMiddleware", "Middleware", "TimingMiddleware", "DjangoMiddleware", "MiddlewareProtocol"):
+        assert getattr(django_bolt, name) is getattr(mw, name)
 
 
 def test_websocket_routes_are_left_alone():

@@ -9,7 +9,9 @@
 loads the Django user named by the token's ``sub`` claim, or ``AnonymousUser``.
 """
 
+from ..conf import get_default_permission_classes  # noqa: E402
 from .authentication import APIKeyAuthentication, JWTAuthentication, SessionAuthentication
+from .backends import get_default_authentication_classes  # noqa: E402 - after the classes it names
 from .guards import (
     AllowAny,
     BasePermission,
@@ -39,4 +41,6 @@ __all__ = [
     "create_jwt_for_user",
     "create_token_pair",
     "rotate_refresh_token",
+    "get_default_authentication_classes",
+    "get_default_permission_classes",
 ]

@@ -1,25 +1,104 @@
-"""``manage.py runbolt``: the same server and flags as the ``bolt`` command."""
+"""``manage.py runbolt``: the same server and flags as the ``bolt`` command, plus django-bolt
+0.13's own runbolt flags, so a django-bolt deployment's command line keeps working:
+
+* ``--processes N`` serves on N cores (one own-GIL sub-interpreter each, in one process) until
+  process isolation exists; the log says so. ``--workers`` takes only 1 (django-bolt's threads
+  per process: each core here runs one interpreter).
+* ``--no-admin`` is ``--no-django``; ``--workers-kill-timeout`` is ``--shutdown-timeout``.
+* ``--reload-dir``, ``--backlog``, ``--max-rss``, ``--workers-lifetime`` and
+  ``--respawn-failed-workers`` are refused with a message (there are no worker processes to
+  recycle, and ``--dev`` watches the project folder); their "off" values are accepted.
+
+``--host`` stays 127.0.0.1 by default (django-bolt: 0.0.0.0): a server started without
+thinking about it is not reachable from the network. Containers pass ``--host 0.0.0.0``.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+# django-bolt's flags that have no counterpart here, with why; each is refused unless it is given
+# the value that turns it off (its django-bolt default).
+_NO_RECYCLING = "there are no worker processes to recycle (one process, one interpreter per core)"
+_REFUSED: dict[str, tuple[str, Any, str]] = {
+    "reload_dirs": (
+        "--reload-dir",
+        [],
+        "--dev watches the whole project folder; there are no extra directories to add",
+    ),
+    "backlog": ("--backlog", None, "the listen backlog is the server's own"),
+    "max_rss": ("--max-rss", 0, _NO_RECYCLING),
+    "workers_lifetime": ("--workers-lifetime", 0, _NO_RECYCLING),
+    "respawn_failed_workers": (
+        "--respawn-failed-workers",
+        False,
+        "there are no worker processes to respawn (one process)",
+    ),
+}
+
+
+def django_bolt_options(options: dict[str, Any], log: Any = None) -> dict[str, Any]:
+    """``options`` with django-bolt's runbolt flags turned into this server's (``cores``,
+    ``no_django``, ``shutdown_timeout``); raises ``CommandError`` for one that cannot be
+    honoured. ``log`` (a function of one line) is told how ``--processes`` is served."""
+    out = dict(options)
+    for name, (flag, off, why) in _REFUSED.items():
+        if out.get(name, off) not in (off, None):
+            raise CommandError(f"{flag} is not supported by this server: {why}")
+    workers = out.get("workers")
+    if workers is not None and workers != 1:
+        raise CommandError(
+            f"--workers {workers}: each core runs one interpreter on one thread here; "
+            "use --processes N (or --cores N) for N of them"
+        )
+    processes = out.get("processes")
+    if processes is not None:
+        if processes < 1:
+            raise CommandError("--processes must be at least 1")
+        if out.get("cores") not in (None, "all"):
+            raise CommandError("give --processes or --cores, not both")
+        out["cores"] = str(processes)
+        if log is not None and out.get("dev"):
+            log(f"django-bolt: --processes {processes} with --dev: the development server runs on one core")
+        elif log is not None:
+            log(
+                f"django-bolt: --processes {processes}: serving on {processes} cores in one process "
+                "(an own-GIL sub-interpreter each); process isolation is not available yet"
+            )
+    if out.get("no_admin"):
+        out["no_django"] = True
+    if out.get("workers_kill_timeout") is not None:
+        out["shutdown_timeout"] = float(out["workers_kill_timeout"])
+    return out
 
 
 class Command(BaseCommand):
-    help = "Serve this project with django-bolt (same flags as `bolt`)."
+    help = "Serve this project with django-bolt (same flags as `bolt`, and django-bolt's runbolt flags)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
         from django_bolt.options import add_server_arguments
 
         add_server_arguments(parser, with_settings=False)
+        g = parser.add_argument_group("django-bolt 0.13 compatibility")
+        g.add_argument("--processes", type=int, default=None, help="serve on N cores (processes → cores)")
+        g.add_argument("--workers", type=int, default=None, help="threads per process: only 1 is accepted")
+        g.add_argument("--no-admin", action="store_true", help="same as --no-django")
+        g.add_argument("--workers-kill-timeout", type=int, default=None, help="same as --shutdown-timeout")
+        g.add_argument("--reload-dir", action="append", default=[], dest="reload_dirs", help="refused")
+        g.add_argument("--backlog", type=int, default=None, help="refused")
+        g.add_argument("--max-rss", type=int, default=0, help="refused unless 0")
+        g.add_argument("--workers-lifetime", type=int, default=0, help="refused unless 0")
+        g.add_argument("--respawn-failed-workers", action="store_true", help="refused")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         from django.conf import settings
 
         from django_bolt.cli import run_server
 
+        options = django_bolt_options(options, log=lambda line: print(line, file=sys.stderr, flush=True))
         code = run_server(options, settings_module=settings.SETTINGS_MODULE, django_ready=True)
         if code:
             sys.exit(code)

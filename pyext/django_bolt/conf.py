@@ -1,0 +1,210 @@
+"""The ``BOLT_*`` settings a django-bolt 0.13 project sets, read with django-bolt's names and meaning.
+
+>>> # settings.py
+>>> BOLT_AUTHENTICATION_CLASSES = [JWTAuthentication()]
+>>> BOLT_DEFAULT_PERMISSION_CLASSES = [IsAuthenticated()]
+
+Every route without its own ``auth=``/``guards=`` (and whose ``BoltAPI`` sets none) gets these.
+This project's older names, ``BOLT_AUTHENTICATION`` and ``BOLT_DEFAULT_GUARDS``, are aliases:
+setting both names of a pair to different values is a start-up error, so a project is never
+served with the defaults it did not mean.
+
+``check_settings()`` runs once at start-up (``discovery.load_routes``): a django-bolt setting
+this server cannot honour is refused there with a message saying what to do instead, rather
+than silently dropped (``REFUSED``); one with no effect here (``NO_EFFECT``) is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import operator
+from typing import Any
+
+__all__ = [
+    "default_authentication",
+    "default_guards",
+    "get_default_permission_classes",
+    "check_settings",
+    "max_upload_size",
+    "max_age_header",
+    "dev_force_polling",
+    "REFUSED",
+    "NO_EFFECT",
+]
+
+_log = logging.getLogger("django_bolt")
+
+#: (django-bolt's name, this project's alias) for the project-wide defaults.
+_AUTH = ("BOLT_AUTHENTICATION_CLASSES", "BOLT_AUTHENTICATION")
+_GUARDS = ("BOLT_DEFAULT_PERMISSION_CLASSES", "BOLT_DEFAULT_GUARDS")
+
+#: django-bolt settings this server cannot honour, and what to do instead. Setting one (to
+#: anything but None) stops the start-up: each changes limits or security headers, so running
+#: without it would serve the project differently from what it asked for.
+REFUSED: dict[str, str] = {
+    "BOLT_MAX_HEADER_SIZE": (
+        "the request-head limit is fixed at 16 KiB here (larger heads get 431); remove the setting"
+    ),
+    "BOLT_MEMORY_SPOOL_THRESHOLD": (
+        "uploads follow Django's FILE_UPLOAD_MAX_MEMORY_SIZE here (larger files go to a temporary "
+        "file); set that instead"
+    ),
+}
+
+#: django-bolt settings that change nothing here, with why; a set one is logged at start-up.
+NO_EFFECT: dict[str, str] = {
+    "BOLT_LOG_QUEUE_SIZE": "request logs are written by the core that served the request; there is no queue to bound",
+    "BOLT_ASGI_MOUNT_TIMEOUT": "there are no ASGI mounts (api.mount_asgi); non-API paths go to Django in-process",
+    "BOLT_WS_CHANNEL_SIZE": "a WebSocket's unsent data is bounded in bytes by BOLT_WS_SEND_BUFFER instead",
+    "BOLT_MAX_SYNC_STREAMING_THREADS": "sync generators stream from each core's bounded pool (--blocking-threads)",
+}
+
+
+def _settings() -> Any:
+    """Django's settings, or None when Django is not installed or not configured."""
+    try:
+        from django.conf import settings
+    except ImportError:
+        return None
+    return settings if settings.configured else None
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two setting values say the same thing (the same objects, or equal ones of the
+    same class with the same attributes: two ``IsAuthenticated()``)."""
+    if a is b or a == b:
+        return True
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and hasattr(a, "__dict__") and _same(vars(a), vars(b))
+
+
+def _pair(names: tuple[str, str]) -> list[Any]:
+    settings = _settings()
+    if settings is None:
+        return []
+    from django.core.exceptions import ImproperlyConfigured
+
+    theirs, ours = names
+    set_theirs, set_ours = hasattr(settings, theirs), hasattr(settings, ours)
+    if set_theirs and set_ours and not _same(getattr(settings, theirs), getattr(settings, ours)):
+        raise ImproperlyConfigured(
+            f"{theirs} and {ours} are both set, to different values; they name the same default "
+            f"({ours} is this project's older name). Keep {theirs} only."
+        )
+    value = getattr(settings, theirs if set_theirs else ours, None)
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ImproperlyConfigured(
+            f"{theirs if set_theirs else ours} must be a list of instances "
+            f"(for example [IsAuthenticated()]), got {value!r}"
+        )
+    items = list(value)
+    for item in items:
+        if isinstance(item, str):
+            raise ImproperlyConfigured(
+                f"{theirs if set_theirs else ours}: {item!r} is a string; give the object itself, as "
+                f"django-bolt does (for example [IsAuthenticated()] or [JWTAuthentication()])"
+            )
+    return items
+
+
+def default_authentication() -> list[Any]:
+    """The authentication backends of routes that set none: ``BOLT_AUTHENTICATION_CLASSES``
+    (alias ``BOLT_AUTHENTICATION``); ``[]`` when neither is set. Raises
+    ``ImproperlyConfigured`` when both are set and differ."""
+    return _pair(_AUTH)
+
+
+def default_guards() -> list[Any]:
+    """The guards of routes that set none: ``BOLT_DEFAULT_PERMISSION_CLASSES`` (alias
+    ``BOLT_DEFAULT_GUARDS``); ``[]`` (anyone) when neither is set. Raises
+    ``ImproperlyConfigured`` when both are set and differ."""
+    return _pair(_GUARDS)
+
+
+def get_default_permission_classes() -> list[Any]:
+    """django-bolt's reading of the guards default: ``default_guards()``, or ``[AllowAny()]``
+    when neither setting is set (the same meaning as no guards: anyone may call)."""
+    settings = _settings()
+    if settings is None or not any(hasattr(settings, n) for n in _GUARDS):
+        from .auth.guards import AllowAny
+
+        return [AllowAny()]
+    return default_guards()
+
+
+def _size(name: str, value: Any) -> int:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if not isinstance(value, bool):
+        try:
+            size = operator.index(value)
+        except TypeError:
+            size = -1
+        if size >= 0:
+            return size
+    raise ImproperlyConfigured(f"{name} must be an int of 0 or more, got {type(value).__name__} {value!r}")
+
+
+def max_upload_size() -> int | None:
+    """``BOLT_MAX_UPLOAD_SIZE``: the largest request body in bytes (413 above it), or None when
+    unset (then ``--max-body`` applies, default 10 MiB; django-bolt's default is 1 MiB)."""
+    settings = _settings()
+    if settings is None or getattr(settings, "BOLT_MAX_UPLOAD_SIZE", None) is None:
+        return None
+    return _size("BOLT_MAX_UPLOAD_SIZE", settings.BOLT_MAX_UPLOAD_SIZE)
+
+
+def max_age_header(name: str, visibility: str) -> str | None:
+    """``Cache-Control`` for ``BOLT_STATIC_MAX_AGE`` (``public``) or ``BOLT_MEDIA_MAX_AGE``
+    (``private``), as django-bolt sends it; None when the setting is unset or None."""
+    settings = _settings()
+    if settings is None or getattr(settings, name, None) is None:
+        return None
+    return f"{visibility}, max-age={_size(name, getattr(settings, name))}"
+
+
+def dev_force_polling() -> bool:
+    """``BOLT_DEV_FORCE_POLLING``: ``--dev`` watches files by polling instead of inotify."""
+    settings = _settings()
+    return bool(settings is not None and getattr(settings, "BOLT_DEV_FORCE_POLLING", False))
+
+
+def _serves_files(settings: Any) -> bool:
+    """Whether this server would send the project's static or media files itself (as
+    ``_worker._static_mounts`` decides): ``BOLT_STATIC`` on, and a STATIC_ROOT or MEDIA_ROOT set,
+    or DEBUG with ``django.contrib.staticfiles`` (its finders' folders)."""
+    if not getattr(settings, "BOLT_STATIC", True):
+        return False
+    if getattr(settings, "STATIC_ROOT", None) or getattr(settings, "MEDIA_ROOT", None):
+        return True
+    return bool(settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS)
+
+
+def check_settings() -> None:
+    """Start-up check of the django-bolt settings: raises ``ImproperlyConfigured`` for a refused
+    or malformed one, logs a warning for one that has no effect here."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings = _settings()
+    if settings is None:
+        return
+    default_authentication()
+    default_guards()
+    max_upload_size()
+    max_age_header("BOLT_STATIC_MAX_AGE", "public")
+    max_age_header("BOLT_MEDIA_MAX_AGE", "private")
+    for name, why in REFUSED.items():
+        if getattr(settings, name, None) is not None:
+            raise ImproperlyConfigured(f"{name} is not supported by this server: {why}.")
+    if getattr(settings, "SECURE_CSP", None) and _serves_files(settings):
+        raise ImproperlyConfigured(
+            "SECURE_CSP is set, but this server's static and media files are sent without its "
+            "Content-Security-Policy (django-bolt adds it to them). Serve them elsewhere with "
+            "BOLT_STATIC = False (Django's own views still get the policy from its middleware)."
+        )
+    for name, why in NO_EFFECT.items():
+        if getattr(settings, name, None) is not None:
+            _log.warning("%s has no effect on this server: %s", name, why)
