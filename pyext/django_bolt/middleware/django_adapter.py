@@ -160,8 +160,16 @@ class _DjangoLayer:
         self.chain = adapt(True, handler, handler_is_async)
 
     async def __call__(self, request: Any) -> Any:
+        outermost = "_django_request" not in request.state
         django_request = _django_request(request)
-        response = await self.chain(django_request)
+        try:
+            response = await self.chain(django_request)
+        finally:
+            if outermost:
+                # The two requests point at each other: break the cycle when the request is
+                # done, or they (and what they hold) wait for the cycle collector.
+                request.state.pop("_django_request", None)
+                django_request.__dict__.pop("_bolt_request", None)
         if type(response) is _backed_class():
             return response.merged()
         return to_bolt_response(response)
