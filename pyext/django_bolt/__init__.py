@@ -51,7 +51,22 @@ from .exceptions import (
     UnprocessableEntity,
 )
 from .logconfig import LoggingConfig
-from .middleware import CompressionConfig, no_compress, skip_middleware
+
+# As in django-bolt, the attribute ``django_bolt.middleware`` is the ``@middleware`` decorator;
+# ``from django_bolt.middleware import X`` still reads the package.
+from .middleware import (
+    BaseMiddleware,
+    CompressionConfig,
+    DjangoMiddleware,
+    ErrorHandlerMiddleware,
+    LoggingMiddleware,
+    Middleware,
+    MiddlewareProtocol,
+    TimingMiddleware,
+    middleware,
+    no_compress,
+    skip_middleware,
+)
 from .pagination import (
     CursorPagination,
     LimitOffsetPagination,
@@ -187,6 +202,14 @@ __all__ = [
     "CompressionConfig",
     "no_compress",
     "skip_middleware",
+    "middleware",
+    "MiddlewareProtocol",
+    "BaseMiddleware",
+    "Middleware",
+    "TimingMiddleware",
+    "LoggingMiddleware",
+    "ErrorHandlerMiddleware",
+    "DjangoMiddleware",
     "cors",
     "rate_limit",
     "APIView",

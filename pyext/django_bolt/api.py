@@ -16,8 +16,9 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ._plans import RoutePlan, SecurityPlan
 from .dependencies import compile_handler
+from .middleware.chain import route_middleware, wrap_endpoint
 from .middleware.compression import CompressionConfig
-from .middleware.middleware import skips
+from .middleware.middleware import normalize_middleware_specs, skips
 from .params import SignatureError
 
 __all__ = ["BoltAPI", "Route", "merge_routes", "RouteConflictError"]
@@ -165,6 +166,11 @@ class BoltAPI:
 
     Several ``BoltAPI`` objects in one project are merged at start-up; a method and path served
     twice is a start-up error.
+
+    ``middleware=[...]``: middleware classes (or ``DjangoMiddleware`` wrappers) around every
+    route; ``django_middleware=`` ``True`` (``settings.MIDDLEWARE``), a list of dotted paths, or
+    ``{"include"|"exclude": [...]}``: Django middleware around every route, outside the
+    ``middleware`` list. See ``django_bolt.middleware``.
     """
 
     def __init__(
@@ -179,6 +185,8 @@ class BoltAPI:
         openapi_config: Any = None,
         include_in_schema: bool = True,
         compression: Any = None,
+        middleware: list[Any] | None = None,
+        django_middleware: bool | list[str] | dict[str, Any] | None = None,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
@@ -206,6 +214,9 @@ class BoltAPI:
         if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
             raise TypeError(f"compression must be a CompressionConfig, False or None, got {compression!r}")
         self.compression = compression
+        #: Python middleware around every route (``middleware``), after the Django middleware
+        #: ``django_middleware`` loads (see ``django_bolt.middleware``).
+        self.middleware = _middleware_list(middleware, django_middleware)
 
     def route(
         self,
@@ -227,6 +238,7 @@ class BoltAPI:
         operation_id: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
         renderers: Sequence[str] | None = None,
+        _websocket: bool = False,
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
 
@@ -344,6 +356,11 @@ class BoltAPI:
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
             if response_class is not None and not _is_subclass(response_class, "JSON"):
                 r.endpoint = _wrapping(r.endpoint, response_class, status_code)
+            if not _websocket:
+                specs = route_middleware(self.middleware, fn)
+                r.endpoint, r.params = wrap_endpoint(
+                    r.endpoint, r.params, specs, handler=fn, status_code=status_code, blocking=blocking
+                )
             for other in self.routes:
                 if other.method == method and other.path == full:
                     raise RouteConflictError(
@@ -396,6 +413,7 @@ class BoltAPI:
             summary=summary,
             description=description,
             include_in_schema=bool(include_in_schema),
+            _websocket=True,
         )
 
         def decorator(fn: F) -> F:
@@ -545,6 +563,17 @@ def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Call
         return wrap(endpoint(**kw))
 
     return wrapped
+
+
+def _middleware_list(middleware: Any, django_middleware: Any) -> list[Any]:
+    """``BoltAPI(middleware=, django_middleware=)`` as one list, outermost first."""
+    out: list[Any] = []
+    if django_middleware:
+        from .middleware.django_adapter import load_django_middleware
+
+        out.extend(load_django_middleware(django_middleware))
+    out.extend(normalize_middleware_specs(middleware, context="api"))
+    return out
 
 
 def _setting(name: str) -> list[Any]:

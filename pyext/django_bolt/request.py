@@ -118,6 +118,19 @@ class Request:
         return self._user
 
     @property
+    def session(self) -> Any:
+        """Django's session, on a route behind Django's ``SessionMiddleware``
+        (``BoltAPI(django_middleware=...)``). In async code use its async methods
+        (``await request.session.aget("k")``)."""
+        try:
+            return self.state["session"]
+        except KeyError:
+            raise AttributeError(
+                "request.session needs Django's SessionMiddleware around this route: "
+                "BoltAPI(django_middleware=['django.contrib.sessions.middleware.SessionMiddleware', ...])"
+            ) from None
+
+    @property
     def headers(self) -> Headers:
         """Headers by lower-case name."""
         if self._headers is None:

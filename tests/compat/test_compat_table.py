@@ -77,5 +77,7 @@ def test_row(item, status, specs, note):
 def test_the_spec_checker_tells_present_from_absent():
     assert present("django_bolt.enums") and present("django_bolt:BoltAPI(prefix,compression)")
     assert not present("django_bolt.no_such_module") and not present("django_bolt:BoltAPI(no_such_kw)")
-    assert not present("django_bolt:middleware")  # the package, not django-bolt's decorator
+    # A submodule is not a name: django_bolt.auth is a package, django-bolt has no `auth` name.
+    assert not present("django_bolt:auth")
+    assert present("django_bolt:middleware")  # django-bolt's decorator (it shadows the package attribute)
     assert present("django_bolt:status")  # the status_codes module under django-bolt's name

@@ -1,0 +1,360 @@
+"""Django middleware around API routes: ``DjangoMiddleware``, ``DjangoMiddlewareStack`` and
+``BoltAPI(django_middleware=...)``.
+
+A stack is one layer of the route's chain. Per request it builds a Django ``HttpRequest`` from
+bolt's (a WSGI environ, as Django's own handler gets), runs the classes as Django's handler does
+in async mode (each built once with the next step, adapted with Django's own
+``adapt_method_mode``: async-capable ones run on the core's loop, sync-only ones on the core's
+thread-sensitive thread through asgiref's ``sync_to_async``), then the ``process_view`` hooks
+with the route's handler as the view, then the rest of bolt's chain. What the middleware set on
+the Django request reaches the handler: ``request.user`` (loaded with ``auser()``),
+``request.session``, and every other public attribute in ``request.state`` (``_messages`` too).
+
+The response comes back to Django's ``process_response`` hooks as an ``HttpResponse`` with the
+handler's status and headers and an empty body (the body is encoded later, by Rust); the
+headers, status and cookies they leave are copied to bolt's response. A Django middleware that
+answers itself (a CSRF 403, a redirect) gives its own response, converted to bolt's.
+Exceptions are not turned into responses here: they go to the ``process_exception`` hooks,
+then on to bolt, which answers them as it answers a handler's.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+from urllib.parse import unquote_to_bytes
+
+__all__ = [
+    "DjangoMiddleware",
+    "DjangoMiddlewareStack",
+    "load_django_middleware",
+    "get_django_middleware_setting",
+    "DEFAULT_EXCLUDED_MIDDLEWARE",
+    "to_bolt_response",
+]
+
+#: Middleware ``BoltAPI(django_middleware=True)`` leaves out (none: everything is loaded).
+DEFAULT_EXCLUDED_MIDDLEWARE: set[str] = set()
+
+# Headers Rust writes itself.
+_HOP = {"content-length", "connection", "transfer-encoding", "keep-alive"}
+# Attributes of Django's request that are its own parsing, not something a middleware set.
+_OWN = {"GET", "POST", "COOKIES", "FILES", "environ", "path", "path_info", "method", "resolver_match"}
+
+
+def _resolve(cls: Any) -> Any:
+    if isinstance(cls, str):
+        from django.utils.module_loading import import_string
+
+        return import_string(cls)
+    if not callable(cls):
+        raise TypeError(f"a Django middleware is a class or a dotted path, got {cls!r}")
+    return cls
+
+
+def _names(cls: Any) -> frozenset[str]:
+    from .chain import middleware_names
+
+    return middleware_names(cls)
+
+
+class DjangoMiddlewareStack:
+    """Django middleware classes (or dotted paths) run as one layer, in Django's order (every
+    ``process_request`` part, then every ``process_view``, then the handler).
+
+    Example::
+
+        api = BoltAPI(middleware=[DjangoMiddlewareStack([SessionMiddleware, AuthenticationMiddleware])])
+    """
+
+    def __init__(self, middleware_classes: Iterable[Any]) -> None:
+        self.middleware_classes = [_resolve(c) for c in middleware_classes]
+        self._kwargs: list[dict[str, Any]] = [{} for _ in self.middleware_classes]
+
+    def without(self, skip: frozenset[str]) -> DjangoMiddlewareStack | None:
+        """This stack less the classes ``skip`` names (None when none is left)."""
+        keep = [i for i, c in enumerate(self.middleware_classes) if not _names(c) & skip]
+        if len(keep) == len(self.middleware_classes):
+            return self
+        if not keep:
+            return None
+        other = DjangoMiddlewareStack([self.middleware_classes[i] for i in keep])
+        other._kwargs = [self._kwargs[i] for i in keep]
+        return other
+
+    def _bolt_django_layer(self, get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return _DjangoLayer(list(zip(self.middleware_classes, self._kwargs)), get_response)
+
+    def __repr__(self) -> str:
+        return f"DjangoMiddlewareStack({[c.__name__ for c in self.middleware_classes]!r})"
+
+
+class DjangoMiddleware(DjangoMiddlewareStack):
+    """One Django middleware class (or its dotted path) around API routes; ``init_kwargs`` are
+    passed to its constructor after ``get_response``.
+
+    Several of them run one after the other, each its ``process_request`` part and then its
+    ``process_view`` (Django runs every ``process_request`` first: use ``DjangoMiddlewareStack``
+    or ``django_middleware=[...]`` when that order matters).
+
+    Example::
+
+        api = BoltAPI(middleware=[
+            DjangoMiddleware("django.contrib.sessions.middleware.SessionMiddleware"),
+            DjangoMiddleware(AuthenticationMiddleware),
+        ])
+    """
+
+    def __init__(self, middleware_class: Any, **init_kwargs: Any) -> None:
+        super().__init__([middleware_class])
+        self.middleware_class = self.middleware_classes[0]
+        self.init_kwargs = init_kwargs
+        self._kwargs = [init_kwargs]
+
+    def __repr__(self) -> str:
+        return f"DjangoMiddleware({self.middleware_class.__name__})"
+
+
+class _DjangoLayer:
+    """One stack on one route: Django's middleware chain, built once, called per request."""
+
+    def __init__(self, entries: list[tuple[Any, dict[str, Any]]], call_next: Callable[[Any], Any]) -> None:
+        from asgiref.sync import sync_to_async
+        from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
+        from django.core.handlers.base import BaseHandler
+
+        django_adapt = BaseHandler().adapt_method_mode
+
+        def adapt(is_async: bool, method: Any, method_is_async: bool) -> Any:
+            if is_async and not method_is_async:
+                # A sync-only middleware runs on the core's pool as one request of that
+                # thread, where its async_to_sync back to the loop may wait (on the core's one
+                # thread-sensitive thread it would hold every other request's ORM work).
+                return sync_to_async(_one_request(method), thread_sensitive=False)
+            return django_adapt(is_async, method, method_is_async)
+
+        self.call_next = call_next
+        self.view_hooks: list[Callable[..., Any]] = []
+        self.exception_hooks: list[Callable[..., Any]] = []
+        handler: Any = self._inner
+        handler_is_async = True
+        # As Django's BaseHandler.load_middleware(is_async=True), without turning exceptions
+        # into Django's error pages (bolt answers them).
+        for cls, kwargs in reversed(entries):
+            can_sync = getattr(cls, "sync_capable", True)
+            can_async = getattr(cls, "async_capable", False)
+            if not can_sync and not can_async:
+                raise ImproperlyConfigured(
+                    f"Middleware {cls.__name__} must have at least one of sync_capable/async_capable set to True."
+                )
+            is_async = False if (not handler_is_async and can_sync) else can_async
+            try:
+                instance = cls(adapt(is_async, handler, handler_is_async), **kwargs)
+            except MiddlewareNotUsed:
+                continue
+            # Hooks are short sync calls (or coroutines): Django's own adaptation.
+            if hasattr(instance, "process_view"):
+                self.view_hooks.insert(0, django_adapt(True, instance.process_view))
+            if hasattr(instance, "process_exception"):
+                self.exception_hooks.append(django_adapt(True, instance.process_exception))
+            handler, handler_is_async = instance, is_async
+        self.chain = adapt(True, handler, handler_is_async)
+
+    async def __call__(self, request: Any) -> Any:
+        outermost = "_django_request" not in request.state
+        django_request = _django_request(request)
+        try:
+            response = await self.chain(django_request)
+        finally:
+            if outermost:
+                # The two requests point at each other: break the cycle when the request is
+                # done, or they (and what they hold) wait for the cycle collector.
+                request.state.pop("_django_request", None)
+                django_request.__dict__.pop("_bolt_request", None)
+        if type(response) is _backed_class():
+            return response.merged()
+        return to_bolt_response(response)
+
+    async def _inner(self, django_request: Any) -> Any:
+        request = django_request._bolt_request
+        view = request.state.get("_view_func")
+        for hook in self.view_hooks:
+            answer = await hook(django_request, view, (), {})
+            if answer is not None:
+                return answer
+        await _share(django_request, request)
+        try:
+            response = await self.call_next(request)
+        except Exception as e:
+            for hook in self.exception_hooks:
+                answer = await hook(django_request, e)
+                if answer is not None:
+                    return answer
+            raise
+        return _backed_class()(response)
+
+
+def _one_request(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with Django's per-request connection handling around it, for a pool thread."""
+    from django.db import close_old_connections
+
+    def one_request(*args: Any) -> Any:
+        close_old_connections()
+        try:
+            return fn(*args)
+        finally:
+            close_old_connections()
+
+    return one_request
+
+
+def _django_request(request: Any) -> Any:
+    """The Django ``WSGIRequest`` for bolt's request (the body is read from memory): one per
+    request, shared by every Django layer of the chain, so a ``DjangoMiddleware`` sees what an
+    earlier one set (``AuthenticationMiddleware`` needs ``SessionMiddleware``'s session)."""
+    dj = request.state.get("_django_request")
+    if dj is not None:
+        return dj
+    from django.core.handlers.wsgi import WSGIRequest
+
+    from ..django_app import wsgi_environ
+
+    environ = wsgi_environ(
+        request.method,
+        unquote_to_bytes(request.path),
+        request.query_string,
+        request._raw_headers,
+        request.body,
+        request.client or "",
+    )
+    dj = WSGIRequest(environ)
+    dj._bolt_request = request
+    dj._bolt_own = set(vars(dj))
+    request.state["_django_request"] = dj
+    return dj
+
+
+async def _share(dj: Any, request: Any) -> None:
+    """What Django's middleware set on its request, on bolt's."""
+    own = dj._bolt_own
+    for name, value in vars(dj).items():
+        if name in own or name in _OWN or (name.startswith("_") and name != "_messages"):
+            continue
+        request.state[name] = value
+    request.state["META"] = dj.META
+    auser = getattr(dj, "auser", None)
+    if auser is not None:
+        # Loaded here, on the loop, with Django's async session and ORM calls: a lazy
+        # `request.user` would raise SynchronousOnlyOperation in an async handler.
+        request._user = await auser()
+    elif "user" in vars(dj):
+        request._user = dj.user
+
+
+_BACKED: Any = None
+
+
+def _backed_class() -> Any:
+    """The ``HttpResponse`` subclass bolt's response travels in through Django's middleware
+    (made on first use: Django is imported lazily)."""
+    global _BACKED
+    if _BACKED is None:
+        from django.http import HttpResponse
+
+        class BoltBackedResponse(HttpResponse):
+            def __init__(self, bolt: Any) -> None:
+                super().__init__(b"", status=bolt.status_code)
+                del self.headers["Content-Type"]
+                headers = bolt.headers or {}
+                for k, v in headers.items() if isinstance(headers, dict) else headers:
+                    self.headers[k] = v
+                self.bolt = bolt
+                self._had_type = "Content-Type" in self.headers
+
+            def merged(self) -> Any:
+                """Bolt's response with the status, headers and cookies Django's hooks left."""
+                bolt = self.bolt
+                bolt.status_code = self.status_code
+                headers = {}
+                for k, v in self.headers.items():
+                    low = k.lower()
+                    if low in _HOP or (low == "content-type" and not self._had_type):
+                        continue
+                    headers[low] = v
+                bolt.headers = headers
+                bolt.cookies.extend(m.OutputString() for m in self.cookies.values())
+                return bolt
+
+        _BACKED = BoltBackedResponse
+    return _BACKED
+
+
+def to_bolt_response(response: Any) -> Any:
+    """A Django ``HttpResponse`` (or streaming one) as bolt's ``Response``."""
+    from ..responses import Response, StreamingResponse
+
+    if getattr(response, "streaming", False):
+        out: Any = StreamingResponse(response.streaming_content, response.status_code)
+    else:
+        out = Response(response.content, response.status_code)
+    out.media_type = response.get("Content-Type")
+    out.headers = {k.lower(): v for k, v in response.items() if k.lower() not in _HOP and k.lower() != "content-type"}
+    out.cookies = [m.OutputString() for m in response.cookies.values()]
+    return out
+
+
+def _dotted_paths(value: Any) -> list[str]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if isinstance(value, str) or not all(isinstance(p, str) for p in value):
+        raise ImproperlyConfigured(f"django_middleware include/exclude must be a list of dotted paths, got {value!r}")
+    return list(value)
+
+
+def load_django_middleware(
+    config: bool | list[str] | dict[str, Any] | None = True, *, exclude_defaults: bool = True
+) -> list[Any]:
+    """The middleware ``BoltAPI(django_middleware=config)`` runs: one ``DjangoMiddlewareStack``
+    (or nothing). ``True``: ``settings.MIDDLEWARE``; a list: exactly those dotted paths, in that
+    order; ``{"include": [...]}`` / ``{"exclude": [...]}``: ``settings.MIDDLEWARE`` filtered.
+
+    Raises:
+        ImproperlyConfigured: An entry is not a dotted path.
+        ImportError: A path does not import.
+    """
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    if config is False or config is None:
+        return []
+    if isinstance(config, (list, tuple)):
+        paths = list(config)
+    elif config is True or isinstance(config, dict):
+        exclude = set(DEFAULT_EXCLUDED_MIDDLEWARE) if exclude_defaults else set()
+        include = None
+        if isinstance(config, dict):
+            unknown = set(config) - {"include", "exclude"}
+            if unknown:
+                raise ImproperlyConfigured(f"django_middleware takes 'include' and 'exclude', got {sorted(unknown)}")
+            if "include" in config:
+                include = set(_dotted_paths(config["include"]))
+            if "exclude" in config:
+                exclude.update(_dotted_paths(config["exclude"]))
+        paths = [
+            p for p in getattr(settings, "MIDDLEWARE", []) if (include is None or p in include) and p not in exclude
+        ]
+    else:
+        raise ImproperlyConfigured(f"django_middleware must be True, False, a list or a dict, got {config!r}")
+    for p in paths:
+        if not isinstance(p, str):
+            raise ImproperlyConfigured(
+                f"django_middleware entries must be dotted path strings, got {p!r}; to pass a class, use "
+                "BoltAPI(middleware=[DjangoMiddlewareStack([...])])"
+            )
+    return [DjangoMiddlewareStack(paths)] if paths else []
+
+
+def get_django_middleware_setting() -> list[str]:
+    """``settings.MIDDLEWARE`` as a list (empty when unset)."""
+    from django.conf import settings
+
+    return list(getattr(settings, "MIDDLEWARE", []) or [])
