@@ -104,7 +104,9 @@ def main() -> None:
         settled = rss_kib(proc.pid)
 
         with socket.create_connection(("127.0.0.1", port)) as s:
-            s.sendall(b"POST /items HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+            s.sendall(
+                b"POST /items HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            )
             piece = b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n"
             try:
                 for _ in range(160):  # 10 MiB

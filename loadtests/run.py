@@ -115,7 +115,19 @@ ENDPOINTS = {
     "br3": ("GET /catalog br, bolt at quality 3", "GET", "/catalog", "report.lua", "competitor"),
 }
 REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt", "bolt2": "bolt --cores 2"}
-JSON_ENDPOINTS = {"hello", "item", "post", "order", "serializer", "users", "users_async", "big", "jwt", "apikey", "viewset20"}
+JSON_ENDPOINTS = {
+    "hello",
+    "item",
+    "post",
+    "order",
+    "serializer",
+    "users",
+    "users_async",
+    "big",
+    "jwt",
+    "apikey",
+    "viewset20",
+}
 USERS_ENDPOINTS = {"users", "users_async", "viewset20"}
 #: How many Person rows each of USERS_ENDPOINTS answers.
 USERS_ROWS = {"users": 10, "users_async": 10, "viewset20": 20}

@@ -118,19 +118,6 @@ class Request:
         return self._user
 
     @property
-    def session(self) -> Any:
-        """Django's session, on a route behind Django's ``SessionMiddleware``
-        (``BoltAPI(django_middleware=...)``). In async code use its async methods
-        (``await request.session.aget("k")``)."""
-        try:
-            return self.state["session"]
-        except KeyError:
-            raise AttributeError(
-                "request.session needs Django's SessionMiddleware around this route: "
-                "BoltAPI(django_middleware=['django.contrib.sessions.middleware.SessionMiddleware', ...])"
-            ) from None
-
-    @property
     def headers(self) -> Headers:
         """Headers by lower-case name."""
         if self._headers is None:
@@ -206,10 +193,15 @@ class Request:
 
     @property
     def session(self) -> Any:
-        """The Django session the session cookie names (``SESSION_ENGINE``'s ``SessionStore``,
-        loaded on first use; a new, empty one without the cookie). Changes are not saved
-        automatically: call ``request.session.save()`` (or ``await ...asave()``) and set the
-        cookie on the response when the key is new."""
+        """The Django session. Behind Django's ``SessionMiddleware``
+        (``BoltAPI(django_middleware=...)``), the middleware's: saved and its cookie set as Django
+        does. Otherwise the one the session cookie names (``SESSION_ENGINE``'s ``SessionStore``,
+        loaded on first use; a new, empty one without the cookie), not saved automatically: call
+        ``request.session.save()`` (or ``await ...asave()``) and set the cookie on the response
+        when the key is new. In async code use its async methods (``await request.session.aget("k")``)."""
+        from_middleware = self.state.get("session")
+        if from_middleware is not None:
+            return from_middleware
         if self._session is None:
             from importlib import import_module
 
