@@ -11,7 +11,7 @@ Run ``bolt --cores all`` inside the project.
 
 from __future__ import annotations
 
-from .api import BoltAPI, Route
+from .api import BoltAPI, Route, Router
 from .cookies import Cookie
 from .cors import cors
 from .exceptions import (
@@ -67,6 +67,7 @@ __all__ = [
     "CloseCode",
     "BoltAPI",
     "Route",
+    "Router",
     "Request",
     "Response",
     "JSON",
