@@ -25,7 +25,7 @@ from django.urls import include, path
 
 from .api import BoltAPI, Route
 
-__all__ = ["build_urlpatterns", "urlpatterns"]
+__all__ = ["build_urlpatterns"]
 
 _PARAM = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")
 
@@ -83,4 +83,12 @@ def _discovered() -> list:
         return []  # no API in the project: nothing to reverse
 
 
-urlpatterns = _discovered()
+def __getattr__(name: str) -> Any:
+    # ``urlpatterns`` is built when Django's resolver first reads it (PEP 562), not at import:
+    # importing ``build_urlpatterns`` needs no settings, and the project's API modules (which
+    # may import this one) are imported after the URLconf.
+    if name == "urlpatterns":
+        patterns = _discovered()
+        globals()["urlpatterns"] = patterns
+        return patterns
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
