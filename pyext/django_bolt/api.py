@@ -104,6 +104,9 @@ class Route:
     namespace: str = ""
     #: Made by ``merge_routes``: answers 308 to the same path with/without its trailing slash.
     alias: bool = False
+    #: The API's ``error_formatter`` (``django_bolt.error_handlers``): shapes the errors the
+    #: endpoint raises.
+    error_formatter: Any = None
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -139,6 +142,9 @@ class Route:
     def plan(self) -> RoutePlan:
         """What Rust reads of this route (``_plans.RoutePlan``)."""
         endpoint = self.endpoint or self.handler
+        params = self.params
+        if self.error_formatter is not None and not self.websocket:
+            endpoint, params = _formatted(endpoint, params, self.error_formatter)
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
         cors = getattr(self.handler, "__bolt_cors__", None)
         limit = getattr(self.handler, "__bolt_rate_limit__", None)
@@ -156,7 +162,7 @@ class Route:
             self.path,
             endpoint,
             self.status_code,
-            resolve_plans(self.params),
+            resolve_plans(params),
             blocking,
             self.name,
             cors,
@@ -382,6 +388,7 @@ class BoltAPI(_Registrar):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
             r.name_explicit, r.namespace = bool(name), self.namespace or ""
+            r.error_formatter = self.error_formatter
             r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
             if responses:
@@ -550,8 +557,12 @@ class BoltAPI(_Registrar):
         self.routes.extend(added)
         self.mounted.append(app)
         app.mounted_into = self
-        if formatter is not None:
+        if formatter is not None and self.error_formatter is None:
+            # One formatter for the API and what it mounts (django-bolt's rule).
             self.error_formatter = formatter
+            for r in self.routes:
+                if r.error_formatter is None:
+                    r.error_formatter = formatter
 
     def lifespans(self) -> list[tuple[BoltAPI, Callable[[BoltAPI], Any]]]:
         """``(api, lifespan)`` for this API and the APIs mounted into it, in start-up order."""
@@ -674,6 +685,20 @@ class Router(_Registrar):
             for websocket, method, path, fn, kw in child.entries(defaults):
                 out.append((websocket, method, self.prefix + extra + path, fn, kw))
         return out
+
+
+def _formatted(endpoint: Callable[..., Any], params: list[tuple], formatter: Any) -> tuple[Callable[..., Any], list]:
+    """``endpoint`` with its exceptions answered by ``formatter``, and the parameter plan that
+    gives it the request (the one the handler takes, or one added for the formatter)."""
+    from ._plans import K_ANY, SRC_REQUEST, ParamPlan
+    from .dependencies import _REQUEST
+    from .error_handlers import with_error_formatter
+
+    name = next((p.name for p in params if p.source == SRC_REQUEST), None)
+    if name is not None:
+        return with_error_formatter(endpoint, name, False, formatter), params
+    extra = ParamPlan(_REQUEST, SRC_REQUEST, K_ANY, 0, None, _REQUEST, None, None)
+    return with_error_formatter(endpoint, _REQUEST, True, formatter), [*params, extra]
 
 
 def _clean_prefix(prefix: str, what: str) -> str:

@@ -67,6 +67,25 @@ def test_django_reverse_of_bolt_route_names(compose):
     }
 
 
+def test_problem_details_on_the_wire(compose):
+    server, _ = compose
+    resp = get(server.port, "/problems/books/9")
+    assert resp.status == 404
+    assert resp.content_type == "application/problem+json"
+    assert resp.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no book 9",
+        "instance": "/problems/books/9",
+    }
+    resp = get(server.port, "/problems/crash")
+    assert (resp.status, resp.json()["status"]) == (500, 500)
+    assert b"a bug" not in resp.body
+    # The other APIs keep the default body.
+    assert get(server.port, "/v1/users/x").json()["detail"][0]["loc"] == ["path", "user_id"]
+
+
 def test_each_core_ran_its_own_lifespan_before_serving_then_stopped_at_sigterm(compose):
     server, log = compose
     started = [line for line in _lines(log) if line[0] == "start"]

@@ -9,6 +9,8 @@ import threading
 from django.urls import reverse
 
 from django_bolt import BoltAPI, Router, _native
+from django_bolt.error_handlers import problem_details
+from django_bolt.exceptions import NotFound
 
 #: What this interpreter's lifespan start-up set (a module global: one per interpreter).
 STATE: dict = {}
@@ -92,3 +94,17 @@ def ping() -> dict:
 
 
 api.mount("/child", child)
+
+
+# RFC 9457 problem details for this API's errors (the others keep {"detail": ...}).
+problems = BoltAPI(prefix="/problems", error_formatter=problem_details)
+
+
+@problems.get("/books/{book_id}")
+def book(book_id: int) -> dict:
+    raise NotFound(f"no book {book_id}")
+
+
+@problems.get("/crash")
+async def crash() -> dict:
+    raise ValueError("a bug")
