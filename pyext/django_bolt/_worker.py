@@ -223,7 +223,8 @@ class Runtime:
         self.routes = [r.plan() for r in routes]
         # What the start-up banner says: the project's routes, and where its docs are.
         docs = [r.path for r in routes if r.docs]
-        self.project_route_count = len(routes) - len(docs)
+        # (The trailing-slash redirects ``merge_routes`` adds are not the project's routes.)
+        self.project_route_count = sum(1 for r in routes if not r.docs and not r.alias)
         self.docs_path = min(docs, key=len) if docs else None
         self.Response = Response
         self.StreamingResponse = StreamingResponse
