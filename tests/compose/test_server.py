@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support.boltproc import BoltProcess
-from support.projects import copy_project
+from support.boltproc import BoltProcess, server_env
+from support.projects import copy_project, run_bolt
 from support.wire import fetch, get, json_body
 
 
@@ -110,3 +110,21 @@ def test_each_core_ran_its_own_lifespan_before_serving_then_stopped_at_sigterm(c
         mine = [line[0] for line in events if line[2] == interp]
         # Start in order, stop in reverse order, once each.
         assert mine == ["start", "child-start", "child-stop", "stop"], json.dumps(events)
+
+
+def test_a_failing_lifespan_start_up_stops_the_server_with_its_error(tmp_path):
+    project = copy_project("compose", tmp_path / "p")
+    api = project / "site_compose" / "api.py"
+    api.write_text(
+        api.read_text()
+        + "\n\n@contextlib.asynccontextmanager\nasync def broken(app):\n"
+        + "    raise RuntimeError('cannot reach the cache server')\n    yield\n\n\n"
+        + "broken_api = BoltAPI(prefix='/broken', lifespan=broken)\n"
+    )
+    log = tmp_path / "lifespan.log"
+    r = run_bolt(project, env={**server_env(), "COMPOSE_LIFESPAN_LOG": str(log)})
+    assert r.returncode == 1
+    assert "failed to start" in r.stderr
+    assert "RuntimeError: cannot reach the cache server" in r.stderr
+    # The lifespans entered before the failing one were left again.
+    assert [line.split()[0] for line in log.read_text().splitlines()] == ["start", "child-start", "child-stop", "stop"]
