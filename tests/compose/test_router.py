@@ -3,12 +3,15 @@ the test client."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from django_bolt import BoltAPI, Router
 from django_bolt.api import RouteConflictError
 from django_bolt.auth.guards import AllowAny, IsAuthenticated
 from django_bolt.testing import TestClient
+from django_bolt.testing.websocket import WebSocketTestClient
 from django_bolt.websocket import WebSocket
 
 
@@ -136,6 +139,12 @@ def test_router_websocket_routes():
     api.include_router(router)
     (route,) = api.routes
     assert (route.method, route.path, route.websocket) == ("GET", "/ws/echo", True)
+
+    async def talk() -> object:
+        async with WebSocketTestClient(api, "/ws/echo") as ws:
+            return await ws.receive_json()
+
+    assert asyncio.run(talk()) == {"hi": True}
 
 
 def test_a_router_included_twice_conflicts():
