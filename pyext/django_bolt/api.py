@@ -172,6 +172,7 @@ class Route:
             self.compress,
             self.renderers,
             self.websocket,
+            error_hook=_core_error_hook(self.error_formatter) if self.error_formatter and not self.websocket else None,
         )
 
 
@@ -685,6 +686,12 @@ class Router(_Registrar):
             for websocket, method, path, fn, kw in child.entries(defaults):
                 out.append((websocket, method, self.prefix + extra + path, fn, kw))
         return out
+
+
+def _core_error_hook(formatter: Any) -> Callable[..., Any]:
+    from .error_handlers import core_error_hook
+
+    return core_error_hook(formatter)
 
 
 def _formatted(endpoint: Callable[..., Any], params: list[tuple], formatter: Any) -> tuple[Callable[..., Any], list]:

@@ -42,6 +42,7 @@ __all__ = [
     "ProblemDetails",
     "ProblemFieldError",
     "bolt_error_from_exception",
+    "core_error_hook",
     "error_schema",
     "problem_details",
 ]
@@ -203,6 +204,25 @@ def _render(formatter: ErrorFormatter, exc: BaseException, request: Any) -> Resp
     """The formatter's response for ``exc`` (its error's headers added), or None when it
     failed (logged): the caller then re-raises ``exc`` for the default response."""
     error = bolt_error_from_exception(exc)
+    resp = _formatted_response(formatter, error, request)
+    if resp is None:
+        return None
+    if error.kind == "internal_error":
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500},
+        )
+    elif error.kind == "bad_request":
+        logging.getLogger("django.security").error("%s", exc)
+    return resp
+
+
+def _formatted_response(formatter: ErrorFormatter, error: BoltError, request: Any) -> Response | None:
+    """``formatter(error, request)`` checked, with the error's headers added unless it set
+    them; None when it raised or returned something unusable (logged)."""
     try:
         resp = formatter(error, request)
         if not isinstance(resp, Response):
@@ -219,17 +239,65 @@ def _render(formatter: ErrorFormatter, exc: BaseException, request: Any) -> Resp
     for name, value in error.headers.items():
         if name.lower() not in have:
             resp.headers[name] = value
-    if error.kind == "internal_error":
-        logging.getLogger("django.request").error(
-            "Internal Server Error: %s %s",
-            getattr(request, "method", "?"),
-            getattr(request, "path", "?"),
-            exc_info=(type(exc), exc, exc.__traceback__),
-            extra={"status_code": 500},
-        )
-    elif error.kind == "bad_request":
-        logging.getLogger("django.security").error("%s", exc)
     return resp
+
+
+def core_error_hook(formatter: ErrorFormatter) -> Callable[..., tuple | None]:
+    """What Rust calls for an error it answers before a route's handler runs (a refused
+    token or guard, a rate limit, 406, a parameter that fails validation):
+    ``hook(status, default_body, headers, request)`` gives ``(status, content_type, body,
+    headers)`` from ``formatter``, or None to send the default response."""
+    return functools.partial(format_core_error, formatter)
+
+
+def format_core_error(formatter: ErrorFormatter, status: int, body: bytes, headers: Any, request: Any) -> tuple | None:
+    """See ``core_error_hook``: the ``BoltError`` is read back from the default body
+    (``{"detail": "..."}``, or FastAPI's 422 list)."""
+    from . import json as bolt_json
+
+    try:
+        data = bolt_json.decode(body) if body else {}
+    except Exception:  # noqa: BLE001 - not JSON: no detail to read
+        data = {}
+    detail = data.get("detail") if isinstance(data, dict) else None
+    errors = [e for e in detail if isinstance(e, dict)] if isinstance(detail, list) else []
+    if isinstance(detail, str):
+        text = detail
+    elif errors:
+        text = "Request validation failed"
+    else:
+        text = _TITLES.get(status, "Error")
+    error = BoltError(
+        status=status,
+        kind=_KIND_BY_STATUS.get(status, "http_error"),
+        detail=text,
+        errors=errors,
+        headers={str(k): str(v) for k, v in headers},
+    )
+    resp = _formatted_response(formatter, error, request)
+    if resp is None:
+        return None
+    try:
+        content = _body_bytes(resp)
+    except Exception:  # noqa: BLE001 - a body that cannot be encoded: the default response
+        log.exception("error_formatter returned a body that cannot be encoded; the default response is sent")
+        return None
+    return resp.status_code, resp.media_type, content, [(str(k), str(v)) for k, v in resp.headers.items()]
+
+
+def _body_bytes(resp: Response) -> bytes:
+    from . import json as bolt_json
+
+    content = resp.content
+    if isinstance(resp, JSON):
+        return bolt_json.encode(content)
+    if content is None:
+        return b""
+    if isinstance(content, str):
+        return content.encode()
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        return bytes(content)
+    return bolt_json.encode(content)
 
 
 def with_error_formatter(
