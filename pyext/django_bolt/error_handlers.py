@@ -11,15 +11,16 @@ responses of an API's routes; ``problem_details`` is the built-in RFC 9457 one::
     # {"type": "about:blank", "title": "Not Found", "status": 404,
     #  "detail": "no such book", "instance": "/books/7"}
 
-What it formats here: every exception a route's handler (or its dependencies, Python
-authenticators and guards) raises: ``HTTPException`` and its subclasses, a
-``RequestValidationError`` raised by the handler, Django's ``Http404``/``PermissionDenied``/
-``SuspiciousOperation``, and unhandled exceptions (logged as before, then formatted as a 500).
-Errors bolt answers in Rust before any Python runs (a parameter that fails validation, a
-refused token, an unknown path, a rate limit) keep the default ``{"detail": ...}`` body; without
-a formatter every error keeps it, and 422 stays FastAPI's list. A formatter that raises or
-returns something else than a ``Response`` with a 4xx/5xx status is logged and the default
-response is sent.
+What it formats: every error of the API's routes. Those their Python raises (``HTTPException``
+and its subclasses, a ``RequestValidationError``, Django's ``Http404``/``PermissionDenied``/
+``SuspiciousOperation``, unhandled exceptions: logged as before, then formatted as a 500), and
+those bolt answers in Rust before the handler runs (a parameter that fails validation, with
+FastAPI's list as ``errors``; a refused token or guard, with its ``WWW-Authenticate``; a rate
+limit, with its ``Retry-After``; 406). Errors that belong to no route (an unknown path, 405,
+a request the HTTP layer refuses) keep the default ``{"detail": ...}`` body, and without a
+formatter every error keeps it (422 stays FastAPI's list). A formatter that raises or returns
+something else than a ``Response`` with a 4xx/5xx status is logged and the default response
+is sent.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ import logging
 
 import pytest
 
-from django_bolt import BoltAPI, Router
-from django_bolt.auth.guards import BasePermission
+from django_bolt import BoltAPI, Router, rate_limit
+from django_bolt.auth.authentication import JWTAuthentication
+from django_bolt.auth.guards import BasePermission, IsAuthenticated
 from django_bolt.error_handlers import BoltError, ProblemDetails, bolt_error_from_exception, problem_details
 from django_bolt.exceptions import HTTPException, NotFound, RequestValidationError
 from django_bolt.responses import JSON, PlainText
@@ -68,6 +69,15 @@ def _api(formatter=problem_details) -> BoltAPI:
     def fine() -> dict:
         return {"fine": True}
 
+    @api.get("/limited")
+    @rate_limit(0.001, burst=1)
+    def limited() -> dict:
+        return {}
+
+    @api.get("/rust-guarded", auth=[JWTAuthentication(secret="s" * 32)], guards=[IsAuthenticated()])
+    def rust_guarded() -> dict:
+        return {}
+
     return api
 
 
@@ -116,15 +126,35 @@ def test_django_exceptions_and_python_guards_are_formatted():
         assert resp.headers["content-type"] == PROBLEM
 
 
-def test_successes_and_rust_made_errors_are_untouched():
+def test_errors_rust_answers_before_the_handler_are_formatted_too():
     with TestClient(_api()) as client:
         assert client.get("/fine").json() == {"fine": True}
-        # Parameter validation happens in Rust before Python runs: FastAPI's 422 list stays.
+        # A parameter that fails validation (checked in Rust): FastAPI's list becomes "errors".
         resp = client.get("/typed?n=x")
-        assert resp.status_code == 422
-        assert resp.headers["content-type"] == "application/json"
-        assert resp.json()["detail"][0]["loc"] == ["query", "n"]
+        assert (resp.status_code, resp.headers["content-type"]) == (422, PROBLEM)
+        body = resp.json()
+        assert (body["detail"], body["instance"]) == ("Request validation failed", "/typed")
+        assert body["errors"][0]["loc"] == ["query", "n"]
+        assert body["errors"][0]["type"] == "int_parsing"
+        resp = client.get("/limited")
+        resp = client.get("/limited")
+        assert (resp.status_code, resp.headers["content-type"]) == (429, PROBLEM)
+        assert resp.headers["retry-after"]  # the error's own headers are kept
+        assert resp.json()["title"] == "Too Many Requests"
+        resp = client.get("/rust-guarded")  # IsAuthenticated with JWT: refused in Rust
+        assert (resp.status_code, resp.headers["content-type"]) == (401, PROBLEM)
+        assert resp.headers["www-authenticate"].startswith("Bearer")
+        # No route, no API: an unknown path keeps the default body.
         assert client.get("/nowhere").json() == {"detail": "Not Found"}
+
+
+def test_without_a_formatter_rust_made_errors_keep_the_default():
+    api = BoltAPI()
+    api.get("/typed")(lambda n: n)
+    with TestClient(api) as client:
+        resp = client.get("/typed")
+    assert resp.headers["content-type"] == "application/json"
+    assert resp.json()["detail"][0]["type"] == "missing"
 
 
 def test_a_custom_formatter_gets_the_error_and_the_request():

@@ -82,6 +82,10 @@ def test_problem_details_on_the_wire(compose):
     resp = get(server.port, "/problems/crash")
     assert (resp.status, resp.json()["status"]) == (500, 500)
     assert b"a bug" not in resp.body
+    # A parameter that fails validation (checked in Rust) is formatted as well.
+    resp = get(server.port, "/problems/books/x")
+    assert (resp.status, resp.content_type) == (422, "application/problem+json")
+    assert resp.json()["errors"][0]["loc"] == ["path", "book_id"]
     # The other APIs keep the default body.
     assert get(server.port, "/v1/users/x").json()["detail"][0]["loc"] == ["path", "user_id"]
 
