@@ -12,7 +12,7 @@ Run ``bolt --cores all`` inside the project.
 from __future__ import annotations
 
 from . import status_codes as status
-from .api import BoltAPI, Route
+from .api import BoltAPI, Route, Router
 from .auth import (
     AllowAny,
     APIKeyAuthentication,
@@ -158,6 +158,7 @@ __all__ = [
     "CloseCode",
     "BoltAPI",
     "Route",
+    "Router",
     "Request",
     "Response",
     "JSON",

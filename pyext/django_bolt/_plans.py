@@ -120,6 +120,10 @@ class RoutePlan(NamedTuple):
     renderers: tuple[str, ...] = ()
     #: An ``@api.websocket`` route: its GET requests are WebSocket handshakes.
     websocket: bool = False
+    #: ``(status, body, headers, request) -> (status, content_type, body, headers) | None``:
+    #: the API's ``error_formatter`` for the errors Rust answers before the handler runs
+    #: (``error_handlers.core_error_hook``); None: the default ``{"detail": ...}`` body.
+    error_hook: Any = None
 
 
 class StaticMount(NamedTuple):

@@ -8,6 +8,7 @@ parts: starting and pumping asyncio tasks, the blocking pool, error pages and lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as _dt
 import decimal
@@ -240,7 +241,8 @@ class Runtime:
         self.routes = [r.plan() for r in routes]
         # What the start-up banner says: the project's routes, and where its docs are.
         docs = [r.path for r in routes if r.docs]
-        self.project_route_count = len(routes) - len(docs)
+        # (The trailing-slash redirects ``merge_routes`` adds are not the project's routes.)
+        self.project_route_count = sum(1 for r in routes if not r.docs and not r.alias)
         self.docs_path = min(docs, key=len) if docs else None
         self.Response = Response
         self.StreamingResponse = StreamingResponse
@@ -344,6 +346,12 @@ class Runtime:
             if cfg is not None:
                 exempt.add(cfg.logger_name)
             self.repeats = install(_seconds(settings, "BOLT_LOG_REPEAT_INTERVAL", 10.0), exempt)
+        #: ``(api, lifespan)`` of the APIs (mounted ones included), in start-up order; a server
+        #: enters them now, before its core serves; a test client on ``with``.
+        self.lifespans = _lifespans(apis)
+        self._lifespan_stack: contextlib.AsyncExitStack | None = None
+        if not testing:
+            self.start_lifespans()
 
     # -- async handlers ------------------------------------------------------------------
     def start_task(
@@ -635,10 +643,64 @@ class Runtime:
     def access(self, method: str, path: str, status: int, ms: float, nbytes: int, client: str) -> None:
         access_log.info('%s "%s %s" %d %d %.2fms', client, method, path, status, nbytes, ms)
 
+    # -- lifespan ------------------------------------------------------------------------
+    def start_lifespans(self) -> None:
+        """Enters every API's lifespan on this interpreter's loop (start-up order); one that
+        raises leaves the ones entered before it and raises (the core does not start)."""
+        if not self.lifespans or self._lifespan_stack is not None:
+            return
+        stack = contextlib.AsyncExitStack()
+
+        async def enter() -> None:
+            for api, lifespan in self.lifespans:
+                cm = lifespan(api)
+                if not hasattr(cm, "__aenter__"):
+                    raise TypeError(
+                        f"lifespan {getattr(lifespan, '__qualname__', lifespan)!r} must return an async context "
+                        f"manager (decorate it with @contextlib.asynccontextmanager), got {type(cm).__name__}"
+                    )
+                await stack.enter_async_context(cm)
+
+        try:
+            self._run_until_complete(enter())
+        except BaseException:
+            self._run_until_complete(stack.aclose())
+            raise
+        self._lifespan_stack = stack
+
+    def stop_lifespans(self) -> None:
+        """Leaves the lifespans entered by ``start_lifespans``, last first; an error is logged."""
+        stack, self._lifespan_stack = self._lifespan_stack, None
+        if stack is None:
+            return
+        try:
+            self._run_until_complete(stack.aclose())
+        except Exception:
+            log.exception("lifespan shut-down failed")
+
+    def _run_until_complete(self, coro: Any) -> Any:
+        """Runs ``coro`` to its end on this interpreter's loop, from outside any request. A
+        server's loop is set up as running on this thread (``__init__``) and is taken out of
+        that state meanwhile; a test's own running loop is set aside, as for a request."""
+        outer = _get_running_loop()
+        _set_running_loop(None)
+        serving = not self.testing and not self.loop.is_closed() and self.loop._thread_id is not None  # noqa: SLF001
+        if serving:
+            self.loop._run_forever_cleanup()  # noqa: SLF001
+        try:
+            return self.loop.run_until_complete(coro)
+        finally:
+            if serving:
+                self.loop._run_forever_setup()  # noqa: SLF001
+                _set_running_loop(None)
+            _set_running_loop(outer)
+
     def shutdown(self, timeout: float = 1.0) -> bool:
         """Closes this core's threads, loop and database connections. Returns False when a pool
         thread was still running a call after ``timeout`` seconds: the interpreter must then
         not be ended (it still runs Python), and the process leaves it to the OS."""
+        # The lifespans end first, while the core's threads (sync_to_async, the pool) still run.
+        self.stop_lifespans()
         if self.testing:
             self._close_for_test()
             return True
@@ -689,6 +751,18 @@ class Runtime:
         finally:
             _set_running_loop(outer)
             self.loop.close()
+
+
+def _lifespans(apis: Sequence[Any]) -> list[tuple[Any, Any]]:
+    """Every API's ``lifespan`` and those of the APIs mounted into it, each once."""
+    out: list[tuple[Any, Any]] = []
+    seen: set[int] = set()
+    for api in apis:
+        for owner, lifespan in api.lifespans() if hasattr(api, "lifespans") else ():
+            if id(owner) not in seen:
+                seen.add(id(owner))
+                out.append((owner, lifespan))
+    return out
 
 
 def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import typing
@@ -21,11 +22,13 @@ from .middleware.compression import CompressionConfig
 from .middleware.middleware import normalize_middleware_specs, skips
 from .params import SignatureError
 
-__all__ = ["BoltAPI", "Route", "merge_routes", "RouteConflictError"]
+__all__ = ["BoltAPI", "Router", "Route", "merge_routes", "RouteConflictError"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+#: ``BoltAPI(trailing_slash=)``: how a route's path is written at registration (django-bolt's modes).
+_TRAILING_SLASH_MODES = ("strip", "append", "keep")
 
 
 class _Unset:
@@ -96,6 +99,15 @@ class Route:
     renderers: tuple[str, ...] = ()
     #: Registered with ``@api.websocket``: GET requests to it open a WebSocket.
     websocket: bool = False
+    #: ``name=`` was given (not the handler's name): wins over a derived name in ``django_bolt.urls``.
+    name_explicit: bool = False
+    #: The API's ``namespace=``: the route reverses as ``"namespace:name"`` (``django_bolt.urls``).
+    namespace: str = ""
+    #: Made by ``merge_routes``: answers 308 to the same path with/without its trailing slash.
+    alias: bool = False
+    #: The API's ``error_formatter`` (``django_bolt.error_handlers``): shapes the errors the
+    #: endpoint raises.
+    error_formatter: Any = None
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -131,6 +143,9 @@ class Route:
     def plan(self) -> RoutePlan:
         """What Rust reads of this route (``_plans.RoutePlan``)."""
         endpoint = self.endpoint or self.handler
+        params = self.params
+        if self.error_formatter is not None and not self.websocket:
+            endpoint, params = _formatted(endpoint, params, self.error_formatter)
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
         cors = getattr(self.handler, "__bolt_cors__", None)
         limit = getattr(self.handler, "__bolt_rate_limit__", None)
@@ -148,7 +163,7 @@ class Route:
             self.path,
             endpoint,
             self.status_code,
-            resolve_plans(self.params),
+            resolve_plans(params),
             blocking,
             self.name,
             cors,
@@ -158,14 +173,65 @@ class Route:
             self.compress,
             self.renderers,
             self.websocket,
+            error_hook=_core_error_hook(self.error_formatter) if self.error_formatter and not self.websocket else None,
         )
 
 
-class BoltAPI:
+class _Registrar:
+    """The route decorators ``BoltAPI`` and ``Router`` share. Each verb is ``self.route(METHOD,
+    path, **kw)``; a decorator that only needs ``route``/``websocket`` (``api.view``...) belongs
+    here, so routers get it too."""
+
+    def route(self, method: str, path: str, **kw: Any) -> Callable[[F], F]:  # pragma: no cover
+        raise NotImplementedError
+
+    def get(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.get(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.post(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.put(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.patch(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.delete(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("DELETE", path, **kw)
+
+    def head(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.head(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("HEAD", path, **kw)
+
+    def options(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.options(path)``: see :meth:`BoltAPI.route`."""
+        return self.route("OPTIONS", path, **kw)
+
+
+class BoltAPI(_Registrar):
     """A set of routes, optionally under a common ``prefix``.
 
     Several ``BoltAPI`` objects in one project are merged at start-up; a method and path served
-    twice is a start-up error.
+    twice is a start-up error. ``include_router`` adds a ``Router``'s routes, ``mount`` another
+    API's under a path prefix.
+
+    ``trailing_slash`` (django-bolt's modes) says how each route's path is written when it is
+    registered: ``"strip"`` (the default) drops a trailing slash (``/users/`` is served as
+    ``/users``), ``"append"`` adds one, ``"keep"`` leaves paths as written. A request for the
+    same path with or without the slash, when only the other one is served, gets a 308
+    redirect to it (query string kept). ``namespace`` makes the routes reverse as
+    ``"namespace:name"`` through ``django_bolt.urls`` (see there).
+
+    ``lifespan``: a function taking this API and returning an async context manager (an
+    ``@asynccontextmanager``); its start-up part runs in every worker interpreter before the
+    core serves, its shut-down part after the core has drained at stop. Several APIs' lifespans
+    start in discovery order and stop in reverse order. ``TestClient`` runs them on ``with``.
 
     ``middleware=[...]``: middleware classes (or ``DjangoMiddleware`` wrappers) around every
     route; ``django_middleware=`` ``True`` (``settings.MIDDLEWARE``), a list of dotted paths, or
@@ -176,6 +242,8 @@ class BoltAPI:
     def __init__(
         self,
         prefix: str = "",
+        trailing_slash: str = "strip",
+        namespace: str | None = None,
         *,
         title: str = "API",
         version: str = "0.1.0",
@@ -187,9 +255,28 @@ class BoltAPI:
         compression: Any = None,
         middleware: list[Any] | None = None,
         django_middleware: bool | list[str] | dict[str, Any] | None = None,
+        lifespan: Callable[[BoltAPI], Any] | None = None,
+        error_formatter: Callable[[Any, Any], Any] | None = None,
     ) -> None:
-        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
-            raise ValueError(f"prefix must start with '/' and not end with one, got {prefix!r}")
+        prefix = _clean_prefix(prefix, "prefix")
+        if trailing_slash not in _TRAILING_SLASH_MODES:
+            raise ValueError(
+                f"trailing_slash must be one of {', '.join(_TRAILING_SLASH_MODES)}, got {trailing_slash!r}"
+            )
+        if namespace is not None and (not isinstance(namespace, str) or not namespace or ":" in namespace):
+            raise ValueError(f"namespace must be a non-empty string without ':', got {namespace!r}")
+        if lifespan is not None and not callable(lifespan):
+            raise TypeError(f"lifespan must be callable (an @asynccontextmanager function), got {lifespan!r}")
+        self.trailing_slash = trailing_slash
+        self.namespace = namespace
+        #: ``lifespan=``; see ``lifespans`` for what a server runs.
+        self.lifespan = lifespan
+        _check_error_formatter(error_formatter)
+        self.error_formatter = error_formatter
+        #: APIs mounted into this one (their lifespans run with this one's); and the API this
+        #: one is mounted into (then discovery does not serve it a second time by itself).
+        self.mounted: list[BoltAPI] = []
+        self.mounted_into: BoltAPI | None = None
         self.prefix = prefix
         self.title = title
         self.version = version
@@ -288,8 +375,8 @@ class BoltAPI:
         method = method.upper()
         if method not in _METHODS:
             raise ValueError(f"unsupported method {method!r}; use one of {', '.join(_METHODS)}")
-        if not path.startswith("/"):
-            raise ValueError(f"route path must start with '/', got {path!r}")
+        if not isinstance(path, str) or (path and not path.startswith("/")):
+            raise ValueError(f"route path must start with '/' (or be '' for the prefix itself), got {path!r}")
         responses: dict[int, Any] = {}
         if isinstance(response_model, dict):
             responses = dict(response_model)
@@ -312,13 +399,15 @@ class BoltAPI:
             unknown = [r for r in renderers if r not in _RENDERERS]
             if unknown or not renderers:
                 raise ValueError(f"renderers must name some of {', '.join(_RENDERERS)}; got {list(renderers)!r}")
-        full = self.prefix + path if path != "/" or not self.prefix else self.prefix
+        full = _normalize_path(self.prefix + path, self.trailing_slash)
         visible = self.include_in_schema if include_in_schema is None else include_in_schema
 
         def decorator(fn: F) -> F:
             if blocking and inspect.iscoroutinefunction(fn):
                 raise ValueError(f"{fn.__qualname__}: blocking=True is for def handlers, not async def")
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
+            r.name_explicit, r.namespace = bool(name), self.namespace or ""
+            r.error_formatter = self.error_formatter
             r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
             if getattr(fn, "__paginated__", False) and model is not _UNSET and not responses:
@@ -500,35 +589,259 @@ class BoltAPI:
 
         return decorator
 
-    def get(self, path: str, **kw: Any) -> Callable[[F], F]:
-        """``@api.get(path)``: see :meth:`route`."""
-        return self.route("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Callable[[F], F]:
-        return self.route("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> Callable[[F], F]:
-        return self.route("PUT", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> Callable[[F], F]:
-        return self.route("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Callable[[F], F]:
-        return self.route("DELETE", path, **kw)
-
-    def head(self, path: str, **kw: Any) -> Callable[[F], F]:
-        return self.route("HEAD", path, **kw)
-
-    def options(self, path: str, **kw: Any) -> Callable[[F], F]:
-        return self.route("OPTIONS", path, **kw)
-
     def include(self, other: BoltAPI) -> None:
-        """Adds another API's routes to this one."""
+        """Adds another API's routes to this one, at their own paths (``mount`` adds a prefix)."""
         for r in other.routes:
             for mine in self.routes:
                 if mine.method == r.method and mine.path == r.path:
                     raise RouteConflictError(f"duplicate route {r.method} {r.path}")
             self.routes.append(r)
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        """Registers ``router``'s routes (and its nested routers') on this API, under
+        ``prefix`` + the routers' prefixes + this API's ``prefix``, with this API's
+        ``trailing_slash`` and ``namespace``. A route's ``tags``/``auth``/``guards`` are its own,
+        else its router's, else the enclosing router's..., else this API's (``auth``/``guards``)
+        or the settings'. Routes added to the router later are not included.
+
+        >>> users = Router(prefix="/users", tags=["users"])
+        >>> @users.get("/{user_id}")
+        ... async def get_user(user_id: int) -> dict: ...
+        >>> api.include_router(users, prefix="/v1")  # GET /v1/users/{user_id}
+        """
+        if not isinstance(router, Router):
+            raise TypeError(
+                f"include_router() expects a Router, got {type(router).__name__} (use mount() for a BoltAPI)"
+            )
+        head = _clean_prefix(prefix, "include_router prefix")
+        for websocket, method, path, fn, kw in router.entries():
+            full = head + path
+            if websocket:
+                self.websocket(full, **kw)(fn)
+            else:
+                self.route(method, full, **kw)(fn)
+
+    def mount(self, path: str, app: BoltAPI) -> None:
+        """Serves ``app``'s routes under ``path`` as well (django-bolt's ``mount``): each keeps
+        its handler, auth, guards, namespace and settings, and its path is ``path`` + its own,
+        written with this API's ``trailing_slash`` mode. ``app`` is then not served by itself
+        at its own paths (discovery skips a mounted API), its ``lifespan`` runs with this
+        one's, and its ``error_formatter`` becomes this API's (two different ones are an
+        error). Routes added to ``app`` after this call are not mounted."""
+        if not isinstance(app, BoltAPI):
+            raise TypeError(f"mount() expects a BoltAPI, got {type(app).__name__} (use include_router() for a Router)")
+        if not isinstance(path, str):
+            raise TypeError(f"mount path must be a string, got {path!r}")
+        outer: BoltAPI | None = self
+        while outer is not None:
+            if outer is app:
+                raise ValueError("an API cannot be mounted into itself")
+            outer = outer.mounted_into
+        if app.mounted_into is not None:
+            raise ValueError("this API is mounted already (an API is mounted at one place)")
+        head = "/" + path.strip("/") if path.strip("/") else ""
+        if "{" in head or "}" in head:
+            raise ValueError(f"a mount path has no parameters, got {path!r}")
+        formatter = app.error_formatter
+        if formatter is not None and self.error_formatter not in (None, formatter):
+            raise ValueError(
+                "the mounted API sets a different error_formatter; set the same one on both APIs, or on one"
+            )
+        taken = {(r.method, r.path): r for r in self.routes}
+        added = []
+        for r in app.routes:
+            full = _normalize_path(head + r.path, self.trailing_slash)
+            other = taken.get((r.method, full))
+            if other is not None:
+                raise RouteConflictError(
+                    f"duplicate route {r.method} {full}: {_where(other.handler)} and {_where(r.handler)} (mounted)"
+                )
+            copy = dataclasses.replace(r, path=full)
+            taken[(r.method, full)] = copy
+            added.append(copy)
+        self.routes.extend(added)
+        self.mounted.append(app)
+        app.mounted_into = self
+        if formatter is not None and self.error_formatter is None:
+            # One formatter for the API and what it mounts (django-bolt's rule).
+            self.error_formatter = formatter
+            for r in self.routes:
+                if r.error_formatter is None:
+                    r.error_formatter = formatter
+
+    def lifespans(self) -> list[tuple[BoltAPI, Callable[[BoltAPI], Any]]]:
+        """``(api, lifespan)`` for this API and the APIs mounted into it, in start-up order."""
+        out = [(self, self.lifespan)] if self.lifespan is not None else []
+        for child in self.mounted:
+            out.extend(child.lifespans())
+        return out
+
+
+class Router(_Registrar):
+    """Routes grouped under a common ``prefix``, ``tags``, ``auth`` and ``guards``, added to an
+    API with ``api.include_router(router)`` (django-bolt's ``Router``). It has the same
+    decorators as ``BoltAPI`` (``get``... ``options``, ``route``, ``websocket``) with the same
+    keywords, checked when the decorator is applied; the route is compiled when it is included.
+    Routers nest (``router.include_router(child, prefix=...)``, or ``Router(parent=...)``).
+
+    >>> admin = Router(prefix="/admin", tags=["admin"], guards=[IsAdminUser()])
+    >>> @admin.get("/users")
+    ... async def list_users() -> list[dict]: ...
+    >>> api.include_router(admin)  # GET /admin/users, admins only
+
+    ``dependencies=`` is accepted and stored, unused, as django-bolt does.
+    """
+
+    def __init__(
+        self,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: list[Any] | None = None,
+        middleware: list[Any] | None = None,
+        auth: list[Any] | None = None,
+        guards: list[Any] | None = None,
+        parent: Router | None = None,
+    ) -> None:
+        self.prefix = _clean_prefix(prefix, "Router prefix")
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        if middleware and "middleware" not in inspect.signature(BoltAPI.route).parameters:
+            raise TypeError("Router(middleware=...) needs route middleware, which this version does not have")
+        #: Run around this router's routes, after the enclosing routers' (route keyword ``middleware=``).
+        self.middleware = list(middleware or [])
+        #: None: the enclosing router's (or the API's) defaults.
+        self.auth = None if auth is None else list(auth)
+        self.guards = None if guards is None else list(guards)
+        #: ``(websocket, method, path, handler, keywords)`` in registration order.
+        self._entries: list[tuple[bool, str, str, Callable[..., Any], dict[str, Any]]] = []
+        #: ``(router, extra prefix)`` included into this one.
+        self._children: list[tuple[Router, str]] = []
+        if parent is not None:
+            parent.include_router(self)
+
+    def route(self, method: str, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@router.route("GET", path, ...)``: the keywords of :meth:`BoltAPI.route`."""
+        method = method.upper() if isinstance(method, str) else method
+        if method not in _METHODS:
+            raise ValueError(f"unsupported method {method!r}; use one of {', '.join(_METHODS)}")
+        return self._recorder(False, method, path, BoltAPI.route, kw)
+
+    def websocket(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@router.websocket(path, ...)``: see :meth:`BoltAPI.websocket`."""
+        return self._recorder(True, "GET", path, BoltAPI.websocket, kw)
+
+    def _recorder(
+        self, websocket: bool, method: str, path: str, target: Callable[..., Any], kw: dict[str, Any]
+    ) -> Callable[[F], F]:
+        if not isinstance(path, str) or (path and not path.startswith("/")):
+            raise ValueError(f"route path must start with '/' (or be '' for the prefix itself), got {path!r}")
+        args = (None, path) if websocket else (None, method, path)
+        try:
+            inspect.signature(target).bind(*args, **kw)
+        except TypeError as e:
+            raise TypeError(f"{'websocket' if websocket else 'route'}(): {e}") from None
+
+        def decorator(fn: F) -> F:
+            if websocket and not inspect.iscoroutinefunction(fn):
+                raise TypeError(f"WebSocket handler {_where(fn)} must be an async function")
+            self._entries.append((websocket, method, path, fn, dict(kw)))
+            return fn
+
+        return decorator
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        """Nests ``router`` in this one: its routes are under this router's prefix + ``prefix``
+        + its own, and take this router's defaults where it sets none."""
+        if not isinstance(router, Router):
+            raise TypeError(f"include_router() expects a Router, got {type(router).__name__}")
+        if router is self or any(r is self for r in router._routers()):
+            raise ValueError("a router cannot be included into itself")
+        self._children.append((router, _clean_prefix(prefix, "include_router prefix")))
+
+    def _routers(self) -> Iterable[Router]:
+        for child, _ in self._children:
+            yield child
+            yield from child._routers()
+
+    def entries(
+        self, inherited: dict[str, Any] | None = None
+    ) -> list[tuple[bool, str, str, Callable[..., Any], dict[str, Any]]]:
+        """Every route of this router and the nested ones: ``(websocket, method, path relative to
+        the API, handler, keywords with the routers' defaults filled in)``."""
+        defaults = dict(inherited or {})
+        if self.tags:
+            defaults["tags"] = list(self.tags)
+        if self.auth is not None:
+            defaults["auth"] = list(self.auth)
+        if self.guards is not None:
+            defaults["guards"] = list(self.guards)
+        chain = list(defaults.get("middleware", [])) + self.middleware
+        defaults["middleware"] = chain
+        out = []
+        for websocket, method, path, fn, kw in self._entries:
+            kw = dict(kw)
+            for key in ("tags", "auth", "guards"):
+                if kw.get(key) is None and key in defaults:
+                    kw[key] = list(defaults[key])
+            if chain:
+                kw["middleware"] = chain + list(kw.get("middleware") or [])
+            out.append((websocket, method, self.prefix + path, fn, kw))
+        for child, extra in self._children:
+            for websocket, method, path, fn, kw in child.entries(defaults):
+                out.append((websocket, method, self.prefix + extra + path, fn, kw))
+        return out
+
+
+def _core_error_hook(formatter: Any) -> Callable[..., Any]:
+    from .error_handlers import core_error_hook
+
+    return core_error_hook(formatter)
+
+
+def _formatted(endpoint: Callable[..., Any], params: list[tuple], formatter: Any) -> tuple[Callable[..., Any], list]:
+    """``endpoint`` with its exceptions answered by ``formatter``, and the parameter plan that
+    gives it the request (the one the handler takes, or one added for the formatter)."""
+    from ._plans import K_ANY, SRC_REQUEST, ParamPlan
+    from .dependencies import _REQUEST
+    from .error_handlers import with_error_formatter
+
+    name = next((p.name for p in params if p.source == SRC_REQUEST), None)
+    if name is not None:
+        return with_error_formatter(endpoint, name, False, formatter), params
+    extra = ParamPlan(_REQUEST, SRC_REQUEST, K_ANY, 0, None, _REQUEST, None, None)
+    return with_error_formatter(endpoint, _REQUEST, True, formatter), [*params, extra]
+
+
+def _clean_prefix(prefix: str, what: str) -> str:
+    """A path prefix without its trailing slash ('' for none); it must start with '/'."""
+    if not isinstance(prefix, str):
+        raise TypeError(f"{what} must be a string, got {prefix!r}")
+    prefix = prefix.rstrip("/")
+    if prefix and not prefix.startswith("/"):
+        raise ValueError(f"{what} must start with '/', got {prefix!r}")
+    return prefix
+
+
+def _normalize_path(path: str, mode: str) -> str:
+    """``path`` written as ``trailing_slash=mode`` says (the root stays ``/``)."""
+    if not path or path == "/":
+        return "/"
+    if mode == "strip":
+        return path.rstrip("/") or "/"
+    if mode == "append":
+        return path if path.endswith("/") else path + "/"
+    return path
+
+
+def _check_error_formatter(formatter: Any) -> None:
+    if formatter is None:
+        return
+    if not callable(formatter):
+        raise TypeError(f"error_formatter must be callable, not {type(formatter).__name__}")
+    # It runs on error paths that cannot await (as in django-bolt).
+    call = type(formatter).__call__  # an instance with an ``async def __call__`` too
+    if inspect.iscoroutinefunction(formatter) or inspect.iscoroutinefunction(call):
+        raise TypeError("error_formatter must be a sync callable, not an async one")
 
 
 def _is_subclass(tp: Any, name: str) -> bool:
@@ -592,7 +905,9 @@ def _where(fn: Callable[..., Any]) -> str:
 
 
 def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
-    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``."""
+    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``.
+    Then the trailing-slash aliases: for each route whose path with (or without) a trailing
+    slash nobody serves, a route there that redirects to it (``_slash_alias``)."""
     seen: dict[tuple[str, str], Route] = {}
     out: list[Route] = []
     for api in apis:
@@ -604,4 +919,37 @@ def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
                 )
             seen[key] = r
             out.append(r)
-    return out
+    aliases = []
+    for r in out:
+        # The root has no other spelling; a trailing {name:path} matches either already.
+        if r.websocket or r.docs or r.alias or r.path == "/" or r.path.rstrip("/").endswith(":path}"):
+            continue
+        other = r.path[:-1] if r.path.endswith("/") else r.path + "/"
+        if (r.method, other) not in seen:
+            seen[(r.method, other)] = alias = _slash_alias(r.method, other)
+            aliases.append(alias)
+    return out + aliases
+
+
+def _slash_alias(method: str, path: str) -> Route:
+    """A route at ``path`` that answers 308 to the request's own path with its trailing slash
+    added or removed, query string kept (django-bolt's redirect for the other spelling of a
+    route's path). 308 keeps the method and body, so a POST is re-sent as it was."""
+    r = Route(method, path, _redirect_to_other_spelling, 308, False, "", [])
+    r.alias, r.include_in_schema, r.response_model = True, False, None
+    # Compiled against a path without parameters: the handler reads none of them (it redirects
+    # the request's own path), and the route's path keeps them for matching.
+    r.endpoint, r.params = compile_handler(_redirect_to_other_spelling, "/", False, [], [])
+    return r
+
+
+def _redirect_to_other_spelling(request: Any) -> Any:
+    from .responses import Redirect
+
+    path = request.path
+    target = path[:-1] if path.endswith("/") else path + "/"
+    # "//host/x/" -> "//host/x" would be a protocol-relative URL: another site.
+    target = "/" + target.lstrip("/")
+    if request.query_string:
+        target += "?" + request.query_string
+    return Redirect(target, status_code=308)

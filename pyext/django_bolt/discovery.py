@@ -131,7 +131,10 @@ def discover_apis() -> list[BoltAPI]:
         if found is None:
             continue
         mod = _import(name)
-        apis.extend(v for v in vars(mod).values() if isinstance(v, BoltAPI) and v not in apis)
+        # An API mounted into another is served there, under its mount path, not by itself.
+        apis.extend(
+            v for v in vars(mod).values() if isinstance(v, BoltAPI) and v.mounted_into is None and v not in apis
+        )
     if not apis:
         raise StartupError(
             "no BoltAPI found: looked for a BoltAPI object in "

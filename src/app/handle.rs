@@ -34,12 +34,13 @@ impl App {
         }
         let claims = match self.admit(req, route) {
             Ok(c) => c,
-            Err(resp) => return Outcome::Ready(resp),
+            Err(resp) => return Outcome::Ready(self.shaped(route, req, path_params, resp)),
         };
         let r = &self.routes[route];
         // Before the handler runs: a request nothing can be rendered for changes nothing.
         let Some(render) = Render::choose(&r.renderers, req.head.header("accept")) else {
-            return Outcome::Ready(Response::detail(406, "Not Acceptable"));
+            let resp = Response::detail(406, "Not Acceptable");
+            return Outcome::Ready(self.shaped(route, req, path_params, resp));
         };
         let extractor = Extractor {
             parsers: &self.parsers,
@@ -49,9 +50,12 @@ impl App {
         let args = match extractor.extract(&r.params, &r.needs, req, path_params, request_obj) {
             Ok(a) => a,
             Err(Extract::Invalid(issues)) => {
-                return Outcome::Ready(Response::json(422, validation::render_issues(&issues)))
+                let resp = Response::json(422, validation::render_issues(&issues));
+                return Outcome::Ready(self.shaped(route, req, path_params, resp));
             }
-            Err(Extract::Response(resp)) => return Outcome::Ready(resp),
+            Err(Extract::Response(resp)) => {
+                return Outcome::Ready(self.shaped(route, req, path_params, resp))
+            }
             Err(Extract::Raised) => return Outcome::Ready(self.exception_to_response(req)),
         };
         let request_ctx = py::RequestContext::enter();
@@ -113,6 +117,47 @@ impl App {
     }
 
     /// The `Request` object a handler (or dependency) asks for.
+    /// `resp`, an error answered before the route's handler ran, as its API's
+    /// `error_formatter` shapes it (the route's `error_hook`); unchanged when the API has none,
+    /// for a status below 400, or when the formatter failed (the hook logged why).
+    fn shaped(
+        &self,
+        route: usize,
+        req: &Request,
+        path_params: &[(&str, &str)],
+        resp: Response,
+    ) -> Response {
+        let Some(hook) = self.routes[route].error_hook.as_ref() else {
+            return resp;
+        };
+        if resp.status < 400 || resp.source.is_some() {
+            return resp;
+        }
+        let headers = resp
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                py::tuple(vec![
+                    py::new_str(&String::from_utf8_lossy(k)),
+                    py::new_str(&String::from_utf8_lossy(v)),
+                ])
+            })
+            .collect();
+        let args = [
+            &py::new_int(i64::from(resp.status)),
+            &py::new_bytes(&resp.body),
+            &py::tuple(headers),
+            &self.request_obj(req, path_params, None),
+        ];
+        match py::call(hook, &args) {
+            Ok(t) => super::respond::error_tuple_response(&t).unwrap_or(resp),
+            Err(e) => {
+                eprintln!("django-bolt: error_formatter hook failed: {e}");
+                resp
+            }
+        }
+    }
+
     fn request_obj(
         &self,
         req: &Request,

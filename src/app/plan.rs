@@ -46,6 +46,9 @@ pub struct Route {
     pub renderers: Vec<Render>,
     /// An `@api.websocket` route: GET requests to it are opening handshakes.
     pub websocket: bool,
+    /// Its API's `error_formatter`, as `error_handlers.core_error_hook`: reshapes the errors
+    /// answered before the handler runs (401/403/429, 406, 422). None: the default body.
+    pub error_hook: Option<Obj>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -219,6 +222,10 @@ fn route_fields(
         compress: truthy(field(item, c"compress")?),
         renderers: renderers(field(item, c"renderers")?)?,
         websocket: truthy(field(item, c"websocket")?),
+        error_hook: {
+            let h = field(item, c"error_hook")?;
+            (!is_none(h)).then(|| Obj::from_borrowed(h))
+        },
         handler,
     })
 }

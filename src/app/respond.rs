@@ -503,6 +503,21 @@ fn tuple_response(t: &Obj) -> Option<Response> {
     })
 }
 
+/// `(status, content_type, body_bytes, headers)` from `error_handlers.core_error_hook`;
+/// None for anything else (the hook declined: the default response stays).
+pub(super) fn error_tuple_response(t: &Obj) -> Option<Response> {
+    // SAFETY: attached (the caller holds the interpreter); `t` is a live object.
+    let four = unsafe {
+        ffi::PyTuple_CheckExact(t.as_ptr()) != 0 && ffi::PyTuple_GET_SIZE(t.as_ptr()) == 4
+    };
+    if !four {
+        return None;
+    }
+    let mut resp = tuple_response(t)?;
+    resp.headers = header_pairs(&py::tuple_item(t.as_ptr(), 3));
+    Some(resp)
+}
+
 /// Header pairs from a dict (or a list of 2-tuples); names and values that could inject
 /// framing (CR/LF, invalid tokens) are dropped.
 pub fn header_pairs(h: &Obj) -> Vec<(Vec<u8>, Vec<u8>)> {

@@ -31,6 +31,7 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "compress",
         "renderers",
         "websocket",
+        "error_hook",
     )
     assert _plans.ParamPlan._fields[:8] == (
         "name",

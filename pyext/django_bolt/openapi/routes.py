@@ -119,7 +119,7 @@ def docs_routes(apis: list[BoltAPI], routes: list[Route]) -> list[Route]:
     base = _base(config)
     site = _Site(config, list(routes), f"{base}/openapi.json")
     taken = {(r.method, r.path): r for r in routes}
-    own = BoltAPI()
+    own = BoltAPI(trailing_slash="keep")  # the docs serve "/docs" and "/docs/" both
     for path, plugin in _pages(config, base).items():
         other = taken.get(("GET", path))
         if other is not None:

@@ -281,6 +281,24 @@ class TestClient(httpx.Client):
         self._origin = str(self._base_url).rstrip("/")
         self.api = api
 
+    def __enter__(self) -> TestClient:
+        """Runs the APIs' ``lifespan`` start-up (django-bolt's TestClient does so on ``with``)."""
+        super().__enter__()
+        try:
+            self._served.runtime.start_lifespans()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        """Runs the lifespans' shut-down, then closes the client and its runtime."""
+        try:
+            self._served.runtime.stop_lifespans()
+        finally:
+            super().__exit__(*exc_info)
+            self._finalizer()
+
     def close(self) -> None:
         """Closes the client and its runtime (its loop and threads; not the test's connections)."""
         super().close()
@@ -357,6 +375,24 @@ class AsyncTestClient(httpx.AsyncClient):
                         static_files_config, bootstrap_django, kwargs)  # fmt: skip
         super().__init__(base_url=base_url, transport=_AsyncTransport(served), **kwargs)
         self.api = api
+
+    async def __aenter__(self) -> AsyncTestClient:
+        """Runs the APIs' ``lifespan`` start-up (on the in-process server's loop)."""
+        await super().__aenter__()
+        try:
+            self._served.runtime.start_lifespans()
+        except BaseException:
+            await self.aclose()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        """Runs the lifespans' shut-down, then closes the client and its runtime."""
+        try:
+            self._served.runtime.stop_lifespans()
+        finally:
+            await super().__aexit__(*exc_info)
+            self._finalizer()
 
     async def aclose(self) -> None:
         """Closes the client and its runtime."""
