@@ -20,7 +20,7 @@ import inspect
 from typing import Any, Callable
 
 from ..request import Request
-from .middleware import FunctionMiddlewareSpec
+from .middleware import FunctionMiddlewareSpec, middleware_names
 
 __all__ = ["MiddlewareResponse", "route_middleware", "wrap_endpoint", "middleware_names"]
 
@@ -75,13 +75,6 @@ class MiddlewareResponse:
 
     def __repr__(self) -> str:
         return f"MiddlewareResponse(status_code={self.status_code!r})"
-
-
-def middleware_names(target: Any) -> frozenset[str]:
-    """The names ``@skip_middleware`` may give ``target`` (a class, a function, a dotted path)."""
-    if isinstance(target, str):
-        return frozenset({target, target.rpartition(".")[2]})
-    return frozenset({target.__name__, f"{target.__module__}.{target.__qualname__}"})
 
 
 def _without_skipped(specs: list[Any], skip: frozenset[str]) -> list[Any]:

@@ -52,7 +52,7 @@ def _resolve(cls: Any) -> Any:
 
 
 def _names(cls: Any) -> frozenset[str]:
-    from .chain import middleware_names
+    from .middleware import middleware_names
 
     return middleware_names(cls)
 

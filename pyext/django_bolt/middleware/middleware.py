@@ -379,3 +379,10 @@ class ErrorHandlerMiddleware(BaseMiddleware):
             self.logger.exception("Unhandled exception: %s", e)
             detail = traceback.format_exc() if self.debug else "Internal Server Error"
             raise HTTPException(500, detail) from None
+
+
+def middleware_names(target: Any) -> frozenset[str]:
+    """The names ``@skip_middleware`` may give ``target`` (a class, a function, a dotted path)."""
+    if isinstance(target, str):
+        return frozenset({target, target.rpartition(".")[2]})
+    return frozenset({target.__name__, f"{target.__module__}.{target.__qualname__}"})

@@ -123,6 +123,6 @@ def field(
 def get_msgspec_type_for_django_field(model_field: Any) -> Any:
     """django-bolt's name (and module) for ``models.type_for_model_field``: the annotation a
     Django model field becomes in a generated Serializer."""
-    from .models import type_for_model_field
+    from .model_types import type_for_model_field
 
     return type_for_model_field(model_field)
