@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Core {
     pub interp: SubInterpreter,
@@ -21,6 +21,14 @@ pub struct Core {
     pub date: RefCell<DateCache>,
     pub keep_alive_timeout: Duration,
     pub header_timeout: Duration,
+    /// The longest a request body may go without bringing a byte (then 408).
+    pub body_timeout: Duration,
+    /// Open connections this core serves at most; beyond it new ones get a 503 at accept.
+    pub max_connections: usize,
+    /// Connections refused at the cap since the last log line, and when that line was written
+    /// (one line per interval, not one per connection: a flood must not flood the log).
+    pub(super) refused: Cell<u64>,
+    pub(super) refused_logged: Cell<Option<Instant>>,
     pub(super) stop: Arc<AtomicBool>,
     /// Open connections: fd and whether a request is in progress (idle ones are closed at
     /// shutdown, busy ones finish first).
@@ -72,13 +80,56 @@ impl Core {
         }
     }
 
+    /// Ends the connections that are between requests. Only their read side is shut down: the
+    /// pending read returns 0 and the task closes the connection itself, gracefully. A
+    /// connection whose next request has already arrived (read or still queued in the socket)
+    /// is left alone: it is answered, with `Connection: close`, never read and dropped.
     pub(super) fn close_idle(&self) {
         for (fd, busy) in self.conns.borrow().values() {
-            if !busy {
+            if !busy && !peer_has_data(*fd) {
                 // SAFETY: the fd belongs to a live connection task; shutdown only makes its
                 // pending read return 0 so the task ends and closes it itself.
-                unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
+                unsafe { libc::shutdown(*fd, libc::SHUT_RD) };
             }
         }
     }
+
+    /// Counts a connection refused at `max_connections` and logs the refusals at most once
+    /// per interval (the first one at once).
+    pub(super) fn note_refused(&self, index: usize) {
+        const INTERVAL: Duration = Duration::from_secs(10);
+        self.refused.set(self.refused.get() + 1);
+        let now = Instant::now();
+        if self
+            .refused_logged
+            .get()
+            .is_none_or(|t| now.duration_since(t) >= INTERVAL)
+        {
+            eprintln!(
+                "django-bolt: worker {index} is at --max-connections ({}): refused {} \
+                 connection(s) with 503 since the last report",
+                self.max_connections,
+                self.refused.get()
+            );
+            self.refused.set(0);
+            self.refused_logged.set(Some(now));
+        }
+    }
+}
+
+/// Whether the client has sent bytes not read yet (a request on its way while we meant to
+/// close). Never blocks.
+pub(super) fn peer_has_data(fd: std::os::fd::RawFd) -> bool {
+    let mut b = 0u8;
+    // SAFETY: `fd` is a live socket owned by the caller's connection; MSG_PEEK leaves the byte
+    // queued and MSG_DONTWAIT returns at once; the one-byte buffer is valid for the call.
+    let n = unsafe {
+        libc::recv(
+            fd,
+            (&mut b as *mut u8).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    n > 0
 }
