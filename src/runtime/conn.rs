@@ -150,8 +150,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     let resp = Response::detail(e.status(), e.message());
                     write_response(&w, &mut wbuf, &resp, false, false, false);
                     let (_, _) = s.write_all(wbuf).await;
-                    w.untrack(id);
+                    // Still tracked while it lingers: the drain waits for it (bounded), so no
+                    // task outlives the runtime holding the core.
                     lingering_close(s).await;
+                    w.untrack(id);
                     return;
                 }
                 Framed::Request { head, body, used } => {
@@ -272,12 +274,13 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
         }
         let fd = s.as_raw_fd();
         if close || w.stopping() && rbuf.is_empty() && !peer_has_data(fd) {
-            w.untrack(id);
             // Bytes the client sent that we will not read would turn our close into a reset,
-            // which can destroy the response it has not read yet: close gracefully then.
+            // which can destroy the response it has not read yet: close gracefully then
+            // (still tracked, so the drain waits for it and no task outlives the runtime).
             if w.stopping() || !rbuf.is_empty() || peer_has_data(fd) {
                 lingering_close(s).await;
             }
+            w.untrack(id);
             return;
         }
         w.set_busy(id, !rbuf.is_empty());
@@ -321,8 +324,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     let mut out = Vec::new();
                     write_response(&w, &mut out, &resp, false, false, false);
                     let (_, _) = s.write_all(out).await;
-                    w.untrack(id);
+                    // Still tracked while it lingers: the drain waits for it (bounded), so no
+                    // task outlives the runtime holding the core.
                     lingering_close(s).await;
+                    w.untrack(id);
                     return;
                 }
                 break;
