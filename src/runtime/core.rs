@@ -30,9 +30,9 @@ pub struct Core {
     pub(super) refused: Cell<u64>,
     pub(super) refused_logged: Cell<Option<Instant>>,
     pub(super) stop: Arc<AtomicBool>,
-    /// Open connections: fd and whether a request is in progress (idle ones are closed at
-    /// shutdown, busy ones finish first).
-    pub(super) conns: RefCell<HashMap<u64, (RawFd, bool)>>,
+    /// Open connections: fd, whether a request is in progress, and since when it is not (idle
+    /// ones are closed at shutdown, busy ones finish first).
+    pub(super) conns: RefCell<HashMap<u64, (RawFd, bool, Instant)>>,
     pub(super) next_conn: Cell<u64>,
     /// Set once the drain is over: the asyncio pump stops even with handlers still suspended.
     pub(super) drained: Cell<bool>,
@@ -52,7 +52,9 @@ impl Core {
     pub fn track(&self, fd: RawFd) -> u64 {
         let id = self.next_conn.get() + 1;
         self.next_conn.set(id);
-        self.conns.borrow_mut().insert(id, (fd, true));
+        self.conns
+            .borrow_mut()
+            .insert(id, (fd, true, Instant::now()));
         id
     }
 
@@ -62,11 +64,14 @@ impl Core {
 
     /// Forgets a connection by fd (after its task panicked and could not untrack itself).
     pub fn untrack_fd(&self, fd: RawFd) {
-        self.conns.borrow_mut().retain(|_, (f, _)| *f != fd);
+        self.conns.borrow_mut().retain(|_, (f, _, _)| *f != fd);
     }
 
     pub fn set_busy(&self, id: u64, busy: bool) {
         if let Some(c) = self.conns.borrow_mut().get_mut(&id) {
+            if c.1 && !busy {
+                c.2 = Instant::now();
+            }
             c.1 = busy;
         }
     }
@@ -74,7 +79,7 @@ impl Core {
     /// Shuts every connection still open down (the drain is over): a write blocked on a client
     /// that stopped reading fails now instead of at its stall timeout, so every task ends.
     pub(super) fn close_all(&self) {
-        for (fd, _) in self.conns.borrow().values() {
+        for (fd, _, _) in self.conns.borrow().values() {
             // SAFETY: as in `close_idle`: the task still owns and closes the fd.
             unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
         }
@@ -84,9 +89,14 @@ impl Core {
     /// pending read returns 0 and the task closes the connection itself, gracefully. A
     /// connection whose next request has already arrived (read or still queued in the socket)
     /// is left alone: it is answered, with `Connection: close`, never read and dropped.
+    ///
+    /// Only connections idle for a moment: a client in the middle of a series of requests
+    /// sends its next one within it and is told `Connection: close` in the answer, instead of
+    /// racing our close with it (which a client can only survive by retrying).
     pub(super) fn close_idle(&self) {
-        for (fd, busy) in self.conns.borrow().values() {
-            if !busy && !peer_has_data(*fd) {
+        const QUIET: Duration = Duration::from_millis(100);
+        for (fd, busy, since) in self.conns.borrow().values() {
+            if !busy && since.elapsed() >= QUIET && !peer_has_data(*fd) {
                 // SAFETY: the fd belongs to a live connection task; shutdown only makes its
                 // pending read return 0 so the task ends and closes it itself.
                 unsafe { libc::shutdown(*fd, libc::SHUT_RD) };
