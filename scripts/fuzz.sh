@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes a decoder for a bounded time: the JSON request-body decoder (fuzz/fuzz_targets/body_decode.rs,
-# the default) or the WebSocket frame decoder (ws_frames.rs):
+# the default), the WebSocket frame decoder (ws_frames.rs) or the request framing (h1_framing.rs):
 #   scripts/fuzz.sh [seconds] [target]      (default 30 body_decode)
 # Exits non-zero on a finding; libFuzzer saves the input under fuzz/artifacts/<target>/.
 # Needs .venv with django-bolt's Python deps (scripts/env.sh makes it). Runs on the stable

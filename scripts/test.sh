@@ -15,11 +15,13 @@ for driver in uring epoll; do
   echo "== black-box suite, driver $driver"
   BOLT_TEST_DRIVER=$driver .venv/bin/python -m pytest -q "$@"
 done
-# The body and WebSocket frame decoders under libFuzzer (ASan) for a bounded time;
+# The body and WebSocket frame decoders and the request framing under libFuzzer (ASan) for a bounded time;
 # BOLT_FUZZ_SECONDS=0 skips them.
 if [ "${BOLT_FUZZ_SECONDS:-30}" != 0 ]; then
   echo "== fuzzing the JSON body decoder"
   "$(dirname "$0")/fuzz.sh" "${BOLT_FUZZ_SECONDS:-30}"
   echo "== fuzzing the WebSocket frame decoder"
   "$(dirname "$0")/fuzz.sh" "${BOLT_FUZZ_SECONDS:-30}" ws_frames
+  echo "== fuzzing the request framing (head, Content-Length, chunked; split reads)"
+  "$(dirname "$0")/fuzz.sh" "${BOLT_FUZZ_SECONDS:-30}" h1_framing
 fi

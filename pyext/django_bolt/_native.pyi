@@ -28,7 +28,14 @@ class ServeConfig(TypedDict):
     keep_alive_timeout: float
     """Seconds an idle keep-alive connection is kept (non-negative)."""
     header_timeout: float
-    """Seconds a client has to send a request head (non-negative)."""
+    """Seconds a client has to send a whole request head, from the connection's start (first
+    request) or the request's first byte (keep-alive); never extended by the bytes that arrive."""
+    body_timeout: float
+    """Seconds a request body may go without a byte arriving (then 408 and close)."""
+    max_connections: int
+    """Open connections per worker; one more is answered 503 (``Connection: close``) at accept."""
+    max_headers: int
+    """Most request header fields; more get 431."""
     shutdown_timeout: float
     """Seconds in-flight requests get to finish at shutdown (non-negative)."""
     max_body: int

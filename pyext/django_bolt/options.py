@@ -71,7 +71,18 @@ class ServerOptions:
         choices=("subinterpreter", "process"),
     )
     keep_alive_timeout: float = _option(60.0, "idle keep-alive timeout, seconds", empty_is_default=True)
-    header_timeout: float = _option(10.0, "time allowed to send a request head, seconds", empty_is_default=True)
+    header_timeout: float = _option(
+        10.0,
+        "deadline for a whole request head, seconds, from the connection's start or the request's first byte (→ 408)",
+        empty_is_default=True,
+    )
+    body_timeout: float = _option(
+        30.0, "longest a request body may go without sending a byte, seconds (→ 408)", empty_is_default=True
+    )
+    max_connections: int = _option(
+        10000, "open connections per core; beyond it new ones get 503 at once (default 10000)", empty_is_default=True
+    )
+    max_headers: int = _option(128, "most request header fields (→ 431; default 128)", empty_is_default=True)
     shutdown_timeout: float = _option(
         10.0, "how long in-flight requests may take to finish at shutdown, seconds", empty_is_default=True
     )

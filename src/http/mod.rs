@@ -20,6 +20,7 @@ pub mod accept;
 pub mod chunked;
 pub mod date;
 pub mod error;
+pub mod frame;
 pub mod query;
 pub mod request;
 pub mod response;
@@ -30,6 +31,7 @@ pub mod ws_deflate;
 pub use chunked::{ChunkStatus, ChunkedDecoder};
 pub use date::DateCache;
 pub use error::HttpError;
+pub use frame::{next_request, Framed};
 pub use query::{parse_query, percent_decode_path};
 pub use request::{parse_request, BodyKind, Limits, Method, Parsed, Request, RequestHead};
 pub use response::{

@@ -18,7 +18,8 @@ const INLINE_HEADERS: usize = 64;
 pub struct Limits {
     /// Bytes of request line plus header section, CRLFs included (exceeding it: 431).
     pub max_head_bytes: usize,
-    /// Number of header fields (exceeding it: 431).
+    /// Number of header fields (exceeding it: 431). Default 128: above hyper's 100 and what
+    /// browsers and proxies send (nginx bounds only the bytes); `--max-headers` sets it.
     pub max_headers: usize,
     /// Bytes of the request-target as sent (exceeding it: 414).
     pub max_uri_len: usize,
@@ -30,7 +31,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_head_bytes: 16 * 1024,
-            max_headers: 64,
+            max_headers: 128,
             max_uri_len: 8 * 1024,
             max_body_bytes: 10 * 1024 * 1024,
         }

@@ -139,8 +139,11 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         boot_json: cfg_str(d, c"boot")?,
         keep_alive_timeout: secs(c"keep_alive_timeout")?,
         header_timeout: secs(c"header_timeout")?,
+        body_timeout: secs(c"body_timeout")?,
+        max_connections: (cfg_f64(d, c"max_connections")? as usize).max(1),
         shutdown_timeout: secs(c"shutdown_timeout")?,
         max_body: cfg_f64(d, c"max_body")? as usize,
+        max_headers: (cfg_f64(d, c"max_headers")? as usize).max(1),
         banner_prefix: cfg_str(d, c"banner")?,
     })
 }

@@ -1,14 +1,21 @@
 //! One HTTP/1.1 connection: read, frame (Content-Length, chunked, 100-continue), hand each
 //! request to `dispatch`, write; keep-alive, pipelining, timeouts and lingering close.
+//!
+//! Timeouts, as nginx applies its own (`client_header_timeout`, `keepalive_timeout`,
+//! `client_body_timeout`):
+//! - a head has one deadline, `--header-timeout`, counted from the connection's accept for
+//!   its first request and from the first byte of each later one (pipelined bytes already
+//!   buffered: from the end of the previous response). It is never extended by the bytes that
+//!   arrive, so a client dripping a byte a second is cut off at the deadline (408, close);
+//! - between requests a connection may stay idle for `--keep-alive-timeout` (closed silently);
+//! - a body must make progress: a read that brings nothing for `--body-timeout` ends it with
+//!   408 and close.
 
-use super::core::Core;
+use super::core::{peer_has_data, Core};
 use super::dispatch::{Site, Started};
 use super::streaming::{Outgoing, Sent};
 use crate::app::Outcome;
-use crate::http::{
-    self, BodyKind, BodySource, ChunkStatus, ChunkedDecoder, Framing, Parsed, Request, RequestHead,
-    Response,
-};
+use crate::http::{self, BodySource, Framed, Framing, Request, Response};
 use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
@@ -17,57 +24,6 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 8 * 1024;
-
-/// What to do with the bytes at the front of the read buffer.
-enum Step {
-    /// A complete request: its head, body and how many buffer bytes it used.
-    Request(RequestHead, Vec<u8>, usize),
-    NeedMore {
-        expect_continue: bool,
-    },
-    Reject(http::HttpError),
-}
-
-fn next_request(buf: &[u8], w: &Core) -> Step {
-    let (head, head_len) = match http::parse_request(buf, &w.limits) {
-        Ok(Parsed::Partial) => {
-            return Step::NeedMore {
-                expect_continue: false,
-            }
-        }
-        Ok(Parsed::Complete { head, head_len }) => (head, head_len),
-        Err(e) => return Step::Reject(e),
-    };
-    let rest = &buf[head_len..];
-    match head.body {
-        BodyKind::Empty => Step::Request(head, Vec::new(), head_len),
-        BodyKind::Length(n) => {
-            if rest.len() >= n {
-                let body = rest[..n].to_vec();
-                Step::Request(head, body, head_len + n)
-            } else {
-                Step::NeedMore {
-                    expect_continue: head.expect_continue,
-                }
-            }
-        }
-        BodyKind::Chunked => {
-            // Decoded from the start each time more bytes arrive: bodies are bounded by
-            // max_body_bytes, and this keeps no half-parsed state across reads.
-            let mut dec = ChunkedDecoder::new(w.limits.max_body_bytes);
-            let mut body = Vec::new();
-            match dec.decode(rest, &mut body) {
-                Ok(ChunkStatus::Done { consumed }) => {
-                    Step::Request(head, body, head_len + consumed)
-                }
-                Ok(ChunkStatus::NeedMore { .. }) => Step::NeedMore {
-                    expect_continue: head.expect_continue,
-                },
-                Err(e) => Step::Reject(e),
-            }
-        }
-    }
-}
 
 fn write_response(
     w: &Core,
@@ -101,6 +57,38 @@ async fn lingering_close(s: TcpStream) {
             _ => break,
         }
     }
+}
+
+/// Answers a connection over `--max-connections` with a 503 (`Connection: close`,
+/// `Retry-After: 1`) and closes it, without a task: the response is written with one
+/// non-blocking send (a fresh socket's buffer has room for it), the request is not read
+/// beyond what is already queued (drained so that the close is not a reset that would destroy
+/// the 503 before the client reads it).
+pub(super) fn refuse_at_cap(w: &Core, s: TcpStream) {
+    let mut resp = Response::detail(503, "server at its connection limit; retry later");
+    resp.headers.push((b"retry-after".to_vec(), b"1".to_vec()));
+    let mut out = Vec::new();
+    write_response(w, &mut out, &resp, false, false, false);
+    let fd = s.as_raw_fd();
+    // SAFETY: `fd` is owned by `s`, alive for this whole function; the buffers are valid for
+    // the lengths given; MSG_DONTWAIT never blocks the core, MSG_NOSIGNAL never raises SIGPIPE.
+    unsafe {
+        libc::send(
+            fd,
+            out.as_ptr().cast(),
+            out.len(),
+            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+        );
+        libc::shutdown(fd, libc::SHUT_WR);
+        let mut sink = [0u8; 4096];
+        for _ in 0..16 {
+            let n = libc::recv(fd, sink.as_mut_ptr().cast(), sink.len(), libc::MSG_DONTWAIT);
+            if n <= 0 {
+                break;
+            }
+        }
+    }
+    drop(s);
 }
 
 /// A connection task whose panic is contained: logged, that connection closed, the core goes on
@@ -140,25 +128,37 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
     let mut rbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut wbuf: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut sent_continue = false;
+    // The first head's deadline runs from the accept (nginx's client_header_timeout does the
+    // same): a client that connects and sends nothing, or drips, is cut off on time.
+    let mut head_deadline = Some(Instant::now() + w.header_timeout);
     loop {
         // Answer every complete request already buffered (pipelining), in order.
         let mut close = false;
         let mut expect_continue = false;
+        let mut in_body = false;
         while !rbuf.is_empty() {
-            match next_request(&rbuf, &w) {
-                Step::NeedMore { expect_continue: e } => {
+            match http::next_request(&rbuf, &w.limits) {
+                Framed::NeedMore {
+                    expect_continue: e,
+                    in_body: b,
+                } => {
                     expect_continue = e;
+                    in_body = b;
                     break;
                 }
-                Step::Reject(e) => {
+                Framed::Reject(e) => {
                     let resp = Response::detail(e.status(), e.message());
                     write_response(&w, &mut wbuf, &resp, false, false, false);
                     let (_, _) = s.write_all(wbuf).await;
-                    w.untrack(id);
+                    // Still tracked while it lingers: the drain waits for it (bounded), so no
+                    // task outlives the runtime holding the core.
                     lingering_close(s).await;
+                    w.untrack(id);
                     return;
                 }
-                Step::Request(head, body, used) => {
+                Framed::Request { head, body, used } => {
+                    // The next head's deadline starts when it is first waited for.
+                    head_deadline = None;
                     if super::websocket::is_websocket_route(&w, &head) {
                         // The connection becomes a WebSocket (or ends with the refusal).
                         rbuf.drain(..used);
@@ -171,7 +171,6 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                         return;
                     }
                     sent_continue = false;
-                    let keep_alive = head.keep_alive && !w.stopping();
                     let req = Request {
                         head: &head,
                         body: &body,
@@ -206,6 +205,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                         }
                     };
                     let encoder = site.finish(&req, finish, &mut resp);
+                    // Decided once the handler is done: a drain that began while it ran still
+                    // gets `Connection: close` on this response, so the client does not send
+                    // another request on a connection about to close.
+                    let keep_alive = head.keep_alive && !w.stopping();
                     let http10 = head.minor_version == 0;
                     let framing = http::framing_of(&resp, http10);
                     // A body that ends with the connection leaves nothing to keep alive.
@@ -269,14 +272,32 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                 break;
             }
         }
-        if close || w.stopping() && rbuf.is_empty() {
-            break;
+        let fd = s.as_raw_fd();
+        if close || w.stopping() && rbuf.is_empty() && !peer_has_data(fd) {
+            // Bytes the client sent that we will not read would turn our close into a reset,
+            // which can destroy the response it has not read yet: close gracefully then
+            // (still tracked, so the drain waits for it and no task outlives the runtime).
+            if w.stopping() || !rbuf.is_empty() || peer_has_data(fd) {
+                lingering_close(s).await;
+            }
+            w.untrack(id);
+            return;
         }
         w.set_busy(id, !rbuf.is_empty());
-        let timeout = if rbuf.is_empty() {
-            w.keep_alive_timeout
+        let now = Instant::now();
+        // What this read waits for, and what happens when the wait runs out.
+        let (timeout, on_expiry) = if in_body {
+            (w.body_timeout, Expiry::Answer408)
+        } else if rbuf.is_empty() && head_deadline.is_none() {
+            (w.keep_alive_timeout, Expiry::Close)
         } else {
-            w.header_timeout
+            let deadline = *head_deadline.get_or_insert(now + w.header_timeout);
+            let expiry = if rbuf.is_empty() {
+                Expiry::Close
+            } else {
+                Expiry::Answer408
+            };
+            (deadline.saturating_duration_since(now), expiry)
         };
         if rbuf.capacity() - rbuf.len() < READ_CHUNK / 2 {
             rbuf.reserve(READ_CHUNK);
@@ -289,15 +310,25 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                 if n == 0 {
                     break;
                 }
+                if len == 0 && head_deadline.is_none() && !in_body {
+                    // The first byte of a keep-alive request: its head deadline starts now.
+                    head_deadline = Some(Instant::now() + w.header_timeout);
+                }
             }
             Ok((Err(_), _)) => break,
             Err(_) => {
-                // Idle keep-alive connection or a client too slow to send its head.
-                if len > 0 {
+                // A head past its deadline or a stalled body: the client is told (408). An idle
+                // connection, or a new one that never sent a byte, is closed silently.
+                if let Expiry::Answer408 = on_expiry {
                     let resp = Response::detail(408, "Request Timeout");
                     let mut out = Vec::new();
                     write_response(&w, &mut out, &resp, false, false, false);
-                    let _ = s.write_all(out).await;
+                    let (_, _) = s.write_all(out).await;
+                    // Still tracked while it lingers: the drain waits for it (bounded), so no
+                    // task outlives the runtime holding the core.
+                    lingering_close(s).await;
+                    w.untrack(id);
+                    return;
                 }
                 break;
             }
@@ -305,4 +336,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
         w.set_busy(id, true);
     }
     w.untrack(id);
+}
+
+/// What a read that waited too long ends with.
+enum Expiry {
+    Close,
+    Answer408,
 }

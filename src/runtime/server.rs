@@ -19,8 +19,12 @@ pub struct ServeConfig {
     pub boot_json: String,
     pub keep_alive_timeout: Duration,
     pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    /// Per worker (core).
+    pub max_connections: usize,
     pub shutdown_timeout: Duration,
     pub max_body: usize,
+    pub max_headers: usize,
     pub banner_prefix: String,
 }
 
@@ -130,6 +134,7 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
     let boot_json = Arc::new(cfg.boot_json.clone());
     let limits = Limits {
         max_body_bytes: cfg.max_body,
+        max_headers: cfg.max_headers,
         ..Limits::default()
     };
     let mut handles = Vec::with_capacity(n);
@@ -146,6 +151,8 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
             limits,
             keep_alive_timeout: cfg.keep_alive_timeout,
             header_timeout: cfg.header_timeout,
+            body_timeout: cfg.body_timeout,
+            max_connections: cfg.max_connections,
             shutdown_timeout: cfg.shutdown_timeout,
         };
         let (stop, tx) = (stop.clone(), tx.clone());

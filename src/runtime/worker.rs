@@ -1,7 +1,7 @@
 //! One worker per core: a pinned thread owning a monoio reactor, an `SO_REUSEPORT` listener
 //! and its own own-GIL sub-interpreter holding Django and the app.
 
-use super::conn::serve_conn_guarded;
+use super::conn::{refuse_at_cap, serve_conn_guarded};
 use super::core::Core;
 use crate::app::pending::Pending;
 use crate::app::App;
@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub limits: Limits,
     pub keep_alive_timeout: Duration,
     pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub max_connections: usize,
     pub shutdown_timeout: Duration,
 }
 
@@ -109,6 +111,10 @@ pub fn run(
         date: RefCell::new(DateCache::new()),
         keep_alive_timeout: cfg.keep_alive_timeout,
         header_timeout: cfg.header_timeout,
+        body_timeout: cfg.body_timeout,
+        max_connections: cfg.max_connections,
+        refused: Cell::new(0),
+        refused_logged: Cell::new(None),
         stop,
         conns: RefCell::new(HashMap::new()),
         next_conn: Cell::new(0),
@@ -133,15 +139,16 @@ pub fn run(
         });
     };
     let shutdown_timeout = cfg.shutdown_timeout;
+    let index = cfg.index;
     // `w` must be gone by the `try_unwrap` below on every path, the failing ones too.
     let w = worker.clone();
     let served = match cfg.driver {
-        DriverChoice::Epoll => run_epoll(w, listener, shutdown_timeout, ready),
+        DriverChoice::Epoll => run_epoll(w, listener, index, shutdown_timeout, ready),
         DriverChoice::Uring | DriverChoice::Auto => match build_uring() {
             Ok(rt) => {
                 let mut rt = rt;
                 ready("io_uring");
-                rt.block_on(serve(w, listener, shutdown_timeout));
+                rt.block_on(serve(w, listener, index, shutdown_timeout));
                 Ok(())
             }
             Err(e) if cfg.driver == DriverChoice::Auto => {
@@ -149,7 +156,7 @@ pub fn run(
                     "django-bolt: io_uring unavailable ({e}); worker {} uses epoll",
                     cfg.index
                 );
-                run_epoll(w, listener, shutdown_timeout, ready)
+                run_epoll(w, listener, index, shutdown_timeout, ready)
             }
             Err(e) => {
                 drop(w);
@@ -225,6 +232,7 @@ pub static ABANDONED: AtomicBool = AtomicBool::new(false);
 fn run_epoll(
     w: Rc<Core>,
     listener: std::net::TcpListener,
+    index: usize,
     shutdown_timeout: Duration,
     ready: impl FnOnce(&'static str),
 ) -> Result<(), ReactorError> {
@@ -239,7 +247,7 @@ fn run_epoll(
         .build()
         .map_err(ReactorError::Epoll)?;
     ready("epoll");
-    rt.block_on(serve(w, listener, shutdown_timeout));
+    rt.block_on(serve(w, listener, index, shutdown_timeout));
     Ok(())
 }
 
@@ -263,7 +271,12 @@ fn build_uring() -> std::io::Result<monoio::Runtime<monoio::time::TimeDriver<mon
     }
 }
 
-async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: Duration) {
+async fn serve(
+    w: Rc<Core>,
+    listener: std::net::TcpListener,
+    index: usize,
+    shutdown_timeout: Duration,
+) {
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
         Err(e) => {
@@ -276,10 +289,20 @@ async fn serve(w: Rc<Core>, listener: std::net::TcpListener, shutdown_timeout: D
     loop {
         match listener.accept().await {
             Ok((stream, addr)) => {
-                if w.stopping() {
+                if w.conns.borrow().len() >= w.max_connections {
+                    // At the cap: a clear answer at once, without reading the request and
+                    // without a task or a timer for it (a flood costs no more than accepts).
+                    refuse_at_cap(&w, stream);
+                    w.note_refused(index);
+                    continue;
+                }
+                // Accepted just as the drain began: served (with `Connection: close`), not
+                // dropped, so its request is not lost.
+                let stopping = w.stopping();
+                monoio::spawn(serve_conn_guarded(w.clone(), stream, addr.to_string()));
+                if stopping {
                     break;
                 }
-                monoio::spawn(serve_conn_guarded(w.clone(), stream, addr.to_string()));
             }
             Err(e) => {
                 if w.stopping() {
