@@ -62,6 +62,18 @@ def test_the_table_has_every_row_of_the_parity_list():
     assert {status for _, status, _, _ in ROWS} <= set(STATUSES)
 
 
+def test_the_totals_line_counts_the_rows():
+    # The summary is read before the rows; a row changed without it would mislead.
+    m = re.search(
+        r"^Totals: (\d+) same, (\d+) different, (\d+) missing, (\d+) in progress \((\d+) rows\)\.$",
+        TABLE.read_text(),
+        re.M,
+    )
+    assert m, "docs/compat.md needs its 'Totals: ...' line"
+    counted = [sum(1 for r in ROWS if r[1] == status) for status in STATUSES]
+    assert [int(g) for g in m.groups()] == [*counted, len(ROWS)]
+
+
 @pytest.mark.parametrize(("item", "status", "specs", "note"), ROWS, ids=[r[0][:60] for r in ROWS])
 def test_row(item, status, specs, note):
     if status != "same":
