@@ -464,11 +464,10 @@ class Runtime:
             raise HTTPException(504, "Gateway Timeout") from None
         except Dropped:
             # Shutdown dropped it before it ran (a call whose client had gone has no one to
-            # answer; this 503 is written to a closed socket, or not at all). The request came
-            # before the stop, so the writer would announce keep-alive: say the connection ends
-            # (the drain closes it). A request after the stop is refused above, and the writer
-            # says close itself.
-            raise HTTPException(503, "Service Unavailable: shutting down", {"Connection": "close"}) from None
+            # answer; this 503 is written to a closed socket, or not at all). The writer decides
+            # keep-alive once the handler is done, so a response during the drain says
+            # `Connection: close` itself.
+            raise HTTPException(503, "Service Unavailable: shutting down") from None
         finally:
             if timer is not None:
                 timer.cancel()

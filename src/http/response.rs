@@ -286,9 +286,12 @@ pub fn write_response(
     head_only: bool,
     http10: bool,
 ) {
+    // The connection's fate is the writer's to say: a handler's own `Connection` header would
+    // stand beside (or contradict) the `connection: close` written when the connection ends.
     let mut headers: Vec<(&[u8], &[u8])> = resp
         .headers
         .iter()
+        .filter(|(k, _)| keep_alive || !k.eq_ignore_ascii_case(b"connection"))
         .map(|(k, v)| (k.as_slice(), v.as_slice()))
         .collect();
     if keep_alive && http10 {
@@ -490,6 +493,17 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("connection: close"), "{h}");
+    }
+
+    #[test]
+    fn a_handlers_connection_header_is_not_written_beside_the_close() {
+        let mut resp = Response::detail(503, "shutting down");
+        resp.headers
+            .push((b"Connection".to_vec(), b"close".to_vec()));
+        let mut out = Vec::new();
+        write_response(&mut out, &resp, DATE, false, false, false);
+        let h = String::from_utf8(out).unwrap().to_ascii_lowercase();
+        assert_eq!(h.matches("\r\nconnection:").count(), 1, "{h}");
     }
 
     #[test]
