@@ -23,6 +23,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from ._dbwatch import Watch
+
 
 class BoltHandler:
     """The ``sender`` of the request signals for API routes."""
@@ -48,6 +50,8 @@ class Lifecycle:
         self._project: dict[Any, tuple[list, list]] = {}
         self._tls = threading.local()
         self._worker_ident = worker_ident
+        #: This core's open connections, checked without a query (django_bolt._dbwatch).
+        self.watch = Watch(worker_ident)
         #: ``[True]`` while the worker thread holds a database connection (or the project has
         #: receivers of its own); Rust reads it to skip the housekeeping of inline handlers that
         #: cannot have used one.
@@ -67,9 +71,13 @@ class Lifecycle:
         self._refresh()
 
     def _on_connect(self, sender: Any, connection: Any = None, **kwargs: Any) -> None:
+        if connection is not None and getattr(connection, "bolt_probe", False):
+            return  # /ready's own short-lived connection (health.check_database)
         # This thread's connection wrappers, kept here: ``connections.all()`` costs about 4 µs
         # a call (asgiref's Local), the work on them about 2.
         wrappers = self._tls.__dict__.setdefault("wrappers", [])
+        if connection is not None:
+            self.watch.opened(connection)
         if connection is not None and all(w is not connection for w in wrappers):
             wrappers.append(connection)
         self._tls.db = True
@@ -116,12 +124,33 @@ class Lifecycle:
     def begin(self, shared: bool = False, notify: bool = True) -> None:
         """``request_started`` on this thread (``shared``: see ``end``; ``notify``: call the
         project's receivers too)."""
-        if not shared and getattr(self._tls, "db", False):
+        if getattr(self._tls, "db", False):
             for conn in self._tls.wrappers:
-                conn.queries_log.clear()
-                conn.close_if_unusable_or_obsolete()
+                # Dropped by the server or its file replaced: closed now, so this request opens
+                # a new one instead of failing on it (one poll or stat, no query).
+                self._close_if_broken(conn)
+                if not shared:
+                    conn.queries_log.clear()
+                    conn.close_if_unusable_or_obsolete()
+                    if conn.connection is None:
+                        self.watch.closed(conn)
         if notify:
             self._notify(self._started)
+
+    def repair(self) -> None:
+        """Closes this thread's broken connections (``/ready`` asks each of the core's threads,
+        so a core that gets no traffic replaces them too); the next request opens new ones."""
+        if getattr(self._tls, "db", False):
+            for conn in self._tls.wrappers:
+                self._close_if_broken(conn)
+
+    def _close_if_broken(self, conn: Any) -> None:
+        if conn.connection is None:
+            return
+        found = self.watch.get(conn)
+        if found is not None and found.broken() and not conn.in_atomic_block:
+            conn.close()
+            self.watch.closed(conn)
 
     def end(self, shared: bool = False, notify: bool = True) -> None:
         """``request_finished`` on this thread. ``shared``: other requests still use this thread
@@ -131,10 +160,13 @@ class Lifecycle:
         if getattr(self._tls, "db", False):
             still_open = False
             for conn in self._tls.wrappers:
+                self._close_if_broken(conn)
                 if not shared:
                     conn.close_if_unusable_or_obsolete()
                 elif conn.connection is not None and conn.errors_occurred and not conn.is_usable():
                     conn.close()
+                if conn.connection is None:
+                    self.watch.closed(conn)
                 still_open = still_open or conn.connection is not None
             if not shared and self._close_caches is not None:
                 self._close_caches()
