@@ -8,6 +8,9 @@ before it is replaced, so at most that many requests fail in all, and every clie
 ``/ready`` looks at the connections the handlers hold (django_bolt.health): while one of them
 is broken it answers 503 naming the database and the core, whatever a fresh connection would
 say; once they are replaced it is 200 again.
+
+They need no particular driver and take a while (servers of two cores under load), so they run
+once, in scripts/test.sh's PostgreSQL step (``BOLT_TEST_DATABASE=postgresql``), not per driver.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from pathlib import Path
 import pytest
 
 from support.boltproc import BoltProcess
+from support.paths import DEMO
 from support.pg import DEMO_DB
-from support.projects import copy_demo
+from support.projects import copy_demo, run_demo_setup
 from support.wire import Conn, fetch
 
 CORES = 2
@@ -34,6 +38,9 @@ CONNECTIONS_PER_CORE = 2 + BLOCKING_THREADS
 ROUTES = ["/db/conn/inline", "/db/conn/blocking", "/db/conn/async"]
 CLIENTS = 9
 INTERNAL_ERROR = b'{"detail":"Internal Server Error"}'
+APP = "bolt-faults"  # PGAPPNAME of the PostgreSQL server's connections
+
+pytestmark = pytest.mark.postgresql_only
 
 
 @dataclass
@@ -145,15 +152,15 @@ def stopper() -> Iterator[list[BoltProcess]]:
 # --- SQLite: the database file moved away, then a copy put back --------------------------------------
 
 
-@pytest.mark.parametrize("max_age", ["0", "60"])
-def test_sqlite_file_replaced_under_load(tmp_path, driver, demo_db, stopper, max_age):
-    """The file moved away (requests meanwhile fail: SQLite opens a new, empty file there), then
-    a copy of it put back in its place, as a restore would: connections still open on the old
-    file or on the empty one are replaced, at most one failed request each."""
+def test_sqlite_file_replaced_under_load(tmp_path, driver, stopper):
+    """CONN_MAX_AGE=60: the file moved away (requests meanwhile fail: SQLite opens a new, empty
+    file there), then a copy of it put back in its place, as a restore would: connections still
+    open on the old file or on the empty one are replaced, at most one failed request each."""
+    if not (DEMO / "db.sqlite3").exists():
+        run_demo_setup({"DEMO_DATABASE": "sqlite"})
     project = copy_demo(tmp_path / "demo")
     db = project / "db.sqlite3"
-    env = {"DEMO_DATABASE": "", "DEMO_CONN_MAX_AGE": max_age}
-    server = start(driver, env, cwd=project)
+    server = start(driver, {"DEMO_DATABASE": "sqlite", "DEMO_CONN_MAX_AGE": "60"}, cwd=project)
     stopper.append(server)
     with Load(server.port) as load:
         load.wait_answers(0, 3)
@@ -165,13 +172,12 @@ def test_sqlite_file_replaced_under_load(tmp_path, driver, demo_db, stopper, max
         os.replace(copy, db)  # the file is back, a new inode
         back = time.monotonic()
         failed = assert_recovered(load, back, CORES * CONNECTIONS_PER_CORE, server)
-    print(f"sqlite CONN_MAX_AGE={max_age}: {failed} failed after the file was back")
+    print(f"sqlite file replaced: {failed} failed after the file was back")
     # Every connection still open is on the file now at the path: none on the moved-away one
     # nor on the empty file SQLite created meanwhile (unlinked by the put-back).
     on_files = sqlite_fds(server, tmp_path)
+    assert on_files, "CONN_MAX_AGE=60 keeps connections open"
     assert all(target == str(db) for target in on_files), on_files
-    if max_age == "60":
-        assert on_files, "CONN_MAX_AGE=60 keeps connections open"
     status, body = ready(server)
     assert status == 200, body
 
@@ -189,48 +195,16 @@ def sqlite_fds(server: BoltProcess, under: Path) -> list[str]:
     return found
 
 
-# --- PostgreSQL ---------------------------------------------------------------------------------------
+# --- PostgreSQL: one server (CONN_MAX_AGE=60, no CONN_HEALTH_CHECKS) through every fault ---------------
 
 
-def _pg_server(driver: str, postgres, stopper, app: str, **env: str) -> BoltProcess:
-    server = start(driver, {**postgres.demo_env(), "PGAPPNAME": app, **env})
-    stopper.append(server)
-    return server
-
-
-def test_postgresql_restarted_under_load(driver, postgres, stopper):
-    server = _pg_server(driver, postgres, stopper, "bolt-fault-restart", DEMO_CONN_MAX_AGE="60")
-    with Load(server.port) as load:
-        load.wait_answers(0, 3)
-        held = len(postgres.backends(DEMO_DB, "bolt-fault-restart"))
-        assert 0 < held <= CORES * CONNECTIONS_PER_CORE, held
-        try:
-            postgres.restart()
-        finally:
-            if not postgres.is_running():
-                postgres.start()
-        back = time.monotonic()
-        failed = assert_recovered(load, back, held, server)
-    print(f"postgresql restart: {failed} failed after it was back, of {held} connections")
-    assert "OperationalError" in server.stderr or failed == 0
-
-
-def test_every_backend_terminated_under_load(driver, postgres, stopper):
-    server = _pg_server(driver, postgres, stopper, "bolt-fault-kill", DEMO_CONN_MAX_AGE="60")
-    with Load(server.port) as load:
-        load.wait_answers(0, 3)
-        pids = postgres.backends(DEMO_DB, "bolt-fault-kill")
-        assert 0 < len(pids) <= CORES * CONNECTIONS_PER_CORE, pids
-        for pid in pids:
-            postgres.terminate(pid)
-        back = time.monotonic()
-        failed = assert_recovered(load, back, len(pids), server)
-        after = postgres.backends(DEMO_DB, "bolt-fault-kill")
-        assert not set(after) & set(pids), (pids, after)
-    print(f"pg_terminate_backend: {failed} failed, of {len(pids)} connections")
-
-
-# --- /ready checks the handlers' own connections; how many they are ------------------------------------
+@pytest.fixture(scope="module")
+def pg_bolt(driver, postgres) -> Iterator[BoltProcess]:
+    server = start(driver, {**postgres.demo_env(), "PGAPPNAME": APP, "DEMO_CONN_MAX_AGE": "60"})
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _warm(server: BoltProcess, seconds: float = 1.5) -> None:
@@ -246,18 +220,64 @@ def _counts(server: BoltProcess) -> dict:
     return body["connections"]
 
 
-def test_ready_is_503_while_handler_connections_are_broken(driver, postgres, stopper):
-    """CONN_MAX_AGE=60 without CONN_HEALTH_CHECKS: after pg_terminate_backend of every bolt
-    connection, a fresh connection would work, but /ready says 503 naming the database and the
-    broken connections (and has its core's threads replace them), until none is left."""
-    app = "bolt-fault-ready"
-    server = _pg_server(driver, postgres, stopper, app, DEMO_CONN_MAX_AGE="60")
-    _warm(server)
-    pids = postgres.backends(DEMO_DB, app)
-    assert sum(_counts(server)["per_core"].values()) == len(pids) > 0
+def test_connections_per_core_are_bounded_and_reported(pg_bolt, postgres):
+    """Every handler thread of a core holds at most one connection per database: under load on
+    all three kinds of route, bolt holds at most CORES x (2 + --blocking-threads) connections,
+    the banner says so, and /ready's counts are what the database server sees."""
+    limit = CONNECTIONS_PER_CORE
+    assert (
+        f"databases default (postgresql) | connections at most {limit} per core "
+        f"(worker, sync thread, {BLOCKING_THREADS} blocking threads), {CORES * limit} in all"
+    ) in pg_bolt.stdout
+    _warm(pg_bolt, 2.0)
+    pids = postgres.backends(DEMO_DB, APP)
+    assert 0 < len(pids) <= CORES * limit, pids
+    counts = _counts(pg_bolt)
+    assert counts["limit_per_core"] == limit
+    assert sorted(counts["per_core"]) == [str(c) for c in range(CORES)], counts
+    assert all(0 <= n <= limit for n in counts["per_core"].values()), counts
+    assert sum(counts["per_core"].values()) == len(pids), (counts, pids)
+
+
+def test_every_backend_terminated_under_load(pg_bolt, postgres):
+    with Load(pg_bolt.port) as load:
+        load.wait_answers(0, 3)
+        pids = postgres.backends(DEMO_DB, APP)
+        assert 0 < len(pids) <= CORES * CONNECTIONS_PER_CORE, pids
+        for pid in pids:
+            postgres.terminate(pid)
+        back = time.monotonic()
+        failed = assert_recovered(load, back, len(pids), pg_bolt)
+        after = postgres.backends(DEMO_DB, APP)
+        assert not set(after) & set(pids), (pids, after)
+    print(f"pg_terminate_backend: {failed} failed, of {len(pids)} connections")
+
+
+def test_postgresql_restarted_under_load(pg_bolt, postgres):
+    with Load(pg_bolt.port) as load:
+        load.wait_answers(0, 3)
+        held = len(postgres.backends(DEMO_DB, APP))
+        assert 0 < held <= CORES * CONNECTIONS_PER_CORE, held
+        try:
+            postgres.restart()
+        finally:
+            if not postgres.is_running():
+                postgres.start()
+        back = time.monotonic()
+        failed = assert_recovered(load, back, held, pg_bolt)
+    print(f"postgresql restart: {failed} failed after it was back, of {held} connections")
+
+
+def test_ready_is_503_while_handler_connections_are_broken(pg_bolt, postgres):
+    """After pg_terminate_backend of every bolt connection a fresh connection would work, but
+    /ready says 503 naming the database and the broken connections (and has its core's threads
+    replace them), until none is left; the API then serves on new connections."""
+    _warm(pg_bolt)
+    pids = postgres.backends(DEMO_DB, APP)
+    assert sum(_counts(pg_bolt)["per_core"].values()) == len(pids) > 0
     for pid in pids:
         assert postgres.terminate(pid)
-    status, body = ready(server)
+    status, body = ready(pg_bolt)
     assert status == 503, body
     message = body["checks"]["database"]
     assert message.startswith("error: RuntimeError: broken connections: core "), message
@@ -265,36 +285,14 @@ def test_ready_is_503_while_handler_connections_are_broken(driver, postgres, sto
     # Each probe lands on one core, which replaces its broken connections: soon none is left.
     statuses = [status]
     for _ in range(60):
-        status, body = ready(server)
+        status, body = ready(pg_bolt)
         statuses.append(status)
         if status == 200:
             break
         time.sleep(0.05)
     assert status == 200, (statuses, body)
     assert body["checks"]["database"] == "ok"
-    # The API serves at once, on new connections.
     for route in ROUTES * 4:
-        resp = fetch(server.port, "GET", route)
+        resp = fetch(pg_bolt.port, "GET", route)
         assert resp.status == 200, (route, resp.body)
-    assert not set(postgres.backends(DEMO_DB, app)) & set(pids)
-
-
-def test_connections_per_core_are_bounded_and_reported(driver, postgres, stopper):
-    """Every handler thread of a core holds at most one connection per database: under load on
-    all three kinds of route, bolt holds at most CORES x (2 + --blocking-threads) connections,
-    the banner says so, and /ready's counts are what the database server sees."""
-    app = "bolt-fault-count"
-    server = _pg_server(driver, postgres, stopper, app, DEMO_CONN_MAX_AGE="60")
-    limit = CONNECTIONS_PER_CORE
-    assert (
-        f"databases default (postgresql) | connections at most {limit} per core "
-        f"(worker, sync thread, {BLOCKING_THREADS} blocking threads), {CORES * limit} in all"
-    ) in server.stdout
-    _warm(server, 2.0)
-    pids = postgres.backends(DEMO_DB, app)
-    assert 0 < len(pids) <= CORES * limit, pids
-    counts = _counts(server)
-    assert counts["limit_per_core"] == limit
-    assert sorted(counts["per_core"]) == [str(c) for c in range(CORES)], counts
-    assert all(0 <= n <= limit for n in counts["per_core"].values()), counts
-    assert sum(counts["per_core"].values()) == len(pids), (counts, pids)
+    assert not set(postgres.backends(DEMO_DB, APP)) & set(pids)
