@@ -160,7 +160,9 @@ class Lifecycle:
         if getattr(self._tls, "db", False):
             still_open = False
             for conn in self._tls.wrappers:
-                self._close_if_broken(conn)
+                if conn.errors_occurred:
+                    # A query failed: Django asks is_usable (always true on SQLite) below.
+                    self._close_if_broken(conn)
                 if not shared:
                     conn.close_if_unusable_or_obsolete()
                 elif conn.connection is not None and conn.errors_occurred and not conn.is_usable():
