@@ -8,6 +8,7 @@ import socket
 
 from django_bolt import _dbwatch
 from django_bolt._dbwatch import KIND_FILE, KIND_SOCKET, Conn, Table, create_table
+from support import inproc
 
 
 def test_table_round_trip_per_slot():
@@ -63,3 +64,13 @@ def test_a_file_is_broken_once_replaced_or_gone(tmp_path):
     assert conn.broken() == f"{path} was replaced"
     path.unlink()
     assert conn.broken() == f"{path} is gone"
+
+
+def test_ready_in_the_test_client_counts_no_core(app):
+    """The test client has no server cores: /ready checks the database on a connection of its
+    own and reports the bound, with no core's connections."""
+    resp = inproc.fetch(app, "GET", "/ready")
+    assert resp.status == 200, resp.body
+    body = resp.json()
+    assert body["checks"]["database"] == "ok"
+    assert body["connections"] == {"per_core": {}, "limit_per_core": 10}
