@@ -68,6 +68,8 @@ class Conn:
     dev: int = 0
     path: str = ""
     poller: Any = None
+    #: When a request beginning on its thread last checked it (time.monotonic; see _lifecycle).
+    checked_at: float = 0.0
 
     def broken(self) -> str | None:
         """Why it cannot serve another query, or None (no query is sent)."""

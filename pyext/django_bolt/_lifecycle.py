@@ -21,9 +21,13 @@ it starts and after it ends, whether or not it ever ran work on another thread).
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from ._dbwatch import Watch
+
+#: Seconds between two checks of one connection when requests begin (see _close_if_broken).
+RECHECK_AFTER = 0.1
 
 
 class BoltHandler:
@@ -128,7 +132,7 @@ class Lifecycle:
             for conn in self._tls.wrappers:
                 # Dropped by the server or its file replaced: closed now, so this request opens
                 # a new one instead of failing on it (one poll or stat, no query).
-                self._close_if_broken(conn)
+                self._close_if_broken(conn, throttle=True)
                 if not shared:
                     conn.queries_log.clear()
                     conn.close_if_unusable_or_obsolete()
@@ -144,11 +148,22 @@ class Lifecycle:
             for conn in self._tls.wrappers:
                 self._close_if_broken(conn)
 
-    def _close_if_broken(self, conn: Any) -> None:
+    def _close_if_broken(self, conn: Any, throttle: bool = False) -> None:
+        """Closes ``conn`` when its socket or file says it is broken. ``throttle`` (a request
+        beginning): at most once per ``RECHECK_AFTER`` seconds per connection, as a ``poll`` or
+        ``stat`` costs several µs where system calls are slow; a connection that breaks in
+        between fails one query, and ``end`` replaces it."""
         if conn.connection is None:
             return
         found = self.watch.get(conn)
-        if found is not None and found.broken() and not conn.in_atomic_block:
+        if found is None or conn.in_atomic_block:
+            return
+        if throttle:
+            now = time.monotonic()
+            if now - found.checked_at < RECHECK_AFTER:
+                return
+            found.checked_at = now
+        if found.broken():
             conn.close()
             self.watch.closed(conn)
 
