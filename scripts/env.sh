@@ -10,6 +10,16 @@ if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
 fi
+# The PostgreSQL tests start a throwaway server (tests/support/pg.py: initdb/pg_ctl from PATH or
+# /usr/lib/postgresql/*/bin) and talk to it with psycopg's pure-Python build, which loads libpq
+# (Debian's libpq5) through ctypes. Install both when we can; without them those tests are
+# skipped outside CI and fail in CI.
+if ! { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
+  || ! ldconfig -p 2>/dev/null | grep -q 'libpq\.so\.5'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq5 >/dev/null
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   PY313="${PYTHON313:-}"
   if [ -z "$PY313" ]; then

@@ -183,6 +183,8 @@ class WorkerBoot:
     blocking_queue: int = 32
     #: Seconds before a pool handler's request answers 504 (0: none).
     request_timeout: float = 0.0
+    #: The fd of the table where each core lists its database connections (django_bolt._dbwatch), or -1.
+    db_table_fd: int = -1
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

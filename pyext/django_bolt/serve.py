@@ -41,8 +41,11 @@ def worker_cores(spec: str) -> list[int | None]:
     return [None] * n
 
 
-def native_config(opts: ServerOptions, cores: list[int | None], settings_module: str) -> dict[str, Any]:
-    """The argument of ``_native.serve``: every key it reads, none left to its defaults."""
+def native_config(
+    opts: ServerOptions, cores: list[int | None], settings_module: str, db_table_fd: int = -1
+) -> dict[str, Any]:
+    """The argument of ``_native.serve``: every key it reads, none left to its defaults.
+    ``db_table_fd``: the cores' table of database connections (django_bolt._dbwatch)."""
     boot = WorkerBoot(
         sys_path=[p if p else os.getcwd() for p in sys.path],
         settings=settings_module,
@@ -53,6 +56,7 @@ def native_config(opts: ServerOptions, cores: list[int | None], settings_module:
         request_timeout=opts.request_timeout,
         django=not opts.no_django,
         port=opts.port,
+        db_table_fd=db_table_fd,
     )
     return {
         "host": opts.host,
@@ -69,6 +73,24 @@ def native_config(opts: ServerOptions, cores: list[int | None], settings_module:
         "max_body": opts.max_body,
         "banner": f"django-bolt {__version__} | Python {sys.version.split()[0]} | cores {len(cores)}",
     }
+
+
+def database_banner(blocking_threads: int, cores: int) -> str | None:
+    """The start-up line about databases: which, and the most connections handlers hold
+    (one per handler thread and database: the worker, the thread-sensitive one, the pool's)."""
+    from django.conf import settings
+
+    databases = getattr(settings, "DATABASES", None) or {}
+    if not databases:
+        return None
+    from . import _dbwatch
+
+    names = ", ".join(f"{alias} ({str(db.get('ENGINE', '?')).rsplit('.', 1)[-1]})" for alias, db in databases.items())
+    per_core = _dbwatch.limit_per_core(2 + blocking_threads)
+    return (
+        f"databases {names} | connections at most {per_core} per core "
+        f"(worker, sync thread, {blocking_threads} blocking threads), {per_core * cores} in all"
+    )
 
 
 def _with_settings(opts: ServerOptions) -> ServerOptions:
@@ -125,7 +147,13 @@ def run(
         _native.check_routes([(r.method, r.path) for r in routes])
     except ValueError as e:
         return fail(f"route table: {e}")
-    config = native_config(opts, cores, settings_module)
+    from . import _dbwatch
+
+    db_table_fd = _dbwatch.create_table(len(cores) + 8)  # slots by interpreter id, with room
+    line = database_banner(opts.blocking_threads, len(cores))
+    if line:
+        print(line, flush=True)
+    config = native_config(opts, cores, settings_module, db_table_fd)
 
     def _stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
