@@ -108,6 +108,16 @@ class Route:
     #: The API's ``error_formatter`` (``django_bolt.error_handlers``): shapes the errors the
     #: endpoint raises.
     error_formatter: Any = None
+    #: django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs from the API's and the
+    #: routers' middleware lists, outermost first (``middleware.configs.outer_configs``).
+    outer_configs: list[tuple[str, Any]] = field(default_factory=list)
+
+    def limits(self) -> tuple[Any, Any]:
+        """``(CorsPlan or None, LimitPlan or None)``: the route's CORS policy (None: the
+        project's) and rate limit, from its decorators and middleware configs."""
+        from .middleware.configs import route_limits
+
+        return route_limits(self.handler, self.outer_configs)
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -147,8 +157,7 @@ class Route:
         if self.error_formatter is not None and not self.websocket:
             endpoint, params = _formatted(endpoint, params, self.error_formatter)
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
-        cors = getattr(self.handler, "__bolt_cors__", None)
-        limit = getattr(self.handler, "__bolt_rate_limit__", None)
+        cors, limit = self.limits()
         from .auth.guards import rust_guard_plan
 
         rust_auth = [a.plan() for a in self.auth if not getattr(a, "python", False)]
@@ -325,6 +334,7 @@ class BoltAPI(_Registrar):
         operation_id: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
         renderers: Sequence[str] | None = None,
+        middleware: list[Any] | None = None,
         _websocket: bool = False,
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
@@ -362,6 +372,11 @@ class BoltAPI(_Registrar):
         ``Retry-After``), a queued call whose client has gone is not run, and
         ``--request-timeout`` answers 504 for one that takes too long. ``async def`` handlers
         always run on the core's event loop.
+
+        ``middleware=[...]``: middleware classes run around this route after the API's (a
+        ``Router(middleware=...)`` passes its own this way), before the handler's
+        ``@middleware(...)``; django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs there
+        set the route's CORS policy and rate limit (``django_bolt.middleware.configs``).
 
         OpenAPI: ``summary=`` (else the docstring's first line, else a title from the handler's
         name), ``description=`` (else the rest of the docstring), ``deprecated=``,
@@ -401,6 +416,10 @@ class BoltAPI(_Registrar):
                 raise ValueError(f"renderers must name some of {', '.join(_RENDERERS)}; got {list(renderers)!r}")
         full = _normalize_path(self.prefix + path, self.trailing_slash)
         visible = self.include_in_schema if include_in_schema is None else include_in_schema
+        outer_specs = [*self.middleware, *normalize_middleware_specs(middleware, context="router")]
+        from .middleware.configs import outer_configs
+
+        configs = outer_configs(outer_specs, f"{method} {full}")
 
         def decorator(fn: F) -> F:
             if blocking and inspect.iscoroutinefunction(fn):
@@ -408,6 +427,7 @@ class BoltAPI(_Registrar):
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
             r.name_explicit, r.namespace = bool(name), self.namespace or ""
             r.error_formatter = self.error_formatter
+            r.outer_configs = configs
             r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
             if getattr(fn, "__paginated__", False) and model is not _UNSET and not responses:
@@ -446,7 +466,7 @@ class BoltAPI(_Registrar):
             if response_class is not None and not _is_subclass(response_class, "JSON"):
                 r.endpoint = _wrapping(r.endpoint, response_class, status_code)
             if not _websocket:
-                specs = route_middleware(self.middleware, fn)
+                specs = route_middleware(outer_specs, fn)
                 r.endpoint, r.params = wrap_endpoint(
                     r.endpoint, r.params, specs, handler=fn, status_code=status_code, blocking=blocking
                 )
@@ -689,6 +709,11 @@ class Router(_Registrar):
     ... async def list_users() -> list[dict]: ...
     >>> api.include_router(admin)  # GET /admin/users, admins only
 
+    ``middleware=[...]``: middleware classes run around this router's routes, after the API's
+    and the enclosing routers' and before a route's own ``@middleware`` (django-bolt's order:
+    API, router, route, handler); django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs
+    there apply to its routes unless a route sets its own.
+
     ``dependencies=`` is accepted and stored, unused, as django-bolt does.
     """
 
@@ -705,10 +730,9 @@ class Router(_Registrar):
         self.prefix = _clean_prefix(prefix, "Router prefix")
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
-        if middleware and "middleware" not in inspect.signature(BoltAPI.route).parameters:
-            raise TypeError("Router(middleware=...) needs route middleware, which this version does not have")
-        #: Run around this router's routes, after the enclosing routers' (route keyword ``middleware=``).
-        self.middleware = list(middleware or [])
+        #: Run around this router's routes, after the API's and the enclosing routers', before
+        #: the route's own ``@middleware`` (route keyword ``middleware=``).
+        self.middleware = normalize_middleware_specs(middleware, context="router")
         #: None: the enclosing router's (or the API's) defaults.
         self.auth = None if auth is None else list(auth)
         self.guards = None if guards is None else list(guards)
@@ -783,7 +807,7 @@ class Router(_Registrar):
             for key in ("tags", "auth", "guards"):
                 if kw.get(key) is None and key in defaults:
                     kw[key] = list(defaults[key])
-            if chain:
+            if chain and not websocket:
                 kw["middleware"] = chain + list(kw.get("middleware") or [])
             out.append((websocket, method, self.prefix + path, fn, kw))
         for child, extra in self._children:

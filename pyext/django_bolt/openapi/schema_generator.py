@@ -798,7 +798,7 @@ class _Document:
                 "description": "Validation Error",
                 "content": {"application/json": {"schema": {"$ref": _REF + "HTTPValidationError"}}},
             }
-        if getattr(r.handler, "__bolt_rate_limit__", None) is not None:
+        if r.limits()[1] is not None:
             error(
                 429,
                 "Too Many Requests: over the route's rate limit",
