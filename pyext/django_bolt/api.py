@@ -396,12 +396,15 @@ class BoltAPI(_Registrar):
         if isinstance(response_model, dict):
             responses = dict(response_model)
             for code in responses:
+                if code is Ellipsis:
+                    continue  # {..., Error}: every other status (OpenAPI's "default" response)
                 if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
-                    raise ValueError(f"response_model keys must be statuses between 100 and 599, got {code!r}")
+                    raise ValueError(f"response_model keys must be statuses between 100 and 599 or ..., got {code!r}")
             if not responses:
                 raise ValueError("response_model={} names no status")
             if status_code is None:
-                status_code = next((c for c in sorted(responses) if 200 <= c < 300), None)
+                codes = sorted(c for c in responses if c is not Ellipsis)
+                status_code = next((c for c in codes if 200 <= c < 300), None)
         if status_code is None:
             # A redirecting route answers 307 unless it says otherwise, as django-bolt's Redirect.
             status_code = 307 if _is_subclass(response_class, "Redirect") else 200
@@ -465,6 +468,10 @@ class BoltAPI(_Registrar):
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
             if response_class is not None and not _is_subclass(response_class, "JSON"):
                 r.endpoint = _wrapping(r.endpoint, response_class, status_code)
+            if responses and r.response_model is not None:
+                # ``return 404, {...}``: the other statuses' bodies are sent as they are (as
+                # django-bolt does); only the success body goes through the response model.
+                r.endpoint = _other_statuses_unchecked(r.endpoint, status_code)
             if not _websocket:
                 specs = route_middleware(outer_specs, fn)
                 r.endpoint, r.params = wrap_endpoint(
@@ -898,6 +905,36 @@ def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Call
     @functools.wraps(endpoint)
     def wrapped(**kw: Any) -> Any:
         return wrap(endpoint(**kw))
+
+    return wrapped
+
+
+def _other_statuses_unchecked(endpoint: Callable[..., Any], status_code: int) -> Callable[..., Any]:
+    """``endpoint`` with a returned ``(status, body[, headers])`` whose status is not the
+    route's success status made a ``JSON`` response, which is sent without the response model's
+    check (``response_model={200: A, 404: B}`` documents B; it does not encode through A)."""
+    from .responses import JSON, Response
+
+    def unchecked(value: Any) -> Any:
+        if type(value) is tuple and 2 <= len(value) <= 3 and type(value[0]) is int and value[0] != status_code:
+            code, body = value[0], value[1]
+            headers = value[2] if len(value) == 3 else None
+            if body is None and (code in (204, 304) or 100 <= code < 200):
+                return Response(b"", status_code=code, headers=headers)
+            return JSON(body, status_code=code, headers=headers)
+        return value
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def wrapped_async(**kw: Any) -> Any:
+            return unchecked(await endpoint(**kw))
+
+        return wrapped_async
+
+    @functools.wraps(endpoint)
+    def wrapped(**kw: Any) -> Any:
+        return unchecked(endpoint(**kw))
 
     return wrapped
 
