@@ -111,6 +111,9 @@ class Route:
     #: django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs from the API's and the
     #: routers' middleware lists, outermost first (``middleware.configs.outer_configs``).
     outer_configs: list[tuple[str, Any]] = field(default_factory=list)
+    #: False (``validate_response=False``): the return value is sent as it is, not checked
+    #: against the response model, which is still documented.
+    validate_response: bool = True
 
     def limits(self) -> tuple[Any, Any]:
         """``(CorsPlan or None, LimitPlan or None)``: the route's CORS policy (None: the
@@ -178,7 +181,7 @@ class Route:
             cors,
             limit,
             security,
-            None if self.websocket else self.response_plan(),
+            None if self.websocket or not self.validate_response else self.response_plan(),
             self.compress,
             self.renderers,
             self.websocket,
@@ -242,6 +245,9 @@ class BoltAPI(_Registrar):
     core serves, its shut-down part after the core has drained at stop. Several APIs' lifespans
     start in discovery order and stop in reverse order. ``TestClient`` runs them on ``with``.
 
+    ``validate_response=False``: return values are sent without the response model's check
+    (see :meth:`route`).
+
     ``middleware=[...]``: middleware classes (or ``DjangoMiddleware`` wrappers) around every
     route; ``django_middleware=`` ``True`` (``settings.MIDDLEWARE``), a list of dotted paths, or
     ``{"include"|"exclude": [...]}``: Django middleware around every route, outside the
@@ -266,6 +272,7 @@ class BoltAPI(_Registrar):
         django_middleware: bool | list[str] | dict[str, Any] | None = None,
         lifespan: Callable[[BoltAPI], Any] | None = None,
         error_formatter: Callable[[Any, Any], Any] | None = None,
+        validate_response: bool = True,
     ) -> None:
         prefix = _clean_prefix(prefix, "prefix")
         if trailing_slash not in _TRAILING_SLASH_MODES:
@@ -278,6 +285,8 @@ class BoltAPI(_Registrar):
             raise TypeError(f"lifespan must be callable (an @asynccontextmanager function), got {lifespan!r}")
         self.trailing_slash = trailing_slash
         self.namespace = namespace
+        #: False: the routes' return values are sent unchecked (a route's own keyword wins).
+        self.validate_response = bool(validate_response)
         #: ``lifespan=``; see ``lifespans`` for what a server runs.
         self.lifespan = lifespan
         _check_error_formatter(error_formatter)
@@ -335,6 +344,7 @@ class BoltAPI(_Registrar):
         openapi_extra: dict[str, Any] | None = None,
         renderers: Sequence[str] | None = None,
         middleware: list[Any] | None = None,
+        validate_response: bool | None = None,
         _websocket: bool = False,
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
@@ -372,6 +382,10 @@ class BoltAPI(_Registrar):
         ``Retry-After``), a queued call whose client has gone is not run, and
         ``--request-timeout`` answers 504 for one that takes too long. ``async def`` handlers
         always run on the core's event loop.
+
+        ``validate_response=False`` (else the API's ``validate_response``, True by default)
+        sends the return value as it is, without checking it against the response model (which
+        is still documented), as django-bolt's keyword does.
 
         ``middleware=[...]``: middleware classes run around this route after the API's (a
         ``Router(middleware=...)`` passes its own this way), before the handler's
@@ -431,6 +445,7 @@ class BoltAPI(_Registrar):
             r.name_explicit, r.namespace = bool(name), self.namespace or ""
             r.error_formatter = self.error_formatter
             r.outer_configs = configs
+            r.validate_response = bool(self.validate_response if validate_response is None else validate_response)
             r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
             if getattr(fn, "__paginated__", False) and model is not _UNSET and not responses:

@@ -72,3 +72,36 @@ async def avatar(
 @api.post("/upload/docs")
 def docs(docs: list[UploadFile] = File(max_files=2, allowed_types=["text/plain"])) -> dict:
     return {"n": len(docs)}
+
+
+# django-bolt's documentation examples (site_moving/examples/), each page's APIs mounted under
+# /ex/<page>/<n> (tests/compat/docs/test_docs_server.py). The model examples are in-process only.
+from .examples import auth, openapi, requests, responses, routing, views  # noqa: E402
+
+docs = BoltAPI()
+for _page in (routing, requests, responses, auth, views, openapi):
+    for _i, _api in enumerate(_page.APIS):
+        docs.mount(f"/ex/{_page.__name__.rpartition('.')[2]}/{_i}", _api)
+
+
+# Rows of the compat table (tests/compat/test_more_rows.py): responses.File, validate_response=.
+from pathlib import Path  # noqa: E402
+
+from django_bolt import Struct  # noqa: E402
+from django_bolt.responses import File as FileDownload  # noqa: E402
+
+rows = BoltAPI(prefix="/rows")
+
+
+class Row(Struct):
+    id: int
+
+
+@rows.get("/download")
+async def download():
+    return FileDownload(str(Path(__file__).with_name("people.csv")), filename="people.csv")
+
+
+@rows.get("/unchecked", response_model=Row, validate_response=False)
+async def unchecked():
+    return {"id": "not a number"}
