@@ -98,3 +98,22 @@ def test_over_a_real_server(site):
     assert r.status == 200 and r.body == b"id,name\n1,Ann\n"
     assert "attachment" in r.header("content-disposition")
     assert fetch(site.port, "GET", "/rows/unchecked").json() == {"id": "not a number"}
+
+
+def test_auth_context_helpers(demo_apis):
+    from types import SimpleNamespace
+
+    from django_bolt import extract_user_id_from_context, get_auth_context
+    from django_bolt.auth import JWTAuthentication, create_jwt_for_user
+
+    api = BoltAPI()
+
+    @api.get("/ctx", auth=[JWTAuthentication()])
+    async def ctx(request) -> dict:
+        return {"user_id": extract_user_id_from_context(request), "ctx": get_auth_context(request)}
+
+    token = create_jwt_for_user(SimpleNamespace(pk=5, username="u"), extra_claims={"permissions": ["a.b"]})
+    with TestClient(api) as c:
+        r = c.get("/ctx", headers={"authorization": f"Bearer {token}"}).json()
+        assert r["user_id"] == "5" and r["ctx"]["auth_backend"] == "jwt" and r["ctx"]["permissions"] == ["a.b"]
+        assert c.get("/ctx").json() == {"user_id": None, "ctx": {}}

@@ -67,3 +67,17 @@ def test_login_then_the_user(client, admin_user):
     me = client.get("/me", headers=headers).json()
     assert client.get("/sync-me", headers=headers).json()["id"] == me["id"]
     assert client.get("/sync-me", headers=headers).json()["username"] == username
+
+
+def test_current_user_parameters(client, admin_user):
+    username, password = admin_user
+    r = client.post("/auth/token", json={"username": username, "password": password})
+    headers = {"authorization": f"Bearer {r.json()['access_token']}"}
+    me = client.get("/me", headers=headers).json()
+    assert client.get("/current/me", headers=headers).json() == me
+    assert client.get("/current/me").status_code == 401
+    assert client.get("/home", headers=headers).json() == {"signed_in": True}
+    assert client.get("/home").json() == {"signed_in": False}
+    assert client.get("/depends/me", headers=headers).json() == {"id": me["id"], "username": username}
+    # A token for a user that does not exist: no user, so CurrentUser answers 401.
+    assert client.get("/current/me", headers=bearer()).status_code == 401

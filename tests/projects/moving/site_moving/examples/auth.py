@@ -3,14 +3,14 @@ authentication.md), their examples as written.
 
 Where bolt differs: ``import msgspec`` is ``from django_bolt.compat import msgspec``; examples
 that reuse one path get their own (``# path:``); ``orders`` returns a list, not ``[...]``.
-Left out, missing here (docs/compat.md §8): ``CurrentUser``/``OptionalCurrentUser``,
-``get_current_user``, ``JWTAuthViews``/revocation, ``set_token_cookies``, JWKS/OIDC.
+Left out, missing here (docs/compat.md §8): ``JWTAuthViews``/revocation, ``set_token_cookies``,
+JWKS/OIDC, a ``JWTAuthentication`` subclass's ``get_user``.
 ``DB_APIS`` need a user table (the demo's); ``APIS`` do not.
 """
 
 from django.contrib.auth import aauthenticate
 
-from django_bolt import BoltAPI, Depends
+from django_bolt import BoltAPI, CurrentUser, Depends, OptionalCurrentUser
 from django_bolt.auth import (
     AllowAny,
     APIKeyAuthentication,
@@ -18,6 +18,7 @@ from django_bolt.auth import (
     JWTAuthentication,
     Requires,
     create_jwt_for_user,
+    get_current_user,
 )
 from django_bolt.compat import msgspec
 from django_bolt.exceptions import HTTPException, Unauthorized
@@ -128,6 +129,21 @@ def get_me_sync(request):  # path: /me
     user = request.user  # Lazily loads from database
 
     return {"id": user.id, "username": user.username, "email": user.email}
+
+
+@db_api.get("/current/me", auth=[JWTAuthentication()])  # path: /me
+async def get_current_me(user: CurrentUser):
+    return {"id": user.id}
+
+
+@db_api.get("/home", auth=[JWTAuthentication()])
+def home(user: OptionalCurrentUser):
+    return {"signed_in": user is not None}
+
+
+@db_api.get("/depends/me", auth=[JWTAuthentication()], guards=[IsAuthenticated()])  # path: /me
+async def get_me_by_dependency(user=Depends(get_current_user)):
+    return {"id": user.id, "username": user.username}
 
 
 APIS = [api]
