@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import override_settings
 
-from django_bolt import BoltAPI, Struct
+from django_bolt import BoltAPI, Request, Struct
 from django_bolt.responses import File
 from django_bolt.testing import TestClient
 from django_bolt.views import APIView
@@ -117,3 +117,21 @@ def test_auth_context_helpers(demo_apis):
         r = c.get("/ctx", headers={"authorization": f"Bearer {token}"}).json()
         assert r["user_id"] == "5" and r["ctx"]["auth_backend"] == "jwt" and r["ctx"]["permissions"] == ["a.b"]
         assert c.get("/ctx").json() == {"user_id": None, "ctx": {}}
+
+
+def test_request_form_and_files(demo_apis):
+    api = BoltAPI()
+
+    @api.post("/form")
+    async def form(request: Request) -> dict:
+        files = {k: (v.filename, v.size) for k, v in request.files.items()}
+        return {"form": request.form, "files": files}
+
+    with TestClient(api) as c:
+        r = c.post("/form", data={"a": "1", "b": "two"})
+        assert r.json() == {"form": {"a": "1", "b": "two"}, "files": {}}
+        r = c.post("/form", data={"title": "t"}, files={"doc": ("a.txt", b"hello", "text/plain")})
+        assert r.json() == {"form": {"title": "t"}, "files": {"doc": ["a.txt", 5]}}
+        assert c.post("/form", json={"a": 1}).json() == {"form": {}, "files": {}}
+        bad = c.post("/form", content=b"--x\r\nbroken", headers={"content-type": "multipart/form-data"})
+        assert bad.status_code == 400
