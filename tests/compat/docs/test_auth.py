@@ -80,4 +80,5 @@ def test_current_user_parameters(client, admin_user):
     assert client.get("/home").json() == {"signed_in": False}
     assert client.get("/depends/me", headers=headers).json() == {"id": me["id"], "username": username}
     # A token for a user that does not exist: no user, so CurrentUser answers 401.
-    assert client.get("/current/me", headers=bearer()).status_code == 401
+    ghost = create_jwt_for_user(SimpleNamespace(pk=2_000_000_000, username="ghost"))
+    assert client.get("/current/me", headers={"authorization": f"Bearer {ghost}"}).status_code == 401
