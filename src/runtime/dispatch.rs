@@ -174,7 +174,9 @@ impl<'a> Site<'a> {
                     app.handle(req, route, &params, self.pending)
                 })
                 .unwrap_or_else(internal_error);
-                (outcome, head_only)
+                // An explicit `@api.head` route answers HEAD too: its body must not be sent
+                // either (RFC 9110 §9.3.2), or it would be read as the next response.
+                (outcome, head_only || head.method == Method::Head)
             }
         };
         Started {
