@@ -214,6 +214,7 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     // A body that ends with the connection leaves nothing to keep alive.
                     let keep_alive = keep_alive && framing != Framing::Unframed;
                     write_response(&w, &mut wbuf, &resp, keep_alive, head_only, http10);
+                    super::core::REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if let Some(http::BodySource::File { path, offset, len }) = &resp.source {
                         if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
                             // The head (and earlier pipelined responses) first, then the file

@@ -5,7 +5,7 @@
 use crate::app::pending::Pending;
 use crate::app::App;
 use crate::http::{DateCache, Limits};
-use crate::py::interp::SubInterpreter;
+use crate::py::interp::Interpreter;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::os::fd::RawFd;
@@ -13,8 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Requests this process has answered (every core's), for `--max-requests`: a plain count, read
+/// by the main thread.
+pub static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 pub struct Core {
-    pub interp: SubInterpreter,
+    pub interp: Interpreter,
     pub app: App,
     pub pending: Pending,
     pub limits: Limits,
