@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 /// by the main thread.
 pub static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// How much longer than an idle keep-alive connection a new, silent one is kept at a drain.
+const FRESH_GRACE: Duration = Duration::from_millis(900);
+
 pub struct Core {
     pub interp: Interpreter,
     pub app: App,
@@ -120,6 +123,17 @@ impl Core {
                 c.2 = Instant::now();
             }
             c.1 = busy;
+        }
+    }
+
+    /// A new connection that has not sent a byte yet counts as idle only from `FRESH_GRACE`
+    /// on: its client has just connected and is about to send its request (a client thread
+    /// descheduled for 100 ms on a busy box is not idle). Without it, a worker that starts to
+    /// drain (a recycled `--isolation process` worker, every few thousand requests) closes
+    /// connections it accepted a moment earlier, and their clients see EOF before any answer.
+    pub fn fresh_and_waiting(&self, id: u64) {
+        if let Some(c) = self.conns.borrow_mut().get_mut(&id) {
+            c.2 = Instant::now() + FRESH_GRACE;
         }
     }
 

@@ -339,6 +339,11 @@ async fn serve(
         let _py = w.interp.attached();
         w.app.ws_going_away(&w.pending);
     }
+    // A connection accepted just now is spawned but not yet tracked (its task tracks itself
+    // when it first runs): let it run first, or the drain sees no connection, ends at once, and
+    // the task outlives the runtime with its client left without an answer (seen at every few
+    // recycles of an `--isolation process` worker under epoll).
+    monoio::time::sleep(Duration::from_millis(10)).await;
     loop {
         w.close_idle();
         w.pending.nudge();
