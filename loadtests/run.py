@@ -1702,6 +1702,12 @@ def main() -> int:
         help="who answers /media/ under gunicorn: WhiteNoise (default) or django.views.static.serve",
     )
     ap.add_argument("--no-scaling", action="store_true", help="skip the bolt --cores 2 vs 1 rows")
+    ap.add_argument(
+        "--isolation-rows",
+        action="store_true",
+        help="compare bolt with bolt --isolation process (one worker process) in django-bolt's column, "
+        "instead of django-bolt",
+    )
     ap.add_argument("--no-setup", action="store_true", help="do not (re)seed the databases")
     ap.add_argument(
         "--reinstall-competitor", action="store_true", help="delete and recreate loadtests/.venv-competitor"
@@ -1763,6 +1769,8 @@ def main() -> int:
         ap.error(f"--server {args.server} has nothing to measure on --endpoints {','.join(endpoints)}")
     if sec_eps and not want_bolt:
         log(f"[note] {','.join(sec_eps)} are bolt-only rows; --server {args.server} skips them")
+    if args.isolation_rows:
+        REF_LABEL["competitor"] = "bolt --isolation process"
     bolt_bin = os.environ.get("BOLT_BIN", str(REPO / ".venv" / "bin" / "bolt"))
     bolt_python = str(Path(bolt_bin).parent / "python")
     if not os.path.exists(bolt_python):
@@ -1809,14 +1817,14 @@ def main() -> int:
     lockf = open(LOCK_PATH, "a+")
     try:
         if not args.no_setup:
-            if want_comp:
+            if want_comp and not args.isolation_rows:
                 setup_competitor(args.reinstall_competitor, bolt_python)
             if want_guni:
                 setup_gunicorn(args.reinstall_gunicorn, django_version_of(bolt_python), bolt_python)
             if want_bolt or want_guni:
                 setup_demo(bolt_python if want_bolt or not guni_py.exists() else str(guni_py))
         else:
-            if want_comp and not (COMP_VENV / "bin" / "python").exists():
+            if want_comp and not args.isolation_rows and not (COMP_VENV / "bin" / "python").exists():
                 raise Abort("competitor venv missing; run without --no-setup")
             if want_guni and not guni_py.exists():
                 raise Abort("gunicorn venv missing; run without --no-setup")
@@ -1843,6 +1851,13 @@ def main() -> int:
             return Server(key, label, argv, DEMO_DIR, env, pin, p, role="bolt" if cores == 1 else key, profile=profile)
 
         def competitor_server(key: str, profile: str | None = None) -> Server:
+            if args.isolation_rows:
+                # The same bolt and project with one worker process instead of a sub-interpreter
+                # (pinned to core 0 as bolt is); CPU is summed over the supervisor's tree.
+                srv = bolt_server(key, 1, {0}, profile)
+                srv.argv += ["--isolation", "process"]
+                srv.label, srv.role = "bolt --isolation process", "competitor"
+                return srv
             # --processes = cores (1) and --workers 1 (one Actix thread), passed explicitly;
             # loadtests/ (bench_api.py) is appended to sys.path by competitor/manage.py. No
             # PYTHONPATH: it could put this project's django_bolt before django-bolt 0.13's.

@@ -25,10 +25,14 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
         return fail(f"Python 3.13 or newer is required (this is {sys.version.split()[0]})")
     options = ServerOptions.from_dict(opts)
     if options.isolation == "process":
-        return fail(
-            "--isolation process is not available in this version yet; "
-            "remove modules that cannot load in sub-interpreters or wait for that mode"
-        )
+        if options.dev:
+            return fail(
+                "--isolation process does not combine with --dev: the development server restarts "
+                "one sub-interpreter server on each change; run --dev without --isolation process"
+            )
+        from .process import run as run_process
+
+        return run_process(options, settings_module=settings_module)
     if options.dev:
         from .dev import run as run_dev
 
@@ -49,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bolt", description="Serve a Django project's API with django-bolt.")
     add_server_arguments(p)
     args = p.parse_args(argv)
-    if args.dev:
+    if args.dev and args.isolation != "process":
         from .dev import run as run_dev
 
         return run_dev(vars(args), argv=sys.argv[1:] if argv is None else argv)

@@ -294,10 +294,10 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 
 
 def _is_model(tp: Any) -> bool:
-    from .struct import StructMeta
+    from .struct import StructMeta, is_msgspec_struct
 
     return isinstance(tp, type) and (
-        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp) or is_msgspec_struct(tp)
     )
 
 

@@ -3,6 +3,7 @@
 
 use super::raise;
 use crate::py;
+use crate::py::interp::Kind;
 use crate::router::Router;
 use crate::runtime::server::{self, ServeConfig, Tick};
 use crate::runtime::worker::DriverChoice;
@@ -69,6 +70,8 @@ pub(super) enum ConfigError {
     NoWorkers,
     #[error("driver must be auto, uring or epoll, not {0:?}")]
     Driver(String),
+    #[error("isolation must be subinterpreter or process, not {0:?}")]
+    Isolation(String),
 }
 
 unsafe fn required(d: *mut ffi::PyObject, key: &CStr) -> Result<*mut ffi::PyObject, ConfigError> {
@@ -131,6 +134,26 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         other => return Err(ConfigError::Driver(other.into())),
     };
     let secs = |k: &CStr| cfg_f64(d, k).map(Duration::from_secs_f64);
+    let interp = match cfg_str(d, c"isolation")?.as_str() {
+        "subinterpreter" => Kind::Sub,
+        "process" => Kind::Main,
+        other => return Err(ConfigError::Isolation(other.into())),
+    };
+    let fd = |k: &CStr| -> Result<Option<i32>, ConfigError> {
+        let v = required(d, k)?;
+        if v == ffi::Py_None() {
+            return Ok(None);
+        }
+        py::as_i64(v)
+            .filter(|v| (0..=i32::MAX as i64).contains(v))
+            .map(|v| Some(v as i32))
+            .ok_or_else(|| {
+                ConfigError::Type(
+                    k.to_string_lossy().into_owned(),
+                    "a file descriptor or None",
+                )
+            })
+    };
     Ok(ServeConfig {
         host: cfg_str(d, c"host")?,
         port: port as u16,
@@ -145,6 +168,10 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         max_body: cfg_f64(d, c"max_body")? as usize,
         max_headers: (cfg_f64(d, c"max_headers")? as usize).max(1),
         banner_prefix: cfg_str(d, c"banner")?,
+        interp,
+        listen_fd: fd(c"listen_fd")?,
+        status_fd: fd(c"status_fd")?,
+        max_requests: cfg_f64(d, c"max_requests")? as u64,
     })
 }
 

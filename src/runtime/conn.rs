@@ -214,6 +214,7 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     // A body that ends with the connection leaves nothing to keep alive.
                     let keep_alive = keep_alive && framing != Framing::Unframed;
                     write_response(&w, &mut wbuf, &resp, keep_alive, head_only, http10);
+                    super::core::REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if let Some(http::BodySource::File { path, offset, len }) = &resp.source {
                         if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
                             // The head (and earlier pipelined responses) first, then the file
@@ -273,7 +274,12 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
             }
         }
         let fd = s.as_raw_fd();
-        if close || w.stopping() && rbuf.is_empty() && !peer_has_data(fd) {
+        // A new connection that has not sent its request yet (`head_deadline` runs from the
+        // accept) is not between requests: it was accepted as the drain began and its request is
+        // on its way; it is answered (with `Connection: close`), or closed by the drain after a
+        // grace (`Core::fresh_and_waiting`), not dropped here unanswered.
+        let between_requests = head_deadline.is_none();
+        if close || w.stopping() && between_requests && rbuf.is_empty() && !peer_has_data(fd) {
             // Bytes the client sent that we will not read would turn our close into a reset,
             // which can destroy the response it has not read yet: close gracefully then
             // (still tracked, so the drain waits for it and no task outlives the runtime).
@@ -284,6 +290,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
             return;
         }
         w.set_busy(id, !rbuf.is_empty());
+        if rbuf.is_empty() && head_deadline.is_some() {
+            // Not one byte yet: a new connection (the head deadline runs from the accept).
+            w.fresh_and_waiting(id);
+        }
         let now = Instant::now();
         // What this read waits for, and what happens when the wait runs out.
         let (timeout, on_expiry) = if in_body {

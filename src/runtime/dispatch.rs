@@ -9,7 +9,7 @@ use crate::app::{App, Outcome};
 use crate::compression::StreamEncoder;
 use crate::cors::CorsPolicy;
 use crate::http::{BodySource, Method, Request, Response};
-use crate::py::interp::SubInterpreter;
+use crate::py::interp::Interpreter;
 use crate::router::Match;
 use crate::static_files;
 use std::time::Instant;
@@ -20,7 +20,7 @@ use std::time::Instant;
 pub struct Site<'a> {
     pub app: &'a App,
     pub pending: &'a Pending,
-    pub interp: Option<&'a SubInterpreter>,
+    pub interp: Option<&'a Interpreter>,
 }
 
 /// A request on its way: the handler's outcome and what finishing its response needs.
@@ -46,7 +46,7 @@ pub struct Finish<'a> {
 
 impl Site<'_> {
     fn attached(&self) -> Option<crate::py::interp::Attached<'_>> {
-        self.interp.map(SubInterpreter::attached)
+        self.interp.map(Interpreter::attached)
     }
 }
 

@@ -2,10 +2,12 @@
 //! watches for signals from the main interpreter and drains everything on shutdown.
 
 use crate::http::Limits;
+use crate::py::interp::Kind;
+use crate::runtime::core::REQUESTS;
 use crate::runtime::worker::{self, DriverChoice, Report, WorkerConfig};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -26,6 +28,62 @@ pub struct ServeConfig {
     pub max_body: usize,
     pub max_headers: usize,
     pub banner_prefix: String,
+    /// Which interpreter the workers run handlers in.
+    pub interp: Kind,
+    /// A listening socket to serve instead of binding our own: the one a process supervisor
+    /// (`--isolation process`) shares with every worker process. It is never shut down here.
+    pub listen_fd: Option<RawFd>,
+    /// Where to report to a process supervisor instead of printing the banner: a line
+    /// `ready <driver> <routes> <docs path or ->` once serving, and `recycle <requests>` once
+    /// `max_requests` are answered.
+    pub status_fd: Option<RawFd>,
+    /// Requests after which to ask the supervisor for a replacement (0: never).
+    pub max_requests: u64,
+}
+
+/// Writes one line to the supervisor's pipe; a supervisor gone is not our problem here (its
+/// death signal ends this process).
+fn report_line(fd: RawFd, line: &str) {
+    let line = format!("{line}\n");
+    let mut rest = line.as_bytes();
+    while !rest.is_empty() {
+        // SAFETY: `fd` is the pipe the supervisor gave us, open for the process's life; the
+        // buffer is valid for `rest.len()` bytes.
+        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
+        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        if n <= 0 {
+            return;
+        }
+        rest = &rest[n as usize..];
+    }
+}
+
+/// One listener per worker on a socket somebody else bound and keeps open: each a `dup` of it,
+/// so dropping ours closes only our descriptor.
+fn shared_listeners(fd: RawFd, n: usize) -> Result<(Vec<std::net::TcpListener>, u16), ServeError> {
+    let unknown = || SocketAddr::from(([0, 0, 0, 0], 0));
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        // SAFETY: dup of a descriptor the caller says is an open listening socket; the copy is
+        // owned by the TcpListener from here on.
+        let copy = unsafe { libc::dup(fd) };
+        if copy < 0 {
+            return Err(ServeError::Bind(unknown(), std::io::Error::last_os_error()));
+        }
+        // SAFETY: `copy` is a fresh descriptor nobody else owns.
+        let l = unsafe { std::net::TcpListener::from_raw_fd(copy) };
+        l.set_nonblocking(true)
+            .map_err(|e| ServeError::Bind(unknown(), e))?;
+        out.push(l);
+    }
+    let port = out
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    Ok((out, port))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,7 +185,11 @@ pub enum Tick {
 /// signal handlers); it returns `Stop` to begin the graceful shutdown.
 pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), ServeError> {
     let n = cfg.cores.len();
-    let (listeners, port) = bind_listeners(&cfg.host, cfg.port, n)?;
+    let (listeners, port) = match cfg.listen_fd {
+        Some(fd) => shared_listeners(fd, n)?,
+        None => bind_listeners(&cfg.host, cfg.port, n)?,
+    };
+    let owned = cfg.listen_fd.is_none();
     let listener_fds: Vec<i32> = listeners.iter().map(|l| l.as_raw_fd()).collect();
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel::<Report>();
@@ -154,6 +216,7 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
             body_timeout: cfg.body_timeout,
             max_connections: cfg.max_connections,
             shutdown_timeout: cfg.shutdown_timeout,
+            interp: cfg.interp,
         };
         let (stop, tx) = (stop.clone(), tx.clone());
         let h = std::thread::Builder::new()
@@ -168,7 +231,9 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
 
     let stop_all = |handles: Vec<std::thread::JoinHandle<()>>| {
         stop.store(true, Ordering::SeqCst);
-        for fd in &listener_fds {
+        // A shared socket keeps listening for the other workers; our pending accepts end by
+        // cancellation (the worker watches the stop flag).
+        for fd in listener_fds.iter().filter(|_| owned) {
             // SAFETY: the fd stays open until its worker drops the listener; shutdown makes a
             // pending accept fail so the worker notices the stop flag.
             unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
@@ -216,27 +281,42 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
     }
     let drivers: Vec<&str> = ready.iter().flatten().map(|r| r.driver).collect();
     let Booted { routes, docs, .. } = ready[0].clone().expect("every worker is ready");
+    if let Some(fd) = cfg.status_fd {
+        let shown = docs.as_deref().unwrap_or("-");
+        report_line(fd, &format!("ready {} {routes} {shown}", drivers.join(",")));
+    }
     let docs = docs.map(|p| format!(" | docs {p}")).unwrap_or_default();
     let host_shown = if cfg.host.contains(':') {
         format!("[{}]", cfg.host)
     } else {
         cfg.host.clone()
     };
-    println!(
-        "{} | workers {} | driver {} | routes {}{} | listening on http://{}:{}",
-        cfg.banner_prefix,
-        n,
-        drivers.join(","),
-        routes,
-        docs,
-        host_shown,
-        port
-    );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    if cfg.status_fd.is_none() {
+        println!(
+            "{} | workers {} | driver {} | routes {}{} | listening on http://{}:{}",
+            cfg.banner_prefix,
+            n,
+            drivers.join(","),
+            routes,
+            docs,
+            host_shown,
+            port
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
 
     let mut failure = None;
+    let mut recycle_asked = false;
     loop {
+        if cfg.max_requests > 0 && !recycle_asked {
+            let served = REQUESTS.load(Ordering::Relaxed);
+            if let (true, Some(fd)) = (served >= cfg.max_requests, cfg.status_fd) {
+                // The supervisor starts a replacement, then stops us (the usual drain).
+                report_line(fd, &format!("recycle {served}"));
+                recycle_asked = true;
+            }
+        }
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Report::Failed { index, error }) => {
                 failure = Some(format!("worker {index} failed: {error}"));

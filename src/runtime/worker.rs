@@ -1,12 +1,14 @@
-//! One worker per core: a pinned thread owning a monoio reactor, an `SO_REUSEPORT` listener
-//! and its own own-GIL sub-interpreter holding Django and the app.
+//! One worker per core: a pinned thread owning a monoio reactor, a listener (its own
+//! `SO_REUSEPORT` one, or the socket a process supervisor shares with every worker process) and
+//! an interpreter holding Django and the app: its own own-GIL sub-interpreter, or the process's
+//! main interpreter under `--isolation process`.
 
 use super::conn::{refuse_at_cap, serve_conn_guarded};
 use super::core::Core;
 use crate::app::pending::Pending;
 use crate::app::App;
 use crate::http::{DateCache, Limits};
-use crate::py::interp::SubInterpreter;
+use crate::py::interp::{Interpreter, Kind};
 use monoio::net::TcpListener;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -35,6 +37,8 @@ pub struct WorkerConfig {
     pub body_timeout: Duration,
     pub max_connections: usize,
     pub shutdown_timeout: Duration,
+    /// Which interpreter the handlers run in.
+    pub interp: Kind,
 }
 
 /// What a worker tells the main thread once it is ready (or why it is not).
@@ -78,7 +82,7 @@ pub fn run(
             );
         }
     }
-    let interp = match SubInterpreter::create() {
+    let interp = match Interpreter::create(cfg.interp) {
         Ok(i) => i,
         Err(e) => {
             let _ = report.send(Report::Failed {
@@ -286,8 +290,14 @@ async fn serve(
     };
     let pump_task = monoio::spawn(pump(w.clone()));
     monoio::spawn(give_back(Rc::downgrade(&w)));
+    // The stop ends a pending accept by cancelling it, not by shutting the socket down: under
+    // `--isolation process` the socket is shared with the other workers and the replacement
+    // of a recycled one, and must keep listening for them.
+    let canceller = monoio::io::Canceller::new();
+    let handle = canceller.handle();
+    monoio::spawn(cancel_on_stop(Rc::downgrade(&w), canceller));
     loop {
-        match listener.accept().await {
+        match listener.cancelable_accept(handle.clone()).await {
             Ok((stream, addr)) => {
                 if w.conns.borrow().len() >= w.max_connections {
                     // At the cap: a clear answer at once, without reading the request and
@@ -329,6 +339,11 @@ async fn serve(
         let _py = w.interp.attached();
         w.app.ws_going_away(&w.pending);
     }
+    // A connection accepted just now is spawned but not yet tracked (its task tracks itself
+    // when it first runs): let it run first, or the drain sees no connection, ends at once, and
+    // the task outlives the runtime with its client left without an answer (seen at every few
+    // recycles of an `--isolation process` worker under epoll).
+    monoio::time::sleep(Duration::from_millis(10)).await;
     loop {
         w.close_idle();
         w.pending.nudge();
@@ -358,6 +373,19 @@ async fn serve(
     w.drained.set(true);
     w.pending.nudge();
     pump_task.await;
+}
+
+/// Cancels the accept loop's pending accept once the stop flag is set (checked every 20 ms).
+/// An accept that completed first is still served: cancelling it yields its connection.
+async fn cancel_on_stop(core: std::rc::Weak<Core>, canceller: monoio::io::Canceller) {
+    loop {
+        monoio::time::sleep(Duration::from_millis(20)).await;
+        match core.upgrade() {
+            Some(w) if !w.stopping() => continue,
+            _ => break,
+        }
+    }
+    let _ = canceller.cancel();
 }
 
 /// Gives memory freed by closed connections back to the system. mimalloc returns a thread's
