@@ -97,7 +97,8 @@ fn write_out(bytes: &[u8]) {
     }
 }
 
-/// One core's end of the access log.
+/// One core's end of the access log. Its buffer stays registered for the process's life (one
+/// per worker, made at boot), so lines appended just before a core ends are still flushed.
 pub struct AccessSink {
     buf: Buffer,
     stamp: RefCell<Stamp>,

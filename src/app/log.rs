@@ -1,5 +1,6 @@
 //! Request logs: the access log line (`django_bolt.access`) and the detailed request log
-//! (`LoggingConfig`: a sampled share at INFO, every slow request), both through Python logging.
+//! (`LoggingConfig`: a sampled share at INFO, every slow request), both through Python logging,
+//! except the access line of bolt's default handler, which Rust writes itself (`access.rs`).
 
 use super::access::AccessSink;
 use super::handle::header_list;
