@@ -166,9 +166,7 @@ PIPELINE_DEPTH = 16  # pipeline.lua
 PIPELINED = {"pipelined", "floor_pipelined"}
 #: Which load generators a cell is measured with (`--tool`); oha cannot pipeline.
 TOOLS = ("wrk", "oha")
-OHA_LOCAL = (
-    HERE / ".tools" / "bin" / "oha"
-)  # `cargo install oha --locked --no-default-features --root loadtests/.tools`
+OHA_LOCAL = HERE / ".tools" / "bin" / "oha"  # `cargo install oha --locked --root loadtests/.tools`
 
 # The compression rows. Each server instance of these rows runs with one CompressionConfig,
 # passed as BENCH_COMPRESSION (JSON of its arguments; both settings files build
@@ -1252,7 +1250,7 @@ def script_request(script: str) -> tuple[str | None, bytes | None, dict[str, str
 
 
 def oha_bin() -> str | None:
-    """oha from loadtests/.tools (``cargo install oha --locked --no-default-features --root loadtests/.tools``), else on PATH."""
+    """oha from loadtests/.tools (``cargo install oha --locked --root loadtests/.tools``), else on PATH."""
     if OHA_LOCAL.exists():
         return str(OHA_LOCAL)
     return shutil.which("oha")
@@ -2037,9 +2035,7 @@ def main() -> int:
     if "wrk" in tools and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
     if "oha" in tools and not oha_bin():
-        raise SystemExit(
-            "oha is not installed: cargo install oha --locked --no-default-features --root loadtests/.tools (or put it on PATH)"
-        )
+        raise SystemExit("oha is not installed: cargo install oha --locked --root loadtests/.tools (or put it on PATH)")
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("needs at least 2 CPUs (server on cpu0, wrk on cpu1)")
 
