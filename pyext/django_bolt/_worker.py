@@ -310,6 +310,9 @@ class Runtime:
         self.loop_fd = self.loop._selector.fileno()  # noqa: SLF001 - the only way to wait on the loop
         self.blocking_threshold = blocking_threshold
         self.access_enabled = access_log.isEnabledFor(logging.INFO)
+        #: Rust formats and writes the access lines itself, batched off the request path
+        #: (src/app/access.rs), when they would go to bolt's own default stderr handler unchanged.
+        self.access_native = self.access_enabled and not testing and _access_is_default()
         from django.conf import settings
 
         self.debug = bool(settings.DEBUG)
@@ -893,6 +896,34 @@ def _logging_config(api_config: Any) -> Any:
     if not isinstance(cfg, LoggingConfig):
         raise TypeError(f"BOLT_LOGGING must be a LoggingConfig or a dict, not {type(cfg).__name__}")
     return cfg
+
+
+def _access_is_default() -> bool:
+    """Whether ``django_bolt.access`` writes only through the stderr handler ``apply_log_level``
+    gave it, as it gave it: no project handler, filter, formatter, clock or stream instead, so
+    Rust's line (src/app/access.rs) is the same bytes logging would write to fd 2."""
+    import time
+
+    from .discovery import DEFAULT_HANDLERS
+
+    default = DEFAULT_HANDLERS.get(access_log.name)
+    if default is None or access_log.propagate or access_log.filters or access_log.handlers != [default[0]]:
+        return False
+    handler, formatter = default
+    if type(handler) is not logging.StreamHandler or handler.filters or handler.level > logging.INFO:
+        return False
+    if handler.formatter is not formatter or type(formatter) is not logging.Formatter:
+        return False
+    if formatter.converter is not time.localtime or formatter.datefmt is not None or handler.terminator != "\n":
+        return False
+    if (formatter.default_time_format, formatter.default_msec_format) != ("%Y-%m-%d %H:%M:%S", "%s,%03d"):
+        return False
+    if logging.getLogRecordFactory() is not logging.LogRecord or logging.getLevelName(logging.INFO) != "INFO":
+        return False
+    try:
+        return handler.stream is sys.stderr and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _seconds(settings: Any, name: str, default: float) -> float:

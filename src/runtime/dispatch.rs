@@ -259,11 +259,13 @@ impl<'a> Site<'a> {
         if let Some(t0) = started.timer {
             let ms = t0.elapsed().as_secs_f64() * 1e3;
             let detail = app.logs.decision(ms);
-            if app.logs.access_enabled || detail.is_some() {
+            let nbytes = body_len(resp);
+            let py_access =
+                app.logs.access_enabled && !app.logs.access_native(req, resp.status, ms, nbytes);
+            if py_access || detail.is_some() {
                 let _py = self.attached();
-                if app.logs.access_enabled {
-                    app.logs
-                        .access(app.hooks(), req, resp.status, ms, body_len(resp));
+                if py_access {
+                    app.logs.access(app.hooks(), req, resp.status, ms, nbytes);
                 }
                 if let Some(slow) = detail {
                     app.logs.request(app.hooks(), req, resp, ms, slow);

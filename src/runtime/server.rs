@@ -241,6 +241,8 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
         for h in handles {
             let _ = h.join();
         }
+        // The cores' last access lines, still in their buffers.
+        crate::app::access::flush();
     };
 
     // Wait for every worker to boot (or the first failure), still answering signals.
