@@ -19,7 +19,10 @@ use crate::http::{self, BodySource, Framed, Framing, Request, Response};
 use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt, CancelableAsyncReadRent, Canceller};
 use monoio::net::TcpStream;
+use std::future::Future;
 use std::os::fd::AsRawFd;
+use std::pin::Pin;
+use std::task::Poll;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -93,31 +96,40 @@ pub(super) fn refuse_at_cap(w: &Core, s: TcpStream) {
 
 /// A connection task whose panic is contained: logged, that connection closed, the core goes on
 /// serving (DESIGN.md §3 rule 7).
-pub async fn serve_conn_guarded(w: Rc<Core>, s: TcpStream, client: String) {
+pub fn serve_conn_guarded(w: Rc<Core>, s: TcpStream, client: String) -> Guarded {
     let fd = s.as_raw_fd();
-    guarded(w.clone(), fd, serve_conn(w, s, client)).await;
+    guarded(w.clone(), fd, serve_conn(w, s, client))
 }
 
-async fn guarded(w: Rc<Core>, fd: std::os::fd::RawFd, fut: impl std::future::Future<Output = ()>) {
-    if CatchUnwind(Box::pin(fut)).await.is_err() {
-        eprintln!("django-bolt: internal error (panic) on a connection; closed it");
-        w.untrack_fd(fd);
+/// Not an `async fn`: one would keep its argument's space (the connection loop's whole state)
+/// in the task beside the box it is moved into, doubling an idle connection's cost
+/// (loadtests/conn_memory.py).
+fn guarded(w: Rc<Core>, fd: std::os::fd::RawFd, fut: impl Future<Output = ()> + 'static) -> Guarded {
+    Guarded {
+        w,
+        fd,
+        fut: Box::pin(fut),
     }
 }
 
-struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+/// A connection's future, boxed once, and what its panic must undo.
+pub struct Guarded {
+    w: Rc<Core>,
+    fd: std::os::fd::RawFd,
+    fut: Pin<Box<dyn Future<Output = ()>>>,
+}
 
-impl<F: std::future::Future<Output = ()>> std::future::Future for CatchUnwind<F> {
-    type Output = Result<(), ()>;
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let inner = self.0.as_mut();
+impl Future for Guarded {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let inner = self.fut.as_mut();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(())) => std::task::Poll::Ready(Ok(())),
-            Err(_) => std::task::Poll::Ready(Err(())),
+            Ok(p) => p,
+            Err(_) => {
+                eprintln!("django-bolt: internal error (panic) on a connection; closed it");
+                self.w.untrack_fd(self.fd);
+                Poll::Ready(())
+            }
         }
     }
 }
