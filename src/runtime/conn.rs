@@ -22,8 +22,8 @@ use monoio::net::TcpStream;
 use std::future::Future;
 use std::os::fd::AsRawFd;
 use std::pin::Pin;
-use std::task::Poll;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 const READ_CHUNK: usize = 8 * 1024;
@@ -104,7 +104,11 @@ pub fn serve_conn_guarded(w: Rc<Core>, s: TcpStream, client: String) -> Guarded 
 /// Not an `async fn`: one would keep its argument's space (the connection loop's whole state)
 /// in the task beside the box it is moved into, doubling an idle connection's cost
 /// (loadtests/conn_memory.py).
-fn guarded(w: Rc<Core>, fd: std::os::fd::RawFd, fut: impl Future<Output = ()> + 'static) -> Guarded {
+fn guarded(
+    w: Rc<Core>,
+    fd: std::os::fd::RawFd,
+    fut: impl Future<Output = ()> + 'static,
+) -> Guarded {
     Guarded {
         w,
         fd,
