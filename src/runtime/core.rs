@@ -41,6 +41,9 @@ pub struct Core {
     /// ones are closed at shutdown, busy ones finish first).
     pub(super) conns: RefCell<HashMap<u64, (RawFd, bool, Instant)>>,
     pub(super) next_conn: Cell<u64>,
+    /// Connections that gave their buffers back on going idle (conn.rs `read_idle`), counted
+    /// so that `give_back` returns the freed pages to the system after a wave of them.
+    pub(super) idled: Cell<u64>,
     /// Set once the drain is over: the asyncio pump stops even with handlers still suspended.
     pub(super) drained: Cell<bool>,
     /// Set when the drain deadline passed: streams still sending end where they are.

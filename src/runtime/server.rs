@@ -175,6 +175,44 @@ pub fn bind_listeners(
     Ok((out, port))
 }
 
+/// Makes a listener complete no more handshakes while its accept queue stays intact: a
+/// classic BPF filter that drops every packet (the kernel runs a listener's filter on each SYN
+/// and on the ACK that would complete a handshake; connections already queued are sockets of
+/// their own and unaffected). Closing a listener resets the connections still queued on it,
+/// whose clients have often sent their request already and read a reset (issue 16 item 6), so
+/// the drain stops new handshakes, accepts what is queued, and only then closes. A client
+/// connecting meanwhile gets no SYN-ACK and resends its SYN about a second later, by when the
+/// listener is closed (a refused connect) or, in a restart, a new server listens on the port.
+pub(super) fn stop_handshakes(fd: std::os::fd::RawFd) -> std::io::Result<()> {
+    // BPF_RET | BPF_K with k = 0: accept zero bytes of the packet, that is, drop it.
+    let mut code = [libc::sock_filter {
+        code: 0x06,
+        jt: 0,
+        jf: 0,
+        k: 0,
+    }];
+    let prog = libc::sock_fprog {
+        len: 1,
+        filter: code.as_mut_ptr(),
+    };
+    // SAFETY: `fd` is an open socket owned by the caller; `prog` and the code it points to
+    // are valid for the call (the kernel copies the program).
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&prog as *const libc::sock_fprog).cast(),
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// What the main thread does while the workers serve: `Continue`, or stop.
 pub enum Tick {
     Continue,
@@ -189,8 +227,20 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
         Some(fd) => shared_listeners(fd, n)?,
         None => bind_listeners(&cfg.host, cfg.port, n)?,
     };
-    let owned = cfg.listen_fd.is_none();
-    let listener_fds: Vec<i32> = listeners.iter().map(|l| l.as_raw_fd()).collect();
+    // The main thread's own handles on the listeners it owns, for the drain
+    // (`stop_handshakes`): a worker closes its listener when it ends, and a raw fd number could
+    // then name another socket by the time the drain begins; a duplicate keeps naming this one.
+    // A socket shared with other worker processes (`--isolation process`) keeps listening for
+    // them: it gets no filter, and this worker's pending accepts end by cancellation alone.
+    let listener_dups: Vec<std::net::TcpListener> = if cfg.listen_fd.is_none() {
+        listeners
+            .iter()
+            .map(|l| l.try_clone())
+            .collect::<Result<_, _>>()
+            .map_err(|e| ServeError::Worker(format!("cannot duplicate a listener: {e}")))?
+    } else {
+        Vec::new()
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel::<Report>();
     let boot_json = Arc::new(cfg.boot_json.clone());
@@ -230,14 +280,14 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
     drop(tx);
 
     let stop_all = |handles: Vec<std::thread::JoinHandle<()>>| {
-        stop.store(true, Ordering::SeqCst);
-        // A shared socket keeps listening for the other workers; our pending accepts end by
-        // cancellation (the worker watches the stop flag).
-        for fd in listener_fds.iter().filter(|_| owned) {
-            // SAFETY: the fd stays open until its worker drops the listener; shutdown makes a
-            // pending accept fail so the worker notices the stop flag.
-            unsafe { libc::shutdown(*fd, libc::SHUT_RDWR) };
+        // No new handshakes first, on every core at once; then each worker accepts what its
+        // listener still queues and closes it (worker.rs `serve`).
+        for l in &listener_dups {
+            if let Err(e) = stop_handshakes(l.as_raw_fd()) {
+                eprintln!("django-bolt: drain: cannot stop new connections: {e}");
+            }
         }
+        stop.store(true, Ordering::SeqCst);
         for h in handles {
             let _ = h.join();
         }

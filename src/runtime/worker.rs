@@ -9,6 +9,7 @@ use crate::app::pending::Pending;
 use crate::app::App;
 use crate::http::{DateCache, Limits};
 use crate::py::interp::{Interpreter, Kind};
+use monoio::io::Canceller;
 use monoio::net::TcpListener;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -122,6 +123,7 @@ pub fn run(
         stop,
         conns: RefCell::new(HashMap::new()),
         next_conn: Cell::new(0),
+        idled: Cell::new(0),
         drained: Cell::new(false),
         abandoned: Cell::new(false),
         peers: RefCell::default(),
@@ -290,14 +292,11 @@ async fn serve(
     };
     let pump_task = monoio::spawn(pump(w.clone()));
     monoio::spawn(give_back(Rc::downgrade(&w)));
-    // The stop ends a pending accept by cancelling it, not by shutting the socket down: under
-    // `--isolation process` the socket is shared with the other workers and the replacement
-    // of a recycled one, and must keep listening for them.
-    let canceller = monoio::io::Canceller::new();
-    let handle = canceller.handle();
-    monoio::spawn(cancel_on_stop(Rc::downgrade(&w), canceller));
+    let canceller = Canceller::new();
+    let accepting = canceller.handle();
+    monoio::spawn(watch_stop(w.stop.clone(), canceller));
     loop {
-        match listener.cancelable_accept(handle.clone()).await {
+        match listener.cancelable_accept(accepting.clone()).await {
             Ok((stream, addr)) => {
                 if w.conns.borrow().len() >= w.max_connections {
                     // At the cap: a clear answer at once, without reading the request and
@@ -324,6 +323,10 @@ async fn serve(
             }
         }
     }
+    // The main thread stopped new handshakes before the stop flag (`stop_handshakes`): what
+    // is still queued is accepted and served (`Connection: close`) rather than reset by the
+    // close.
+    accept_queued(&w, &listener, index);
     drop(listener);
     {
         // Calls queued for the pool and not started are dropped now (503), not run into the
@@ -375,30 +378,66 @@ async fn serve(
     pump_task.await;
 }
 
-/// Cancels the accept loop's pending accept once the stop flag is set (checked every 20 ms).
-/// An accept that completed first is still served: cancelling it yields its connection.
-async fn cancel_on_stop(core: std::rc::Weak<Core>, canceller: monoio::io::Canceller) {
-    loop {
+/// Ends the pending accept once the drain begins (the stop flag is set on another thread,
+/// which cannot wake this reactor; checking it this often costs nothing measurable).
+async fn watch_stop(stop: Arc<AtomicBool>, canceller: Canceller) {
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
         monoio::time::sleep(Duration::from_millis(20)).await;
-        match core.upgrade() {
-            Some(w) if !w.stopping() => continue,
-            _ => break,
-        }
     }
     let _ = canceller.cancel();
+}
+
+/// Accepts every connection still queued on the (non-blocking) listener, without waiting, and
+/// serves each like any other (the drain answers its request with `Connection: close`).
+fn accept_queued(w: &Rc<Core>, listener: &TcpListener, index: usize) {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    loop {
+        // SAFETY: the listener's fd is open for this call; null address pointers are allowed
+        // (the peer is asked of the socket below); SOCK_NONBLOCK keeps the new socket usable
+        // by either driver.
+        let fd = unsafe {
+            libc::accept4(
+                listener.as_raw_fd(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            // EAGAIN: the queue is empty. Anything else: nothing more can be accepted either.
+            return;
+        }
+        // SAFETY: `fd` is a fresh connected socket that nothing else owns.
+        let std_stream = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+        let peer = std_stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let Ok(stream) = monoio::net::TcpStream::from_std(std_stream) else {
+            continue;
+        };
+        if w.conns.borrow().len() >= w.max_connections {
+            refuse_at_cap(w, stream);
+            w.note_refused(index);
+            continue;
+        }
+        monoio::spawn(serve_conn_guarded(w.clone(), stream, peer));
+    }
 }
 
 /// Gives memory freed by closed connections back to the system. mimalloc returns a thread's
 /// free pages only from inside later allocations, so a core that goes quiet after a burst
 /// (5,000 connections opened and closed) kept all of it: 124 MiB, for as long as it stayed quiet
 /// (loadtests/conn_memory.py). Checked once a second; collects when the core's connections fell
-/// by a good share since their peak, or to none.
+/// by a good share since their peak, or to none, or when many went idle (and freed their
+/// buffers) since the last look.
 /// Holds the core weakly: a task still asleep here when the runtime ends must not keep the
 /// core shared.
 async fn give_back(core: std::rc::Weak<Core>) {
     const MIN_DROP: usize = 64;
     let mut peak = 0usize;
     let mut opened = None;
+    let mut idled_seen = 0u64;
     loop {
         monoio::time::sleep(Duration::from_secs(1)).await;
         let Some(w) = core.upgrade() else { return };
@@ -408,9 +447,13 @@ async fn give_back(core: std::rc::Weak<Core>) {
         let now = w.conns.borrow().len();
         peak = peak.max(now);
         let fell = peak - now >= MIN_DROP && now <= peak / 2;
+        // Many connections went idle and freed their buffers (a burst of clients that now
+        // think): their pages are as unused as a closed connection's.
+        let idled = w.idled.get() - idled_seen >= MIN_DROP as u64;
+        idled_seen = w.idled.get();
         // Quiet now, and some connection came and went since the last look.
         let emptied = now == 0 && opened.is_some_and(|o| o != w.next_conn.get());
-        if fell || emptied {
+        if fell || emptied || idled {
             collect_freed();
             peak = now;
         }
