@@ -9,9 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support.boltproc import bolt_executable, server_env
+import pytest
+
+from support.boltproc import bolt_executable, drivers_under_test, server_env
 from support.paths import DEMO, PROJECTS, TESTS
 from support.projects import copy_project
+
+pytestmark = pytest.mark.skipif(
+    "uring" not in drivers_under_test(), reason="driver-independent: runs in the io_uring pass only"
+)
 
 
 def bolt(cwd: Path, *args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
