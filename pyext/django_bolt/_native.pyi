@@ -60,6 +60,9 @@ def serve(config: ServeConfig, /) -> bool:
 def check_routes(routes: list[tuple[str, str]], /) -> int:
     """Checks ``(method, path)`` pairs with the Rust router; the number of routes, or ValueError naming the first refused one."""
 
+def check_boot(boot: str, /) -> tuple[int, str | None]:
+    """Boots the project as a worker would (a new own-GIL sub-interpreter on its own thread, ``_worker.boot`` with ``boot``, an ``options.WorkerBoot`` as JSON), then ends it without serving: ``(project routes, docs path or None)``; RuntimeError with the worker's message when it fails. Main interpreter only (``bolt check``)."""
+
 def compile_plan(root: tuple[Any, ...], defs: list[tuple[Any, ...] | None], /) -> Plan:
     """Compiles a type description from ``schema.describe`` into a plan (TypeError when it cannot)."""
 

@@ -22,7 +22,7 @@ from .middleware.compression import CompressionConfig
 from .middleware.middleware import normalize_middleware_specs, skips
 from .params import SignatureError
 
-__all__ = ["BoltAPI", "Router", "Route", "merge_routes", "RouteConflictError"]
+__all__ = ["BoltAPI", "Router", "Route", "merge_routes", "route_conflicts", "RouteConflictError"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -980,20 +980,34 @@ def _where(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
-    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``.
-    Then the trailing-slash aliases: for each route whose path with (or without) a trailing
-    slash nobody serves, a route there that redirects to it (``_slash_alias``)."""
+def route_conflicts(apis: Iterable[BoltAPI]) -> list[str]:
+    """Every duplicate (method, path) across ``apis``, one message each (``merge_routes``
+    raises the first; ``bolt check`` lists them all)."""
     seen: dict[tuple[str, str], Route] = {}
-    out: list[Route] = []
+    out: list[str] = []
     for api in apis:
         for r in api.routes:
             key = (r.method, r.path)
             if key in seen:
-                raise RouteConflictError(
-                    f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}"
-                )
-            seen[key] = r
+                out.append(f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}")
+            else:
+                seen[key] = r
+    return out
+
+
+def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
+    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``.
+    Then the trailing-slash aliases: for each route whose path with (or without) a trailing
+    slash nobody serves, a route there that redirects to it (``_slash_alias``)."""
+    apis = list(apis)
+    conflicts = route_conflicts(apis)
+    if conflicts:
+        raise RouteConflictError(conflicts[0])
+    seen: dict[tuple[str, str], Route] = {}
+    out: list[Route] = []
+    for api in apis:
+        for r in api.routes:
+            seen[(r.method, r.path)] = r
             out.append(r)
     aliases = []
     for r in out:

@@ -231,3 +231,38 @@ pub(super) unsafe extern "C" fn m_serve(
         }
     }
 }
+
+/// check_boot(boot_json: str) -> (routes, docs_path or None): loads the project in a new
+/// own-GIL sub-interpreter exactly as a worker would, then ends it; RuntimeError with the
+/// worker's message when it cannot. Main interpreter only.
+pub(super) unsafe extern "C" fn m_check_boot(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
+        return raise(
+            ffi::PyExc_RuntimeError,
+            "check_boot() must be called from the main interpreter",
+        );
+    }
+    let Some(boot) = py::str_of(arg).map(str::to_owned) else {
+        return raise(
+            ffi::PyExc_TypeError,
+            "check_boot expects the boot JSON (str)",
+        );
+    };
+    // The new interpreter's thread needs the main GIL briefly to create it.
+    let main_ts = ffi::PyEval_SaveThread();
+    let result = crate::runtime::worker::check(&boot);
+    ffi::PyEval_RestoreThread(main_ts);
+    match result {
+        Ok(r) => {
+            let docs = match r.docs {
+                Some(d) => py::new_str(&d),
+                None => py::none(),
+            };
+            py::tuple(vec![py::new_int(r.routes as i64), docs]).into_ptr()
+        }
+        Err(e) => raise(ffi::PyExc_RuntimeError, &e),
+    }
+}

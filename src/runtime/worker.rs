@@ -179,6 +179,56 @@ pub fn run(
     finish(worker, cfg.index, shutdown_timeout);
 }
 
+/// What `check` found: the project loaded in a worker's interpreter.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The project's own routes (not the docs').
+    pub routes: usize,
+    /// Where the API docs would be served (None: docs off).
+    pub docs: Option<String>,
+}
+
+/// `bolt check`: boots the project exactly as a worker does (its own-GIL sub-interpreter on a
+/// fresh thread, `App::boot`), then ends it, with no reactor and no socket. Err: the message a
+/// worker would have reported.
+///
+/// Must be called with no Python thread state on the calling thread (the main GIL released):
+/// creating the interpreter takes the main GIL briefly, as a worker's does.
+pub fn check(boot_json: &str) -> Result<CheckReport, String> {
+    let boot_json = boot_json.to_owned();
+    let handle = std::thread::Builder::new()
+        .name("bolt-check".into())
+        .spawn(move || -> Result<CheckReport, String> {
+            let interp = SubInterpreter::create().map_err(|e| e.to_string())?;
+            let app = match App::boot(&boot_json) {
+                Ok(a) => a,
+                Err(e) => {
+                    interp.end();
+                    return Err(e.to_string());
+                }
+            };
+            let report = CheckReport {
+                routes: app.project_routes,
+                docs: app.docs_path.clone(),
+            };
+            // No handler ran, so the pool is idle and the interpreter can always be ended; if
+            // the project left a thread running anyway, leave it to the process exit.
+            let ended = app.shutdown(POOL_GRACE).unwrap_or(true);
+            if ended {
+                drop(app);
+                interp.end();
+            } else {
+                std::mem::forget(app);
+                interp.detach();
+            }
+            Ok(report)
+        })
+        .map_err(|e| format!("cannot start the check thread: {e}"))?;
+    handle
+        .join()
+        .unwrap_or_else(|_| Err("the check thread panicked".into()))
+}
+
 /// Ends the core's Python side after its runtime has stopped, and its interpreter when that is
 /// safe. Never panics: a core that cannot be ended cleanly is left to the process exit.
 fn finish(worker: Rc<Core>, index: usize, shutdown_timeout: Duration) {
