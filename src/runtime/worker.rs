@@ -199,7 +199,7 @@ pub fn check(boot_json: &str) -> Result<CheckReport, String> {
     let handle = std::thread::Builder::new()
         .name("bolt-check".into())
         .spawn(move || -> Result<CheckReport, String> {
-            let interp = SubInterpreter::create().map_err(|e| e.to_string())?;
+            let interp = Interpreter::create(Kind::Sub).map_err(|e| e.to_string())?;
             let app = match App::boot(&boot_json) {
                 Ok(a) => a,
                 Err(e) => {
