@@ -40,7 +40,7 @@ if [ "${BOLT_FROM_WHEEL:-0}" = 1 ]; then
   # CI (.ci/run): the suite tests the package as users install it. The one release build of
   # the extension is the wheel's (scripts/wheel.sh), installed over any editable install; the
   # tests then import django_bolt from site-packages, never from pyext/
-  # (tests/packaging/test_install.py checks that).
+  # (tests/wheel/test_install.py checks that).
   BOLT_WHEEL_SDIST=0 scripts/wheel.sh >/dev/null
   .venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     dist/django_bolt-*-manylinux*_x86_64.whl
