@@ -106,8 +106,8 @@ def check_project(opts: ServerOptions, settings_module: str | None = None) -> Ch
 
     ``settings_module`` is given when Django is already set up (``manage.py``). Sets
     ``DJANGO_SETTINGS_MODULE`` and ``sys.path`` as ``bolt`` does: run it in a process of its own."""
-    from .discovery import StartupError, discover_apis, find_settings, setup_django
-    from .serve import _with_settings, worker_cores
+    from .discovery import StartupError, discover_apis, setup_django
+    from .serve import _with_settings, locate_project, worker_cores
 
     res = CheckResult()
     try:
@@ -117,12 +117,7 @@ def check_project(opts: ServerOptions, settings_module: str | None = None) -> Ch
         cores = [None]
     res.cores = len(cores)
     try:
-        if settings_module is None:
-            settings_module, root = find_settings(opts.settings)
-            if root is not None and str(root) not in sys.path:
-                sys.path.insert(0, str(root))
-        if os.getcwd() not in sys.path and "" not in sys.path:
-            sys.path.insert(0, os.getcwd())
+        settings_module = locate_project(opts.settings, settings_module)
         res.settings = settings_module
         setup_django(settings_module)
     except StartupError as e:

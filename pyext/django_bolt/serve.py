@@ -125,6 +125,19 @@ def _with_settings(opts: ServerOptions) -> ServerOptions:
     return dataclasses.replace(opts, max_body=size)
 
 
+def locate_project(settings: str | None, settings_module: str | None = None) -> str:
+    """The settings module to load (``settings_module`` when Django is set up already, else found
+    from ``--settings``, ``DJANGO_SETTINGS_MODULE`` or ``manage.py``), with the project's folder
+    and the working directory put on ``sys.path`` as workers will see it. StartupError: none."""
+    if settings_module is None:
+        settings_module, root = find_settings(settings)
+        if root is not None and str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return settings_module
+
+
 @dataclasses.dataclass(frozen=True)
 class Loaded:
     """A project imported in this (main) interpreter and ready to serve."""
@@ -154,12 +167,7 @@ def load(opts: ServerOptions, settings_module: str | None = None) -> Loaded | in
             "stop serving while a new one boots)"
         )
     try:
-        if settings_module is None:
-            settings_module, root = find_settings(opts.settings)
-            if root is not None and str(root) not in sys.path:
-                sys.path.insert(0, str(root))
-        if os.getcwd() not in sys.path and "" not in sys.path:
-            sys.path.insert(0, os.getcwd())
+        settings_module = locate_project(opts.settings, settings_module)
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
         # The main interpreter imports the whole app before any sub-interpreter exists: a C
         # module first imported inside a sub-interpreter can corrupt the heap (DESIGN.md §5).

@@ -4,17 +4,12 @@ through ``TestClient`` and over a real server (tests/projects/moving)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from django.test import override_settings
 
 from django_bolt import BoltAPI, Request, Struct
 from django_bolt.responses import File
 from django_bolt.testing import TestClient
 from django_bolt.views import APIView
-from support.boltproc import BoltProcess
-from support.paths import PROJECTS
 from support.wire import fetch
 
 
@@ -84,20 +79,11 @@ def test_validate_response_false_sends_the_value_as_it_is(demo_apis):
         assert schema["$ref"].endswith("/Item")
 
 
-@pytest.fixture(scope="module")
-def site(driver) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cwd=PROJECTS / "moving", driver=driver)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def test_over_a_real_server(site):
-    r = fetch(site.port, "GET", "/rows/download")
+def test_over_a_real_server(moving_site):
+    r = fetch(moving_site.port, "GET", "/rows/download")
     assert r.status == 200 and r.body == b"id,name\n1,Ann\n"
     assert "attachment" in r.header("content-disposition")
-    assert fetch(site.port, "GET", "/rows/unchecked").json() == {"id": "not a number"}
+    assert fetch(moving_site.port, "GET", "/rows/unchecked").json() == {"id": "not a number"}
 
 
 def test_auth_context_helpers(demo_apis):
