@@ -1,0 +1,98 @@
+"""The routes tests/multihost asks both hosts: who answered, a database row, a session, refresh
+tokens and a shared rate limit. Every answer names the host (``MH_HOST``) that gave it."""
+
+import inspect
+import os
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, authenticate
+from django.shortcuts import get_object_or_404
+
+from django_bolt import BoltAPI, Struct
+from django_bolt.auth import IsAuthenticated, SessionAuthentication
+from django_bolt.auth.tokens import create_token_pair, rotate_refresh_token
+from django_bolt.exceptions import Unauthorized
+from django_bolt.ratelimit import rate_limit
+from django_bolt.responses import JSON
+
+from .notes.models import Note
+
+api = BoltAPI()
+HOST = os.environ.get("MH_HOST", "?")
+
+
+class Credentials(Struct):
+    username: str
+    password: str
+
+
+class NoteIn(Struct):
+    text: str
+
+
+class RefreshIn(Struct):
+    refresh: str
+
+
+@api.get("/host")
+def host() -> dict:
+    return {"host": HOST}
+
+
+@api.post("/notes", status_code=201)
+def write_note(body: NoteIn) -> dict:
+    note = Note.objects.create(text=body.text, host=HOST)
+    return {"id": note.pk, "host": HOST}
+
+
+@api.get("/notes/{note_id}")
+def read_note(note_id: int) -> dict:
+    note = get_object_or_404(Note, pk=note_id)
+    return {"text": note.text, "written_by": note.host, "host": HOST}
+
+
+def _user(body: Credentials):
+    user = authenticate(username=body.username, password=body.password)
+    if user is None:
+        raise Unauthorized("bad credentials")
+    return user
+
+
+@api.post("/login")
+def login(request, body: Credentials) -> JSON:
+    """Logs in as Django's ``login()`` would (the session keys it sets), in the database."""
+    user = _user(body)
+    session = request.session
+    session.cycle_key()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = user.backend
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return JSON({"host": HOST}).set_cookie(settings.SESSION_COOKIE_NAME, session.session_key, httponly=True)
+
+
+@api.get("/whoami", auth=[SessionAuthentication(csrf=False)], guards=[IsAuthenticated()])
+def whoami(request) -> dict:
+    return {"username": request.user.username, "host": HOST}
+
+
+@api.post("/token")
+def token(body: Credentials) -> dict:
+    return {**create_token_pair(_user(body)), "host": HOST}
+
+
+@api.post("/refresh")
+def refresh(body: RefreshIn) -> dict:
+    """A spent refresh token is refused on every host: the rotation state is in the shared cache."""
+    return {**rotate_refresh_token(body.refresh), "host": HOST}
+
+
+# A limit counted across hosts in the shared cache (BOLT_RATE_LIMIT_CACHE). Where rate_limit has
+# no ``shared`` yet, the route is not served and tests/multihost's test of it is an expected failure.
+LIMIT_BURST = 4
+if "shared" in inspect.signature(rate_limit).parameters:
+
+    @api.get("/limited")
+    @rate_limit(rps=0.05, burst=LIMIT_BURST, shared=True)
+    def limited() -> dict:
+        return {"host": HOST}
