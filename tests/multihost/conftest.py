@@ -219,10 +219,22 @@ class Cluster:
         raise AssertionError(f"nginx never sent a request to host {role}\n{self.access_log()[-20:]}")
 
     def stop_all(self) -> None:
-        for proc in self.hosts.values():
-            if proc.is_alive():
-                proc.stop(signal.SIGINT)
-        self.hosts.clear()
+        """SIGINT to every host at once; each must exit 0 (a clean shutdown)."""
+        hosts, self.hosts = self.hosts, {}
+        for proc in hosts.values():
+            proc.assert_alive()
+            proc.proc.send_signal(signal.SIGINT)
+        for role, proc in hosts.items():
+            code = proc.wait_exit(START_TIMEOUT)
+            if code is None:
+                proc.kill()
+            assert code == 0, f"host {role} exited with {code} after SIGINT\n{proc.output()}"
+
+    def redis(self):
+        """A redis-py client on the shared Redis (use it inside ``lan.inside("hub")``)."""
+        import redis
+
+        return redis.Redis(host=HUB, port=REDIS_PORT, socket_connect_timeout=2)
 
 
 def _start_redis(root: Path) -> subprocess.Popen:
@@ -314,22 +326,26 @@ def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def _prepare_database(pg: PostgresServer, env: dict[str, str]) -> None:
-    """Creates the database, migrates it and adds the test's user (from the hub: it connects to
-    the hub's address, as the hosts do)."""
+    """Creates the database, migrates it and adds the test's user, in one ``manage.py`` run (from
+    the hub: it connects to the hub's address, as the hosts do)."""
     pg.create_database(DBNAME)
     user, password = USER
-    script = f"from django.contrib.auth.models import User\nUser.objects.create_user({user!r}, password={password!r})\n"
-    for cmd in (["migrate", "-v", "0"], ["shell", "-c", script]):
-        proc = subprocess.run(
-            [sys.executable, "manage.py", *cmd],
-            cwd=PROJECT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(f"manage.py {cmd[0]} failed\n{proc.stdout}\n{proc.stderr}")
+    script = (
+        "from django.core.management import call_command\n"
+        "from django.contrib.auth.models import User\n"
+        "call_command('migrate', verbosity=0)\n"
+        f"User.objects.create_user({user!r}, password={password!r})\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"migrating the multihost project failed\n{proc.stdout}\n{proc.stderr}")
 
 
 @pytest.fixture(scope="module")
@@ -370,6 +386,4 @@ def cluster(driver: str) -> Iterator[Cluster]:
             cluster.nginx = _start_nginx(root)
         stack.callback(_stop, cluster.nginx, signal.SIGQUIT)
         yield cluster
-        for proc in cluster.hosts.values():
-            proc.assert_alive()
-        cluster.stop_all()
+        cluster.stop_all()  # the hosts a test did not stop on purpose must still be running

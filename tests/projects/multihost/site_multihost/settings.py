@@ -37,3 +37,5 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # The cache alias shared rate limits count in (rate_limit(..., shared=True)); nginx is the only proxy.
 BOLT_RATE_LIMIT_CACHE = "default"
 BOLT_TRUSTED_PROXIES = [os.environ.get("MH_PROXY", "127.0.0.1")]
+# A test project: a fast hash, so logging in does not cost a second of PBKDF2 on a busy CI machine.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
