@@ -132,6 +132,9 @@ class Lan:
                 ip("netns", "del", name)
             except RuntimeError as e:
                 errors.append(str(e))
+        left = [name for name in listed() if name in self.made]
         self.made.clear()
+        if left:
+            errors.append(f"still listed after deletion: {left}")
         if errors:
             raise RuntimeError("; ".join(errors))
