@@ -160,7 +160,8 @@ class Cluster:
         self.driver = driver
         self.env = env
         self.root = root
-        self.hosts: dict[str, HostProcess] = {}
+        self.hosts: dict[str, HostProcess] = {}  # the hosts that should be running
+        self.launched: list[HostProcess] = []  # every host process ever started (killed at the end)
         self.nginx: subprocess.Popen | None = None
 
     # -- clients, always from inside the hub -------------------------------------------------
@@ -203,6 +204,7 @@ class Cluster:
         with self.lan.inside(role):
             proc = HostProcess(args, cwd=PROJECT, env={**self.env, "MH_HOST": role})
         self.hosts[role] = proc
+        self.launched.append(proc)
         return proc
 
     def start_host(self, role: str) -> HostProcess:
@@ -377,7 +379,7 @@ def cluster(driver: str) -> Iterator[Cluster]:
             redis_proc = _start_redis(root)
             stack.callback(_stop, redis_proc)
         cluster = Cluster(lan, driver, env, root)
-        stack.callback(lambda: [p.kill() for p in cluster.hosts.values()])
+        stack.callback(lambda: [p.kill() for p in cluster.launched])
         for role in HOSTS:  # both boot at once
             cluster.launch_host(role)
         for proc in cluster.hosts.values():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,6 +129,17 @@ class Lan:
         namespace some process still runs in lives on until it exits: stop those first."""
         errors = []
         for name in reversed(self.made):
+            # Whatever still runs there was not stopped by its owner: a bug to report, and a
+            # process to end, or the namespace would outlive the test.
+            pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, timeout=20).stdout
+            left = [int(p) for p in pids.split()]
+            if left:
+                errors.append(f"processes left in {name}: {left}")
+                for pid in left:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
             try:
                 ip("netns", "del", name)
             except RuntimeError as e:
