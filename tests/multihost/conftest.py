@@ -1,7 +1,7 @@
 """Two bolt hosts behind nginx, sharing one PostgreSQL and one Redis, on a private LAN of network
 namespaces (support/netns.py):
 
-    hub  10.77.0.1   bridge; PostgreSQL :PG_PORT, Redis :6379, nginx :8080 (upstream: both hosts)
+    hub  10.77.0.1   bridge; PostgreSQL :5432, Redis :6379, nginx :8080 (upstream: both hosts)
     a    10.77.0.11  bolt --cores 1 on tests/projects/multihost, MH_HOST=a, :8000
     b    10.77.0.12  the same, MH_HOST=b
 
@@ -32,7 +32,7 @@ import pytest
 from support import netns
 from support.boltproc import BANNER_DRIVERS, BoltProcess, bolt_executable
 from support.paths import PROJECTS
-from support.pg import PostgresServer, binaries_missing
+from support.pg import SUPERUSER, PostgresServer, binaries_missing
 
 PROJECT = PROJECTS / "multihost"
 HUB = "10.77.0.1"
@@ -40,6 +40,7 @@ HOSTS = {"a": "10.77.0.11", "b": "10.77.0.12"}
 BOLT_PORT = 8000
 NGINX_PORT = 8080
 REDIS_PORT = 6379
+PG_PORT = 5432
 DBNAME = "multihost"
 USER = ("alice", "alice-pass-1")
 START_TIMEOUT = 30.0
@@ -111,7 +112,13 @@ def _require() -> None:
 
 
 class HubPostgres(PostgresServer):
-    """tests/support/pg.py's server, also listening on the hub's address for the hosts."""
+    """tests/support/pg.py's server, also listening on the hub's address for the hosts, on a
+    port known before it starts (the hub is a namespace of its own: nothing else binds there),
+    so the hosts can boot while it is being made."""
+
+    def _start_on_free_port(self) -> None:
+        self.port = PG_PORT
+        self.start()
 
     def _init(self) -> None:
         super()._init()
@@ -359,29 +366,31 @@ def cluster(driver: str) -> Iterator[Cluster]:
         stack.callback(shutil.rmtree, root, ignore_errors=True)
         lan = netns.Lan.create("mh", hosts=HOSTS, hub_address=HUB)
         stack.callback(lan.destroy)  # runs last: every process in the namespaces is gone by then
+        env = {
+            **os.environ,
+            "MH_PG_HOST": HUB,
+            "MH_PG_PORT": str(PG_PORT),
+            "MH_PG_NAME": DBNAME,
+            "MH_PG_USER": SUPERUSER,
+            "MH_REDIS_URL": f"redis://{HUB}:{REDIS_PORT}/0",
+            "MH_PROXY": HUB,
+            # psycopg's C build refuses sub-interpreters; the pure-Python one loads libpq via ctypes.
+            "PSYCOPG_IMPL": "python",
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        cluster = Cluster(lan, driver, env, root)
+        stack.callback(lambda: [p.kill() for p in cluster.launched])
+        # The hosts boot (no query: Django connects on a request's first use) while the
+        # database and Redis are made: start-up costs the longer of the two, not the sum.
+        for role in HOSTS:
+            cluster.launch_host(role)
         with lan.inside("hub"):
             pg = HubPostgres.create()
             stack.callback(pg.destroy)
-            env = {
-                **os.environ,
-                "MH_PG_HOST": HUB,
-                "MH_PG_PORT": str(pg.port),
-                "MH_PG_NAME": DBNAME,
-                "MH_PG_USER": pg.user,
-                "MH_REDIS_URL": f"redis://{HUB}:{REDIS_PORT}/0",
-                "MH_PROXY": HUB,
-                # psycopg's C build refuses sub-interpreters; the pure-Python one loads libpq via ctypes.
-                "PSYCOPG_IMPL": "python",
-                "PYTHONUNBUFFERED": "1",
-            }
-            env.pop("DJANGO_SETTINGS_MODULE", None)
             _prepare_database(pg, env)
             redis_proc = _start_redis(root)
             stack.callback(_stop, redis_proc)
-        cluster = Cluster(lan, driver, env, root)
-        stack.callback(lambda: [p.kill() for p in cluster.launched])
-        for role in HOSTS:  # both boot at once
-            cluster.launch_host(role)
         for proc in cluster.hosts.values():
             proc.wait_ready(START_TIMEOUT)
         with lan.inside("hub"):
