@@ -9,8 +9,9 @@ LAN of namespaces, none of its traffic in the test's own namespace.
 
 The hub namespace holds a bridge with the LAN's first address (``10.77.0.1/24``); each host
 namespace is joined to it by a veth pair (one end in the host, ``eth0``, the other in the hub,
-enslaved to the bridge). Names carry this process's pid, so two runs never collide, and a name
-left by an earlier run that crashed is removed before it is reused.
+enslaved to the bridge). Names carry this process's pid, so two runs never collide; namespaces
+of an earlier run that was killed before its teardown (its pid gone) are removed, with whatever
+still runs in them, when the next LAN is made.
 
 Entering a namespace (``setns(2)``) changes only the calling thread: sockets it opens and
 processes it starts stay in that namespace for life, while the test's other threads stay where
@@ -72,6 +73,29 @@ def entered(name: str) -> Iterator[None]:
         os.close(own)
 
 
+def _pids(name: str) -> list[int]:
+    out = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, timeout=20).stdout
+    return [int(p) for p in out.split()]
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _sweep(prefix: str) -> None:
+    """Removes the namespaces (and what runs in them) of earlier runs that were killed before
+    their teardown: ``<prefix><pid>-...`` where no process ``pid`` exists any more."""
+    for name in listed():
+        digits = name[len(prefix) :].split("-", 1)[0]
+        if name.startswith(prefix) and digits.isdigit() and not Path(f"/proc/{digits}").exists():
+            _kill(_pids(name))
+            ip("netns", "del", name)
+
+
 class Lan:
     """A hub namespace with a bridge and one namespace per host, each with its own address."""
 
@@ -89,6 +113,7 @@ class Lan:
 
     @classmethod
     def create(cls, tag: str, hosts: dict[str, str], hub_address: str = "10.77.0.1") -> Lan:
+        _sweep(f"bolt-{tag}")
         lan = cls(tag, hub_address, hosts)
         try:
             lan._build()
@@ -131,15 +156,10 @@ class Lan:
         for name in reversed(self.made):
             # Whatever still runs there was not stopped by its owner: a bug to report, and a
             # process to end, or the namespace would outlive the test.
-            pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True, timeout=20).stdout
-            left = [int(p) for p in pids.split()]
+            left = _pids(name)
             if left:
                 errors.append(f"processes left in {name}: {left}")
-                for pid in left:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                _kill(left)
             try:
                 ip("netns", "del", name)
             except RuntimeError as e:
