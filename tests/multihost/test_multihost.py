@@ -50,6 +50,21 @@ def test_a_row_written_on_one_host_is_read_on_the_other(cluster: Cluster):
     assert read.json() == {"text": text, "written_by": "a", "host": "b"}
 
 
+def test_both_hosts_share_one_redis_through_djangos_cache(cluster: Cluster):
+    """Django's RedisCache in bolt's sub-interpreters (redis-py, pure Python): set on a, read on b."""
+    key = uuid.uuid4().hex
+    assert cluster.request("PUT", f"/cache/{key}", body={"value": "from a"}, to="a").status == 200
+    got = cluster.get(f"/cache/{key}", to="b").json()
+    assert got["value"] == "from a" and got["host"] == "b", got
+    assert got["backend"] == "RedisCache" and got["hiredis"] is False, got
+    with cluster.lan.inside("hub"):
+        client = cluster.redis()
+        try:
+            assert client.exists(f":1:mh:{key}") == 1  # in the Redis the test started, not elsewhere
+        finally:
+            client.close()
+
+
 def test_a_session_made_on_host_a_is_valid_on_host_b(cluster: Cluster):
     user, password = USER
     assert cluster.get("/whoami", to="b").status == 403  # no session: refused

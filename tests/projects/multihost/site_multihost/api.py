@@ -3,9 +3,11 @@ tokens and a shared rate limit. Every answer names the host (``MH_HOST``) that g
 
 import inspect
 import os
+import sys
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, authenticate
+from django.core.cache import cache, caches
 from django.shortcuts import get_object_or_404
 
 from django_bolt import BoltAPI, Struct
@@ -49,6 +51,31 @@ def write_note(body: NoteIn) -> dict:
 def read_note(note_id: int) -> dict:
     note = get_object_or_404(Note, pk=note_id)
     return {"text": note.text, "written_by": note.host, "host": HOST}
+
+
+class CacheIn(Struct):
+    value: str
+
+
+@api.put("/cache/{key}")
+def cache_put(key: str, body: CacheIn) -> dict:
+    cache.set(f"mh:{key}", body.value, 60)
+    return {"host": HOST}
+
+
+@api.get("/cache/{key}")
+def cache_get(key: str) -> dict:
+    """The value and which client this sub-interpreter talks to Redis with: redis-py, pure
+    Python (no hiredis parser)."""
+    import redis
+
+    return {
+        "value": cache.get(f"mh:{key}"),
+        "host": HOST,
+        "backend": type(caches["default"]).__name__,
+        "redis_py": redis.__version__,
+        "hiredis": "hiredis" in sys.modules,
+    }
 
 
 def _user(body: Credentials):
