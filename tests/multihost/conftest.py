@@ -395,6 +395,6 @@ def cluster(driver: str) -> Iterator[Cluster]:
             proc.wait_ready(START_TIMEOUT)
         with lan.inside("hub"):
             cluster.nginx = _start_nginx(root)
-        stack.callback(_stop, cluster.nginx, signal.SIGQUIT)
+        stack.callback(_stop, cluster.nginx)
         yield cluster
         cluster.stop_all()  # the hosts a test did not stop on purpose must still be running
