@@ -49,7 +49,9 @@ START_TIMEOUT = 30.0
 FAIL_TIMEOUT_S = 1
 
 NGINX_CONF = """\
-# nginx in front of the hosts (tests/multihost). Started as root inside the hub namespace.
+# nginx in front of the hosts (tests/multihost), started by the test as root inside the hub
+# namespace, in the foreground. Its workers run as root too: the prefix is the test's private
+# temporary directory (mode 0700), which nginx's usual worker user could not enter.
 daemon off;
 worker_processes 1;
 user root;
