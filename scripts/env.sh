@@ -20,6 +20,14 @@ if ! { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq5 >/dev/null
   fi
 fi
+# tests/multihost runs two bolt hosts behind nginx sharing one Redis (Django's cache) on a LAN of
+# network namespaces (root only, made with iproute2's `ip netns`): Debian's redis-server and nginx,
+# started by the test itself.
+if ! { command -v redis-server && command -v nginx && command -v ip; } >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx iproute2 >/dev/null
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   PY313="${PYTHON313:-}"
   if [ -z "$PY313" ]; then

@@ -11,6 +11,8 @@
 * ``pg``        a throwaway PostgreSQL (the ``postgres`` fixture)
 * ``nouring``   a script: runs a command with io_uring refused by seccomp
 * ``procstat``  what /proc says of the server (its RSS)
+* ``netns``     network namespaces: a private LAN (hub + hosts), entered per thread
+* ``multihost`` two bolt hosts behind nginx sharing PostgreSQL and Redis on that LAN (the ``cluster`` fixture)
 
 The fixtures (``server``, ``server2``, ``driver``, ``demo_db``, ``postgres``, ``admin_user``) are in
 ``tests/conftest.py``; ``pytest.ini`` puts ``tests/`` on the path, so ``from support.wire import fetch``.
