@@ -12,6 +12,7 @@ must import on any Python 3, so that an older one gets a message instead of a tr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Sequence
 
@@ -76,6 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(version_text())
         return 0
     del args.version
+    if args.dev and "LISTEN_FDS" in os.environ:
+        return fail(
+            "--dev does not combine with socket activation (LISTEN_FDS): the development server "
+            "binds a new port for each restart; serve the passed socket without --dev"
+        )
     if args.dev and args.isolation != "process":
         from .dev import run as run_dev
 
