@@ -20,6 +20,15 @@ if ! { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq5 >/dev/null
   fi
 fi
+# The deployment tests (tests/deploy) start a real nginx in front of bolt, and run bolt under
+# systemd-socket-activate and `systemd-analyze verify` (Debian's systemd package; no systemd as
+# PID 1 needed). Install them when we can; without them those tests are skipped.
+if ! { [ -x /usr/sbin/nginx ] || command -v nginx; } >/dev/null 2>&1 \
+  || ! command -v systemd-socket-activate >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx systemd >/dev/null
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   PY313="${PYTHON313:-}"
   if [ -z "$PY313" ]; then
