@@ -17,7 +17,7 @@ import websockets
 
 from support.boltproc import BoltProcess
 from support.nginx import Nginx
-from support.wire import JSON, Conn, json_body
+from support.wire import JSON, Conn, fetch, json_body
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
 UPSTREAM = "server 127.0.0.1:8000 "
@@ -86,11 +86,29 @@ def test_server_sent_events_pass_through_unbuffered(trusting):
 
 def test_a_plain_stream_passes_through_unbuffered(trusting):
     _, proxy = trusting
-    # A StreamingResponse sends no X-Accel-Buffering: the location's `proxy_buffering off` is
-    # what passes its 5-byte chunks on. It never ends; the client leaving ends it.
+    # A StreamingResponse (no X-Accel-Buffering header): its 5-byte chunks arrive while it runs.
+    # It never ends; the client leaving ends it. (nginx passes small chunks on even when it
+    # buffers; what `proxy_buffering off` changes is the next test's.)
     got = first_items(proxy.port, "/streams/aendless?name=nginx&delay=0.05", b"tick\n")
     assert b"200 ok" in got.split(b"\r\n\r\n", 1)[0].lower()
     assert got.count(b"tick\n") >= 3, got[-300:]
+
+
+def test_a_stream_to_a_client_that_does_not_read_holds_bolt_back(trusting):
+    bolt, proxy = trusting
+    # Unbuffered, nginx takes from bolt only what its client takes (plus socket buffers): bolt's
+    # generator pauses. Buffered, nginx would drain bolt into a temp file of up to 1 GiB.
+    with Conn(proxy.port, timeout=30) as c:
+        c.send(b"GET /streams/aflood?name=nginx-unread&size=16384 HTTP/1.1\r\nHost: x\r\n\r\n")
+        produced = -1
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = fetch(bolt.port, "GET", "/streams/probe?name=nginx-unread").json()["produced"]
+            if now == produced and now > 0:
+                break
+            produced = now
+        assert 0 < produced * 16384 < 32 << 20, f"{produced} chunks of 16 KiB left bolt for an idle client"
 
 
 def test_websocket_echo_through_nginx(trusting):
