@@ -27,6 +27,8 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     if sys.version_info < (3, 13):
         return fail(f"Python 3.13 or newer is required (this is {sys.version.split()[0]})")
     options = ServerOptions.from_dict(opts)
+    if options.dev and "LISTEN_FDS" in os.environ:
+        return _dev_refused()
     if options.isolation == "process":
         if options.dev:
             return fail(
@@ -43,6 +45,13 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     from .serve import run
 
     return run(options, settings_module=settings_module)
+
+
+def _dev_refused() -> int:
+    return fail(
+        "--dev does not combine with socket activation (LISTEN_FDS): the development server "
+        "binds a new port for each restart; serve the passed socket without --dev"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,10 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     del args.version
     if args.dev and "LISTEN_FDS" in os.environ:
-        return fail(
-            "--dev does not combine with socket activation (LISTEN_FDS): the development server "
-            "binds a new port for each restart; serve the passed socket without --dev"
-        )
+        return _dev_refused()
     if args.dev and args.isolation != "process":
         from .dev import run as run_dev
 

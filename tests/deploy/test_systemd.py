@@ -148,6 +148,12 @@ def test_malformed_listen_fds_is_refused():
     assert "LISTEN_FDS='one' is not a number" in r.stderr
 
 
+def test_dev_is_refused_under_activation():
+    r = run_bolt(DEMO, "--dev", env=_activation_env(LISTEN_FDS="1", LISTEN_PID="1"))
+    assert r.returncode == 1
+    assert "--dev does not combine with socket activation" in r.stderr
+
+
 def test_a_port_that_disagrees_with_the_passed_socket_is_refused(driver):
     proc, port = activated("--port", "9", driver=driver)
     try:
