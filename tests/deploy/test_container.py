@@ -15,7 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support.boltproc import BoltProcess, bolt_executable
+import pytest
+
+from support.boltproc import BoltProcess, bolt_executable, drivers_under_test
 from support.paths import DEMO, REPO
 from support.wire import fetch
 
@@ -80,6 +82,7 @@ def test_the_build_stage_pins_the_wheel_tools_of_requirements_dev():
     assert {v: k for k, v in pinned.items()} == wanted
 
 
+@pytest.mark.skipif("uring" not in drivers_under_test(), reason="driver-independent: runs in the io_uring pass only")
 def test_the_images_command_serves_and_its_healthcheck_passes(demo_db, driver):
     cmd = json.loads(final("CMD"))
     assert cmd[0] == "bolt"
