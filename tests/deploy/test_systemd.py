@@ -35,7 +35,7 @@ pytestmark = pytest.mark.skipif(
 )
 # Starting bolt on this 2-core box while others build can take several seconds; a request that
 # waits in the socket's backlog meanwhile must still be answered.
-PATIENCE = 60.0
+PATIENCE = 120.0
 
 
 def free_port() -> int:
