@@ -21,11 +21,13 @@ if ! { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>
   fi
 fi
 # tests/multihost runs two bolt hosts behind nginx sharing one Redis (Django's cache) on a LAN of
-# network namespaces (root only, made with iproute2's `ip netns`): Debian's redis-server and nginx,
-# started by the test itself.
-if ! { command -v redis-server && command -v nginx && command -v ip; } >/dev/null 2>&1; then
+# network namespaces (root only, made with iproute2's `ip netns`); tests/deploy starts a real nginx in
+# front of bolt and runs bolt under systemd-socket-activate and `systemd-analyze verify` (Debian's
+# systemd package; no systemd as PID 1 needed). All started by the tests themselves.
+if ! { command -v redis-server && { [ -x /usr/sbin/nginx ] || command -v nginx; } && command -v ip \
+  && command -v systemd-socket-activate; } >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx iproute2 >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx iproute2 systemd >/dev/null
   fi
 fi
 if [ ! -x .venv/bin/python ]; then

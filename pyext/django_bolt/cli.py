@@ -12,6 +12,7 @@ must import on any Python 3, so that an older one gets a message instead of a tr
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Sequence
 
@@ -26,6 +27,8 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     if sys.version_info < (3, 13):
         return fail(f"Python 3.13 or newer is required (this is {sys.version.split()[0]})")
     options = ServerOptions.from_dict(opts)
+    if options.dev and "LISTEN_FDS" in os.environ:
+        return _dev_refused()
     if options.isolation == "process":
         if options.dev:
             return fail(
@@ -42,6 +45,13 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     from .serve import run
 
     return run(options, settings_module=settings_module)
+
+
+def _dev_refused() -> int:
+    return fail(
+        "--dev does not combine with socket activation (LISTEN_FDS): the development server "
+        "binds a new port for each restart; serve the passed socket without --dev"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(version_text())
         return 0
     del args.version
+    if args.dev and "LISTEN_FDS" in os.environ:
+        return _dev_refused()
     if args.dev and args.isolation != "process":
         from .dev import run as run_dev
 

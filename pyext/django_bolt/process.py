@@ -16,7 +16,8 @@ Why fork and one shared socket:
   open for the supervisor's whole life: the port is never lost, and connections that a dead or
   draining worker would have taken go to the live ones at once instead of queueing behind a
   booting one (a per-worker ``SO_REUSEPORT`` socket keeps its own queue). Workers end a pending
-  accept by cancelling it, never by shutting the shared socket down.
+  accept by cancelling it, never by shutting the shared socket down. Under systemd socket
+  activation (``activation``) the shared socket is the one systemd passed, not bound here.
 
 Supervision: a worker that dies (signal, crash, OOM kill) is logged with its exit code or signal
 name and forked again at once (after a back-off if it died while booting). ``--max-requests``
@@ -406,6 +407,10 @@ def run(opts: ServerOptions, settings_module: str | None = None) -> int:
     process exit code (0, or 1 with a message)."""
     if sys.platform != "linux":
         return fail("--isolation process needs Linux (it pins workers and uses PR_SET_PDEATHSIG)")
+    activated = serve.activated_socket(opts)
+    if isinstance(activated, int):
+        return activated
+    opts, passed = activated
     loaded = serve.load(opts, settings_module)
     if isinstance(loaded, int):
         return loaded
@@ -415,6 +420,9 @@ def run(opts: ServerOptions, settings_module: str | None = None) -> int:
     line = serve.database_banner(opts.blocking_threads, len(loaded.cores))
     if line:
         print(line, flush=True)
+    if passed is not None:
+        # systemd's socket (activation): it stays open in systemd while bolt restarts.
+        return _Supervisor(loaded, passed).run()
     try:
         sock = _listen(opts.host, opts.port)
     except socket.gaierror as e:

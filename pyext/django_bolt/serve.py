@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import sys
 from typing import Any, Callable
 
@@ -22,7 +23,16 @@ from . import __version__, _native
 from .discovery import StartupError, apply_log_level, find_settings, load_routes
 from .options import ServerOptions, WorkerBoot, fail
 
-__all__ = ["run", "load", "Loaded", "serve_native", "worker_cores", "native_config", "banner_prefix"]
+__all__ = [
+    "run",
+    "load",
+    "Loaded",
+    "serve_native",
+    "worker_cores",
+    "native_config",
+    "banner_prefix",
+    "activated_socket",
+]
 
 
 def worker_cores(spec: str) -> list[int | None]:
@@ -183,6 +193,32 @@ def load(opts: ServerOptions, settings_module: str | None = None) -> Loaded | in
     return Loaded(opts, cores, settings_module)
 
 
+def activated_socket(opts: ServerOptions) -> tuple[ServerOptions, socket.socket | None] | int:
+    """The listening socket systemd passed (``activation``), with the options' host and port
+    set to its address (the banner and ``SERVER_PORT`` show where bolt really listens); or the
+    options unchanged and ``None`` when there is none; or the exit code (1) after printing why
+    ``LISTEN_FDS`` cannot be used.
+
+    A ``--host``/``--port`` other than its default counts as given, and must name the socket's
+    address (a default one cannot be told from an unset one, and is overridden silently)."""
+    from . import activation
+
+    defaults = ServerOptions.__dataclass_fields__
+    try:
+        sock = activation.inherited_socket()
+        if sock is None:
+            return opts, None
+        activation.check_address(
+            sock,
+            opts.host if opts.host != defaults["host"].default else None,
+            opts.port if opts.port != defaults["port"].default else None,
+        )
+    except activation.ActivationError as e:
+        return fail(f"socket activation: {e}")
+    host, port = sock.getsockname()[:2]
+    return dataclasses.replace(opts, host=host, port=port), sock
+
+
 def _stop(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -227,6 +263,11 @@ def run(
     SIGINT/SIGTERM already raising ``KeyboardInterrupt`` (a clean stop): the ``--dev`` child waits
     there for its supervisor's go-ahead.
     """
+    # Before the project loads: a unit whose socket cannot be used fails at once.
+    activated = activated_socket(opts)
+    if isinstance(activated, int):
+        return activated
+    opts, sock = activated
     loaded = load(opts, settings_module)
     if isinstance(loaded, int):
         return loaded
@@ -236,7 +277,15 @@ def run(
     line = database_banner(loaded.opts.blocking_threads, len(loaded.cores))
     if line:
         print(line, flush=True)
-    config = native_config(loaded.opts, loaded.cores, loaded.settings_module, db_table_fd=db_table_fd)
+    config = native_config(
+        loaded.opts,
+        loaded.cores,
+        loaded.settings_module,
+        db_table_fd=db_table_fd,
+        # Every core accepts on the passed socket (no SO_REUSEPORT group of our own), and the
+        # drain leaves it listening: connections queue there for the next bolt.
+        listen_fd=None if sock is None else sock.fileno(),
+    )
     code, clean = serve_native(config, before_bind)
     if code:
         return code

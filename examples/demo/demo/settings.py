@@ -171,4 +171,5 @@ CORS_EXPOSE_HEADERS = ["x-total"]
 CORS_PREFLIGHT_MAX_AGE = 600
 
 # X-Forwarded-For is believed only from these peers (rate limits key on the client address).
-BOLT_TRUSTED_PROXIES = ["127.0.0.2"]
+# DEMO_TRUSTED_PROXIES: a comma-separated list in their place (the nginx test trusts 127.0.0.1).
+BOLT_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("DEMO_TRUSTED_PROXIES", "127.0.0.2").split(",") if p.strip()]
