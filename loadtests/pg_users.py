@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""GET /users (10 rows, the sync ORM) on PostgreSQL: bolt against django-bolt 0.13 in the same
-run (issue 14). Run with bolt's venv Python (it needs psycopg, for the throwaway server):
+"""GET /users (10 rows, the sync ORM) on PostgreSQL: bolt in both isolation modes against
+django-bolt 0.13 in the same run (issue 14). Run with bolt's venv Python (it needs psycopg, for
+the throwaway server):
 
     .venv/bin/python loadtests/pg_users.py                  # 3 reps x 5 s, interleaved
     .venv/bin/python loadtests/pg_users.py --reps 1 --duration 2
 
 Both servers read one PostgreSQL that tests/support/pg.py starts (initdb/pg_ctl), migrated and
 seeded by the demo's setup.sh: bolt (``--cores 1``, loadtests/bolt_site, psycopg's pure-Python
-mode inside its sub-interpreter) and django-bolt 0.13 (``runbolt --processes 1 --workers 1``,
-loadtests/competitor with ``BENCH_PG_*``, ``psycopg[binary]``: its recommended production
-set-up), each with ``CONN_MAX_AGE = 600``. The method is loadtests/run.py's (its ``Server`` and
+mode inside its sub-interpreter), bolt ``--isolation process --cores 1`` with psycopg's C build
+(``psycopg-c``, compiled once into loadtests/.psycopg-c against Debian's libpq-dev: the
+``psycopg[binary]`` wheels are not reachable from every package mirror, and the C build is
+what psycopg documents for production) and django-bolt 0.13 (``runbolt --processes 1 --workers 1``,
+loadtests/competitor with ``BENCH_PG_*`` and the same C build of psycopg), each with ``CONN_MAX_AGE = 600``. The method is loadtests/run.py's (its ``Server`` and
 ``run_wrk``): the server pinned to cpu0, ``wrk -t1`` to cpu1, runs interleaved, medians.
 """
 
@@ -33,19 +36,42 @@ from support.pg import DEMO_DB, PostgresServer  # noqa: E402
 from support.projects import run_demo_setup  # noqa: E402
 
 ENDPOINT = "users"
+PSYCOPG_C = HERE / ".psycopg-c"
+
+
+def ensure_psycopg_c() -> Path | None:
+    """psycopg's C implementation for the process-isolation row, built once (None: cannot)."""
+    import psycopg
+
+    if not (PSYCOPG_C / "psycopg_c").is_dir():
+        run.log(f"[setup] building psycopg-c=={psycopg.__version__} into {PSYCOPG_C} (needs libpq-dev)")
+        r = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
+            + ["--target", str(PSYCOPG_C), f"psycopg-c=={psycopg.__version__}"],
+            capture_output=True,
+            text=True,
+        )
+        if r.returncode:
+            run.log(f"[setup] no psycopg-c, the process row is skipped:\n{r.stderr[-800:]}")
+            return None
+    return PSYCOPG_C
 
 
 def ensure_competitor(setup: bool) -> None:
+    """django-bolt's venv with psycopg (its Python part; the C build comes from PSYCOPG_C)."""
+    import psycopg
+
     py = run.COMP_VENV / "bin" / "python"
     if setup:
         run.setup_competitor(False, sys.executable)
     probe = subprocess.run(
-        [str(py), "-c", "import psycopg; print(psycopg.pq.__impl__)"], capture_output=True, text=True
+        [str(py), "-c", "import psycopg; print(psycopg.__version__)"], capture_output=True, text=True
     )
-    if probe.stdout.strip() != "binary":
-        run.log("[setup] competitor: pip install psycopg[binary]")
+    if probe.stdout.strip() != psycopg.__version__:
+        run.log(f"[setup] competitor: pip install psycopg=={psycopg.__version__}")
         subprocess.run(
-            [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", "psycopg[binary]"], check=True
+            [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"psycopg=={psycopg.__version__}"],
+            check=True,
         )
 
 
@@ -58,17 +84,41 @@ def servers(pg: PostgresServer) -> list[run.Server]:
     argv = [bolt_bin, "--cores", "1", "--settings", run.BOLT_SETTINGS, "--host", "127.0.0.1"]
     argv += ["--port", str(p), "--log-level", "warning"]
     bolt = run.Server("bolt", "bolt", argv, run.DEMO_DIR, env, {0}, p, role="bolt")
+    out = [bolt]
+
+    c_build = ensure_psycopg_c()
+    if c_build is not None:
+        env = dict(bolt.env, PSYCOPG_IMPL="c", PGAPPNAME="bench-bolt-process")
+        env["PYTHONPATH"] = os.pathsep.join((str(c_build), env["PYTHONPATH"]))
+        p = run.free_port()
+        argv = [bolt_bin, "--isolation", "process", "--cores", "1", "--settings", run.BOLT_SETTINGS]
+        argv += ["--host", "127.0.0.1", "--port", str(p), "--log-level", "warning"]
+        out.append(run.Server("process", "bolt --isolation process", argv, run.DEMO_DIR, env, {0}, p, role="process"))
 
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="compsite.settings", PYTHONUNBUFFERED="1")
     env.pop("PYTHONPATH", None)
     env.pop("PSYCOPG_IMPL", None)
+    if c_build is not None:  # the same C build as bolt's process row
+        env.update(PYTHONPATH=str(c_build), PSYCOPG_IMPL="c")
     env.update(BENCH_PG_HOST=pg.host, BENCH_PG_PORT=str(pg.port), BENCH_PG_NAME=DEMO_DB, BENCH_PG_USER=pg.user)
     env["PGAPPNAME"] = "bench-django-bolt"
     p = run.free_port()
     argv = [str(run.COMP_VENV / "bin" / "python"), "manage.py", "runbolt", "--processes", "1", "--workers", "1"]
     argv += ["--host", "127.0.0.1", "--port", str(p), "--no-admin"]
-    comp = run.Server("competitor", "django-bolt", argv, run.COMP_DIR, env, {0}, p, role="competitor")
-    return [bolt, comp]
+    out.append(run.Server("competitor", "django-bolt", argv, run.COMP_DIR, env, {0}, p, role="competitor"))
+    return out
+
+
+def uses_psycopg_c(server: run.Server) -> bool:
+    """Whether a process of the server's tree has psycopg's C module mapped."""
+    for pid in run.process_tree(server.proc.pid):
+        try:
+            with open(f"/proc/{pid}/maps") as f:
+                if "psycopg_c" in f.read():
+                    return True
+        except OSError:
+            pass
+    return False
 
 
 def body(server: run.Server) -> list:
@@ -93,12 +143,16 @@ def main() -> int:
             s.start()
             started.append(s)
         bodies = [body(s) for s in started]
-        assert bodies[0] == bodies[1] and len(bodies[0]) == 10, bodies
+        keys = [s.key for s in started]
+        assert all(b == bodies[0] for b in bodies) and len(bodies[0]) == 10, bodies
+        for s in started:  # each row runs the psycopg it is labelled with
+            loaded = uses_psycopg_c(s)
+            assert loaded == (s.key != "bolt" and "process" in keys), (s.key, "psycopg C build loaded:", loaded)
         for s in started:  # warm-up: connections open, code paths warm
             run.run_wrk(s, ENDPOINT, 1, args.connections, 1, {1}, [s])
         results: dict[str, list[dict]] = {s.key: [] for s in started}
         for rep in range(args.reps):
-            order = started if rep % 2 == 0 else started[::-1]
+            order = started[rep % len(started) :] + started[: rep % len(started)]
             for s in order:
                 res = run.run_wrk(s, ENDPOINT, args.duration, args.connections, 1, {1}, [s])
                 results[s.key].append(res)
@@ -119,13 +173,21 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     for k, label in (
         ("bolt", "bolt --cores 1 (pure-Python psycopg)"),
-        ("competitor", "django-bolt 0.13 (psycopg[binary])"),
+        ("process", "bolt --isolation process --cores 1 (psycopg C build)"),
+        ("competitor", "django-bolt 0.13 (psycopg C build)" if "process" in med else "django-bolt 0.13"),
     ):
+        if k not in med:
+            continue
         m = med[k]
         print(
             f"| {label} | {m['rps']:.0f} | {m['p99_ms']:.2f} | {m['cpu_us_per_req']:.0f} | {m['foreign_cores']:.2f} | {conns[k]} |"
         )
-    print(f"\nbolt / django-bolt: {med['bolt']['rps'] / med['competitor']['rps']:.2f}x req/s")
+    for k in ("bolt", "process"):
+        if k in med:
+            print(
+                f"{k} / django-bolt: {med[k]['cpu_us_per_req'] / med['competitor']['cpu_us_per_req']:.2f}x "
+                f"server CPU per request, {med[k]['rps'] / med['competitor']['rps']:.2f}x req/s"
+            )
     return 0
 
 

@@ -12,6 +12,7 @@
 * ``nouring``   a script: runs a command with io_uring refused by seccomp
 * ``procstat``  what /proc says of the server (its RSS)
 * ``netns``     network namespaces: a private LAN (hub + hosts), entered per thread
+* ``nginx``     a throwaway nginx in front of a bolt (its own prefix, logs and port; ``deploy/nginx.conf``)
 * ``multihost`` two bolt hosts behind nginx sharing PostgreSQL and Redis on that LAN (the ``cluster`` fixture)
 
 The fixtures (``server``, ``server2``, ``driver``, ``demo_db``, ``postgres``, ``admin_user``) are in
