@@ -31,10 +31,39 @@ enum Slot {
 struct Inner {
     next: u64,
     slots: HashMap<u64, Slot>,
+    /// How many slots are `Waiting`, kept by `put` and `take` so the pump can ask every turn
+    /// without scanning a slot per open stream.
+    waiting: usize,
     pump: Option<Waker>,
     /// Set when the pump should turn the loop again without waiting (a handler just suspended,
     /// or shutdown).
     kick: bool,
+}
+
+impl Inner {
+    /// Sets `token`'s slot, keeping `waiting` in step; returns what was there.
+    fn put(&mut self, token: u64, slot: Slot) -> Option<Slot> {
+        let now_waiting = matches!(slot, Slot::Waiting(_));
+        let old = self.slots.insert(token, slot);
+        self.recount(old.as_ref(), now_waiting);
+        old
+    }
+
+    /// Removes `token`'s slot, keeping `waiting` in step.
+    fn take(&mut self, token: u64) -> Option<Slot> {
+        let old = self.slots.remove(&token);
+        self.recount(old.as_ref(), false);
+        old
+    }
+
+    fn recount(&mut self, old: Option<&Slot>, now_waiting: bool) {
+        let was_waiting = matches!(old, Some(Slot::Waiting(_)));
+        match (was_waiting, now_waiting) {
+            (false, true) => self.waiting += 1,
+            (true, false) => self.waiting -= 1,
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -46,7 +75,7 @@ impl Pending {
         let mut i = self.0.borrow_mut();
         i.next += 1;
         let t = i.next;
-        i.slots.insert(t, Slot::Waiting(None));
+        i.put(t, Slot::Waiting(None));
         i.kick = true;
         if let Some(w) = i.pump.take() {
             w.wake();
@@ -61,34 +90,35 @@ impl Pending {
         let mut i = self.0.borrow_mut();
         i.next += 1;
         let t = i.next;
-        i.slots.insert(t, Slot::Waiting(None));
+        i.put(t, Slot::Waiting(None));
         t
     }
 
     pub fn complete(&self, token: u64, resp: Response) {
+        self.fill(token, Slot::Done(resp));
+    }
+
+    /// Fills `token`'s slot (if its connection still waits) and wakes the connection.
+    fn fill(&self, token: u64, slot: Slot) {
         let mut i = self.0.borrow_mut();
-        if let Some(slot) = i.slots.get_mut(&token) {
-            if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Done(resp)) {
-                w.wake();
-            }
+        if !i.slots.contains_key(&token) {
+            return;
+        }
+        if let Some(Slot::Waiting(Some(w))) = i.put(token, slot) {
+            w.wake();
         }
     }
 
     /// Delivers a stream's next chunk.
     pub fn complete_chunk(&self, token: u64, chunk: Chunk) {
-        let mut i = self.0.borrow_mut();
-        if let Some(slot) = i.slots.get_mut(&token) {
-            if let Slot::Waiting(Some(w)) = std::mem::replace(slot, Slot::Chunk(chunk)) {
-                w.wake();
-            }
-        }
+        self.fill(token, Slot::Chunk(chunk));
     }
 
     /// Keeps the pump turning for `token` though nobody waits on it any more: its Task still has
     /// to run to its end (a cancelled stream unwinding). `cancel` lets it go.
     pub fn hold(&self, token: u64) {
         let mut i = self.0.borrow_mut();
-        i.slots.insert(token, Slot::Waiting(None));
+        i.put(token, Slot::Waiting(None));
         i.kick = true;
         if let Some(w) = i.pump.take() {
             w.wake();
@@ -97,16 +127,12 @@ impl Pending {
 
     /// Forgets a token whose connection went away.
     pub fn cancel(&self, token: u64) {
-        self.0.borrow_mut().slots.remove(&token);
+        self.0.borrow_mut().take(token);
     }
 
+    /// How many responses and chunks are still to come (the pump turns the loop while any are).
     pub fn waiting(&self) -> usize {
-        self.0
-            .borrow()
-            .slots
-            .values()
-            .filter(|s| matches!(s, Slot::Waiting(_)))
-            .count()
+        self.0.borrow().waiting
     }
 
     pub fn wait(&self, token: u64) -> Wait {
@@ -134,6 +160,7 @@ impl Pending {
                 }
             }
         }
+        i.waiting = 0;
     }
 
     /// Wakes the pump even without work (used at shutdown).
@@ -183,10 +210,9 @@ pub struct Wait {
 impl Wait {
     fn poll_slot(&self, cx: &mut Context<'_>) -> Poll<Slot> {
         let mut i = self.pending.0.borrow_mut();
-        match i.slots.remove(&self.token) {
+        match i.take(self.token) {
             Some(Slot::Waiting(_)) | None => {
-                i.slots
-                    .insert(self.token, Slot::Waiting(Some(cx.waker().clone())));
+                i.put(self.token, Slot::Waiting(Some(cx.waker().clone())));
                 Poll::Pending
             }
             Some(done) => Poll::Ready(done),
@@ -223,8 +249,82 @@ impl Drop for Wait {
         // A connection that stops waiting (closed, timed out) must not leave its slot behind.
         if let Ok(mut i) = self.pending.0.try_borrow_mut() {
             if let Some(Slot::Waiting(_)) = i.slots.get(&self.token) {
-                i.slots.remove(&self.token);
+                i.take(self.token);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The count the pump reads must equal a scan of the slots after every kind of change.
+    fn check(p: &Pending) {
+        let i = p.0.borrow();
+        let scanned = i
+            .slots
+            .values()
+            .filter(|s| matches!(s, Slot::Waiting(_)))
+            .count();
+        assert_eq!(i.waiting, scanned);
+    }
+
+    fn noop_cx() -> Context<'static> {
+        Context::from_waker(Waker::noop())
+    }
+
+    #[test]
+    fn waiting_counts_only_waiting_slots() {
+        let p = Pending::default();
+        let a = p.register();
+        let b = p.register_quiet();
+        let c = p.register();
+        assert_eq!(p.waiting(), 3);
+        check(&p);
+        p.complete(a, Response::detail(200, "ok"));
+        p.complete(a, Response::detail(200, "twice"));
+        assert_eq!(p.waiting(), 2);
+        check(&p);
+        p.complete_chunk(b, Chunk::Data(b"x".to_vec()));
+        assert_eq!(p.waiting(), 1);
+        // Taking the chunk leaves no slot; waiting on it again parks a new one.
+        let mut w = std::pin::pin!(p.wait_chunk(b));
+        assert_eq!(
+            w.as_mut().poll(&mut noop_cx()),
+            Poll::Ready(Chunk::Data(b"x".to_vec()))
+        );
+        check(&p);
+        assert_eq!(w.as_mut().poll(&mut noop_cx()), Poll::Pending);
+        assert_eq!(p.waiting(), 2);
+        check(&p);
+        p.cancel(c);
+        p.cancel(c);
+        assert_eq!(p.waiting(), 1);
+        p.hold(c);
+        p.hold(c);
+        assert_eq!(p.waiting(), 2);
+        check(&p);
+        p.abandon();
+        assert_eq!(p.waiting(), 0);
+        check(&p);
+        // A completion for a forgotten token changes nothing.
+        p.cancel(c);
+        p.complete(c, Response::detail(200, "late"));
+        assert_eq!(p.waiting(), 0);
+        check(&p);
+    }
+
+    #[test]
+    fn a_dropped_wait_stops_counting() {
+        let p = Pending::default();
+        let t = p.register();
+        {
+            let mut w = std::pin::pin!(p.wait(t));
+            assert!(w.as_mut().poll(&mut noop_cx()).is_pending());
+            assert_eq!(p.waiting(), 1);
+        }
+        assert_eq!(p.waiting(), 0);
+        check(&p);
     }
 }

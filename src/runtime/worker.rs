@@ -524,11 +524,25 @@ fn collect_freed() {}
 /// sleeps until the loop has something to do: its epoll fd turns readable (a thread finished
 /// work for a handler through `call_soon_threadsafe`, or a socket the loop watches is ready),
 /// its next timer is due, or another handler suspends.
+///
+/// Requests come first: while the loop has more work ready (a slice of a burst of stream
+/// events), the next slice runs only after the reactor has gone round its driver once (the
+/// sends that the connections queued are submitted, the requests that arrived meanwhile are
+/// read) and after the connections that woke up then have run (`Doorbell`). A burst is cut into
+/// slices of at most one per reactor round, with every waiting request served between two, and
+/// the streams still get every slice in turn.
 async fn pump(w: Rc<Core>) {
     let loop_fd = match LoopFd::watch(w.app.loop_fd) {
         Ok(fd) => Some(Rc::new(fd)),
         Err(e) => {
             eprintln!("django-bolt: cannot watch the asyncio loop ({e}); polling it every ms");
+            None
+        }
+    };
+    let bell = match Doorbell::new() {
+        Ok(b) => Some(b),
+        Err(e) => {
+            eprintln!("django-bolt: no eventfd for the asyncio pump ({e}); it yields in turn");
             None
         }
     };
@@ -547,8 +561,16 @@ async fn pump(w: Rc<Core>) {
             w.app.pump(&w.pending)
         };
         if hint == 0.0 {
-            // Callbacks are ready: let the connections run, then turn again.
-            YieldNow(false).await;
+            // Callbacks are ready: let the connections run (and their I/O go through the
+            // driver), then turn again.
+            match &bell {
+                Some(bell) => {
+                    bell.after_io().await;
+                    // Behind the connections the driver just woke (they were queued first).
+                    YieldNow(false).await;
+                }
+                None => YieldNow(false).await,
+            }
             continue;
         }
         let Some(fd) = &loop_fd else {
@@ -595,6 +617,67 @@ impl LoopFd {
         // vehicle monoio offers for readiness waits on a raw fd; it is never read or written.
         let std_stream = unsafe { std::os::unix::net::UnixStream::from_raw_fd(own) };
         Ok(LoopFd(monoio::net::UnixStream::from_std(std_stream)?))
+    }
+}
+
+/// An eventfd the pump rings and waits on, so that it wakes only through the reactor's driver:
+/// monoio runs every ready task in a round and submits their I/O (io_uring) or polls for more
+/// readiness (epoll) only between rounds, so a task that merely re-queues itself (`YieldNow`)
+/// can run two or three more slices of Python before a request that arrived meanwhile is even
+/// read, and before any response queued in the round is sent.
+struct Doorbell {
+    fd: monoio::net::UnixStream,
+    raw: i32,
+}
+
+impl Doorbell {
+    fn new() -> std::io::Result<Doorbell> {
+        use std::os::fd::FromRawFd;
+        // SAFETY: eventfd takes no pointers; the result is checked.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if raw < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `raw` is a fresh descriptor that nothing else owns; the stream owns and closes
+        // it. UnixStream is only the vehicle monoio offers for readiness waits (as for `LoopFd`).
+        let std_stream = unsafe { std::os::unix::net::UnixStream::from_raw_fd(raw) };
+        Ok(Doorbell {
+            fd: monoio::net::UnixStream::from_std(std_stream)?,
+            raw,
+        })
+    }
+
+    /// Resolves after the driver has reported the bell rung, i.e. at the next round boundary.
+    async fn after_io(&self) {
+        use std::future::Future;
+        let mut wait = std::pin::pin!(self.fd.readable(false));
+        let mut rung = false;
+        std::future::poll_fn(|cx| {
+            let polled = wait.as_mut().poll(cx);
+            if polled.is_pending() && !rung {
+                // Rung only once the wait is armed: epoll's readiness cache was cleared by that
+                // first poll (the bell was silent), so the ring is news to the driver rather
+                // than a stale readiness the wait would take at once.
+                rung = true;
+                self.ring();
+            }
+            polled.map(|_| ())
+        })
+        .await;
+        self.silence();
+    }
+
+    fn ring(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes the 8 bytes of `one`, which outlives the call, to the bell's open fd.
+        let _ = unsafe { libc::write(self.raw, (&one as *const u64).cast(), 8) };
+    }
+
+    fn silence(&self) {
+        let mut count: u64 = 0;
+        // SAFETY: reads at most 8 bytes into `count`, which outlives the call. The fd is
+        // non-blocking: a bell already silent answers EAGAIN, ignored.
+        let _ = unsafe { libc::read(self.raw, (&mut count as *mut u64).cast(), 8) };
     }
 }
 
