@@ -30,13 +30,15 @@ pub enum RouteError {
     Duplicate { method: String, path: String },
     #[error("route {path} conflicts with an existing route: {reason}")]
     Conflict { path: String, reason: String },
-    #[error("unsupported method {0:?} (use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS)")]
+    #[error(
+        "unsupported method {0:?} (use GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or QUERY)"
+    )]
     Method(String),
     #[error("route path {0:?} must start with '/'")]
     Path(String),
 }
 
-const METHODS: [Method; 7] = [
+const METHODS: [Method; 8] = [
     Method::Get,
     Method::Head,
     Method::Post,
@@ -44,6 +46,7 @@ const METHODS: [Method; 7] = [
     Method::Patch,
     Method::Delete,
     Method::Options,
+    Method::Query,
 ];
 
 fn slot(m: Method) -> Option<usize> {
@@ -53,7 +56,7 @@ fn slot(m: Method) -> Option<usize> {
 /// Routes registered for one path pattern, one slot per method.
 #[derive(Default)]
 struct PathEntry {
-    by_method: [Option<usize>; 7],
+    by_method: [Option<usize>; 8],
 }
 
 impl PathEntry {
@@ -141,6 +144,7 @@ impl Router {
             "PATCH" => Method::Patch,
             "DELETE" => Method::Delete,
             "OPTIONS" => Method::Options,
+            "QUERY" => Method::Query,
             _ => return Err(RouteError::Method(method.to_owned())),
         };
         let pattern = to_matchit(path);
@@ -320,6 +324,32 @@ mod tests {
                 allow: "GET, HEAD, OPTIONS".into()
             }
         );
+    }
+
+    #[test]
+    fn query_method_is_routed_and_listed_in_allow() {
+        let mut r = router();
+        r.insert("QUERY", "/search", 5).unwrap();
+        r.insert("GET", "/search", 6).unwrap();
+        assert_eq!(
+            r.route_for(Method::Query, "/search"),
+            Match::Found {
+                route: 5,
+                params: vec![],
+                head_only: false
+            }
+        );
+        // OPTIONS stays last in Allow (its slot comes before QUERY's, so check the order).
+        assert_eq!(
+            r.route_for(Method::Post, "/search"),
+            Match::MethodNotAllowed {
+                allow: "GET, HEAD, OPTIONS, QUERY".into()
+            }
+        );
+        assert!(matches!(
+            r.route_for(Method::Query, "/hello"),
+            Match::MethodNotAllowed { .. }
+        ));
     }
 
     #[test]

@@ -17,6 +17,8 @@ SRC_PATH, SRC_QUERY, SRC_REQUEST, SRC_BODY, SRC_HEADER, SRC_COOKIE, SRC_FORM, SR
 K_STR, K_INT, K_FLOAT, K_BOOL, K_UUID, K_DATE, K_DATETIME, K_DECIMAL, K_TIME, K_ANY, K_MODEL = range(11)
 # ParamPlan.flags bits.
 F_LIST, F_OPTIONAL, F_DEFAULT, F_EMBED = 1, 2, 4, 8
+# With F_LIST: handed over as a set / frozenset / tuple (set[int], frozenset[str], tuple[int, ...]).
+F_SET, F_FROZENSET, F_TUPLE = 16, 32, 64
 
 #: Every code, by name, as ``_native.plan_codes()`` returns them.
 CODES = {
@@ -124,6 +126,9 @@ class RoutePlan(NamedTuple):
     #: the API's ``error_formatter`` for the errors Rust answers before the handler runs
     #: (``error_handlers.core_error_hook``); None: the default ``{"detail": ...}`` body.
     error_hook: Any = None
+    #: ``[(form field, max_size), ...]`` of its ``File(max_size=...)`` parameters: a file part
+    #: passing its limit is refused (422 ``file_too_large``) while the body is still arriving.
+    upload_limits: list[tuple[str, int]] = []
 
 
 class StaticMount(NamedTuple):

@@ -241,6 +241,11 @@ class Runtime:
         #: on that thread, and keeps the exceptions behind its 500s for the test to re-raise.
         self.testing = testing
         self.server_exceptions: list[BaseException] = []
+        from .auth.user_loader import new_registry
+
+        # The user loaders its routes' backends register by scheme (auth.user_loader): this
+        # runtime's own, so a test process's several runtimes do not load each other's users.
+        self.user_loaders = new_registry()
         self.routes = [r.plan() for r in routes]
         # What the start-up banner says: the project's routes, and where its docs are.
         docs = [r.path for r in routes if r.docs]

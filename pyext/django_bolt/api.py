@@ -26,7 +26,7 @@ __all__ = ["BoltAPI", "Router", "Route", "merge_routes", "route_conflicts", "Rou
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY")
 #: ``BoltAPI(trailing_slash=)``: how a route's path is written at registration (django-bolt's modes).
 _TRAILING_SLASH_MODES = ("strip", "append", "keep")
 
@@ -164,6 +164,9 @@ class Route:
         from .auth.guards import rust_guard_plan
 
         rust_auth = [a.plan() for a in self.auth if not getattr(a, "python", False)]
+        from .auth.user_loader import register_route_backends
+
+        register_route_backends(self.auth, _where(self.handler))
         py_auth = any(getattr(a, "python", False) for a in self.auth)
         # Python authenticators mean Python decides the guards too (the endpoint wrapper).
         guard_plan = None if py_auth else rust_guard_plan(self.guards)
@@ -186,6 +189,7 @@ class Route:
             self.renderers,
             self.websocket,
             error_hook=_core_error_hook(self.error_formatter) if self.error_formatter and not self.websocket else None,
+            upload_limits=[] if self.websocket else _upload_limits(self.handler),
         )
 
 
@@ -224,6 +228,11 @@ class _Registrar:
     def options(self, path: str, **kw: Any) -> Callable[[F], F]:
         """``@api.options(path)``: see :meth:`BoltAPI.route`."""
         return self.route("OPTIONS", path, **kw)
+
+    def query(self, path: str, **kw: Any) -> Callable[[F], F]:
+        """``@api.query(path)``: a route for the HTTP QUERY method (a safe, idempotent request
+        whose body carries the query; it is read as a POST's is). See :meth:`BoltAPI.route`."""
+        return self.route("QUERY", path, **kw)
 
 
 class BoltAPI(_Registrar):
@@ -836,6 +845,18 @@ class Router(_Registrar):
             for websocket, method, path, fn, kw in child.entries(defaults):
                 out.append((websocket, method, self.prefix + extra + path, fn, kw))
         return out
+
+
+def _upload_limits(handler: Callable[..., Any]) -> list[tuple[str, int]]:
+    """``(form field, max_size)`` of each ``File(max_size=...)`` parameter of ``handler``."""
+    from .params import file_checks
+
+    try:
+        checks = file_checks(handler)
+    except (SignatureError, TypeError, ValueError):
+        # Not a signature of typed parameters (docs pages, mounted callables): no File().
+        return []
+    return [(field, m.max_size) for _, field, m in checks if m.max_size is not None]
 
 
 def _core_error_hook(formatter: Any) -> Callable[..., Any]:

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from http.cookies import CookieError, SimpleCookie
 from typing import Literal
 
-__all__ = ["Cookie", "SameSitePolicy"]
+__all__ = ["Cookie", "SameSitePolicy", "make_delete_cookie"]
 
 SameSitePolicy = Literal["Strict", "Lax", "None", False]
 _SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
@@ -75,6 +75,12 @@ class Cookie:
     def deletion(cls, name: str, path: str | None = "/", domain: str | None = None, **attrs: object) -> Cookie:
         """The cookie that makes a browser drop ``name`` (empty, expired, same path and domain)."""
         return cls(name, "", max_age=0, expires=_EPOCH, path=path, domain=domain, **attrs)  # type: ignore[arg-type]
+
+
+def make_delete_cookie(name: str, path: str = "/", domain: str | None = None) -> Cookie:
+    """django-bolt's helper: the ``Cookie`` that deletes ``name`` (``Cookie.deletion``). A
+    ``__Secure-``/``__Host-`` cookie keeps its ``Secure`` flag, without which browsers ignore it."""
+    return Cookie.deletion(name, path, domain, secure=name.startswith(("__Secure-", "__Host-")))
 
 
 def _http_date(when: _dt.datetime | str) -> str:

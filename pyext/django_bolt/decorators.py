@@ -22,7 +22,7 @@ __all__ = ["action", "ActionHandler"]
 
 _UNSET: Any = object()
 #: The methods an action may answer (django-bolt also takes QUERY, which bolt does not route).
-_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+_METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY"))
 
 
 class ActionHandler:

@@ -30,8 +30,11 @@ from typing import Any, Callable, Iterable
 from ._plans import (  # the codes Rust shares
     F_DEFAULT,
     F_EMBED,
+    F_FROZENSET,
     F_LIST,
     F_OPTIONAL,
+    F_SET,
+    F_TUPLE,
     K_ANY,
     K_BOOL,
     K_DATE,
@@ -582,12 +585,19 @@ def _scalar(
     group: type | None = None,
 ) -> tuple:
     """The plan tuple of one path/query/header/cookie/form value coerced in Rust."""
-    if typing.get_origin(inner) is list:
-        args = typing.get_args(inner)
-        elem = args[0] if args else str
-        flags |= F_LIST
+    origin = typing.get_origin(inner) or inner
+    if origin in _COLLECTIONS:
+        elem, length = _collection_item(where, name, inner)
+        flags |= F_LIST | _COLLECTIONS[origin]
         if source == SRC_PATH:
-            raise SignatureError(f"{where}: path parameter {name!r} cannot be a list")
+            raise SignatureError(f"{where}: path parameter {name!r} cannot be a {origin.__name__}")
+        if length is not None:
+            # tuple[int, int]: exactly that many values, checked as list lengths are.
+            given = constraints if constraints is not None else (None,) * 8
+            lo, hi = given[LENGTHS.start], given[LENGTHS.start + 1]
+            if (lo is not None and lo != length) or (hi is not None and hi != length):
+                raise SignatureError(f"{where}: {name!r}: a {length}-item tuple cannot take min_length/max_length")
+            constraints = (*given[: LENGTHS.start], length, length, *given[LENGTHS.stop :])
     else:
         elem = inner
     elem = _resolve_alias(elem)
@@ -602,7 +612,7 @@ def _scalar(
         raise SignatureError(
             f"{where}: parameter {name!r} has unsupported type {tp!r} "
             "(use str, int, float, bool, UUID, date, datetime, time, timedelta, Decimal, Enum, Literal, "
-            "Optional or list of them)"
+            "Optional or a list/set/frozenset/tuple of them)"
         )
     if source == SRC_PATH and flags & F_DEFAULT:
         raise SignatureError(f"{where}: path parameter {name!r} cannot have a default")
@@ -615,6 +625,31 @@ def _scalar(
         if kind != K_STR and constraints[PATTERN] is not None:
             raise SignatureError(f"{where}: {name!r}: pattern applies to str only")
     return ParamPlan(name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints, group)
+
+
+# A repeated parameter's collection type -> the flag that makes Rust hand it over as one.
+_COLLECTIONS = {list: 0, set: F_SET, frozenset: F_FROZENSET, tuple: F_TUPLE}
+
+
+def _collection_item(where: str, name: str, tp: Any) -> tuple[Any, int | None]:
+    """The item type of ``list[X]``/``set[X]``/``frozenset[X]``/``tuple[X, ...]`` (``str`` when
+    bare), and for a fixed ``tuple[X, X]`` its length. A tuple of mixed item types is refused:
+    each value of a repeated parameter is coerced to one kind."""
+    args = typing.get_args(tp)
+    if not args:
+        return str, None
+    if typing.get_origin(tp) is not tuple:
+        return args[0], None
+    if len(args) == 2 and args[1] is Ellipsis:
+        return args[0], None
+    if args == ((),):  # tuple[()]: no values at all
+        raise SignatureError(f"{where}: parameter {name!r}: an empty tuple type takes no values")
+    if any(a != args[0] for a in args[1:]):
+        raise SignatureError(
+            f"{where}: parameter {name!r} has type {tp!r}: a tuple parameter's items must share one "
+            f"type (tuple[X, ...] or tuple[X, X]); read mixed values as list[str] and convert them"
+        )
+    return args[0], len(args)
 
 
 def _resolve_alias(tp: Any) -> Any:

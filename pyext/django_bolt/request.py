@@ -106,7 +106,14 @@ class Request:
         """The Django user the token's ``sub`` claim names (loaded on first access), or
         ``AnonymousUser``. In async code use ``await request.auser()``."""
         if self._user is None:
-            self._user = _load_user(self.auth)
+            custom = _custom_scheme(self.auth)
+            if custom is None:
+                self._user = _load_user(self.auth)
+            else:
+                from .auth.user_loader import load_user_sync
+
+                ctx = self.context or {}
+                self._user = _or_anonymous(load_user_sync(ctx.get("user_id"), custom, ctx))
         return self._user
 
     async def auser(self) -> Any:
@@ -114,9 +121,16 @@ class Request:
         thread, where Django's async ORM runs (``sync_to_async``'s default, as Django's own
         ``auser``)."""
         if self._user is None:
-            from asgiref.sync import sync_to_async
+            custom = _custom_scheme(self.auth)
+            if custom is None:
+                from asgiref.sync import sync_to_async
 
-            self._user = await sync_to_async(_load_user)(self.auth)
+                self._user = await sync_to_async(_load_user)(self.auth)
+            else:
+                from .auth.user_loader import load_user
+
+                ctx = self.context or {}
+                self._user = _or_anonymous(await load_user(ctx.get("user_id"), custom, ctx))
         return self._user
 
     @property
@@ -330,6 +344,27 @@ def _auth_context(auth: dict | None, backend: str | None, user: Any) -> dict[str
     if not api_key:
         ctx["auth_claims"] = dict(auth)
     return ctx
+
+
+def _custom_scheme(auth: dict | None) -> str | None:
+    """The scheme that authenticated the request when a backend with its own ``get_user`` is
+    registered for it (``auth.user_loader``), else None (the default lookup below)."""
+    if auth is None:
+        return None
+    from .auth.user_loader import _registry
+
+    if not _registry:
+        return None
+    scheme = "api_key" if "api_key" in auth else "jwt"
+    return scheme if scheme in _registry else None
+
+
+def _or_anonymous(user: Any) -> Any:
+    if user is not None:
+        return user
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
 
 
 def _load_user(auth: dict | None) -> Any:

@@ -58,9 +58,8 @@ _ACTIONS = {
     "partial_update": ("PATCH", True, None),
     "destroy": ("DELETE", True, 204),
 }
-#: The HTTP methods a view's methods may be named after (django-bolt also has ``query``: bolt
-#: does not route the QUERY method).
-_VIEW_METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+#: The HTTP methods a view's methods may be named after (``query``: the QUERY method).
+_VIEW_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "query")
 
 
 class _Omitted:

@@ -73,6 +73,9 @@ pub struct App {
     pub cors_global: Option<CorsPolicy>,
     /// True when any policy exists, so requests without one skip the lookups.
     pub has_cors: bool,
+    /// True when a route has `File(max_size=...)` limits checked while its body arrives, so
+    /// other apps' connections never look.
+    pub has_upload_limits: bool,
     /// STATIC_URL/MEDIA_URL served from disk in Rust, before routing.
     pub static_files: Option<StaticFiles>,
     /// The project's compression (None: off).
@@ -147,6 +150,7 @@ impl App {
         let cors_global = plan::cors(attr(&rt, c"cors_global")?.as_ptr())
             .map_err(|e| e.context("CORS settings"))?;
         let has_cors = cors_global.is_some() || routes.iter().any(|r| r.cors.is_some());
+        let has_upload_limits = routes.iter().any(|r| !r.upload_limits.is_empty());
         let loop_fd = py::as_i64(attr(&rt, c"loop_fd")?.as_ptr())
             .ok_or_else(|| PlanError::Type("loop_fd".into(), "an int"))?;
         Ok(App {
@@ -169,6 +173,7 @@ impl App {
             buckets: RefCell::default(),
             cors_global,
             has_cors,
+            has_upload_limits,
             static_files: plan::static_files(&attr(&rt, c"static_mounts")?)?,
             compression: plan::compression(&attr(&rt, c"compression")?)?,
             file_roots: plan::file_roots(&attr(&rt, c"file_roots")?)?,

@@ -49,6 +49,9 @@ pub struct Route {
     /// Its API's `error_formatter`, as `error_handlers.core_error_hook`: reshapes the errors
     /// answered before the handler runs (401/403/429, 406, 422). None: the default body.
     pub error_hook: Option<Obj>,
+    /// `File(max_size=...)` limits by form field: a file part passing its limit is refused
+    /// while the body still arrives (`runtime::conn`). Empty for most routes.
+    pub upload_limits: Vec<(String, usize)>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -226,8 +229,26 @@ fn route_fields(
             let h = field(item, c"error_hook")?;
             (!is_none(h)).then(|| Obj::from_borrowed(h))
         },
+        upload_limits: upload_limits(field(item, c"upload_limits")?)?,
         handler,
     })
+}
+
+/// `RoutePlan.upload_limits`: `(field, max_size)` pairs.
+fn upload_limits(v: *mut ffi::PyObject) -> Result<Vec<(String, usize)>, PlanError> {
+    let mut out = Vec::new();
+    for pair in list_of(v, "upload_limits")? {
+        if list_of(pair, "upload limit")?.len() != 2 {
+            return Err(PlanError::Type(
+                "upload limit".into(),
+                "a (field, max_size) pair",
+            ));
+        }
+        let name = str_of(py::tuple_item(pair, 0).as_ptr(), "upload limit field")?;
+        let max = int_of(py::tuple_item(pair, 1).as_ptr(), "upload limit size")?;
+        out.push((name, max.max(0) as usize));
+    }
+    Ok(out)
 }
 
 /// One parameter from a `ParamPlan` (`_plans.py`).

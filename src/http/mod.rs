@@ -25,6 +25,7 @@ pub mod query;
 pub mod request;
 pub mod response;
 pub mod sse;
+pub mod upload_scan;
 pub mod websocket;
 pub mod ws_deflate;
 

@@ -49,6 +49,8 @@ pub enum Method {
     Patch,
     Delete,
     Options,
+    /// RFC 9110's safe, idempotent method with a body (draft-ietf-httpbis-safe-method-w-body).
+    Query,
     Other,
 }
 
@@ -63,6 +65,7 @@ impl Method {
             "PATCH" => Method::Patch,
             "DELETE" => Method::Delete,
             "OPTIONS" => Method::Options,
+            "QUERY" => Method::Query,
             _ => Method::Other,
         }
     }
@@ -77,6 +80,7 @@ impl Method {
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
             Method::Options => "OPTIONS",
+            Method::Query => "QUERY",
             Method::Other => "OTHER",
         }
     }

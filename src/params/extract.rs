@@ -2,7 +2,7 @@
 //! fields and files, and the JSON body, each coerced to its declared type and checked against
 //! its constraints; every failure is collected, so a 422 lists them all.
 
-use super::{Needs, ParamPlan, F_DEFAULT, F_LIST, F_OPTIONAL};
+use super::{Needs, ParamPlan, F_DEFAULT, F_FROZENSET, F_LIST, F_OPTIONAL, F_SET, F_TUPLE};
 use crate::codec::text::{Kind, Parsers};
 use crate::codec::{self, decode, text};
 use crate::http::{self, Request, Response};
@@ -149,7 +149,18 @@ impl Extractor<'_> {
             .to_ascii_lowercase();
         match mime.as_str() {
             "application/x-www-form-urlencoded" => {
-                Ok((http::parse_query(&String::from_utf8_lossy(ctx.body)), None))
+                let pairs = http::parse_query(&String::from_utf8_lossy(ctx.body));
+                if pairs.len() > MAX_FORM_FIELDS {
+                    // django-bolt's cap (Django's DATA_UPLOAD_MAX_NUMBER_FIELDS default), and
+                    // its 422: a form of thousands of fields is refused, not coerced.
+                    return Err(Extract::Invalid(vec![ValidationIssue {
+                        kind: "too_many_fields",
+                        loc: vec![LocPart::Key("body".into())],
+                        msg: format!("Too many form fields (max {MAX_FORM_FIELDS})"),
+                        input: None,
+                    }]));
+                }
+                Ok((pairs, None))
             }
             "multipart/form-data" => {
                 let Some(t) = py::call_keep(self.parse_multipart, &[&py::new_str(&ct), &py::new_bytes(ctx.body)])
@@ -232,6 +243,9 @@ impl Extractor<'_> {
                     .parse::<f64>()
                     .ok()
                     .and_then(|n| c.check_number(n)),
+                // A set/frozenset/tuple's min_length/max_length count its items (as pydantic's
+                // do), not each item's characters; a list keeps its older reading (both).
+                Kind::Str if p.flags & COUNTED != 0 => c.check_pattern(raw),
                 Kind::Str => c.check_str(raw),
                 _ => None,
             };
@@ -275,22 +289,43 @@ impl Extractor<'_> {
                     }
                 }
             }
-            if let Some((kind, msg)) = p
-                .constraints
-                .as_ref()
-                .and_then(|c| c.check_list_len(vals.len()))
-            {
-                issues.push(ValidationIssue {
-                    msg,
-                    input: None,
-                    ..super::issue((kind, ""), p.source, &p.key, None)
-                });
-            }
-            return if issues.is_empty() {
-                Ok(list)
-            } else {
-                Err(issues)
+            let counted = p.flags & COUNTED != 0;
+            let len_issue = |n: usize, noun: &str| {
+                p.constraints
+                    .as_ref()
+                    .and_then(|c| c.check_len(n, noun))
+                    .map(|(kind, msg)| ValidationIssue {
+                        msg,
+                        input: None,
+                        ..super::issue((kind, ""), p.source, &p.key, None)
+                    })
             };
+            if !counted {
+                // A list's length is reported beside its items' failures.
+                issues.extend(len_issue(vals.len(), "List"));
+            }
+            if !issues.is_empty() {
+                return Err(issues);
+            }
+            let Ok(made) = collection_of(p, list) else {
+                // Every scalar kind is hashable, so this is a Python failure (out of memory).
+                py::take_exc();
+                return Err(vec![super::issue(
+                    ("value_error", "Value error"),
+                    p.source,
+                    &p.key,
+                    None,
+                )]);
+            };
+            if counted {
+                // A set counts its distinct values, as pydantic's length check does.
+                // SAFETY: attached; `made` is a set, frozenset or tuple.
+                let n = unsafe { ffi::PyObject_Length(made.as_ptr()) }.max(0) as usize;
+                if let Some(i) = len_issue(n, collection_noun(p.flags)) {
+                    return Err(vec![i]);
+                }
+            }
+            return Ok(made);
         }
         match pairs.iter().rev().find(|(k, _)| *k == p.key) {
             None => self.absent(p).map_err(|i| vec![i]),
@@ -310,6 +345,9 @@ impl Extractor<'_> {
         // Mutable defaults are copied per request so one request cannot leak into the next.
         // SAFETY: attached.
         unsafe {
+            if ffi::PySet_CheckExact(d.as_ptr()) != 0 {
+                return Obj::from_owned(ffi::PySet_New(d.as_ptr())).expect("copy");
+            }
             if ffi::PyList_CheckExact(d.as_ptr()) != 0 {
                 return Obj::from_owned(ffi::PyList_GetSlice(d.as_ptr(), 0, ffi::PY_SSIZE_T_MAX))
                     .expect("copy");
@@ -412,4 +450,41 @@ impl Extractor<'_> {
             }
         }
     }
+}
+
+/// The most fields a URL-encoded form may have (django-bolt's `DEFAULT_MAX_FIELDS`).
+const MAX_FORM_FIELDS: usize = 1000;
+
+/// The collection flags whose length constraints count items only.
+const COUNTED: i64 = F_SET | F_FROZENSET | F_TUPLE;
+
+/// The container's name in a length error, as pydantic words it.
+fn collection_noun(flags: i64) -> &'static str {
+    if flags & F_SET != 0 {
+        "Set"
+    } else if flags & F_FROZENSET != 0 {
+        "Frozenset"
+    } else {
+        "Tuple"
+    }
+}
+
+/// The coerced values of a repeated parameter as the collection its type names: the list
+/// itself, or a `set`/`frozenset`/`tuple` of it (`F_SET`/`F_FROZENSET`/`F_TUPLE`). `Err` with a
+/// Python exception set when Python could not build it.
+fn collection_of(p: &ParamPlan, list: Obj) -> Result<Obj, ()> {
+    // SAFETY: attached; `list` is a list we own; each call returns a new reference or NULL
+    // with an exception set, which `from_owned` turns into None (the caller clears it).
+    let made = unsafe {
+        if p.flags & F_SET != 0 {
+            ffi::PySet_New(list.as_ptr())
+        } else if p.flags & F_FROZENSET != 0 {
+            ffi::PyFrozenSet_New(list.as_ptr())
+        } else if p.flags & F_TUPLE != 0 {
+            ffi::PyList_AsTuple(list.as_ptr())
+        } else {
+            return Ok(list);
+        }
+    };
+    Obj::from_owned(made).ok_or(())
 }

@@ -24,9 +24,14 @@ pub const F_OPTIONAL: i64 = 2;
 pub const F_DEFAULT: i64 = 4;
 /// `Body(embed=True)`: the value sits under the parameter's key in a JSON object.
 pub const F_EMBED: i64 = 8;
+/// With `F_LIST`: the values are handed over as a `set` / `frozenset` / `tuple` instead of a
+/// list (`set[int]`, `frozenset[str]`, `tuple[int, ...]` parameters, as django-bolt allows).
+pub const F_SET: i64 = 16;
+pub const F_FROZENSET: i64 = 32;
+pub const F_TUPLE: i64 = 64;
 
 /// Every source and flag code by its `_plans.py` name.
-pub const CODES: [(&str, i64); 12] = [
+pub const CODES: [(&str, i64); 15] = [
     ("SRC_PATH", SRC_PATH as i64),
     ("SRC_QUERY", SRC_QUERY as i64),
     ("SRC_REQUEST", SRC_REQUEST as i64),
@@ -39,6 +44,9 @@ pub const CODES: [(&str, i64); 12] = [
     ("F_OPTIONAL", F_OPTIONAL),
     ("F_DEFAULT", F_DEFAULT),
     ("F_EMBED", F_EMBED),
+    ("F_SET", F_SET),
+    ("F_FROZENSET", F_FROZENSET),
+    ("F_TUPLE", F_TUPLE),
 ];
 
 pub struct ParamPlan {

@@ -14,6 +14,7 @@
 use super::core::{peer_has_data, Core};
 use super::dispatch::{Site, Started};
 use super::streaming::{Outgoing, Sent};
+use super::upload_watch::UploadWatch;
 use crate::app::Outcome;
 use crate::http::{self, BodySource, Framed, Framing, Request, Response};
 use monoio::buf::IoBufMut;
@@ -149,6 +150,9 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
     // The first head's deadline runs from the accept (nginx's client_header_timeout does the
     // same): a client that connects and sends nothing, or drips, is cut off on time.
     let mut head_deadline = Some(Instant::now() + w.header_timeout);
+    // Boxed: only apps with `File(max_size=...)` routes use it, and this loop's state lives
+    // for the connection's life.
+    let mut uploads: Option<Box<UploadWatch>> = None;
     loop {
         // Answer every complete request already buffered (pipelining), in order.
         let mut close = false;
@@ -162,6 +166,18 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                 } => {
                     expect_continue = e;
                     in_body = b;
+                    if b && w.app.has_upload_limits {
+                        let watch = uploads.get_or_insert_with(Box::default);
+                        if let Some(resp) = watch.check(&w, &rbuf) {
+                            // Refused before the rest of the body is read: close after the
+                            // answer (lingering, so the client can read it while still sending).
+                            write_response(&w, &mut wbuf, &resp, false, false, false);
+                            let (_, _) = s.write_all(wbuf).await;
+                            Box::pin(lingering_close(s)).await;
+                            w.untrack(id);
+                            return;
+                        }
+                    }
                     break;
                 }
                 Framed::Reject(e) => {
@@ -177,6 +193,9 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                 Framed::Request { head, body, used } => {
                     // The next head's deadline starts when it is first waited for.
                     head_deadline = None;
+                    if let Some(watch) = uploads.as_mut() {
+                        watch.reset();
+                    }
                     if super::websocket::is_websocket_route(&w, &head) {
                         // The connection becomes a WebSocket (or ends with the refusal).
                         rbuf.drain(..used);

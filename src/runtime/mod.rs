@@ -10,5 +10,6 @@ pub mod file_body;
 pub mod inprocess;
 pub mod server;
 pub mod streaming;
+pub mod upload_watch;
 pub mod websocket;
 pub mod worker;

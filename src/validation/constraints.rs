@@ -123,6 +123,11 @@ impl Constraints {
                 format!("String should have at most {}", plural(max, "character")),
             ));
         }
+        self.check_pattern(s)
+    }
+
+    /// Only the `pattern` (for a string whose length bounds apply to something else).
+    pub fn check_pattern(&self, s: &str) -> Option<(&'static str, String)> {
         if let Some((re, src)) = &self.pattern {
             if !re.is_match(s) {
                 return Some((

@@ -10,8 +10,8 @@ def test_every_code_matches_the_native_module():
     native = _native.plan_codes()
     assert native == _plans.CODES
     # Not vacuous: each family is there, and a wrong value would show.
-    assert {"SRC_BODY", "K_MODEL", "F_EMBED"} <= set(native)
-    assert len(native) == 8 + 11 + 4
+    assert {"SRC_BODY", "K_MODEL", "F_EMBED", "F_TUPLE"} <= set(native)
+    assert len(native) == 8 + 11 + 7
 
 
 def test_plans_are_named_so_rust_reads_fields_by_name():
@@ -32,6 +32,7 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "renderers",
         "websocket",
         "error_hook",
+        "upload_limits",
     )
     assert _plans.ParamPlan._fields[:8] == (
         "name",

@@ -10,7 +10,7 @@ loads the Django user named by the token's ``sub`` claim, or ``AnonymousUser``.
 """
 
 from ..conf import get_default_permission_classes  # noqa: E402
-from .authentication import APIKeyAuthentication, JWTAuthentication, SessionAuthentication
+from .authentication import APIKeyAuthentication, BaseAuthentication, JWTAuthentication, SessionAuthentication
 from .backends import get_default_authentication_classes  # noqa: E402 - after the classes it names
 from .guards import (
     AllowAny,
@@ -34,9 +34,15 @@ from .jwt_utils import (
     require_current_user_sync,
 )
 from .tokens import create_jwt_for_user, create_token_pair, rotate_refresh_token
+from .user_loader import get_registered_backend, load_user, load_user_sync, register_auth_backend
 
 __all__ = [
     "APIKeyAuthentication",
+    "BaseAuthentication",
+    "register_auth_backend",
+    "get_registered_backend",
+    "load_user",
+    "load_user_sync",
     "JWTAuthentication",
     "SessionAuthentication",
     "AllowAny",

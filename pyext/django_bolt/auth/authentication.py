@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 
 from .._plans import ApiKeyPlan, JwtPlan
 
-__all__ = ["JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
+__all__ = ["BaseAuthentication", "JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
 
 
 def _text_or_bytes(v: str | bytes | None) -> bytes | None:
@@ -15,7 +15,63 @@ def _text_or_bytes(v: str | bytes | None) -> bytes | None:
     return v.encode() if isinstance(v, str) else bytes(v)
 
 
-class JWTAuthentication:
+class BaseAuthentication:
+    """What every authentication backend shares (django-bolt's base class), and the hook that
+    loads ``request.user``.
+
+    Subclass a built-in backend to change how its user is loaded::
+
+        class MyJWT(JWTAuthentication):
+            async def get_user(self, user_id, auth_context):
+                return await Account.objects.filter(pk=user_id).afirst()
+
+    ``await request.auser()`` awaits ``get_user(user_id, auth_context)`` (``auth_context`` is
+    ``request.context``); sync ``request.user`` calls ``get_user_sync(user_id)`` when the class
+    defines it, a plain ``def get_user`` as it is, and refuses (RuntimeError naming the fix) an
+    ``async def get_user`` alone. A loader returning None leaves the request's user
+    ``AnonymousUser``. Without an override the user is the ``AUTH_USER_MODEL`` row the token's
+    ``sub``/``user_id`` names.
+
+    The loader is chosen by the scheme that authenticated the request (``scheme_name``), once
+    per interpreter (``auth.user_loader``; django-bolt keeps one registry by scheme too): two
+    backends of one scheme with different loaders in one project are a start-up error.
+
+    A direct subclass is checked in Python: define ``authenticate(request)`` returning the user
+    or None (django-bolt's ``to_metadata()``, compiling a new backend into Rust, is not
+    supported).
+    """
+
+    #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``);
+    #: None: refusals are 403.
+    www_authenticate: str | None = None
+
+    @property
+    def scheme_name(self) -> str:
+        """The authentication scheme's name (``"jwt"``, ``"api_key"``, ``"session"``; a
+        Python backend's class name in lower case)."""
+        return type(self).__name__.lower()
+
+    @property
+    def python(self) -> bool:
+        """Whether this backend is checked in Python (it defines ``authenticate(request)``)."""
+        return callable(getattr(type(self), "authenticate", None))
+
+    def plan(self) -> tuple:
+        """What Rust is told of a backend checked in Python."""
+        if not self.python:
+            raise TypeError(
+                f"{type(self).__name__} subclasses BaseAuthentication without authenticate(request): "
+                "define it (the user or None), or subclass JWTAuthentication/APIKeyAuthentication"
+            )
+        return ("python",)
+
+    async def get_user(self, user_id: str | None, auth_context: dict[str, Any]) -> Any | None:
+        """The user of an authenticated request (``await request.auser()``); override it.
+        This default loads none (the built-in loader by ``sub``/``user_id`` runs instead)."""
+        return None
+
+
+class JWTAuthentication(BaseAuthentication):
     """Bearer JWTs verified in Rust with the ``jsonwebtoken`` crate; django-bolt's signature
     ``(secret, algorithms, header, cookie, audience, issuer, revoked_token_handler,
     revocation_store, require_jti, public_key, leeway=60, token_type, csrf, jwks_url, jwks,
@@ -34,6 +90,7 @@ class JWTAuthentication:
 
     #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
     www_authenticate = "Bearer"
+    scheme_name = "jwt"
 
     def __init__(
         self,
@@ -114,7 +171,7 @@ class JWTAuthentication:
         return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"
 
 
-class SessionAuthentication:
+class SessionAuthentication(BaseAuthentication):
     """Django's session cookie and auth backends, as the admin uses them, with CSRF checks on
     unsafe methods (Django's own CsrfViewMiddleware: send ``X-CSRFToken`` from the ``csrftoken``
     cookie). A browser logged into the admin can call the API.
@@ -124,6 +181,7 @@ class SessionAuthentication:
 
     #: Tells Route.plan() that this authenticator is checked in Python.
     python = True
+    scheme_name = "session"
     #: No scheme to name (as in DRF): a guard refusing an anonymous request answers 403.
     www_authenticate = None
 
@@ -187,7 +245,7 @@ class SessionAuthentication:
         return f"SessionAuthentication(login_url={self.login_url!r}, csrf={self.csrf!r})"
 
 
-class APIKeyAuthentication:
+class APIKeyAuthentication(BaseAuthentication):
     """API keys from a header (``X-API-Key`` by default), checked in Rust; the key may be sent
     bare or as ``Bearer <key>`` / ``ApiKey <key>``.
 
@@ -208,6 +266,7 @@ class APIKeyAuthentication:
 
     #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
     www_authenticate = "ApiKey"
+    scheme_name = "api_key"
 
     def __init__(
         self,

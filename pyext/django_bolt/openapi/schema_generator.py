@@ -28,7 +28,10 @@ from typing import TYPE_CHECKING, Any
 from .._plans import (
     F_DEFAULT,
     F_EMBED,
+    F_FROZENSET,
     F_LIST,
+    F_SET,
+    F_TUPLE,
     K_ANY,
     K_BOOL,
     K_DATE,
@@ -58,6 +61,8 @@ if TYPE_CHECKING:
 __all__ = ["generate", "VALIDATION_ERROR", "HTTP_VALIDATION_ERROR"]
 
 OPENAPI_VERSION = "3.1.0"
+#: The version declared when a route uses the QUERY method (a Path Item ``query`` operation).
+OPENAPI_VERSION_WITH_QUERY = "3.2.0"
 
 #: A decimal as text: what ``Decimal()`` parses and ``str(Decimal)`` writes (finite values).
 DECIMAL_PATTERN = r"^\s*[+-]?(\d+(_\d+)*(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+)?\s*$"
@@ -407,6 +412,10 @@ class _Document:
             used_tags.extend(t for t in op.get("tags", []) if t not in used_tags)
             paths.setdefault(_openapi_path(r.path), {})[r.method.lower()] = op
         doc["paths"] = paths
+        if any("query" in item for item in paths.values()):
+            # A QUERY operation is a Path Item field from OpenAPI 3.2 on: declare 3.2.0 only then
+            # (as django-bolt does), so other documents keep validating as 3.1.
+            doc["openapi"] = OPENAPI_VERSION_WITH_QUERY
         if cfg.webhooks:
             doc["webhooks"] = to_schema(cfg.webhooks)
         components = self.finish_components()
@@ -549,11 +558,21 @@ class _Document:
             schema = dict(_KIND_SCHEMAS[p.kind])
             if p.kind in (K_INT, K_FLOAT, K_DECIMAL):
                 _bounds(schema, c)
+            elif p.kind in (K_STR, K_ANY) and p.flags & (F_SET | F_FROZENSET | F_TUPLE):
+                # A set/frozenset/tuple's lengths count its items only (Rust checks them so).
+                _text(schema, c and (None,) * 7 + (c[7],))
             elif p.kind in (K_STR, K_ANY):
                 # A list's lengths bound its items' text too: Rust checks each value against them.
                 _text(schema, c)
-        if p.flags & F_LIST:
+        if p.flags & F_TUPLE and c is not None and c[5] is not None and c[5] == c[6]:
+            # A fixed tuple[X, X]: one schema per position, as OpenAPI 3.1 (JSON Schema 2020-12)
+            # spells a tuple; its length is the min/max items below.
+            schema = _items({"type": "array", "prefixItems": [schema] * c[5]}, c)
+        elif p.flags & F_LIST:
             schema = _items({"type": "array", "items": schema}, c)
+        if p.flags & (F_SET | F_FROZENSET):
+            # Repeated values are merged, not refused: documented as JSON Schema's uniqueItems.
+            schema["uniqueItems"] = True
         return schema
 
     def parameter(self, p: ParamPlan, docs: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .. import _native
+from ..auth.user_loader import activate as activate_user_loaders
 
 if TYPE_CHECKING:
     from ..api import BoltAPI
@@ -119,6 +120,7 @@ class _Served:
             # under a running loop, and a handler that suspends runs on the runtime's loop.
             outer = _get_running_loop()
             _set_running_loop(None)
+            activate_user_loaders(self.runtime.user_loaders)
             try:
                 status, headers, content = _native.test_request(
                     self.app, request.method, request.url.raw_path, request.headers.raw, body, CLIENT_ADDRESS
@@ -352,6 +354,8 @@ class TestClient(httpx.Client):
     put = _verb("PUT")
     patch = _verb("PATCH")
     delete = _verb("DELETE")
+    #: The QUERY method (a safe request with a body): ``client.query("/search", json={...})``.
+    query = _verb("QUERY")
 
 
 class AsyncTestClient(httpx.AsyncClient):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .. import _native
+from ..auth.user_loader import activate as activate_user_loaders
 from ..websocket.close_codes import CloseCode
 from .client import CLIENT_ADDRESS, _get_running_loop, _Served, _set_running_loop
 
@@ -99,6 +100,7 @@ class WebSocketTestClient:
         # As TestClient does: no loop runs on this thread while the server's code does.
         outer = _get_running_loop()
         _set_running_loop(None)
+        activate_user_loaders(self._served.runtime.user_loaders)
         try:
             return _native.test_ws(self._served.app, op, self._token, arg)
         finally:

@@ -26,6 +26,8 @@ def test_basic_routes_and_every_method(client):
     assert head.status_code == 200 and head.content == b""
     options = client.options("/items")
     assert options.headers["allow"] == "GET, POST, PUT, PATCH, DELETE"
+    # The QUERY method takes a body as POST does.
+    assert client.query("/search", json={"term": "django", "limit": 5}).json() == {"term": "django", "limit": 5}
 
 
 def test_path_parameters(client):

@@ -1,6 +1,6 @@
 """django-bolt 0.13's testing page (topics/testing.md): its examples are tests, run here as
 written. Where bolt differs: ``import msgspec`` is ``from django_bolt.compat import msgspec``;
-``client.query(...)`` is left out (the QUERY method is not routed, docs/compat.md)."""
+``client.query(...)`` is tested with the routing page's QUERY route (test_routing.py)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ def client(example):
 def test_api_views(client):
     assert client.get("/hello").json() == {"message": "Hello"}
     assert client.post("/hello?name=Ann").json() == {"message": "Hello, Ann"}
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "QUERY"):
         assert client.request(method, "/resource").json() == {"method": method}
     assert client.get("/users/4").json() == {"user_id": 4}
     assert client.put("/users/4", json={"name": "x"}).json() == {"user_id": 4, "updated": True}

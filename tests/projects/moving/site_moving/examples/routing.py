@@ -1,11 +1,12 @@
 """django-bolt 0.13's routing page (docs/src/topics/routing.md), its examples as written.
 
-Where bolt differs: the QUERY method example (``@api.query``) is left out (not routed here, see
-docs/compat.md); examples that reuse one path in the page get their own path here, so that one
+Where bolt differs: ``import msgspec`` is ``from django_bolt.compat import msgspec`` (the QUERY
+example's ``Search``); examples that reuse one path in the page get their own path here, so that one
 API holds them all (marked ``# path:``); ``UserSchema`` is defined (the page assumes one).
 """
 
 from django_bolt import BoltAPI, Struct
+from django_bolt.compat import msgspec
 
 api = BoltAPI()
 
@@ -55,6 +56,16 @@ async def options_items():
     from django_bolt import Response
 
     return Response({}, headers={"Allow": "GET, POST, PUT, PATCH, DELETE"})
+
+
+class Search(msgspec.Struct):
+    term: str
+    limit: int = 20
+
+
+@api.query("/search")
+async def search(query: Search) -> dict:
+    return {"term": query.term, "limit": query.limit}
 
 
 @api.get("/users/{user_id}")

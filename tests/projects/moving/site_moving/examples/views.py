@@ -1,8 +1,7 @@
 """django-bolt 0.13's class-based views and pagination pages (docs/src/topics/
 class-based-views.md, pagination.md), the examples that need no model, as written.
 
-Where bolt differs: ``import msgspec`` is ``from django_bolt.compat import msgspec``; the
-``QUERY`` method handler is left out (the method is not routed here, docs/compat.md); the request
+Where bolt differs: ``import msgspec`` is ``from django_bolt.compat import msgspec``; the request
 body types the pages assume (``UserUpdate``, ``ItemCreate``...) are defined; paths reused in the
 pages get their own (``# path:``); pagination runs over a list here (a QuerySet in the pages:
 tests/compat/docs/test_views.py runs those against the demo's model).
@@ -45,6 +44,10 @@ class ResourceView(APIView):
     async def delete(self, request):
         """Handle DELETE requests"""
         return {"method": "DELETE"}
+
+    async def query(self, request):
+        """Handle QUERY requests (a read that takes a request body)"""
+        return {"method": "QUERY"}
 
 
 class UserUpdate(msgspec.Struct):
