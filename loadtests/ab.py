@@ -10,6 +10,10 @@ saves) before the full `run.py` comparison.
     ...change, then `maturin develop --release`...
     python3 loadtests/ab.py --rounds 5 before=/tmp/before after=pyext
 
+A build may name a log level after a comma, e.g. `after-log=pyext,info` (the access log on); that
+server's stderr then goes to a file in a temporary folder (removed at the end), as a deployment's
+log would, instead of /dev/null.
+
 Standard library only; needs `wrk`, `taskset`, the repository's .venv and the demo database
 (`examples/demo/setup.sh`).
 """
@@ -22,6 +26,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEMO = REPO / "examples" / "demo"
-BOLT = REPO / ".venv" / "bin" / "bolt"
+BOLT = Path(os.environ.get("BOLT_BIN", REPO / ".venv" / "bin" / "bolt"))
 # name -> (path, wrk script)
 ENDPOINTS = {
     "hello": ("/hello", "report.lua"),
@@ -85,9 +90,13 @@ def main() -> int:
     builds = dict(b.split("=", 1) for b in args.builds)
     eps = args.endpoints.split(",")
     procs = {}
-    for i, (name, folder) in enumerate(builds.items()):
+    logs = tempfile.TemporaryDirectory(prefix="bolt-ab-")
+    for i, (name, spec) in enumerate(builds.items()):
+        folder, _, level = spec.partition(",")
+        level = level or "warning"
         port = 8130 + i
         env = dict(os.environ, PYTHONPATH=f"{Path(folder).resolve()}:{HERE}")
+        err = subprocess.DEVNULL if level == "warning" else open(Path(logs.name) / f"{name}.log", "ab")  # noqa: SIM115
         procs[name] = (
             subprocess.Popen(
                 [
@@ -102,12 +111,12 @@ def main() -> int:
                     "--settings",
                     "bolt_site.settings",
                     "--log-level",
-                    "warning",
+                    level,
                 ],
                 cwd=DEMO,
                 env=env,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stderr=err,
             ),
             port,
         )
@@ -148,6 +157,7 @@ def main() -> int:
             proc.terminate()
         for proc, _ in procs.values():
             proc.wait(timeout=20)
+        logs.cleanup()
     return 0
 
 

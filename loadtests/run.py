@@ -113,8 +113,21 @@ ENDPOINTS = {
     "zstd": ("GET /catalog zstd", "GET", "/catalog", "report.lua", "competitor"),
     "gzip1": ("GET /catalog gzip, bolt at level 1", "GET", "/catalog", "report.lua", "competitor"),
     "br3": ("GET /catalog br, bolt at quality 3", "GET", "/catalog", "report.lua", "competitor"),
+    # the cost of hello ("hello"): bolt's GET /hello against the floor server (the same stack with
+    # no Python, loadtests/floor/main.rs), with the access log on, and pipelined 16 deep
+    "floor": ("GET /hello on the floor server", "GET", "/hello", "report.lua", "hello"),
+    "hello_log": ("GET /hello, access log on (--log-level info)", "GET", "/hello", "report.lua", "hello"),
+    "pipelined": ("GET /hello pipelined 16 deep", "GET", "/hello", "pipeline.lua", "hello"),
+    "floor_pipelined": ("GET /hello pipelined 16 deep, floor server", "GET", "/hello", "pipeline.lua", "hello"),
 }
-REF_LABEL = {"competitor": "django-bolt", "gunicorn": "gunicorn", "bolt": "bolt", "bolt2": "bolt --cores 2"}
+REF_LABEL = {
+    "competitor": "django-bolt",
+    "gunicorn": "gunicorn",
+    "bolt": "bolt",
+    "bolt2": "bolt --cores 2",
+    "floor": "floor",
+    "bolt-log": "bolt --log-level info",
+}
 JSON_ENDPOINTS = {
     "hello",
     "item",
@@ -127,6 +140,10 @@ JSON_ENDPOINTS = {
     "jwt",
     "apikey",
     "viewset20",
+    "floor",
+    "hello_log",
+    "pipelined",
+    "floor_pipelined",
 }
 USERS_ENDPOINTS = {"users", "users_async", "viewset20"}
 #: How many Person rows each of USERS_ENDPOINTS answers.
@@ -141,6 +158,15 @@ SECURITY_ENDPOINTS = ["jwt", "apikey"]
 HELLO_BODY = {"message": "Hello, World!"}
 JWT_TARGET = 1.3  # the issue's target: JWT-guarded hello <= 1.3x the server CPU of the unguarded hello
 SCALING_ENDPOINTS = ["users", "big"]
+# The cost-of-hello rows and the server instance that answers each (the others: `bolt`).
+HELLO_COST_INSTANCE = {"floor": "floor", "hello_log": "bolt-log", "pipelined": "bolt", "floor_pipelined": "floor"}
+FLOOR_TARGET = 1.6  # the issue's target: bolt's hello <= 1.6x the floor server's CPU per request
+ACCESS_LOG_TARGET = 1.15  # the issue's target: the access log on costs <= 15% on hello
+PIPELINE_DEPTH = 16  # pipeline.lua
+PIPELINED = {"pipelined", "floor_pipelined"}
+#: Which load generators a cell is measured with (`--tool`); oha cannot pipeline.
+TOOLS = ("wrk", "oha")
+OHA_LOCAL = HERE / ".tools" / "bin" / "oha"  # `cargo install oha --locked --root loadtests/.tools`
 
 # The compression rows. Each server instance of these rows runs with one CompressionConfig,
 # passed as BENCH_COMPRESSION (JSON of its arguments; both settings files build
@@ -398,6 +424,7 @@ def machine_info(bolt_python: str | None) -> dict:
             else None
         ),
         "wrk": wrk_v,
+        "oha": cmd_out([oha_bin(), "--version"]) if oha_bin() else None,
         "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     return info
@@ -694,6 +721,8 @@ def instance_key(role: str, name: str) -> str:
     """The server instance that answers endpoint `name` for `role` ("bolt", "competitor", ...)."""
     if name in COMPRESSION and role in ("bolt", "competitor"):
         return f"{role}-{COMPRESSION[name][1 if role == 'bolt' else 2]}"
+    if name in HELLO_COST_INSTANCE and role == "bolt":
+        return HELLO_COST_INSTANCE[name]
     return role
 
 
@@ -723,6 +752,54 @@ def decode_body(coding: str, raw: bytes) -> bytes:
     if p.returncode != 0:
         raise Abort(f"the {coding} body does not decode: {p.stderr.decode(errors='replace').strip()[-300:]}")
     return p.stdout
+
+
+def raw_response(server: Server, path: str = "/hello") -> bytes:
+    """One GET's response bytes as sent (head and body), the `date` value blanked."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        data = b""
+        while True:
+            head_end = data.find(b"\r\n\r\n")
+            if head_end >= 0:
+                m = re.search(rb"(?im)^content-length: *(\d+)\r$", data[: head_end + 2])
+                if len(data) >= head_end + 4 + (int(m.group(1)) if m else 0):
+                    break
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return re.sub(rb"(?im)^(date: ).*?\r$", rb"\1<date>\r", data)
+
+
+def build_floor(bolt_python: str) -> str:
+    """The floor server's binary: $FLOOR_BIN, else built here with
+    `cargo build --release --example floor` (loadtests/floor/main.rs; incremental after the first)."""
+    if os.environ.get("FLOOR_BIN"):
+        return os.environ["FLOOR_BIN"]
+    if not shutil.which("cargo"):
+        raise Abort("the floor rows need cargo (or FLOOR_BIN=/path/to/floor)")
+    env = dict(os.environ)
+    env.setdefault("PYO3_PYTHON", bolt_python)  # the crate's own build needs a Python for pyo3
+    log("[setup] building the floor server: cargo build --release --example floor")
+    p = subprocess.run(
+        ["cargo", "build", "--release", "--example", "floor", "--message-format", "json"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    exe = None
+    for line in p.stdout.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if msg.get("reason") == "compiler-artifact" and msg.get("target", {}).get("name") == "floor":
+            exe = msg.get("executable") or exe
+    if p.returncode != 0 or not exe:
+        raise Abort(f"cargo build --example floor failed (exit {p.returncode}):\n{p.stderr[-3000:]}")
+    return exe
 
 
 def setup_demo(bolt_python: str) -> None:
@@ -784,7 +861,9 @@ class Server:
         if self.pin is not None:
             argv = ["taskset", "-c", ",".join(str(c) for c in sorted(self.pin))] + argv
         log(f"[start] {self.key}: {' '.join(argv)}   (cwd {self.cwd})")
-        self.logf = open(self.log_path, "wb")
+        # append mode, so that truncate_log() can empty the file under the running server
+        self.log_path.write_bytes(b"")
+        self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             argv,
             cwd=self.cwd,
@@ -817,6 +896,10 @@ class Server:
         if self.pin is not None:
             pin_tree(self.proc.pid, self.pin)
         log(f"[start] {self.key} ready on {self.base} (pid {self.proc.pid}, {len(tree_tids(self.proc.pid))} threads)")
+
+    def truncate_log(self) -> None:
+        """Empties the log (the server writes it in append mode, so its next line starts the file)."""
+        os.truncate(self.log_path, 0)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -1033,7 +1116,7 @@ def check_endpoint(server: Server, name: str) -> dict:
     def bad(msg):
         raise Abort(f"{where}: {msg}; body starts {raw[:300]!r}")
 
-    if name in ("hello", "jwt", "apikey"):
+    if name in ("hello", "jwt", "apikey") or name in HELLO_COST_INSTANCE:
         if data != HELLO_BODY:
             bad('expected {"message":"Hello, World!"}')
     elif name == "item":
@@ -1156,6 +1239,79 @@ def check_errors(server: Server) -> list[str]:
 # --------------------------------------------------------------------------
 
 
+def script_request(script: str) -> tuple[str | None, bytes | None, dict[str, str]]:
+    """The method, body and headers a wrk script sets (``wrk.method``, ``wrk.body``,
+    ``wrk.headers[...]``), so oha sends the same request bytes."""
+    text = (HERE / script).read_text()
+    method = re.search(r'^wrk\.method\s*=\s*"(\w+)"', text, re.M)
+    body = re.search(r"^wrk\.body\s*=\s*'(.*)'\s*$", text, re.M)
+    headers = dict(re.findall(r'^wrk\.headers\["([^"]+)"\]\s*=\s*"([^"]*)"', text, re.M))
+    return (method and method.group(1), body and body.group(1).encode(), headers)
+
+
+def oha_bin() -> str | None:
+    """oha from loadtests/.tools (``cargo install oha --locked --root loadtests/.tools``), else on PATH."""
+    if OHA_LOCAL.exists():
+        return str(OHA_LOCAL)
+    return shutil.which("oha")
+
+
+def load_argv(tool: str, server: Server, name: str, duration: float, connections: int, threads: int) -> list[str]:
+    """The load generator's command line for one run (without the taskset)."""
+    _, _, path, script, _ = ENDPOINTS[name]
+    if tool == "wrk":
+        argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+        for k, v in request_headers(name).items():
+            argv += ["-H", f"{k}: {v}"]
+        return argv + ["-s", str(HERE / script), server.base + path]
+    # oha: HTTP/1.1 keep-alive (its default), the same connections, JSON on stdout. Its worker
+    # threads follow the CPUs it is pinned to, as wrk's -t does.
+    method, body, headers = script_request(script)
+    argv = [oha_bin() or "oha", "-z", f"{max(1, round(duration))}s", "-c", str(connections), "--no-tui"]
+    argv += ["--output-format", "json", "--http-version", "1.1", "-t", "10s"]
+    if method:
+        argv += ["-m", method]
+    if body is not None:
+        argv += ["-d", body.decode()]
+    for k, v in dict(headers, **request_headers(name)).items():
+        argv += ["-H", f"{k}: {v}"]
+    return argv + [server.base + path]
+
+
+def parse_oha(out: str) -> dict:
+    """oha's JSON summary in the shape report.lua prints for wrk (µs, counts)."""
+    o = json.loads(out)
+    summ = o["summary"]
+    codes = {int(k): v for k, v in (o.get("statusCodeDistribution") or {}).items()}
+    reqs = sum(codes.values())
+    errors = o.get("errorDistribution") or {}
+    # -z ends the run by cancelling what is in flight; those are not failures.
+    errs = sum(v for k, v in errors.items() if "deadline" not in k.lower())
+    lat = o.get("latencyPercentiles") or {}
+
+    def us(v):
+        return int((v or 0) * 1e6)
+
+    return {
+        "requests": reqs,
+        "duration_us": int(summ["total"] * 1e6),
+        "bytes": int((summ.get("sizePerRequest") or 0) * reqs),
+        "errors": {
+            "connect": errs,
+            "read": 0,
+            "write": 0,
+            "status": sum(v for c, v in codes.items() if not 200 <= c < 300),
+            "timeout": 0,
+        },
+        "lat_mean_us": us(summ.get("average")),
+        "lat_p50_us": us(lat.get("p50")),
+        "lat_p90_us": us(lat.get("p90")),
+        "lat_p99_us": us(lat.get("p99")),
+        "lat_max_us": us(summ.get("slowest")),
+        "error_kinds": errors,
+    }
+
+
 def run_wrk(
     server: Server,
     name: str,
@@ -1164,19 +1320,21 @@ def run_wrk(
     threads: int,
     wrk_cpus: set[int] | None,
     watch: list[Server],
+    tool: str = "wrk",
 ) -> dict:
-    """One wrk run. res['log'] is how much each server of `watch` logged meanwhile (checked by
-    the caller with refuse_log_growth)."""
+    """One run of the load generator `tool` (wrk or oha). res['log'] is how much each server of
+    `watch` logged meanwhile (checked by the caller with refuse_log_growth); for the server
+    that logs on purpose (`bolt-log`), res['access_lines'] is how many lines it wrote."""
     _, _, path, script, _ = ENDPOINTS[name]
     server.ensure_alive()
     if server.pin is not None:
         pin_tree(server.proc.pid, server.pin)  # threads born since the last run
-    argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
-    for k, v in request_headers(name).items():
-        argv += ["-H", f"{k}: {v}"]
-    argv += ["-s", str(HERE / script), server.base + path]
+    argv = load_argv(tool, server, name, duration, connections, threads)
     if wrk_cpus is not None:
         argv = ["taskset", "-c", ",".join(str(c) for c in sorted(wrk_cpus))] + argv
+    if server.key == "bolt-log":
+        server.truncate_log()  # the access lines of earlier runs (tens of MB) are not kept
+    own_mark = server.log_mark()
     marks = log_marks(watch)
     cpu0 = tree_cpu_ticks(server.proc.pid)
     busy0 = system_busy_ticks()
@@ -1190,10 +1348,18 @@ def run_wrk(
     server.ensure_alive()
     time.sleep(LOG_SETTLE_S)  # lines still on their way (buffers, a logging thread) count for this run
     grown = log_growth(watch, marks)
-    m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
-    if p.returncode != 0 or not m:
-        raise Abort(f"wrk failed against {server.key} {path} (exit {p.returncode}):\n{p.stdout}\n{p.stderr}")
-    w = json.loads(m.group(1))
+    if tool == "wrk":
+        m = re.search(r"^WRKJSON (\{.*\})$", p.stdout, re.M)
+        if p.returncode != 0 or not m:
+            raise Abort(f"wrk failed against {server.key} {path} (exit {p.returncode}):\n{p.stdout}\n{p.stderr}")
+        w = json.loads(m.group(1))
+    else:
+        try:
+            w = parse_oha(p.stdout)
+        except (ValueError, KeyError, TypeError) as e:
+            raise Abort(
+                f"oha failed against {server.key} {path} (exit {p.returncode}, {e}):\n{p.stdout[-2000:]}\n{p.stderr}"
+            ) from None
     reqs = w["requests"]
     srv_s = (cpu1 - cpu0) / CLK_TCK
     wrk_s = ch1 - ch0
@@ -1218,7 +1384,12 @@ def run_wrk(
         "wall_s": wall,
         "bytes_per_resp": w["bytes"] / reqs if reqs else 0,
         "log": grown,
+        "tool": tool,
     }
+    if server.key == "bolt-log":
+        res["access_lines"] = server.log_since(own_mark)["lines"]
+    if w.get("error_kinds"):
+        res["error_kinds"] = w["error_kinds"]
     return res
 
 
@@ -1237,7 +1408,10 @@ def bad_run(res: dict, checks: dict | None = None) -> str | None:
     if e["status"]:
         return f"{e['status']} non-2xx responses"
     if e["connect"] or e["read"] or e["write"] or e["timeout"]:
-        return f"socket errors {e}"
+        return f"socket errors {e}" + (f" {res['error_kinds']}" if res.get("error_kinds") else "")
+    if "access_lines" in res and res["access_lines"] < res["requests"]:
+        # every answered request has its line, written within LOG_SETTLE_S (the batch interval is 50 ms)
+        return f"{res['access_lines']} access log lines for {res['requests']} requests: lines were lost"
     return None
 
 
@@ -1289,7 +1463,7 @@ def summarize(runs: list[dict], server: str, endpoint: str) -> dict | None:
     }
 
 
-def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) -> str:
+def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool, tool: str = "wrk") -> str:
     m = meta["machine"]
     a = meta["args"]
     baseline_hello = a.get("baseline_hello", False)  # hello measured on bolt only, as the security baseline
@@ -1301,12 +1475,14 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     compr_eps = [ep for ep in endpoints if ep in COMPRESSION]
     guni_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "gunicorn"]
     sec_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "bolt"]
+    cost_eps = [ep for ep in endpoints if ENDPOINTS[ep][4] == "hello" and (tool == "wrk" or ep not in PIPELINED)]
     refs = (["django-bolt 0.13"] if comp_eps or compr_eps else []) + (["Django under gunicorn"] if guni_eps else [])
     L = []
     L.append(
         "# Load test: bolt"
         + (" vs " + " and ".join(refs) if refs else "")
         + (" (with the cost of security)" if sec_eps else "")
+        + (f", load by {tool}" if len(a.get("tools") or ["wrk"]) > 1 or tool != "wrk" else "")
     )
     L.append("")
     L.append(f"- date: {m['date']}")
@@ -1357,8 +1533,14 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
                 else "`django.views.static.serve`"
             )
         )
+    load = (
+        f"`taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`"
+        if tool == "wrk"
+        else f"`taskset -c 1 oha -z {a['duration']:g}s -c {a['connections']} --http-version 1.1` (keep-alive; "
+        f"{m.get('oha', 'oha')})"
+    )
     L.append(
-        f"- load: {m['wrk']}; `taskset -c 1 wrk -t1 -c{a['connections']} -d{a['duration']:g}s`, "
+        f"- load: {m['wrk'] if tool == 'wrk' else 'oha'}; {load}, "
         f"server process tree pinned to cpu0; {a['reps']} rep(s) per cell, interleaved round-robin "
         f"(server order rotated each round), {a['warmup']:g} s warm-up per cell; cells are medians"
     )
@@ -1484,6 +1666,8 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
         if verdict:
             L.append(verdict)
             L.append("")
+    if cost_eps:
+        L.extend(render_hello_cost(runs, cost_eps))
     # spread / utilisation detail
     L.append(
         "<details><summary>spread and utilisation (req/s min–max, server/wrk/foreign cores, "
@@ -1496,7 +1680,8 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
     )
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for ep in endpoints:
-        for srv in dict.fromkeys(("bolt", ENDPOINTS[ep][4])):
+        srvs = [HELLO_COST_INSTANCE[ep]] if ep in HELLO_COST_INSTANCE else ["bolt", ENDPOINTS[ep][4]]
+        for srv in dict.fromkeys(srvs):
             s = summarize(runs, srv, ep)
             if not s:
                 continue
@@ -1546,6 +1731,85 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool) ->
             L.append(f"- {w}")
     L.append("")
     return "\n".join(L)
+
+
+def paired_ratios(runs: list[dict], num: tuple[str, str], den: tuple[str, str]) -> list[float]:
+    """CPU µs/req of the (server, endpoint) `num` over `den`, round by round."""
+    out = []
+    for rnd in sorted({r.get("round") for r in runs if r.get("round")}):
+        a = [r for r in runs if (r["server"], r["endpoint"]) == num and r.get("round") == rnd]
+        b = [r for r in runs if (r["server"], r["endpoint"]) == den and r.get("round") == rnd]
+        if a and b and b[0]["cpu_us_per_req"]:
+            out.append(a[0]["cpu_us_per_req"] / b[0]["cpu_us_per_req"])
+    return out
+
+
+def render_hello_cost(runs: list[dict], cost_eps: list[str]) -> list[str]:
+    """The cost-of-hello table: bolt's GET /hello against the floor server, with the access log
+    on, and pipelined, each ratio against its baseline measured in the same rounds."""
+    L = ["## bolt: the cost of hello", ""]
+    L.append(
+        "The floor server (`loadtests/floor/main.rs`, built by `run.py`) is bolt's stack with no Python: "
+        "monoio on io_uring, httparse, sonic-rs, mimalloc, one thread pinned to cpu0, answering "
+        "`GET /hello` with the bytes bolt sends (checked before timing, the date aside). "
+        "`--log-level info` is the same bolt with its access log on (bolt's default stderr handler, "
+        "written to the server's log file; every request's line is counted as it arrives). The "
+        f"pipelined rows send {PIPELINE_DEPTH} requests per write on each connection (`pipeline.lua`; "
+        "wrk's latency is then per batch). Ratio = median CPU µs/req of the row / of its baseline; "
+        "the per-round ratios pair the runs of each round."
+    )
+    L.append("")
+    L.append("| row | req/s | p99 | CPU µs/req | baseline | ratio | per round | target |")
+    L.append("|---|---:|---:|---:|---|---:|---|---|")
+    rows = [
+        # (label, (server, endpoint), baseline label, (server, endpoint) of the baseline, target)
+        ("floor `GET /hello`", ("floor", "floor"), None, None, None),
+        ("bolt `GET /hello`", ("bolt", "hello"), "floor", ("floor", "floor"), FLOOR_TARGET),
+        (
+            "bolt `GET /hello`, access log on",
+            ("bolt-log", "hello_log"),
+            "bolt /hello",
+            ("bolt", "hello"),
+            ACCESS_LOG_TARGET,
+        ),
+        (f"floor `GET /hello` ×{PIPELINE_DEPTH} pipelined", ("floor", "floor_pipelined"), None, None, None),
+        (
+            f"bolt `GET /hello` ×{PIPELINE_DEPTH} pipelined",
+            ("bolt", "pipelined"),
+            "floor pipelined",
+            ("floor", "floor_pipelined"),
+            None,
+        ),
+    ]
+    verdicts = []
+    for label, (srv, ep), base_label, base, target in rows:
+        if ep != "hello" and ep not in cost_eps:
+            continue
+        if base is not None and base[1] not in cost_eps and base[1] != "hello":
+            continue
+        r = summarize(runs, srv, ep)
+        if r is None:
+            continue
+        b = summarize(runs, *base) if base else None
+        ratio = r["cpu_us_per_req"] / b["cpu_us_per_req"] if b and b["cpu_us_per_req"] else None
+        pr = paired_ratios(runs, (srv, ep), base) if base else []
+        tgt = "—"
+        if target is not None and ratio is not None:
+            ok = ratio <= target
+            tgt = f"≤ {target:g}×: **{'met' if ok else 'NOT met'}**"
+            verdicts.append(
+                f"{label} / {base_label}: {ratio:.2f}× (target ≤ {target:g}×, {'met' if ok else 'NOT met'})"
+            )
+        L.append(
+            f"| {label} | {fmt_rps(r['rps'])} | {fmt_ms(r['p99_ms'])} | {fmt_us(r['cpu_us_per_req'])} "
+            f"| {base_label or '—'} | {'—' if ratio is None else f'{ratio:.2f}'} "
+            f"| {', '.join(f'{x:.2f}' for x in pr) or '—'} | {tgt} |"
+        )
+    L.append("")
+    if verdicts:
+        L.append("Targets (from the issue): " + "; ".join(verdicts) + ".")
+        L.append("")
+    return L
 
 
 def per_round_ratios(runs: list[dict], ep: str, base_ep: str | None = None) -> list[float]:
@@ -1702,6 +1966,12 @@ def main() -> int:
         help="who answers /media/ under gunicorn: WhiteNoise (default) or django.views.static.serve",
     )
     ap.add_argument("--no-scaling", action="store_true", help="skip the bolt --cores 2 vs 1 rows")
+    ap.add_argument(
+        "--isolation-rows",
+        action="store_true",
+        help="compare bolt with bolt --isolation process (one worker process) in django-bolt's column, "
+        "instead of django-bolt",
+    )
     ap.add_argument("--no-setup", action="store_true", help="do not (re)seed the databases")
     ap.add_argument(
         "--reinstall-competitor", action="store_true", help="delete and recreate loadtests/.venv-competitor"
@@ -1721,6 +1991,14 @@ def main() -> int:
         default=180.0,
         help="longest wait in seconds for a quiet box before a run (default 180)",
     )
+    ap.add_argument(
+        "--tool",
+        choices=["wrk", "oha", "both"],
+        default="wrk",
+        help="load generator: wrk (default), oha (loadtests/.tools/bin/oha or on PATH; HTTP/1.1 "
+        "keep-alive, its JSON output), or both (each cell measured with each, in the same rounds, "
+        "reported in a table per tool); the pipelined rows are wrk only",
+    )
     ap.add_argument("--out", default=str(HERE / "results"), help="output prefix (.md and .json)")
     ap.add_argument("--render", metavar="JSON", help="only re-render the Markdown from a results.json")
     args = ap.parse_args()
@@ -1728,7 +2006,13 @@ def main() -> int:
         data = json.loads(Path(args.render).read_text())
         meta, runs = data["meta"], data["runs"]
         eps = meta["args"]["endpoints"]
-        md = render(meta, runs, eps, any(r["server"] == "bolt2" for r in runs))
+        tools = meta["args"].get("tools") or ["wrk"]
+        md = "\n".join(
+            render(
+                meta, [r for r in runs if r.get("tool", "wrk") == t], eps, any(r["server"] == "bolt2" for r in runs), t
+            )
+            for t in tools
+        )
         print(md)
         Path(args.out).with_suffix(".md").write_text(md)
         return 0
@@ -1743,12 +2027,21 @@ def main() -> int:
     if not endpoints:
         ap.error("no endpoint left to measure")
     sec_eps = [e for e in endpoints if ENDPOINTS[e][4] == "bolt"]
-    baseline_hello = bool(sec_eps) and "hello" not in endpoints
-    if baseline_hello:  # the security rows need bolt's unguarded /hello of the same run
+    cost_eps = [e for e in endpoints if ENDPOINTS[e][4] == "hello"]
+    if "floor_pipelined" in endpoints and "pipelined" not in endpoints:
+        endpoints.append("pipelined")  # the pipelined floor row is the baseline of bolt's
+    if "pipelined" in endpoints and "floor_pipelined" not in endpoints:
+        endpoints.append("floor_pipelined")
+    cost_eps = [e for e in endpoints if ENDPOINTS[e][4] == "hello"]
+    baseline_hello = bool(sec_eps or cost_eps) and "hello" not in endpoints
+    if baseline_hello:  # the security and cost rows need bolt's unguarded /hello of the same run
         endpoints.insert(0, "hello")
-        log("[setup] adding bolt's GET /hello (bolt only) as the baseline of " + ",".join(sec_eps))
-    if not shutil.which("wrk"):
+        log("[setup] adding bolt's GET /hello (bolt only) as the baseline of " + ",".join(sec_eps + cost_eps))
+    tools = list(TOOLS) if args.tool == "both" else [args.tool]
+    if "wrk" in tools and not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
+    if "oha" in tools and not oha_bin():
+        raise SystemExit("oha is not installed: cargo install oha --locked --root loadtests/.tools (or put it on PATH)")
     if (os.cpu_count() or 1) < 2:
         raise SystemExit("needs at least 2 CPUs (server on cpu0, wrk on cpu1)")
 
@@ -1761,8 +2054,12 @@ def main() -> int:
     want_guni = args.server in ("both", "gunicorn-only") and bool(guni_eps)
     if not (want_bolt or want_comp or want_guni):
         ap.error(f"--server {args.server} has nothing to measure on --endpoints {','.join(endpoints)}")
-    if sec_eps and not want_bolt:
-        log(f"[note] {','.join(sec_eps)} are bolt-only rows; --server {args.server} skips them")
+    if (sec_eps or cost_eps) and not want_bolt:
+        log(f"[note] {','.join(sec_eps + cost_eps)} are bolt-only rows; --server {args.server} skips them")
+    if args.isolation_rows:
+        REF_LABEL["competitor"] = "bolt --isolation process"
+    want_floor = want_bolt and any(HELLO_COST_INSTANCE[e] == "floor" for e in cost_eps)
+    want_bolt_log = want_bolt and "hello_log" in cost_eps
     bolt_bin = os.environ.get("BOLT_BIN", str(REPO / ".venv" / "bin" / "bolt"))
     bolt_python = str(Path(bolt_bin).parent / "python")
     if not os.path.exists(bolt_python):
@@ -1809,14 +2106,14 @@ def main() -> int:
     lockf = open(LOCK_PATH, "a+")
     try:
         if not args.no_setup:
-            if want_comp:
+            if want_comp and not args.isolation_rows:
                 setup_competitor(args.reinstall_competitor, bolt_python)
             if want_guni:
                 setup_gunicorn(args.reinstall_gunicorn, django_version_of(bolt_python), bolt_python)
             if want_bolt or want_guni:
                 setup_demo(bolt_python if want_bolt or not guni_py.exists() else str(guni_py))
         else:
-            if want_comp and not (COMP_VENV / "bin" / "python").exists():
+            if want_comp and not args.isolation_rows and not (COMP_VENV / "bin" / "python").exists():
                 raise Abort("competitor venv missing; run without --no-setup")
             if want_guni and not guni_py.exists():
                 raise Abort("gunicorn venv missing; run without --no-setup")
@@ -1826,7 +2123,9 @@ def main() -> int:
             security = SECURITY = Security(bolt_python, sec_eps)
             security.setup()  # after migrate (the API key table), before the servers start
 
-        def bolt_server(key: str, cores: int, pin: set[int] | None, profile: str | None = None) -> Server:
+        def bolt_server(
+            key: str, cores: int, pin: set[int] | None, profile: str | None = None, log_level: str = "warning"
+        ) -> Server:
             # the demo project (cwd examples/demo, its DB, media, admin and auth APIs) with the
             # compared endpoints from the shared loadtests/bench_api.py: see bolt_site/settings.py.
             # The caller's PYTHONPATH stays after loadtests/ (e.g. a worktree's pyext/ with
@@ -1838,11 +2137,19 @@ def main() -> int:
                 env["BENCH_COMPRESSION"] = json.dumps(COMPRESSION_PROFILES[profile])
             p = free_port()
             argv = [bolt_bin, "--cores", str(cores), "--settings", BOLT_SETTINGS, "--host", "127.0.0.1"]
-            argv += ["--port", str(p), "--log-level", "warning"]
+            argv += ["--port", str(p), "--log-level", log_level]
             label = "bolt" if cores == 1 else f"bolt --cores {cores}"
-            return Server(key, label, argv, DEMO_DIR, env, pin, p, role="bolt" if cores == 1 else key, profile=profile)
+            role = "bolt" if cores == 1 and log_level == "warning" else key
+            return Server(key, label, argv, DEMO_DIR, env, pin, p, role=role, profile=profile)
 
         def competitor_server(key: str, profile: str | None = None) -> Server:
+            if args.isolation_rows:
+                # The same bolt and project with one worker process instead of a sub-interpreter
+                # (pinned to core 0 as bolt is); CPU is summed over the supervisor's tree.
+                srv = bolt_server(key, 1, {0}, profile)
+                srv.argv += ["--isolation", "process"]
+                srv.label, srv.role = "bolt --isolation process", "competitor"
+                return srv
             # --processes = cores (1) and --workers 1 (one Actix thread), passed explicitly;
             # loadtests/ (bench_api.py) is appended to sys.path by competitor/manage.py. No
             # PYTHONPATH: it could put this project's django_bolt before django-bolt 0.13's.
@@ -1860,6 +2167,13 @@ def main() -> int:
             servers.append(bolt_server("bolt", 1, {0}))
             if scaling:
                 servers.append(bolt_server("bolt2", 2, None))
+        if want_bolt_log:
+            # the same bolt with its access log on: bolt's default stderr handler, into the log file
+            servers.append(bolt_server("bolt-log", 1, {0}, log_level="info"))
+        if want_floor:
+            fp = free_port()
+            floor_argv = [build_floor(bolt_python), "--port", str(fp), "--cores", "0"]
+            servers.append(Server("floor", "floor", floor_argv, REPO, dict(os.environ), {0}, fp))
         if want_comp and any(e not in COMPRESSION for e in comp_eps):
             servers.append(competitor_server("competitor"))
         # the compression rows: one instance per CompressionConfig profile and side
@@ -1905,12 +2219,17 @@ def main() -> int:
         # (except the admin page, whose CSRF token changes) the same bytes every time.
         checks: dict[str, dict] = {}
         bodies: dict[str, bytes] = {}
+        by_key0 = {s.key: s for s in servers}
 
         def serves(s: Server, ep: str) -> bool:
             """Whether server `s` is measured on `ep` (so its answers are checked)."""
             if ep in COMPRESSION:
                 return instance_key(s.role, ep) == s.key
             if s.profile is not None:  # a compression instance: only its rows
+                return False
+            if ep in HELLO_COST_INSTANCE:
+                return HELLO_COST_INSTANCE[ep] == s.key
+            if s.key in ("floor", "bolt-log"):  # only their cost-of-hello rows
                 return False
             if s.key in ("competitor", "gunicorn"):
                 return ENDPOINTS[ep][4] == s.key and not (ep == "hello" and baseline_hello)
@@ -1945,7 +2264,7 @@ def main() -> int:
                     warnings.append(
                         f"{s.key} {ENDPOINTS[ep][0]}: content-type is {checks[f'{s.key}:{ep}']['content_type']!r}"
                     )
-            if s.profile is None:  # the compression instances serve the same bench_api.py
+            if s.profile is None and s.key != "floor":  # the compression instances serve the same bench_api.py
                 warnings.extend(check_errors(s))
             if s.key in ("bolt", "bolt2") and sec_eps:
                 warnings.extend(check_security_errors(s, sec_eps))
@@ -1986,9 +2305,17 @@ def main() -> int:
                 if (c := checks.get(f"{k}:{e}"))
             ]
             log(f"[check] {e}: " + ", ".join(got) + f" (decoded: the same {CATALOG_ITEMS}-object JSON)")
-        # no server may log per request (the same rule as during the timed runs)
-        for s in servers:
-            probe_quiet_log(s, servers)
+        if want_floor and "bolt" in {s.key for s in servers}:
+            # the floor answers with bolt's bytes (the date aside), so the rows compare like with like
+            fb, bb = raw_response(by_key0["floor"]), raw_response(by_key0["bolt"])
+            if fb != bb:
+                raise Abort(f"the floor server's GET /hello is not bolt's:\n  floor: {fb!r}\n  bolt:  {bb!r}")
+            log(f"[check] the floor server sends bolt's bytes for GET /hello ({len(bb)} bytes, date aside)")
+        # no server may log per request (the same rule as during the timed runs); bolt-log logs
+        # on purpose: its lines are counted instead (every request's line must arrive)
+        quiet = [s for s in servers if s.key != "bolt-log"]
+        for s in quiet:
+            probe_quiet_log(s, quiet)
         log(
             f"[check] logs quiet: {LOG_PROBE_REQUESTS} x GET of each server's ready path grew no log by more "
             f"than {LOG_MAX_LINES} lines / {LOG_MAX_BYTES} bytes"
@@ -2020,13 +2347,21 @@ def main() -> int:
                     out.append((s, ep, 1, {1}))
                 if bolt2 is not None and ep in SCALING_ENDPOINTS:
                     out.append((bolt2, ep, 2, None))
-            return out
+            # each cell with each tool, one after the other (oha cannot pipeline)
+            return [
+                (s, ep, threads, cpus, tool)
+                for s, ep, threads, cpus in out
+                for tool in tools
+                if not (tool == "oha" and ENDPOINTS[ep][3] == "pipeline.lua")
+            ]
 
         wait_idle(args.max_foreign, args.max_wait)
         marks_total = log_marks(servers)  # the whole measurement's log growth goes into the report
         log(f"[warmup] {args.warmup} s per cell")
-        for s, ep, threads, cpus in cases_for(0) if args.warmup > 0 else []:
-            r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus, servers)
+        for s, ep, threads, cpus, tool in cases_for(0) if args.warmup > 0 else []:
+            if tool != tools[0]:
+                continue  # one warm-up per cell
+            r = run_wrk(s, ep, args.warmup, args.connections, threads, cpus, quiet, tool)
             why = bad_run(r, checks)
             if why == "no request completed":
                 # a slow row (brotli on a loaded box) can finish nothing in a 1 s warm-up; the
@@ -2038,20 +2373,20 @@ def main() -> int:
                     f"warm-up {s.key} {ENDPOINTS[ep][0]}: {why}\nserver log tail:\n{s.log_tail()}"
                     + failed_endpoint_hint(s.key, ep, endpoints)
                 )
-            refuse_log_growth(r["log"], f"the warm-up of {s.key} {ENDPOINTS[ep][0]}", r["requests"], servers)
+            refuse_log_growth(r["log"], f"the warm-up of {s.key} {ENDPOINTS[ep][0]}", r["requests"], quiet)
 
         for rnd in range(args.reps):
-            for s, ep, threads, cpus in cases_for(rnd):
+            for s, ep, threads, cpus, tool in cases_for(rnd):
                 for attempt in range(3):
                     wait_idle(args.max_foreign, args.max_wait)
-                    r = run_wrk(s, ep, args.duration, args.connections, threads, cpus, servers)
+                    r = run_wrk(s, ep, args.duration, args.connections, threads, cpus, quiet, tool)
                     why = bad_run(r, checks)
                     if why:
                         raise Abort(
                             f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}: {why}\n"
                             f"server log tail:\n{s.log_tail()}" + failed_endpoint_hint(s.key, ep, endpoints)
                         )
-                    refuse_log_growth(r["log"], f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}", r["requests"], servers)
+                    refuse_log_growth(r["log"], f"{s.key} {ENDPOINTS[ep][0]} round {rnd + 1}", r["requests"], quiet)
                     r["log"] = {k: {"bytes": g["bytes"], "lines": g["lines"]} for k, g in r["log"].items()}
                     if r["foreign_cores"] <= args.max_foreign or attempt == 2:
                         break
@@ -2065,11 +2400,15 @@ def main() -> int:
                 r["attempt"] = attempt + 1
                 runs.append(r)
                 log(
-                    f"[run {rnd + 1}/{args.reps}] {s.key:10s} {ENDPOINTS[ep][0]:30s} "
+                    f"[run {rnd + 1}/{args.reps}] {tool} {s.key:10s} {ENDPOINTS[ep][0]:30s} "
                     f"{r['rps']:9,.0f} req/s  p99 {r['p99_ms']:7.2f} ms  "
                     f"{r['cpu_us_per_req']:8.1f} µs/req  srv {r['server_cores']:.2f}  "
                     f"wrk {r['wrk_cores']:.2f}  foreign {r['foreign_cores']:.2f}  "
-                    f"log +{r['log'][s.key]['lines']} lines"
+                    + (
+                        f"log +{r['log'][s.key]['lines']} lines"
+                        if s.key in r["log"]
+                        else f"access lines {r.get('access_lines')}"
+                    )
                 )
         fcntl.flock(lockf, fcntl.LOCK_UN)
         log_total = {k: {"bytes": g["bytes"], "lines": g["lines"]} for k, g in log_growth(servers, marks_total).items()}
@@ -2088,6 +2427,7 @@ def main() -> int:
                 "server": args.server,
                 "quick": args.quick,
                 "baseline_hello": baseline_hello,
+                "tools": tools,
             },
             "bolt_bin": bolt_bin if want_bolt else None,
             "servers": {
@@ -2105,15 +2445,19 @@ def main() -> int:
                 "threads": args.gunicorn_threads if args.gunicorn_worker == "gthread" else None,
                 "static": args.gunicorn_static,
             }
-        md = render(meta, runs, endpoints, scaling)
+        md = "\n".join(
+            render(meta, [r for r in runs if r.get("tool", "wrk") == tool], endpoints, scaling, tool) for tool in tools
+        )
         print(md)
         out = Path(args.out)
         out.with_suffix(".md").write_text(md)
         summary = {
-            f"{s}:{ep}": summarize(runs, s, ep)
-            for s in ("bolt", "bolt2", "competitor", "gunicorn")
+            (f"{s}:{ep}" if tool == "wrk" else f"{tool}:{s}:{ep}"): summarize(tr, s, ep)
+            for tool in tools
+            for tr in [[r for r in runs if r["tool"] == tool]]
+            for s in ("bolt", "bolt2", "competitor", "gunicorn", "floor", "bolt-log")
             for ep in endpoints
-            if summarize(runs, s, ep)
+            if summarize(tr, s, ep)
         }
         out.with_suffix(".json").write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs}, indent=2))
         log(f"[done] wrote {out.with_suffix('.md')} and {out.with_suffix('.json')}")

@@ -10,6 +10,16 @@ if ! { command -v chromium && command -v chromedriver; } >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
 fi
+# The PostgreSQL tests start a throwaway server (tests/support/pg.py: initdb/pg_ctl from PATH or
+# /usr/lib/postgresql/*/bin) and talk to it with psycopg's pure-Python build, which loads libpq
+# (Debian's libpq5) through ctypes. Install both when we can; without them those tests are
+# skipped outside CI and fail in CI.
+if ! { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 \
+  || ! ldconfig -p 2>/dev/null | grep -q 'libpq\.so\.5'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq5 >/dev/null
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   PY313="${PYTHON313:-}"
   if [ -z "$PY313" ]; then
@@ -26,6 +36,16 @@ fi
 # The docs pages' JavaScript/CSS from the npm registry, checked against the lock (no CDN at run time).
 .venv/bin/python scripts/docs_assets.py
 export PYO3_PYTHON="$ROOT/.venv/bin/python"
-# Build the extension into the venv (editable: pyext/ stays the source of the Python package).
-.venv/bin/maturin develop --release -q
+if [ "${BOLT_FROM_WHEEL:-0}" = 1 ]; then
+  # CI (.ci/run): the suite tests the package as users install it. The one release build of
+  # the extension is the wheel's (scripts/wheel.sh), installed over any editable install; the
+  # tests then import django_bolt from site-packages, never from pyext/
+  # (tests/wheel/test_install.py checks that).
+  BOLT_WHEEL_SDIST=0 scripts/wheel.sh >/dev/null
+  .venv/bin/python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
+    dist/django_bolt-*-manylinux*_x86_64.whl
+else
+  # Developers: the extension built into the venv, editable (pyext/ stays the package's source).
+  .venv/bin/maturin develop --release -q
+fi
 PYTHON="$ROOT/.venv/bin/python" sh examples/demo/setup.sh >/dev/null

@@ -15,6 +15,14 @@ for driver in uring epoll; do
   echo "== black-box suite, driver $driver"
   BOLT_TEST_DRIVER=$driver .venv/bin/python -m pytest -q "$@"
 done
+# The ORM-backed tests again on a real PostgreSQL the tests start (tests/support/pg.py), once:
+# what they check of the database does not depend on the driver; with them the database faults
+# under load (test_db_faults.py, PostgreSQL only). test_db_lifecycle.py runs on both databases in
+# every run above.
+echo "== ORM-backed tests on PostgreSQL, driver uring"
+BOLT_TEST_DATABASE=postgresql BOLT_TEST_DRIVER=uring .venv/bin/python -m pytest -q \
+  tests/django_integration/test_orm.py tests/django_integration/test_async_orm.py \
+  tests/django_integration/test_transactions.py tests/django_integration/test_db_faults.py
 # The body and WebSocket frame decoders and the request framing under libFuzzer (ASan) for a bounded time;
 # BOLT_FUZZ_SECONDS=0 skips them.
 if [ "${BOLT_FUZZ_SECONDS:-30}" != 0 ]; then

@@ -26,7 +26,7 @@ import pytest
 from django_bolt.testing import TestClient
 from support.boltproc import BoltProcess, drivers_under_test, serve
 from support.paths import DEMO
-from support.pg import PostgresServer, demo_postgres
+from support.pg import PostgresServer, demo_database, demo_postgres
 from support.projects import run_demo_setup
 from support.session import ensure_admin
 
@@ -42,9 +42,26 @@ DRIVERS = _drivers()
 
 
 @pytest.fixture(scope="session")
-def demo_db() -> None:
-    """The demo database, migrated and seeded with 100 people."""
-    run_demo_setup()
+def demo_db(request) -> Iterator[None]:
+    """The demo database, migrated and seeded with 100 people: SQLite's file, or with
+    ``BOLT_TEST_DATABASE=postgresql`` the ``postgres`` fixture's database, which every server
+    started afterwards (and the in-process demo) then uses: its settings go into this process's
+    environment, which servers inherit, for the rest of the session."""
+    if demo_database() == "sqlite":
+        run_demo_setup()
+        yield
+        return
+    pg = request.getfixturevalue("postgres")
+    saved = {k: os.environ.get(k) for k in pg.demo_env()}
+    os.environ.update(pg.demo_env())
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +69,17 @@ def postgres() -> Iterator[PostgresServer]:
     """A real PostgreSQL (tests/support/pg.py) with the demo database migrated and seeded like the
     SQLite one; ``postgres.demo_env()`` points a server at it. Skipped without the binaries (fails in CI)."""
     yield from demo_postgres()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests marked for one database only are skipped on the other: ``sqlite_only`` ones (they
+    touch the SQLite file itself) under ``BOLT_TEST_DATABASE=postgresql``, ``postgresql_only``
+    ones (row locks) without it."""
+    other = "postgresql_only" if demo_database() == "sqlite" else "sqlite_only"
+    skip = pytest.mark.skip(reason=f"{other.removesuffix('_only')} only (BOLT_TEST_DATABASE={demo_database()})")
+    for item in items:
+        if item.get_closest_marker(other):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")

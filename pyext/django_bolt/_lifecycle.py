@@ -21,7 +21,13 @@ it starts and after it ends, whether or not it ever ran work on another thread).
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
+
+from ._dbwatch import Watch
+
+#: Seconds between two checks of one connection when requests begin (see _close_if_broken).
+RECHECK_AFTER = 0.1
 
 
 class BoltHandler:
@@ -48,6 +54,8 @@ class Lifecycle:
         self._project: dict[Any, tuple[list, list]] = {}
         self._tls = threading.local()
         self._worker_ident = worker_ident
+        #: This core's open connections, checked without a query (django_bolt._dbwatch).
+        self.watch = Watch(worker_ident)
         #: ``[True]`` while the worker thread holds a database connection (or the project has
         #: receivers of its own); Rust reads it to skip the housekeeping of inline handlers that
         #: cannot have used one.
@@ -67,9 +75,13 @@ class Lifecycle:
         self._refresh()
 
     def _on_connect(self, sender: Any, connection: Any = None, **kwargs: Any) -> None:
+        if connection is not None and getattr(connection, "bolt_probe", False):
+            return  # /ready's own short-lived connection (health.check_database)
         # This thread's connection wrappers, kept here: ``connections.all()`` costs about 4 µs
         # a call (asgiref's Local), the work on them about 2.
         wrappers = self._tls.__dict__.setdefault("wrappers", [])
+        if connection is not None:
+            self.watch.opened(connection)
         if connection is not None and all(w is not connection for w in wrappers):
             wrappers.append(connection)
         self._tls.db = True
@@ -116,12 +128,44 @@ class Lifecycle:
     def begin(self, shared: bool = False, notify: bool = True) -> None:
         """``request_started`` on this thread (``shared``: see ``end``; ``notify``: call the
         project's receivers too)."""
-        if not shared and getattr(self._tls, "db", False):
+        if getattr(self._tls, "db", False):
             for conn in self._tls.wrappers:
-                conn.queries_log.clear()
-                conn.close_if_unusable_or_obsolete()
+                # Dropped by the server or its file replaced: closed now, so this request opens
+                # a new one instead of failing on it (one poll or stat, no query).
+                self._close_if_broken(conn, throttle=True)
+                if not shared:
+                    conn.queries_log.clear()
+                    conn.close_if_unusable_or_obsolete()
+                    if conn.connection is None:
+                        self.watch.closed(conn)
         if notify:
             self._notify(self._started)
+
+    def repair(self) -> None:
+        """Closes this thread's broken connections (``/ready`` asks each of the core's threads,
+        so a core that gets no traffic replaces them too); the next request opens new ones."""
+        if getattr(self._tls, "db", False):
+            for conn in self._tls.wrappers:
+                self._close_if_broken(conn)
+
+    def _close_if_broken(self, conn: Any, throttle: bool = False) -> None:
+        """Closes ``conn`` when its socket or file says it is broken. ``throttle`` (a request
+        beginning): at most once per ``RECHECK_AFTER`` seconds per connection, as a ``poll`` or
+        ``stat`` costs several µs where system calls are slow; a connection that breaks in
+        between fails one query, and ``end`` replaces it."""
+        if conn.connection is None:
+            return
+        found = self.watch.get(conn)
+        if found is None or conn.in_atomic_block:
+            return
+        if throttle:
+            now = time.monotonic()
+            if now - found.checked_at < RECHECK_AFTER:
+                return
+            found.checked_at = now
+        if found.broken():
+            conn.close()
+            self.watch.closed(conn)
 
     def end(self, shared: bool = False, notify: bool = True) -> None:
         """``request_finished`` on this thread. ``shared``: other requests still use this thread
@@ -131,10 +175,15 @@ class Lifecycle:
         if getattr(self._tls, "db", False):
             still_open = False
             for conn in self._tls.wrappers:
+                if conn.errors_occurred:
+                    # A query failed: Django asks is_usable (always true on SQLite) below.
+                    self._close_if_broken(conn)
                 if not shared:
                     conn.close_if_unusable_or_obsolete()
                 elif conn.connection is not None and conn.errors_occurred and not conn.is_usable():
                     conn.close()
+                if conn.connection is None:
+                    self.watch.closed(conn)
                 still_open = still_open or conn.connection is not None
             if not shared and self._close_caches is not None:
                 self._close_caches()

@@ -42,12 +42,26 @@ class ServeConfig(TypedDict):
     """Largest request body in bytes; larger ones get 413."""
     banner: str
     """Start of the ``listening on ...`` line printed once every worker is up."""
+    isolation: str
+    """``"subinterpreter"`` (each worker an own-GIL sub-interpreter) or ``"process"`` (the worker
+    runs in this process's main interpreter: a process-isolation worker, ``process.py``)."""
+    listen_fd: int | None
+    """A listening socket to accept on instead of binding one (the process supervisor's,
+    shared by every worker; never shut down here), or None."""
+    status_fd: int | None
+    """A pipe to report to instead of printing the banner: ``ready <drivers> <routes> <docs|->``,
+    then ``recycle <requests>`` once ``max_requests`` are answered; or None."""
+    max_requests: int
+    """Requests after which to write ``recycle`` to ``status_fd`` (0: never)."""
 
 def serve(config: ServeConfig, /) -> bool:
     """Runs the server until SIGINT/SIGTERM, then drains and returns whether every core's interpreter ended (False: one was left running a handler past ``--shutdown-timeout``, and the process must exit without finalizing Python) (OSError: cannot bind; RuntimeError: a worker failed; ValueError: bad config)."""
 
 def check_routes(routes: list[tuple[str, str]], /) -> int:
     """Checks ``(method, path)`` pairs with the Rust router; the number of routes, or ValueError naming the first refused one."""
+
+def check_boot(boot: str, /) -> tuple[int, str | None]:
+    """Boots the project as a worker would (a new own-GIL sub-interpreter on its own thread, ``_worker.boot`` with ``boot``, an ``options.WorkerBoot`` as JSON), then ends it without serving: ``(project routes, docs path or None)``; RuntimeError with the worker's message when it fails. Main interpreter only (``bolt check``)."""
 
 def compile_plan(root: tuple[Any, ...], defs: list[tuple[Any, ...] | None], /) -> Plan:
     """Compiles a type description from ``schema.describe`` into a plan (TypeError when it cannot)."""

@@ -18,6 +18,13 @@ from .auth import (
     SessionAuthentication,
     create_jwt_for_user,
 )
+from .auth.jwt_utils import (
+    CurrentUser,
+    OptionalCurrentUser,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+)
 from .cookies import Cookie
 from .cors import cors
 from .decorators import action
@@ -229,6 +236,11 @@ __all__ = [
     "HasAllPermissions",
     "Requires",
     "create_jwt_for_user",
+    "CurrentUser",
+    "OptionalCurrentUser",
+    "get_current_user",
+    "extract_user_id_from_context",
+    "get_auth_context",
     "OpenAPIConfig",
     "SwaggerRenderPlugin",
     "RedocRenderPlugin",

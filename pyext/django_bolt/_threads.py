@@ -256,6 +256,10 @@ class CoreThreads(ThreadPoolExecutor):
             t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in workers)
 
+    def started(self) -> int:
+        """Threads started so far."""
+        return len(self._workers)
+
     def run_plain(self, fn: Any, /, *args: Any) -> None:
         """Runs ``fn(*args)`` on these threads without a future to await (errors are logged):
         at once on a free thread, else after a busy thread's current job."""

@@ -279,6 +279,10 @@ class Runtime:
 
         # Built on the worker thread, which it tells apart from the pools' threads.
         self.lifecycle = TestLifecycle() if testing else Lifecycle(threading.get_ident())
+        if not testing:
+            from . import _dbwatch
+
+            _dbwatch.install(self.lifecycle.watch, blocking_threads)
         self.worker_has_db = self.lifecycle.worker_has_db
         self.project_receivers = self.lifecycle.project_receivers
         # Threads start on first use; they inherit the worker's pinning to its core.
@@ -306,6 +310,9 @@ class Runtime:
         self.loop_fd = self.loop._selector.fileno()  # noqa: SLF001 - the only way to wait on the loop
         self.blocking_threshold = blocking_threshold
         self.access_enabled = access_log.isEnabledFor(logging.INFO)
+        #: Rust formats and writes the access lines itself, batched off the request path
+        #: (src/app/access.rs), when they would go to bolt's own default stderr handler unchanged.
+        self.access_native = self.access_enabled and not testing and _access_is_default()
         from django.conf import settings
 
         self.debug = bool(settings.DEBUG)
@@ -559,7 +566,38 @@ class Runtime:
         """The coroutine behind ``/ready`` (see django_bolt.health)."""
         from . import health
 
-        return health.readiness(self.loop, self._pool)
+        return health.readiness(self.loop, self._pool, self.repair_connections)
+
+    def repair_connections(self) -> None:
+        """Has each of this core's threads close its broken database connections (after
+        ``/ready`` found some): this (the worker) thread now, the thread-sensitive one and
+        every started pool thread as soon as they are free (one job each: a barrier keeps a
+        thread from taking two; a thread busy past the barrier's wait is skipped)."""
+        # Called from /ready's coroutine: Django refuses to close a connection while a loop runs
+        # on the thread, but no await can interleave with this synchronous close of the worker
+        # thread's own (dead) connection, so the loop is set aside for it, as ``pump`` does
+        # between turns.
+        running = asyncio.events._get_running_loop()  # noqa: SLF001
+        asyncio.events._set_running_loop(None)  # noqa: SLF001
+        try:
+            self.lifecycle.repair()
+        finally:
+            asyncio.events._set_running_loop(running)  # noqa: SLF001
+        if isinstance(self.sync_thread, SyncThread):
+            self.sync_thread.run_plain(self.lifecycle.repair)
+        started = self._pool.started()
+        if started:
+            barrier = threading.Barrier(started)
+
+            def repair_then_wait() -> None:
+                self.lifecycle.repair()
+                try:
+                    barrier.wait(0.5)
+                except threading.BrokenBarrierError:
+                    pass
+
+            for _ in range(started):
+                self._pool.run_plain(repair_then_wait)
 
     # -- errors --------------------------------------------------------------------------
     def handle_exception(self, exc: BaseException, method: str, path: str, accept: str) -> tuple:
@@ -860,6 +898,34 @@ def _logging_config(api_config: Any) -> Any:
     return cfg
 
 
+def _access_is_default() -> bool:
+    """Whether ``django_bolt.access`` writes only through the stderr handler ``apply_log_level``
+    gave it, as it gave it: no project handler, filter, formatter, clock or stream instead, so
+    Rust's line (src/app/access.rs) is the same bytes logging would write to fd 2."""
+    import time
+
+    from .discovery import DEFAULT_HANDLERS
+
+    default = DEFAULT_HANDLERS.get(access_log.name)
+    if default is None or access_log.propagate or access_log.filters or access_log.handlers != [default[0]]:
+        return False
+    handler, formatter = default
+    if type(handler) is not logging.StreamHandler or handler.filters or handler.level > logging.INFO:
+        return False
+    if handler.formatter is not formatter or type(formatter) is not logging.Formatter:
+        return False
+    if formatter.converter is not time.localtime or formatter.datefmt is not None or handler.terminator != "\n":
+        return False
+    if (formatter.default_time_format, formatter.default_msec_format) != ("%Y-%m-%d %H:%M:%S", "%s,%03d"):
+        return False
+    if logging.getLogRecordFactory() is not logging.LogRecord or logging.getLevelName(logging.INFO) != "INFO":
+        return False
+    try:
+        return handler.stream is sys.stderr and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
 def _seconds(settings: Any, name: str, default: float) -> float:
     value = getattr(settings, name, default)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -900,6 +966,10 @@ def boot(config_json: str) -> Runtime:
         blocking_queue=cfg.blocking_queue,
         request_timeout=cfg.request_timeout,
     )
+    if cfg.db_table_fd >= 0:
+        from . import _native
+
+        rt.lifecycle.watch.attach(cfg.db_table_fd, _native.interp_id())
     # Everything imported so far (Django, the app) lives as long as the interpreter: move it out
     # of the collector's generations so full collections stop re-scanning it on every request
     # burst (gc.freeze, Python >= 3.7).

@@ -22,7 +22,7 @@ from .middleware.compression import CompressionConfig
 from .middleware.middleware import normalize_middleware_specs, skips
 from .params import SignatureError
 
-__all__ = ["BoltAPI", "Router", "Route", "merge_routes", "RouteConflictError"]
+__all__ = ["BoltAPI", "Router", "Route", "merge_routes", "route_conflicts", "RouteConflictError"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,6 +108,19 @@ class Route:
     #: The API's ``error_formatter`` (``django_bolt.error_handlers``): shapes the errors the
     #: endpoint raises.
     error_formatter: Any = None
+    #: django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs from the API's and the
+    #: routers' middleware lists, outermost first (``middleware.configs.outer_configs``).
+    outer_configs: list[tuple[str, Any]] = field(default_factory=list)
+    #: False (``validate_response=False``): the return value is sent as it is, not checked
+    #: against the response model, which is still documented.
+    validate_response: bool = True
+
+    def limits(self) -> tuple[Any, Any]:
+        """``(CorsPlan or None, LimitPlan or None)``: the route's CORS policy (None: the
+        project's) and rate limit, from its decorators and middleware configs."""
+        from .middleware.configs import route_limits
+
+        return route_limits(self.handler, self.outer_configs)
 
     def response_plan(self) -> Any:
         """The plan the return value is encoded through, or None when nothing is declared (or
@@ -147,8 +160,7 @@ class Route:
         if self.error_formatter is not None and not self.websocket:
             endpoint, params = _formatted(endpoint, params, self.error_formatter)
         blocking = False if inspect.iscoroutinefunction(endpoint) else self.blocking
-        cors = getattr(self.handler, "__bolt_cors__", None)
-        limit = getattr(self.handler, "__bolt_rate_limit__", None)
+        cors, limit = self.limits()
         from .auth.guards import rust_guard_plan
 
         rust_auth = [a.plan() for a in self.auth if not getattr(a, "python", False)]
@@ -169,7 +181,7 @@ class Route:
             cors,
             limit,
             security,
-            None if self.websocket else self.response_plan(),
+            None if self.websocket or not self.validate_response else self.response_plan(),
             self.compress,
             self.renderers,
             self.websocket,
@@ -233,6 +245,9 @@ class BoltAPI(_Registrar):
     core serves, its shut-down part after the core has drained at stop. Several APIs' lifespans
     start in discovery order and stop in reverse order. ``TestClient`` runs them on ``with``.
 
+    ``validate_response=False``: return values are sent without the response model's check
+    (see :meth:`route`).
+
     ``middleware=[...]``: middleware classes (or ``DjangoMiddleware`` wrappers) around every
     route; ``django_middleware=`` ``True`` (``settings.MIDDLEWARE``), a list of dotted paths, or
     ``{"include"|"exclude": [...]}``: Django middleware around every route, outside the
@@ -257,6 +272,7 @@ class BoltAPI(_Registrar):
         django_middleware: bool | list[str] | dict[str, Any] | None = None,
         lifespan: Callable[[BoltAPI], Any] | None = None,
         error_formatter: Callable[[Any, Any], Any] | None = None,
+        validate_response: bool = True,
     ) -> None:
         prefix = _clean_prefix(prefix, "prefix")
         if trailing_slash not in _TRAILING_SLASH_MODES:
@@ -269,6 +285,8 @@ class BoltAPI(_Registrar):
             raise TypeError(f"lifespan must be callable (an @asynccontextmanager function), got {lifespan!r}")
         self.trailing_slash = trailing_slash
         self.namespace = namespace
+        #: False: the routes' return values are sent unchecked (a route's own keyword wins).
+        self.validate_response = bool(validate_response)
         #: ``lifespan=``; see ``lifespans`` for what a server runs.
         self.lifespan = lifespan
         _check_error_formatter(error_formatter)
@@ -325,6 +343,8 @@ class BoltAPI(_Registrar):
         operation_id: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
         renderers: Sequence[str] | None = None,
+        middleware: list[Any] | None = None,
+        validate_response: bool | None = None,
         _websocket: bool = False,
     ) -> Callable[[F], F]:
         """Registers the decorated function for ``method path``.
@@ -363,6 +383,15 @@ class BoltAPI(_Registrar):
         ``--request-timeout`` answers 504 for one that takes too long. ``async def`` handlers
         always run on the core's event loop.
 
+        ``validate_response=False`` (else the API's ``validate_response``, True by default)
+        sends the return value as it is, without checking it against the response model (which
+        is still documented), as django-bolt's keyword does.
+
+        ``middleware=[...]``: middleware classes run around this route after the API's (a
+        ``Router(middleware=...)`` passes its own this way), before the handler's
+        ``@middleware(...)``; django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs there
+        set the route's CORS policy and rate limit (``django_bolt.middleware.configs``).
+
         OpenAPI: ``summary=`` (else the docstring's first line, else a title from the handler's
         name), ``description=`` (else the rest of the docstring), ``deprecated=``,
         ``operation_id=`` (else one made from the name, method and path), ``openapi_extra=``
@@ -381,12 +410,15 @@ class BoltAPI(_Registrar):
         if isinstance(response_model, dict):
             responses = dict(response_model)
             for code in responses:
+                if code is Ellipsis:
+                    continue  # {..., Error}: every other status (OpenAPI's "default" response)
                 if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
-                    raise ValueError(f"response_model keys must be statuses between 100 and 599, got {code!r}")
+                    raise ValueError(f"response_model keys must be statuses between 100 and 599 or ..., got {code!r}")
             if not responses:
                 raise ValueError("response_model={} names no status")
             if status_code is None:
-                status_code = next((c for c in sorted(responses) if 200 <= c < 300), None)
+                codes = sorted(c for c in responses if c is not Ellipsis)
+                status_code = next((c for c in codes if 200 <= c < 300), None)
         if status_code is None:
             # A redirecting route answers 307 unless it says otherwise, as django-bolt's Redirect.
             status_code = 307 if _is_subclass(response_class, "Redirect") else 200
@@ -401,6 +433,10 @@ class BoltAPI(_Registrar):
                 raise ValueError(f"renderers must name some of {', '.join(_RENDERERS)}; got {list(renderers)!r}")
         full = _normalize_path(self.prefix + path, self.trailing_slash)
         visible = self.include_in_schema if include_in_schema is None else include_in_schema
+        outer_specs = [*self.middleware, *normalize_middleware_specs(middleware, context="router")]
+        from .middleware.configs import outer_configs
+
+        configs = outer_configs(outer_specs, f"{method} {full}")
 
         def decorator(fn: F) -> F:
             if blocking and inspect.iscoroutinefunction(fn):
@@ -408,6 +444,8 @@ class BoltAPI(_Registrar):
             r = Route(method, full, fn, status_code, blocking, name or fn.__name__, list(tags or []))
             r.name_explicit, r.namespace = bool(name), self.namespace or ""
             r.error_formatter = self.error_formatter
+            r.outer_configs = configs
+            r.validate_response = bool(self.validate_response if validate_response is None else validate_response)
             r.compress = self.compression is not False and not skips(fn, "compression")
             model = response_model
             if getattr(fn, "__paginated__", False) and model is not _UNSET and not responses:
@@ -445,8 +483,12 @@ class BoltAPI(_Registrar):
             r.endpoint, r.params = compile_handler(fn, full, blocking, r.guards, r.auth)
             if response_class is not None and not _is_subclass(response_class, "JSON"):
                 r.endpoint = _wrapping(r.endpoint, response_class, status_code)
+            if responses and r.response_model is not None:
+                # ``return 404, {...}``: the other statuses' bodies are sent as they are (as
+                # django-bolt does); only the success body goes through the response model.
+                r.endpoint = _other_statuses_unchecked(r.endpoint, status_code)
             if not _websocket:
-                specs = route_middleware(self.middleware, fn)
+                specs = route_middleware(outer_specs, fn)
                 r.endpoint, r.params = wrap_endpoint(
                     r.endpoint, r.params, specs, handler=fn, status_code=status_code, blocking=blocking
                 )
@@ -689,6 +731,11 @@ class Router(_Registrar):
     ... async def list_users() -> list[dict]: ...
     >>> api.include_router(admin)  # GET /admin/users, admins only
 
+    ``middleware=[...]``: middleware classes run around this router's routes, after the API's
+    and the enclosing routers' and before a route's own ``@middleware`` (django-bolt's order:
+    API, router, route, handler); django-bolt's ``{"type": "cors"|"rate_limit", ...}`` configs
+    there apply to its routes unless a route sets its own.
+
     ``dependencies=`` is accepted and stored, unused, as django-bolt does.
     """
 
@@ -705,10 +752,9 @@ class Router(_Registrar):
         self.prefix = _clean_prefix(prefix, "Router prefix")
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
-        if middleware and "middleware" not in inspect.signature(BoltAPI.route).parameters:
-            raise TypeError("Router(middleware=...) needs route middleware, which this version does not have")
-        #: Run around this router's routes, after the enclosing routers' (route keyword ``middleware=``).
-        self.middleware = list(middleware or [])
+        #: Run around this router's routes, after the API's and the enclosing routers', before
+        #: the route's own ``@middleware`` (route keyword ``middleware=``).
+        self.middleware = normalize_middleware_specs(middleware, context="router")
         #: None: the enclosing router's (or the API's) defaults.
         self.auth = None if auth is None else list(auth)
         self.guards = None if guards is None else list(guards)
@@ -783,7 +829,7 @@ class Router(_Registrar):
             for key in ("tags", "auth", "guards"):
                 if kw.get(key) is None and key in defaults:
                     kw[key] = list(defaults[key])
-            if chain:
+            if chain and not websocket:
                 kw["middleware"] = chain + list(kw.get("middleware") or [])
             out.append((websocket, method, self.prefix + path, fn, kw))
         for child, extra in self._children:
@@ -878,6 +924,36 @@ def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Call
     return wrapped
 
 
+def _other_statuses_unchecked(endpoint: Callable[..., Any], status_code: int) -> Callable[..., Any]:
+    """``endpoint`` with a returned ``(status, body[, headers])`` whose status is not the
+    route's success status made a ``JSON`` response, which is sent without the response model's
+    check (``response_model={200: A, 404: B}`` documents B; it does not encode through A)."""
+    from .responses import JSON, Response
+
+    def unchecked(value: Any) -> Any:
+        if type(value) is tuple and 2 <= len(value) <= 3 and type(value[0]) is int and value[0] != status_code:
+            code, body = value[0], value[1]
+            headers = value[2] if len(value) == 3 else None
+            if body is None and (code in (204, 304) or 100 <= code < 200):
+                return Response(b"", status_code=code, headers=headers)
+            return JSON(body, status_code=code, headers=headers)
+        return value
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def wrapped_async(**kw: Any) -> Any:
+            return unchecked(await endpoint(**kw))
+
+        return wrapped_async
+
+    @functools.wraps(endpoint)
+    def wrapped(**kw: Any) -> Any:
+        return unchecked(endpoint(**kw))
+
+    return wrapped
+
+
 def _middleware_list(middleware: Any, django_middleware: Any) -> list[Any]:
     """``BoltAPI(middleware=, django_middleware=)`` as one list, outermost first."""
     out: list[Any] = []
@@ -904,20 +980,34 @@ def _where(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
-    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``.
-    Then the trailing-slash aliases: for each route whose path with (or without) a trailing
-    slash nobody serves, a route there that redirects to it (``_slash_alias``)."""
+def route_conflicts(apis: Iterable[BoltAPI]) -> list[str]:
+    """Every duplicate (method, path) across ``apis``, one message each (``merge_routes``
+    raises the first; ``bolt check`` lists them all)."""
     seen: dict[tuple[str, str], Route] = {}
-    out: list[Route] = []
+    out: list[str] = []
     for api in apis:
         for r in api.routes:
             key = (r.method, r.path)
             if key in seen:
-                raise RouteConflictError(
-                    f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}"
-                )
-            seen[key] = r
+                out.append(f"duplicate route {r.method} {r.path}: {_where(seen[key].handler)} and {_where(r.handler)}")
+            else:
+                seen[key] = r
+    return out
+
+
+def merge_routes(apis: Iterable[BoltAPI]) -> list[Route]:
+    """All routes of several APIs in a stable order; duplicates are a ``RouteConflictError``.
+    Then the trailing-slash aliases: for each route whose path with (or without) a trailing
+    slash nobody serves, a route there that redirects to it (``_slash_alias``)."""
+    apis = list(apis)
+    conflicts = route_conflicts(apis)
+    if conflicts:
+        raise RouteConflictError(conflicts[0])
+    seen: dict[tuple[str, str], Route] = {}
+    out: list[Route] = []
+    for api in apis:
+        for r in api.routes:
+            seen[(r.method, r.path)] = r
             out.append(r)
     aliases = []
     for r in out:

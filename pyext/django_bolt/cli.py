@@ -1,6 +1,8 @@
 """The ``bolt`` command (also ``python -m django_bolt`` and ``manage.py runbolt``).
 
     bolt --cores all --host 0.0.0.0 --port 8000 --settings mysite.settings --log-level info
+    bolt check --settings mysite.settings    # load the project as a worker would; no serving
+    bolt --version                           # django-bolt, Python, I/O drivers available
 
 It parses the flags (``options``) and hands over to ``serve`` (or ``dev`` with ``--dev``). It
 must import on any Python 3, so that an older one gets a message instead of a traceback:
@@ -25,10 +27,14 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
         return fail(f"Python 3.13 or newer is required (this is {sys.version.split()[0]})")
     options = ServerOptions.from_dict(opts)
     if options.isolation == "process":
-        return fail(
-            "--isolation process is not available in this version yet; "
-            "remove modules that cannot load in sub-interpreters or wait for that mode"
-        )
+        if options.dev:
+            return fail(
+                "--isolation process does not combine with --dev: the development server restarts "
+                "one sub-interpreter server on each change; run --dev without --isolation process"
+            )
+        from .process import run as run_process
+
+        return run_process(options, settings_module=settings_module)
     if options.dev:
         from .dev import run as run_dev
 
@@ -46,10 +52,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Python 3.13 or newer is required (this is {sys.version.split()[0]}): "
             "own-GIL sub-interpreters cannot run Django on older versions"
         )
-    p = argparse.ArgumentParser(prog="bolt", description="Serve a Django project's API with django-bolt.")
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["check"]:
+        c = argparse.ArgumentParser(
+            prog="bolt check",
+            description="Load the settings and the API in a sub-interpreter as a worker would, report every "
+            "problem (exit 1) or a summary (exit 0), without binding a port.",
+        )
+        add_server_arguments(c)
+        from .check import run as run_check
+
+        return run_check(ServerOptions.from_dict(vars(c.parse_args(args_list[1:]))))
+    p = argparse.ArgumentParser(
+        prog="bolt",
+        description="Serve a Django project's API with django-bolt. `bolt check` loads the project without serving.",
+    )
+    p.add_argument("--version", action="store_true", help="print django-bolt's, Python's version and the I/O drivers")
     add_server_arguments(p)
-    args = p.parse_args(argv)
-    if args.dev:
+    args = p.parse_args(args_list)
+    if args.version:
+        from .check import version_text
+
+        print(version_text())
+        return 0
+    del args.version
+    if args.dev and args.isolation != "process":
         from .dev import run as run_dev
 
         return run_dev(vars(args), argv=sys.argv[1:] if argv is None else argv)

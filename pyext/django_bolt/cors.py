@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable, TypeVar
 
 from ._plans import CorsPlan
 
-__all__ = ["cors", "project_policy"]
+__all__ = ["cors", "cors_policy", "project_policy", "NO_CORS"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,6 +88,52 @@ def project_policy() -> CorsPlan | None:
     )
 
 
+def cors_policy(
+    origins: Iterable[str] | str | None = None,
+    methods: Iterable[str] | None = None,
+    headers: Iterable[str] | None = None,
+    credentials: bool = False,
+    max_age: int | None = 3600,
+    *,
+    origin_regexes: Iterable[str] = (),
+    expose_headers: Iterable[str] = (),
+    stacklevel: int = 2,
+) -> CorsPlan:
+    """The policy ``@cors(...)`` gives a route (its arguments and rules, below); also what a
+    django-bolt ``{"type": "cors", ...}`` middleware config is read as."""
+    if origins is None:
+        raise ValueError(
+            "@cors() requires 'origins', e.g. @cors(origins=['https://example.com']) or @cors(origins=['*']); "
+            "for the project-wide policy (CORS_ALLOWED_ORIGINS...) remove the decorator"
+        )
+    origin_list = [origins] if isinstance(origins, str) else list(origins)
+    if "*" in origin_list and credentials:
+        import warnings
+
+        warnings.warn(
+            "CORS misconfiguration: '*' with credentials=True is not allowed by the CORS specification; "
+            "the request's origin is echoed instead. Name the origins explicitly.",
+            RuntimeWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return _policy(
+        origin_list,
+        [origin_regexes] if isinstance(origin_regexes, str) else origin_regexes,
+        False,
+        credentials,
+        DEFAULT_METHODS if methods is None else [methods] if isinstance(methods, str) else methods,
+        DEFAULT_HEADERS if headers is None else [headers] if isinstance(headers, str) else headers,
+        [expose_headers] if isinstance(expose_headers, str) else expose_headers,
+        max_age,
+    )
+
+
+#: The policy of a route that skips CORS (``@skip_middleware("cors")``): no origin passes, so
+#: its responses carry no ``Access-Control-*`` header and a preflight for it is refused, whatever
+#: the project's ``CORS_*`` settings allow.
+NO_CORS = CorsPlan([], [], False, False, [], [], [], None)
+
+
 def cors(
     origins: Iterable[str] | str | None = None,
     methods: Iterable[str] | None = None,
@@ -103,30 +149,15 @@ def cors(
     string; ``["*"]`` for any), ``methods``/``headers`` default to the project's defaults,
     ``max_age`` to 3600 seconds. ``"*"`` with ``credentials=True`` warns (the request's origin is
     echoed, never ``*``). For the project-wide policy use the ``CORS_*`` settings instead."""
-    if origins is None:
-        raise ValueError(
-            "@cors() requires 'origins', e.g. @cors(origins=['https://example.com']) or @cors(origins=['*']); "
-            "for the project-wide policy (CORS_ALLOWED_ORIGINS...) remove the decorator"
-        )
-    origin_list = [origins] if isinstance(origins, str) else list(origins)
-    if "*" in origin_list and credentials:
-        import warnings
-
-        warnings.warn(
-            "CORS misconfiguration: '*' with credentials=True is not allowed by the CORS specification; "
-            "the request's origin is echoed instead. Name the origins explicitly.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-    policy = _policy(
-        origin_list,
-        [origin_regexes] if isinstance(origin_regexes, str) else origin_regexes,
-        False,
+    policy = cors_policy(
+        origins,
+        methods,
+        headers,
         credentials,
-        DEFAULT_METHODS if methods is None else [methods] if isinstance(methods, str) else methods,
-        DEFAULT_HEADERS if headers is None else [headers] if isinstance(headers, str) else headers,
-        [expose_headers] if isinstance(expose_headers, str) else expose_headers,
         max_age,
+        origin_regexes=origin_regexes,
+        expose_headers=expose_headers,
+        stacklevel=2,
     )
 
     def decorator(fn: F) -> F:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ._plans import F_EMBED, K_ANY, SRC_BODY, SRC_REQUEST, ParamPlan
-from .params import SignatureError, compile_params, dependencies_of
+from .params import SignatureError, compile_params, dependencies_of, file_checks
 from .request import Request
 
 __all__ = ["compile_handler"]
@@ -147,6 +147,13 @@ def compile_handler(
     py_guards = list(guards or []) if (py_auth or needs_python(list(guards or []))) else []
     where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
     has_deps = bool(dependencies_of(handler, where))
+    checks = file_checks(handler)
+    if checks:
+        # File(max_size=...) and the like: checked just before the handler runs (after Python
+        # guards and dependencies). The wrapper keeps the handler's signature (__wrapped__).
+        from .uploads import with_file_checks
+
+        handler = with_file_checks(handler, checks)
     if not has_deps and not py_guards and not py_auth:
         plan = compile_params(handler, path)
         groups = _groups(plan)

@@ -170,7 +170,13 @@ def apply_log_level(level: int) -> None:
             h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s " + name + ": %(message)s"))
             lg.addHandler(h)
             lg.propagate = False
+            DEFAULT_HANDLERS[name] = (h, h.formatter)
         lg.setLevel(level)
+
+
+#: The stderr handler (and its formatter) ``apply_log_level`` gave a logger. While the access
+#: log still has exactly that one, Rust writes its lines itself (``_worker._access_is_default``).
+DEFAULT_HANDLERS: dict[str, tuple[object, object]] = {}
 
 
 def load_routes(settings_module: str) -> list[Route]:

@@ -29,6 +29,7 @@ __all__ = [
     "add_health_check",
     "clear_health_checks",
     "check_database",
+    "connection_counts",
     "HealthCheck",
     "health_handler",
     "ready_handler",
@@ -70,18 +71,40 @@ def clear_health_checks() -> None:
 
 
 def check_database() -> None:
-    """Each configured database answers a query on a fresh connection and is migrated."""
+    """The connections API handlers hold, on every core, are not broken, and each configured
+    database answers a query and is migrated.
+
+    A handler connection the database server dropped, or whose SQLite file was replaced, fails
+    the check (naming its core and thread) until it is replaced, which its thread's next request
+    does; this needs no query (django_bolt._dbwatch). Reaching the database is checked on a
+    connection of the check's own, opened and closed here, so the handlers' are left alone."""
     from django.db import connections
 
+    from . import _dbwatch
+
+    broken = [f"core {r.core}: {b}" for r in _dbwatch.survey() for b in r.broken]
+    if broken:
+        raise RuntimeError("broken connections: " + "; ".join(broken))
     for alias in connections:
-        conn = connections[alias]
-        # A fresh connection each time: a dead server behind a pooled one must fail the check.
-        conn.close()
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1")
-            if "django_migrations" not in conn.introspection.table_names(cur):
-                raise RuntimeError(f"database {alias!r} has no django_migrations table (not migrated?)")
-        conn.close()
+        probe = connections.create_connection(alias)
+        probe.bolt_probe = True  # not one of the thread's connections (see _lifecycle)
+        try:
+            with probe.cursor() as cur:
+                cur.execute("SELECT 1")
+                if "django_migrations" not in probe.introspection.table_names(cur):
+                    raise RuntimeError(f"database {alias!r} has no django_migrations table (not migrated?)")
+        finally:
+            probe.close()
+
+
+def connection_counts() -> dict[str, Any]:
+    """The database connections API handlers hold, per core (``{"0": 3, "1": 2}``), and the
+    most a core can hold: one per thread that runs handlers (the worker, the thread-sensitive
+    one, ``--blocking-threads``) and database."""
+    from . import _dbwatch
+
+    per_core = {str(r.core): r.connections for r in _dbwatch.survey()}
+    return {"per_core": per_core, "limit_per_core": _dbwatch.limit_per_core()}
 
 
 add_health_check(check_database, name="database", timeout=5.0)
@@ -116,12 +139,27 @@ async def _run(check: HealthCheck, loop: asyncio.AbstractEventLoop, pool: Any) -
     return "ok" if ok else f"error: {message}"
 
 
-async def readiness(loop: asyncio.AbstractEventLoop, pool: Any) -> JSON:
-    """Runs every check concurrently; 200 when all pass, 503 otherwise."""
+async def readiness(loop: asyncio.AbstractEventLoop, pool: Any, repair: Callable[[], None] | None = None) -> JSON:
+    """Runs every check concurrently; 200 when all pass, 503 otherwise. ``repair``: called when
+    the database check failed, to have this core's threads replace broken connections."""
     results = await asyncio.gather(*(_run(c, loop, pool) for c in _checks))
     checks = {c.name: r for c, r in zip(_checks, results)}
     ok = all(r == "ok" for r in checks.values())
-    return JSON({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", "checks": checks}
+    if _django_databases():
+        body["connections"] = connection_counts()
+    if repair is not None and checks.get("database", "ok") != "ok":
+        repair()
+    return JSON(body, status_code=200 if ok else 503)
+
+
+def _django_databases() -> bool:
+    try:
+        from django.conf import settings
+
+        return bool(settings.configured and settings.DATABASES)
+    except Exception:  # noqa: BLE001 - no Django: no connections to count
+        return False
 
 
 async def health_handler() -> dict[str, str]:

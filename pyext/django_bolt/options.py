@@ -67,7 +67,8 @@ class ServerOptions:
     )
     isolation: str = _option(
         "subinterpreter",
-        "one own-GIL sub-interpreter per core (default), or one process per core",
+        "one own-GIL sub-interpreter per core (default), or one process per core serving from its main "
+        "interpreter, under a supervisor that restarts it (for extensions that refuse sub-interpreters)",
         choices=("subinterpreter", "process"),
     )
     keep_alive_timeout: float = _option(60.0, "idle keep-alive timeout, seconds", empty_is_default=True)
@@ -102,6 +103,18 @@ class ServerOptions:
     request_timeout: float = _option(
         0.0,
         "seconds a blocking-pool handler may take before its request answers 504 (default 0: no limit)",
+        empty_is_default=True,
+    )
+    max_requests: int = _option(
+        0,
+        "recycle a worker process after this many requests: a replacement starts, then it drains "
+        "(0: never; needs --isolation process)",
+        empty_is_default=True,
+    )
+    max_rss: int = _option(
+        0,
+        "recycle a worker process whose resident memory passes this many MiB, the same way "
+        "(0: never; needs --isolation process)",
         empty_is_default=True,
     )
     dev: bool = _option(False, "development mode: restart the server when a .py/.html file of the project changes")
@@ -183,6 +196,8 @@ class WorkerBoot:
     blocking_queue: int = 32
     #: Seconds before a pool handler's request answers 504 (0: none).
     request_timeout: float = 0.0
+    #: The fd of the table where each core lists its database connections (django_bolt._dbwatch), or -1.
+    db_table_fd: int = -1
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))

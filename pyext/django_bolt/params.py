@@ -25,7 +25,7 @@ import re
 import types
 import typing
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ._plans import (  # the codes Rust shares
     F_DEFAULT,
@@ -218,9 +218,53 @@ class Form(Param):
 
 
 class File(Param):
-    """An uploaded file of a multipart body: ``doc: UploadFile = File()`` (or ``list[UploadFile]``)."""
+    """An uploaded file of a multipart body: ``doc: UploadFile = File()`` (or ``list[UploadFile]``).
+
+    django-bolt's checks, each a 422 naming the field (``loc: ["body", name]``) before the
+    handler runs: ``max_size``/``min_size`` in bytes (``file_too_large``/``file_too_small``),
+    ``allowed_types`` MIME types, ``"image/*"`` style wildcards allowed
+    (``file_invalid_content_type``), ``max_files`` for a ``list[UploadFile]`` (``file_too_many``).
+
+    >>> avatar: Annotated[UploadFile, File(max_size=2_000_000, allowed_types=["image/*"])]
+    """
 
     source = SRC_FILE
+
+    def __init__(
+        self,
+        default: Any = _MISSING,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        max_size: int | None = None,
+        min_size: int | None = None,
+        allowed_types: Iterable[str] | None = None,
+        max_files: int | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(default, alias=alias, description=description, **kw)
+        for name, value in (("max_size", max_size), ("min_size", min_size), ("max_files", max_files)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ValueError(f"File({name}=...) must be a non-negative int, got {value!r}")
+        if allowed_types is not None:
+            # A str would be read as its characters, and "*" among them allows every type.
+            if isinstance(allowed_types, (str, bytes)):
+                raise TypeError(
+                    f"File(allowed_types=...) takes a list of MIME types such as ['image/*'], got {allowed_types!r}"
+                )
+            allowed_types = tuple(allowed_types)
+            if not all(isinstance(t, str) for t in allowed_types):
+                raise TypeError(f"File(allowed_types=...) takes MIME type strings, got {allowed_types!r}")
+            if not allowed_types:
+                raise ValueError("File(allowed_types=[]) allows no file; leave it out to allow every type")
+        self.max_size = max_size
+        self.min_size = min_size
+        self.allowed_types: tuple[str, ...] | None = allowed_types
+        self.max_files = max_files
+
+    def checks(self) -> bool:
+        """Whether this marker asks for any check of the uploads."""
+        return any(v is not None for v in (self.max_size, self.min_size, self.allowed_types, self.max_files))
 
 
 class Depends:
@@ -250,10 +294,10 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 
 
 def _is_model(tp: Any) -> bool:
-    from .struct import StructMeta
+    from .struct import StructMeta, is_msgspec_struct
 
     return isinstance(tp, type) and (
-        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp) or is_msgspec_struct(tp)
     )
 
 
@@ -375,6 +419,20 @@ def _param_meta(tp: Any, default: Any) -> tuple[Any, Param | None, Meta | None]:
     return tp, marker, meta
 
 
+def file_checks(handler: Callable[..., Any]) -> list[tuple[str, str, File]]:
+    """``(parameter name, form field, File marker)`` for each parameter whose ``File(...)``
+    asks for checks (``max_size``...); ``[]`` for most handlers."""
+    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+    hints = type_hints(handler, where)
+    out = []
+    for p in inspect.signature(handler).parameters.values():
+        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
+        _, marker, _ = _param_meta(tp, p.default)
+        if isinstance(marker, File) and marker.checks():
+            out.append((p.name, marker.alias or p.name, marker))
+    return out
+
+
 def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool = False) -> list[tuple]:
     """Returns the handler's parameter plan: one tuple per parameter, in signature order.
 
@@ -480,7 +538,10 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
         raise SignatureError(f"{where}: a JSON body parameter cannot be combined with Form/File parameters")
     declared = {t[5] for t in plan if t[1] == SRC_PATH}
     missing = path_names - declared
-    if missing and not skip_depends:
+    # A handler that takes the request may read them from ``request.params`` (django-bolt's
+    # docs do); any other handler leaving one out is a typo caught here.
+    takes_request = any(t[1] == SRC_REQUEST for t in plan)
+    if missing and not skip_depends and not takes_request:
         raise SignatureError(f"{where}: route {path!r} has {sorted(missing)} but the handler does not take them")
     return plan
 
@@ -529,6 +590,7 @@ def _scalar(
             raise SignatureError(f"{where}: path parameter {name!r} cannot be a list")
     else:
         elem = inner
+    elem = _resolve_alias(elem)
     if elem is Any or elem is _MISSING:
         elem = str
     kind = _SCALARS.get(elem)
@@ -553,6 +615,19 @@ def _scalar(
         if kind != K_STR and constraints[PATTERN] is not None:
             raise SignatureError(f"{where}: {name!r}: pattern applies to str only")
     return ParamPlan(name, source, kind, flags, None if default is _MISSING else default, key, plan, constraints, group)
+
+
+def _resolve_alias(tp: Any) -> Any:
+    """``UserId = NewType("UserId", int)`` and ``type Page = int`` as the type they name (as
+    django-bolt reads them); any other type as it is."""
+    for _ in range(16):  # aliases of aliases; a bound, not a loop forever on a cycle
+        if isinstance(tp, typing.NewType):
+            tp = tp.__supertype__
+        elif isinstance(tp, typing.TypeAliasType):
+            tp = tp.__value__
+        else:
+            break
+    return tp
 
 
 def _text_plan(tp: Any) -> Any:

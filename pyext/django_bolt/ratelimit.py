@@ -20,9 +20,25 @@ from typing import Any, Callable, TypeVar
 
 from ._plans import LimitPlan
 
-__all__ = ["rate_limit"]
+__all__ = ["rate_limit", "limit_plan"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def limit_plan(rps: float = 100, burst: float | None = None, key: str = "ip") -> LimitPlan:
+    """The bucket ``@rate_limit(rps, burst, key)`` gives a route (its rules, below); also what a
+    django-bolt ``{"type": "rate_limit", ...}`` middleware config is read as."""
+    if isinstance(rps, bool) or not isinstance(rps, (int, float)) or not rps > 0:
+        raise ValueError(f"rps must be a positive number, got {rps!r}")
+    if burst is not None and (isinstance(burst, bool) or not isinstance(burst, (int, float))):
+        raise ValueError(f"burst must be a number, got {burst!r}")
+    burst_v = float(burst) if burst is not None else 2.0 * float(rps)
+    if burst_v < 1:
+        raise ValueError("burst must be at least 1")
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"key must be 'ip', 'user', 'api_key' or a header name, got {key!r}")
+    header = {"ip": "", "user": "@user", "api_key": "x-api-key"}.get(key, key.lower())
+    return LimitPlan(float(rps), burst_v, header)
 
 
 def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> Callable[[F], F]:
@@ -30,15 +46,10 @@ def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> C
     bursts up to ``burst`` (default: twice ``rps``), as django-bolt's ``rate_limit``. ``key`` is
     ``"ip"``, ``"user"``, ``"api_key"`` or a header name. With ``"user"`` the route's
     authentication runs first."""
-    if isinstance(rps, bool) or not isinstance(rps, (int, float)) or not rps > 0:
-        raise ValueError(f"rps must be a positive number, got {rps!r}")
-    burst_v = float(burst) if burst is not None else 2.0 * float(rps)
-    if burst_v < 1:
-        raise ValueError("burst must be at least 1")
-    header = {"ip": "", "user": "@user", "api_key": "x-api-key"}.get(key, key.lower())
+    plan = limit_plan(rps, burst, key)
 
     def decorator(fn: F) -> F:
-        fn.__bolt_rate_limit__ = LimitPlan(float(rps), burst_v, header)  # type: ignore[attr-defined]
+        fn.__bolt_rate_limit__ = plan  # type: ignore[attr-defined]
         return fn
 
     return decorator

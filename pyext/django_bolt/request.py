@@ -66,6 +66,7 @@ class Request:
         "_context",
         "_meta",
         "_session",
+        "_form",
     )
 
     def __init__(
@@ -98,6 +99,7 @@ class Request:
         self._context: Any = _UNSET
         self._meta: dict[str, Any] | None = None
         self._session: Any = None
+        self._form: tuple[dict[str, str], dict[str, Any]] | None = None
 
     @property
     def user(self) -> Any:
@@ -146,6 +148,42 @@ class Request:
                 pass
             self._cookies = {k: m.value for k, m in jar.items()}
         return self._cookies
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The fields of a URL-encoded or multipart form body (the last value wins for a
+        repeated name); ``{}`` for any other body. Parsed on first use; the declared
+        ``Form()`` parameters are the typed way to read them."""
+        return self._parsed_form()[0]
+
+    @property
+    def files(self) -> dict[str, Any]:
+        """The uploaded files of a multipart body by field name: an ``UploadFile``, or a list
+        of them when the field has several; ``{}`` for any other body."""
+        return self._parsed_form()[1]
+
+    def _parsed_form(self) -> tuple[dict[str, str], dict[str, Any]]:
+        if self._form is None:
+            content_type = self.headers.get("content-type", "")
+            mime = content_type.split(";")[0].strip().lower()
+            fields: dict[str, str] = {}
+            files: dict[str, Any] = {}
+            if self.body and mime == "application/x-www-form-urlencoded":
+                fields = dict(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+            elif self.body and mime == "multipart/form-data":
+                from .exceptions import HTTPException
+                from .uploads import TooManyFiles, parse_multipart
+
+                try:
+                    pairs, by_name = parse_multipart(content_type, self.body)
+                except TooManyFiles:
+                    raise HTTPException(413, "Too many files") from None
+                except Exception:  # noqa: BLE001 - Django's parser's errors: a bad body, not a bug
+                    raise HTTPException(400, "Malformed multipart body") from None
+                fields = dict(pairs)
+                files = {k: v[0] if len(v) == 1 else v for k, v in by_name.items()}
+            self._form = (fields, files)
+        return self._form
 
     @property
     def params(self) -> dict[str, Any]:

@@ -40,6 +40,7 @@ __all__ = [
     "ServerSentEvent",
     "format_sse_event",
     "FileResponse",
+    "File",
     "FileResponseNotFound",
     "FilePathNotAllowed",
     "allowed_file_roots",
@@ -552,6 +553,42 @@ class FileResponse(Response):
 
     def __repr__(self) -> str:
         return f"FileResponse({self.path!r}, status_code={self.status_code!r}, filename={self.filename!r})"
+
+
+class File(FileResponse):
+    """django-bolt's ``File(path, *, media_type, filename, status_code, headers)``: the file at
+    ``path`` as the whole response, ``Content-Disposition: attachment`` when ``filename`` is given.
+
+    django-bolt reads the file into memory first; here it is sent as a :class:`FileResponse`
+    (from disk, in chunks, with ``Content-Length``): the client gets the same response. Like a
+    ``FileResponse`` the path must lie under ``BOLT_ALLOWED_FILE_PATHS`` when that is set
+    (django-bolt's ``File`` does not check it) and a missing file is a 404.
+
+    >>> @api.get("/download")
+    ... async def download():
+    ...     return File("/srv/files/report.pdf", filename="report.pdf", media_type="application/pdf")
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(path, media_type=media_type, filename=filename, status_code=status_code, headers=headers)
+
+    def read_bytes(self) -> bytes:
+        """The file's content (django-bolt's method)."""
+        with open(self.path, "rb") as f:
+            return f.read()
+
+    def __repr__(self) -> str:
+        return f"File({self.path!r}, status_code={self.status_code!r}, filename={self.filename!r})"
 
 
 def from_django_response(resp: Any) -> Response:

@@ -25,7 +25,7 @@ from typing import Any
 
 from . import _native
 from .constraints import BOUNDS, LENGTHS, PATTERN, Meta, merge
-from .struct import NODEFAULT, StructMeta, UnresolvedType, _Field, fields
+from .struct import NODEFAULT, StructMeta, UnresolvedType, _Field, fields, is_msgspec_struct
 
 __all__ = ["plan_for", "describe", "type_of_plan"]
 
@@ -63,7 +63,7 @@ _MAPS = {dict, typing.Mapping, typing.MutableMapping}
 
 def _is_record(tp: Any) -> bool:
     return isinstance(tp, type) and (
-        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+        isinstance(tp, StructMeta) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp) or is_msgspec_struct(tp)
     )
 
 

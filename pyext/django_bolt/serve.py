@@ -22,7 +22,7 @@ from . import __version__, _native
 from .discovery import StartupError, apply_log_level, find_settings, load_routes
 from .options import ServerOptions, WorkerBoot, fail
 
-__all__ = ["run", "worker_cores", "native_config"]
+__all__ = ["run", "load", "Loaded", "serve_native", "worker_cores", "native_config", "banner_prefix"]
 
 
 def worker_cores(spec: str) -> list[int | None]:
@@ -41,8 +41,20 @@ def worker_cores(spec: str) -> list[int | None]:
     return [None] * n
 
 
-def native_config(opts: ServerOptions, cores: list[int | None], settings_module: str) -> dict[str, Any]:
-    """The argument of ``_native.serve``: every key it reads, none left to its defaults."""
+def native_config(
+    opts: ServerOptions,
+    cores: list[int | None],
+    settings_module: str,
+    *,
+    db_table_fd: int = -1,
+    listen_fd: int | None = None,
+    status_fd: int | None = None,
+) -> dict[str, Any]:
+    """The argument of ``_native.serve``: every key it reads, none left to its defaults.
+
+    ``db_table_fd``: the cores' table of database connections (django_bolt._dbwatch; -1: none).
+    ``listen_fd`` and ``status_fd`` are a process worker's (``process``): the supervisor's
+    listening socket, and the pipe it reads ``ready``/``recycle`` lines from."""
     boot = WorkerBoot(
         sys_path=[p if p else os.getcwd() for p in sys.path],
         settings=settings_module,
@@ -53,6 +65,7 @@ def native_config(opts: ServerOptions, cores: list[int | None], settings_module:
         request_timeout=opts.request_timeout,
         django=not opts.no_django,
         port=opts.port,
+        db_table_fd=db_table_fd,
     )
     return {
         "host": opts.host,
@@ -67,8 +80,35 @@ def native_config(opts: ServerOptions, cores: list[int | None], settings_module:
         "max_headers": opts.max_headers,
         "shutdown_timeout": opts.shutdown_timeout,
         "max_body": opts.max_body,
-        "banner": f"django-bolt {__version__} | Python {sys.version.split()[0]} | cores {len(cores)}",
+        "banner": banner_prefix(opts, len(cores)),
+        "isolation": opts.isolation,
+        "listen_fd": listen_fd,
+        "status_fd": status_fd,
+        "max_requests": opts.max_requests if status_fd is not None else 0,
     }
+
+
+def database_banner(blocking_threads: int, cores: int) -> str | None:
+    """The start-up line about databases: which, and the most connections handlers hold
+    (one per handler thread and database: the worker, the thread-sensitive one, the pool's)."""
+    from django.conf import settings
+
+    databases = getattr(settings, "DATABASES", None) or {}
+    if not databases:
+        return None
+    from . import _dbwatch
+
+    names = ", ".join(f"{alias} ({str(db.get('ENGINE', '?')).rsplit('.', 1)[-1]})" for alias, db in databases.items())
+    per_core = _dbwatch.limit_per_core(2 + blocking_threads)
+    return (
+        f"databases {names} | connections at most {per_core} per core "
+        f"(worker, sync thread, {blocking_threads} blocking threads), {per_core * cores} in all"
+    )
+
+
+def banner_prefix(opts: ServerOptions, cores: int) -> str:
+    """The start of the banner line: version, Python, isolation and core count."""
+    return f"django-bolt {__version__} | Python {sys.version.split()[0]} | isolation {opts.isolation} | cores {cores}"
 
 
 def _with_settings(opts: ServerOptions) -> ServerOptions:
@@ -85,6 +125,95 @@ def _with_settings(opts: ServerOptions) -> ServerOptions:
     return dataclasses.replace(opts, max_body=size)
 
 
+def locate_project(settings: str | None, settings_module: str | None = None) -> str:
+    """The settings module to load (``settings_module`` when Django is set up already, else found
+    from ``--settings``, ``DJANGO_SETTINGS_MODULE`` or ``manage.py``), with the project's folder
+    and the working directory put on ``sys.path`` as workers will see it. StartupError: none."""
+    if settings_module is None:
+        settings_module, root = find_settings(settings)
+        if root is not None and str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return settings_module
+
+
+@dataclasses.dataclass(frozen=True)
+class Loaded:
+    """A project imported in this (main) interpreter and ready to serve."""
+
+    opts: ServerOptions
+    cores: list[int | None]
+    settings_module: str
+
+
+def load(opts: ServerOptions, settings_module: str | None = None) -> Loaded | int:
+    """Checks the options, finds the settings, imports the project and checks its routes;
+    returns what serving needs, or the exit code (1) after printing why not."""
+    try:
+        cores = worker_cores(opts.cores)
+    except ValueError as e:
+        return fail(str(e))
+    if opts.blocking_queue < 0:
+        return fail(f"--blocking-queue must be 0 (4 x --blocking-threads) or more, not {opts.blocking_queue}")
+    if not opts.request_timeout >= 0:
+        return fail(f"--request-timeout must be 0 (off) or more seconds, not {opts.request_timeout}")
+    if opts.max_requests < 0 or opts.max_rss < 0:
+        return fail("--max-requests and --max-rss must be 0 (off) or more")
+    if opts.isolation != "process" and (opts.max_requests or opts.max_rss):
+        return fail(
+            "--max-requests and --max-rss recycle worker processes: add --isolation process. "
+            "A sub-interpreter is not recycled (ending one leaks about 21 MB, and its core would "
+            "stop serving while a new one boots)"
+        )
+    try:
+        settings_module = locate_project(opts.settings, settings_module)
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+        # The main interpreter imports the whole app before any sub-interpreter exists: a C
+        # module first imported inside a sub-interpreter can corrupt the heap (DESIGN.md §5).
+        routes = load_routes(settings_module)
+    except StartupError as e:
+        return fail(str(e))
+    apply_log_level(opts.level)
+    opts = _with_settings(opts)
+    try:
+        _native.check_routes([(r.method, r.path) for r in routes])
+    except ValueError as e:
+        return fail(f"route table: {e}")
+    return Loaded(opts, cores, settings_module)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def serve_native(config: dict[str, Any], before_bind: Callable[[], None] | None = None) -> tuple[int, bool]:
+    """Runs ``_native.serve(config)`` until SIGINT/SIGTERM (installed here as a clean stop);
+    returns the exit code and whether every core's interpreter ended (``False``: one was left
+    running a handler past the shutdown timeout)."""
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    clean = True
+    try:
+        if before_bind is not None:
+            before_bind()
+        clean = _native.serve(config)
+    except OSError as e:
+        return fail(str(e)), True
+    except RuntimeError as e:
+        msg = str(e)
+        mods = re.findall(r"module ([\w.]+) does not support loading in subinterpreters", msg)
+        if mods:
+            return fail(
+                f"{', '.join(sorted(set(mods)))} cannot load in a sub-interpreter (an extension module "
+                f"without multi-interpreter support). Run with --isolation process, or remove it.\n{msg}"
+            ), True
+        return fail(msg), True
+    except KeyboardInterrupt:
+        pass
+    return 0, clean is not False
+
+
 def run(
     opts: ServerOptions,
     settings_module: str | None = None,
@@ -98,60 +227,21 @@ def run(
     SIGINT/SIGTERM already raising ``KeyboardInterrupt`` (a clean stop): the ``--dev`` child waits
     there for its supervisor's go-ahead.
     """
-    try:
-        cores = worker_cores(opts.cores)
-    except ValueError as e:
-        return fail(str(e))
-    if opts.blocking_queue < 0:
-        return fail(f"--blocking-queue must be 0 (4 x --blocking-threads) or more, not {opts.blocking_queue}")
-    if not opts.request_timeout >= 0:
-        return fail(f"--request-timeout must be 0 (off) or more seconds, not {opts.request_timeout}")
-    try:
-        if settings_module is None:
-            settings_module, root = find_settings(opts.settings)
-            if root is not None and str(root) not in sys.path:
-                sys.path.insert(0, str(root))
-        if os.getcwd() not in sys.path and "" not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-        # The main interpreter imports the whole app before any sub-interpreter exists: a C
-        # module first imported inside a sub-interpreter can corrupt the heap (DESIGN.md §5).
-        routes = load_routes(settings_module)
-    except StartupError as e:
-        return fail(str(e))
-    apply_log_level(opts.level)
-    opts = _with_settings(opts)
-    try:
-        _native.check_routes([(r.method, r.path) for r in routes])
-    except ValueError as e:
-        return fail(f"route table: {e}")
-    config = native_config(opts, cores, settings_module)
+    loaded = load(opts, settings_module)
+    if isinstance(loaded, int):
+        return loaded
+    from . import _dbwatch
 
-    def _stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    clean = True
-    try:
-        if before_bind is not None:
-            before_bind()
-        clean = _native.serve(config)
-    except OSError as e:
-        return fail(str(e))
-    except RuntimeError as e:
-        msg = str(e)
-        mods = re.findall(r"module ([\w.]+) does not support loading in subinterpreters", msg)
-        if mods:
-            return fail(
-                f"{', '.join(sorted(set(mods)))} cannot load in a sub-interpreter (an extension module "
-                f"without multi-interpreter support). Run with --isolation process, or remove it.\n{msg}"
-            )
-        return fail(msg)
-    except KeyboardInterrupt:
-        pass
+    db_table_fd = _dbwatch.create_table(len(loaded.cores) + 8)  # slots by interpreter id, with room
+    line = database_banner(loaded.opts.blocking_threads, len(loaded.cores))
+    if line:
+        print(line, flush=True)
+    config = native_config(loaded.opts, loaded.cores, loaded.settings_module, db_table_fd=db_table_fd)
+    code, clean = serve_native(config, before_bind)
+    if code:
+        return code
     print("django-bolt: stopped", file=sys.stderr, flush=True)
-    if clean is False:
+    if not clean:
         # A core's interpreter still runs a handler that outlived --shutdown-timeout (Python
         # threads cannot be stopped): finalizing Python would end that interpreter under it
         # (a fatal error) or wait for it. Its work is abandoned, as the timeout promises.

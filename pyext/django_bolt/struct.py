@@ -336,6 +336,30 @@ def _rebuild(cls: type, values: tuple) -> Struct:
     return new
 
 
+def is_msgspec_struct(tp: Any) -> bool:
+    """A subclass of the real ``msgspec.Struct`` (not ours): told by its bases' names, so this
+    module never imports msgspec, which cannot load in a sub-interpreter. Such classes exist
+    only where msgspec loads (``--isolation process``); they are planned like dataclasses."""
+    return isinstance(tp, type) and any(
+        c.__name__ == "Struct" and c.__module__ == "msgspec" for c in getattr(tp, "__mro__", ())
+    )
+
+
+def _msgspec_fields(tp: type, hints: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
+    import msgspec.structs  # loaded already: ``tp`` is one of its classes
+
+    out = []
+    for f in msgspec.structs.fields(tp):
+        if f.required:
+            d = NODEFAULT
+        elif f.default_factory is not msgspec.NODEFAULT:
+            d = _Field(NODEFAULT, f.default_factory, None)
+        else:
+            d = f.default
+        out.append((f.name, f.encode_name, hints.get(f.name, Any), d))
+    return out
+
+
 def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
     """``(attribute, json_name, type, default)`` for each field of a Struct, dataclass or
     TypedDict; ``default`` is ``NODEFAULT`` when the field is required, or a ``field(...)`` object
@@ -347,6 +371,8 @@ def fields(tp: type) -> list[tuple[str, str, Any, Any]]:
             f"{tp.__qualname__}: cannot resolve the annotation {e.name!r} "
             "(define it at module level before the API is served)"
         ) from e
+    if is_msgspec_struct(tp):
+        return _msgspec_fields(tp, hints)
     if isinstance(tp, StructMeta):
         out = []
         for f in tp.__struct_fields__:

@@ -11,10 +11,15 @@ files (default 100) or a body over ``--max-body`` is a 413.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-__all__ = ["UploadFile", "parse_multipart", "TooManyFiles"]
+if TYPE_CHECKING:
+    from .params import File
+
+__all__ = ["UploadFile", "parse_multipart", "TooManyFiles", "with_file_checks"]
 
 
 class TooManyFiles(Exception):
@@ -132,3 +137,103 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[list[tuple[str, str
         raise TooManyFiles(f"{count} files in one request (BOLT_MAX_UPLOAD_FILES is {limit})")
     pairs = [(k, v) for k in fields for v in fields.getlist(k)]
     return pairs, {k: [UploadFile(f) for f in files.getlist(k)] for k in files}
+
+
+def _type_allowed(content_type: str, allowed: tuple[str, ...]) -> bool:
+    mime = (content_type or "").split(";")[0].strip().lower()
+    for pattern in allowed:
+        pattern = pattern.lower()
+        if pattern in ("*", "*/*") or pattern == mime:
+            return True
+        if pattern.endswith("/*") and mime.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def _issue(kind: str, field: str, msg: str, value: Any, **ctx: Any) -> dict[str, Any]:
+    return {"type": kind, "loc": ["body", field], "msg": msg, "input": value, "ctx": ctx}
+
+
+def upload_issues(field: str, value: Any, marker: File) -> list[dict[str, Any]]:
+    """What is wrong with ``value`` (an ``UploadFile``, a list of them, or a default) under
+    ``marker``'s checks, as 422 entries in django-bolt's terms."""
+    files = value if isinstance(value, list) else [value]
+    files = [f for f in files if isinstance(f, UploadFile)]
+    issues = []
+    if marker.max_files is not None and len(files) > marker.max_files:
+        issues.append(
+            _issue(
+                "file_too_many",
+                field,
+                "Too many files uploaded",
+                len(files),
+                max_files=marker.max_files,
+                actual_count=len(files),
+            )
+        )
+    for f in files:
+        size = f.size
+        if marker.max_size is not None and size > marker.max_size:
+            issues.append(
+                _issue(
+                    "file_too_large",
+                    field,
+                    f"File exceeds maximum size of {marker.max_size} bytes",
+                    f.filename,
+                    max_size=marker.max_size,
+                    actual_size=size,
+                )
+            )
+        elif marker.min_size is not None and size < marker.min_size:
+            issues.append(
+                _issue(
+                    "file_too_small",
+                    field,
+                    f"File is below minimum size of {marker.min_size} bytes",
+                    f.filename,
+                    min_size=marker.min_size,
+                    actual_size=size,
+                )
+            )
+        elif marker.allowed_types is not None and not _type_allowed(f.content_type, marker.allowed_types):
+            issues.append(
+                _issue(
+                    "file_invalid_content_type",
+                    field,
+                    f"Invalid content type '{f.content_type}'",
+                    f.filename,
+                    allowed_types=list(marker.allowed_types),
+                    actual_type=f.content_type,
+                )
+            )
+    return issues
+
+
+def with_file_checks(endpoint: Callable[..., Any], checks: list[tuple[str, str, File]]) -> Callable[..., Any]:
+    """``endpoint`` that first checks its uploads against ``checks`` (``params.file_checks``):
+    a 422 listing every failed file, before the handler runs. Sync stays sync."""
+    from .exceptions import RequestValidationError
+
+    def check(kw: dict[str, Any]) -> None:
+        issues = []
+        for name, field, marker in checks:
+            if name in kw:
+                issues.extend(upload_issues(field, kw[name], marker))
+        if issues:
+            raise RequestValidationError(issues)
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def checked_async(**kw: Any) -> Any:
+            check(kw)
+            return await endpoint(**kw)
+
+        return checked_async
+
+    @functools.wraps(endpoint)
+    def checked(**kw: Any) -> Any:
+        check(kw)
+        return endpoint(**kw)
+
+    return checked

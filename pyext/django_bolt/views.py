@@ -91,7 +91,7 @@ class APIView:
     guards: list[Any] | None = None
     auth: list[Any] | None = None
     status_code: int | None = None
-    #: Accepted for django-bolt's API; bolt always encodes through the declared type.
+    #: False: the return values are sent without the response model's check (None: the API's).
     validate_response: bool | None = None
     include_in_schema: bool | None = None
     #: The current request (set on the instance made for each request).
@@ -648,6 +648,7 @@ def register_view(
             auth=auth if auth is not None else view_cls.auth,
             tags=tags,
             include_in_schema=visible,
+            validate_response=view_cls.validate_response,
         )(endpoint)
 
 
@@ -718,6 +719,7 @@ def register_viewset(
                         auth=cls_auth,
                         tags=tags,
                         include_in_schema=visible,
+                        validate_response=viewset_cls.validate_response,
                         **({} if model is _UNSET else {"response_model": model}),
                     )(fast)
                     continue
@@ -745,6 +747,7 @@ def register_viewset(
             auth=cls_auth,
             tags=tags,
             include_in_schema=visible,
+            validate_response=viewset_cls.validate_response,
             **kw,
         )(endpoint)
 
@@ -771,5 +774,6 @@ def register_viewset(
                 summary=handler.summary,
                 description=handler.description,
                 include_in_schema=visible,
+                validate_response=viewset_cls.validate_response,
                 **kw,
             )(endpoint)

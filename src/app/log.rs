@@ -1,6 +1,8 @@
 //! Request logs: the access log line (`django_bolt.access`) and the detailed request log
-//! (`LoggingConfig`: a sampled share at INFO, every slow request), both through Python logging.
+//! (`LoggingConfig`: a sampled share at INFO, every slow request), both through Python logging,
+//! except the access line of bolt's default handler, which Rust writes itself (`access.rs`).
 
+use super::access::AccessSink;
 use super::handle::header_list;
 use super::repeats::warn_repeated;
 use super::Hooks;
@@ -11,6 +13,9 @@ use std::cell::Cell;
 
 pub struct RequestLogs {
     pub access_enabled: bool,
+    /// Set when the access log is bolt's default stderr handler: Rust writes its lines
+    /// (`access.rs`) and Python is not called for them.
+    pub access_sink: Option<AccessSink>,
     /// The share of requests logged at INFO, and the duration past which every request is
     /// logged as slow (negative: off).
     pub sample_rate: f64,
@@ -79,6 +84,23 @@ impl RequestLogs {
         if let Err(e) = py::call(&hooks.log_request, &args) {
             warn_repeated!("django-bolt: request log failed: {e}");
         }
+    }
+
+    /// Writes the access line without Python when the sink is on; `false`: the caller calls
+    /// [`Self::access`], attached.
+    pub fn access_native(&self, req: &Request, status: u16, ms: f64, nbytes: usize) -> bool {
+        let Some(sink) = &self.access_sink else {
+            return false;
+        };
+        sink.line(
+            req.client,
+            &req.head.method_str,
+            &req.head.target,
+            status,
+            nbytes,
+            ms,
+        );
+        true
     }
 
     /// One access log line (`Runtime.access`).

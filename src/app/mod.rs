@@ -8,6 +8,7 @@
 //! to come), `respond` turns results into responses, `fallthrough` hands other paths to
 //! Django, `log` writes request logs, `websocket` runs WebSocket handlers.
 
+pub mod access;
 pub mod call;
 pub mod fallthrough;
 pub mod handle;
@@ -176,6 +177,10 @@ impl App {
                 access_enabled: unsafe {
                     ffi::PyObject_IsTrue(attr(&rt, c"access_enabled")?.as_ptr()) == 1
                 },
+                // SAFETY: attached.
+                access_sink: attr(&rt, c"access_native")
+                    .is_ok_and(|v| unsafe { ffi::PyObject_IsTrue(v.as_ptr()) } == 1)
+                    .then(access::AccessSink::new),
                 sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
                 slow_ms: float_attr(&rt, c"log_slow_ms").unwrap_or(-1.0),
                 rng: Cell::new(

@@ -22,7 +22,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 14] = [
+static mut METHODS: [ffi::PyMethodDef; 15] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
@@ -97,6 +97,15 @@ static mut METHODS: [ffi::PyMethodDef; 14] = [
         },
         ml_flags: ffi::METH_O,
         ml_doc: c"check_routes(routes) -> int: validate (method, path) pairs with the Rust router"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"check_boot".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunction: serve::m_check_boot,
+        },
+        ml_flags: ffi::METH_O,
+        ml_doc: c"check_boot(boot_json) -> (routes, docs_path): load the project as a worker would"
             .as_ptr(),
     },
     ffi::PyMethodDef {

@@ -3,6 +3,7 @@
 
 use super::raise;
 use crate::py;
+use crate::py::interp::Kind;
 use crate::router::Router;
 use crate::runtime::server::{self, ServeConfig, Tick};
 use crate::runtime::worker::DriverChoice;
@@ -69,6 +70,8 @@ pub(super) enum ConfigError {
     NoWorkers,
     #[error("driver must be auto, uring or epoll, not {0:?}")]
     Driver(String),
+    #[error("isolation must be subinterpreter or process, not {0:?}")]
+    Isolation(String),
 }
 
 unsafe fn required(d: *mut ffi::PyObject, key: &CStr) -> Result<*mut ffi::PyObject, ConfigError> {
@@ -131,6 +134,26 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         other => return Err(ConfigError::Driver(other.into())),
     };
     let secs = |k: &CStr| cfg_f64(d, k).map(Duration::from_secs_f64);
+    let interp = match cfg_str(d, c"isolation")?.as_str() {
+        "subinterpreter" => Kind::Sub,
+        "process" => Kind::Main,
+        other => return Err(ConfigError::Isolation(other.into())),
+    };
+    let fd = |k: &CStr| -> Result<Option<i32>, ConfigError> {
+        let v = required(d, k)?;
+        if v == ffi::Py_None() {
+            return Ok(None);
+        }
+        py::as_i64(v)
+            .filter(|v| (0..=i32::MAX as i64).contains(v))
+            .map(|v| Some(v as i32))
+            .ok_or_else(|| {
+                ConfigError::Type(
+                    k.to_string_lossy().into_owned(),
+                    "a file descriptor or None",
+                )
+            })
+    };
     Ok(ServeConfig {
         host: cfg_str(d, c"host")?,
         port: port as u16,
@@ -145,6 +168,10 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         max_body: cfg_f64(d, c"max_body")? as usize,
         max_headers: (cfg_f64(d, c"max_headers")? as usize).max(1),
         banner_prefix: cfg_str(d, c"banner")?,
+        interp,
+        listen_fd: fd(c"listen_fd")?,
+        status_fd: fd(c"status_fd")?,
+        max_requests: cfg_f64(d, c"max_requests")? as u64,
     })
 }
 
@@ -202,5 +229,40 @@ pub(super) unsafe extern "C" fn m_serve(
             };
             raise(exc, &e.to_string())
         }
+    }
+}
+
+/// check_boot(boot_json: str) -> (routes, docs_path or None): loads the project in a new
+/// own-GIL sub-interpreter exactly as a worker would, then ends it; RuntimeError with the
+/// worker's message when it cannot. Main interpreter only.
+pub(super) unsafe extern "C" fn m_check_boot(
+    _m: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
+        return raise(
+            ffi::PyExc_RuntimeError,
+            "check_boot() must be called from the main interpreter",
+        );
+    }
+    let Some(boot) = py::str_of(arg).map(str::to_owned) else {
+        return raise(
+            ffi::PyExc_TypeError,
+            "check_boot expects the boot JSON (str)",
+        );
+    };
+    // The new interpreter's thread needs the main GIL briefly to create it.
+    let main_ts = ffi::PyEval_SaveThread();
+    let result = crate::runtime::worker::check(&boot);
+    ffi::PyEval_RestoreThread(main_ts);
+    match result {
+        Ok(r) => {
+            let docs = match r.docs {
+                Some(d) => py::new_str(&d),
+                None => py::none(),
+            };
+            py::tuple(vec![py::new_int(r.routes as i64), docs]).into_ptr()
+        }
+        Err(e) => raise(ffi::PyExc_RuntimeError, &e),
     }
 }

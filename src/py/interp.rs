@@ -1,8 +1,10 @@
-//! Own-GIL sub-interpreters: creation, attach/detach, and teardown, following the measured
-//! recipe in `shared/subinterpreters.md` §3.
+//! A worker's interpreter: its own own-GIL sub-interpreter (the default), or the process's main
+//! interpreter (`--isolation process`, one process per core, so extensions that refuse
+//! sub-interpreters load). Creation, attach/detach and teardown follow the measured recipe in
+//! `shared/subinterpreters.md` §3; everything above this type is the same for both kinds.
 //!
-//! The invariant that keeps this sound: one OS thread owns one interpreter for life. The
-//! `SubInterpreter` handle is `!Send`, so its thread state can never move to another thread.
+//! The invariant that keeps this sound: one OS thread owns one thread state for life. The
+//! `Interpreter` handle is `!Send`, so its thread state can never move to another thread.
 
 use pyo3::ffi;
 use std::ffi::CStr;
@@ -14,8 +16,20 @@ use std::sync::Mutex;
 /// interpreters are created concurrently; DESIGN.md §3 rule 5).
 static CREATE_LOCK: Mutex<()> = Mutex::new(());
 
-pub struct SubInterpreter {
+/// Which interpreter a worker thread runs Python in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A new own-GIL sub-interpreter, ended with the worker.
+    Sub,
+    /// The process's main interpreter, through a thread state of the worker's own: its GIL is
+    /// shared with the main thread (which only takes it briefly for signals) and the worker's
+    /// pool threads, exactly as a sub-interpreter's is shared with its pool.
+    Main,
+}
+
+pub struct Interpreter {
     tstate: *mut ffi::PyThreadState,
+    kind: Kind,
     /// `*mut` makes the type `!Send` and `!Sync`.
     _not_send: PhantomData<*mut ()>,
 }
@@ -39,12 +53,41 @@ pub enum InterpError {
     ThreadState,
 }
 
-impl SubInterpreter {
-    /// Creates this thread's interpreter. On return the thread is attached to it.
+impl Interpreter {
+    /// This thread's interpreter of the given kind. On return the thread is attached to it.
     ///
     /// Must be called on a thread with no Python thread state, while the main interpreter is
-    /// initialised and its GIL is free for us to take briefly.
-    pub fn create() -> Result<SubInterpreter, InterpError> {
+    /// initialised and its GIL is free for us to take.
+    pub fn create(kind: Kind) -> Result<Interpreter, InterpError> {
+        match kind {
+            Kind::Sub => Self::create_sub(),
+            Kind::Main => Self::join_main(),
+        }
+    }
+
+    /// A thread state of this thread in the main interpreter.
+    fn join_main() -> Result<Interpreter, InterpError> {
+        // SAFETY: the main interpreter is initialised (we are called from its `serve()`), and
+        // this thread has no thread state; the new one is made current by taking the main GIL.
+        unsafe {
+            let ts = ffi::PyThreadState_New(ffi::PyInterpreterState_Main());
+            if ts.is_null() {
+                return Err(InterpError::ThreadState);
+            }
+            ffi::PyEval_RestoreThread(ts);
+            Ok(Interpreter {
+                tstate: ts,
+                kind: Kind::Main,
+                _not_send: PhantomData,
+            })
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn create_sub() -> Result<Interpreter, InterpError> {
         let _serial = CREATE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         // SAFETY: "mode A" of subinterpreters.md §3.1 step 4: a temporary main-interpreter
         // thread state holds the main GIL while Py_NewInterpreterFromConfig runs, then is
@@ -75,8 +118,9 @@ impl SubInterpreter {
             ffi::PyThreadState_Clear(tmp);
             ffi::PyThreadState_DeleteCurrent();
             ffi::PyEval_RestoreThread(sub);
-            Ok(SubInterpreter {
+            Ok(Interpreter {
                 tstate: sub,
+                kind: Kind::Sub,
                 _not_send: PhantomData,
             })
         }
@@ -104,18 +148,27 @@ impl SubInterpreter {
         Attached(self)
     }
 
-    /// Ends the interpreter. The thread must be attached; afterwards it has no thread state.
+    /// Ends the interpreter (a sub-interpreter), or this thread's part in it (the main one,
+    /// which the process finalizes). The thread must be attached; afterwards it has no thread
+    /// state.
     pub fn end(self) {
-        // SAFETY: attached with `tstate`, which is the only thread state of this interpreter on
-        // this thread; Py_EndInterpreter requires exactly that.
+        // SAFETY: attached with `tstate`, which is this thread's only thread state.
+        // Py_EndInterpreter requires exactly that; for the main interpreter the thread state is
+        // cleared while current and deleted with the GIL released, the documented pair.
         unsafe {
             debug_assert_eq!(ffi::PyThreadState_Get(), self.tstate);
-            ffi::Py_EndInterpreter(self.tstate);
+            match self.kind {
+                Kind::Sub => ffi::Py_EndInterpreter(self.tstate),
+                Kind::Main => {
+                    ffi::PyThreadState_Clear(self.tstate);
+                    ffi::PyThreadState_DeleteCurrent();
+                }
+            }
         }
     }
 }
 
-pub struct Attached<'a>(&'a SubInterpreter);
+pub struct Attached<'a>(&'a Interpreter);
 
 impl Drop for Attached<'_> {
     #[inline]

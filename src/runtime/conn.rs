@@ -232,6 +232,7 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     // A body that ends with the connection leaves nothing to keep alive.
                     let keep_alive = keep_alive && framing != Framing::Unframed;
                     write_response(&w, &mut wbuf, &resp, keep_alive, head_only, http10);
+                    super::core::REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if let Some(http::BodySource::File { path, offset, len }) = &resp.source {
                         if !head_only && !matches!(resp.status, 100..=199 | 204 | 304) {
                             // The head (and earlier pipelined responses) first, then the file
@@ -311,6 +312,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
             return;
         }
         w.set_busy(id, !rbuf.is_empty());
+        if rbuf.is_empty() && head_deadline.is_some() {
+            // Not one byte yet: a new connection (the head deadline runs from the accept).
+            w.fresh_and_waiting(id);
+        }
         let now = Instant::now();
         // What this read waits for, and what happens when the wait runs out.
         let (timeout, on_expiry) = if in_body {

@@ -5,7 +5,7 @@
 use crate::app::pending::Pending;
 use crate::app::App;
 use crate::http::{DateCache, Limits};
-use crate::py::interp::SubInterpreter;
+use crate::py::interp::Interpreter;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::os::fd::RawFd;
@@ -13,8 +13,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Requests this process has answered (every core's), for `--max-requests`: a plain count, read
+/// by the main thread.
+pub static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How much longer than an idle keep-alive connection a new, silent one is kept at a drain.
+const FRESH_GRACE: Duration = Duration::from_millis(900);
+
 pub struct Core {
-    pub interp: SubInterpreter,
+    pub interp: Interpreter,
     pub app: App,
     pub pending: Pending,
     pub limits: Limits,
@@ -119,6 +126,17 @@ impl Core {
                 c.2 = Instant::now();
             }
             c.1 = busy;
+        }
+    }
+
+    /// A new connection that has not sent a byte yet counts as idle only from `FRESH_GRACE`
+    /// on: its client has just connected and is about to send its request (a client thread
+    /// descheduled for 100 ms on a busy box is not idle). Without it, a worker that starts to
+    /// drain (a recycled `--isolation process` worker, every few thousand requests) closes
+    /// connections it accepted a moment earlier, and their clients see EOF before any answer.
+    pub fn fresh_and_waiting(&self, id: u64) {
+        if let Some(c) = self.conns.borrow_mut().get_mut(&id) {
+            c.2 = Instant::now() + FRESH_GRACE;
         }
     }
 

@@ -9,7 +9,7 @@ use crate::app::{App, Outcome};
 use crate::compression::StreamEncoder;
 use crate::cors::CorsPolicy;
 use crate::http::{BodySource, Method, Request, Response};
-use crate::py::interp::SubInterpreter;
+use crate::py::interp::Interpreter;
 use crate::router::Match;
 use crate::static_files;
 use std::time::Instant;
@@ -20,7 +20,7 @@ use std::time::Instant;
 pub struct Site<'a> {
     pub app: &'a App,
     pub pending: &'a Pending,
-    pub interp: Option<&'a SubInterpreter>,
+    pub interp: Option<&'a Interpreter>,
 }
 
 /// A request on its way: the handler's outcome and what finishing its response needs.
@@ -46,7 +46,7 @@ pub struct Finish<'a> {
 
 impl Site<'_> {
     fn attached(&self) -> Option<crate::py::interp::Attached<'_>> {
-        self.interp.map(SubInterpreter::attached)
+        self.interp.map(Interpreter::attached)
     }
 }
 
@@ -174,7 +174,9 @@ impl<'a> Site<'a> {
                     app.handle(req, route, &params, self.pending)
                 })
                 .unwrap_or_else(internal_error);
-                (outcome, head_only)
+                // An explicit `@api.head` route answers HEAD too: its body must not be sent
+                // either (RFC 9110 §9.3.2), or it would be read as the next response.
+                (outcome, head_only || head.method == Method::Head)
             }
         };
         Started {
@@ -257,11 +259,13 @@ impl<'a> Site<'a> {
         if let Some(t0) = started.timer {
             let ms = t0.elapsed().as_secs_f64() * 1e3;
             let detail = app.logs.decision(ms);
-            if app.logs.access_enabled || detail.is_some() {
+            let nbytes = body_len(resp);
+            let py_access =
+                app.logs.access_enabled && !app.logs.access_native(req, resp.status, ms, nbytes);
+            if py_access || detail.is_some() {
                 let _py = self.attached();
-                if app.logs.access_enabled {
-                    app.logs
-                        .access(app.hooks(), req, resp.status, ms, body_len(resp));
+                if py_access {
+                    app.logs.access(app.hooks(), req, resp.status, ms, nbytes);
                 }
                 if let Some(slow) = detail {
                     app.logs.request(app.hooks(), req, resp, ms, slow);

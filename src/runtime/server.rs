@@ -2,10 +2,12 @@
 //! watches for signals from the main interpreter and drains everything on shutdown.
 
 use crate::http::Limits;
+use crate::py::interp::Kind;
+use crate::runtime::core::REQUESTS;
 use crate::runtime::worker::{self, DriverChoice, Report, WorkerConfig};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -26,6 +28,62 @@ pub struct ServeConfig {
     pub max_body: usize,
     pub max_headers: usize,
     pub banner_prefix: String,
+    /// Which interpreter the workers run handlers in.
+    pub interp: Kind,
+    /// A listening socket to serve instead of binding our own: the one a process supervisor
+    /// (`--isolation process`) shares with every worker process. It is never shut down here.
+    pub listen_fd: Option<RawFd>,
+    /// Where to report to a process supervisor instead of printing the banner: a line
+    /// `ready <driver> <routes> <docs path or ->` once serving, and `recycle <requests>` once
+    /// `max_requests` are answered.
+    pub status_fd: Option<RawFd>,
+    /// Requests after which to ask the supervisor for a replacement (0: never).
+    pub max_requests: u64,
+}
+
+/// Writes one line to the supervisor's pipe; a supervisor gone is not our problem here (its
+/// death signal ends this process).
+fn report_line(fd: RawFd, line: &str) {
+    let line = format!("{line}\n");
+    let mut rest = line.as_bytes();
+    while !rest.is_empty() {
+        // SAFETY: `fd` is the pipe the supervisor gave us, open for the process's life; the
+        // buffer is valid for `rest.len()` bytes.
+        let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
+        if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        if n <= 0 {
+            return;
+        }
+        rest = &rest[n as usize..];
+    }
+}
+
+/// One listener per worker on a socket somebody else bound and keeps open: each a `dup` of it,
+/// so dropping ours closes only our descriptor.
+fn shared_listeners(fd: RawFd, n: usize) -> Result<(Vec<std::net::TcpListener>, u16), ServeError> {
+    let unknown = || SocketAddr::from(([0, 0, 0, 0], 0));
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        // SAFETY: dup of a descriptor the caller says is an open listening socket; the copy is
+        // owned by the TcpListener from here on.
+        let copy = unsafe { libc::dup(fd) };
+        if copy < 0 {
+            return Err(ServeError::Bind(unknown(), std::io::Error::last_os_error()));
+        }
+        // SAFETY: `copy` is a fresh descriptor nobody else owns.
+        let l = unsafe { std::net::TcpListener::from_raw_fd(copy) };
+        l.set_nonblocking(true)
+            .map_err(|e| ServeError::Bind(unknown(), e))?;
+        out.push(l);
+    }
+    let port = out
+        .first()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.port())
+        .unwrap_or(0);
+    Ok((out, port))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,15 +223,24 @@ pub enum Tick {
 /// signal handlers); it returns `Stop` to begin the graceful shutdown.
 pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), ServeError> {
     let n = cfg.cores.len();
-    let (listeners, port) = bind_listeners(&cfg.host, cfg.port, n)?;
-    // The main thread's own handles on the listeners, for the drain (`stop_handshakes`): a
-    // worker closes its listener when it ends, and a raw fd number could then name another
-    // socket by the time the drain begins; a duplicate keeps naming this one.
-    let listener_dups: Vec<std::net::TcpListener> = listeners
-        .iter()
-        .map(|l| l.try_clone())
-        .collect::<Result<_, _>>()
-        .map_err(|e| ServeError::Worker(format!("cannot duplicate a listener: {e}")))?;
+    let (listeners, port) = match cfg.listen_fd {
+        Some(fd) => shared_listeners(fd, n)?,
+        None => bind_listeners(&cfg.host, cfg.port, n)?,
+    };
+    // The main thread's own handles on the listeners it owns, for the drain
+    // (`stop_handshakes`): a worker closes its listener when it ends, and a raw fd number could
+    // then name another socket by the time the drain begins; a duplicate keeps naming this one.
+    // A socket shared with other worker processes (`--isolation process`) keeps listening for
+    // them: it gets no filter, and this worker's pending accepts end by cancellation alone.
+    let listener_dups: Vec<std::net::TcpListener> = if cfg.listen_fd.is_none() {
+        listeners
+            .iter()
+            .map(|l| l.try_clone())
+            .collect::<Result<_, _>>()
+            .map_err(|e| ServeError::Worker(format!("cannot duplicate a listener: {e}")))?
+    } else {
+        Vec::new()
+    };
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel::<Report>();
     let boot_json = Arc::new(cfg.boot_json.clone());
@@ -199,6 +266,7 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
             body_timeout: cfg.body_timeout,
             max_connections: cfg.max_connections,
             shutdown_timeout: cfg.shutdown_timeout,
+            interp: cfg.interp,
         };
         let (stop, tx) = (stop.clone(), tx.clone());
         let h = std::thread::Builder::new()
@@ -223,6 +291,8 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
         for h in handles {
             let _ = h.join();
         }
+        // The cores' last access lines, still in their buffers.
+        crate::app::access::flush();
     };
 
     // Wait for every worker to boot (or the first failure), still answering signals.
@@ -263,27 +333,42 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
     }
     let drivers: Vec<&str> = ready.iter().flatten().map(|r| r.driver).collect();
     let Booted { routes, docs, .. } = ready[0].clone().expect("every worker is ready");
+    if let Some(fd) = cfg.status_fd {
+        let shown = docs.as_deref().unwrap_or("-");
+        report_line(fd, &format!("ready {} {routes} {shown}", drivers.join(",")));
+    }
     let docs = docs.map(|p| format!(" | docs {p}")).unwrap_or_default();
     let host_shown = if cfg.host.contains(':') {
         format!("[{}]", cfg.host)
     } else {
         cfg.host.clone()
     };
-    println!(
-        "{} | workers {} | driver {} | routes {}{} | listening on http://{}:{}",
-        cfg.banner_prefix,
-        n,
-        drivers.join(","),
-        routes,
-        docs,
-        host_shown,
-        port
-    );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    if cfg.status_fd.is_none() {
+        println!(
+            "{} | workers {} | driver {} | routes {}{} | listening on http://{}:{}",
+            cfg.banner_prefix,
+            n,
+            drivers.join(","),
+            routes,
+            docs,
+            host_shown,
+            port
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    }
 
     let mut failure = None;
+    let mut recycle_asked = false;
     loop {
+        if cfg.max_requests > 0 && !recycle_asked {
+            let served = REQUESTS.load(Ordering::Relaxed);
+            if let (true, Some(fd)) = (served >= cfg.max_requests, cfg.status_fd) {
+                // The supervisor starts a replacement, then stops us (the usual drain).
+                report_line(fd, &format!("recycle {served}"));
+                recycle_asked = true;
+            }
+        }
         match rx.recv_timeout(Duration::from_millis(50)) {
             Ok(Report::Failed { index, error }) => {
                 failure = Some(format!("worker {index} failed: {error}"));

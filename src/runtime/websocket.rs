@@ -203,6 +203,12 @@ fn log_handshake(w: &Core, head: &RequestHead, client: &str, t0: Instant, resp: 
         body: &[],
         client,
     };
+    if app
+        .logs
+        .access_native(&req, resp.status, ms, resp.body.len())
+    {
+        return;
+    }
     let _py = w.interp.attached();
     app.logs
         .access(app.hooks(), &req, resp.status, ms, resp.body.len());

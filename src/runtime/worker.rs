@@ -1,12 +1,14 @@
-//! One worker per core: a pinned thread owning a monoio reactor, an `SO_REUSEPORT` listener
-//! and its own own-GIL sub-interpreter holding Django and the app.
+//! One worker per core: a pinned thread owning a monoio reactor, a listener (its own
+//! `SO_REUSEPORT` one, or the socket a process supervisor shares with every worker process) and
+//! an interpreter holding Django and the app: its own own-GIL sub-interpreter, or the process's
+//! main interpreter under `--isolation process`.
 
 use super::conn::{refuse_at_cap, serve_conn_guarded};
 use super::core::Core;
 use crate::app::pending::Pending;
 use crate::app::App;
 use crate::http::{DateCache, Limits};
-use crate::py::interp::SubInterpreter;
+use crate::py::interp::{Interpreter, Kind};
 use monoio::io::Canceller;
 use monoio::net::TcpListener;
 use std::cell::{Cell, RefCell};
@@ -36,6 +38,8 @@ pub struct WorkerConfig {
     pub body_timeout: Duration,
     pub max_connections: usize,
     pub shutdown_timeout: Duration,
+    /// Which interpreter the handlers run in.
+    pub interp: Kind,
 }
 
 /// What a worker tells the main thread once it is ready (or why it is not).
@@ -79,7 +83,7 @@ pub fn run(
             );
         }
     }
-    let interp = match SubInterpreter::create() {
+    let interp = match Interpreter::create(cfg.interp) {
         Ok(i) => i,
         Err(e) => {
             let _ = report.send(Report::Failed {
@@ -173,6 +177,56 @@ pub fn run(
         });
     }
     finish(worker, cfg.index, shutdown_timeout);
+}
+
+/// What `check` found: the project loaded in a worker's interpreter.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The project's own routes (not the docs').
+    pub routes: usize,
+    /// Where the API docs would be served (None: docs off).
+    pub docs: Option<String>,
+}
+
+/// `bolt check`: boots the project exactly as a worker does (its own-GIL sub-interpreter on a
+/// fresh thread, `App::boot`), then ends it, with no reactor and no socket. Err: the message a
+/// worker would have reported.
+///
+/// Must be called with no Python thread state on the calling thread (the main GIL released):
+/// creating the interpreter takes the main GIL briefly, as a worker's does.
+pub fn check(boot_json: &str) -> Result<CheckReport, String> {
+    let boot_json = boot_json.to_owned();
+    let handle = std::thread::Builder::new()
+        .name("bolt-check".into())
+        .spawn(move || -> Result<CheckReport, String> {
+            let interp = Interpreter::create(Kind::Sub).map_err(|e| e.to_string())?;
+            let app = match App::boot(&boot_json) {
+                Ok(a) => a,
+                Err(e) => {
+                    interp.end();
+                    return Err(e.to_string());
+                }
+            };
+            let report = CheckReport {
+                routes: app.project_routes,
+                docs: app.docs_path.clone(),
+            };
+            // No handler ran, so the pool is idle and the interpreter can always be ended; if
+            // the project left a thread running anyway, leave it to the process exit.
+            let ended = app.shutdown(POOL_GRACE).unwrap_or(true);
+            if ended {
+                drop(app);
+                interp.end();
+            } else {
+                std::mem::forget(app);
+                interp.detach();
+            }
+            Ok(report)
+        })
+        .map_err(|e| format!("cannot start the check thread: {e}"))?;
+    handle
+        .join()
+        .unwrap_or_else(|_| Err("the check thread panicked".into()))
 }
 
 /// Ends the core's Python side after its runtime has stopped, and its interpreter when that is
@@ -338,6 +392,11 @@ async fn serve(
         let _py = w.interp.attached();
         w.app.ws_going_away(&w.pending);
     }
+    // A connection accepted just now is spawned but not yet tracked (its task tracks itself
+    // when it first runs): let it run first, or the drain sees no connection, ends at once, and
+    // the task outlives the runtime with its client left without an answer (seen at every few
+    // recycles of an `--isolation process` worker under epoll).
+    monoio::time::sleep(Duration::from_millis(10)).await;
     loop {
         w.close_idle();
         w.pending.nudge();

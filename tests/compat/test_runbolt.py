@@ -1,5 +1,5 @@
 """``manage.py runbolt`` takes django-bolt 0.13's command line: ``--processes N --workers 1`` serve
-on N cores (and say so), ``--no-admin`` and ``--workers-kill-timeout`` map to this server's flags,
+with N worker processes (``--isolation process``, and say so), ``--no-admin`` and ``--workers-kill-timeout`` map to this server's flags,
 and flags with no counterpart here are refused with a message instead of an argparse error."""
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from support.wire import fetch
 def test_processes_become_cores_and_are_logged():
     said: list[str] = []
     out = django_bolt_options({"cores": "all", "processes": 4, "workers": 1}, log=said.append)
-    assert out["cores"] == "4"
-    assert said == [
-        "django-bolt: --processes 4: serving on 4 cores in one process (an own-GIL sub-interpreter each); "
-        "process isolation is not available yet"
-    ]
+    assert out["cores"] == "4" and out["isolation"] == "process"
+    assert said == ["django-bolt: --processes 4: 4 worker processes, one per core (--isolation process)"]
 
 
 def test_no_admin_and_kill_timeout_map_to_this_servers_flags():
@@ -37,9 +34,9 @@ def test_no_admin_and_kill_timeout_map_to_this_servers_flags():
         ({"workers": 4}, "--workers 4: each core runs one interpreter"),
         ({"processes": 0}, "--processes must be at least 1"),
         ({"processes": 2, "cores": "3"}, "give --processes or --cores, not both"),
-        ({"max_rss": 512}, "--max-rss is not supported"),
+        ({"max_rss": 512}, "--max-rss recycles worker processes: add --isolation process"),
         ({"workers_lifetime": 60}, "--workers-lifetime is not supported"),
-        ({"respawn_failed_workers": True}, "--respawn-failed-workers is not supported"),
+        ({"respawn_failed_workers": True}, "--respawn-failed-workers: worker processes exist"),
         ({"backlog": 2048}, "--backlog is not supported"),
         ({"reload_dirs": ["../lib"]}, "--reload-dir is not supported"),
     ],
@@ -47,6 +44,11 @@ def test_no_admin_and_kill_timeout_map_to_this_servers_flags():
 def test_flags_without_a_counterpart_are_refused(given, message):
     with pytest.raises(CommandError, match=message):
         django_bolt_options({"cores": "all", **given})
+
+
+def test_recycling_flags_are_accepted_with_processes():
+    out = django_bolt_options({"cores": "all", "processes": 2, "max_rss": 512, "respawn_failed_workers": True})
+    assert out["isolation"] == "process" and out["max_rss"] == 512
 
 
 def test_their_off_values_are_accepted():
@@ -61,7 +63,8 @@ def test_runbolt_with_processes_and_workers_serves_on_that_many_cores(demo_db, d
         server.wait_ready()
         assert fetch(server.port, "GET", "/hello").json() == {"message": "Hello, World!"}
         assert "cores 2" in server.stdout + server.stderr
-        assert "--processes 2: serving on 2 cores in one process" in server.stderr
+        assert "workers 2 processes" in server.stdout
+        assert "--processes 2: 2 worker processes, one per core" in server.stderr
     finally:
         assert server.stop() == 0
 
@@ -76,4 +79,4 @@ def test_runbolt_refuses_a_flag_it_cannot_honour_with_a_message(demo_db):
         timeout=60,
     )
     assert r.returncode == 1, r.stdout + r.stderr
-    assert "--max-rss is not supported by this server" in r.stderr
+    assert "--max-rss recycles worker processes: add --isolation process" in r.stderr

@@ -7,16 +7,19 @@ core, ``bolt-sync``; ``thread_sensitive=False`` work on the core's blocking pool
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from support.boltproc import BoltProcess
 from support.paths import DEMO
+from support.pg import DEMO_DB, demo_database
 from support.projects import manage_shell
 from support.tokens import mint
 from support.wire import Conn, fetch, get, json_body
@@ -156,11 +159,34 @@ def test_sync_to_async_inside_an_except_block_sees_the_exception(server):
     assert get(server.port, "/orm/in-except").json() == {"reraised": "the outer one"}
 
 
-def test_a_request_waiting_on_the_database_does_not_delay_hello(server):
+@contextlib.contextmanager
+def people_locked(request) -> Iterator[None]:
+    """The demo's people table locked against readers by another client while the block runs:
+    SQLite's whole file (``BEGIN EXCLUSIVE``), or PostgreSQL's table (``LOCK TABLE``)."""
+    if demo_database() == "sqlite":
+        db = sqlite3.connect(DEMO / "db.sqlite3", timeout=5, isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+            db.close()
+        return
+    pg = request.getfixturevalue("postgres")
+    with pg.connect(DEMO_DB) as db:
+        db.execute("BEGIN")
+        db.execute("LOCK TABLE people_person IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
+
+def test_a_request_waiting_on_the_database_does_not_delay_hello(server, request):
     """An async ORM request blocked on a database lock is suspended: the same core keeps
     answering /hello at once, and the ORM request finishes once the lock is released."""
-    db = sqlite3.connect(DEMO / "db.sqlite3", timeout=5, isolation_level=None)
-    db.execute("BEGIN EXCLUSIVE")
+    locked = people_locked(request)
+    locked.__enter__()
     result: dict = {}
 
     def waiting_request() -> None:
@@ -178,8 +204,7 @@ def test_a_request_waiting_on_the_database_does_not_delay_hello(server):
         assert waiter.is_alive(), "the ORM request should still be waiting for the lock"
         assert max(latencies) < 0.5, latencies
     finally:
-        db.execute("COMMIT")
-        db.close()
+        locked.__exit__(None, None, None)
         waiter.join(20)
     assert result["resp"].status == 200, result["resp"].body
     assert result["resp"].json() == {"count": 11}  # 2, 20-29

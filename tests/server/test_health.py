@@ -25,7 +25,14 @@ def test_head_health(server):
 def test_ready_lists_every_check(server):
     resp = fetch(server.port, "GET", "/ready")
     assert resp.status == 200
-    assert resp.json() == {"status": "ok", "checks": {"database": "ok", "maintenance": "ok"}}
+    body = resp.json()
+    # The connections the core's handlers hold, and the most they can (the worker, the
+    # thread-sensitive thread and 8 blocking threads, one database): see test_db_faults.py.
+    connections = body.pop("connections")
+    assert body == {"status": "ok", "checks": {"database": "ok", "maintenance": "ok"}}
+    assert connections["limit_per_core"] == 10
+    assert list(connections["per_core"]) == ["0"]
+    assert 0 <= connections["per_core"]["0"] <= 10
 
 
 def test_ready_is_503_while_a_custom_check_fails(server):

@@ -219,10 +219,11 @@ def test_api_modules_of_installed_apps_are_discovered(driver):
         assert server.stop() == 0
 
 
-def test_isolation_process_is_refused_with_a_clear_message():
-    r = run_bolt("noapi", "--isolation", "process")
+def test_isolation_process_with_dev_is_refused_with_a_clear_message():
+    # --isolation process itself serves now (tests/process); the dev server does not run it.
+    r = run_bolt("noapi", "--isolation", "process", "--dev")
     assert r.returncode == 1
-    assert "--isolation process is not available in this version yet" in r.stderr
+    assert "--isolation process does not combine with --dev" in r.stderr
 
 
 def test_bolt_api_entry_that_is_not_an_api_is_named(tmp_path):

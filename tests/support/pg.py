@@ -13,8 +13,14 @@ durability is off (``fsync``, ``synchronous_commit``, ``full_page_writes``): a t
 ``initdb`` refuses to run as root. Under root (euid 0) every PostgreSQL binary runs as the
 ``postgres`` system user (the Debian packages create it), and the directory is chowned to it.
 
-The binaries come from PATH (``initdb``, ``pg_ctl``, ``postgres``). Without them
-``require_binaries`` skips the test, or fails it when ``CI`` is set.
+The binaries come from PATH (``initdb``, ``pg_ctl``, ``postgres``), or else from Debian's
+``/usr/lib/postgresql/<version>/bin`` (the packages put only the client tools on PATH; the
+newest version there wins). Without them ``require_binaries`` skips the test, or fails it when
+``CI`` is set.
+
+``BOLT_TEST_DATABASE=postgresql`` runs the ORM-backed tests on PostgreSQL instead of SQLite:
+tests/conftest.py then points every server (and the in-process demo) at this server's
+``bolt_demo``; ``scripts/test.sh`` runs that step once.
 """
 
 from __future__ import annotations
@@ -45,11 +51,42 @@ SETTINGS = {
 }
 
 
+BINARIES = ("initdb", "pg_ctl", "postgres")
+DEBIAN_BIN = Path("/usr/lib/postgresql")
+
+
+def bin_dir() -> Path | None:
+    """The directory holding every server binary: PATH's, or Debian's newest version's."""
+    found = {shutil.which(b) for b in BINARIES}
+    if None not in found:
+        dirs = {Path(f).parent for f in found if f}
+        if len(dirs) == 1:
+            return dirs.pop()
+    versions = []
+    for d in DEBIAN_BIN.glob("*/bin") if DEBIAN_BIN.is_dir() else ():
+        if d.parent.name.isdigit() and all((d / b).exists() for b in BINARIES):
+            versions.append((int(d.parent.name), d))
+    if versions:
+        return max(versions)[1]
+    if None not in found:
+        return Path(next(iter(found))).parent  # on PATH, in several directories: let PATH choose
+    return None
+
+
+def demo_database() -> str:
+    """The database the demo's servers use in this session: ``BOLT_TEST_DATABASE``,
+    ``sqlite`` (default) or ``postgresql``. Raises ValueError otherwise."""
+    value = os.environ.get("BOLT_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+    if value not in ("sqlite", "postgresql"):
+        raise ValueError(f"BOLT_TEST_DATABASE={value!r}: expected sqlite or postgresql")
+    return value
+
+
 def binaries_missing() -> str | None:
-    """What is missing from PATH to run a PostgreSQL server, or None."""
-    missing = [b for b in ("initdb", "pg_ctl", "postgres") if shutil.which(b) is None]
-    if missing:
-        return f"PostgreSQL binaries not on PATH: {', '.join(missing)}"
+    """What is missing to run a PostgreSQL server, or None."""
+    if bin_dir() is None:
+        missing = [b for b in BINARIES if shutil.which(b) is None]
+        return f"PostgreSQL binaries not on PATH nor in {DEBIAN_BIN}/*/bin: {', '.join(missing)}"
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -97,6 +134,10 @@ class PostgresServer:
             kwargs = {"user": self._owner.pw_uid, "group": self._owner.pw_gid, "extra_groups": []}
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env.update(LC_ALL="C", LANG="C", HOME=str(self.root))
+        where = bin_dir()
+        if where is not None:  # pg_ctl finds postgres beside itself; initdb too
+            env["PATH"] = f"{where}{os.pathsep}{env.get('PATH', '')}"
+            cmd = (str(where / cmd[0]), *cmd[1:])
         proc = subprocess.run(
             list(cmd), cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout, **kwargs
         )

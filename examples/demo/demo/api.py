@@ -64,6 +64,7 @@ from .annotated import annotated  # noqa: F401 - collected by discovery too
 from .guarded import guarded  # noqa: F401 - collected by discovery too
 from .async_orm import orm  # noqa: F401 - Django's async API, under /orm
 from .dbcheck import dbcheck  # noqa: F401 - per-request database housekeeping, under /db
+from .transactions import tx  # noqa: F401 - transaction.atomic and select_for_update, under /tx
 from .streams import streams  # noqa: F401 - streamed bodies and SSE, under /streams
 from .negotiation import negotiation  # noqa: F401 - content negotiation, under /neg
 from .downloads import downloads  # noqa: F401 - FileResponse, under /downloads

@@ -8,6 +8,7 @@ for production: its request-logging middleware off (BoltAPI(enable_logging=False
 in bench_api.py) and its Rust access log off (the `django.server` logger below).
 """
 
+import os
 from pathlib import Path
 
 from bench_compression import compression_setting
@@ -36,6 +37,15 @@ DATABASES = {
         "NAME": BASE_DIR / "db.sqlite3",
     }
 }
+# BENCH_PG_* (loadtests/pg_users.py): PostgreSQL instead, the database bolt's demo uses.
+if os.environ.get("BENCH_PG_NAME"):
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["BENCH_PG_HOST"],
+        "PORT": os.environ["BENCH_PG_PORT"],
+        "NAME": os.environ["BENCH_PG_NAME"],
+        "USER": os.environ["BENCH_PG_USER"],
+    }
 # Persistent connections (django-bolt 0.13 keeps them open anyway); the same as bolt's side.
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 

@@ -23,6 +23,16 @@ from .guards import (
     IsStaff,
     Requires,
 )
+from .jwt_utils import (
+    CurrentUser,
+    OptionalCurrentUser,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+    get_current_user_sync,
+    require_current_user,
+    require_current_user_sync,
+)
 from .tokens import create_jwt_for_user, create_token_pair, rotate_refresh_token
 
 __all__ = [
@@ -43,4 +53,12 @@ __all__ = [
     "rotate_refresh_token",
     "get_default_authentication_classes",
     "get_default_permission_classes",
+    "CurrentUser",
+    "OptionalCurrentUser",
+    "get_current_user",
+    "get_current_user_sync",
+    "require_current_user",
+    "require_current_user_sync",
+    "extract_user_id_from_context",
+    "get_auth_context",
 ]

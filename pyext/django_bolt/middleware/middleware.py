@@ -155,10 +155,10 @@ def _is_function(spec: Any) -> bool:
 
 
 def normalize_middleware_specs(specs: Any, *, context: str, allow_function_middleware: bool = False) -> list[Any]:
-    """The entries of a ``middleware=[...]`` list (``context="api"``) or of a route's
-    ``@middleware(...)`` (``context="route"``), checked: classes, ``DjangoMiddleware`` /
-    ``DjangoMiddlewareStack`` wrappers, dicts (django-bolt's Rust middleware configs, which bolt
-    reads from ``@cors``/``@rate_limit`` instead: kept, not run) and, for a route, functions.
+    """The entries of a ``middleware=[...]`` list (``context="api"``/``"router"``) or of a
+    route's ``@middleware(...)`` (``context="route"``), checked: classes, ``DjangoMiddleware`` /
+    ``DjangoMiddlewareStack`` wrappers, dicts (django-bolt's Rust middleware configs: kept here,
+    read by ``configs``) and, for a route, functions.
 
     Raises:
         TypeError: An instance where a class belongs, a function at API level, anything else.
@@ -202,10 +202,12 @@ def middleware(*args: Any, **kwargs: Any) -> Any:
     """Middleware for one route, or a function made into route middleware.
 
     ``@middleware(ClassA, ClassB)`` on a handler (under ``@api.get``) runs those classes around
-    it, after the API's middleware. ``@middleware`` on ``async def m(request, call_next)`` makes
-    ``m`` a decorator that does the same with the function. Keyword arguments (django-bolt's
-    Rust middleware configs such as ``type="cors"``) are recorded and not run: use
-    ``@cors(...)``/``@rate_limit(...)``.
+    it, after the API's and its routers' middleware. ``@middleware`` on ``async def m(request,
+    call_next)`` makes ``m`` a decorator that does the same with the function. Keyword
+    arguments are django-bolt's Rust middleware configs, run by bolt's Rust CORS and rate
+    limiter: ``@middleware(type="cors", origins=[...])``, ``@middleware(cors={"origins":
+    [...]})``, ``@middleware(type="rate_limit", rps=10)``, ``@middleware(skip=["cors"])`` (see
+    ``django_bolt.middleware.configs``); any other config is a TypeError.
 
     Example::
 
@@ -228,20 +230,30 @@ def middleware(*args: Any, **kwargs: Any) -> Any:
 
         return route_decorator
 
+    if kwargs:
+        from .configs import read_config
+
+        read_config(kwargs, "@middleware(...)")  # a bad config fails here, not at start-up
+
     def decorator(handler: F) -> F:
         specs = normalize_middleware_specs(args, context="route", allow_function_middleware=True)
         if kwargs:
             specs.append(dict(kwargs))
+            skip = kwargs.get("skip")
+            if skip:
+                skip_middleware(*([skip] if isinstance(skip, str) else skip))(handler)
         return _attach(handler, specs)
 
     return decorator
 
 
 def skip_middleware(*middleware_names: str) -> Callable[[F], F]:
-    """Leaves middleware out for a route: ``"compression"`` (done in Rust), a Python middleware
-    by the name or dotted path of its class or function, a Django middleware by its class name
-    or dotted path, or ``"*"`` for every bolt middleware (compression and Python middleware; a
-    Django middleware, CSRF's for one, is skipped only by its name).
+    """Leaves middleware out for a route: ``"compression"``, ``"cors"`` (no CORS headers at all
+    for the route, not even the project's ``CORS_*`` policy; a preflight for it is refused) and
+    ``"rate_limit"`` (done in Rust), a Python middleware by the name or dotted path of its class
+    or function, a Django middleware by its class name or dotted path, or ``"*"`` for every bolt
+    middleware (compression, CORS, rate limit and Python middleware; a Django middleware,
+    CSRF's for one, is skipped only by its name).
 
     Example::
 

@@ -687,8 +687,13 @@ class _Document:
             out[status]["content"] = {
                 _RENDERERS[name]: {"schema": schema if name != "text" else {"type": "string"}} for name in r.renderers
             }
-        for code, declared in sorted(r.responses.items()):
+        for code, declared in sorted((c, d) for c, d in r.responses.items() if c is not Ellipsis):
             out[code] = self.declared(code, declared)
+        default = None
+        if Ellipsis in r.responses:
+            # response_model={200: Item, ...: Error}: every status not listed (django-bolt's form).
+            default = self.declared(500, r.responses[Ellipsis])
+            default["description"] = "Any other status"
         if self.config.include_error_responses:
             for code, resp in self.error_responses(r, params).items():
                 if code not in out:
@@ -699,7 +704,10 @@ class _Document:
                         out[code]["content"]["application/json"]["schema"] = {
                             "anyOf": [mine, {"$ref": _REF + "HTTPValidationError"}]
                         }
-        return {str(code): out[code] for code in sorted(out)}
+        doc = {str(code): out[code] for code in sorted(out)}
+        if default is not None:
+            doc["default"] = default
+        return doc
 
     def response(self, status: int, kind: type | None, tp: Any) -> dict[str, Any]:
         """The success response: a ``Response`` class's media type, else the declared type as
@@ -798,7 +806,7 @@ class _Document:
                 "description": "Validation Error",
                 "content": {"application/json": {"schema": {"$ref": _REF + "HTTPValidationError"}}},
             }
-        if getattr(r.handler, "__bolt_rate_limit__", None) is not None:
+        if r.limits()[1] is not None:
             error(
                 429,
                 "Too Many Requests: over the route's rate limit",

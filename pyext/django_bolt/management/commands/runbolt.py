@@ -1,13 +1,16 @@
 """``manage.py runbolt``: the same server and flags as the ``bolt`` command, plus django-bolt
 0.13's own runbolt flags, so a django-bolt deployment's command line keeps working:
 
-* ``--processes N`` serves on N cores (one own-GIL sub-interpreter each, in one process) until
-  process isolation exists; the log says so. ``--workers`` takes only 1 (django-bolt's threads
-  per process: each core here runs one interpreter).
+* ``--processes N`` serves with N worker processes, one per core (``--isolation process``, as
+  django-bolt's processes are); the log says so. With ``--dev`` it is N cores of the one
+  development server. ``--workers`` takes only 1 (django-bolt's threads per process: each core
+  here runs one interpreter).
 * ``--no-admin`` is ``--no-django``; ``--workers-kill-timeout`` is ``--shutdown-timeout``.
-* ``--reload-dir``, ``--backlog``, ``--max-rss``, ``--workers-lifetime`` and
-  ``--respawn-failed-workers`` are refused with a message (there are no worker processes to
-  recycle, and ``--dev`` watches the project folder); their "off" values are accepted.
+* ``--max-rss`` is this server's own (it recycles worker processes, so it needs process
+  isolation, which ``--processes`` implies); ``--respawn-failed-workers`` is what process
+  isolation always does.
+* ``--reload-dir``, ``--backlog`` and ``--workers-lifetime`` are refused with a message;
+  their "off" values are accepted.
 
 ``--host`` stays 127.0.0.1 by default (django-bolt: 0.0.0.0): a server started without
 thinking about it is not reachable from the network. Containers pass ``--host 0.0.0.0``.
@@ -22,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 # django-bolt's flags that have no counterpart here, with why; each is refused unless it is given
 # the value that turns it off (its django-bolt default).
-_NO_RECYCLING = "there are no worker processes to recycle (one process, one interpreter per core)"
+_NO_RECYCLING = "workers are recycled by --max-requests and --max-rss (--isolation process), not by age"
 _REFUSED: dict[str, tuple[str, Any, str]] = {
     "reload_dirs": (
         "--reload-dir",
@@ -30,13 +33,7 @@ _REFUSED: dict[str, tuple[str, Any, str]] = {
         "--dev watches the whole project folder; there are no extra directories to add",
     ),
     "backlog": ("--backlog", None, "the listen backlog is the server's own"),
-    "max_rss": ("--max-rss", 0, _NO_RECYCLING),
     "workers_lifetime": ("--workers-lifetime", 0, _NO_RECYCLING),
-    "respawn_failed_workers": (
-        "--respawn-failed-workers",
-        False,
-        "there are no worker processes to respawn (one process)",
-    ),
 }
 
 
@@ -61,13 +58,24 @@ def django_bolt_options(options: dict[str, Any], log: Any = None) -> dict[str, A
         if out.get("cores") not in (None, "all"):
             raise CommandError("give --processes or --cores, not both")
         out["cores"] = str(processes)
-        if log is not None and out.get("dev"):
-            log(f"django-bolt: --processes {processes} with --dev: the development server runs on one core")
-        elif log is not None:
-            log(
-                f"django-bolt: --processes {processes}: serving on {processes} cores in one process "
-                "(an own-GIL sub-interpreter each); process isolation is not available yet"
-            )
+        if out.get("dev"):
+            if log is not None:
+                log(f"django-bolt: --processes {processes} with --dev: the development server runs on one core")
+        else:
+            out["isolation"] = "process"
+            if log is not None:
+                log(
+                    f"django-bolt: --processes {processes}: {processes} worker processes, one per core "
+                    "(--isolation process)"
+                )
+    isolated = out.get("isolation") == "process"
+    if out.get("max_rss") and not isolated:
+        raise CommandError("--max-rss recycles worker processes: add --isolation process (or --processes N)")
+    if out.get("respawn_failed_workers") and not isolated:
+        raise CommandError(
+            "--respawn-failed-workers: worker processes exist (and are always respawned) under "
+            "--isolation process (or --processes N)"
+        )
     if out.get("no_admin"):
         out["no_django"] = True
     if out.get("workers_kill_timeout") is not None:
@@ -83,15 +91,20 @@ class Command(BaseCommand):
 
         add_server_arguments(parser, with_settings=False)
         g = parser.add_argument_group("django-bolt 0.13 compatibility")
-        g.add_argument("--processes", type=int, default=None, help="serve on N cores (processes → cores)")
+        g.add_argument(
+            "--processes", type=int, default=None, help="N worker processes, one per core (--isolation process)"
+        )
         g.add_argument("--workers", type=int, default=None, help="threads per process: only 1 is accepted")
         g.add_argument("--no-admin", action="store_true", help="same as --no-django")
         g.add_argument("--workers-kill-timeout", type=int, default=None, help="same as --shutdown-timeout")
         g.add_argument("--reload-dir", action="append", default=[], dest="reload_dirs", help="refused")
         g.add_argument("--backlog", type=int, default=None, help="refused")
-        g.add_argument("--max-rss", type=int, default=0, help="refused unless 0")
         g.add_argument("--workers-lifetime", type=int, default=0, help="refused unless 0")
-        g.add_argument("--respawn-failed-workers", action="store_true", help="refused")
+        g.add_argument(
+            "--respawn-failed-workers",
+            action="store_true",
+            help="accepted with --isolation process (always true there)",
+        )
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         from django.conf import settings
