@@ -175,6 +175,19 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
     })
 }
 
+/// Whether the caller runs in the main interpreter; if not, sets a RuntimeError naming `what`
+/// (both functions start threads that create interpreters, which only the main one may do).
+unsafe fn in_main_interpreter(what: &str) -> bool {
+    if ffi::PyInterpreterState_Get() == ffi::PyInterpreterState_Main() {
+        return true;
+    }
+    raise(
+        ffi::PyExc_RuntimeError,
+        &format!("{what}() must be called from the main interpreter"),
+    );
+    false
+}
+
 /// serve(config: dict) -> bool. Blocks until SIGINT/SIGTERM (delivered to the main interpreter
 /// as Python exceptions by its signal handlers), then drains and returns whether every core's
 /// interpreter ended (False: one was left running a handler past the shutdown timeout).
@@ -182,11 +195,8 @@ pub(super) unsafe extern "C" fn m_serve(
     _m: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
-        return raise(
-            ffi::PyExc_RuntimeError,
-            "serve() must be called from the main interpreter",
-        );
+    if !in_main_interpreter("serve") {
+        return std::ptr::null_mut();
     }
     let cfg = match parse_config(arg) {
         Ok(c) => c,
@@ -239,11 +249,8 @@ pub(super) unsafe extern "C" fn m_check_boot(
     _m: *mut ffi::PyObject,
     arg: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    if ffi::PyInterpreterState_Get() != ffi::PyInterpreterState_Main() {
-        return raise(
-            ffi::PyExc_RuntimeError,
-            "check_boot() must be called from the main interpreter",
-        );
+    if !in_main_interpreter("check_boot") {
+        return std::ptr::null_mut();
     }
     let Some(boot) = py::str_of(arg).map(str::to_owned) else {
         return raise(
