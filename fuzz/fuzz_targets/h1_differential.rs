@@ -112,7 +112,12 @@ fn hyper_side(input: &[u8]) -> (Vec<Seen>, End) {
                     Ok::<_, hyper::Error>(hyper::Response::new(Full::new(Bytes::new())))
                 }
             });
-            let conn = http1::Builder::new().serve_connection(TokioIo::new(server), svc);
+            // half_close: our client writes everything and then shuts its side, as a pipelining
+            // client may; without it hyper drops the request in flight at that EOF, unanswered
+            // and unrecorded, while a server must still answer what it was sent (we do).
+            let conn = http1::Builder::new()
+                .half_close(true)
+                .serve_connection(TokioIo::new(server), svc);
             let input = input.to_vec();
             let peer = async move {
                 let _ = client.write_all(&input).await;
