@@ -213,28 +213,6 @@ pub(super) fn stop_handshakes(fd: std::os::fd::RawFd) -> std::io::Result<()> {
     }
 }
 
-/// Turns transparent huge pages off for this process, so that memory the cores give back after a
-/// burst stays given back. mimalloc asks for huge pages on its arena (`MADV_HUGEPAGE`); after a
-/// burst the cores return the freed 4 KiB pages (`give_back`), and then the kernel's khugepaged,
-/// scanning in the background, collapses the arena's half-empty 2 MiB ranges into whole huge
-/// pages again, refilling the holes with zeroed memory. Measured with loadtests/conn_memory.py
-/// (5,000 connections on one core): with huge pages the arena held 11 MiB at rest and 12-17 MiB
-/// more than that a minute after the connections closed, creeping up with no traffic; without
-/// them it holds 2.3 MiB at rest and 0.8 MiB more after the burst, flat. mimalloc's own
-/// `MIMALLOC_ALLOW_THP=0` makes this same call, but only at its start-up, before we run.
-/// Huge pages already in place stay; the flag is per process and inherited by forked workers.
-fn no_transparent_huge_pages() {
-    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes no memory we hold.
-    let rc = unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
-    if rc != 0 {
-        // Old kernels lack it: the memory is then only given back less well.
-        eprintln!(
-            "django-bolt: cannot turn transparent huge pages off ({}); memory freed after a burst may stay held",
-            std::io::Error::last_os_error()
-        );
-    }
-}
-
 /// What the main thread does while the workers serve: `Continue`, or stop.
 pub enum Tick {
     Continue,
@@ -245,7 +223,6 @@ pub enum Tick {
 /// signal handlers); it returns `Stop` to begin the graceful shutdown.
 pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), ServeError> {
     let n = cfg.cores.len();
-    no_transparent_huge_pages();
     let (listeners, port) = match cfg.listen_fd {
         Some(fd) => shared_listeners(fd, n)?,
         None => bind_listeners(&cfg.host, cfg.port, n)?,
