@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes a decoder for a bounded time: the JSON request-body decoder (fuzz/fuzz_targets/body_decode.rs,
-# the default), the WebSocket frame decoder (ws_frames.rs) or the request framing (h1_framing.rs):
+# the default), the WebSocket frame decoder (ws_frames.rs), the request framing (h1_framing.rs) or
+# the request framing against hyper's HTTP/1 server (h1_differential.rs):
 #   scripts/fuzz.sh [seconds] [target]      (default 30 body_decode)
 # Exits non-zero on a finding; libFuzzer saves the input under fuzz/artifacts/<target>/.
 # Needs .venv with django-bolt's Python deps (scripts/env.sh makes it). Runs on the stable
