@@ -20,6 +20,14 @@ if ! { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq5 >/dev/null
   fi
 fi
+# Shared rate limits and JWT revocation are tested against a real Redis (tests/support/redisproc.py
+# starts Debian's redis-server on a free port, no persistence). Without it those tests are skipped
+# outside CI and fail in CI.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   PY313="${PYTHON313:-}"
   if [ -z "$PY313" ]; then

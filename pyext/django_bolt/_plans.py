@@ -85,6 +85,8 @@ class LimitPlan(NamedTuple):
     rate: float
     burst: float
     key: str
+    #: Also counted across hosts in the ``BOLT_RATE_LIMIT_CACHE`` cache (``_prechecks.py``).
+    shared: bool = False
 
 
 class CorsPlan(NamedTuple):
@@ -124,6 +126,10 @@ class RoutePlan(NamedTuple):
     #: the API's ``error_formatter`` for the errors Rust answers before the handler runs
     #: (``error_handlers.core_error_hook``); None: the default ``{"detail": ...}`` body.
     error_hook: Any = None
+    #: ``(limit_key, claims) -> None``, raising the HTTPException that refuses: the checks
+    #: that need blocking I/O (a shared limit's counter, a JWT revocation lookup), run on the
+    #: core's pool before the handler (``_prechecks.py``). None: the route has none.
+    precheck: Any = None
 
 
 class StaticMount(NamedTuple):

@@ -49,6 +49,10 @@ pub struct Route {
     /// Its API's `error_formatter`, as `error_handlers.core_error_hook`: reshapes the errors
     /// answered before the handler runs (401/403/429, 406, 422). None: the default body.
     pub error_hook: Option<Obj>,
+    /// `(limit_key, claims, backend) -> None` (`_prechecks.py`): the checks that need blocking I/O
+    /// (a shared rate limit's cache counter, a JWT revocation lookup), run on the core's pool
+    /// before the handler by `Runtime.run_prechecked`. None: the route has none.
+    pub precheck: Option<Obj>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -226,6 +230,10 @@ fn route_fields(
             let h = field(item, c"error_hook")?;
             (!is_none(h)).then(|| Obj::from_borrowed(h))
         },
+        precheck: {
+            let h = field(item, c"precheck")?;
+            (!is_none(h)).then(|| Obj::from_borrowed(h))
+        },
         handler,
     })
 }
@@ -370,7 +378,8 @@ fn guard(o: *mut ffi::PyObject) -> Result<Option<Guard>, PlanError> {
     }))
 }
 
-/// A `LimitPlan` (rate, burst, key: "" for the client address, "@user", or a header), or None.
+/// A `LimitPlan` (rate, burst, key: "" for the client address, "@user", or a header; shared:
+/// also counted in the project's cache, see `Route::precheck`), or None.
 fn limit(o: *mut ffi::PyObject) -> Option<Limit> {
     if is_none(o) {
         return None;
@@ -385,6 +394,7 @@ fn limit(o: *mut ffi::PyObject) -> Option<Limit> {
         rate: float_of(field(o, c"rate").ok()?)?,
         burst: float_of(field(o, c"burst").ok()?)?,
         key,
+        shared: truthy(field(o, c"shared").ok()?),
     })
 }
 

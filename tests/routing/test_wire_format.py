@@ -32,7 +32,9 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "renderers",
         "websocket",
         "error_hook",
+        "precheck",
     )
+    assert _plans.LimitPlan._fields == ("rate", "burst", "key", "shared")
     assert _plans.ParamPlan._fields[:8] == (
         "name",
         "source",
