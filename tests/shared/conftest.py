@@ -12,6 +12,7 @@ from support.paths import PROJECTS
 from support.redisproc import RedisServer, require_redis
 
 PROJECT = PROJECTS / "shared"
+BOOT_TIMEOUT = 90.0
 
 
 @pytest.fixture(scope="session")
@@ -27,11 +28,15 @@ def redis_server() -> Iterator[RedisServer]:
 @pytest.fixture(scope="session")
 def two_hosts(redis_server, driver) -> Iterator[tuple[BoltProcess, BoltProcess]]:
     env = {"SHARED_REDIS_URL": redis_server.url}
-    a = BoltProcess.start(cwd=PROJECT, driver=driver, env=env)
+    # Both boot at once; on a box loaded by parallel builds a boot has taken over 30 s.
+    a = BoltProcess.launch(cwd=PROJECT, driver=driver, env=env)
+    b = BoltProcess.launch(cwd=PROJECT, driver=driver, env=env)
     try:
-        b = BoltProcess.start(cwd=PROJECT, driver=driver, env=env)
+        a.wait_ready(BOOT_TIMEOUT)
+        b.wait_ready(BOOT_TIMEOUT)
     except BaseException:
-        a.stop()
+        a.kill()
+        b.kill()
         raise
     try:
         yield a, b

@@ -106,8 +106,9 @@ def test_the_counter_lives_in_redis(two_hosts, redis_server):
 def test_redis_down_fails_open_with_one_warning(driver):
     # Nothing listens on this port: every shared count fails at once (connection refused).
     env = {"SHARED_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
-    server = BoltProcess.start(cwd=PROJECT, driver=driver, env=env)
+    server = BoltProcess.launch(cwd=PROJECT, driver=driver, env=env)
     try:
+        server.wait_ready(90.0)
         t0 = time.monotonic()
         statuses = [
             fetch(server.port, "GET", "/shared", headers=[("X-Client", "down")]).status for _ in range(LIMIT + 8)
