@@ -23,6 +23,10 @@ pub struct Limit {
     pub rate: f64,
     pub burst: f64,
     pub key: KeyKind,
+    /// Also counted across hosts in the project's cache (`rate_limit(shared=True)`): this
+    /// core's bucket is the fast path that refuses first; a request within it is then counted
+    /// by the route's `precheck` in Python, on the blocking pool.
+    pub shared: bool,
 }
 
 impl Limit {
@@ -178,6 +182,7 @@ mod tests {
             rate,
             burst,
             key: KeyKind::Ip,
+            shared: false,
         }
     }
 

@@ -87,6 +87,8 @@ class LimitPlan(NamedTuple):
     rate: float
     burst: float
     key: str
+    #: Also counted across hosts in the ``BOLT_RATE_LIMIT_CACHE`` cache (``_prechecks.py``).
+    shared: bool = False
 
 
 class CorsPlan(NamedTuple):
@@ -129,6 +131,10 @@ class RoutePlan(NamedTuple):
     #: ``[(form field, max_size), ...]`` of its ``File(max_size=...)`` parameters: a file part
     #: passing its limit is refused (422 ``file_too_large``) while the body is still arriving.
     upload_limits: list[tuple[str, int]] = []
+    #: ``(limit_key, claims) -> None``, raising the HTTPException that refuses: the checks
+    #: that need blocking I/O (a shared limit's counter, a JWT revocation lookup), run on the
+    #: core's pool before the handler (``_prechecks.py``). None: the route has none.
+    precheck: Any = None
 
 
 class StaticMount(NamedTuple):

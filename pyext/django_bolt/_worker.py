@@ -487,6 +487,42 @@ class Runtime:
             if timer is not None:
                 timer.cancel()
 
+    async def run_prechecked(
+        self,
+        precheck: Any,
+        handler: Any,
+        kwargs: dict,
+        fd: int,
+        route: str,
+        limit_key: str | None,
+        claims: dict | None,
+        backend: int | None,
+        is_async: bool,
+        inline: bool,
+    ) -> Any:
+        """Runs a route's ``precheck(limit_key, claims, backend)`` (``_prechecks.py``: a shared
+        rate limit's cache counter, a JWT revocation lookup; it raises the ``HTTPException``
+        that refuses), then its handler. The check does blocking I/O, so it runs on this core's pool:
+        with a ``def`` handler in the same pool call (one thread hop, as ``blocking=True``);
+        with an ``async def`` one, the handler continues on the loop after it. ``inline`` (the
+        test client): everything on the calling thread."""
+        if inline:
+            precheck(limit_key, claims, backend)
+            result = handler(**kwargs)
+        elif is_async:
+            await self._run_blocking(precheck, (limit_key, claims, backend), fd, route)
+            result = handler(**kwargs)
+        else:
+
+            def checked() -> Any:
+                precheck(limit_key, claims, backend)
+                return handler(**kwargs)
+
+            result = await self._run_blocking(checked, (), fd, route)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result
+
     def drain_pool(self) -> int:
         """Shutdown begins: calls still queued for the pool are dropped (their requests answer
         503) and new ones are refused. Returns how many were dropped."""

@@ -171,6 +171,7 @@ class Route:
         # Python authenticators mean Python decides the guards too (the endpoint wrapper).
         guard_plan = None if py_auth else rust_guard_plan(self.guards)
         security = SecurityPlan(rust_auth, guard_plan) if (self.auth or self.guards) else None
+        from ._prechecks import route_precheck
         from .params import resolve_plans
 
         return RoutePlan(
@@ -190,6 +191,13 @@ class Route:
             self.websocket,
             error_hook=_core_error_hook(self.error_formatter) if self.error_formatter and not self.websocket else None,
             upload_limits=[] if self.websocket else _upload_limits(self.handler),
+            precheck=route_precheck(
+                self.method,
+                self.path,
+                limit,
+                self.websocket,
+                [a for a in self.auth if not getattr(a, "python", False)],
+            ),
         )
 
 

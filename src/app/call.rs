@@ -59,8 +59,33 @@ impl App {
         request_ctx: py::RequestContext,
         notify: bool,
         render: Render,
+        precheck: Option<(Obj, Obj, Obj)>,
     ) -> Outcome {
-        let result = if r.blocking.on_pool() && !self.inline_only {
+        let result = if let (Some(check), Some((limit_key, claims, backend))) =
+            (&r.precheck, precheck)
+        {
+            // The checks that need blocking I/O run on the pool (with a sync handler, in the
+            // same pool call), never on this reactor thread; the test client runs them inline.
+            let kwargs = kwargs_dict(r, args);
+            let fd = py::new_int(self.client_fd_of(req.client) as i64);
+            let name = py::new_str(&format!("{} {}", r.method, r.path));
+            py::call_keep(
+                &self.hooks.run_prechecked,
+                &[
+                    check,
+                    &r.handler,
+                    &kwargs,
+                    &fd,
+                    &name,
+                    &limit_key,
+                    &claims,
+                    &backend,
+                    &py::new_bool(r.is_async),
+                    &py::new_bool(self.inline_only),
+                ],
+            )
+            .ok_or(())
+        } else if r.blocking.on_pool() && !self.inline_only {
             let kwargs = kwargs_dict(r, args);
             // The socket lets the pool skip the call if the client goes before it starts; the
             // route names it in the 504 log line.

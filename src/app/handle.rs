@@ -63,7 +63,38 @@ impl App {
         if notify {
             Hooks::housekeeping(&self.hooks.notify_started);
         }
-        let outcome = self.call(r, route, &args, req, pending, request_ctx, notify, render);
+        // A precheck gets the shared limit's client key and the claims (for a revocation
+        // lookup); computed only for the routes that have one.
+        let precheck = r.precheck.as_ref().map(|_| {
+            let limit_key = r
+                .limit
+                .as_ref()
+                .filter(|l| l.shared)
+                .map(|l| {
+                    let subject = claims.as_ref().and_then(Claims::subject);
+                    py::new_str(&l.key_for(req, &self.trusted_proxies, subject))
+                })
+                .unwrap_or_else(py::none);
+            let claims_obj = claims
+                .as_ref()
+                .and_then(|c| to_python(c.value()).ok())
+                .unwrap_or_else(py::none);
+            let backend = claims
+                .as_ref()
+                .map_or_else(py::none, |c| py::new_int(c.backend as i64));
+            (limit_key, claims_obj, backend)
+        });
+        let outcome = self.call(
+            r,
+            route,
+            &args,
+            req,
+            pending,
+            request_ctx,
+            notify,
+            render,
+            precheck,
+        );
         if notify && matches!(outcome, Outcome::Ready(_)) {
             Hooks::housekeeping(&self.hooks.notify_finished);
         }

@@ -26,6 +26,8 @@ pub struct Hooks {
     pub event_loop: Obj,
     /// Runs a `def` handler on this core's blocking pool; returns a coroutine.
     pub run_blocking: Obj,
+    /// Runs a route's `precheck` (on the pool), then its handler; returns a coroutine.
+    pub run_prechecked: Obj,
     /// `(exc, method, path, accept) -> (status, content_type, body)`: logs and renders.
     pub handle_exception: Obj,
     pub access: Obj,
@@ -81,6 +83,7 @@ impl Hooks {
             set_running_loop: attr(rt, c"set_running_loop")?,
             event_loop: attr(rt, c"loop")?,
             run_blocking: attr(rt, c"run_blocking")?,
+            run_prechecked: attr(rt, c"run_prechecked")?,
             handle_exception: attr(rt, c"handle_exception")?,
             access: attr(rt, c"access")?,
             log_request: attr(rt, c"log_request")?,

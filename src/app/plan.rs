@@ -52,6 +52,10 @@ pub struct Route {
     /// `File(max_size=...)` limits by form field: a file part passing its limit is refused
     /// while the body still arrives (`runtime::conn`). Empty for most routes.
     pub upload_limits: Vec<(String, usize)>,
+    /// `(limit_key, claims, backend) -> None` (`_prechecks.py`): the checks that need blocking I/O
+    /// (a shared rate limit's cache counter, a JWT revocation lookup), run on the core's pool
+    /// before the handler by `Runtime.run_prechecked`. None: the route has none.
+    pub precheck: Option<Obj>,
 }
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
@@ -230,6 +234,10 @@ fn route_fields(
             (!is_none(h)).then(|| Obj::from_borrowed(h))
         },
         upload_limits: upload_limits(field(item, c"upload_limits")?)?,
+        precheck: {
+            let h = field(item, c"precheck")?;
+            (!is_none(h)).then(|| Obj::from_borrowed(h))
+        },
         handler,
     })
 }
@@ -391,7 +399,8 @@ fn guard(o: *mut ffi::PyObject) -> Result<Option<Guard>, PlanError> {
     }))
 }
 
-/// A `LimitPlan` (rate, burst, key: "" for the client address, "@user", or a header), or None.
+/// A `LimitPlan` (rate, burst, key: "" for the client address, "@user", or a header; shared:
+/// also counted in the project's cache, see `Route::precheck`), or None.
 fn limit(o: *mut ffi::PyObject) -> Option<Limit> {
     if is_none(o) {
         return None;
@@ -406,6 +415,7 @@ fn limit(o: *mut ffi::PyObject) -> Option<Limit> {
         rate: float_of(field(o, c"rate").ok()?)?,
         burst: float_of(field(o, c"burst").ok()?)?,
         key,
+        shared: truthy(field(o, c"shared").ok()?),
     })
 }
 

@@ -32,13 +32,17 @@ pub struct Security {
 /// check, a guard, a per-user limit, `request.auth`). Number text is kept, so a wide integer
 /// claim reaches Python exact.
 pub struct Claims {
+    /// Which of the route's authenticators (`Security::authenticators`, in order) vouched for
+    /// them: a revocation check applies to its own backend's tokens only.
+    pub backend: usize,
     json: Vec<u8>,
     value: std::cell::OnceCell<sonic_rs::Value>,
 }
 
 impl Claims {
-    fn new(json: Vec<u8>) -> Claims {
+    fn new(backend: usize, json: Vec<u8>) -> Claims {
         Claims {
+            backend,
             json,
             value: std::cell::OnceCell::new(),
         }
@@ -78,7 +82,7 @@ pub fn authenticate<F>(
 where
     F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>,
 {
-    for a in &sec.authenticators {
+    for (backend, a) in sec.authenticators.iter().enumerate() {
         match a {
             Authenticator::Jwt(a) => {
                 let token: Option<Result<String, JwtError>> = match head.header(&a.header) {
@@ -93,15 +97,12 @@ where
                 let Some(token) = token else { continue };
                 let verified = token
                     .and_then(|t| a.verifier.verify(&t))
-                    .map(Claims::new)
-                    .and_then(|claims| {
-                        // A refresh token only buys new tokens; it never authenticates a request.
-                        match claims.value().get("type").and_then(|t| t.as_str()) {
-                            Some("refresh") => Err(JwtError::Invalid(
-                                "a refresh token cannot be used for access".into(),
-                            )),
-                            _ => Ok(claims),
-                        }
+                    .map(|json| Claims::new(backend, json))
+                    .and_then(|claims| match not_for_access(claims.value()) {
+                        Some(kind) => Err(JwtError::Invalid(format!(
+                            "a {kind} token cannot be used for access"
+                        ))),
+                        None => Ok(claims),
                     });
                 return verified.map(Some).map_err(|e| {
                     // RFC 6750 §3: say which scheme, and that the token was the problem.
@@ -121,7 +122,7 @@ where
                         .get_or_load(&hash, a.ttl, Instant::now(), || (keys.load)(raw)),
                 };
                 return match claims {
-                    Ok(Some(c)) => Ok(Some(Claims::new(c))),
+                    Ok(Some(c)) => Ok(Some(Claims::new(backend, c))),
                     // RFC 9110 §15.5.2: a 401 names the scheme to use.
                     Ok(None) => Err(Response::detail(401, "invalid API key")
                         .with_header(b"www-authenticate", b"ApiKey")),
@@ -134,6 +135,21 @@ where
         }
     }
     Ok(None)
+}
+
+/// The kind of a token that must never authenticate a request, if it is one: a refresh token
+/// only buys new tokens, and an ID token only describes a login. Read from our own `type`
+/// claim (`"refresh"`) and, as django-bolt reads them, `typ` (its `create_token_pair`),
+/// `token_type` (djangorestframework-simplejwt) and `token_use` (django-allauth, Cognito), in
+/// any case: `refresh`, `offline` or `id`.
+fn not_for_access(claims: &sonic_rs::Value) -> Option<String> {
+    if claims.get("type").and_then(|t| t.as_str()) == Some("refresh") {
+        return Some("refresh".into());
+    }
+    ["typ", "token_type", "token_use"].iter().find_map(|name| {
+        let v = claims.get(name)?.as_str()?.to_ascii_lowercase();
+        matches!(v.as_str(), "refresh" | "offline" | "id").then_some(v)
+    })
 }
 
 /// Whether the route's Rust-decided guard lets this request through.
@@ -160,5 +176,34 @@ pub fn refused(sec: &Security, authenticated: bool) -> Response {
                 .with_header(b"www-authenticate", scheme.as_bytes())
         }
         _ => Response::detail(403, "You do not have permission to perform this action."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_for_access;
+
+    fn kind(json: &str) -> Option<String> {
+        not_for_access(&sonic_rs::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn refresh_and_id_tokens_never_authenticate() {
+        assert_eq!(kind(r#"{"type":"refresh"}"#).as_deref(), Some("refresh"));
+        assert_eq!(kind(r#"{"typ":"refresh"}"#).as_deref(), Some("refresh"));
+        assert_eq!(
+            kind(r#"{"token_type":"Refresh"}"#).as_deref(),
+            Some("refresh")
+        );
+        assert_eq!(kind(r#"{"token_use":"ID"}"#).as_deref(), Some("id"));
+        assert_eq!(kind(r#"{"typ":"Offline"}"#).as_deref(), Some("offline"));
+    }
+
+    #[test]
+    fn access_tokens_and_untyped_ones_pass() {
+        assert_eq!(kind(r#"{"sub":"1"}"#), None);
+        assert_eq!(kind(r#"{"typ":"access"}"#), None);
+        assert_eq!(kind(r#"{"token_type":"access","type":"bearer"}"#), None);
+        assert_eq!(kind(r#"{"typ":7}"#), None);
     }
 }

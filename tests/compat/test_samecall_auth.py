@@ -128,9 +128,13 @@ def test_jwt_and_session_keywords():
     jwt = JWTAuthentication("s", ["HS512"], "x-auth", None, None, None, leeway=5)
     assert (jwt.secret, jwt.algorithms, jwt.header, jwt.leeway) == ("s", ["HS512"], "x-auth", 5)
     assert JWTAuthentication().leeway == 60
-    for kw in ({"revocation_store": object()}, {"jwks_url": "https://x"}, {"require_jti": True}):
+    for kw in ({"jwks_url": "https://x"}, {"token_type": "refresh"}):
         with pytest.raises(NotImplementedError):
             JWTAuthentication(**kw)
+    # Revocation is supported now (tests/shared/test_revocation.py); a store that is not one is refused.
+    assert JWTAuthentication(require_jti=True).require_jti is True
+    with pytest.raises(TypeError, match="revocation_store"):
+        JWTAuthentication(revocation_store=object())
     with pytest.raises(NotImplementedError, match="csrf"):
         JWTAuthentication(cookie="access")
     assert JWTAuthentication(cookie="access", csrf=False).cookie == "access"

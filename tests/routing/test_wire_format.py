@@ -33,7 +33,9 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "websocket",
         "error_hook",
         "upload_limits",
+        "precheck",
     )
+    assert _plans.LimitPlan._fields == ("rate", "burst", "key", "shared")
     assert _plans.ParamPlan._fields[:8] == (
         "name",
         "source",

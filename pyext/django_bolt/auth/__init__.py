@@ -33,8 +33,22 @@ from .jwt_utils import (
     require_current_user,
     require_current_user_sync,
 )
-from .tokens import create_jwt_for_user, create_token_pair, rotate_refresh_token
 from .user_loader import get_registered_backend, load_user, load_user_sync, register_auth_backend
+from .revocation import (
+    DjangoCacheRevocation,
+    DjangoORMRevocation,
+    InMemoryRevocation,
+    RevocationStore,
+    create_revocation_handler,
+)
+from .tokens import (
+    TokenPair,
+    TokenRotationError,
+    create_jwt_for_user,
+    create_token_pair,
+    rotate_refresh_token,
+    set_token_cookies,
+)
 
 __all__ = [
     "APIKeyAuthentication",
@@ -57,6 +71,14 @@ __all__ = [
     "create_jwt_for_user",
     "create_token_pair",
     "rotate_refresh_token",
+    "TokenPair",
+    "TokenRotationError",
+    "set_token_cookies",
+    "RevocationStore",
+    "InMemoryRevocation",
+    "DjangoCacheRevocation",
+    "DjangoORMRevocation",
+    "create_revocation_handler",
     "get_default_authentication_classes",
     "get_default_permission_classes",
     "CurrentUser",

@@ -83,9 +83,12 @@ class JWTAuthentication(BaseAuthentication):
     ``header`` as ``Bearer <token>``, or from the cookie named ``cookie`` when given (with
     ``csrf=False``: the cross-site check django-bolt applies to cookie tokens is not done here).
     ``leeway`` (seconds of clock skew allowed on ``exp``/``nbf``) is 60 by default, as in
-    django-bolt. Revocation, JWKS/OIDC, ``token_type`` and ``require_jti`` are refused with
-    ``NotImplementedError`` rather than ignored. A wrong algorithm name or a key that does not
-    fit is a start-up error.
+    django-bolt. ``revocation_store`` (``auth.revocation``) or ``revoked_token_handler`` (an
+    ``async (jti[, claims]) -> bool``) turn on ``require_jti`` and a lookup by ``jti`` before
+    the handler, on the core's blocking pool: a revoked token answers 401 "Token has been
+    revoked". ``require_jti=True`` alone refuses tokens without a ``jti``. JWKS/OIDC and
+    ``token_type`` are refused with ``NotImplementedError`` rather than ignored. A wrong
+    algorithm name or a key that does not fit is a start-up error.
     """
 
     #: The scheme a refused, unauthenticated request is told to use (``WWW-Authenticate``).
@@ -117,9 +120,6 @@ class JWTAuthentication(BaseAuthentication):
         missing = [
             name
             for name, value in (
-                ("revoked_token_handler", revoked_token_handler),
-                ("revocation_store", revocation_store),
-                ("require_jti", require_jti or None),
                 ("token_type", token_type),
                 ("jwks_url", jwks_url),
                 ("jwks", jwks),
@@ -147,6 +147,18 @@ class JWTAuthentication(BaseAuthentication):
             raise ValueError("leeway must be a non-negative int (seconds)")
         self.leeway = leeway
         self.public_key = public_key
+        if revocation_store is not None and not hasattr(revocation_store, "is_revoked"):
+            raise TypeError(f"revocation_store must be a RevocationStore, got {revocation_store!r}")
+        if revoked_token_handler is not None and not callable(revoked_token_handler):
+            raise TypeError(f"revoked_token_handler must be callable, got {revoked_token_handler!r}")
+        self.revocation_store = revocation_store
+        if revocation_store is not None and revoked_token_handler is None:
+            from .revocation import create_revocation_handler
+
+            revoked_token_handler = create_revocation_handler(revocation_store)
+        self.revoked_token_handler = revoked_token_handler
+        # As in django-bolt: revocation needs a jti to look up, so it requires one.
+        self.require_jti = bool(require_jti) or revoked_token_handler is not None
 
     def plan(self) -> JwtPlan:
         """What Rust needs (resolved in each worker, so SECRET_KEY comes from its settings)."""
