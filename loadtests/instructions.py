@@ -136,6 +136,7 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=25, help="functions listed per build (default 25)")
     ap.add_argument("--start-timeout", type=int, default=900, help="seconds a build may take to answer")
     ap.add_argument("--keep", help="keep the callgrind dumps in this folder")
+    ap.add_argument("--port", type=int, default=8150, help="first build's port (default 8150; then +1 each)")
     args = ap.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (apt-get install -y valgrind)")
@@ -147,7 +148,7 @@ def main() -> int:
         for i, (name, spec) in enumerate(builds.items()):
             if spec.startswith("@") and args.endpoint != "hello":
                 continue  # the floor answers /hello only
-            ins, n, dump = count(name, spec, 8150 + i, args.endpoint, args, outdir)
+            ins, n, dump = count(name, spec, args.port + i, args.endpoint, args, outdir)
             results[name] = ins / n
             print(f"{name}: {ins:,} instructions / {n:,} requests = {ins / n:,.0f} per request ({args.endpoint})")
             for row in top_functions(dump, n, args.top):
