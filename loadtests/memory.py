@@ -117,7 +117,7 @@ def measure(bolt_bin: str, seconds: int) -> dict:
     out: dict = {"soak_s": seconds, "endpoints": [p for p, _ in SOAK.values()], "servers": {}}
     try:
         for s in srvs:
-            s.start()
+            s.start(timeout=600)  # two interpreters starting on a busy box take a while
         time.sleep(SETTLE_S)
         for s in srvs:
             out["servers"][s.key] = {"label": s.label, "argv": s.argv, "idle": tree_memory(s.proc.pid)}

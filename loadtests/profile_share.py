@@ -59,7 +59,7 @@ def dso_shares(data: Path) -> dict[str, float]:
 
 def profile(server: run.Server, path: str, seconds: int, tmp: Path) -> dict:
     server.pin = {0}
-    server.start()
+    server.start(timeout=600)
     try:
         run.pin_tree(server.proc.pid, {0})
         url = server.base + path
