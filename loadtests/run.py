@@ -1999,6 +1999,15 @@ def main() -> int:
         "keep-alive, its JSON output), or both (each cell measured with each, in the same rounds, "
         "reported in a table per tool); the pipelined rows are wrk only",
     )
+    ap.add_argument(
+        "--memory",
+        type=int,
+        nargs="?",
+        const=30,
+        metavar="SOAK_S",
+        help="after the timed rounds, the memory rows (loadtests/memory.py): RSS of bolt --cores 2 and "
+        "django-bolt --processes 2, idle and after SOAK_S seconds (default 30) of mixed load each",
+    )
     ap.add_argument("--out", default=str(HERE / "results"), help="output prefix (.md and .json)")
     ap.add_argument("--render", metavar="JSON", help="only re-render the Markdown from a results.json")
     args = ap.parse_args()
@@ -2453,6 +2462,21 @@ def main() -> int:
         md = "\n".join(
             render(meta, [r for r in runs if r.get("tool", "wrk") == tool], endpoints, scaling, tool) for tool in tools
         )
+        memory = None
+        if args.memory and want_bolt and (COMP_VENV / "bin" / "python").exists():
+            import memory as memory_rows  # loadtests/memory.py, beside this file
+
+            for s in servers:  # the memory servers get the box to themselves
+                s.stop()
+            log(f"[memory] bolt --cores 2 vs django-bolt --processes 2, {args.memory} s soak each")
+            try:
+                memory = memory_rows.measure(bolt_bin, args.memory)
+            except memory_rows.run.Abort as e:  # the same class, imported once more as `run`
+                raise Abort(f"memory rows: {e}") from None
+            md += "\n".join(memory_rows.render(memory)) + "\n"
+            meta["memory"] = memory
+        elif args.memory:
+            log("[memory] skipped: needs bolt and loadtests/.venv-competitor")
         print(md)
         out = Path(args.out)
         out.with_suffix(".md").write_text(md)

@@ -34,6 +34,12 @@ impl DateCache {
         &self.buf
     }
 
+    /// [`DateCache::get`] as a copy, for a caller that must not hold the cache borrowed.
+    pub fn get_array(&mut self) -> [u8; IMF_FIXDATE_LEN] {
+        self.get();
+        self.buf
+    }
+
     fn render(&mut self, secs: u64) {
         let text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs));
         debug_assert_eq!(text.len(), IMF_FIXDATE_LEN);
@@ -70,6 +76,14 @@ mod tests {
         let now = SystemTime::now();
         let diff = now.duration_since(parsed).unwrap_or_default();
         assert!(diff < Duration::from_secs(5), "within a few seconds of now");
+    }
+
+    #[test]
+    fn the_copy_is_the_cached_value() {
+        let mut c = DateCache::new();
+        let copy = c.get_array();
+        assert_eq!(copy, c.buf);
+        assert!(copy.ends_with(b" GMT"));
     }
 
     #[test]

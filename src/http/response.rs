@@ -226,16 +226,22 @@ pub fn write_framed_head(
     );
 
     let mut num = itoa::Buffer::new();
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(num.format(status).as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(reason.as_bytes());
-    out.extend_from_slice(b"\r\nserver: django-bolt\r\ndate: ");
+    if status == 200 {
+        // Most responses: the status line and the fixed fields before the date in one copy.
+        out.extend_from_slice(b"HTTP/1.1 200 OK\r\nserver: django-bolt\r\ndate: ");
+    } else {
+        out.extend_from_slice(b"HTTP/1.1 ");
+        out.extend_from_slice(num.format(status).as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(reason.as_bytes());
+        out.extend_from_slice(b"\r\nserver: django-bolt\r\ndate: ");
+    }
     out.extend_from_slice(date);
     out.extend_from_slice(b"\r\n");
 
     if let Some(ct) = content_type {
-        if valid_header_value(ct) {
+        // The JSON type every API response carries is known valid: no byte-by-byte check.
+        if ct == b"application/json" || valid_header_value(ct) {
             out.extend_from_slice(b"content-type: ");
             out.extend_from_slice(ct);
             out.extend_from_slice(b"\r\n");

@@ -8,6 +8,7 @@ use crate::http::{DateCache, Limits};
 use crate::py::interp::Interpreter;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -39,7 +40,7 @@ pub struct Core {
     pub(super) stop: Arc<AtomicBool>,
     /// Open connections: fd, whether a request is in progress, and since when it is not (idle
     /// ones are closed at shutdown, busy ones finish first).
-    pub(super) conns: RefCell<HashMap<u64, (RawFd, bool, Instant)>>,
+    pub(super) conns: RefCell<Conns>,
     pub(super) next_conn: Cell<u64>,
     /// Connections that gave their buffers back on going idle (conn.rs `read_idle`), counted
     /// so that `give_back` returns the freed pages to the system after a wave of them.
@@ -51,6 +52,33 @@ pub struct Core {
     /// Peer addresses of open connections, learnt on demand (`fd_of_client`): fd -> address
     /// and address -> fd.
     pub(super) peers: RefCell<Peers>,
+}
+
+/// Open connections by id: fd, busy, since when not busy.
+pub(super) type Conns = HashMap<u64, (RawFd, bool, Instant), BuildHasherDefault<IdHasher>>;
+
+/// Hashes a connection id with one multiplication (Fibonacci hashing: spreads a counter over the
+/// high bits the table's control bytes use). Ids are a core's own counter, never chosen by a
+/// client, so there is no collision flooding to defend against; they are looked up two or three
+/// times per request (`set_busy`), where SipHash was work per request for nothing.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used for `u64` keys; anything else still hashes deterministically.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 #[derive(Default)]
@@ -245,7 +273,25 @@ fn peer_addr(fd: RawFd) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::peer_addr;
+    use super::{peer_addr, IdHasher};
+    use std::hash::{BuildHasherDefault, Hasher};
+
+    #[test]
+    fn connection_ids_hash_apart_and_look_up() {
+        let mut a = IdHasher::default();
+        a.write_u64(1);
+        let mut b = IdHasher::default();
+        b.write_u64(2);
+        // Consecutive ids differ in the top 7 bits (hashbrown's control byte) too.
+        assert_ne!(a.finish() >> 57, b.finish() >> 57);
+        let mut m: std::collections::HashMap<u64, u64, BuildHasherDefault<IdHasher>> =
+            Default::default();
+        for i in 0..10_000 {
+            m.insert(i, i * 2);
+        }
+        assert!((0..10_000).all(|i| m.get(&i) == Some(&(i * 2))));
+        assert!(m.remove(&5).is_some() && !m.contains_key(&5));
+    }
 
     #[test]
     fn peer_addr_is_what_accept_reports() {

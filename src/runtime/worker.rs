@@ -12,7 +12,6 @@ use crate::py::interp::{Interpreter, Kind};
 use monoio::io::Canceller;
 use monoio::net::TcpListener;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
@@ -121,7 +120,7 @@ pub fn run(
         refused: Cell::new(0),
         refused_logged: Cell::new(None),
         stop,
-        conns: RefCell::new(HashMap::new()),
+        conns: RefCell::default(),
         next_conn: Cell::new(0),
         idled: Cell::new(0),
         drained: Cell::new(false),
