@@ -33,7 +33,6 @@ from .jwt_utils import (
     require_current_user,
     require_current_user_sync,
 )
-from .user_loader import get_registered_backend, load_user, load_user_sync, register_auth_backend
 from .revocation import (
     DjangoCacheRevocation,
     DjangoORMRevocation,
@@ -49,6 +48,7 @@ from .tokens import (
     rotate_refresh_token,
     set_token_cookies,
 )
+from .user_loader import get_registered_backend, load_user, load_user_sync, register_auth_backend
 
 __all__ = [
     "APIKeyAuthentication",
