@@ -39,13 +39,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DEMO = REPO / "examples" / "demo"
 BOLT = Path(os.environ.get("BOLT_BIN", REPO / ".venv" / "bin" / "bolt"))
-ENDPOINTS = {
-    "hello": ("/hello", "report.lua"),
-    "item": ("/items/42?q=hello", "report.lua"),
-    "post": ("/items", "post_items.lua"),
-    "users": ("/users", "report.lua"),
-    "big": ("/big", "report.lua"),
-}
+sys.path.insert(0, str(HERE))
+from ab import ENDPOINTS  # noqa: E402  (one table of the endpoints and their wrk scripts)
 
 
 def wrk(port: int, path: str, script: str, seconds: int) -> int:

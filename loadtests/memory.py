@@ -41,16 +41,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run  # noqa: E402  (the servers and process-tree helpers of the load tests)
+from ab import ENDPOINTS as SOAK  # noqa: E402  (the mixed soak: one wrk per endpoint, all at once)
 
-# name -> (path, wrk script): the mixed soak, one wrk per endpoint, all at once
-SOAK = {
-    "hello": ("/hello", "report.lua"),
-    "item": ("/items/42?q=hello", "report.lua"),
-    "post": ("/items", "post_items.lua"),
-    "users": ("/users", "report.lua"),
-    "users_async": ("/users/async", "report.lua"),
-    "big": ("/big", "report.lua"),
-}
 SETTLE_S = 2.0
 
 
