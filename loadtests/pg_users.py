@@ -75,7 +75,7 @@ def ensure_competitor(setup: bool) -> None:
         )
 
 
-def servers(pg: PostgresServer) -> list[run.Server]:
+def servers(pg: PostgresServer, process_impl: str = "c") -> list[run.Server]:
     bolt_bin = os.environ.get("BOLT_BIN") or str(Path(sys.executable).parent / "bolt")
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=run.BOLT_SETTINGS, PYTHONUNBUFFERED="1", **pg.demo_env())
     env["PYTHONPATH"] = os.pathsep.join(d for d in (str(HERE), os.environ.get("PYTHONPATH")) if d)
@@ -88,7 +88,7 @@ def servers(pg: PostgresServer) -> list[run.Server]:
 
     c_build = ensure_psycopg_c()
     if c_build is not None:
-        env = dict(bolt.env, PSYCOPG_IMPL="c", PGAPPNAME="bench-bolt-process")
+        env = dict(bolt.env, PSYCOPG_IMPL=process_impl, PGAPPNAME="bench-bolt-process")
         env["PYTHONPATH"] = os.pathsep.join((str(c_build), env["PYTHONPATH"]))
         p = run.free_port()
         argv = [bolt_bin, "--isolation", "process", "--cores", "1", "--settings", run.BOLT_SETTINGS]
@@ -132,6 +132,13 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--no-setup", action="store_true", help="do not (re)create the competitor venv")
+    ap.add_argument(
+        "--process-psycopg",
+        choices=("c", "python"),
+        default="c",
+        help="psycopg implementation of the --isolation process row (python: the sub-interpreter's, to "
+        "tell the interpreter's share from psycopg's)",
+    )
     args = ap.parse_args()
     ensure_competitor(not args.no_setup)
     pg = PostgresServer.create()
@@ -139,7 +146,7 @@ def main() -> int:
     try:
         pg.create_database(DEMO_DB)
         run_demo_setup(pg.demo_env(), timeout=300)
-        for s in servers(pg):
+        for s in servers(pg, args.process_psycopg):
             s.start()
             started.append(s)
         bodies = [body(s) for s in started]
@@ -147,7 +154,8 @@ def main() -> int:
         assert all(b == bodies[0] for b in bodies) and len(bodies[0]) == 10, bodies
         for s in started:  # each row runs the psycopg it is labelled with
             loaded = uses_psycopg_c(s)
-            assert loaded == (s.key != "bolt" and "process" in keys), (s.key, "psycopg C build loaded:", loaded)
+            want = s.key == "competitor" and "process" in keys or s.key == "process" and args.process_psycopg == "c"
+            assert loaded == want, (s.key, "psycopg C build loaded:", loaded)
         for s in started:  # warm-up: connections open, code paths warm
             run.run_wrk(s, ENDPOINT, 1, args.connections, 1, {1}, [s])
         results: dict[str, list[dict]] = {s.key: [] for s in started}
@@ -173,7 +181,11 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     for k, label in (
         ("bolt", "bolt --cores 1 (pure-Python psycopg)"),
-        ("process", "bolt --isolation process --cores 1 (psycopg C build)"),
+        (
+            "process",
+            "bolt --isolation process --cores 1 "
+            + ("(psycopg C build)" if args.process_psycopg == "c" else "(pure-Python psycopg)"),
+        ),
         ("competitor", "django-bolt 0.13 (psycopg C build)" if "process" in med else "django-bolt 0.13"),
     ):
         if k not in med:
