@@ -145,6 +145,24 @@ impl TrustedProxies {
         Some(self.client_ip(peer, &xff))
     }
 
+    /// `Request::client` as handlers and Django see it: behind a trusted proxy, the forwarded
+    /// client's address with port 0 (the proxy knows the client's port, bolt does not);
+    /// otherwise the peer's `ip:port` as it is.
+    pub fn client_str<'r>(&self, req: &'r Request) -> std::borrow::Cow<'r, str> {
+        if self.0.is_empty() {
+            return req.client.into();
+        }
+        let peer = req
+            .client
+            .parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|a| a.ip());
+        match self.client_of(req) {
+            Some(ip) if Some(ip) != peer => std::net::SocketAddr::new(ip, 0).to_string().into(),
+            _ => req.client.into(),
+        }
+    }
+
     fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|n| n.contains(&ip))
     }

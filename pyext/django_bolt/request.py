@@ -230,8 +230,9 @@ class Request:
                 "SERVER_NAME": name or "localhost",
                 "SERVER_PORT": port or "80",
                 "SERVER_PROTOCOL": "HTTP/1.1",
-                "REMOTE_ADDR": self.client or "",
-                "REMOTE_HOST": self.client or "",
+                # Django's REMOTE_ADDR is the address alone; `client` is "ip:port" ("[v6]:port").
+                "REMOTE_ADDR": remote_addr(self.client),
+                "REMOTE_HOST": remote_addr(self.client),
             }
             for key, value in self.headers.items():
                 if key == "content-type":
@@ -376,3 +377,13 @@ def _load_user(auth: dict | None) -> Any:
         return AnonymousUser()
     user = get_user_model()._default_manager.filter(pk=uid, is_active=True).first()
     return user if user is not None else AnonymousUser()
+
+
+def remote_addr(client: str | None) -> str:
+    """The address part of bolt's ``client`` (``"1.2.3.4:5678"``, ``"[::1]:5678"``): Django's
+    ``REMOTE_ADDR``. Behind a trusted proxy (``BOLT_TRUSTED_PROXIES``) ``client`` is the forwarded
+    address with port 0."""
+    if not client:
+        return ""
+    host, sep, _ = client.rpartition(":")
+    return (host if sep else client).strip("[]")

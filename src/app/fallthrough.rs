@@ -22,7 +22,7 @@ impl App {
             py::new_str(req.head.query().unwrap_or("")),
             header_list(req),
             py::new_bytes(req.body),
-            py::new_str(req.client),
+            py::new_str(&self.trusted_proxies.client_str(req)),
         ]);
         let request_ctx = py::RequestContext::enter();
         let result = if self.django_blocking.on_pool() {

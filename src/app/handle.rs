@@ -203,7 +203,7 @@ impl App {
             &header_list(req),
             &py::new_bytes(req.body),
             &pp,
-            &py::new_str(req.client),
+            &py::new_str(&self.trusted_proxies.client_str(req)),
             &claims
                 .and_then(|c| to_python(c.value()).ok())
                 .unwrap_or_else(py::none),

@@ -274,7 +274,7 @@ impl App {
                 &py::new_str(req.head.query().unwrap_or("")),
                 &super::handle::header_list(req),
                 &pp,
-                &py::new_str(req.client),
+                &py::new_str(&self.trusted_proxies.client_str(req)),
                 &protocols,
                 &claims_obj,
             ],

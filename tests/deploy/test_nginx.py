@@ -160,13 +160,24 @@ def test_a_trusted_proxys_forwarded_address_is_the_rate_limit_key(trusting):
     assert limited(proxy.port, ["10.2.0.2"]) == [200]
 
 
+def test_a_trusted_proxys_client_is_request_client(trusting):
+    _, proxy = trusting
+    with Conn(proxy.port, timeout=30) as c:
+        r = c.request("GET", "/client", headers=[("X-Forwarded-For", "198.51.100.23")])
+    # nginx appends its own peer (127.0.0.1, trusted) to the header: the client is the entry before it.
+    assert r.status == 200 and r.json() == {"client": "198.51.100.23:0", "remote_addr": "198.51.100.23"}, r.body
+
+
 def test_forwarded_for_from_an_untrusted_proxy_is_ignored(demo_db, driver, tmp_path):
     # The demo's own setting trusts 127.0.0.2 only: nginx (127.0.0.1) is not believed, so every
     # request is keyed on nginx's address and ten "different clients" share one bucket.
     bolt, proxy = start(tmp_path, driver, None)
     try:
         statuses = limited(proxy.port, [f"10.3.0.{i}" for i in range(10)])
+        with Conn(proxy.port, timeout=30) as c:
+            client = c.request("GET", "/client", headers=[("X-Forwarded-For", "198.51.100.24")]).json()
     finally:
         assert proxy.stop() == 0, proxy.error_log()
         assert bolt.stop() == 0, bolt.output()
     assert 429 in statuses, statuses
+    assert client["remote_addr"] == "127.0.0.1", client  # nginx, not the forwarded address

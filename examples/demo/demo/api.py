@@ -99,6 +99,13 @@ async def hello() -> dict:
     return {"message": "Hello, World!"}
 
 
+@api.get("/client")
+async def client_address(request: Request) -> dict:
+    """Who bolt says is asking: behind a proxy listed in BOLT_TRUSTED_PROXIES, the address its
+    X-Forwarded-For names; otherwise the peer."""
+    return {"client": request.client, "remote_addr": request.META["REMOTE_ADDR"]}
+
+
 @api.get("/items/{id}")
 async def get_item(id: int, q: str | None = None) -> dict:
     return {"id": id, "q": q}
