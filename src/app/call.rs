@@ -242,14 +242,29 @@ impl App {
 
     /// Runs one turn of this interpreter's asyncio loop and delivers finished handlers.
     /// Returns the seconds until the loop's next timer (negative when none).
+    /// Whether a KeyboardInterrupt was raised in the pump since the last call (and so not seen
+    /// by the thread's own signal check).
+    pub fn take_interrupted(&self) -> bool {
+        self.interrupted.replace(false)
+    }
+
     pub fn pump(&self, pending: &Pending) -> f64 {
-        let hint = match py::call(&self.hooks.pump, &[]) {
-            Ok(v) => {
+        let hint = match py::call_keep(&self.hooks.pump, &[]) {
+            Some(v) => {
                 // SAFETY: attached.
                 unsafe { ffi::PyFloat_AsDouble(v.as_ptr()) }
             }
-            Err(e) => {
-                eprintln!("django-bolt: asyncio pump failed: {e}");
+            // SAFETY: attached; the pump's exception is current.
+            None if unsafe { ffi::PyErr_ExceptionMatches(ffi::PyExc_KeyboardInterrupt) } != 0 => {
+                // Ctrl-C landed while the loop ran Python: asyncio lets it through, and the
+                // caller that waits for a handler (the test client) must raise it, not lose it.
+                // SAFETY: attached; clears the exception just matched.
+                unsafe { ffi::PyErr_Clear() };
+                self.interrupted.set(true);
+                0.0
+            }
+            None => {
+                eprintln!("django-bolt: asyncio pump failed: {}", py::take_err());
                 0.001
             }
         };

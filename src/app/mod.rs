@@ -102,6 +102,9 @@ pub struct App {
     /// the sockets): a call queued for the blocking pool checks it before it starts, and is
     /// dropped if its client has gone. None: no sockets (the test client).
     client_fd: RefCell<Option<ClientFd>>,
+    /// A KeyboardInterrupt raised inside the asyncio pump (the test client's thread is the
+    /// main thread, where Ctrl-C lands): kept for `take_interrupted`, so it is not lost.
+    interrupted: Cell<bool>,
     /// `django_bolt._worker.Runtime`, kept alive for the hooks' sake.
     _rt: Obj,
 }
@@ -208,6 +211,7 @@ impl App {
             has_websocket: routes.iter().any(|r| r.websocket),
             routes,
             client_fd: RefCell::new(None),
+            interrupted: Cell::new(false),
             _rt: rt,
         })
     }

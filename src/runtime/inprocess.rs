@@ -302,6 +302,11 @@ impl InProcess {
     /// thread-sensitive jobs, else a sleep until the loop's fd is readable or its next timer.
     fn turn(&self) -> Result<(), PyErrText> {
         let next_timer = self.app.pump(&self.pending);
+        if self.app.take_interrupted() {
+            // SAFETY: attached; raises the KeyboardInterrupt the pump caught, for the caller.
+            unsafe { ffi::PyErr_SetNone(ffi::PyExc_KeyboardInterrupt) };
+            return Err(PyErrText("interrupted".into()));
+        }
         let ran_jobs = py::call(&self.run_thread_jobs, &[])
             // SAFETY: attached; comparing pointers only.
             .map(|v| v.as_ptr() == unsafe { ffi::Py_True() })

@@ -222,6 +222,28 @@ def test_ctrl_c_reaches_a_test_waiting_on_a_handler(own_api):
         assert time.monotonic() - t0 < 5
 
 
+def test_ctrl_c_while_the_loop_runs_python_reaches_the_test(own_api):
+    # The bug: a KeyboardInterrupt raised while the asyncio loop ran a callback (Ctrl-C landing
+    # in Python code rather than in the wait) was printed as "asyncio pump failed" and lost, so
+    # the test went on waiting for the handler. Here the loop's own callback raises it.
+    import asyncio
+
+    @own_api.get("/interrupted-in-loop")
+    async def interrupted_in_loop() -> dict:
+        def ctrl_c() -> None:
+            raise KeyboardInterrupt
+
+        asyncio.get_running_loop().call_soon(ctrl_c)
+        await asyncio.sleep(30)
+        return {}
+
+    with TestClient(own_api) as c:
+        t0 = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            c.get("/interrupted-in-loop")
+        assert time.monotonic() - t0 < 5
+
+
 def test_response_object_is_httpx(client):
     r = client.get("/where")
     assert isinstance(r, httpx.Response)
