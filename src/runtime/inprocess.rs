@@ -307,10 +307,13 @@ impl InProcess {
             unsafe { ffi::PyErr_SetNone(ffi::PyExc_KeyboardInterrupt) };
             return Err(PyErrText("interrupted".into()));
         }
-        let ran_jobs = py::call(&self.run_thread_jobs, &[])
+        // On failure the exception stays raised for the test (a Ctrl-C landing in those jobs is
+        // the test's KeyboardInterrupt, not a RuntimeError about them).
+        let ran_jobs = match py::call_keep(&self.run_thread_jobs, &[]) {
             // SAFETY: attached; comparing pointers only.
-            .map(|v| v.as_ptr() == unsafe { ffi::Py_True() })
-            .map_err(|e| PyErrText(format!("Runtime.run_thread_jobs: {e}")))?;
+            Some(v) => v.as_ptr() == unsafe { ffi::Py_True() },
+            None => return Err(PyErrText("Runtime.run_thread_jobs raised".into())),
+        };
         if ran_jobs || next_timer == 0.0 {
             return Ok(());
         }
@@ -327,6 +330,14 @@ impl InProcess {
         // SAFETY: attached; the GIL is released around a poll that touches no Python object and
         // taken back before anything else runs here. `fd` lives on this stack frame.
         unsafe {
+            // PyErr_CheckSignals first runs a collection the GC has scheduled, then looks at
+            // signals. Left for after the sleep, that collection would run with a Ctrl-C that
+            // arrived during the sleep still pending, and the first finalizer (`__del__`) to
+            // run Python would take it: its KeyboardInterrupt is printed as "Exception ignored"
+            // and lost, and the test goes on waiting. Run the collection now, before the sleep.
+            if ffi::PyErr_CheckSignals() != 0 {
+                return Err(PyErrText("interrupted".into()));
+            }
             let state = ffi::PyEval_SaveThread();
             libc::poll(&mut fd, 1, ms);
             ffi::PyEval_RestoreThread(state);

@@ -209,22 +209,29 @@ def test_works_without_django_settings():
     assert proc.stdout.strip() == "{'sum': 5} 422"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN REGRESSION (2026-11-28): fails in the full .ci/run suite (DID NOT RAISE) since that "
-    "day's merges, passes alone and in tests/auth..tests/client; cause not found yet, see the stop note",
-)
 def test_ctrl_c_reaches_a_test_waiting_on_a_handler(own_api):
     # A handler that never finishes must not make the test uninterruptible.
     import _thread
+    import gc
 
-    with TestClient(own_api) as c:
-        timer = threading.Timer(0.3, _thread.interrupt_main)
-        timer.start()
-        t0 = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
-            c.get("/suspends?ms=60000")
-        assert time.monotonic() - t0 < 5
+    # The collector is off while the test waits: when Ctrl-C lands during a collection, the
+    # first finalizer (`__del__`) that runs Python takes the KeyboardInterrupt and CPython prints
+    # it as "Exception ignored" (any program, not only this one). That is the likely cause of
+    # this test's failures in two full-suite CI runs (DID NOT RAISE; never alone or in a smaller
+    # suite), where a collection over earlier tests' garbage could fall at that moment. The wait
+    # loop itself runs a scheduled collection before it sleeps, not after (inprocess.rs).
+    gc.collect()
+    gc.disable()
+    try:
+        with TestClient(own_api) as c:
+            timer = threading.Timer(0.3, _thread.interrupt_main)
+            timer.start()
+            t0 = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                c.get("/suspends?ms=60000")
+            assert time.monotonic() - t0 < 5
+    finally:
+        gc.enable()
 
 
 def test_ctrl_c_while_the_loop_runs_python_reaches_the_test(own_api):
