@@ -4,6 +4,7 @@
     python3 loadtests/instructions.py before=/tmp/before after=pyext          # GET /hello
     python3 loadtests/instructions.py --endpoint item --top 40 after=pyext
     python3 loadtests/instructions.py floor=@target/release/examples/floor    # the floor server
+    python3 loadtests/instructions.py --endpoint jwt --top 40 after=pyext      # /hello behind JWT (run.py's jwt row)
 
 CPU time per request moves by tens of percent on this shared box; the number of instructions
 the server executes per request does not depend on how busy the box is. Where the CPU has no
@@ -41,11 +42,25 @@ DEMO = REPO / "examples" / "demo"
 BOLT = Path(os.environ.get("BOLT_BIN", REPO / ".venv" / "bin" / "bolt"))
 sys.path.insert(0, str(HERE))
 from ab import ENDPOINTS  # noqa: E402  (one table of the endpoints and their wrk scripts)
+from run import demo_secret_key  # noqa: E402
+
+# run.py's `jwt` row: /hello behind JWTAuthentication + IsAuthenticated, with a bearer token.
+ENDPOINTS = {**ENDPOINTS, "jwt": ("/secure/hello-jwt", "report.lua")}
 
 
-def wrk(port: int, path: str, script: str, seconds: int) -> int:
+def bearer(python: Path) -> list[str]:
+    """wrk's header arguments for the jwt endpoint: an HS256 token for user 1 (as run.py mints it)."""
+    claims = f'{{"sub":"1","exp":{int(time.time()) + 3600}}}'
+    code = "import sys\nfrom django_bolt import _native\nprint(_native.jwt_encode('HS256', sys.argv[1].encode(), sys.argv[2].encode()))"
+    tok = subprocess.run(
+        [str(python), "-c", code, demo_secret_key(), claims], capture_output=True, text=True, check=True
+    )
+    return ["-H", f"Authorization: Bearer {tok.stdout.strip()}"]
+
+
+def wrk(port: int, path: str, script: str, seconds: int, headers: list[str] = ()) -> int:
     """Requests completed; wrk's timeouts (the server is slow under callgrind) are not counted."""
-    argv = ["taskset", "-c", "1", "wrk", "-t1", "-c64", f"-d{seconds}s", "--timeout", "30s"]
+    argv = ["taskset", "-c", "1", "wrk", "-t1", "-c64", f"-d{seconds}s", "--timeout", "30s", *headers]
     argv += ["-s", str(HERE / script), f"http://127.0.0.1:{port}{path}"]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     m = re.search(r'WRKJSON \{"requests":(\d+)', out)
@@ -84,10 +99,11 @@ def count(name: str, spec: str, port: int, endpoint: str, args, outdir: Path) ->
                     raise SystemExit(f"{name} did not answer within {args.start_timeout} s") from None
                 time.sleep(1)
         path, script = ENDPOINTS[endpoint]
+        headers = bearer(BOLT.parent / "python") if endpoint == "jwt" else []
         control(proc.pid, "-i", "on")
-        wrk(port, path, script, args.warmup)
+        wrk(port, path, script, args.warmup, headers)
         control(proc.pid, "-z")
-        n = wrk(port, path, script, args.seconds)
+        n = wrk(port, path, script, args.seconds, headers)
         before = set(outdir.iterdir())
         control(proc.pid, "-d")
         for _ in range(100):

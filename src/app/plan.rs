@@ -362,6 +362,7 @@ fn authenticator(a: *mut ffi::PyObject) -> Result<Authenticator, PlanError> {
                 verifier,
                 header,
                 cookie,
+                verified: Default::default(),
             })))
         }
         other => Err(PlanError::Unknown("authenticator", other.into())),

@@ -5,6 +5,7 @@
 use super::apikey::{self, ApiKeyAuth, ApiKeyCache};
 use super::guard::Guard;
 use super::jwt::{JwtError, JwtVerifier};
+use super::verified::VerifiedTokens;
 use crate::http::{RequestHead, Response};
 use sonic_rs::JsonValueTrait;
 use std::time::Instant;
@@ -14,6 +15,8 @@ pub struct JwtAuth {
     pub verifier: JwtVerifier,
     pub header: String,
     pub cookie: Option<String>,
+    /// This core's tokens already verified by `verifier`.
+    pub verified: VerifiedTokens,
 }
 
 pub enum Authenticator {
@@ -96,7 +99,10 @@ where
                 };
                 let Some(token) = token else { continue };
                 let verified = token
-                    .and_then(|t| a.verifier.verify(&t))
+                    .and_then(|t| {
+                        let now = jsonwebtoken::get_current_timestamp();
+                        a.verified.get_or_verify(&t, now, |t| a.verifier.verify(t))
+                    })
                     .map(|json| Claims::new(backend, json))
                     .and_then(|claims| match not_for_access(claims.value()) {
                         Some(kind) => Err(JwtError::Invalid(format!(

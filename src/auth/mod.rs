@@ -4,3 +4,4 @@ pub mod apikey;
 pub mod authenticate;
 pub mod guard;
 pub mod jwt;
+pub mod verified;

@@ -212,6 +212,20 @@ def test_rejects_expired_token(server, users):
     assert "expired" in resp.json()["detail"]
 
 
+def test_tokens_verified_before_keep_their_own_claims(server, users):
+    # Each core keeps the payloads of tokens it has verified (src/auth/verified.rs): the same
+    # tokens again, interleaved, must each still answer for their own user, and a token
+    # differing from a kept one by its signature alone must not be taken for it.
+    alice, bob = valid(users["alice"]), valid(users["bob"])
+    for _ in range(4):
+        for token, name in ((alice, "alice"), (bob, "bob")):
+            resp = fetch(server.port, "GET", "/secure/whoami", headers=bearer(token))
+            assert resp.status == 200, resp.body
+            assert resp.json() == {"sub": users[name], "user": name}
+    h, p, sig = alice.split(".")
+    _rejected(server, bearer(f"{h}.{p}.{sig[:-2]}{'AA' if sig[-2:] != 'AA' else 'BB'}"))
+
+
 def test_rejects_tampered_payload(server, users):
     h, _, sig = valid(users["bob"]).split(".")
     forged = b64({"sub": users["alice"], "exp": int(time.time()) + 300})
