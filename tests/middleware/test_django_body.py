@@ -19,7 +19,15 @@ from django.utils.http import quote_etag
 
 from django_bolt import BoltAPI, Struct
 from django_bolt.middleware import DjangoMiddleware, middleware
-from django_bolt.responses import HTML, JSON, PlainText, Response, StreamingResponse
+from django_bolt.responses import (
+    HTML,
+    JSON,
+    EventSourceResponse,
+    PlainText,
+    Response,
+    ServerSentEvent,
+    StreamingResponse,
+)
 from django_bolt.testing import TestClient
 
 COND = "django.middleware.http.ConditionalGetMiddleware"
@@ -237,6 +245,28 @@ def test_streamed_responses_reach_django_as_streaming():
         r = c.get("/records", headers={"Accept-Encoding": "gzip"})
         assert r.headers["content-encoding"] == "gzip"
         assert r.text == "".join(f'{{"i":{i}}}\n' for i in range(50))
+
+
+def test_an_event_stream_through_gzip_middleware_decodes_to_its_events():
+    api = BoltAPI(django_middleware=[GZIP], middleware=[DjangoMiddleware(SaysStreaming)], compression=False)
+    events = [ServerSentEvent(data={"n": i}, event="tick", id=str(i)) for i in range(40)]
+
+    @api.get("/events")
+    async def ticks() -> EventSourceResponse:
+        async def gen():
+            for e in events:
+                yield e
+            yield {"plain": True}
+
+        return EventSourceResponse(gen())
+
+    expected = b"".join(e.encode() for e in events) + ServerSentEvent(data={"plain": True}).encode()
+    with TestClient(api) as c:
+        r = c.get("/events", headers=IDENTITY)
+        assert (r.content, r.headers["x-streaming"]) == (expected, "True")
+        r = c.get("/events", headers={"Accept-Encoding": "gzip"})
+        assert (r.headers["content-encoding"], r.content) == ("gzip", expected)
+        assert r.headers["content-type"] == "text/event-stream"
 
 
 def test_a_negotiated_route_keeps_bolt_rendering():

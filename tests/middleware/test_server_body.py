@@ -17,7 +17,10 @@ from support.projects import copy_demo
 from support.wire import fetch, get
 
 BODY_API = """
+import asyncio
+
 from django_bolt import BoltAPI
+from django_bolt.responses import EventSourceResponse, ServerSentEvent
 
 django_api = BoltAPI(
     prefix="/body",
@@ -47,6 +50,16 @@ async def bare_rows() -> dict:
 @django_api.get("/counter")
 async def counter() -> dict:
     return {"n": state["n"], "pad": "x" * 300}
+
+
+@django_api.get("/slow-events")
+async def slow_events() -> EventSourceResponse:
+    async def gen():
+        yield ServerSentEvent(data="a" * 300)
+        await asyncio.sleep(0.5)
+        yield ServerSentEvent(data="b")
+
+    return EventSourceResponse(gen(), ping_interval=0.1)
 
 
 @django_api.post("/bump")
@@ -119,3 +132,14 @@ def test_a_route_without_django_middleware_is_unchanged(server):
     # bolt's own gzip (its fallback), no ETag: nothing of Django's ran.
     assert r.header("content-encoding") == "gzip" and r.header("etag") is None
     assert json.loads(gzip.decompress(r.body)) == ROWS
+
+
+def test_no_ping_is_written_into_an_event_stream_gzip_middleware_compressed(server):
+    """bolt's ``: ping`` comments are raw bytes: inside Django's gzip stream they corrupted it."""
+    events = b'data: "' + b"a" * 300 + b'"\n\ndata: "b"\n\n'
+    plain = get(server.port, "/body/slow-events")
+    assert b": ping" in plain.body  # pinged while idle
+    assert plain.body.replace(b": ping\n\n", b"") == events
+    r = get(server.port, "/body/slow-events", headers=[("Accept-Encoding", "gzip")])
+    assert r.header("content-encoding") == "gzip"
+    assert gzip.decompress(r.body) == events

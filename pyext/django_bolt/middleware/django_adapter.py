@@ -391,7 +391,9 @@ def _make_backed_classes() -> tuple[Any, Any]:
             if self.__dict__.get("_bolt_replaced") or ct != self._bolt_type:
                 headers = merged_headers(self, False)
                 out = StreamingResponse(self._iterator, self.status_code, headers, ct)
-                out.ping_interval = getattr(bolt, "ping_interval", None)
+                if "content-encoding" not in headers:
+                    # (A ping is raw bytes: inside a compressed stream it would corrupt it.)
+                    out.ping_interval = getattr(bolt, "ping_interval", None)
                 out.cookies = [*bolt.cookies, *cookies]
                 return out
             bolt.status_code = self.status_code
