@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ._plans import RoutePlan, SecurityPlan
 from .dependencies import compile_handler
-from .middleware.chain import route_middleware, wrap_endpoint
+from .middleware.chain import BodyShape, route_middleware, wrap_endpoint
 from .middleware.compression import CompressionConfig
 from .middleware.middleware import normalize_middleware_specs, skips
 from .params import SignatureError
@@ -506,8 +506,15 @@ class BoltAPI(_Registrar):
                 r.endpoint = _other_statuses_unchecked(r.endpoint, status_code)
             if not _websocket:
                 specs = route_middleware(outer_specs, fn)
+                shape = BodyShape(_body_plan(r), bool(r.renderers))
                 r.endpoint, r.params = wrap_endpoint(
-                    r.endpoint, r.params, specs, handler=fn, status_code=status_code, blocking=blocking
+                    r.endpoint,
+                    r.params,
+                    specs,
+                    handler=fn,
+                    status_code=status_code,
+                    blocking=blocking,
+                    body_shape=shape,
                 )
             for other in self.routes:
                 if other.method == method and other.path == full:
@@ -951,6 +958,11 @@ def _wrapping(endpoint: Callable[..., Any], cls: type, status_code: int) -> Call
         return wrap(endpoint(**kw))
 
     return wrapped
+
+
+def _body_plan(r: Route) -> Callable[[], Any]:
+    """The plan Rust encodes ``r``'s plain return value through, as ``Route.plan`` gives it."""
+    return lambda: r.response_plan() if r.validate_response else None
 
 
 def _other_statuses_unchecked(endpoint: Callable[..., Any], status_code: int) -> Callable[..., Any]:

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from ..request import Request
 from .middleware import FunctionMiddlewareSpec, middleware_names
 
-__all__ = ["MiddlewareResponse", "route_middleware", "wrap_endpoint", "middleware_names"]
+__all__ = ["BodyShape", "MiddlewareResponse", "route_middleware", "wrap_endpoint", "middleware_names"]
 
 _MW_REQUEST = "__bolt_mw_request__"
 
@@ -77,6 +77,27 @@ class MiddlewareResponse:
         return f"MiddlewareResponse(status_code={self.status_code!r})"
 
 
+_UNSET: Any = object()
+
+
+class BodyShape:
+    """What Rust encodes a route's plain return value by, for a Django middleware that reads
+    the body: the declared type's plan (made on first use: types may be defined after the
+    route) and whether ``Accept`` picks the renderer (``renderers=``)."""
+
+    __slots__ = ("_plan_of", "_plan", "negotiated")
+
+    def __init__(self, plan_of: Callable[[], Any] | None, negotiated: bool) -> None:
+        self._plan_of = plan_of
+        self._plan: Any = _UNSET
+        self.negotiated = negotiated
+
+    def plan(self) -> Any:
+        if self._plan is _UNSET:
+            self._plan = self._plan_of() if self._plan_of is not None else None
+        return self._plan
+
+
 def _without_skipped(specs: list[Any], skip: frozenset[str]) -> list[Any]:
     if not skip:
         return specs
@@ -108,7 +129,7 @@ def route_middleware(global_specs: list[Any], handler: Any) -> list[Any]:
     return _without_skipped(specs, skip)
 
 
-def _layer(spec: Any, get_response: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _layer(spec: Any, get_response: Callable[[Any], Any], status_code: int) -> Callable[[Any], Any]:
     if isinstance(spec, FunctionMiddlewareSpec):
         fn = spec.func
 
@@ -118,7 +139,13 @@ def _layer(spec: Any, get_response: Callable[[Any], Any]) -> Callable[[Any], Any
 
         return function_middleware
     if hasattr(spec, "_bolt_django_layer"):
-        return spec._bolt_django_layer(get_response)
+
+        async def as_response(request: Any) -> Any:
+            # Django's hooks need a response: a plain value a bolt middleware below returned is
+            # made one as the handler's is.
+            return _as_response(await get_response(request), status_code)
+
+        return spec._bolt_django_layer(as_response)
     return spec(get_response)
 
 
@@ -126,7 +153,7 @@ def _as_response(value: Any, status_code: int) -> Any:
     """What middleware sees of a handler's return value."""
     from ..responses import Response
 
-    if isinstance(value, Response):
+    if isinstance(value, Response) or type(value) is MiddlewareResponse:
         return value
     if type(value) is tuple and 2 <= len(value) <= 3 and type(value[0]) is int:
         return MiddlewareResponse(value[1], value[0], value[2] if len(value) == 3 else None)
@@ -172,12 +199,14 @@ def wrap_endpoint(
     handler: Callable[..., Any],
     status_code: int,
     blocking: bool | None,
+    body_shape: BodyShape | None = None,
 ) -> tuple[Callable[..., Any], list]:
     """(endpoint, plan) with ``specs`` around it; both unchanged when ``specs`` is empty.
 
     ``handler`` is the route's own function (Django's ``process_view`` gets it as the view);
     ``status_code`` the route's success status; ``blocking=True`` runs a sync endpoint on the
-    interpreter's thread pool, as dependencies do.
+    interpreter's thread pool, as dependencies do; ``body_shape`` how Rust encodes a plain
+    return value (for Django middleware that read the body).
     """
     if not specs:
         return endpoint, plan
@@ -205,7 +234,7 @@ def wrap_endpoint(
 
     chain: Callable[[Any], Any] = call_endpoint
     for spec in reversed(specs):
-        chain = _layer(spec, chain)
+        chain = _layer(spec, chain, status_code)
 
     @functools.wraps(endpoint)
     async def with_middleware(**kw: Any) -> Any:
@@ -213,6 +242,7 @@ def wrap_endpoint(
         request.state["_bolt_endpoint_kwargs"] = kw
         # Django's process_view gets the handler as the view (@csrf_exempt is read from it).
         request.state["_view_func"] = handler
+        request.state["_bolt_body_shape"] = body_shape
         return _to_wire(await chain(request))
 
     return with_middleware, [*plan, ParamPlan(_MW_REQUEST, SRC_REQUEST, K_ANY, 0, None, _MW_REQUEST, None, None)]

@@ -10,10 +10,20 @@ with the route's handler as the view, then the rest of bolt's chain. What the mi
 the Django request reaches the handler: ``request.user`` (loaded with ``auser()``),
 ``request.session``, and every other public attribute in ``request.state`` (``_messages`` too).
 
-The response comes back to Django's ``process_response`` hooks as an ``HttpResponse`` with the
-handler's status and headers and an empty body (the body is encoded later, by Rust); the
-headers, status and cookies they leave are copied to bolt's response. A Django middleware that
-answers itself (a CSRF 403, a redirect) gives its own response, converted to bolt's.
+The response comes back to Django's hooks as an ``HttpResponse`` with the status, headers and
+``Content-Type`` bolt would send. Its body is rendered when a middleware first reads it
+(``content``, iteration, ``write``), with the encoder Rust uses, so the bytes are the ones bolt
+would send (``ConditionalGetMiddleware``'s ETag is Django's own for them) and a stack whose
+middleware never read the body pays nothing for it. What the hooks leave is sent: their status,
+headers and cookies, and a body they read or replaced as it then is (one with a
+``Content-Encoding``, as ``GZipMiddleware`` leaves it, is not compressed again by bolt).
+Streamed and file responses come as a ``StreamingHttpResponse`` (``streaming`` is true: the
+middleware that skip those skip them); ``streaming_content`` gives their chunks' bytes, and an
+iterator a middleware puts there is what is streamed. One body is not known here: a plain
+return value on a route with ``renderers=`` (``Accept`` picks its encoding, in Rust), which
+reads as ``b""`` and is rendered by bolt unless a middleware puts bytes in its place. A Django
+middleware that answers itself (a CSRF 403, a redirect) gives its own response, converted to
+bolt's.
 Exceptions are not turned into responses here: they go to the ``process_exception`` hooks,
 then on to bolt, which answers them as it answers a handler's.
 """
@@ -22,6 +32,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote_to_bytes
+
+from ..responses import _FILE, _JSON, _STREAM, EventSourceResponse, Response, ServerSentEvent, StreamingResponse
 
 __all__ = [
     "DjangoMiddleware",
@@ -170,7 +182,7 @@ class _DjangoLayer:
                 # done, or they (and what they hold) wait for the cycle collector.
                 request.state.pop("_django_request", None)
                 django_request.__dict__.pop("_bolt_request", None)
-        if type(response) is _backed_class():
+        if type(response) in _backed_classes():
             return response.merged()
         return to_bolt_response(response)
 
@@ -190,7 +202,16 @@ class _DjangoLayer:
                 if answer is not None:
                     return answer
             raise
-        return _backed_class()(response)
+        if _is_django(response):
+            # A Django response the handler returned already has its body.
+            return response
+        return _backed(response, request.state.get("_bolt_body_shape"))
+
+
+def _is_django(response: Any) -> bool:
+    from django.http import HttpResponseBase
+
+    return isinstance(response, HttpResponseBase)
 
 
 def _one_request(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -253,45 +274,236 @@ async def _share(dj: Any, request: Any) -> None:
 _BACKED: Any = None
 
 
-def _backed_class() -> Any:
-    """The ``HttpResponse`` subclass bolt's response travels in through Django's middleware
-    (made on first use: Django is imported lazily)."""
+def _backed_classes() -> tuple[Any, Any]:
+    """The ``HttpResponse`` subclass a bolt response travels in through Django's middleware,
+    and its streaming twin (made on first use: Django is imported lazily)."""
     global _BACKED
     if _BACKED is None:
-        from django.http import HttpResponse
-
-        class BoltBackedResponse(HttpResponse):
-            def __init__(self, bolt: Any) -> None:
-                super().__init__(b"", status=bolt.status_code)
-                del self.headers["Content-Type"]
-                headers = bolt.headers or {}
-                for k, v in headers.items() if isinstance(headers, dict) else headers:
-                    self.headers[k] = v
-                self.bolt = bolt
-                self._had_type = "Content-Type" in self.headers
-
-            def merged(self) -> Any:
-                """Bolt's response with the status, headers and cookies Django's hooks left."""
-                bolt = self.bolt
-                bolt.status_code = self.status_code
-                headers = {}
-                for k, v in self.headers.items():
-                    low = k.lower()
-                    if low in _HOP or (low == "content-type" and not self._had_type):
-                        continue
-                    headers[low] = v
-                bolt.headers = headers
-                bolt.cookies.extend(m.OutputString() for m in self.cookies.values())
-                return bolt
-
-        _BACKED = BoltBackedResponse
+        _BACKED = _make_backed_classes()
     return _BACKED
+
+
+def _make_backed_classes() -> tuple[Any, Any]:
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    def start(dj: Any, bolt: Any) -> None:
+        headers = bolt.headers or {}
+        for k, v in headers.items() if isinstance(headers, dict) else headers:
+            dj.headers[k] = v
+        # A type the handler gave among its headers stays one of them (Rust sends it as it is).
+        dj._bolt_had_type = "Content-Type" in dj.headers
+        # Else the type Rust would send, so middleware that look at it (the debug toolbar
+        # injects only into HTML) see the real one.
+        if not dj._bolt_had_type:
+            ct = _content_type(bolt, dj._bolt_shape)
+            if ct is not None:
+                dj.headers["Content-Type"] = ct
+        dj._bolt_type = dj.headers.get("Content-Type")
+        dj.bolt = bolt
+
+    def merged_headers(dj: Any, keep_type: bool) -> dict[str, str]:
+        skip = _HOP if keep_type else _HOP | {"content-type"}
+        return {k.lower(): v for k, v in dj.headers.items() if k.lower() not in skip}
+
+    class BoltBackedResponse(HttpResponse):
+        """Bolt's response as Django's middleware see it: the status, headers and type bolt
+        would send, and a body rendered (with the encoder Rust uses) only when a middleware
+        reads it."""
+
+        def __init__(self, bolt: Any, shape: Any) -> None:
+            super().__init__(b"", status=bolt.status_code)
+            del self.headers["Content-Type"]
+            self._bolt_shape = shape
+            start(self, bolt)
+            # The b"" Django's constructor set is not the body: it is rendered on first read.
+            self.__dict__.pop("_bolt_body", None)
+
+        # Django's HttpResponse keeps its body in `_container` (content, iteration, write and
+        # tell all go through it): rendering it here makes every one of them see the real bytes.
+        @property
+        def _container(self) -> list[bytes]:
+            body = self.__dict__.get("_bolt_body")
+            if body is None:
+                rendered = _render(self.bolt, self._bolt_shape)
+                body = [rendered if rendered is not None else b""]
+                self.__dict__["_bolt_body"] = body
+                self.__dict__["_bolt_unknown"] = rendered is None
+            return body
+
+        @_container.setter
+        def _container(self, value: list[bytes]) -> None:
+            self.__dict__["_bolt_body"] = value
+
+        def merged(self) -> Any:
+            """Bolt's response with the status, headers, cookies and body Django's hooks left."""
+            bolt = self.bolt
+            cookies = [m.OutputString() for m in self.cookies.values()]
+            ct = self.get("Content-Type")
+            body = self.__dict__.get("_bolt_body")
+            if body is None and ct != self._bolt_type:
+                # A new type for a body nobody read: the body bolt would send, under that type.
+                body = self._container
+            # A body that could not be rendered here, left empty, is still bolt's to render.
+            unknown = self.__dict__.get("_bolt_unknown") and not any(body or ())
+            if body is not None and not unknown:
+                # Read (then sent as read, the same bytes Rust would have written) or replaced.
+                headers = merged_headers(self, False)
+                out = Response(b"".join(body), self.status_code, headers, ct or "application/octet-stream")
+                out.cookies = [*bolt.cookies, *cookies]
+                return out
+            bolt.status_code = self.status_code
+            bolt.headers = merged_headers(self, self._bolt_had_type)
+            bolt.cookies.extend(cookies)
+            return bolt
+
+    class BoltBackedStreamingResponse(StreamingHttpResponse):
+        """A streamed (or file) bolt response as Django's ``StreamingHttpResponse``: middleware
+        that skip streaming responses skip it; one that reads ``streaming_content`` gets the
+        chunks' bytes, and one that replaces it has its iterator sent."""
+
+        def __init__(self, bolt: Any, shape: Any) -> None:
+            super().__init__((), status=bolt.status_code)
+            del self.headers["Content-Type"]
+            self._bolt_shape = shape
+            start(self, bolt)
+            # Django's constructor set an empty iterator: not a replacement of bolt's.
+            self.__dict__.pop("_bolt_iterator", None)
+            self.__dict__.pop("_bolt_replaced", None)
+            self.is_async = bolt._kind == _STREAM and hasattr(bolt.content, "__aiter__")
+
+        @property
+        def _iterator(self) -> Any:
+            it = self.__dict__.get("_bolt_iterator")
+            if it is None:
+                it = _chunks(self.bolt)
+                self.__dict__["_bolt_iterator"] = it
+            return it
+
+        @_iterator.setter
+        def _iterator(self, value: Any) -> None:
+            self.__dict__["_bolt_iterator"] = value
+            self.__dict__["_bolt_replaced"] = True
+
+        def merged(self) -> Any:
+            bolt = self.bolt
+            cookies = [m.OutputString() for m in self.cookies.values()]
+            ct = self.get("Content-Type")
+            if self.__dict__.get("_bolt_replaced") or ct != self._bolt_type:
+                headers = merged_headers(self, False)
+                out = StreamingResponse(self._iterator, self.status_code, headers, ct)
+                if "content-encoding" not in headers:
+                    # (A ping is raw bytes: inside a compressed stream it would corrupt it.)
+                    out.ping_interval = getattr(bolt, "ping_interval", None)
+                out.cookies = [*bolt.cookies, *cookies]
+                return out
+            bolt.status_code = self.status_code
+            bolt.headers = merged_headers(self, self._bolt_had_type)
+            bolt.cookies.extend(cookies)
+            return bolt
+
+    def _chunks(bolt: Any) -> Any:
+        if bolt._kind == _FILE:
+            return _file_chunks(bolt.path)
+        to_bytes = _event_bytes if isinstance(bolt, EventSourceResponse) else _chunk_bytes
+        content = bolt.content
+        if hasattr(content, "__aiter__"):
+
+            async def chunks() -> Any:
+                async for item in content:
+                    yield to_bytes(item)
+
+            return chunks()
+        return map(to_bytes, content)
+
+    return BoltBackedResponse, BoltBackedStreamingResponse
+
+
+def _backed(response: Any, shape: Any) -> Any:
+    """Bolt's response (or a plain value's ``MiddlewareResponse``) in Django's clothes."""
+    import inspect
+
+    plain, streaming = _backed_classes()
+    if not isinstance(response, Response):
+        value = response.content
+        if inspect.isgenerator(value) or inspect.isasyncgen(value):
+            # A generator return value is streamed (as Rust does at the top of the chain).
+            as_stream = StreamingResponse(value, response.status_code, response.headers)
+            as_stream.cookies = list(response.cookies)
+            response = as_stream
+    if isinstance(response, Response) and response._kind in (_STREAM, _FILE):
+        return streaming(response, shape)
+    return plain(response, shape)
+
+
+def _encode(value: Any, plan: Any = None) -> bytes:
+    from .. import _native
+    from ..json import ENCODE_TYPES
+
+    return _native.encode(value, ENCODE_TYPES, plan)
+
+
+def _content_type(bolt: Any, shape: Any) -> str | None:
+    """The type Rust sends ``bolt`` with (None: decided later, by ``Accept``)."""
+    if isinstance(bolt, Response):
+        return bolt.media_type
+    if shape is not None and shape.negotiated:
+        return None
+    if type(bolt.content) is str:
+        return "text/plain; charset=utf-8"
+    if type(bolt.content) in (bytes, bytearray):
+        return "application/octet-stream"
+    return "application/json"
+
+
+def _render(bolt: Any, shape: Any) -> bytes | None:
+    """The body Rust would write for ``bolt`` (``app::respond``), or None when it cannot be
+    known here: a plain value on a route whose renderer ``Accept`` picks (``renderers=``)."""
+    content = bolt.content
+    if isinstance(bolt, Response):
+        if bolt._kind == _JSON:
+            return _encode(content)
+        if content is None:
+            return b""
+        if isinstance(content, str):
+            return content.encode()
+        if type(content) is bytes:
+            return content
+        return _encode(content)
+    if shape is not None and shape.negotiated:
+        return None
+    if type(content) is str:
+        return content.encode()
+    if type(content) in (bytes, bytearray):
+        return bytes(content)
+    return _encode(content, shape.plan() if shape is not None else None)
+
+
+def _chunk_bytes(item: Any) -> bytes:
+    # As Rust writes a stream's items (app::stream): text as UTF-8, bytes as they are, anything
+    # else as a JSON line.
+    if isinstance(item, str):
+        return item.encode()
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return bytes(item)
+    return _encode(item) + b"\n"
+
+
+def _event_bytes(item: Any) -> bytes:
+    if isinstance(item, (str, bytes, bytearray, memoryview)):
+        return item.encode() if isinstance(item, str) else bytes(item)
+    if not isinstance(item, ServerSentEvent):
+        item = ServerSentEvent(data=item)
+    return item.encode()
+
+
+def _file_chunks(path: str) -> Any:
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 16):
+            yield chunk
 
 
 def to_bolt_response(response: Any) -> Any:
     """A Django ``HttpResponse`` (or streaming one) as bolt's ``Response``."""
-    from ..responses import Response, StreamingResponse
-
     if getattr(response, "streaming", False):
         out: Any = StreamingResponse(response.streaming_content, response.status_code)
     else:
