@@ -2,5 +2,6 @@
 
 pub mod apikey;
 pub mod authenticate;
+pub mod csrf;
 pub mod guard;
 pub mod jwt;
