@@ -128,9 +128,9 @@ def test_jwt_and_session_keywords():
     jwt = JWTAuthentication("s", ["HS512"], "x-auth", None, None, None, leeway=5)
     assert (jwt.secret, jwt.algorithms, jwt.header, jwt.leeway) == ("s", ["HS512"], "x-auth", 5)
     assert JWTAuthentication().leeway == 60
-    for kw in ({"jwks_url": "https://x"}, {"oidc_issuer": "https://x"}):
-        with pytest.raises(NotImplementedError):
-            JWTAuthentication(**kw)
+    # jwks_url: tests/auth/test_jwks_url.py; OIDC discovery is refused rather than ignored.
+    with pytest.raises(NotImplementedError):
+        JWTAuthentication(oidc_issuer="https://x")
     assert JWTAuthentication(token_type="refresh").plan().token_type == "refresh"
     with pytest.raises(TypeError, match="token_type"):
         JWTAuthentication(token_type="")

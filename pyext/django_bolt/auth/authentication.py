@@ -9,6 +9,44 @@ from .._plans import ApiKeyPlan, JwtPlan
 __all__ = ["BaseAuthentication", "JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
 
 
+def _check_jwks_url(
+    url: str, jwks: Any, secret: Any, public_key: Any, issuer: Any, audience: Any, refresh: int
+) -> None:
+    """django-bolt's rules for ``jwks_url``, and what this server does not do with it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError(f"JWTAuthentication jwks_url must be an absolute HTTPS URL, got {url!r}")
+    if jwks is not None or secret is not None or public_key is not None:
+        raise ValueError("JWTAuthentication takes jwks_url, jwks or a key (secret/public_key): one of them")
+    if not issuer or not audience:
+        # As django-bolt: a provider's keys sign other applications' tokens too.
+        raise ValueError("JWTAuthentication with jwks_url needs issuer= and audience= (against token substitution)")
+    if refresh != 300:
+        raise NotImplementedError(
+            "JWTAuthentication(jwks_refresh_interval=...): the key set is fetched once, at start-up, by each "
+            "worker; it is not refreshed (restart after the provider rotates its keys)"
+        )
+
+
+def _fetch_jwks(url: str) -> bytes:
+    """The key set at ``url``, fetched now (at start-up, in the worker planning its routes) with
+    the default TLS context (its CA file: ``SSL_CERT_FILE``, else the system's)."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            body = resp.read()
+        keys = json.loads(body).get("keys")
+    except (OSError, ValueError, AttributeError) as e:
+        raise RuntimeError(f"JWTAuthentication: could not fetch the key set at {url}: {e}") from None
+    if not isinstance(keys, list):
+        raise RuntimeError(f"JWTAuthentication: {url} did not answer a JWK set ({{'keys': [...]}})")
+    return body
+
+
 def _jwks_document(jwks: Any) -> bytes | None:
     """A ``jwks=`` key set (a dict, or its JSON as text or bytes) as JSON bytes; Rust parses its
     keys at start-up (each needs a ``kid``)."""
@@ -121,8 +159,11 @@ class JWTAuthentication(BaseAuthentication):
     ``jwks``: a JWK set (a dict or its JSON) in place of ``secret``/``public_key``: each token's
     ``kid`` header picks its key (a set of one key also takes tokens without ``kid``); an
     unknown ``kid`` is a 401. Pass ``algorithms`` of the keys' family (e.g. ``["RS256"]``); a
-    key of another family, or a set without any ``kid``, is a start-up error. ``jwks_url`` and
-    ``oidc_issuer`` are refused with ``NotImplementedError`` rather than ignored. A wrong
+    key of another family, or a set without any ``kid``, is a start-up error. ``jwks_url``: the
+    set at that HTTPS address, fetched once at start-up by each worker (with ``issuer`` and
+    ``audience`` required, as in django-bolt; the CA file is Python's default, ``SSL_CERT_FILE``
+    or the system's); it is not refreshed, so ``jwks_refresh_interval`` other than its default
+    is refused with ``NotImplementedError``, as is ``oidc_issuer``. A wrong
     algorithm name or a key that does not fit is a start-up error.
     """
 
@@ -152,9 +193,11 @@ class JWTAuthentication(BaseAuthentication):
     ) -> None:
         # django-bolt's signature, in its order. What this server cannot do yet is refused
         # here, at start-up, rather than ignored: each of these tightens what a token may do.
-        missing = [name for name, value in (("jwks_url", jwks_url), ("oidc_issuer", oidc_issuer)) if value is not None]
-        if missing:
-            raise NotImplementedError(f"JWTAuthentication: not supported by this server yet: {', '.join(missing)}")
+        if oidc_issuer is not None:
+            raise NotImplementedError("JWTAuthentication: not supported by this server yet: oidc_issuer")
+        if jwks_url is not None:
+            _check_jwks_url(jwks_url, jwks, secret, public_key, issuer, audience, jwks_refresh_interval)
+        self.jwks_url = jwks_url
         if secret is not None and public_key is not None:
             raise ValueError("JWTAuthentication takes secret (HMAC) or public_key (asymmetric), not both")
         if jwks is not None and (secret is not None or public_key is not None):
@@ -193,6 +236,8 @@ class JWTAuthentication(BaseAuthentication):
     def plan(self) -> JwtPlan:
         """What Rust needs (resolved in each worker, so SECRET_KEY comes from its settings)."""
         secret = self.secret
+        if self.jwks_url is not None and self.jwks is None:
+            self.jwks = _fetch_jwks(self.jwks_url)
         needs_secret = self.jwks is None and any(a.upper().startswith("HS") for a in self.algorithms)
         if secret is None and needs_secret:
             from django.conf import settings
