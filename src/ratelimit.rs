@@ -163,6 +163,19 @@ impl TrustedProxies {
         }
     }
 
+    /// Whether the client reached the proxy in front over HTTPS (bolt itself speaks plain
+    /// HTTP): the first `X-Forwarded-Proto` value, believed only from a trusted proxy, as
+    /// `X-Forwarded-For` is.
+    pub fn forwarded_https(&self, req: &Request) -> bool {
+        let peer = req.client.parse::<std::net::SocketAddr>().ok();
+        peer.is_some_and(|p| self.trusts(p.ip()))
+            && req.head.header("x-forwarded-proto").is_some_and(|v| {
+                v.split(|b| *b == b',')
+                    .next()
+                    .is_some_and(|p| p.trim_ascii().eq_ignore_ascii_case(b"https"))
+            })
+    }
+
     fn trusts(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|n| n.contains(&ip))
     }

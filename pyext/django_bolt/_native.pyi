@@ -72,8 +72,8 @@ def decode(plan: Plan, data: bytes | bytearray | str, /) -> Any:
 def encode(obj: Any, encode_types: tuple[Any, ...], plan: Plan | None, /) -> bytes:
     """Encodes ``obj`` as JSON (``encode_types`` is ``json.ENCODE_TYPES``), checked against ``plan`` if given; TypeError otherwise."""
 
-def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, /) -> str:
-    """Signs a JWT whose payload is ``claims_json`` (ValueError for an unknown algorithm or bad key)."""
+def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, kid: str | None = None, /) -> str:
+    """Signs a JWT whose payload is ``claims_json``, its header naming the key ``kid`` when given (ValueError for an unknown algorithm or bad key)."""
 
 def jwt_decode(token: str, algorithm: str, key: bytes, leeway: int, /) -> dict[str, Any]:
     """Verifies a JWT (signature, a required ``exp``, ``nbf``; ``leeway`` seconds of clock skew) and returns its claims; ValueError when invalid."""

@@ -57,6 +57,12 @@ class JwtPlan(NamedTuple):
     header: str
     cookie: str | None
     scheme: str = "jwt"
+    #: The ``typ`` a token must have on the route (None: access tokens only).
+    token_type: str | None = None
+    #: A token read from ``cookie`` gets the cross-site check on unsafe methods.
+    cookie_csrf: bool = False
+    #: A JWKS document (JSON): keys by ``kid``, in place of ``secret``/``public_key``.
+    jwks: bytes | None = None
 
 
 class ApiKeyPlan(NamedTuple):

@@ -16,6 +16,7 @@ from .auth import (
     JWTAuthentication,
     Requires,
     SessionAuthentication,
+    Token,
     create_jwt_for_user,
 )
 from .auth.jwt_utils import (
@@ -236,6 +237,7 @@ __all__ = [
     "HasAllPermissions",
     "Requires",
     "create_jwt_for_user",
+    "Token",
     "CurrentUser",
     "OptionalCurrentUser",
     "get_current_user",

@@ -116,7 +116,8 @@ impl App {
                 cache: &self.apikey_cache,
                 load: |raw: &[u8]| self.hooks.api_key_claims(raw),
             };
-            claims = authenticate::authenticate(sec, req.head, keys)?;
+            let https = || self.trusted_proxies.forwarded_https(req);
+            claims = authenticate::authenticate(sec, req.head, keys, &https)?;
             if let Some(g) = &sec.guard {
                 if !authenticate::guard_allows(g, claims.as_ref()) {
                     return Err(authenticate::refused(sec, claims.is_some()));

@@ -347,21 +347,35 @@ fn authenticator(a: *mut ffi::PyObject) -> Result<Authenticator, PlanError> {
             let leeway = py::as_i64(field(a, c"leeway")?)
                 .and_then(|v| u64::try_from(v).ok())
                 .unwrap_or(0);
-            let verifier = JwtVerifier::new(
-                &strings_of(field(a, c"algorithms")?),
-                bytes(c"secret")?.as_deref(),
-                bytes(c"public_key")?.as_deref(),
-                &strings_of(field(a, c"audience")?),
-                &strings_of(field(a, c"issuer")?),
-                leeway,
-            )
+            let algorithms = strings_of(field(a, c"algorithms")?);
+            let (audience, issuer) = (
+                strings_of(field(a, c"audience")?),
+                strings_of(field(a, c"issuer")?),
+            );
+            let verifier = match bytes(c"jwks")? {
+                Some(jwks) => {
+                    JwtVerifier::from_jwks(&algorithms, &jwks, &audience, &issuer, leeway)
+                }
+                None => JwtVerifier::new(
+                    &algorithms,
+                    bytes(c"secret")?.as_deref(),
+                    bytes(c"public_key")?.as_deref(),
+                    &audience,
+                    &issuer,
+                    leeway,
+                ),
+            }
             .map_err(|e| PlanError::Invalid(format!("JWTAuthentication: {e}")))?;
             let header = str_of(field(a, c"header")?, "JWT header")?.to_ascii_lowercase();
             let cookie = py::str_of(field(a, c"cookie")?).map(str::to_owned);
+            let token_type = py::str_of(field(a, c"token_type")?).map(str::to_owned);
+            let cookie_csrf = truthy(field(a, c"cookie_csrf")?);
             Ok(Authenticator::Jwt(Box::new(JwtAuth {
                 verifier,
                 header,
                 cookie,
+                token_type,
+                cookie_csrf,
                 verified: Default::default(),
             })))
         }

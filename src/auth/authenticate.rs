@@ -3,6 +3,7 @@
 //! and the refusal a guard's "no" turns into.
 
 use super::apikey::{self, ApiKeyAuth, ApiKeyCache};
+use super::csrf;
 use super::guard::Guard;
 use super::jwt::{JwtError, JwtVerifier};
 use super::verified::VerifiedTokens;
@@ -15,6 +16,12 @@ pub struct JwtAuth {
     pub verifier: JwtVerifier,
     pub header: String,
     pub cookie: Option<String>,
+    /// The token type this route takes (django-bolt's `token_type`, e.g. `"refresh"` on a
+    /// rotation route); None: access tokens only (see `token_type_refusal`).
+    pub token_type: Option<String>,
+    /// A token read from `cookie` must pass the cross-site check on unsafe methods (the
+    /// browser attaches cookies to forged requests; it never attaches a header token).
+    pub cookie_csrf: bool,
     /// This core's tokens already verified by `verifier`.
     pub verified: VerifiedTokens,
 }
@@ -76,11 +83,13 @@ pub struct KeyStore<'a, F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>> {
 }
 
 /// Ok(Some(claims)) when the credentials check out, Ok(None) when none were sent at all,
-/// Err(401, or 503 when the key store failed) otherwise.
+/// Err(401; 403 when a cookie token fails the cross-site check; 503 when the key store failed)
+/// otherwise. `https` tells the request's effective scheme, asked only for that check.
 pub fn authenticate<F>(
     sec: &Security,
     head: &RequestHead,
     keys: KeyStore<'_, F>,
+    https: &dyn Fn() -> bool,
 ) -> Result<Option<Claims>, Response>
 where
     F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>,
@@ -88,9 +97,11 @@ where
     for (backend, a) in sec.authenticators.iter().enumerate() {
         match a {
             Authenticator::Jwt(a) => {
+                let mut from_cookie = false;
                 let token: Option<Result<String, JwtError>> = match head.header(&a.header) {
                     Some(v) => Some(JwtVerifier::bearer(v).map(str::to_owned)),
                     None => a.cookie.as_ref().and_then(|name| {
+                        from_cookie = true;
                         head.cookies()
                             .into_iter()
                             .find(|(k, _)| k == name)
@@ -104,17 +115,23 @@ where
                         a.verified.get_or_verify(&t, now, |t| a.verifier.verify(t))
                     })
                     .map(|json| Claims::new(backend, json))
-                    .and_then(|claims| match not_for_access(claims.value()) {
-                        Some(kind) => Err(JwtError::Invalid(format!(
-                            "a {kind} token cannot be used for access"
-                        ))),
-                        None => Ok(claims),
+                    .and_then(|claims| {
+                        match token_type_refusal(claims.value(), a.token_type.as_deref()) {
+                            Some(why) => Err(JwtError::Invalid(why)),
+                            None => Ok(claims),
+                        }
                     });
-                return verified.map(Some).map_err(|e| {
+                let claims = verified.map_err(|e| {
                     // RFC 6750 §3: say which scheme, and that the token was the problem.
                     Response::detail(401, &e.to_string())
                         .with_header(b"www-authenticate", br#"Bearer error="invalid_token""#)
-                });
+                })?;
+                // As django-bolt: checked once the cookie token is known good, so a request
+                // with a stale cookie and no other proof is a 401, not a 403.
+                if from_cookie && a.cookie_csrf && !csrf::passes(head, https()) {
+                    return Err(Response::detail(403, csrf::REFUSAL));
+                }
+                return Ok(Some(claims));
             }
             Authenticator::ApiKey(a) => {
                 let Some(raw) = head.header(&a.header).map(apikey::key_of) else {
@@ -143,19 +160,37 @@ where
     Ok(None)
 }
 
-/// The kind of a token that must never authenticate a request, if it is one: a refresh token
-/// only buys new tokens, and an ID token only describes a login. Read from our own `type`
-/// claim (`"refresh"`) and, as django-bolt reads them, `typ` (its `create_token_pair`),
-/// `token_type` (djangorestframework-simplejwt) and `token_use` (django-allauth, Cognito), in
-/// any case: `refresh`, `offline` or `id`.
-fn not_for_access(claims: &sonic_rs::Value) -> Option<String> {
-    if claims.get("type").and_then(|t| t.as_str()) == Some("refresh") {
-        return Some("refresh".into());
+/// Why a verified token may not authenticate on a route taking `expected` tokens, if so.
+///
+/// django-bolt's rule. With `expected` (a rotation route's `"refresh"`), `typ` must be exactly
+/// it, and no other type claim (`token_type`, djangorestframework-simplejwt's; `token_use`,
+/// django-allauth's and Cognito's) may say otherwise. Without, a token any of `typ`,
+/// `token_type` or `token_use` calls `refresh`, `offline` or `id` (any case: Keycloak writes
+/// `Refresh`, `Offline`, `ID`) is refused: a refresh token only buys new tokens, an ID token
+/// only describes a login. Also refused then: `type: "refresh"`, which this project's first
+/// token pairs wrote.
+fn token_type_refusal(claims: &sonic_rs::Value, expected: Option<&str>) -> Option<String> {
+    let declared = || {
+        ["typ", "token_type", "token_use"]
+            .iter()
+            .filter_map(|name| claims.get(*name).and_then(|v| v.as_str()))
+    };
+    match expected {
+        Some(want) => {
+            let typ = claims.get("typ").and_then(|v| v.as_str());
+            (typ != Some(want) || declared().any(|t| t != want))
+                .then(|| format!("token type must be {want:?}"))
+        }
+        None => {
+            if claims.get("type").and_then(|t| t.as_str()) == Some("refresh") {
+                return Some("a refresh token cannot be used for access".into());
+            }
+            declared()
+                .map(str::to_ascii_lowercase)
+                .find(|t| matches!(t.as_str(), "refresh" | "offline" | "id"))
+                .map(|kind| format!("a {kind} token cannot be used for access"))
+        }
     }
-    ["typ", "token_type", "token_use"].iter().find_map(|name| {
-        let v = claims.get(name)?.as_str()?.to_ascii_lowercase();
-        matches!(v.as_str(), "refresh" | "offline" | "id").then_some(v)
-    })
 }
 
 /// Whether the route's Rust-decided guard lets this request through.
@@ -187,22 +222,31 @@ pub fn refused(sec: &Security, authenticated: bool) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::not_for_access;
+    use super::token_type_refusal;
 
     fn kind(json: &str) -> Option<String> {
-        not_for_access(&sonic_rs::from_str(json).unwrap())
+        token_type_refusal(&sonic_rs::from_str(json).unwrap(), None)
+    }
+
+    fn at(expected: &str, json: &str) -> Option<String> {
+        token_type_refusal(&sonic_rs::from_str(json).unwrap(), Some(expected))
     }
 
     #[test]
     fn refresh_and_id_tokens_never_authenticate() {
-        assert_eq!(kind(r#"{"type":"refresh"}"#).as_deref(), Some("refresh"));
-        assert_eq!(kind(r#"{"typ":"refresh"}"#).as_deref(), Some("refresh"));
+        let refused = |json| kind(json).map(|why| why.split(' ').nth(1).unwrap().to_owned());
+        assert_eq!(refused(r#"{"type":"refresh"}"#).as_deref(), Some("refresh"));
+        assert_eq!(refused(r#"{"typ":"refresh"}"#).as_deref(), Some("refresh"));
         assert_eq!(
-            kind(r#"{"token_type":"Refresh"}"#).as_deref(),
+            refused(r#"{"token_type":"Refresh"}"#).as_deref(),
             Some("refresh")
         );
-        assert_eq!(kind(r#"{"token_use":"ID"}"#).as_deref(), Some("id"));
-        assert_eq!(kind(r#"{"typ":"Offline"}"#).as_deref(), Some("offline"));
+        assert_eq!(refused(r#"{"token_use":"ID"}"#).as_deref(), Some("id"));
+        assert_eq!(refused(r#"{"typ":"Offline"}"#).as_deref(), Some("offline"));
+        assert_eq!(
+            refused(r#"{"typ":"access","token_use":"refresh"}"#).as_deref(),
+            Some("refresh")
+        );
     }
 
     #[test]
@@ -211,5 +255,36 @@ mod tests {
         assert_eq!(kind(r#"{"typ":"access"}"#), None);
         assert_eq!(kind(r#"{"token_type":"access","type":"bearer"}"#), None);
         assert_eq!(kind(r#"{"typ":7}"#), None);
+    }
+
+    #[test]
+    fn an_expected_type_is_typ_exactly_and_nothing_disagrees() {
+        assert_eq!(at("refresh", r#"{"typ":"refresh"}"#), None);
+        let why = |expected, json| at(expected, json).is_some();
+        assert!(why("refresh", r#"{"typ":"access"}"#), "an access token");
+        assert!(why("refresh", r#"{"sub":"1"}"#), "no typ at all");
+        assert!(
+            why("refresh", r#"{"typ":"Refresh"}"#),
+            "typ is compared exactly"
+        );
+        assert!(
+            why("refresh", r#"{"token_type":"refresh"}"#),
+            "simplejwt's claim alone is not typ"
+        );
+        assert!(
+            why("refresh", r#"{"typ":"refresh","token_use":"id"}"#),
+            "another type claim disagrees"
+        );
+        assert_eq!(
+            at(
+                "refresh",
+                r#"{"typ":"refresh","token_type":"refresh","type":"x"}"#
+            ),
+            None
+        );
+        assert_eq!(
+            at("refresh", r#"{"typ":"access"}"#).as_deref(),
+            Some(r#"token type must be "refresh""#)
+        );
     }
 }

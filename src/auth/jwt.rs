@@ -2,7 +2,9 @@
 //! the configured algorithms need; anything that does not fit is a start-up error.
 
 use base64::Engine;
+use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// Tokens longer than this are refused before any parsing (a cheap guard against abuse).
@@ -26,6 +28,8 @@ pub enum JwtConfigError {
     MissingPublicKey(&'static str),
     #[error("public key does not fit {alg}: {err}")]
     BadKey { alg: String, err: String },
+    #[error("jwks: {0}")]
+    BadJwks(String),
 }
 
 /// Why a token was refused (every variant is a 401).
@@ -39,13 +43,23 @@ pub enum JwtError {
     EmbeddedKey,
     #[error("token has expired")]
     Expired,
+    #[error("invalid token: it names no key (kid) of the key set")]
+    NoKid,
     #[error("invalid token: {0}")]
     Invalid(String),
 }
 
 pub struct JwtVerifier {
-    key: DecodingKey,
+    keys: Keys,
     validation: Validation,
+}
+
+/// Where the key that checks a token comes from.
+enum Keys {
+    /// The one configured key: a token's `kid` never chooses it.
+    One(DecodingKey),
+    /// A JWKS, each key by its `kid` (a key without one cannot be chosen, so it is left out).
+    ByKid(HashMap<String, DecodingKey>),
 }
 
 fn family(a: Algorithm) -> &'static str {
@@ -60,6 +74,51 @@ fn family(a: Algorithm) -> &'static str {
     }
 }
 
+/// The configured algorithms, all of one key family; the first of them.
+fn parse_algorithms(algorithms: &[String]) -> Result<(Vec<Algorithm>, Algorithm), JwtConfigError> {
+    let mut algs = Vec::new();
+    for name in algorithms {
+        // `none` is not an Algorithm in jsonwebtoken, so it can never be configured.
+        let a = Algorithm::from_str(name)
+            .map_err(|_| JwtConfigError::UnknownAlgorithm(name.clone()))?;
+        algs.push(a);
+    }
+    let Some(first) = algs.first().copied() else {
+        return Err(JwtConfigError::NoAlgorithms);
+    };
+    if algs.iter().any(|a| family(*a) != family(first)) {
+        return Err(JwtConfigError::MixedFamilies(algorithms.to_vec()));
+    }
+    if family(first) == "unsupported" {
+        return Err(JwtConfigError::UnknownAlgorithm(algorithms[0].clone()));
+    }
+    Ok((algs, first))
+}
+
+fn validation(
+    algs: Vec<Algorithm>,
+    audience: &[String],
+    issuer: &[String],
+    leeway: u64,
+) -> Validation {
+    let mut validation = Validation::new(algs[0]);
+    validation.algorithms = algs;
+    validation.leeway = leeway;
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.set_required_spec_claims(&["exp"]);
+    if audience.is_empty() {
+        validation.validate_aud = false;
+    } else {
+        validation.set_audience(audience);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+    }
+    if !issuer.is_empty() {
+        validation.set_issuer(issuer);
+    }
+    validation
+}
+
 impl JwtVerifier {
     pub fn new(
         algorithms: &[String],
@@ -69,21 +128,8 @@ impl JwtVerifier {
         issuer: &[String],
         leeway: u64,
     ) -> Result<Self, JwtConfigError> {
-        let mut algs = Vec::new();
-        for name in algorithms {
-            // `none` is not an Algorithm in jsonwebtoken, so it can never be configured.
-            let a = Algorithm::from_str(name)
-                .map_err(|_| JwtConfigError::UnknownAlgorithm(name.clone()))?;
-            algs.push(a);
-        }
-        let Some(first) = algs.first().copied() else {
-            return Err(JwtConfigError::NoAlgorithms);
-        };
-        if algs.iter().any(|a| family(*a) != family(first)) {
-            return Err(JwtConfigError::MixedFamilies(algorithms.to_vec()));
-        }
+        let (algs, first) = parse_algorithms(algorithms)?;
         let key = match family(first) {
-            "unsupported" => return Err(JwtConfigError::UnknownAlgorithm(algorithms[0].clone())),
             "HMAC" => {
                 let s = secret
                     .filter(|s| !s.is_empty())
@@ -110,22 +156,54 @@ impl JwtVerifier {
                 })?
             }
         };
-        let mut validation = Validation::new(first);
-        validation.algorithms = algs;
-        validation.leeway = leeway;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp"]);
-        if audience.is_empty() {
-            validation.validate_aud = false;
-        } else {
-            validation.set_audience(audience);
-            validation.set_required_spec_claims(&["exp", "aud"]);
+        Ok(JwtVerifier {
+            keys: Keys::One(key),
+            validation: validation(algs, audience, issuer, leeway),
+        })
+    }
+
+    /// A verifier whose keys are a JWKS document (RFC 7517 §5), chosen by each token's `kid`;
+    /// a set of one key also checks tokens without a `kid`. Every key must fit the algorithms'
+    /// family (an RSA set with `HS256` could never verify anything).
+    pub fn from_jwks(
+        algorithms: &[String],
+        jwks_json: &[u8],
+        audience: &[String],
+        issuer: &[String],
+        leeway: u64,
+    ) -> Result<Self, JwtConfigError> {
+        let (algs, first) = parse_algorithms(algorithms)?;
+        let set: JwkSet = sonic_rs::from_slice(jwks_json)
+            .map_err(|e| JwtConfigError::BadJwks(format!("not a JWK set ({e})")))?;
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let Some(kid) = jwk.common.key_id.clone() else {
+                continue;
+            };
+            let kind = match &jwk.algorithm {
+                AlgorithmParameters::RSA(_) => "RSA",
+                AlgorithmParameters::EllipticCurve(_) => "EC",
+                AlgorithmParameters::OctetKeyPair(_) => "EdDSA",
+                AlgorithmParameters::OctetKey(_) => "HMAC",
+                _ => "unsupported",
+            };
+            if kind != family(first) {
+                return Err(JwtConfigError::BadJwks(format!(
+                    "key {kid:?} is a {kind} key, the algorithms {algorithms:?} need {}",
+                    family(first)
+                )));
+            }
+            let key = DecodingKey::from_jwk(jwk)
+                .map_err(|e| JwtConfigError::BadJwks(format!("key {kid:?}: {e}")))?;
+            keys.insert(kid, key);
         }
-        if !issuer.is_empty() {
-            validation.set_issuer(issuer);
+        if keys.is_empty() {
+            return Err(JwtConfigError::BadJwks("no key with a \"kid\"".into()));
         }
-        Ok(JwtVerifier { key, validation })
+        Ok(JwtVerifier {
+            keys: Keys::ByKid(keys),
+            validation: validation(algs, audience, issuer, leeway),
+        })
     }
 
     /// The token from an `Authorization` value: the `Bearer` scheme is required (its name is
@@ -156,7 +234,17 @@ impl JwtVerifier {
         {
             return Err(JwtError::EmbeddedKey);
         }
-        jsonwebtoken::decode::<serde::de::IgnoredAny>(token, &self.key, &self.validation).map_err(
+        let key = match &self.keys {
+            Keys::One(key) => key,
+            Keys::ByKid(keys) => match (header.kid.as_deref(), keys.len()) {
+                (Some(kid), _) => keys
+                    .get(kid)
+                    .ok_or_else(|| JwtError::Invalid(format!("no key for kid {kid:?}")))?,
+                (None, 1) => keys.values().next().ok_or(JwtError::NoKid)?,
+                (None, _) => return Err(JwtError::NoKid),
+            },
+        };
+        jsonwebtoken::decode::<serde::de::IgnoredAny>(token, key, &self.validation).map_err(
             |e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => JwtError::Expired,
                 _ => JwtError::Invalid(e.to_string()),
@@ -187,11 +275,13 @@ pub enum JwtEncodeError {
     NotAnObject,
 }
 
-/// Signs `claims_json` (for `create_jwt_for_user`).
+/// Signs `claims_json` (for `create_jwt_for_user`), naming the signing key `kid` in the header
+/// when given (so a verifier holding a key set picks the right one).
 pub fn encode(
     algorithm: &str,
     secret_or_pem: &[u8],
     claims_json: &[u8],
+    kid: Option<&str>,
 ) -> Result<String, JwtEncodeError> {
     let alg = Algorithm::from_str(algorithm)
         .map_err(|_| JwtEncodeError::UnknownAlgorithm(algorithm.into()))?;
@@ -215,8 +305,9 @@ pub fn encode(
         return Err(JwtEncodeError::NotAnObject);
     }
     let part = |json: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
-    let header =
-        sonic_rs::to_vec(&jsonwebtoken::Header::new(alg)).map_err(JwtEncodeError::Claims)?;
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.kid = kid.map(str::to_owned);
+    let header = sonic_rs::to_vec(&header).map_err(JwtEncodeError::Claims)?;
     let claims = sonic_rs::to_vec(&claims).map_err(JwtEncodeError::Claims)?;
     let message = format!("{}.{}", part(&header), part(&claims));
     let signature =
@@ -242,7 +333,7 @@ mod tests {
     }
 
     fn token(claims: &str) -> String {
-        encode("HS256", SECRET, claims.as_bytes()).unwrap()
+        encode("HS256", SECRET, claims.as_bytes(), None).unwrap()
     }
 
     fn b64(s: &str) -> String {
@@ -407,13 +498,78 @@ mod tests {
         );
     }
 
+    fn oct(kid: &str, key: &[u8]) -> String {
+        format!(
+            r#"{{"kty":"oct","kid":"{kid}","k":"{}"}}"#,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key)
+        )
+    }
+
+    fn jwks(keys: &[String]) -> Vec<u8> {
+        format!(r#"{{"keys":[{}]}}"#, keys.join(",")).into_bytes()
+    }
+
+    fn from_jwks(set: &[u8]) -> Result<JwtVerifier, JwtConfigError> {
+        JwtVerifier::from_jwks(&["HS256".into()], set, &[], &[], 0)
+    }
+
+    #[test]
+    fn a_key_set_picks_the_key_by_kid() {
+        let v = from_jwks(&jwks(&[oct("a", b"key-a"), oct("b", b"key-b")])).unwrap();
+        let claims = format!(r#"{{"sub":"1","exp":{}}}"#, now() + 60);
+        let by_b = encode("HS256", b"key-b", claims.as_bytes(), Some("b")).unwrap();
+        assert!(v.verify(&by_b).is_ok());
+        let named_a = encode("HS256", b"key-b", claims.as_bytes(), Some("a")).unwrap();
+        assert!(
+            matches!(v.verify(&named_a), Err(JwtError::Invalid(_))),
+            "b's signature, a's kid"
+        );
+        let unknown = encode("HS256", b"key-b", claims.as_bytes(), Some("c")).unwrap();
+        assert_eq!(
+            v.verify(&unknown),
+            Err(JwtError::Invalid(r#"no key for kid "c""#.into()))
+        );
+        let no_kid = encode("HS256", b"key-b", claims.as_bytes(), None).unwrap();
+        assert_eq!(v.verify(&no_kid), Err(JwtError::NoKid), "two keys: which?");
+        let one = from_jwks(&jwks(&[oct("b", b"key-b")])).unwrap();
+        assert!(one.verify(&no_kid).is_ok(), "a set of one key needs no kid");
+    }
+
+    #[test]
+    fn a_bad_key_set_is_a_start_up_error() {
+        let bad = |set: &[u8]| match from_jwks(set) {
+            Err(JwtConfigError::BadJwks(why)) => why,
+            other => panic!("{:?}", other.map(|_| ())),
+        };
+        assert!(bad(b"[]").starts_with("not a JWK set"));
+        assert!(bad(b"{\"keys\":[{\"kty\":\"oct\",\"k\":\"AA\"}]}").contains("kid"));
+        let rsa = r#"{"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB"}"#.to_string();
+        assert!(
+            bad(&jwks(&[rsa])).contains("RSA key"),
+            "HS256 cannot use an RSA key"
+        );
+        assert!(matches!(
+            JwtVerifier::from_jwks(&[], &jwks(&[oct("a", b"k")]), &[], &[], 0),
+            Err(JwtConfigError::NoAlgorithms)
+        ));
+    }
+
+    #[test]
+    fn encode_writes_the_kid() {
+        let t = encode("HS256", SECRET, br#"{"exp":1}"#, Some("k1")).unwrap();
+        let header = jsonwebtoken::decode_header(&t).unwrap();
+        assert_eq!(header.kid.as_deref(), Some("k1"));
+        let t = encode("HS256", SECRET, br#"{"exp":1}"#, None).unwrap();
+        assert_eq!(jsonwebtoken::decode_header(&t).unwrap().kid, None);
+    }
+
     #[test]
     fn encode_keeps_number_text_of_claims() {
         let exp = now() + 60;
         let claims =
             format!(r#"{{"big": 123456789012345678901234567890, "z": -0.0, "exp": {exp}}}"#);
         let claims = claims.as_bytes();
-        let token = encode("HS256", SECRET, claims).unwrap();
+        let token = encode("HS256", SECRET, claims, None).unwrap();
         let payload = token.split('.').nth(1).unwrap();
         let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload)
@@ -423,7 +579,7 @@ mod tests {
         let v = JwtVerifier::new(&["HS256".into()], Some(SECRET), None, &[], &[], 0).unwrap();
         assert_eq!(v.verify(&token).unwrap(), json);
         assert!(matches!(
-            encode("HS256", SECRET, b"[1]"),
+            encode("HS256", SECRET, b"[1]", None),
             Err(JwtEncodeError::NotAnObject)
         ));
     }

@@ -2,6 +2,7 @@
 
 pub mod apikey;
 pub mod authenticate;
+pub mod csrf;
 pub mod guard;
 pub mod jwt;
 pub mod verified;

@@ -4,19 +4,27 @@ use super::raise;
 use crate::py;
 use pyo3::ffi;
 
-/// jwt_encode(algorithm: str, key: bytes, claims_json: bytes) -> str
+/// jwt_encode(algorithm: str, key: bytes, claims_json: bytes, kid: str | None = None) -> str
 pub(super) unsafe extern "C" fn m_jwt_encode(
     _m: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
-    if nargs != 3 {
+    if !(3..=4).contains(&nargs) {
         return raise(
             ffi::PyExc_TypeError,
-            "jwt_encode(algorithm, key, claims_json)",
+            "jwt_encode(algorithm, key, claims_json, kid=None)",
         );
     }
-    let a = std::slice::from_raw_parts(args, 3);
+    let a = std::slice::from_raw_parts(args, nargs as usize);
+    let kid = match a.get(3) {
+        None => None,
+        Some(&o) if o == ffi::Py_None() => None,
+        Some(&o) => match py::str_of(o) {
+            Some(k) => Some(k.to_owned()),
+            None => return raise(ffi::PyExc_TypeError, "kid must be a str or None"),
+        },
+    };
     let bytes = |o: *mut ffi::PyObject| -> Option<Vec<u8>> {
         if ffi::PyBytes_Check(o) == 0 {
             return None;
@@ -30,7 +38,7 @@ pub(super) unsafe extern "C" fn m_jwt_encode(
             "jwt_encode(algorithm: str, key: bytes, claims_json: bytes)",
         );
     };
-    match crate::auth::jwt::encode(alg, &key, &claims) {
+    match crate::auth::jwt::encode(alg, &key, &claims, kid.as_deref()) {
         Ok(t) => py::new_str(&t).into_ptr(),
         Err(e) => raise(ffi::PyExc_ValueError, &e.to_string()),
     }

@@ -64,7 +64,7 @@ static mut METHODS: [ffi::PyMethodDef; 15] = [
             PyCFunctionFast: jwt::m_jwt_encode,
         },
         ml_flags: ffi::METH_FASTCALL,
-        ml_doc: c"jwt_encode(algorithm, key, claims_json) -> str: sign a JWT".as_ptr(),
+        ml_doc: c"jwt_encode(algorithm, key, claims_json, kid=None) -> str: sign a JWT".as_ptr(),
     },
     ffi::PyMethodDef {
         ml_name: c"serve".as_ptr(),

@@ -333,27 +333,20 @@ def test_refresh_token_rotation(server, users):
         body=json_body({"username": "bob", "password": "pw-bob"}),
     ).json()
     assert fetch(server.port, "GET", "/secure/whoami", headers=bearer(pair["access"])).status == 200
-    # A refresh token is not an access token.
+    # A refresh token is not an access token, nor an access token a refresh token (in Rust).
     assert fetch(server.port, "GET", "/secure/whoami", headers=bearer(pair["refresh"])).status == 401
-    new = fetch(
-        server.port,
-        "POST",
-        "/token/refresh",
-        headers=[("Content-Type", "application/json")],
-        body=json_body({"refresh": pair["refresh"]}),
-    )
+    wrong = fetch(server.port, "POST", "/token/refresh", headers=bearer(pair["access"]), body=b"")
+    assert wrong.status == 401 and wrong.json() == {"detail": 'invalid token: token type must be "refresh"'}
+    new = fetch(server.port, "POST", "/token/refresh", headers=bearer(pair["refresh"]), body=b"")
     assert new.status == 200
     assert fetch(server.port, "GET", "/secure/whoami", headers=bearer(new.json()["access"])).json()["user"] == "bob"
-    # The old refresh token is spent.
-    again = fetch(
-        server.port,
-        "POST",
-        "/token/refresh",
-        headers=[("Content-Type", "application/json")],
-        body=json_body({"refresh": pair["refresh"]}),
-    )
+    # The old refresh token is spent; replaying it is reuse, which revokes its whole family, so
+    # the token it was rotated to is refused as well.
+    again = fetch(server.port, "POST", "/token/refresh", headers=bearer(pair["refresh"]), body=b"")
     assert again.status == 401
-    assert again.json() == {"detail": "refresh token already used"}
+    assert again.json() == {"detail": "Invalid token"}
+    burned = fetch(server.port, "POST", "/token/refresh", headers=bearer(new.json()["refresh"]), body=b"")
+    assert burned.status == 401
 
 
 def test_rate_limit_per_user(server, users):

@@ -128,16 +128,20 @@ def test_jwt_and_session_keywords():
     jwt = JWTAuthentication("s", ["HS512"], "x-auth", None, None, None, leeway=5)
     assert (jwt.secret, jwt.algorithms, jwt.header, jwt.leeway) == ("s", ["HS512"], "x-auth", 5)
     assert JWTAuthentication().leeway == 60
-    for kw in ({"jwks_url": "https://x"}, {"token_type": "refresh"}):
-        with pytest.raises(NotImplementedError):
-            JWTAuthentication(**kw)
+    # jwks_url: tests/auth/test_jwks_url.py; OIDC discovery is refused rather than ignored.
+    with pytest.raises(NotImplementedError):
+        JWTAuthentication(oidc_issuer="https://x")
+    assert JWTAuthentication(token_type="refresh").plan().token_type == "refresh"
+    with pytest.raises(TypeError, match="token_type"):
+        JWTAuthentication(token_type="")
     # Revocation is supported now (tests/shared/test_revocation.py); a store that is not one is refused.
     assert JWTAuthentication(require_jti=True).require_jti is True
     with pytest.raises(TypeError, match="revocation_store"):
         JWTAuthentication(revocation_store=object())
-    with pytest.raises(NotImplementedError, match="csrf"):
-        JWTAuthentication(cookie="access")
-    assert JWTAuthentication(cookie="access", csrf=False).cookie == "access"
+    # The cookie-token CSRF check is on by default, as in django-bolt (tests/auth/test_jwt_cookie_csrf.py).
+    assert JWTAuthentication(cookie="access").plan().cookie_csrf is True
+    assert JWTAuthentication(cookie="access", csrf=False).plan().cookie_csrf is False
+    assert JWTAuthentication().plan().cookie_csrf is False
     s = SessionAuthentication(login_url="/login/", csrf=False)
     assert (s.login_url, s.csrf) == ("/login/", False)
     with pytest.raises(TypeError):

@@ -85,22 +85,32 @@ def test_a_refresh_token_rotated_on_a_is_refused_when_replayed_on_b(cluster: Clu
     pair = cluster.post("/token", {"username": user, "password": password}, to="a")
     assert pair.status == 200, pair.body
     old = pair.json()["refresh"]
-    rotated = cluster.post("/refresh", {"refresh": old}, to="a")
+
+    def rotate(token: str, to: str):
+        return cluster.post("/refresh", {}, to=to, headers={"Authorization": f"Bearer {token}"})
+
+    rotated = rotate(old, "a")
     assert rotated.status == 200, rotated.body
     assert rotated.json()["refresh"] != old
-    replay = cluster.post("/refresh", {"refresh": old}, to="b")
+    replay = rotate(old, "b")
     assert replay.status == 401, replay.body
     assert b"already used" in replay.body
-    # The spent token's mark is in Redis (Django's cache keys: ":1:" + the key), where b found it.
-    jti = _claims(old)["jti"]
+    # The spent token's mark and its burned family are in Redis (Django's cache keys: ":1:" + the
+    # store's key), where b found the one and wrote the other.
+    claims = _claims(old)
     with cluster.lan.inside("hub"):
         client = cluster.redis()
         try:
-            assert client.exists(f":1:bolt:refresh:{jti}") == 1, client.keys("*")
+            assert client.exists(f":1:revoked:{claims['jti']}") == 1, client.keys("*")
+            assert client.exists(f":1:revoked:fam:{claims['fam']}") == 1, client.keys("*")
         finally:
             client.close()
-    # The new one is good once, on either host.
-    assert cluster.post("/refresh", {"refresh": rotated.json()["refresh"]}, to="b").status == 200
+    # Reuse burned the family: the token a rotated to is refused too, on either host.
+    burned = rotate(rotated.json()["refresh"], "a")
+    assert burned.status == 401 and b"family revoked" in burned.body
+    # A fresh login starts a new family, which rotates on b.
+    fresh = cluster.post("/token", {"username": user, "password": password}, to="b").json()["refresh"]
+    assert rotate(fresh, "b").status == 200
 
 
 def _limited(cluster: Cluster, path: str, n: int = 16) -> tuple[Counter, Counter]:

@@ -3,9 +3,11 @@ reading of ``create_token_pair``'s result still works; refresh tokens never auth
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from django_bolt import BoltAPI, Response
+from django_bolt import BoltAPI, HTTPException, Response
 from django_bolt.auth import (
     IsAuthenticated,
     JWTAuthentication,
@@ -33,11 +35,23 @@ def test_the_pair_has_django_bolts_claims(demo_apis):
     assert pair["token_type"] == "bearer" and pair["expires_in"] == 60
 
 
-def test_reserved_claims_kid_and_double_names_are_refused(demo_apis):
+def _header(token: str) -> dict:
+    import base64
+    import json
+
+    part = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def test_kid_names_the_key_in_both_headers(demo_apis):
+    pair = create_token_pair("1", kid="k1")
+    assert _header(pair.access_token)["kid"] == _header(pair.refresh_token)["kid"] == "k1"
+    assert "kid" not in _header(create_token_pair("1").access_token)
+
+
+def test_reserved_claims_and_double_names_are_refused(demo_apis):
     with pytest.raises(ValueError, match="reserved"):
         create_token_pair("1", claims={"sub": "2"})
-    with pytest.raises(NotImplementedError, match="kid"):
-        create_token_pair("1", kid="k1")
     with pytest.raises(TypeError, match="once"):
         create_token_pair("1", 60, access_ttl=60)
     assert issubclass(TokenRotationError, Exception)
@@ -67,17 +81,26 @@ def test_access_authenticates_refresh_does_not(demo_apis):
     assert refused.json() == {"detail": "invalid token: a refresh token cannot be used for access"}
 
 
-def test_rotation_takes_the_new_refresh_token_shape(demo_apis, admin_user):
-    from django.contrib.auth import get_user_model
+def test_rotation_through_the_test_client(demo_apis):
+    from django_bolt.auth.revocation import InMemoryRevocation
 
-    user = get_user_model().objects.get(username=admin_user[0])
-    old = create_token_pair(user)
-    new = rotate_refresh_token(old.refresh_token)
-    assert isinstance(new, TokenPair) and new.access_claims["sub"] == str(user.pk)
-    from django_bolt.exceptions import Unauthorized
+    store = InMemoryRevocation()
+    api = BoltAPI()
 
-    with pytest.raises(Unauthorized, match="already used"):
-        rotate_refresh_token(old.refresh_token)
+    @api.post("/refresh", auth=[JWTAuthentication(token_type="refresh", require_jti=True)], guards=[IsAuthenticated()])
+    async def refresh(request) -> dict:
+        try:
+            return await rotate_refresh_token(request.auth, store=store)
+        except TokenRotationError as e:
+            raise HTTPException(401, str(e)) from None
+
+    old = create_token_pair("11")
+    with TestClient(api) as c:
+        new = c.post("/refresh", headers={"Authorization": f"Bearer {old.refresh_token}"})
+        assert new.status_code == 200 and new.json()["token_type"] == "bearer"
+        again = c.post("/refresh", headers={"Authorization": f"Bearer {old.refresh_token}"})
+    assert again.status_code == 401 and again.json() == {"detail": "Refresh token revoked or already used"}
+    assert asyncio.run(store.is_family_revoked(old.refresh_claims["fam"]))
 
 
 def test_set_token_cookies_through_the_test_client(demo_apis):

@@ -48,10 +48,12 @@ from django_bolt.auth import (
     JWTAuthentication,
     Requires,
     SessionAuthentication,
+    TokenRotationError,
     create_jwt_for_user,
     create_token_pair,
     rotate_refresh_token,
 )
+from django_bolt.auth.revocation import DjangoCacheRevocation
 from django_bolt.health import add_health_check
 from django_bolt.param_functions import Cookie
 from people.models import Person
@@ -515,14 +517,25 @@ def token_pair(credentials: Credentials) -> dict:
     return create_token_pair(user)
 
 
-class Refresh(Struct):
-    refresh: str
+#: Where spent refresh tokens, revoked families and user versions are kept: the default cache
+#: (local memory here, so one core's; a multi-host project puts it on Redis).
+REFRESH_STORE = DjangoCacheRevocation("default")
 
 
-@api.post("/token/refresh", response_model={200: dict, 401: Unauthorized})
-def token_refresh(body: Refresh) -> dict:
-    """Rotation: the refresh token is spent and a new pair comes back."""
-    return rotate_refresh_token(body.refresh)
+@api.post(
+    "/token/refresh",
+    auth=[JWTAuthentication(token_type="refresh", require_jti=True)],
+    guards=[IsAuthenticated()],
+    response_model={200: dict, 401: Unauthorized},
+)
+async def token_refresh(request: Request) -> dict:
+    """Rotation, as django-bolt's: send the refresh token as the bearer token; it is spent and a
+    new pair comes back. Replaying a spent one revokes its whole family."""
+    try:
+        return await rotate_refresh_token(request.auth, store=REFRESH_STORE)
+    except TokenRotationError:
+        # One answer for every reason, as django-bolt's JWTAuthViews: no oracle.
+        raise Unauthorized("Invalid token") from None
 
 
 secure = BoltAPI(prefix="/secure", auth=[JWTAuthentication()], guards=[IsAuthenticated()])

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import json
 import os
 import pickle
 import threading
@@ -101,6 +102,73 @@ if ensure_keys() is not None:
         guards=[IsAuthenticated()],
     )
     def jwt_eddsa(request: Request) -> dict:
+        return {"sub": request.auth["sub"]}
+
+
+# --- token types and cookie tokens (tests/auth/test_token_type.py, test_cookie_csrf.py) --------
+
+_REFRESH_ONLY = [JWTAuthentication(token_type="refresh")]
+
+
+@claims.post("/jwt/refresh-only", auth=_REFRESH_ONLY, guards=[IsAuthenticated()])
+def refresh_only(request: Request) -> dict:
+    return {"typ": request.auth.get("typ")}
+
+
+_COOKIE = [JWTAuthentication(cookie="access_token")]
+
+
+@claims.get("/jwt/cookie", auth=_COOKIE, guards=[IsAuthenticated()])
+def cookie_token_read(request: Request) -> dict:
+    return {"sub": request.auth["sub"]}
+
+
+@claims.post("/jwt/cookie", auth=_COOKIE, guards=[IsAuthenticated()])
+def cookie_token_write(request: Request) -> dict:
+    return {"sub": request.auth["sub"]}
+
+
+@claims.post("/jwt/cookie-unchecked", auth=[JWTAuthentication(cookie="access_token", csrf=False)])
+def cookie_token_unchecked(request: Request) -> dict:
+    return {"sub": (request.auth or {}).get("sub")}
+
+
+# --- a JWK set: the token's kid picks the key (tests/auth/test_jwks.py) -------------------------------
+
+#: Two HMAC keys by kid (JWK "oct" keys: the key bytes, base64url).
+JWKS_OCT = {"2026-a": b"demo-jwks-key-a-0123456789abcdef", "2026-b": b"demo-jwks-key-b-fedcba9876543210"}
+
+
+def _b64url(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+_JWKS = {"keys": [{"kty": "oct", "kid": kid, "alg": "HS256", "k": _b64url(key)} for kid, key in JWKS_OCT.items()]}
+
+
+@claims.get("/jwt/jwks", auth=[JWTAuthentication(jwks=_JWKS)], guards=[IsAuthenticated()])
+def jwks_hmac(request: Request) -> dict:
+    return {"sub": request.auth["sub"]}
+
+
+if ensure_keys() is not None:
+
+    def _ed25519_jwk() -> dict:
+        """The demo's Ed25519 public key as a JWK (RFC 8037): its SPKI DER ends with the 32 key bytes."""
+        import base64
+
+        pem = public_key("ed25519").decode()
+        der = base64.b64decode("".join(line for line in pem.splitlines() if not line.startswith("-----")))
+        return {"kty": "OKP", "crv": "Ed25519", "kid": "ed-1", "x": _b64url(der[-32:])}
+
+    @claims.get(
+        "/jwt/jwks-eddsa",
+        auth=[JWTAuthentication(algorithms=["EdDSA"], jwks=json.dumps({"keys": [_ed25519_jwk()]}))],
+        guards=[IsAuthenticated()],
+    )
+    def jwks_eddsa(request: Request) -> dict:
         return {"sub": request.auth["sub"]}
 
 

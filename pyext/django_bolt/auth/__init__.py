@@ -40,6 +40,7 @@ from .revocation import (
     RevocationStore,
     create_revocation_handler,
 )
+from .token import Token
 from .tokens import (
     TokenPair,
     TokenRotationError,
@@ -49,6 +50,7 @@ from .tokens import (
     set_token_cookies,
 )
 from .user_loader import get_registered_backend, load_user, load_user_sync, register_auth_backend
+from .views import JWTAuthViews, LoginCredentials
 
 __all__ = [
     "APIKeyAuthentication",
@@ -89,4 +91,7 @@ __all__ = [
     "require_current_user_sync",
     "extract_user_id_from_context",
     "get_auth_context",
+    "JWTAuthViews",
+    "LoginCredentials",
+    "Token",
 ]

@@ -9,6 +9,58 @@ from .._plans import ApiKeyPlan, JwtPlan
 __all__ = ["BaseAuthentication", "JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
 
 
+def _check_jwks_url(
+    url: str, jwks: Any, secret: Any, public_key: Any, issuer: Any, audience: Any, refresh: int
+) -> None:
+    """django-bolt's rules for ``jwks_url``, and what this server does not do with it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError(f"JWTAuthentication jwks_url must be an absolute HTTPS URL, got {url!r}")
+    if jwks is not None or secret is not None or public_key is not None:
+        raise ValueError("JWTAuthentication takes jwks_url, jwks or a key (secret/public_key): one of them")
+    if not issuer or not audience:
+        # As django-bolt: a provider's keys sign other applications' tokens too.
+        raise ValueError("JWTAuthentication with jwks_url needs issuer= and audience= (against token substitution)")
+    if refresh != 300:
+        raise NotImplementedError(
+            "JWTAuthentication(jwks_refresh_interval=...): the key set is fetched once, at start-up, by each "
+            "worker; it is not refreshed (restart after the provider rotates its keys)"
+        )
+
+
+def _fetch_jwks(url: str) -> bytes:
+    """The key set at ``url``, fetched now (at start-up, in the worker planning its routes) with
+    the default TLS context (its CA file: ``SSL_CERT_FILE``, else the system's)."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            body = resp.read()
+        keys = json.loads(body).get("keys")
+    except (OSError, ValueError, AttributeError) as e:
+        raise RuntimeError(f"JWTAuthentication: could not fetch the key set at {url}: {e}") from None
+    if not isinstance(keys, list):
+        raise RuntimeError(f"JWTAuthentication: {url} did not answer a JWK set ({{'keys': [...]}})")
+    return body
+
+
+def _jwks_document(jwks: Any) -> bytes | None:
+    """A ``jwks=`` key set (a dict, or its JSON as text or bytes) as JSON bytes; Rust parses its
+    keys at start-up (each needs a ``kid``)."""
+    import json
+
+    if jwks is None:
+        return None
+    if isinstance(jwks, Mapping):
+        return json.dumps(jwks).encode()
+    if isinstance(jwks, (str, bytes)):
+        return jwks.encode() if isinstance(jwks, str) else bytes(jwks)
+    raise TypeError(f"jwks must be a JWK set (a dict, or its JSON), got {type(jwks).__name__}")
+
+
 def _text_or_bytes(v: str | bytes | None) -> bytes | None:
     if v is None:
         return None
@@ -80,14 +132,38 @@ class JWTAuthentication(BaseAuthentication):
     ``secret`` defaults to ``settings.SECRET_KEY`` (HMAC algorithms); RS*/PS*/ES*/EdDSA take
     ``public_key`` (PEM). The token's ``alg`` must be in ``algorithms``; ``exp`` is required;
     ``nbf``, ``aud`` and ``iss`` are checked (the last two when configured). The token comes from
-    ``header`` as ``Bearer <token>``, or from the cookie named ``cookie`` when given (with
-    ``csrf=False``: the cross-site check django-bolt applies to cookie tokens is not done here).
-    ``leeway`` (seconds of clock skew allowed on ``exp``/``nbf``) is 60 by default, as in
-    django-bolt. ``revocation_store`` (``auth.revocation``) or ``revoked_token_handler`` (an
+    ``header`` as ``Bearer <token>``, or, when the request has no such header, from the cookie
+    named ``cookie`` when given. ``leeway`` (seconds of clock skew allowed on ``exp``/``nbf``)
+    is 60 by default, as in django-bolt.
+
+    ``token_type``: the ``typ`` a token must carry on this route, checked in Rust before Python
+    runs (e.g. ``"refresh"`` on a rotation route): ``typ`` must be exactly it and neither
+    ``token_type`` (djangorestframework-simplejwt) nor ``token_use`` (django-allauth, Cognito)
+    may say otherwise. None (the default): a token whose ``typ``, ``token_type`` or
+    ``token_use`` is ``refresh``, ``offline`` or ``id`` (any case) is refused, so a refresh or
+    ID token never authenticates an ordinary route. Either refusal is a 401.
+
+    ``csrf`` (default True): a token read from the cookie, on an unsafe method (not GET, HEAD,
+    OPTIONS, TRACE), must come from this site, as in django-bolt: ``Sec-Fetch-Site`` decides
+    when sent (``same-origin`` or ``none`` pass); else ``Origin`` (or ``Referer``) must name the
+    request's scheme, ``Host`` and port (the scheme is https only when a proxy listed in
+    ``BOLT_TRUSTED_PROXIES`` sends ``X-Forwarded-Proto: https``); with none of them the request
+    is refused. A refusal is a 403. A token from the header is never checked (browsers do not
+    attach it); ``csrf=False`` turns the check off for API-only cookie clients.
+
+     ``revocation_store`` (``auth.revocation``) or ``revoked_token_handler`` (an
     ``async (jti[, claims]) -> bool``) turn on ``require_jti`` and a lookup by ``jti`` before
     the handler, on the core's blocking pool: a revoked token answers 401 "Token has been
-    revoked". ``require_jti=True`` alone refuses tokens without a ``jti``. JWKS/OIDC and
-    ``token_type`` are refused with ``NotImplementedError`` rather than ignored. A wrong
+    revoked". ``require_jti=True`` alone refuses tokens without a ``jti``.
+
+    ``jwks``: a JWK set (a dict or its JSON) in place of ``secret``/``public_key``: each token's
+    ``kid`` header picks its key (a set of one key also takes tokens without ``kid``); an
+    unknown ``kid`` is a 401. Pass ``algorithms`` of the keys' family (e.g. ``["RS256"]``); a
+    key of another family, or a set without any ``kid``, is a start-up error. ``jwks_url``: the
+    set at that HTTPS address, fetched once at start-up by each worker (with ``issuer`` and
+    ``audience`` required, as in django-bolt; the CA file is Python's default, ``SSL_CERT_FILE``
+    or the system's); it is not refreshed, so ``jwks_refresh_interval`` other than its default
+    is refused with ``NotImplementedError``, as is ``oidc_issuer``. A wrong
     algorithm name or a key that does not fit is a start-up error.
     """
 
@@ -117,22 +193,16 @@ class JWTAuthentication(BaseAuthentication):
     ) -> None:
         # django-bolt's signature, in its order. What this server cannot do yet is refused
         # here, at start-up, rather than ignored: each of these tightens what a token may do.
-        missing = [
-            name
-            for name, value in (
-                ("token_type", token_type),
-                ("jwks_url", jwks_url),
-                ("jwks", jwks),
-                ("oidc_issuer", oidc_issuer),
-            )
-            if value is not None
-        ]
-        if cookie is not None and csrf:
-            missing.append("csrf (the cross-site check of cookie tokens; pass csrf=False to read the cookie unchecked)")
-        if missing:
-            raise NotImplementedError(f"JWTAuthentication: not supported by this server yet: {', '.join(missing)}")
+        if oidc_issuer is not None:
+            raise NotImplementedError("JWTAuthentication: not supported by this server yet: oidc_issuer")
+        if jwks_url is not None:
+            _check_jwks_url(jwks_url, jwks, secret, public_key, issuer, audience, jwks_refresh_interval)
+        self.jwks_url = jwks_url
         if secret is not None and public_key is not None:
             raise ValueError("JWTAuthentication takes secret (HMAC) or public_key (asymmetric), not both")
+        if jwks is not None and (secret is not None or public_key is not None):
+            raise ValueError("JWTAuthentication takes a key set (jwks) or a key (secret/public_key), not both")
+        self.jwks = _jwks_document(jwks)
         if jwks_refresh_interval <= 0:
             raise ValueError("jwks_refresh_interval must be > 0 seconds")
         self.secret = secret
@@ -147,6 +217,9 @@ class JWTAuthentication(BaseAuthentication):
             raise ValueError("leeway must be a non-negative int (seconds)")
         self.leeway = leeway
         self.public_key = public_key
+        if token_type is not None and (not isinstance(token_type, str) or not token_type):
+            raise TypeError(f"token_type must be the expected 'typ' claim (e.g. 'refresh') or None, got {token_type!r}")
+        self.token_type = token_type
         if revocation_store is not None and not hasattr(revocation_store, "is_revoked"):
             raise TypeError(f"revocation_store must be a RevocationStore, got {revocation_store!r}")
         if revoked_token_handler is not None and not callable(revoked_token_handler):
@@ -163,7 +236,9 @@ class JWTAuthentication(BaseAuthentication):
     def plan(self) -> JwtPlan:
         """What Rust needs (resolved in each worker, so SECRET_KEY comes from its settings)."""
         secret = self.secret
-        needs_secret = any(a.upper().startswith("HS") for a in self.algorithms)
+        if self.jwks_url is not None and self.jwks is None:
+            self.jwks = _fetch_jwks(self.jwks_url)
+        needs_secret = self.jwks is None and any(a.upper().startswith("HS") for a in self.algorithms)
         if secret is None and needs_secret:
             from django.conf import settings
 
@@ -177,6 +252,9 @@ class JWTAuthentication(BaseAuthentication):
             self.leeway,
             self.header,
             self.cookie,
+            token_type=self.token_type,
+            cookie_csrf=self.cookie is not None and bool(self.csrf),
+            jwks=self.jwks,
         )
 
     def __repr__(self) -> str:

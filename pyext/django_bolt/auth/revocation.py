@@ -161,13 +161,35 @@ class DjangoCacheRevocation(RevocationStore):
     async def revoke(self, jti: str, *, exp: int | None = None) -> None:
         self.revoke_sync(jti, exp=exp)
 
+    def _atomic_cache(self) -> Any:
+        """The cache, when its ``add`` and ``incr`` are atomic (Redis, Memcached, local memory
+        within one interpreter), as rotation and version bumps need; django-bolt's rule. The
+        file, database and dummy caches check then set, so two rotations could both win."""
+        cache = self.cache
+        modules = {c.__module__ for c in type(cache).__mro__}
+        from django.core.cache.backends.base import BaseCache
+
+        racy = {
+            "django.core.cache.backends.filebased",
+            "django.core.cache.backends.db",
+            "django.core.cache.backends.dummy",
+        }
+        if modules & racy or getattr(type(cache), "incr", None) is BaseCache.incr:
+            raise NotImplementedError(
+                f"DjangoCacheRevocation({self.cache_alias!r}): refresh rotation and version bumps need a cache "
+                f"whose add/incr are atomic (Redis, Memcached), not {type(cache).__name__}"
+            )
+        return cache
+
     async def consume(self, jti: str, *, exp: int | None = None) -> bool:
-        return bool(self.cache.add(f"{self.key_prefix}{jti}", "1", timeout=_ttl_for(exp, self.default_ttl)))
+        cache = self._atomic_cache()
+        return bool(cache.add(f"{self.key_prefix}{jti}", "1", timeout=_ttl_for(exp, self.default_ttl)))
 
     async def get_user_version(self, user_id: str) -> int:
         return int(self.cache.get(f"{self.key_prefix}ver:{user_id}") or 0)
 
     async def bump_user_version(self, user_id: str) -> int:
+        self._atomic_cache()
         key = f"{self.key_prefix}ver:{user_id}"
         try:
             return int(self.cache.incr(key))

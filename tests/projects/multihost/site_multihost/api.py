@@ -11,8 +11,9 @@ from django.core.cache import cache, caches
 from django.shortcuts import get_object_or_404
 
 from django_bolt import BoltAPI, Struct
-from django_bolt.auth import IsAuthenticated, SessionAuthentication
-from django_bolt.auth.tokens import create_token_pair, rotate_refresh_token
+from django_bolt.auth import IsAuthenticated, JWTAuthentication, SessionAuthentication
+from django_bolt.auth.revocation import DjangoCacheRevocation
+from django_bolt.auth.tokens import TokenRotationError, create_token_pair, rotate_refresh_token
 from django_bolt.exceptions import Unauthorized
 from django_bolt.ratelimit import rate_limit
 from django_bolt.responses import JSON
@@ -108,10 +109,19 @@ def token(body: Credentials) -> dict:
     return {**create_token_pair(_user(body)), "host": HOST}
 
 
-@api.post("/refresh")
-def refresh(body: RefreshIn) -> dict:
-    """A spent refresh token is refused on every host: the rotation state is in the shared cache."""
-    return {**rotate_refresh_token(body.refresh), "host": HOST}
+#: Spent refresh tokens and revoked families, in the cache both hosts share (Redis).
+refresh_store = DjangoCacheRevocation("default")
+
+
+@api.post("/refresh", auth=[JWTAuthentication(token_type="refresh", require_jti=True)], guards=[IsAuthenticated()])
+async def refresh(request) -> dict:
+    """A spent refresh token (the bearer token here) is refused on every host: the rotation state
+    is in the shared cache."""
+    try:
+        pair = await rotate_refresh_token(request.auth, store=refresh_store)
+    except TokenRotationError as e:
+        raise Unauthorized(f"refresh refused: {e}") from None
+    return {**pair, "host": HOST}
 
 
 # The same limit twice: per core (each host counts alone: LIMIT_BURST each) and shared (counted

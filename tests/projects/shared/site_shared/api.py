@@ -96,3 +96,51 @@ def login(user_id: str) -> Response:
     pair = create_token_pair(user_id, claims={"role": "member"}, method="pwd")
     body = {"access": pair.access_token, "refresh": pair.refresh_token, "typ": pair.refresh_claims["typ"]}
     return set_token_cookies(Response(body), pair, refresh_path="/refresh")
+
+
+# -- refresh-token rotation (django-bolt's async rotate_refresh_token), its state in Redis -------------
+from django_bolt import HTTPException  # noqa: E402
+from django_bolt.auth import TokenRotationError, rotate_refresh_token  # noqa: E402
+
+refresh_auth = [JWTAuthentication(token_type="refresh", require_jti=True)]
+
+
+async def _rotate(request, **options) -> dict:
+    try:
+        pair = await rotate_refresh_token(request.auth, store=store, **options)
+    except TokenRotationError as e:
+        raise HTTPException(401, f"rotation refused: {e}") from None
+    return {"access": pair.access_token, "refresh": pair.refresh_token, "access_claims": pair.access_claims}
+
+
+@api.post("/rotate", auth=refresh_auth, guards=[IsAuthenticated()])
+async def rotate(request) -> dict:
+    return await _rotate(request, claims={"role": "member"})
+
+
+@api.post("/rotate/keep", auth=refresh_auth, guards=[IsAuthenticated()])
+async def rotate_keep(request) -> dict:
+    return await _rotate(request, rotate=False)
+
+
+@api.post("/rotate/capped", auth=refresh_auth, guards=[IsAuthenticated()])
+async def rotate_capped(request) -> dict:
+    return await _rotate(request, max_session_lifetime=100, access_ttl=900)
+
+
+@api.post("/logout-family", auth=refresh_auth, guards=[IsAuthenticated()])
+async def logout_family(request) -> dict:
+    await store.revoke_family(request.auth["fam"], exp=request.auth.get("exp"))
+    return {"ok": True}
+
+
+@api.post("/logout-all", auth=refresh_auth, guards=[IsAuthenticated()])
+async def logout_all(request) -> dict:
+    return {"version": await store.bump_user_version(request.auth["sub"])}
+
+
+@api.post("/pair")
+async def pair(user_id: str) -> dict:
+    version = await store.get_user_version(user_id)
+    p = create_token_pair(user_id, version=version, method="pwd")
+    return {"access": p.access_token, "refresh": p.refresh_token, "fam": p.refresh_claims["fam"]}

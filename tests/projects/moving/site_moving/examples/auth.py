@@ -87,11 +87,9 @@ async def premium(_=Depends(require_active_subscription)):
     return {"ok": True}
 
 
-# bolt: csrf=False, since the cross-site check of cookie tokens is missing here (docs/compat.md);
-# without it bolt refuses the cookie at start-up rather than read it unchecked.
 @api.get(
     "/cookie-profile",  # path: /profile
-    auth=[JWTAuthentication(cookie="access_token", csrf=False)],
+    auth=[JWTAuthentication(cookie="access_token")],
     guards=[IsAuthenticated()],
 )
 async def cookie_profile(request):
