@@ -305,6 +305,14 @@ def _make_backed_classes() -> tuple[Any, Any]:
         skip = _HOP if keep_type else _HOP | {"content-type"}
         return {k.lower(): v for k, v in dj.headers.items() if k.lower() not in skip}
 
+    def bolt_kept(resp: Any, bolt: Any, cookies: list[str]) -> Any:
+        """Bolt's own response (its body untouched) with the status, headers and cookies the
+        hooks left on ``resp``."""
+        bolt.status_code = resp.status_code
+        bolt.headers = merged_headers(resp, resp._bolt_had_type)
+        bolt.cookies.extend(cookies)
+        return bolt
+
     class BoltBackedResponse(HttpResponse):
         """Bolt's response as Django's middleware see it: the status, headers and type bolt
         would send, and a body rendered (with the encoder Rust uses) only when a middleware
@@ -351,10 +359,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
                 out = Response(b"".join(body), self.status_code, headers, ct or "application/octet-stream")
                 out.cookies = [*bolt.cookies, *cookies]
                 return out
-            bolt.status_code = self.status_code
-            bolt.headers = merged_headers(self, self._bolt_had_type)
-            bolt.cookies.extend(cookies)
-            return bolt
+            return bolt_kept(self, bolt, cookies)
 
     class BoltBackedStreamingResponse(StreamingHttpResponse):
         """A streamed (or file) bolt response as Django's ``StreamingHttpResponse``: middleware
@@ -396,10 +401,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
                     out.ping_interval = getattr(bolt, "ping_interval", None)
                 out.cookies = [*bolt.cookies, *cookies]
                 return out
-            bolt.status_code = self.status_code
-            bolt.headers = merged_headers(self, self._bolt_had_type)
-            bolt.cookies.extend(cookies)
-            return bolt
+            return bolt_kept(self, bolt, cookies)
 
     def _chunks(bolt: Any) -> Any:
         if bolt._kind == _FILE:
