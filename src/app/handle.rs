@@ -45,6 +45,7 @@ impl App {
         let extractor = Extractor {
             parsers: &self.parsers,
             parse_multipart: &self.hooks.parse_multipart,
+            max_param_len: self.max_param_len,
         };
         let request_obj = || self.request_obj(req, path_params, claims.as_ref());
         let args = match extractor.extract(&r.params, &r.needs, req, path_params, request_obj) {
