@@ -221,6 +221,7 @@ impl App {
             &claims
                 .and_then(|c| to_python(c.value()).ok())
                 .unwrap_or_else(py::none),
+            &py::new_str(self.trusted_proxies.scheme(req)),
         ];
         py::call(&self.hooks.request_cls, &args).unwrap_or_else(|e| {
             warn_repeated!("django-bolt: cannot build Request: {e}");
