@@ -163,17 +163,46 @@ impl TrustedProxies {
         }
     }
 
+    /// The scheme the client used, as `request.scheme` and Django's `wsgi.url_scheme` give it:
+    /// what a trusted proxy's `X-Forwarded-Proto` says, else `http` (bolt itself speaks plain
+    /// HTTP). From any other peer the header is ignored, as X-Forwarded-For is.
+    pub fn scheme(&self, req: &Request) -> &'static str {
+        if self.0.is_empty() {
+            return "http";
+        }
+        let peer = req
+            .client
+            .parse::<std::net::SocketAddr>()
+            .ok()
+            .map(|a| a.ip());
+        self.scheme_of(peer, req.head.header("x-forwarded-proto"))
+    }
+
+    /// `scheme` for a peer and its `X-Forwarded-Proto`. The first of several values counts, as
+    /// Django reads `SECURE_PROXY_SSL_HEADER` (the proxy nearest the client set it).
+    pub fn scheme_of(&self, peer: Option<IpAddr>, forwarded_proto: Option<&[u8]>) -> &'static str {
+        let (Some(peer), Some(proto)) = (peer, forwarded_proto) else {
+            return "http";
+        };
+        if !self.trusts(peer) {
+            return "http";
+        }
+        let first = proto
+            .split(|b| *b == b',')
+            .next()
+            .unwrap_or(b"")
+            .trim_ascii();
+        if first.eq_ignore_ascii_case(b"https") {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Whether the client reached the proxy in front over HTTPS (bolt itself speaks plain
-    /// HTTP): the first `X-Forwarded-Proto` value, believed only from a trusted proxy, as
-    /// `X-Forwarded-For` is.
+    /// HTTP): `scheme`'s answer, for the cookie-token CSRF check.
     pub fn forwarded_https(&self, req: &Request) -> bool {
-        let peer = req.client.parse::<std::net::SocketAddr>().ok();
-        peer.is_some_and(|p| self.trusts(p.ip()))
-            && req.head.header("x-forwarded-proto").is_some_and(|v| {
-                v.split(|b| *b == b',')
-                    .next()
-                    .is_some_and(|p| p.trim_ascii().eq_ignore_ascii_case(b"https"))
-            })
+        self.scheme(req) == "https"
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
@@ -272,6 +301,49 @@ mod tests {
         );
         assert_eq!(p.client_ip(peer, &["garbage"]), peer);
         assert_eq!(p.client_ip(peer, &[]), peer);
+    }
+
+    #[test]
+    fn forwarded_proto_only_from_trusted_proxies() {
+        let p = TrustedProxies::parse(&["127.0.0.2".into()]).unwrap();
+        let proxy = Some("127.0.0.2".parse::<IpAddr>().unwrap());
+        let stranger = Some("127.0.0.1".parse::<IpAddr>().unwrap());
+        for (peer, proto, want, why) in [
+            (proxy, Some("https"), "https", "the proxy's word"),
+            (
+                proxy,
+                Some(" HTTPS , http"),
+                "https",
+                "first value, any case",
+            ),
+            (
+                proxy,
+                Some("http, https"),
+                "http",
+                "the client-side hop said http",
+            ),
+            (proxy, Some("ftp"), "http", "anything else is plain HTTP"),
+            (proxy, None, "http", "no header"),
+            (
+                stranger,
+                Some("https"),
+                "http",
+                "an untrusted peer's header is ignored",
+            ),
+            (
+                None,
+                Some("https"),
+                "http",
+                "no peer address (the test client)",
+            ),
+        ] {
+            assert_eq!(p.scheme_of(peer, proto.map(str::as_bytes)), want, "{why}");
+        }
+        assert_eq!(
+            TrustedProxies::default().scheme_of(proxy, Some(&b"https"[..])),
+            "http",
+            "no trusted proxies: nobody is believed"
+        );
     }
 
     #[test]

@@ -348,6 +348,9 @@ class Runtime:
 
         self.cors_global = project_policy()
         self.trusted_proxies = [str(p) for p in getattr(settings, "BOLT_TRUSTED_PROXIES", None) or []]
+        from .conf import max_param_length
+
+        self.max_param_length = max_param_length()
         self.django_call = None
         if django and getattr(settings, "BOLT_DJANGO_FALLTHROUGH", True):
             from .django_app import DjangoApp

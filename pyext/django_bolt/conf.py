@@ -26,6 +26,7 @@ __all__ = [
     "get_default_permission_classes",
     "check_settings",
     "max_upload_size",
+    "max_param_length",
     "max_age_header",
     "dev_force_polling",
     "REFUSED",
@@ -157,6 +158,37 @@ def max_upload_size() -> int | None:
     return _size("BOLT_MAX_UPLOAD_SIZE", settings.BOLT_MAX_UPLOAD_SIZE)
 
 
+#: django-bolt's cap on one parameter value, in bytes, and the largest the variable may set.
+DEFAULT_MAX_PARAM_LENGTH = 8192
+MAX_PARAM_LENGTH_CEILING = 1024 * 1024
+
+
+def max_param_length() -> int:
+    """The longest value a path, query, header, cookie or form parameter may have, in bytes: the
+    environment variable ``DJANGO_BOLT_MAX_PARAM_LENGTH`` (as django-bolt reads it: an int from 1
+    to 1048576), else 8192. A longer value is refused with 422 before it is parsed.
+
+        DJANGO_BOLT_MAX_PARAM_LENGTH=65536 bolt --cores all
+
+    Raises ``ImproperlyConfigured`` for any other value (an empty one counts as unset)."""
+    import os
+
+    raw = os.environ.get("DJANGO_BOLT_MAX_PARAM_LENGTH", "").strip()
+    if not raw:
+        return DEFAULT_MAX_PARAM_LENGTH
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_PARAM_LENGTH_CEILING:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"DJANGO_BOLT_MAX_PARAM_LENGTH must be an int from 1 to {MAX_PARAM_LENGTH_CEILING}, got {raw!r}"
+        )
+    return n
+
+
 def max_age_header(name: str, visibility: str) -> str | None:
     """``Cache-Control`` for ``BOLT_STATIC_MAX_AGE`` (``public``) or ``BOLT_MEDIA_MAX_AGE``
     (``private``), as django-bolt sends it; None when the setting is unset or None."""
@@ -194,6 +226,7 @@ def check_settings() -> None:
     default_authentication()
     default_guards()
     max_upload_size()
+    max_param_length()
     max_age_header("BOLT_STATIC_MAX_AGE", "public")
     max_age_header("BOLT_MEDIA_MAX_AGE", "private")
     for name, why in REFUSED.items():

@@ -4,7 +4,7 @@
     CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://\\w+\\.example\\.com$"]
     CORS_ALLOW_ALL_ORIGINS = False
     CORS_ALLOW_CREDENTIALS = False
-    CORS_ALLOW_METHODS = ["DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"]
+    CORS_ALLOW_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"]
     CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "user-agent", "x-csrftoken",
                           "x-requested-with"]
     CORS_EXPOSE_HEADERS = []
@@ -32,7 +32,9 @@ __all__ = ["cors", "cors_policy", "project_policy", "NO_CORS"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
+#: django-bolt 0.13's default methods (``@cors``'s and the project's), QUERY included so a
+#: cross-origin ``@api.query`` route passes its preflight without configuration.
+DEFAULT_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
 DEFAULT_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with")
 
 

@@ -30,8 +30,11 @@ def wsgi_environ(
     body: bytes,
     client: str,
     server_port: str = "0",
+    scheme: str = "http",
 ) -> dict[str, Any]:
-    """A PEP 3333 environ for Django from bolt's view of a request."""
+    """A PEP 3333 environ for Django from bolt's view of a request. ``scheme`` is bolt's
+    (``Request.scheme``): https only when a trusted proxy's X-Forwarded-Proto says so; the
+    header itself stays in ``HTTP_X_FORWARDED_PROTO`` as sent, for ``SECURE_PROXY_SSL_HEADER``."""
     host, _, port = client.rpartition(":")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
@@ -45,7 +48,7 @@ def wsgi_environ(
         "REMOTE_ADDR": host.strip("[]"),
         "REMOTE_PORT": port,
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
@@ -107,7 +110,14 @@ class DjangoApp:
         return False
 
     def __call__(
-        self, method: str, target_path: str, query: str, headers: list[tuple[str, str]], body: bytes, client: str
+        self,
+        method: str,
+        target_path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        client: str,
+        scheme: str = "http",
     ) -> Response:
         """Django's response, or bolt's JSON 404 when Django has no such URL either."""
         path_bytes = unquote_to_bytes(target_path)
@@ -117,7 +127,7 @@ class DjangoApp:
             path = None
         if path is None or not self.claims(path):
             return Response(b'{"detail":"Not Found"}', 404, media_type="application/json")
-        environ = wsgi_environ(method, path_bytes, query, headers, body, client, self.server_port)
+        environ = wsgi_environ(method, path_bytes, query, headers, body, client, self.server_port, scheme)
         status_line = "500 Internal Server Error"
         out_headers: list[tuple[str, str]] = []
 

@@ -245,7 +245,8 @@ def _formatted_response(formatter: ErrorFormatter, error: BoltError, request: An
 
 def core_error_hook(formatter: ErrorFormatter) -> Callable[..., tuple | None]:
     """What Rust calls for an error it answers before a route's handler runs (a refused
-    token or guard, a rate limit, 406, a parameter that fails validation):
+    token or guard, a rate limit, 406, a parameter that fails validation, a body over the size
+    limit, a file part over its ``max_size`` while the body arrives):
     ``hook(status, default_body, headers, request)`` gives ``(status, content_type, body,
     headers)`` from ``formatter``, or None to send the default response."""
     return functools.partial(format_core_error, formatter)

@@ -56,6 +56,7 @@ class Request:
         "body",
         "path_params",
         "client",
+        "scheme",
         "_headers",
         "_query",
         "_cookies",
@@ -79,6 +80,7 @@ class Request:
         path_params: dict[str, Any],
         client: str | None,
         auth: dict | None = None,
+        scheme: str = "http",
     ) -> None:
         self.method = method
         self.path = path
@@ -87,6 +89,9 @@ class Request:
         self.body = body
         self.path_params = path_params
         self.client = client
+        #: ``"http"`` or ``"https"``: what a proxy in ``BOLT_TRUSTED_PROXIES`` says the client used
+        #: (its ``X-Forwarded-Proto``), else ``"http"``; a header from any other peer is ignored.
+        self.scheme = scheme
         self._headers: Headers | None = None
         self._query: dict[str, str] | None = None
         self._cookies: dict[str, str] | None = None

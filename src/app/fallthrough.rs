@@ -23,6 +23,7 @@ impl App {
             header_list(req),
             py::new_bytes(req.body),
             py::new_str(&self.trusted_proxies.client_str(req)),
+            py::new_str(self.trusted_proxies.scheme(req)),
         ]);
         let request_ctx = py::RequestContext::enter();
         let result = if self.django_blocking.on_pool() {

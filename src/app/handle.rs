@@ -45,6 +45,7 @@ impl App {
         let extractor = Extractor {
             parsers: &self.parsers,
             parse_multipart: &self.hooks.parse_multipart,
+            max_param_len: self.max_param_len,
         };
         let request_obj = || self.request_obj(req, path_params, claims.as_ref());
         let args = match extractor.extract(&r.params, &r.needs, req, path_params, request_obj) {
@@ -148,7 +149,19 @@ impl App {
             })
     }
 
-    /// The `Request` object a handler (or dependency) asks for.
+    /// An error the connection answered before the request reached `handle` (a body over
+    /// `--max-body`, a file part over its `File(max_size=...)` while it arrives), shaped by the
+    /// route's `error_formatter` like the errors `handle` answers itself.
+    pub fn shape_refusal(
+        &self,
+        route: usize,
+        req: &Request,
+        path_params: &[(&str, &str)],
+        resp: Response,
+    ) -> Response {
+        self.shaped(route, req, path_params, resp)
+    }
+
     /// `resp`, an error answered before the route's handler ran, as its API's
     /// `error_formatter` shapes it (the route's `error_hook`); unchanged when the API has none,
     /// for a status below 400, or when the formatter failed (the hook logged why).
@@ -190,6 +203,7 @@ impl App {
         }
     }
 
+    /// The `Request` object a handler (or dependency) asks for.
     fn request_obj(
         &self,
         req: &Request,
@@ -208,6 +222,7 @@ impl App {
             &claims
                 .and_then(|c| to_python(c.value()).ok())
                 .unwrap_or_else(py::none),
+            &py::new_str(self.trusted_proxies.scheme(req)),
         ];
         py::call(&self.hooks.request_cls, &args).unwrap_or_else(|e| {
             warn_repeated!("django-bolt: cannot build Request: {e}");

@@ -67,6 +67,9 @@ pub struct App {
     pub health_path: Option<String>,
     pub ready_path: Option<String>,
     trusted_proxies: TrustedProxies,
+    /// The longest parameter value in bytes (`Runtime.max_param_length`, from
+    /// `DJANGO_BOLT_MAX_PARAM_LENGTH`, checked at start-up).
+    max_param_len: usize,
     apikey_cache: ApiKeyCache,
     buckets: RefCell<Buckets>,
     /// The project's CORS policy (CORS_* settings).
@@ -172,6 +175,11 @@ impl App {
             ready_path: str_attr(c"ready_path"),
             trusted_proxies: TrustedProxies::parse(&trusted)
                 .map_err(|e| PlanError::Invalid(e.to_string()))?,
+            max_param_len: attr(&rt, c"max_param_length")
+                .ok()
+                .and_then(|v| py::as_i64(v.as_ptr()))
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| PlanError::Type("max_param_length".into(), "an int"))?,
             apikey_cache: ApiKeyCache::default(),
             buckets: RefCell::default(),
             cors_global,

@@ -286,6 +286,7 @@ impl App {
         let extractor = Extractor {
             parsers: &self.parsers,
             parse_multipart: &self.hooks.parse_multipart,
+            max_param_len: self.max_param_len,
         };
         let args = match extractor.extract(&r.params, &r.needs, req, path_params, || ws.clone()) {
             Ok(a) => a,

@@ -34,6 +34,9 @@ type FormParts = (Vec<(String, String)>, Option<Obj>);
 pub struct Extractor<'a> {
     pub parsers: &'a Parsers,
     pub parse_multipart: &'a Obj,
+    /// The longest value a path, query, header, cookie or form parameter may have, in bytes
+    /// (`DJANGO_BOLT_MAX_PARAM_LENGTH`, django-bolt's cap: longer is a 422 before any parsing).
+    pub max_param_len: usize,
 }
 
 impl Extractor<'_> {
@@ -216,6 +219,17 @@ impl Extractor<'_> {
 
     /// One value coerced to the parameter's kind and checked against its constraints.
     fn scalar(&self, p: &ParamPlan, raw: &str) -> Result<Obj, ValidationIssue> {
+        if raw.len() > self.max_param_len {
+            // django-bolt's message; the value itself is not echoed back (it is the long part).
+            return Err(ValidationIssue {
+                msg: format!(
+                    "Parameter too long: {} bytes (max {} bytes)",
+                    raw.len(),
+                    self.max_param_len
+                ),
+                ..super::issue(("string_too_long", ""), p.source, &p.key, None)
+            });
+        }
         if let Some(plan) = p
             .model
             .as_ref()

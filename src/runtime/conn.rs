@@ -43,6 +43,30 @@ fn write_response(
     http::write_response(out, resp, &date, keep_alive, head_only, http10);
 }
 
+/// A refusal answered before the request reached dispatch, as its route answers its other
+/// errors (`Site::refusal`). The head is read again from `rbuf` with the body limit lifted: one
+/// refused for its Content-Length is otherwise well formed. An unreadable head keeps `resp`.
+fn refusal_for(w: &Core, rbuf: &[u8], client: &str, resp: Response) -> Response {
+    let limits = http::Limits {
+        max_body_bytes: usize::MAX,
+        ..w.limits
+    };
+    let Ok(http::Parsed::Complete { head, .. }) = http::parse_request(rbuf, &limits) else {
+        return resp;
+    };
+    let req = Request {
+        head: &head,
+        body: &[],
+        client,
+    };
+    let site = Site {
+        app: &w.app,
+        pending: &w.pending,
+        interp: Some(&w.interp),
+    };
+    site.refusal(&req, resp)
+}
+
 /// Close after an error so the client reads our 4xx rather than a reset: stop writing, drain
 /// what it still sends for a moment, then close (DESIGN.md §2b).
 async fn lingering_close(s: TcpStream) {
@@ -171,6 +195,7 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     if b && w.app.has_upload_limits {
                         let watch = uploads.get_or_insert_with(Box::default);
                         if let Some(resp) = watch.check(&w, &rbuf) {
+                            let resp = refusal_for(&w, &rbuf, &client, resp);
                             // Refused before the rest of the body is read: close after the
                             // answer (lingering, so the client can read it while still sending).
                             write_response(&w, &mut wbuf, &resp, false, false, false);
@@ -183,7 +208,10 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     break;
                 }
                 Framed::Reject(e) => {
-                    let resp = Response::detail(e.status(), e.message());
+                    let mut resp = Response::detail(e.status(), e.message());
+                    if e == http::HttpError::BodyTooLarge {
+                        resp = refusal_for(&w, &rbuf, &client, resp);
+                    }
                     write_response(&w, &mut wbuf, &resp, false, false, false);
                     let (_, _) = s.write_all(wbuf).await;
                     // Still tracked while it lingers: the drain waits for it (bounded), so no

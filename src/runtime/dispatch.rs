@@ -275,6 +275,29 @@ impl<'a> Site<'a> {
         encoder
     }
 
+    /// An error the connection answers before `start` could run (a body over `--max-body`, a
+    /// file part over its `File(max_size=...)` while the body arrives), for a request whose head
+    /// was read: shaped by its route's `error_formatter` and given the route's CORS headers, as
+    /// the errors `start` answers are; without them a browser cannot read why it was refused.
+    pub fn refusal(&self, req: &Request, resp: Response) -> Response {
+        let app = self.app;
+        let m = app.router.route_for(req.head.method, req.head.path());
+        let mut resp = match &m {
+            Match::Found { route, params, .. } => contained(req.head, || {
+                let _py = self.attached();
+                app.shape_refusal(*route, req, params, resp.clone())
+            })
+            .unwrap_or(resp),
+            _ => resp,
+        };
+        if app.has_cors {
+            if let (Some(origin), Some(policy)) = (req.head.header("origin"), self.cors_of(&m)) {
+                policy.decorate(&String::from_utf8_lossy(origin), &mut resp);
+            }
+        }
+        resp
+    }
+
     /// `start`, the wait for a suspended handler, and `finish`: the response, whether only its
     /// head is to be sent, and a streamed body's encoder.
     pub async fn respond(&self, req: &Request<'_>) -> (Response, bool, Option<StreamEncoder>) {

@@ -1,12 +1,13 @@
 //! `File(max_size=...)` checked while a multipart body arrives: a file part that passes its
 //! limit is answered 422 `file_too_large` (django-bolt's answer, which it also gives mid-stream)
 //! and the connection closed, instead of reading the whole body (up to `--max-body`) first.
-//! The check after the body is complete (`uploads.with_file_checks`) stays: it also covers
-//! chunked bodies, which are not watched here.
+//! Content-Length and chunked bodies alike: a chunked one is decoded here as it arrives, since
+//! a part's size is a count of decoded bytes. The check after the body is complete
+//! (`uploads.with_file_checks`) stays.
 
 use super::core::Core;
 use crate::http::upload_scan::{boundary_of, UploadScan};
-use crate::http::{self, BodyKind, Parsed, Response};
+use crate::http::{self, BodyKind, ChunkedDecoder, Parsed, Response};
 use crate::router::Match;
 use serde::Serialize;
 
@@ -15,9 +16,20 @@ use serde::Serialize;
 pub struct UploadWatch {
     /// The head was looked at (route and boundary decided) for the body being read.
     decided: bool,
-    /// Where the body starts in the read buffer, and the route's limits; None: not watched.
-    watched: Option<(usize, usize, String)>,
+    /// The body being watched; None: not watched.
+    watched: Option<Watched>,
     scan: UploadScan,
+}
+
+/// A multipart body for a route with upload limits.
+struct Watched {
+    /// Where the body starts in the read buffer.
+    body_start: usize,
+    route: usize,
+    boundary: String,
+    /// A chunked body: its decoder, the body decoded so far, and how many of the raw bytes
+    /// after the head it has been fed (each read is decoded once).
+    chunked: Option<(ChunkedDecoder, Vec<u8>, usize)>,
 }
 
 impl UploadWatch {
@@ -35,23 +47,34 @@ impl UploadWatch {
             self.decided = true;
             self.watched = watched(w, rbuf);
         }
-        let (body_start, route, boundary) = self.watched.as_ref()?;
-        let limits = &w.app.routes[*route].upload_limits;
-        let body = rbuf.get(*body_start..)?;
-        let t = self.scan.check(body, boundary.as_bytes(), limits)?;
+        let watched = self.watched.as_mut()?;
+        let limits = &w.app.routes[watched.route].upload_limits;
+        let raw = rbuf.get(watched.body_start..)?;
+        let body = match &mut watched.chunked {
+            None => raw,
+            Some((decoder, decoded, fed)) => {
+                // A framing error is not ours to answer: `next_request` refuses the body.
+                decoder.decode(raw.get(*fed..)?, decoded).ok()?;
+                *fed = raw.len();
+                decoded.as_slice()
+            }
+        };
+        let t = self.scan.check(body, watched.boundary.as_bytes(), limits)?;
         Some(refusal(&t.field, &t.filename, t.max_size, t.seen))
     }
 }
 
-/// (body start, route, boundary) when the request in `rbuf` is a Content-Length multipart body
-/// for a route with upload limits.
-fn watched(w: &Core, rbuf: &[u8]) -> Option<(usize, usize, String)> {
+/// The body to watch when the request in `rbuf` is a multipart body (Content-Length or
+/// chunked) for a route with upload limits.
+fn watched(w: &Core, rbuf: &[u8]) -> Option<Watched> {
     let Ok(Parsed::Complete { head, head_len }) = http::parse_request(rbuf, &w.limits) else {
         return None;
     };
-    if !matches!(head.body, BodyKind::Length(_)) {
-        return None;
-    }
+    let chunked = match head.body {
+        BodyKind::Length(_) => None,
+        BodyKind::Chunked => Some((ChunkedDecoder::new(w.limits.max_body_bytes), Vec::new(), 0)),
+        BodyKind::Empty => return None,
+    };
     let Match::Found { route, .. } = w.app.router.route_for(head.method, head.path()) else {
         return None;
     };
@@ -60,7 +83,12 @@ fn watched(w: &Core, rbuf: &[u8]) -> Option<(usize, usize, String)> {
     }
     let ct = std::str::from_utf8(head.header("content-type")?).ok()?;
     let boundary = boundary_of(ct)?.to_owned();
-    Some((head_len, route, boundary))
+    Some(Watched {
+        body_start: head_len,
+        route,
+        boundary,
+        chunked,
+    })
 }
 
 /// django-bolt's 422 for a file over its `max_size` (the body `uploads.upload_issues` gives once

@@ -306,6 +306,7 @@ class SessionAuthentication(BaseAuthentication):
             request._raw_headers,
             request.body,
             request.client or "",
+            scheme=request.scheme,
         )
         dj = WSGIRequest(environ)
         dj.session = import_module(settings.SESSION_ENGINE).SessionStore(key)

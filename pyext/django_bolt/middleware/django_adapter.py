@@ -246,6 +246,7 @@ def _django_request(request: Any) -> Any:
         request._raw_headers,
         request.body,
         request.client or "",
+        scheme=request.scheme,
     )
     dj = WSGIRequest(environ)
     dj._bolt_request = request
