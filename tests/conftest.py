@@ -25,7 +25,7 @@ import pytest
 
 from django_bolt.testing import TestClient
 from support.boltproc import BoltProcess, drivers_under_test, serve
-from support.paths import DEMO
+from support.paths import DEMO, PROJECTS
 from support.pg import PostgresServer, demo_database, demo_postgres
 from support.projects import run_demo_setup
 from support.session import ensure_admin
@@ -153,3 +153,14 @@ def app(demo_apis) -> Iterator[TestClient]:
     tests of the Python API: ``support.inproc.fetch(app, "GET", "/items/1")``."""
     with TestClient(demo_apis, raise_server_exceptions=False, follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def edges(driver) -> Iterator[BoltProcess]:
+    """bolt on tests/projects/edges: CORS, ``problem_details``, a 64 KiB upload limit and
+    127.0.0.2 as a trusted proxy (refusals before dispatch, chunked uploads, forwarded scheme)."""
+    server = BoltProcess.start(cwd=PROJECTS / "edges", driver=driver)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -149,23 +149,12 @@ impl App {
             })
     }
 
-    /// An error the connection answered before the request reached `handle` (a body over
-    /// `--max-body`, a file part over its `File(max_size=...)` while it arrives), shaped by the
-    /// route's `error_formatter` like the errors `handle` answers itself.
-    pub fn shape_refusal(
-        &self,
-        route: usize,
-        req: &Request,
-        path_params: &[(&str, &str)],
-        resp: Response,
-    ) -> Response {
-        self.shaped(route, req, path_params, resp)
-    }
-
-    /// `resp`, an error answered before the route's handler ran, as its API's
-    /// `error_formatter` shapes it (the route's `error_hook`); unchanged when the API has none,
-    /// for a status below 400, or when the formatter failed (the hook logged why).
-    fn shaped(
+    /// `resp`, an error answered before the route's handler ran (here, or by the connection
+    /// before the request reached `handle`: a body over `--max-body`, a file part over its
+    /// `File(max_size=...)` while it arrives), as its API's `error_formatter` shapes it (the
+    /// route's `error_hook`); unchanged when the API has none, for a status below 400, or when
+    /// the formatter failed (the hook logged why).
+    pub fn shaped(
         &self,
         route: usize,
         req: &Request,

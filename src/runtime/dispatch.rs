@@ -285,7 +285,7 @@ impl<'a> Site<'a> {
         let mut resp = match &m {
             Match::Found { route, params, .. } => contained(req.head, || {
                 let _py = self.attached();
-                app.shape_refusal(*route, req, params, resp.clone())
+                app.shaped(*route, req, params, resp.clone())
             })
             .unwrap_or(resp),
             _ => resp,

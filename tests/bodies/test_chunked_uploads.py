@@ -7,12 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from support.boltproc import BoltProcess
-from support.paths import PROJECTS
 from support.wire import Conn
 
 HEAD = (
@@ -24,15 +19,6 @@ PART = b'--BB\r\nContent-Disposition: form-data; name="file"; filename="big.bin"
 
 def chunk(data: bytes) -> bytes:
     return b"%x\r\n" % len(data) + data + b"\r\n"
-
-
-@pytest.fixture(scope="module")
-def edges(driver) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cwd=PROJECTS / "edges", driver=driver)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_chunked_upload_over_max_size_is_refused_before_the_body_ends(edges):

@@ -7,25 +7,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from support.boltproc import BoltProcess
-from support.paths import PROJECTS
 from support.wire import Conn, fetch, json_body
 
 APP = "https://app.example.com"
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def edges(driver) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cwd=PROJECTS / "edges", driver=driver)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _readable_by_the_page(resp) -> None:

@@ -6,24 +6,9 @@ other peer a forged header changes neither. ``request.META`` carries the header 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from support.boltproc import BoltProcess
-from support.paths import PROJECTS
 from support.wire import get_until_close
 
 TRUSTED, STRANGER = "127.0.0.2", "127.0.0.1"
-
-
-@pytest.fixture(scope="module")
-def edges(driver) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cwd=PROJECTS / "edges", driver=driver)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _get(port: int, path: bytes, source: str, proto: str | None) -> dict:
