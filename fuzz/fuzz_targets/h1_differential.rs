@@ -170,6 +170,10 @@ fn chosen_stricter(e: HttpError) -> Option<&'static str> {
         // §7.1.1 / §7.1.2: our bounds on a chunk-size line and trailers are tighter than
         // hyper's (16 KiB of extensions).
         ChunkLineTooLong | TrailersTooLarge => "RFC 9112 §7.1: chunk line and trailer bounds",
+        // §7.1: recipients MUST guard against overflowing chunk sizes; we refuse a 17th hex
+        // digit even when the leading ones are zeros (hyper takes any number of zeros): a u64
+        // needs 16, and padding is only there to make two parsers count differently.
+        ChunkSizeOverflow => "RFC 9112 §7.1: chunk-size longer than 16 hex digits",
         _ => return None,
     })
 }

@@ -5,13 +5,16 @@
 //! holds more than the decoded bytes. Everything bounded: size digits, line length, trailer
 //! section and total body size.
 
-use super::HttpError;
+use super::{is_tchar, HttpError};
 
 /// A chunk-size line (size plus extensions) or trailer line longer than this is refused.
 /// RFC 9112 §7.1.1 lets a recipient limit extensions; 4 KiB is far above any real use.
 const MAX_LINE: usize = 4 * 1024;
 /// The whole trailer section, which we read only to discard (RFC 9112 §7.1.2).
 const MAX_TRAILERS: usize = 16 * 1024;
+/// Trailer field lines; more is refused like too many bytes (hyper stops at 100, our head
+/// default is 128: below both, so no front-end forwards a trailer section we refuse less).
+const MAX_TRAILER_FIELDS: usize = 64;
 /// 16 hex digits fill a u64; more can only be an overflow (or padding meant to confuse).
 const MAX_SIZE_DIGITS: u8 = 16;
 
@@ -42,8 +45,12 @@ enum State {
     DataLf,
     /// Start of a trailer line, or of the final empty line.
     TrailerStart,
-    /// Inside a trailer field line.
-    Trailer,
+    /// Inside a trailer field name.
+    TrailerName,
+    /// Whitespace after a trailer field name: only refused, with the right reason.
+    TrailerNameWs,
+    /// Inside a trailer field value.
+    TrailerValue,
     /// CR of a trailer line seen.
     TrailerLf,
     /// CR of the final empty line seen.
@@ -63,6 +70,7 @@ pub struct ChunkedDecoder {
     total: usize,
     max_body: usize,
     trailer_len: usize,
+    trailer_fields: usize,
 }
 
 impl ChunkedDecoder {
@@ -78,6 +86,7 @@ impl ChunkedDecoder {
             total: 0,
             max_body,
             trailer_len: 0,
+            trailer_fields: 0,
         }
     }
 
@@ -167,19 +176,46 @@ impl ChunkedDecoder {
                     self.line_len = 0;
                     continue;
                 }
-                // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF ), then CRLF. We read
-                // and discard it: no handler asks for trailers.
+                // RFC 9112 §7.1.2: trailer-section = *( field-line CRLF ), then CRLF. We
+                // discard it (no handler asks for trailers) but hold each line to the field-line
+                // syntax of a header (§5): a front-end that parses trailers refuses a malformed
+                // one, and a message two parsers judge differently is the start of smuggling
+                // (§11.2). hyper's server refuses them too (h1_differential compares with it).
                 State::TrailerStart => match b {
                     b'\r' => self.state = State::FinalLf,
                     b'\n' => return Err(HttpError::BareLf),
-                    _ => {
+                    // §5.2: obs-fold (a line starting with whitespace) MUST be rejected.
+                    b' ' | b'\t' => return Err(HttpError::ObsFold),
+                    _ if is_tchar(b) => {
+                        self.trailer_fields += 1;
+                        if self.trailer_fields > MAX_TRAILER_FIELDS {
+                            return Err(HttpError::TrailersTooLarge);
+                        }
                         self.line_len = 0;
-                        self.state = State::Trailer;
+                        self.state = State::TrailerName;
                     }
+                    _ => return Err(HttpError::InvalidHeaderName),
                 },
-                State::Trailer => match b {
+                // §5.1: field-name = token, then ":" with no whitespace before it.
+                State::TrailerName => match b {
+                    b':' => self.state = State::TrailerValue,
+                    b' ' | b'\t' => self.state = State::TrailerNameWs,
+                    b'\n' => return Err(HttpError::BareLf),
+                    _ if is_tchar(b) => {}
+                    _ => return Err(HttpError::InvalidHeaderName),
+                },
+                State::TrailerNameWs => match b {
+                    b' ' | b'\t' => {}
+                    b':' => return Err(HttpError::WhitespaceBeforeColon),
+                    b'\n' => return Err(HttpError::BareLf),
+                    _ => return Err(HttpError::InvalidHeaderName),
+                },
+                // RFC 9110 §5.5: field-value bytes are VCHAR, obs-text, SP and HTAB.
+                State::TrailerValue => match b {
                     b'\r' => self.state = State::TrailerLf,
                     b'\n' => return Err(HttpError::BareLf),
+                    b'\t' => {}
+                    _ if b < 0x20 || b == 0x7F => return Err(HttpError::InvalidHeaderValue),
                     _ => {}
                 },
                 State::TrailerLf => {
@@ -206,7 +242,11 @@ impl ChunkedDecoder {
             }
             if matches!(
                 self.state,
-                State::Trailer | State::TrailerLf | State::FinalLf
+                State::TrailerName
+                    | State::TrailerNameWs
+                    | State::TrailerValue
+                    | State::TrailerLf
+                    | State::FinalLf
             ) {
                 self.trailer_len += 1;
                 if self.trailer_len > MAX_TRAILERS {
@@ -496,6 +536,49 @@ mod tests {
         let err = one_shot_err(&input);
         assert_eq!(err, HttpError::TrailersTooLarge);
         assert_eq!(err.status(), 431);
+    }
+
+    /// RFC 9112 §7.1.2 / §5: each trailer line is a header field line. A malformed one is
+    /// refused, not skipped: hyper's server (and any front-end that parses trailers) refuses
+    /// it, so skipping it would let the two judge the message differently (a difference
+    /// the h1_differential target compares: `0\r\n:\r\n\r\n` was served here).
+    #[test]
+    fn malformed_trailer_lines_are_refused() {
+        let rows: &[(&[u8], HttpError)] = &[
+            (b"0\r\n:\r\n\r\n", HttpError::InvalidHeaderName),
+            (b"0\r\n: v\r\n\r\n", HttpError::InvalidHeaderName),
+            (b"0\r\nNoColon\r\n\r\n", HttpError::InvalidHeaderName),
+            (b"0\r\nA(b): v\r\n\r\n", HttpError::InvalidHeaderName),
+            (b"0\r\nA b: v\r\n\r\n", HttpError::InvalidHeaderName),
+            (b"0\r\n\x80: v\r\n\r\n", HttpError::InvalidHeaderName),
+            (b"0\r\nA : v\r\n\r\n", HttpError::WhitespaceBeforeColon),
+            (b"0\r\nA\t: v\r\n\r\n", HttpError::WhitespaceBeforeColon),
+            (b"0\r\nA: 1\r\n 2\r\n\r\n", HttpError::ObsFold),
+            (b"0\r\n\tA: 1\r\n\r\n", HttpError::ObsFold),
+            (b"0\r\nA: \x00\r\n\r\n", HttpError::InvalidHeaderValue),
+            (b"0\r\nA: x\x7fy\r\n\r\n", HttpError::InvalidHeaderValue),
+            (b"0\r\nA: x\ry\r\n\r\n", HttpError::InvalidLineEnding),
+            (b"0\r\nA\n\r\n", HttpError::BareLf),
+        ];
+        for (input, want) in rows {
+            chunk_err(input, *want, &String::from_utf8_lossy(input));
+        }
+        // What a header line may hold, a trailer line may hold: empty value, HTAB, obs-text.
+        let ok: &[u8] = b"0\r\nA:\r\nB:\tx \xff\r\n!#$%&'*+-.^_`|~09az:v\r\n\r\n";
+        assert_eq!(decode_both(ok, MAX), Ok((Vec::new(), ok.len())));
+    }
+
+    #[test]
+    fn too_many_trailer_fields_are_refused() {
+        let mut input = b"0\r\n".to_vec();
+        for _ in 0..MAX_TRAILER_FIELDS {
+            input.extend_from_slice(b"a:\r\n");
+        }
+        let mut done = input.clone();
+        done.extend_from_slice(b"\r\n");
+        assert!(decode_both(&done, MAX).is_ok(), "exactly the limit");
+        input.extend_from_slice(b"a:\r\n\r\n");
+        assert_eq!(decode_both(&input, MAX), Err(HttpError::TrailersTooLarge));
     }
 
     fn one_shot_err(input: &[u8]) -> HttpError {

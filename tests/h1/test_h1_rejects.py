@@ -87,6 +87,29 @@ def test_rejects_chunk_data_longer_than_its_size(server):
     )
 
 
+@pytest.mark.parametrize(
+    "trailer",
+    [b":\r\n", b"NoColon\r\n", b"X-A : 1\r\n", b"X-A: 1\r\n 2\r\n", b"X-A: \x00\r\n"],
+    ids=["empty-name", "no-colon", "space-before-colon", "obs-fold", "nul"],
+)
+def test_rejects_malformed_chunked_trailer_line(server, trailer):
+    """§7.1.2: trailer lines are field lines (§5); one a parsing front-end refuses is refused,
+    not skipped, with the request it ends (they were served; hyper refuses them)."""
+    assert_rejected(
+        server,
+        b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n"
+        + trailer
+        + b"\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n",
+    )
+
+
+@pytest.mark.parametrize("target", [b"/hello<", b"/hello>", b"/hello`", b"/hello?q=%22<", b'/hello?q="'])
+def test_rejects_target_bytes_no_uri_holds(server, target):
+    """§3.2 / RFC 3986 §2: `<`, `>`, backquote (and `"` in a query) are in no URI; refused as
+    hyper refuses them."""
+    assert_rejected(server, b"GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % target)
+
+
 # --- Message syntax (RFC 9112 §2-5) -----------------------------------------------------
 
 
