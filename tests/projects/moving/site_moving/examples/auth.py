@@ -3,8 +3,8 @@ authentication.md), their examples as written.
 
 Where bolt differs: ``import msgspec`` is ``from django_bolt.compat import msgspec``; examples
 that reuse one path get their own (``# path:``); ``orders`` returns a list, not ``[...]``.
-Left out, missing here (docs/compat.md §8): ``JWTAuthViews``/revocation, ``set_token_cookies``,
-JWKS/OIDC, a ``JWTAuthentication`` subclass's ``get_user``.
+Left out, not ported yet: the examples of ``JWTAuthViews``/revocation, ``set_token_cookies``,
+JWKS/OIDC and a ``JWTAuthentication`` subclass's ``get_user`` (all but OIDC exist now: docs/compat.md §8).
 ``DB_APIS`` need a user table (the demo's); ``APIS`` do not.
 """
 
