@@ -6,7 +6,6 @@ the API's other errors are. Also QUERY in the default CORS methods."""
 from __future__ import annotations
 
 import json
-import time
 
 from support.wire import Conn, fetch, json_body
 
@@ -78,10 +77,7 @@ def test_a_file_refused_while_it_arrives_is_readable_and_formatted(edges):
     )
     start = b'--BB\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n'
     with Conn(edges.port) as conn:
-        conn.send(head + start)
-        for _ in range(4):
-            time.sleep(0.05)
-            conn.send(b"x" * 2048, tolerate_reset=True)
+        conn.send_in_parts([head + start, *[b"x" * 2048] * 4], tolerate_reset=True)
         conn.sock.settimeout(5)
         resp = conn.read_response()
     assert resp.status == 422, resp.body

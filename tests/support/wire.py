@@ -256,12 +256,13 @@ class Conn:
             if not tolerate_reset:
                 raise
 
-    def send_in_parts(self, parts: Iterable[bytes], *, pause: float = 0.05) -> None:
-        """Write each part separately, pausing between them, so the server sees short reads."""
+    def send_in_parts(self, parts: Iterable[bytes], *, pause: float = 0.05, tolerate_reset: bool = False) -> None:
+        """Write each part separately, pausing between them, so the server sees short reads.
+        ``tolerate_reset`` as for ``send`` (a server refusing the body mid-way may close)."""
         for i, part in enumerate(parts):
             if i:
                 time.sleep(pause)
-            self.sock.sendall(part)
+            self.send(part, tolerate_reset=tolerate_reset)
 
     def _fill(self) -> None:
         try:
