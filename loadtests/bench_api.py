@@ -227,6 +227,23 @@ async def catalog() -> list:
 
 
 # ---------------------------------------------------------------------------------------------
+# GET /mw/hello: the hello handler behind a header-only Django middleware stack (run.py row
+# `hello_mw`), so what wrapping an API in Django middleware costs is measured against
+# django-bolt's `django_middleware=` on the same handler; /hello above, in the same server,
+# shows that routes without middleware do not pay for this API existing.
+MW_STACK = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+with_django_middleware = BoltAPI(prefix="/mw", django_middleware=MW_STACK, **API_KWARGS)
+
+
+@with_django_middleware.get("/hello")
+async def hello_behind_middleware() -> dict:
+    return {"message": "Hello, World!"}
+
+
+# ---------------------------------------------------------------------------------------------
 # GET /vs/people: a ModelViewSet's generated list action (run.py row `viewset20`), 20 rows
 # encoded through serializer_class. The class is the same on both servers; each generates the
 # six CRUD routes from it (only the list is measured).

@@ -57,6 +57,21 @@ def dso_shares(data: Path) -> dict[str, float]:
     return shares
 
 
+def symbol_shares(data: Path) -> dict[str, float]:
+    """Percent of samples per symbol (``perf report --sort sym``)."""
+    out = subprocess.run(
+        ["perf", "report", "-i", str(data), "--sort", "sym", "--stdio", "--no-children"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    shares = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+\[[.k]\]\s+(\S.*)$", line)
+        if m:
+            shares[m.group(2).strip()] = float(m.group(1))
+    return shares
+
+
 def profile(server: run.Server, path: str, seconds: int, tmp: Path) -> dict:
     server.pin = {0}
     server.start(timeout=600)
@@ -97,7 +112,11 @@ def profile(server: run.Server, path: str, seconds: int, tmp: Path) -> dict:
         out, _ = wrk.communicate()
         m = re.search(r'WRKJSON \{"requests":(\d+),"duration_us":(\d+)', out)
         rate = int(m.group(1)) / (int(m.group(2)) / 1e6)
-        return {"shares": dso_shares(data), "cpu_us_per_req": cpu_s * 1e6 / (rate * seconds)}
+        return {
+            "shares": dso_shares(data),
+            "symbols": symbol_shares(data),
+            "cpu_us_per_req": cpu_s * 1e6 / (rate * seconds),
+        }
     finally:
         server.stop()
 
@@ -106,6 +125,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--endpoint", default="big", choices=sorted(PATHS))
     ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument(
+        "--symbols",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N symbols that cost most, as µs per request on each server",
+    )
     args = ap.parse_args()
     bolt_bin = os.environ.get("BOLT_BIN", str(run.REPO / ".venv" / "bin" / "bolt"))
     bolt, comp = memory.servers(bolt_bin)
@@ -113,7 +139,7 @@ def main() -> int:
     bolt.label = "bolt --cores 1"
     comp.argv[comp.argv.index("--processes") + 1] = "1"
     comp.label = "django-bolt --processes 1"
-    framework, framework_us = {}, {}
+    framework, framework_us, symbol_us = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="bolt-share-") as tmp:
         for s in (bolt, comp):
             r = profile(s, PATHS[args.endpoint], args.seconds, Path(tmp))
@@ -127,12 +153,19 @@ def main() -> int:
                 f"framework {fw:.1f}% = {fw / 100 * r['cpu_us_per_req']:.1f} µs/request"
             )
             print(f"    by object: {top}")
+            symbol_us[s.key] = {k: v / 100 * r["cpu_us_per_req"] for k, v in r["symbols"].items()}
     ratio = framework[bolt.key] / framework[comp.key]
     ratio_us = framework_us[bolt.key] / framework_us[comp.key]
     print(
         f"GET {PATHS[args.endpoint]}: framework share, bolt / django-bolt: {ratio:.2f}; "
         f"framework µs per request, bolt / django-bolt: {ratio_us:.2f}"
     )
+    if args.symbols:
+        b, c = symbol_us[bolt.key], symbol_us[comp.key]
+        names = sorted(set(b) | set(c), key=lambda k: -max(b.get(k, 0.0), c.get(k, 0.0)))[: args.symbols]
+        print(f"{'µs/request':>10} {'bolt':>8} {'django-bolt':>12}  symbol")
+        for k in names:
+            print(f"{'':>10} {b.get(k, 0.0):8.2f} {c.get(k, 0.0):12.2f}  {k[:90]}")
     return 0
 
 

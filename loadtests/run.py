@@ -98,6 +98,8 @@ ENDPOINTS = {
     "users": ("GET /users (sync ORM)", "GET", "/users", "report.lua", "competitor"),
     "users_async": ("GET /users/async (async ORM)", "GET", "/users/async", "report.lua", "competitor"),
     "big": ("GET /big", "GET", "/big", "report.lua", "competitor"),
+    # hello behind Django's SecurityMiddleware + XFrameOptionsMiddleware (django_middleware=)
+    "hello_mw": ("GET /mw/hello (2 Django middleware)", "GET", "/mw/hello", "report.lua", "competitor"),
     # A ModelViewSet's generated list action: 20 rows of Person through serializer_class.
     "viewset20": ("GET /vs/people (ModelViewSet list, 20 rows)", "GET", "/vs/people", "report.lua", "competitor"),
     "static": ("GET /media/bench-50k.js (50 KiB)", "GET", "/media/bench-50k.js", "report.lua", "gunicorn"),
@@ -130,6 +132,7 @@ REF_LABEL = {
 }
 JSON_ENDPOINTS = {
     "hello",
+    "hello_mw",
     "item",
     "post",
     "order",
@@ -1116,9 +1119,11 @@ def check_endpoint(server: Server, name: str) -> dict:
     def bad(msg):
         raise Abort(f"{where}: {msg}; body starts {raw[:300]!r}")
 
-    if name in ("hello", "jwt", "apikey") or name in HELLO_COST_INSTANCE:
+    if name in ("hello", "hello_mw", "jwt", "apikey") or name in HELLO_COST_INSTANCE:
         if data != HELLO_BODY:
             bad('expected {"message":"Hello, World!"}')
+        if name == "hello_mw" and {k.lower(): v for k, v in headers.items()}.get("x-frame-options") != "DENY":
+            bad("expected X-Frame-Options: DENY from XFrameOptionsMiddleware")
     elif name == "item":
         if data != {"id": 42, "q": "hello"} or type(data["id"]) is not int:
             bad('expected {"id":42,"q":"hello"}')

@@ -3,6 +3,7 @@
 BOLT_API names exactly what bolt serves:
   * ``bench_api:api``: the compared endpoints (hello, items, POST items/orders, users,
     users/async, big), the very module django-bolt 0.13 serves in loadtests/competitor;
+  * ``bench_api:with_django_middleware``: /mw/hello behind two Django middleware (both servers);
   * ``demo.api:secure`` and ``demo.api:keyed``: the demo's JWT- and API-key-guarded
     ``/hello`` twins (the bolt-only "cost of security" rows).
 The demo's other APIs (its own /hello, /users, ... in ``demo.api:api``) are not served, so
@@ -24,7 +25,13 @@ from demo.settings import LOGGING as _DEMO_LOGGING
 # open whatever it says, and its settings say the same as these.
 DATABASES["default"]["CONN_MAX_AGE"] = 600
 
-BOLT_API = ["bench_api:api", "bench_api:compressed", "demo.api:secure", "demo.api:keyed"]
+BOLT_API = [
+    "bench_api:api",
+    "bench_api:compressed",
+    "bench_api:with_django_middleware",
+    "demo.api:secure",
+    "demo.api:keyed",
+]
 
 # Compression: off (None) unless run.py starts this server for the compression rows, with
 # BENCH_COMPRESSION set (loadtests/bench_compression.py): then a CompressionConfig. It wins over

@@ -29,7 +29,7 @@ MIDDLEWARE = []
 ROOT_URLCONF = "compsite.urls"
 
 # The compared endpoints: the one handler module both servers import.
-BOLT_API = ["bench_api:api", "bench_api:compressed"]
+BOLT_API = ["bench_api:api", "bench_api:compressed", "bench_api:with_django_middleware"]
 
 DATABASES = {
     "default": {
