@@ -56,7 +56,14 @@ pub struct Route {
     /// (a shared rate limit's cache counter, a JWT revocation lookup), run on the core's pool
     /// before the handler by `Runtime.run_prechecked`. None: the route has none.
     pub precheck: Option<Obj>,
+    /// How many bytes this route's last JSON body took (capped at `BODY_HINT_MAX`): the next
+    /// body is reserved that size up front, so a large answer is not copied at every doubling
+    /// of its buffer while it is encoded.
+    pub body_hint: Cell<u32>,
 }
+
+/// The most a route's body buffer is reserved up front (a body past it grows as it is written).
+pub const BODY_HINT_MAX: usize = 1 << 20;
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
 /// per-core pool after it has blocked the reactor for longer than the threshold a few times.
@@ -238,6 +245,7 @@ fn route_fields(
             let h = field(item, c"precheck")?;
             (!is_none(h)).then(|| Obj::from_borrowed(h))
         },
+        body_hint: Cell::new(0),
         handler,
     })
 }

@@ -3,6 +3,7 @@
 //! response type, and everything else through Django's logging as a 500.
 
 use super::repeats::warn_repeated;
+use super::plan::BODY_HINT_MAX;
 use super::App;
 use crate::codec::encode::typed::Typed;
 use crate::codec::encode::Encoder;
@@ -282,10 +283,12 @@ impl App {
                 };
             }
         }
-        let mut body = Vec::with_capacity(128);
-        let declared = shape
-            .route
-            .and_then(|i| self.routes[i].response.as_ref())
+        let route = shape.route.map(|i| &self.routes[i]);
+        // The last body's size and an eighth more: one that grew a little still fits.
+        let hint = route.map_or(0, |r| r.body_hint.get() as usize);
+        let mut body = Vec::with_capacity((hint + hint / 8).max(128));
+        let declared = route
+            .and_then(|r| r.response.as_ref())
             .and_then(|c| crate::codec::from_capsule(c.as_ptr()));
         let encoded = match declared {
             Some(plan) => {
@@ -296,6 +299,9 @@ impl App {
         };
         if let Err(e) = encoded {
             return self.encode_failed(method, path, &e.to_string());
+        }
+        if let Some(r) = route {
+            r.body_hint.set(body.len().min(BODY_HINT_MAX) as u32);
         }
         match shape.render {
             Render::Json => Response::json(shape.status, body),
