@@ -2,8 +2,8 @@
 //! headers)` tuples, `Response` objects, `HTTPException`, values encoded along the declared
 //! response type, and everything else through Django's logging as a 500.
 
-use super::repeats::warn_repeated;
 use super::plan::BODY_HINT_MAX;
+use super::repeats::warn_repeated;
 use super::App;
 use crate::codec::encode::typed::Typed;
 use crate::codec::encode::Encoder;
