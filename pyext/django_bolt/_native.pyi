@@ -78,6 +78,9 @@ def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, kid: str | None =
 def jwt_decode(token: str, algorithm: str, key: bytes, leeway: int, /) -> dict[str, Any]:
     """Verifies a JWT (signature, a required ``exp``, ``nbf``; ``leeway`` seconds of clock skew) and returns its claims; ValueError when invalid."""
 
+def jwks_publish(url: str, document: bytes | None, /) -> None:
+    """Hands the key set refreshed from ``url`` to every core of the process (``auth/jwks.py``); None: the fetch failed. ValueError, the keys in use kept, when ``document`` is not a JWK set with a ``kid``'d key."""
+
 def plan_codes() -> dict[str, int]:
     """The wire format's numeric codes (parameter sources, scalar kinds, flags) by their ``_plans.py`` names."""
 

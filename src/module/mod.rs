@@ -22,7 +22,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 15] = [
+static mut METHODS: [ffi::PyMethodDef; 16] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
@@ -65,6 +65,15 @@ static mut METHODS: [ffi::PyMethodDef; 15] = [
         },
         ml_flags: ffi::METH_FASTCALL,
         ml_doc: c"jwt_encode(algorithm, key, claims_json, kid=None) -> str: sign a JWT".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"jwks_publish".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: jwt::m_jwks_publish,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"jwks_publish(url, document) -> None: a refreshed key set (None: it failed)"
+            .as_ptr(),
     },
     ffi::PyMethodDef {
         ml_name: c"serve".as_ptr(),
