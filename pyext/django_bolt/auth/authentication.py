@@ -272,10 +272,25 @@ class JWTAuthentication(BaseAuthentication):
         return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"
 
 
+# src/auth/csrf.rs's REFUSAL, the 403 of a JWT cookie failing the same check.
+_CSRF_REFUSAL = (
+    "CSRF check failed: a cookie-authenticated request with an unsafe method must come from this site "
+    "(Sec-Fetch-Site same-origin or none, or an Origin or Referer naming this scheme, host and port)"
+)
+
+
 class SessionAuthentication(BaseAuthentication):
-    """Django's session cookie and auth backends, as the admin uses them, with CSRF checks on
-    unsafe methods (Django's own CsrfViewMiddleware: send ``X-CSRFToken`` from the ``csrftoken``
-    cookie). A browser logged into the admin can call the API.
+    """Django's session cookie and auth backends, as the admin uses them: a browser logged into
+    the admin can call the API.
+
+    ``csrf`` (default True), as in django-bolt: a request with an unsafe method (not GET, HEAD,
+    OPTIONS, TRACE) that a session authenticates must come from this site, by the check a JWT
+    read from a cookie gets (no CSRF token): ``Sec-Fetch-Site`` decides when sent
+    (``same-origin`` or ``none`` pass); else ``Origin`` (or ``Referer``) must name the request's
+    scheme, ``Host`` and port; with none of them the request is refused. A refusal is a 403.
+    ``csrf=False`` turns the check off (an API used only by non-browsers)::
+
+        @api.post("/notes", auth=[SessionAuthentication()], guards=[IsAuthenticated()])
 
     It runs in Python, in the worker, after any Rust authenticator found no credentials.
     """
@@ -290,14 +305,14 @@ class SessionAuthentication(BaseAuthentication):
         #: Where a request with no logged-in user is sent (Django's ``redirect_to_login``, a
         #: 302 with ``?next=``); None: it goes on anonymous and the guards decide.
         self.login_url = login_url
-        #: False: unsafe methods skip Django's CSRF check (an API used only by non-browsers).
+        #: False: unsafe methods skip the cross-site check (an API used only by non-browsers).
         self.csrf = csrf
 
     def plan(self) -> tuple:
         return ("python",)
 
     def authenticate(self, request: Any) -> Any:
-        """The logged-in user, or None; raises 403 when the CSRF check fails."""
+        """The logged-in user, or None; raises 403 when the cross-site check fails."""
         from importlib import import_module
 
         from django.conf import settings
@@ -325,12 +340,13 @@ class SessionAuthentication(BaseAuthentication):
         if not user.is_authenticated:
             return self._anonymous(request)
         request._backend = "session"
-        if self.csrf and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            from django.middleware.csrf import CsrfViewMiddleware
+        # As for a JWT cookie, checked once the session is known good: a stale cookie alone
+        # leaves the request anonymous (the guards answer), not refused here.
+        if self.csrf:
+            from .. import _native
 
-            refused = CsrfViewMiddleware(lambda r: None).process_view(dj, lambda r: None, (), {})
-            if refused is not None:
-                raise HTTPException(403, "CSRF check failed: send the X-CSRFToken header from the csrftoken cookie")
+            if not _native.csrf_passes(request.method, request._raw_headers, request.scheme == "https"):
+                raise HTTPException(403, _CSRF_REFUSAL)
         return user
 
     def _anonymous(self, request: Any) -> None:
