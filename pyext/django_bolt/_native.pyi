@@ -1,9 +1,10 @@
-"""django-bolt's Rust core (src/module/: serve.rs, codec.rs, jwt.rs): HTTP server, router, JSON, JWT.
+"""django-bolt's Rust core (src/module/: serve.rs, codec.rs, jwt.rs, csrf.rs): HTTP server, router, JSON, JWT.
 
 Every function takes positional arguments only. The module declares per-interpreter GIL
 support, so each worker's sub-interpreter imports it too; ``serve`` works only in the main one.
 """
 
+from collections.abc import Sequence
 from types import CapsuleType
 from typing import Any, TypedDict
 
@@ -77,6 +78,12 @@ def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, kid: str | None =
 
 def jwt_decode(token: str, algorithm: str, key: bytes, leeway: int, /) -> dict[str, Any]:
     """Verifies a JWT (signature, a required ``exp``, ``nbf``; ``leeway`` seconds of clock skew) and returns its claims; ValueError when invalid."""
+
+def csrf_passes(method: str, headers: Sequence[tuple[str, str]], https: bool, /) -> bool:
+    """The cross-site check of a cookie-authenticated request (src/auth/csrf.rs): safe methods pass; else ``Sec-Fetch-Site`` decides when sent, then ``Origin`` or ``Referer`` must name this scheme, ``Host`` and port."""
+
+def jwks_publish(url: str, document: bytes | None, /) -> None:
+    """Hands the key set refreshed from ``url`` to every core of the process (``auth/jwks.py``); None: the fetch failed. ValueError, the keys in use kept, when ``document`` is not a JWK set with a ``kid``'d key."""
 
 def plan_codes() -> dict[str, int]:
     """The wire format's numeric codes (parameter sources, scalar kinds, flags) by their ``_plans.py`` names."""

@@ -63,6 +63,10 @@ class JwtPlan(NamedTuple):
     cookie_csrf: bool = False
     #: A JWKS document (JSON): keys by ``kid``, in place of ``secret``/``public_key``.
     jwks: bytes | None = None
+    #: Where ``jwks`` was fetched from (None: it was given): Rust refreshes it from there.
+    jwks_url: str | None = None
+    #: Seconds between refreshes of the ``jwks_url`` set.
+    jwks_refresh_interval: float = 300.0
 
 
 class ApiKeyPlan(NamedTuple):

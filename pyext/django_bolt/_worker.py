@@ -698,6 +698,13 @@ class Runtime:
             method, path, query, status, ms, client, req_headers, req_body, resp_headers, resp_body, slow
         )
 
+    def refresh_jwks(self, url: str) -> None:
+        """Fetches the key set at ``url`` again on the blocking pool, off the core's thread
+        (called by Rust when a ``jwks_url`` set is due, or a token names an unknown ``kid``)."""
+        from .auth import jwks
+
+        self._pool.run_plain(jwks.refresh, url)
+
     def api_key_claims(self, raw: bytes) -> bytes | None:
         """Claims JSON for a persistent API key, or None when it is unknown, revoked or expired
         (called by Rust on a cache miss; also records when the key was last used)."""

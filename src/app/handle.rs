@@ -7,6 +7,7 @@ use super::repeats::warn_repeated;
 use super::respond::Render;
 use super::{App, Hooks};
 use crate::auth::authenticate::{self, Claims, KeyStore};
+use crate::auth::jwks::RemoteJwks;
 use crate::codec::decode::to_python;
 use crate::http::{self, Request, Response};
 use crate::params::extract::{Extract, Extractor};
@@ -118,7 +119,8 @@ impl App {
                 load: |raw: &[u8]| self.hooks.api_key_claims(raw),
             };
             let https = || self.trusted_proxies.forwarded_https(req);
-            claims = authenticate::authenticate(sec, req.head, keys, &https)?;
+            let refresh = |set: &RemoteJwks| self.hooks.refresh_jwks(&set.url);
+            claims = authenticate::authenticate(sec, req.head, keys, &https, &refresh)?;
             if let Some(g) = &sec.guard {
                 if !authenticate::guard_allows(g, claims.as_ref()) {
                     return Err(authenticate::refused(sec, claims.is_some()));

@@ -38,6 +38,8 @@ pub struct Hooks {
     /// `/ready`'s checks, as a coroutine.
     pub ready: Obj,
     pub api_key_claims: Obj,
+    /// `Runtime.refresh_jwks(url)`: fetches a remote key set on the blocking pool.
+    pub refresh_jwks: Obj,
     /// Django's per-request housekeeping on the worker thread (`Lifecycle.begin`/`end`), and
     /// the one-item list saying whether that thread holds a database connection at all.
     pub lifecycle_begin: Obj,
@@ -94,6 +96,7 @@ impl Hooks {
                 .filter(|d| d.as_ptr() != unsafe { ffi::Py_None() }),
             ready: attr(rt, c"ready_call")?,
             api_key_claims: attr(rt, c"api_key_claims")?,
+            refresh_jwks: attr(rt, c"refresh_jwks")?,
             lifecycle_begin: attr(&lifecycle, c"begin")?,
             lifecycle_end: attr(&lifecycle, c"end")?,
             worker_has_db: attr(rt, c"worker_has_db")?,
@@ -145,5 +148,19 @@ impl Hooks {
     pub fn api_key_claims(&self, raw: &[u8]) -> Result<Option<Vec<u8>>, String> {
         let v = py::call(&self.api_key_claims, &[&py::new_bytes(raw)]).map_err(|e| e.0)?;
         Ok(py::bytes_of(v.as_ptr()))
+    }
+
+    /// Starts a fetch of the key set at `url` on this core's blocking pool; its outcome goes
+    /// to `_native.jwks_publish`, which the Python side calls whatever happens. A failure to
+    /// even start it is reported back the same way, so the set is not left waiting for it.
+    pub fn refresh_jwks(&self, url: &str) {
+        py::preserving_exception(|| {
+            if let Err(e) = py::call(&self.refresh_jwks, &[&py::new_str(url)]) {
+                warn_repeated!("django-bolt: could not start the key set refresh of {url}: {e}");
+                if let Some(set) = crate::auth::jwks::RemoteJwks::find(url) {
+                    set.publish(None);
+                }
+            }
+        })
     }
 }

@@ -4,8 +4,9 @@
 
 use super::respond::Render;
 use crate::auth::apikey::ApiKeyAuth;
-use crate::auth::authenticate::{Authenticator, JwtAuth, Security};
+use crate::auth::authenticate::{Authenticator, JwtAuth, RemoteKeys, Security};
 use crate::auth::guard::Guard;
+use crate::auth::jwks::RemoteJwks;
 use crate::auth::jwt::JwtVerifier;
 use crate::codec::text::Kind;
 use crate::compression::{Coding, Compression};
@@ -16,7 +17,7 @@ use crate::ratelimit::{KeyKind, Limit};
 use crate::static_files::{Mount, StaticFiles};
 use crate::validation::constraints::constraints_from;
 use pyo3::ffi;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::CStr;
 use std::time::Duration;
 
@@ -360,7 +361,33 @@ fn authenticator(a: *mut ffi::PyObject) -> Result<Authenticator, PlanError> {
                 strings_of(field(a, c"audience")?),
                 strings_of(field(a, c"issuer")?),
             );
-            let verifier = match bytes(c"jwks")? {
+            // A `jwks_url` set is the process's (`auth::jwks`): every core starts from the
+            // same document and follows its refreshes.
+            let remote = match py::str_of(field(a, c"jwks_url")?) {
+                Some(url) => {
+                    let fetched = bytes(c"jwks")?.ok_or_else(|| {
+                        PlanError::Invalid("JWTAuthentication: jwks_url without its key set".into())
+                    })?;
+                    let every = float_of(field(a, c"jwks_refresh_interval")?)
+                        .filter(|t| t.is_finite() && *t > 0.0)
+                        .unwrap_or(300.0);
+                    let set = RemoteJwks::register(url, Duration::from_secs_f64(every), fetched);
+                    Some(RemoteKeys {
+                        built: Cell::new(set.document().0),
+                        set,
+                        algorithms: algorithms.clone(),
+                        audience: audience.clone(),
+                        issuer: issuer.clone(),
+                        leeway,
+                    })
+                }
+                None => None,
+            };
+            let jwks = match &remote {
+                Some(r) => Some(r.set.document().1.to_vec()),
+                None => bytes(c"jwks")?,
+            };
+            let verifier = match jwks {
                 Some(jwks) => {
                     JwtVerifier::from_jwks(&algorithms, &jwks, &audience, &issuer, leeway)
                 }
@@ -379,12 +406,13 @@ fn authenticator(a: *mut ffi::PyObject) -> Result<Authenticator, PlanError> {
             let token_type = py::str_of(field(a, c"token_type")?).map(str::to_owned);
             let cookie_csrf = truthy(field(a, c"cookie_csrf")?);
             Ok(Authenticator::Jwt(Box::new(JwtAuth {
-                verifier,
+                verifier: RefCell::new(verifier),
                 header,
                 cookie,
                 token_type,
                 cookie_csrf,
                 verified: Default::default(),
+                remote,
             })))
         }
         other => Err(PlanError::Unknown("authenticator", other.into())),

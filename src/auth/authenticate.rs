@@ -5,15 +5,19 @@
 use super::apikey::{self, ApiKeyAuth, ApiKeyCache};
 use super::csrf;
 use super::guard::Guard;
+use super::jwks::RemoteJwks;
 use super::jwt::{JwtError, JwtVerifier};
 use super::verified::VerifiedTokens;
 use crate::http::{RequestHead, Response};
 use sonic_rs::JsonValueTrait;
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// A JWT authenticator of a route: where its token comes from and how it is checked.
 pub struct JwtAuth {
-    pub verifier: JwtVerifier,
+    /// Replaced when a `jwks_url` set is refreshed (`remote`).
+    pub verifier: RefCell<JwtVerifier>,
     pub header: String,
     pub cookie: Option<String>,
     /// The token type this route takes (django-bolt's `token_type`, e.g. `"refresh"` on a
@@ -24,6 +28,45 @@ pub struct JwtAuth {
     pub cookie_csrf: bool,
     /// This core's tokens already verified by `verifier`.
     pub verified: VerifiedTokens,
+    /// A `jwks_url` backend: the process's copy of the remote set the verifier follows.
+    pub remote: Option<RemoteKeys>,
+}
+
+/// A `jwks_url` backend's keys as one core holds them.
+pub struct RemoteKeys {
+    pub set: Arc<RemoteJwks>,
+    /// The set's generation `JwtAuth::verifier` was built from.
+    pub built: Cell<u64>,
+    /// What the verifier is built with besides the keys.
+    pub algorithms: Vec<String>,
+    pub audience: Vec<String>,
+    pub issuer: Vec<String>,
+    pub leeway: u64,
+}
+
+impl JwtAuth {
+    /// Follows a refreshed remote set: the verifier is rebuilt from the new document and the
+    /// tokens verified so far are forgotten, so one signed by a key the provider removed stops
+    /// passing from the cache. A document this backend cannot use leaves the old keys in place.
+    fn follow_remote(&self) {
+        let Some(r) = &self.remote else { return };
+        if r.set.generation() == r.built.get() {
+            return;
+        }
+        let (generation, document) = r.set.document();
+        r.built.set(generation);
+        match JwtVerifier::from_jwks(&r.algorithms, &document, &r.audience, &r.issuer, r.leeway) {
+            Ok(v) => {
+                *self.verifier.borrow_mut() = v;
+                self.verified.clear();
+            }
+            Err(e) => eprintln!(
+                "django-bolt: WARNING: JWTAuthentication: the key set refreshed from {} cannot be \
+                 used, the keys held before stay in use: {e}",
+                r.set.url
+            ),
+        }
+    }
 }
 
 pub enum Authenticator {
@@ -85,11 +128,14 @@ pub struct KeyStore<'a, F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>> {
 /// Ok(Some(claims)) when the credentials check out, Ok(None) when none were sent at all,
 /// Err(401; 403 when a cookie token fails the cross-site check; 503 when the key store failed)
 /// otherwise. `https` tells the request's effective scheme, asked only for that check.
+/// `refresh` starts a fetch of a remote key set off this thread (its outcome goes to
+/// `RemoteJwks::publish`); this request goes on with the keys held now.
 pub fn authenticate<F>(
     sec: &Security,
     head: &RequestHead,
     keys: KeyStore<'_, F>,
     https: &dyn Fn() -> bool,
+    refresh: &dyn Fn(&RemoteJwks),
 ) -> Result<Option<Claims>, Response>
 where
     F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>,
@@ -109,11 +155,21 @@ where
                     }),
                 };
                 let Some(token) = token else { continue };
-                let verified = token
-                    .and_then(|t| {
-                        let now = jsonwebtoken::get_current_timestamp();
-                        a.verified.get_or_verify(&t, now, |t| a.verifier.verify(t))
-                    })
+                a.follow_remote();
+                let verified = token.and_then(|t| {
+                    let now = jsonwebtoken::get_current_timestamp();
+                    a.verified
+                        .get_or_verify(&t, now, |t| a.verifier.borrow().verify(t))
+                });
+                if let Some(r) = &a.remote {
+                    // As django-bolt: an unknown `kid` may be a key the provider has just
+                    // rotated in. This request is refused now; later ones get the new keys.
+                    let unknown_kid = matches!(verified, Err(JwtError::UnknownKid(_)));
+                    if r.set.claim_refresh(Instant::now(), unknown_kid) {
+                        refresh(&r.set);
+                    }
+                }
+                let verified = verified
                     .map(|json| Claims::new(backend, json))
                     .and_then(|claims| {
                         match token_type_refusal(claims.value(), a.token_type.as_deref()) {

@@ -1,11 +1,12 @@
-//! The cross-site check of cookie-authenticated requests, django-bolt's rule. bolt's routes do
-//! not pass through Django's `CsrfViewMiddleware`, and a browser attaches a cookie to a forged
-//! request as readily as to a real one; it never attaches a header token, so only a token
-//! read from a cookie is checked. Header inspection only: no state, no body, no CSRF token.
+//! The cross-site check of cookie-authenticated requests (a JWT read from a cookie, a Django
+//! session), django-bolt's rule. bolt's routes do not pass through Django's
+//! `CsrfViewMiddleware`, and a browser attaches a cookie to a forged request as readily as to
+//! a real one; it never attaches a header token, so only a token read from a cookie is checked.
+//! Header inspection only: no state, no body, no CSRF token.
 
 use crate::http::RequestHead;
 
-/// The 403's detail.
+/// The 403's detail (a session-authenticated request's too).
 pub const REFUSAL: &str = "CSRF check failed: a cookie-authenticated request with an unsafe \
      method must come from this site (Sec-Fetch-Site same-origin or none, or an Origin or \
      Referer naming this scheme, host and port)";
@@ -16,20 +17,27 @@ pub const REFUSAL: &str = "CSRF check failed: a cookie-authenticated request wit
 /// and port; with none of the three the request is refused (a browser sends at least one on
 /// an unsafe request). `https` is the request's effective scheme.
 pub fn passes(head: &RequestHead, https: bool) -> bool {
-    if matches!(
-        head.method_str.as_str(),
-        "GET" | "HEAD" | "OPTIONS" | "TRACE"
-    ) {
+    passes_with(&head.method_str, |name| head.header(name), https)
+}
+
+/// `passes` for a request known by its method and a lookup of its headers (lower-case names):
+/// the same rule for `SessionAuthentication`, which checks in Python.
+pub fn passes_with<'h>(
+    method: &str,
+    header: impl Fn(&str) -> Option<&'h [u8]>,
+    https: bool,
+) -> bool {
+    if matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE") {
         return true;
     }
-    if let Some(site) = head.header("sec-fetch-site") {
+    if let Some(site) = header("sec-fetch-site") {
         return matches!(site, b"same-origin" | b"none");
     }
     let text = |v: &[u8]| std::str::from_utf8(v).ok().map(str::to_owned);
-    let Some(host) = head.header("host").and_then(text) else {
+    let Some(host) = header("host").and_then(text) else {
         return false;
     };
-    let claimed = head.header("origin").or_else(|| head.header("referer"));
+    let claimed = header("origin").or_else(|| header("referer"));
     claimed
         .and_then(text)
         .is_some_and(|url| same_origin(&url, if https { "https" } else { "http" }, &host))

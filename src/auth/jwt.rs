@@ -45,6 +45,10 @@ pub enum JwtError {
     Expired,
     #[error("invalid token: it names no key (kid) of the key set")]
     NoKid,
+    /// The set holds no key of that `kid`: a remote set may have rotated it in since we
+    /// fetched it.
+    #[error("invalid token: no key for kid {0:?}")]
+    UnknownKid(String),
     #[error("invalid token: {0}")]
     Invalid(String),
 }
@@ -117,6 +121,18 @@ fn validation(
         validation.set_issuer(issuer);
     }
     validation
+}
+
+/// Whether `jwks_json` is a JWK set holding a key a token's `kid` can name: what a refreshed
+/// document must be before it replaces the keys in use.
+pub fn check_jwks(jwks_json: &[u8]) -> Result<(), JwtConfigError> {
+    let set: JwkSet = sonic_rs::from_slice(jwks_json)
+        .map_err(|e| JwtConfigError::BadJwks(format!("not a JWK set ({e})")))?;
+    if set.keys.iter().any(|k| k.common.key_id.is_some()) {
+        Ok(())
+    } else {
+        Err(JwtConfigError::BadJwks("no key with a \"kid\"".into()))
+    }
 }
 
 impl JwtVerifier {
@@ -239,7 +255,7 @@ impl JwtVerifier {
             Keys::ByKid(keys) => match (header.kid.as_deref(), keys.len()) {
                 (Some(kid), _) => keys
                     .get(kid)
-                    .ok_or_else(|| JwtError::Invalid(format!("no key for kid {kid:?}")))?,
+                    .ok_or_else(|| JwtError::UnknownKid(kid.to_owned()))?,
                 (None, 1) => keys.values().next().ok_or(JwtError::NoKid)?,
                 (None, _) => return Err(JwtError::NoKid),
             },
@@ -525,10 +541,7 @@ mod tests {
             "b's signature, a's kid"
         );
         let unknown = encode("HS256", b"key-b", claims.as_bytes(), Some("c")).unwrap();
-        assert_eq!(
-            v.verify(&unknown),
-            Err(JwtError::Invalid(r#"no key for kid "c""#.into()))
-        );
+        assert_eq!(v.verify(&unknown), Err(JwtError::UnknownKid("c".into())));
         let no_kid = encode("HS256", b"key-b", claims.as_bytes(), None).unwrap();
         assert_eq!(v.verify(&no_kid), Err(JwtError::NoKid), "two keys: which?");
         let one = from_jwks(&jwks(&[oct("b", b"key-b")])).unwrap();

@@ -4,5 +4,6 @@ pub mod apikey;
 pub mod authenticate;
 pub mod csrf;
 pub mod guard;
+pub mod jwks;
 pub mod jwt;
 pub mod verified;

@@ -54,6 +54,12 @@ impl VerifiedTokens {
         Ok(payload)
     }
 
+    /// Forgets every token: the verifier's keys changed, so what it accepted may not hold.
+    pub fn clear(&self) {
+        self.entries.borrow_mut().clear();
+        self.bytes.set(0);
+    }
+
     fn keep(&self, token: &str, payload: Vec<u8>, exp: u64, now: u64) {
         let size = token.len() + payload.len();
         let mut entries = self.entries.borrow_mut();

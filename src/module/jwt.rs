@@ -1,4 +1,5 @@
-//! JWTs for Python: `jwt_encode` signs, `jwt_decode` verifies (the same code that guards routes).
+//! JWTs for Python: `jwt_encode` signs, `jwt_decode` verifies (the same code that guards routes),
+//! `jwks_publish` hands a refreshed remote key set to every core.
 
 use super::raise;
 use crate::py;
@@ -95,5 +96,49 @@ pub(super) unsafe extern "C" fn m_jwt_decode(
     {
         Ok(claims) => claims.into_ptr(),
         Err(e) => raise(ffi::PyExc_ValueError, &e),
+    }
+}
+
+/// jwks_publish(url: str, document: bytes | None) -> None: the outcome of a key set refresh
+/// (`auth/jwks.py`). A document that is not a usable JWK set raises ValueError and, as None
+/// does, leaves the keys in use as they are.
+pub(super) unsafe extern "C" fn m_jwks_publish(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    const USAGE: &str = "jwks_publish(url: str, document: bytes | None)";
+    if nargs != 2 {
+        return raise(ffi::PyExc_TypeError, USAGE);
+    }
+    let a = std::slice::from_raw_parts(args, 2);
+    let Some(url) = py::str_of(a[0]) else {
+        return raise(ffi::PyExc_TypeError, USAGE);
+    };
+    let document = if a[1] == ffi::Py_None() {
+        None
+    } else {
+        match py::bytes_of(a[1]) {
+            Some(d) => Some(d),
+            None => return raise(ffi::PyExc_TypeError, USAGE),
+        }
+    };
+    let Some(set) = crate::auth::jwks::RemoteJwks::find(url) else {
+        // No route of this process follows that URL (a backend whose plan never ran).
+        return py::none().into_ptr();
+    };
+    match document.map(|d| crate::auth::jwt::check_jwks(&d).map(|()| d)) {
+        Some(Err(e)) => {
+            set.publish(None);
+            raise(ffi::PyExc_ValueError, &e.to_string())
+        }
+        Some(Ok(d)) => {
+            set.publish(Some(d));
+            py::none().into_ptr()
+        }
+        None => {
+            set.publish(None);
+            py::none().into_ptr()
+        }
     }
 }

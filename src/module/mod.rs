@@ -1,11 +1,12 @@
 //! The `django_bolt._native` extension module: a raw multi-phase module that declares
 //! per-interpreter GIL support, so every worker's sub-interpreter can import it
 //! (pyo3's module macro is refused there; subinterpreters.md §3.4). Its functions live by area:
-//! `serve` (the server and its checks), `codec` (JSON and type plans), `jwt`, `testing` (the
-//! in-process test client).
+//! `serve` (the server and its checks), `codec` (JSON and type plans), `jwt`, `csrf`, `testing`
+//! (the in-process test client).
 //! `pyext/django_bolt/_native.pyi` describes them for Python.
 
 mod codec;
+mod csrf;
 mod jwt;
 mod serve;
 mod testing;
@@ -22,7 +23,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 15] = [
+static mut METHODS: [ffi::PyMethodDef; 17] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
@@ -65,6 +66,25 @@ static mut METHODS: [ffi::PyMethodDef; 15] = [
         },
         ml_flags: ffi::METH_FASTCALL,
         ml_doc: c"jwt_encode(algorithm, key, claims_json, kid=None) -> str: sign a JWT".as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"csrf_passes".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: csrf::m_csrf_passes,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc:
+            c"csrf_passes(method, headers, https) -> bool: the cookie credentials' cross-site check"
+                .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"jwks_publish".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: jwt::m_jwks_publish,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"jwks_publish(url, document) -> None: a refreshed key set (None: it failed)"
+            .as_ptr(),
     },
     ffi::PyMethodDef {
         ml_name: c"serve".as_ptr(),

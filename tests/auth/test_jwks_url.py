@@ -1,6 +1,7 @@
-"""``JWTAuthentication(jwks_url=...)``: the key set fetched over HTTPS when each worker starts
-(here from a local server with a self-signed certificate that ``SSL_CERT_FILE`` trusts), then
-checked in Rust as ``jwks=`` is. Not refreshed: ``jwks_refresh_interval`` is refused."""
+"""``JWTAuthentication(jwks_url=...)``: the key set fetched over HTTPS when the server starts
+(here from a local server with a self-signed certificate that ``SSL_CERT_FILE`` trusts), checked
+in Rust as ``jwks=`` is, and refreshed: every ``jwks_refresh_interval`` and on an unknown
+``kid``. ``oidc_issuer=``: the same, its issuer and key set URL from OpenID Connect discovery."""
 
 from __future__ import annotations
 
@@ -23,7 +24,38 @@ from support.projects import copy_project, run_bolt
 from support.wire import fetch
 
 KEY = b"jwks-url-test-key-0123456789abcdef"
-SET = {"keys": [{"kty": "oct", "kid": "k1", "k": base64.urlsafe_b64encode(KEY).rstrip(b"=").decode()}]}
+# Keys by kid: the server's set is made of some of them (``Provider.serve``).
+KEYS = {"k1": KEY, "k2": b"jwks-url-test-key-2-fedcba98765432", "k3": b"jwks-url-test-key-3-0011223344556677"}
+
+
+def key_set(*kids: str) -> dict:
+    return {
+        "keys": [{"kty": "oct", "kid": k, "k": base64.urlsafe_b64encode(KEYS[k]).rstrip(b"=").decode()} for k in kids]
+    }
+
+
+SET = key_set("k1")
+
+
+class Provider:
+    """What the local HTTPS server answers, changed by a test (``serve``, ``down``) and put
+    back after it; ``hits`` counts the key set's fetches."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.set = SET
+        self.down = False
+        self.hits = 0
+        #: The discovery document's ``issuer`` (None: the server's own address).
+        self.issuer: str | None = None
+
+    def serve(self, *kids: str) -> None:
+        self.set = key_set(*kids)
+
+
+PROVIDER = Provider()
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +73,20 @@ def https_jwks(tmp_path_factory):
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            body = json.dumps(SET).encode()
-            self.send_response(200 if self.path == "/jwks.json" else 404)
+            base = f"https://127.0.0.1:{self.server.server_address[1]}"
+            status, doc = 404, {}
+            if self.path == "/jwks.json":
+                PROVIDER.hits += 1
+                status, doc = (503, {}) if PROVIDER.down else (200, PROVIDER.set)
+            elif self.path == "/.well-known/openid-configuration":
+                doc = {
+                    "issuer": PROVIDER.issuer or base,
+                    "jwks_uri": f"{base}/jwks.json",
+                    "id_token_signing_alg_values_supported": ["none", "HS256"],
+                }
+                status = 200
+            body = json.dumps(doc).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -63,22 +107,58 @@ def https_jwks(tmp_path_factory):
         server.server_close()
 
 
-def _project(tmp_path: Path, url: str) -> Path:
+@pytest.fixture
+def provider():
+    PROVIDER.reset()
+    yield PROVIDER
+    PROVIDER.reset()
+
+
+def _project(tmp_path: Path, url: str, auth: str | None = None) -> Path:
+    auth = auth or f'JWTAuthentication(jwks_url={url!r}, issuer="me", audience="api")'
     proj = copy_project("badsig", tmp_path / "p")
     (proj / "site_badsig" / "api.py").write_text(
-        "from django_bolt import BoltAPI\nfrom django_bolt.auth import IsAuthenticated, JWTAuthentication\n\n"
+        "from django_bolt import BoltAPI, _native\nfrom django_bolt.auth import IsAuthenticated, JWTAuthentication\n\n"
         "api = BoltAPI()\n\n\n"
-        f'@api.get("/me", auth=[JWTAuthentication(jwks_url={url!r}, issuer="me", audience="api")],'
-        " guards=[IsAuthenticated()])\n"
+        f'@api.get("/me", auth=[{auth}], guards=[IsAuthenticated()])\n'
         "def me(request) -> dict:\n"
-        '    return {"sub": request.auth["sub"]}\n'
+        '    return {"sub": request.auth["sub"], "core": _native.interp_id()}\n'
     )
     return proj
 
 
-def _token(kid: str, **claims) -> str:
+def _token(kid: str, key: bytes = KEY, **claims) -> str:
     body = {"sub": "5", "iss": "me", "aud": "api", "exp": int(time.time()) + 60, **claims}
-    return _native.jwt_encode("HS256", KEY, json.dumps(body).encode(), kid)
+    return _native.jwt_encode("HS256", key, json.dumps(body).encode(), kid)
+
+
+def _signed(kid: str, **claims) -> str:
+    return _token(kid, KEYS[kid], **claims)
+
+
+def _me(server, token: str):
+    return fetch(server.port, "GET", "/me", headers=[("Authorization", f"Bearer {token}")])
+
+
+def _until(server, token: str, status: int, timeout: float = 10.0) -> list[int]:
+    """Asks /me with ``token`` until it answers ``status``; the statuses seen on the way."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen.append(_me(server, token).status)
+        if seen[-1] == status:
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"/me never answered {status} within {timeout}s: {seen[-10:]}\n{server.output()}")
+
+
+def _launch(tmp_path, url, ca, driver, refresh: float = 300, cores: int = 1, auth: str | None = None):
+    auth = auth or f'JWTAuthentication(jwks_url={url!r}, issuer="me", audience="api", jwks_refresh_interval={refresh})'
+    server = BoltProcess.launch(
+        cwd=_project(tmp_path, url, auth), driver=driver, cores=cores, env={"SSL_CERT_FILE": str(ca)}
+    )
+    server.wait_ready(60)
+    return server
 
 
 def test_the_key_set_is_fetched_at_start_up(tmp_path, https_jwks, driver):
@@ -87,7 +167,7 @@ def test_the_key_set_is_fetched_at_start_up(tmp_path, https_jwks, driver):
     try:
         server.wait_ready(60)
         ok = fetch(server.port, "GET", "/me", headers=[("Authorization", f"Bearer {_token('k1')}")])
-        assert ok.status == 200 and ok.json() == {"sub": "5"}
+        assert ok.status == 200 and ok.json()["sub"] == "5"
         for bad in (_token("k2"), _token("k1", aud="other")):
             assert fetch(server.port, "GET", "/me", headers=[("Authorization", f"Bearer {bad}")]).status == 401
     finally:
@@ -101,14 +181,133 @@ def test_an_untrusted_certificate_stops_start_up(tmp_path, https_jwks):
     assert f"could not fetch the key set at {url}" in r.stderr and "CERTIFICATE_VERIFY_FAILED" in r.stderr, r.stderr
 
 
-def test_django_bolts_rules_and_what_is_not_done():
+def test_a_key_rotated_in_is_fetched_for_its_unknown_kid(tmp_path, https_jwks, provider, driver):
+    url, ca = https_jwks
+    server = _launch(tmp_path, url, ca, driver)
+    try:
+        assert _me(server, _signed("k1")).status == 200
+        fetched = provider.hits
+        provider.serve("k1", "k2")
+        # The request naming the new kid starts the refresh and is refused; later ones pass,
+        # without a restart, and the old key still works.
+        seen = _until(server, _signed("k2"), 200)
+        assert seen[0] == 401 and provider.hits == fetched + 1, seen
+        assert _me(server, _signed("k1")).status == 200
+        # Within 30 s of that refresh another unknown kid does not fetch again (django-bolt's
+        # cooldown: clients inventing kids cannot make us hammer the provider).
+        for _ in range(5):
+            assert _me(server, _signed("k3")).status == 401
+        time.sleep(0.5)
+        assert provider.hits == fetched + 1
+    finally:
+        server.stop()
+
+
+def test_a_removed_key_stops_verifying_on_every_core_after_the_interval(tmp_path, https_jwks, provider, driver):
+    url, ca = https_jwks
+    server = _launch(tmp_path, url, ca, driver, refresh=1, cores=2)
+    try:
+        old = _signed("k1")
+        # Verified (and cached) on both cores before the provider drops its key.
+        cores = set()
+        for _ in range(200):
+            resp = _me(server, old)
+            assert resp.status == 200
+            cores.add(resp.json()["core"])
+            if len(cores) == 2:
+                break
+        assert len(cores) == 2, "both cores served the token"
+        provider.serve("k2")
+        time.sleep(1.1)
+        _until(server, old, 401)
+        # Every core follows the one refresh: the old token is refused wherever it lands and
+        # the new key's is accepted, whose kid needs no fetch of its own.
+        fetched, began = provider.hits, time.monotonic()
+        for _ in range(20):
+            assert _me(server, old).status == 401
+            assert _me(server, _signed("k2")).status == 200
+        # Only the intervals' refreshes: a kid the set holds fetches nothing.
+        assert provider.hits - fetched <= 1 + (time.monotonic() - began) / 1.0
+    finally:
+        server.stop()
+
+
+def test_a_failed_refresh_keeps_the_keys_and_warns(tmp_path, https_jwks, provider, driver):
+    url, ca = https_jwks
+    server = _launch(tmp_path, url, ca, driver, refresh=1)
+    try:
+        token = _signed("k1")
+        assert _me(server, token).status == 200
+        provider.down = True
+        fetched = provider.hits
+        time.sleep(1.1)
+        assert _me(server, token).status == 200  # starts the refresh, answered with the keys held
+        warning = f"the key set at {url} was not refreshed; the keys held stay in use"
+        server.wait_stderr(warning)
+        # One fetch failed (the next is an interval away), one line says so.
+        assert (provider.hits - fetched, server.stderr.count(warning)) == (1, 1)
+        assert "HTTP Error 503" in server.stderr
+        for _ in range(5):
+            assert _me(server, token).status == 200
+        # Back up: the next interval's refresh takes the provider's new set.
+        provider.down = False
+        provider.serve("k2")
+        time.sleep(1.1)
+        _me(server, token)
+        _until(server, token, 401)
+        assert _me(server, _signed("k2")).status == 200
+    finally:
+        server.stop()
+
+
+def test_oidc_discovery_gives_the_issuer_and_the_key_set(tmp_path, https_jwks, provider, driver):
+    url, ca = https_jwks
+    issuer = url.removesuffix("/jwks.json")
+    server = _launch(tmp_path, url, ca, driver, auth=f'JWTAuthentication(oidc_issuer={issuer + "/"!r}, audience="api")')
+    try:
+        assert _me(server, _signed("k1", iss=issuer)).status == 200
+        # The discovered issuer is required: the jwks_url rule's "me" is not it.
+        assert _me(server, _signed("k1")).status == 401
+        assert _me(server, _signed("k1", iss=issuer, aud="other")).status == 401
+        # Its key set refreshes as jwks_url's does.
+        provider.serve("k1", "k2")
+        _until(server, _signed("k2", iss=issuer), 200)
+    finally:
+        server.stop()
+
+
+def test_oidc_discovery_rules(https_jwks, provider, monkeypatch):
+    url, ca = https_jwks
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    issuer = url.removesuffix("/jwks.json")
+    auth = JWTAuthentication(oidc_issuer=issuer, audience="api")
+    # As django-bolt: the discovery document's algorithms, "none" left out.
+    assert (auth.issuer, auth.jwks_url, auth.algorithms) == ([issuer], url, ["HS256"])
+    assert JWTAuthentication(oidc_issuer=issuer, audience="api", algorithms=["HS512"]).algorithms == ["HS512"]
+    provider.issuer = "https://someone.else"
+    with pytest.raises(ValueError, match="names issuer 'https://someone.else', not oidc_issuer"):
+        JWTAuthentication(oidc_issuer=issuer, audience="api")
+    with pytest.raises(ValueError, match="absolute HTTPS URL"):
+        JWTAuthentication(oidc_issuer="http://idp.example", audience="api")
+    with pytest.raises(ValueError, match="needs audience="):
+        JWTAuthentication(oidc_issuer=issuer)
+    for clash in ({"issuer": "me"}, {"jwks_url": url}, {"jwks": SET}):
+        with pytest.raises(ValueError, match="pass no issuer, jwks_url or jwks"):
+            JWTAuthentication(oidc_issuer=issuer, audience="api", **clash)
+    with pytest.raises(RuntimeError, match="OpenID Connect discovery at https://127.0.0.1:1/.well-known"):
+        JWTAuthentication(oidc_issuer="https://127.0.0.1:1", audience="api")
+
+
+def test_django_bolts_rules():
     with pytest.raises(ValueError, match="HTTPS"):
         JWTAuthentication(jwks_url="http://127.0.0.1/jwks.json", issuer="me", audience="api")
     with pytest.raises(ValueError, match="issuer= and audience="):
         JWTAuthentication(jwks_url="https://idp.example/jwks.json")
-    with pytest.raises(NotImplementedError, match="not refreshed"):
+    with pytest.raises(ValueError, match="> 0 seconds"):
         JWTAuthentication(
-            jwks_url="https://idp.example/jwks.json", issuer="me", audience="api", jwks_refresh_interval=60
+            jwks_url="https://idp.example/jwks.json", issuer="me", audience="api", jwks_refresh_interval=0
         )
-    with pytest.raises(NotImplementedError, match="oidc_issuer"):
-        JWTAuthentication(oidc_issuer="https://idp.example")
+    auth = JWTAuthentication(
+        jwks_url="https://idp.example/jwks.json", issuer="me", audience="api", jwks_refresh_interval=60
+    )
+    assert auth.jwks_refresh_interval == 60

@@ -128,8 +128,8 @@ def test_jwt_and_session_keywords():
     jwt = JWTAuthentication("s", ["HS512"], "x-auth", None, None, None, leeway=5)
     assert (jwt.secret, jwt.algorithms, jwt.header, jwt.leeway) == ("s", ["HS512"], "x-auth", 5)
     assert JWTAuthentication().leeway == 60
-    # jwks_url: tests/auth/test_jwks_url.py; OIDC discovery is refused rather than ignored.
-    with pytest.raises(NotImplementedError):
+    # jwks_url and oidc_issuer: tests/auth/test_jwks_url.py. Discovery needs an audience, as in django-bolt.
+    with pytest.raises(ValueError, match="audience"):
         JWTAuthentication(oidc_issuer="https://x")
     assert JWTAuthentication(token_type="refresh").plan().token_type == "refresh"
     with pytest.raises(TypeError, match="token_type"):

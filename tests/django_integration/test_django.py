@@ -115,10 +115,13 @@ def test_session_authenticates_the_admin_user_on_the_api(server, admin_user):
     assert resp.json() == {"username": "admin", "staff": True}
 
 
-def test_session_api_needs_csrf_on_unsafe_methods(server, admin_user):
+def test_session_api_checks_where_unsafe_requests_come_from(server, admin_user):
+    # django-bolt's rule, not Django's token (tests/auth/test_session_csrf.py has the cases).
     b = logged_in(server, admin_user)
-    assert _api(b, "POST", "/session/echo", csrf=False).status == 403
-    ok = _api(b, "POST", "/session/echo", csrf=True)
+    assert _api(b, "POST", "/session/echo", csrf=True).status == 403
+    ok = fetch(
+        b.port, "POST", "/session/echo", headers=[("Cookie", b.cookie_header()), ("Origin", "http://test")], body=b"hi"
+    )
     assert ok.status == 200 and ok.json() == {"username": "admin", "body": "hi"}
 
 

@@ -9,42 +9,16 @@ from .._plans import ApiKeyPlan, JwtPlan
 __all__ = ["BaseAuthentication", "JWTAuthentication", "SessionAuthentication", "APIKeyAuthentication"]
 
 
-def _check_jwks_url(
-    url: str, jwks: Any, secret: Any, public_key: Any, issuer: Any, audience: Any, refresh: int
-) -> None:
-    """django-bolt's rules for ``jwks_url``, and what this server does not do with it."""
-    from urllib.parse import urlsplit
+def _check_jwks_url(url: str, jwks: Any, secret: Any, public_key: Any, issuer: Any, audience: Any) -> None:
+    """django-bolt's rules for ``jwks_url``."""
+    from .jwks import check_https
 
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "https" or not parts.hostname:
-        raise ValueError(f"JWTAuthentication jwks_url must be an absolute HTTPS URL, got {url!r}")
+    check_https(url, "jwks_url")
     if jwks is not None or secret is not None or public_key is not None:
         raise ValueError("JWTAuthentication takes jwks_url, jwks or a key (secret/public_key): one of them")
     if not issuer or not audience:
         # As django-bolt: a provider's keys sign other applications' tokens too.
         raise ValueError("JWTAuthentication with jwks_url needs issuer= and audience= (against token substitution)")
-    if refresh != 300:
-        raise NotImplementedError(
-            "JWTAuthentication(jwks_refresh_interval=...): the key set is fetched once, at start-up, by each "
-            "worker; it is not refreshed (restart after the provider rotates its keys)"
-        )
-
-
-def _fetch_jwks(url: str) -> bytes:
-    """The key set at ``url``, fetched now (at start-up, in the worker planning its routes) with
-    the default TLS context (its CA file: ``SSL_CERT_FILE``, else the system's)."""
-    import json
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            body = resp.read()
-        keys = json.loads(body).get("keys")
-    except (OSError, ValueError, AttributeError) as e:
-        raise RuntimeError(f"JWTAuthentication: could not fetch the key set at {url}: {e}") from None
-    if not isinstance(keys, list):
-        raise RuntimeError(f"JWTAuthentication: {url} did not answer a JWK set ({{'keys': [...]}})")
-    return body
 
 
 def _jwks_document(jwks: Any) -> bytes | None:
@@ -159,11 +133,28 @@ class JWTAuthentication(BaseAuthentication):
     ``jwks``: a JWK set (a dict or its JSON) in place of ``secret``/``public_key``: each token's
     ``kid`` header picks its key (a set of one key also takes tokens without ``kid``); an
     unknown ``kid`` is a 401. Pass ``algorithms`` of the keys' family (e.g. ``["RS256"]``); a
-    key of another family, or a set without any ``kid``, is a start-up error. ``jwks_url``: the
-    set at that HTTPS address, fetched once at start-up by each worker (with ``issuer`` and
-    ``audience`` required, as in django-bolt; the CA file is Python's default, ``SSL_CERT_FILE``
-    or the system's); it is not refreshed, so ``jwks_refresh_interval`` other than its default
-    is refused with ``NotImplementedError``, as is ``oidc_issuer``. A wrong
+    key of another family, or a set without any ``kid``, is a start-up error.
+
+    ``jwks_url``: the set at that HTTPS address (``issuer`` and ``audience`` required, as in
+    django-bolt; the CA file is Python's default, ``SSL_CERT_FILE`` or the system's), fetched
+    when the server starts, and refreshed by the first token checked each time
+    ``jwks_refresh_interval`` seconds (300) have passed since the last fetch, and at once by a
+    token whose ``kid`` the set lacks (then at most once in 30 seconds). One copy
+    serves every core; the fetch runs on a core's blocking pool, never on the core's own
+    thread, and the request that starts it is answered with the keys held then (a token
+    naming a key not fetched yet is a 401 until the refresh lands). A failed refresh keeps the
+    keys held and logs one WARNING. A key the provider removed stops verifying tokens, even
+    ones verified before, once the refresh lands::
+
+        JWTAuthentication(jwks_url="https://idp.example/.well-known/jwks.json",
+                          issuer="https://idp.example", audience="api", algorithms=["RS256"])
+
+    ``oidc_issuer``: OpenID Connect discovery, as in django-bolt: when the backend is built,
+    ``<oidc_issuer>/.well-known/openid-configuration`` is fetched; its ``issuer`` must equal
+    ``oidc_issuer`` (a trailing slash aside) and becomes the ``iss`` required; its
+    ``jwks_uri`` is used as ``jwks_url``; ``algorithms``, when not given, are its
+    ``id_token_signing_alg_values_supported`` (``none`` left out). It needs ``audience`` and
+    takes no ``issuer``, ``jwks_url`` or ``jwks``. A wrong
     algorithm name or a key that does not fit is a start-up error.
     """
 
@@ -191,20 +182,34 @@ class JWTAuthentication(BaseAuthentication):
         oidc_issuer: str | None = None,
         jwks_refresh_interval: int = 300,
     ) -> None:
-        # django-bolt's signature, in its order. What this server cannot do yet is refused
-        # here, at start-up, rather than ignored: each of these tightens what a token may do.
+        # django-bolt's signature, in its order.
+        if isinstance(jwks_refresh_interval, bool) or not isinstance(jwks_refresh_interval, (int, float)):
+            raise TypeError(f"jwks_refresh_interval must be seconds (a number), got {jwks_refresh_interval!r}")
+        if not jwks_refresh_interval > 0:
+            raise ValueError("jwks_refresh_interval must be > 0 seconds")
+        self.oidc_issuer = oidc_issuer
         if oidc_issuer is not None:
-            raise NotImplementedError("JWTAuthentication: not supported by this server yet: oidc_issuer")
+            if jwks_url is not None or jwks is not None or issuer is not None:
+                raise ValueError(
+                    "JWTAuthentication: oidc_issuer names the issuer and its keys: pass no issuer, jwks_url or jwks"
+                )
+            if not audience:
+                raise ValueError("JWTAuthentication with oidc_issuer needs audience= (against token substitution)")
+            from .jwks import discover
+
+            # As django-bolt: when the backend is built, from the provider's discovery document.
+            issuer, jwks_url, discovered = discover(oidc_issuer)
+            if algorithms is None and discovered:
+                algorithms = discovered
         if jwks_url is not None:
-            _check_jwks_url(jwks_url, jwks, secret, public_key, issuer, audience, jwks_refresh_interval)
+            _check_jwks_url(jwks_url, jwks, secret, public_key, issuer, audience)
         self.jwks_url = jwks_url
+        self.jwks_refresh_interval = jwks_refresh_interval
         if secret is not None and public_key is not None:
             raise ValueError("JWTAuthentication takes secret (HMAC) or public_key (asymmetric), not both")
         if jwks is not None and (secret is not None or public_key is not None):
             raise ValueError("JWTAuthentication takes a key set (jwks) or a key (secret/public_key), not both")
         self.jwks = _jwks_document(jwks)
-        if jwks_refresh_interval <= 0:
-            raise ValueError("jwks_refresh_interval must be > 0 seconds")
         self.secret = secret
         algorithms = ("HS256",) if algorithms is None else algorithms
         self.algorithms = [algorithms] if isinstance(algorithms, str) else list(algorithms)
@@ -237,7 +242,11 @@ class JWTAuthentication(BaseAuthentication):
         """What Rust needs (resolved in each worker, so SECRET_KEY comes from its settings)."""
         secret = self.secret
         if self.jwks_url is not None and self.jwks is None:
-            self.jwks = _fetch_jwks(self.jwks_url)
+            from .jwks import fetch
+
+            # Fetched as each worker starts (the first worker's copy becomes the process's),
+            # then refreshed on Rust's schedule (src/auth/jwks.rs).
+            self.jwks = fetch(self.jwks_url)
         needs_secret = self.jwks is None and any(a.upper().startswith("HS") for a in self.algorithms)
         if secret is None and needs_secret:
             from django.conf import settings
@@ -255,16 +264,33 @@ class JWTAuthentication(BaseAuthentication):
             token_type=self.token_type,
             cookie_csrf=self.cookie is not None and bool(self.csrf),
             jwks=self.jwks,
+            jwks_url=self.jwks_url,
+            jwks_refresh_interval=float(self.jwks_refresh_interval),
         )
 
     def __repr__(self) -> str:
         return f"JWTAuthentication(algorithms={self.algorithms!r}, header={self.header!r}, cookie={self.cookie!r})"
 
 
+# src/auth/csrf.rs's REFUSAL, the 403 of a JWT cookie failing the same check.
+_CSRF_REFUSAL = (
+    "CSRF check failed: a cookie-authenticated request with an unsafe method must come from this site "
+    "(Sec-Fetch-Site same-origin or none, or an Origin or Referer naming this scheme, host and port)"
+)
+
+
 class SessionAuthentication(BaseAuthentication):
-    """Django's session cookie and auth backends, as the admin uses them, with CSRF checks on
-    unsafe methods (Django's own CsrfViewMiddleware: send ``X-CSRFToken`` from the ``csrftoken``
-    cookie). A browser logged into the admin can call the API.
+    """Django's session cookie and auth backends, as the admin uses them: a browser logged into
+    the admin can call the API.
+
+    ``csrf`` (default True), as in django-bolt: a request with an unsafe method (not GET, HEAD,
+    OPTIONS, TRACE) that a session authenticates must come from this site, by the check a JWT
+    read from a cookie gets (no CSRF token): ``Sec-Fetch-Site`` decides when sent
+    (``same-origin`` or ``none`` pass); else ``Origin`` (or ``Referer``) must name the request's
+    scheme, ``Host`` and port; with none of them the request is refused. A refusal is a 403.
+    ``csrf=False`` turns the check off (an API used only by non-browsers)::
+
+        @api.post("/notes", auth=[SessionAuthentication()], guards=[IsAuthenticated()])
 
     It runs in Python, in the worker, after any Rust authenticator found no credentials.
     """
@@ -279,14 +305,14 @@ class SessionAuthentication(BaseAuthentication):
         #: Where a request with no logged-in user is sent (Django's ``redirect_to_login``, a
         #: 302 with ``?next=``); None: it goes on anonymous and the guards decide.
         self.login_url = login_url
-        #: False: unsafe methods skip Django's CSRF check (an API used only by non-browsers).
+        #: False: unsafe methods skip the cross-site check (an API used only by non-browsers).
         self.csrf = csrf
 
     def plan(self) -> tuple:
         return ("python",)
 
     def authenticate(self, request: Any) -> Any:
-        """The logged-in user, or None; raises 403 when the CSRF check fails."""
+        """The logged-in user, or None; raises 403 when the cross-site check fails."""
         from importlib import import_module
 
         from django.conf import settings
@@ -314,12 +340,13 @@ class SessionAuthentication(BaseAuthentication):
         if not user.is_authenticated:
             return self._anonymous(request)
         request._backend = "session"
-        if self.csrf and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
-            from django.middleware.csrf import CsrfViewMiddleware
+        # As for a JWT cookie, checked once the session is known good: a stale cookie alone
+        # leaves the request anonymous (the guards answer), not refused here.
+        if self.csrf:
+            from .. import _native
 
-            refused = CsrfViewMiddleware(lambda r: None).process_view(dj, lambda r: None, (), {})
-            if refused is not None:
-                raise HTTPException(403, "CSRF check failed: send the X-CSRFToken header from the csrftoken cookie")
+            if not _native.csrf_passes(request.method, request._raw_headers, request.scheme == "https"):
+                raise HTTPException(403, _CSRF_REFUSAL)
         return user
 
     def _anonymous(self, request: Any) -> None:
