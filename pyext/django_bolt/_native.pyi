@@ -94,14 +94,22 @@ def test_app(runtime: Any, /) -> TestApp:
     """Builds the application of a ``_worker.Runtime(..., testing=True)`` in this interpreter (ValueError naming what its plans lack)."""
 
 def test_request(
-    app: TestApp, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes, client: str, /
+    app: TestApp,
+    method: str,
+    target: bytes,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    client: str,
+    secure: bool = False,
+    /,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Serves one request through the server's parser, dispatch and response writer: ``(status, header fields in wire order, body)``."""
+    """Serves one request through the server's parser, dispatch and response writer: ``(status, header fields in wire order, body)``. ``secure=True``: the request arrived over HTTPS (``request.scheme`` is ``"https"``)."""
 
 def test_ws(app: TestApp, op: int, token: int, arg: Any, /) -> Any:
     """A WebSocket served through ``app`` (``django_bolt.testing.WebSocketTestClient``).
 
-    op 0 opens: ``arg`` is ``(target, headers, client)``; returns ``(status, headers, body,
+    op 0 opens: ``arg`` is ``(target, headers, client)`` or ``(target, headers, client,
+    secure)`` (``secure=True``: over TLS, ``websocket.scheme`` is ``"wss"``); returns ``(status, headers, body,
     token, sent)`` (token 0: refused). op 1 sends ``arg`` (str or bytes) to socket ``token``;
     op 2 returns what its handler sent, waiting up to ``arg`` seconds (``[(op, a, b)]``: 1 text,
     2 bytes, 3 close ``(code, reason)``, 4 end ``(code or None, reason)``); op 3 closes with

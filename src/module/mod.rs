@@ -134,7 +134,7 @@ static mut METHODS: [ffi::PyMethodDef; 15] = [
         },
         ml_flags: ffi::METH_FASTCALL,
         ml_doc:
-            c"test_request(app, method, target, headers, body, client) -> (status, headers, body)"
+            c"test_request(app, method, target, headers, body, client[, secure]) -> (status, headers, body)"
                 .as_ptr(),
     },
     ffi::PyMethodDef {
