@@ -72,6 +72,12 @@ def decode(plan: Plan, data: bytes | bytearray | str, /) -> Any:
 def encode(obj: Any, encode_types: tuple[Any, ...], plan: Plan | None, /) -> bytes:
     """Encodes ``obj`` as JSON (``encode_types`` is ``json.ENCODE_TYPES``), checked against ``plan`` if given; TypeError otherwise."""
 
+def render(obj: Any, encode_types: tuple[Any, ...], plan: Plan | None, renderer: str, /) -> tuple[bytes, str]:
+    """A plain return value as the server writes it with ``renderer`` (``"json"``, ``"msgpack"``, ``"text"``): ``(body, media type)``; TypeError as ``encode``."""
+
+def choose_renderer(renderers: tuple[str, ...], accept: str | None, /) -> str | None:
+    """The renderer the server picks among a route's ``renderers=`` for a request's ``Accept``; None when none is acceptable (the server's 406)."""
+
 def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, kid: str | None = None, /) -> str:
     """Signs a JWT whose payload is ``claims_json``, its header naming the key ``kid`` when given (ValueError for an unknown algorithm or bad key)."""
 

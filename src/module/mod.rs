@@ -22,7 +22,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 15] = [
+static mut METHODS: [ffi::PyMethodDef; 17] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
@@ -106,6 +106,24 @@ static mut METHODS: [ffi::PyMethodDef; 15] = [
         },
         ml_flags: ffi::METH_O,
         ml_doc: c"check_boot(boot_json) -> (routes, docs_path): load the project as a worker would"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"render".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: codec::m_render,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"render(obj, encode_types, plan, renderer) -> (bytes, media_type): a value as that renderer writes it"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"choose_renderer".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: codec::m_choose_renderer,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"choose_renderer(renderers, accept) -> str | None: the renderer Accept picks"
             .as_ptr(),
     },
     ffi::PyMethodDef {
