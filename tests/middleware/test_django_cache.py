@@ -67,9 +67,10 @@ def test_django_middleware_see_the_handlers_cookies_and_setting_one_again_wins()
     assert [h.split(";")[0] for h in _set_cookies(r)] == ["seen=2", "other=x"]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def django_ready(request) -> None:
-    """Django set up: the demo's settings unless a test before configured others."""
+    """Django set up with the demo's settings unless a test before configured others: left to the
+    test client, it would configure minimal ones, and the demo's tests after these need its."""
     from django.conf import settings
 
     if not settings.configured:

@@ -21,6 +21,16 @@ from .rawws import OP_TEXT, RawWS, accept_for
 TRUSTED, STRANGER = "127.0.0.2", "127.0.0.1"
 
 
+@pytest.fixture(autouse=True)
+def django_ready(request) -> None:
+    """Django set up with the demo's settings unless a test before configured others: left to the
+    test client, it would configure minimal ones, and the demo's tests after this one need its."""
+    from django.conf import settings
+
+    if not settings.configured:
+        request.getfixturevalue("demo_apis")
+
+
 def _scheme_over(port: int, source: str, proto: str | None) -> str:
     key = base64.b64encode(os.urandom(16)).decode()
     extra = f"X-Forwarded-Proto: {proto}\r\n" if proto else ""
