@@ -4,11 +4,13 @@ through ``TestClient``. The same over a real server: tests/server/test_absolute_
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from django.test import override_settings
 
 from django_bolt import BoltAPI, Request
-from django_bolt.testing import TestClient
+from django_bolt.testing import AsyncTestClient, TestClient
 
 
 def _api() -> BoltAPI:
@@ -104,3 +106,12 @@ def test_an_http_url_on_an_https_client_is_http(hosts):
     with TestClient(_api(), base_url="https://api.example.com") as c:
         body = c.get("http://api.example.com/where/n").json()
     assert (body["scheme"], body["secure"]) == ("http", False)
+
+
+def test_the_async_client_takes_an_https_base_url_too(hosts):
+    async def go() -> dict:
+        async with AsyncTestClient(_api(), base_url="https://api.example.com") as c:
+            return (await c.get("/where/n")).json()
+
+    body = asyncio.run(go())
+    assert (body["scheme"], body["secure"], body["rooted"]) == ("https", True, "https://api.example.com/items/7")
