@@ -165,8 +165,12 @@ impl TrustedProxies {
 
     /// The scheme the client used, as `request.scheme` and Django's `wsgi.url_scheme` give it:
     /// what a trusted proxy's `X-Forwarded-Proto` says, else `http` (bolt itself speaks plain
-    /// HTTP). From any other peer the header is ignored, as X-Forwarded-For is.
+    /// HTTP; only the test client's `https://` base URL marks a request `secure`). From any
+    /// other peer the header is ignored, as X-Forwarded-For is.
     pub fn scheme(&self, req: &Request) -> &'static str {
+        if req.secure {
+            return "https";
+        }
         if self.0.is_empty() {
             return "http";
         }

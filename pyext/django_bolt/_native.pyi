@@ -73,6 +73,12 @@ def decode(plan: Plan, data: bytes | bytearray | str, /) -> Any:
 def encode(obj: Any, encode_types: tuple[Any, ...], plan: Plan | None, /) -> bytes:
     """Encodes ``obj`` as JSON (``encode_types`` is ``json.ENCODE_TYPES``), checked against ``plan`` if given; TypeError otherwise."""
 
+def render(obj: Any, encode_types: tuple[Any, ...], plan: Plan | None, renderer: str, /) -> tuple[bytes, str]:
+    """A plain return value as the server writes it with ``renderer`` (``"json"``, ``"msgpack"``, ``"text"``): ``(body, media type)``; TypeError as ``encode``."""
+
+def choose_renderer(renderers: tuple[str, ...], accept: str | None, /) -> str | None:
+    """The renderer the server picks among a route's ``renderers=`` for a request's ``Accept``; None when none is acceptable (the server's 406)."""
+
 def jwt_encode(algorithm: str, key: bytes, claims_json: bytes, kid: str | None = None, /) -> str:
     """Signs a JWT whose payload is ``claims_json``, its header naming the key ``kid`` when given (ValueError for an unknown algorithm or bad key)."""
 
@@ -101,14 +107,22 @@ def test_app(runtime: Any, /) -> TestApp:
     """Builds the application of a ``_worker.Runtime(..., testing=True)`` in this interpreter (ValueError naming what its plans lack)."""
 
 def test_request(
-    app: TestApp, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes, client: str, /
+    app: TestApp,
+    method: str,
+    target: bytes,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    client: str,
+    secure: bool = False,
+    /,
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Serves one request through the server's parser, dispatch and response writer: ``(status, header fields in wire order, body)``."""
+    """Serves one request through the server's parser, dispatch and response writer: ``(status, header fields in wire order, body)``. ``secure=True``: the request arrived over HTTPS (``request.scheme`` is ``"https"``)."""
 
 def test_ws(app: TestApp, op: int, token: int, arg: Any, /) -> Any:
     """A WebSocket served through ``app`` (``django_bolt.testing.WebSocketTestClient``).
 
-    op 0 opens: ``arg`` is ``(target, headers, client)``; returns ``(status, headers, body,
+    op 0 opens: ``arg`` is ``(target, headers, client)`` or ``(target, headers, client,
+    secure)`` (``secure=True``: over TLS, ``websocket.scheme`` is ``"wss"``); returns ``(status, headers, body,
     token, sent)`` (token 0: refused). op 1 sends ``arg`` (str or bytes) to socket ``token``;
     op 2 returns what its handler sent, waiting up to ``arg`` seconds (``[(op, a, b)]``: 1 text,
     2 bytes, 3 close ``(code, reason)``, 4 end ``(code or None, reason)``); op 3 closes with

@@ -506,7 +506,7 @@ class BoltAPI(_Registrar):
                 r.endpoint = _other_statuses_unchecked(r.endpoint, status_code)
             if not _websocket:
                 specs = route_middleware(outer_specs, fn)
-                shape = BodyShape(_body_plan(r), bool(r.renderers))
+                shape = BodyShape(_body_plan(r), tuple(r.renderers))
                 r.endpoint, r.params = wrap_endpoint(
                     r.endpoint,
                     r.params,

@@ -68,6 +68,7 @@ class Request:
         "_meta",
         "_session",
         "_form",
+        "_django_view",
     )
 
     def __init__(
@@ -105,6 +106,7 @@ class Request:
         self._meta: dict[str, Any] | None = None
         self._session: Any = None
         self._form: tuple[dict[str, str], dict[str, Any]] | None = None
+        self._django_view: Any = None
 
     @property
     def user(self) -> Any:
@@ -278,6 +280,36 @@ class Request:
         """The path with its query string, as Django's ``get_full_path()``."""
         return self.path + ("?" + self.query_string if self.query_string else "")
 
+    def get_host(self) -> str:
+        """The host the client asked for, as Django's ``get_host()``: ``Host`` (or
+        ``X-Forwarded-Host`` with ``USE_X_FORWARDED_HOST``), checked against ``ALLOWED_HOSTS``.
+        Raises Django's ``DisallowedHost`` (a 400 when it leaves the handler) for any other."""
+        return self._as_django().get_host()
+
+    def is_secure(self) -> bool:
+        """Whether the client used HTTPS, as Django's ``is_secure()``: ``request.scheme`` (what
+        a ``BOLT_TRUSTED_PROXIES`` peer's ``X-Forwarded-Proto`` says), unless the project sets
+        ``SECURE_PROXY_SSL_HEADER``, which Django then believes instead (from any peer)."""
+        return self._as_django().is_secure()
+
+    def build_absolute_uri(self, location: str | None = None) -> str:
+        """The absolute URI of ``location`` (default: this request's path and query), as
+        Django's ``build_absolute_uri``: a relative location is joined to this request's URL,
+        an absolute one is returned as it is; the scheme is :meth:`is_secure`'s and the host
+        :meth:`get_host`'s (so a ``Host`` outside ``ALLOWED_HOSTS`` raises ``DisallowedHost``).
+
+        >>> request.build_absolute_uri("/items/7")   # doctest: +SKIP
+        'https://api.example.com/items/7'
+        """
+        return self._as_django().build_absolute_uri(location)
+
+    def _as_django(self) -> Any:
+        """This request as a Django ``HttpRequest`` (its META, path and scheme) for the methods
+        Django defines on the host and scheme, so Django's settings rule them as in its views."""
+        if self._django_view is None:
+            self._django_view = _django_view_class()(self)
+        return self._django_view
+
     # django-bolt's mapping access: request.get("method"), request["params"]...
     _KEYS = ("method", "path", "body", "params", "query", "headers", "cookies", "state", "auth", "context")
 
@@ -320,6 +352,36 @@ class Request:
 
 
 _UNSET: Any = object()
+_DJANGO_VIEW: Any = None
+
+
+def _django_view_class() -> Any:
+    """Django's ``HttpRequest`` over a bolt request (made on first use: Django is imported
+    lazily). The path and query stay as the client sent them (percent-encoded), as
+    ``get_full_path()`` gives them."""
+    global _DJANGO_VIEW
+    if _DJANGO_VIEW is None:
+        from django.http import HttpRequest
+
+        class BoltRequestView(HttpRequest):
+            def __init__(self, bolt: Request) -> None:
+                super().__init__()
+                self.META = bolt.META
+                self.method = bolt.method
+                self.path = self.path_info = bolt.path
+                # Copies, not the bolt request: it keeps this view, and a cycle would wait for
+                # the cycle collector.
+                self._bolt_scheme = bolt.scheme
+                self._bolt_full_path = bolt.get_full_path()
+
+            def _get_scheme(self) -> str:
+                return self._bolt_scheme
+
+            def get_full_path(self, force_append_slash: bool = False) -> str:
+                return self._bolt_full_path
+
+        _DJANGO_VIEW = BoltRequestView
+    return _DJANGO_VIEW
 
 
 def _auth_context(auth: dict | None, backend: str | None, user: Any) -> dict[str, Any] | None:

@@ -71,6 +71,38 @@ impl Render {
         }
     }
 
+    /// The name `renderers=` gives it (`from_name`'s inverse).
+    pub fn name(self) -> &'static str {
+        match self {
+            Render::Json => "json",
+            Render::Msgpack => "msgpack",
+            Render::Text => "text",
+        }
+    }
+
+    /// The body and media type this renderer writes for a value whose JSON encoding is `json`;
+    /// `text` is the value itself when it is a `str` (`Text` sends it as it is; any other value
+    /// goes out as its JSON). Shared by responses and by the Python side's rendering for
+    /// Django middleware (`module::codec::m_render`), so both write the same bytes.
+    pub fn write(
+        self,
+        json: Vec<u8>,
+        text: Option<&str>,
+    ) -> Result<(Vec<u8>, &'static str), String> {
+        match (self, text) {
+            (Render::Text, Some(text)) => {
+                Ok((text.as_bytes().to_vec(), "text/plain; charset=utf-8"))
+            }
+            (Render::Json | Render::Text, _) => Ok((json, "application/json")),
+            (Render::Msgpack, _) => {
+                let value =
+                    sonic_rs::from_slice::<sonic_rs::Value>(&json).map_err(|e| e.to_string())?;
+                let packed = rmp_serde::to_vec(&value).map_err(|e| e.to_string())?;
+                Ok((packed, Render::Msgpack.media_types()[0]))
+            }
+        }
+    }
+
     /// The renderer `Accept` prefers among `offered` (highest weight, ties to the earlier);
     /// without the header (or with an empty one) the first. None: nothing offered is
     /// acceptable. Nothing offered (a route that did not ask to negotiate): JSON regardless.
@@ -303,29 +335,17 @@ impl App {
         if let Some(r) = route {
             r.body_hint.set(body.len().min(BODY_HINT_MAX) as u32);
         }
-        match shape.render {
-            Render::Json => Response::json(shape.status, body),
-            Render::Text => match py::str_of(o) {
-                Some(text) => {
-                    let mut resp = Response::json(shape.status, text.as_bytes().to_vec());
-                    resp.content_type = Some(b"text/plain; charset=utf-8".to_vec());
-                    resp
-                }
-                None => Response::json(shape.status, body),
-            },
-            Render::Msgpack => {
-                let packed = sonic_rs::from_slice::<sonic_rs::Value>(&body)
-                    .map_err(|e| e.to_string())
-                    .and_then(|v| rmp_serde::to_vec(&v).map_err(|e| e.to_string()));
-                match packed {
-                    Ok(b) => {
-                        let mut resp = Response::json(shape.status, b);
-                        resp.content_type = Some(Render::Msgpack.media_types()[0].into());
-                        resp
-                    }
-                    Err(e) => self.encode_failed(method, path, &e),
-                }
+        let text = match shape.render {
+            Render::Text => py::str_of(o),
+            _ => None,
+        };
+        match shape.render.write(body, text) {
+            Ok((bytes, media)) => {
+                let mut resp = Response::json(shape.status, bytes);
+                resp.content_type = Some(media.as_bytes().to_vec());
+                resp
             }
+            Err(e) => self.encode_failed(method, path, &e),
         }
     }
 

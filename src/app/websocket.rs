@@ -277,6 +277,11 @@ impl App {
                 &py::new_str(&self.trusted_proxies.client_str(req)),
                 &protocols,
                 &claims_obj,
+                // RFC 6455 §3: `wss` where an HTTP request would be `https`.
+                &py::new_str(match self.trusted_proxies.scheme(req) {
+                    "https" => "wss",
+                    _ => "ws",
+                }),
             ],
         )
         .map_err(|e| {

@@ -122,6 +122,10 @@ pub struct Request<'a> {
     pub head: &'a RequestHead,
     pub body: &'a [u8],
     pub client: &'a str,
+    /// The client reached us over TLS itself. bolt's sockets speak plain HTTP, so only the test
+    /// client sets it (an `https://` base URL); behind a proxy the scheme comes from its
+    /// `X-Forwarded-Proto` (`TrustedProxies::scheme`).
+    pub secure: bool,
 }
 
 impl RequestHead {

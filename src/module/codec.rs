@@ -2,6 +2,7 @@
 //! (the wire format's numeric codes, which `_plans.py` must match).
 
 use super::raise;
+use crate::app::respond::Render;
 use crate::py::{self, Obj};
 use pyo3::ffi;
 use std::ptr::null_mut;
@@ -103,6 +104,92 @@ pub(super) unsafe extern "C" fn m_encode(
         }
         result
     })
+}
+
+/// The renderers a `renderers=` tuple names (ValueError raised for an unknown one).
+unsafe fn renderers_of(o: *mut ffi::PyObject) -> Result<Vec<Render>, *mut ffi::PyObject> {
+    let Some(names) = py::seq_items(o) else {
+        return Err(raise(ffi::PyExc_TypeError, "renderers: a tuple of names"));
+    };
+    names
+        .into_iter()
+        .map(|n| {
+            py::str_of(n)
+                .and_then(Render::from_name)
+                .ok_or_else(|| raise(ffi::PyExc_ValueError, "unknown renderer"))
+        })
+        .collect()
+}
+
+/// choose_renderer(renderers, accept) -> str | None: the renderer the server picks among a
+/// route's `renderers=` for a request's `Accept` (None when nothing offered is acceptable: the
+/// server's 406).
+pub(super) unsafe extern "C" fn m_choose_renderer(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    n: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    const USAGE: &str = "choose_renderer(renderers: tuple[str, ...], accept: str | None)";
+    if n != 2 {
+        return raise(ffi::PyExc_TypeError, USAGE);
+    }
+    let offered = match renderers_of(*args) {
+        Ok(r) => r,
+        Err(raised) => return raised,
+    };
+    let accept_obj = *args.add(1);
+    let accept = if accept_obj == ffi::Py_None() {
+        None
+    } else {
+        match py::str_of(accept_obj) {
+            Some(s) => Some(s.as_bytes()),
+            None => return raise(ffi::PyExc_TypeError, USAGE),
+        }
+    };
+    match Render::choose(&offered, accept) {
+        Some(r) => py::new_str(r.name()).into_ptr(),
+        None => py::none().into_ptr(),
+    }
+}
+
+/// render(obj, encode_types, plan_or_None, renderer) -> (bytes, media_type): a plain return
+/// value as the server writes it with that renderer (`Render::write`, the same code).
+pub(super) unsafe extern "C" fn m_render(
+    _m: *mut ffi::PyObject,
+    args: *mut *mut ffi::PyObject,
+    n: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
+    const USAGE: &str = "render(obj, encode_types, plan, renderer: str)";
+    if n != 4 {
+        return raise(ffi::PyExc_TypeError, USAGE);
+    }
+    let a = std::slice::from_raw_parts(args, 4);
+    let Some(render) = py::str_of(a[3]).and_then(Render::from_name) else {
+        return raise(ffi::PyExc_ValueError, "render: unknown renderer");
+    };
+    let types = match crate::codec::encode::EncodeTypes::from_tuple(a[1]) {
+        Ok(t) => t,
+        Err(e) => return raise(ffi::PyExc_TypeError, &e.to_string()),
+    };
+    let enc = crate::codec::encode::Encoder::new(&types);
+    let mut json = Vec::with_capacity(128);
+    let encoded = match crate::codec::from_capsule(a[2]) {
+        Some(plan) => {
+            crate::codec::encode::typed::Typed { enc: &enc, plan }.encode(a[0], &mut json)
+        }
+        None => enc.encode(a[0], &mut json),
+    };
+    if let Err(e) = encoded {
+        return raise(ffi::PyExc_TypeError, &e.to_string());
+    }
+    let text = match render {
+        Render::Text => py::str_of(a[0]),
+        _ => None,
+    };
+    match render.write(json, text) {
+        Ok((body, media)) => py::tuple(vec![py::new_bytes(&body), py::new_str(media)]).into_ptr(),
+        Err(e) => raise(ffi::PyExc_TypeError, &e),
+    }
 }
 
 /// plan_codes() -> dict[str, int]: every numeric code of the wire format, by its `_plans.py` name.

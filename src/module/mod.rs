@@ -129,6 +129,24 @@ static mut METHODS: [ffi::PyMethodDef; 17] = [
             .as_ptr(),
     },
     ffi::PyMethodDef {
+        ml_name: c"render".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: codec::m_render,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"render(obj, encode_types, plan, renderer) -> (bytes, media_type): a value as that renderer writes it"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef {
+        ml_name: c"choose_renderer".as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFast: codec::m_choose_renderer,
+        },
+        ml_flags: ffi::METH_FASTCALL,
+        ml_doc: c"choose_renderer(renderers, accept) -> str | None: the renderer Accept picks"
+            .as_ptr(),
+    },
+    ffi::PyMethodDef {
         ml_name: c"plan_codes".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
             PyCFunction: codec::m_plan_codes,
@@ -154,7 +172,7 @@ static mut METHODS: [ffi::PyMethodDef; 17] = [
         },
         ml_flags: ffi::METH_FASTCALL,
         ml_doc:
-            c"test_request(app, method, target, headers, body, client) -> (status, headers, body)"
+            c"test_request(app, method, target, headers, body, client[, secure]) -> (status, headers, body)"
                 .as_ptr(),
     },
     ffi::PyMethodDef {

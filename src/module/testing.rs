@@ -43,18 +43,20 @@ pub(super) unsafe extern "C" fn m_test_app(
 }
 
 /// test_request(app, method: str, target: bytes, headers: list[tuple[bytes, bytes]],
-///              body: bytes, client: str) -> (status, [(name, value)], body)
+///              body: bytes, client: str, secure: bool = False) -> (status, [(name, value)], body)
 pub(super) unsafe extern "C" fn m_test_request(
     _m: *mut ffi::PyObject,
     args: *mut *mut ffi::PyObject,
     nargs: ffi::Py_ssize_t,
 ) -> *mut ffi::PyObject {
     const USAGE: &str =
-        "test_request(app, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes, client: str)";
-    if nargs != 6 {
+        "test_request(app, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes, client: str, secure: bool = False)";
+    if !(6..=7).contains(&nargs) {
         return raise(ffi::PyExc_TypeError, USAGE);
     }
-    let a = std::slice::from_raw_parts(args, 6);
+    let a = std::slice::from_raw_parts(args, nargs as usize);
+    // `True` itself: a flag the test client passes, never a value that could fail to convert.
+    let secure = a.get(6).is_some_and(|&flag| flag == ffi::Py_True());
     if ffi::PyCapsule_IsValid(a[0], CAPSULE.as_ptr()) != 1 {
         return raise(ffi::PyExc_TypeError, "test_request: not a test app");
     }
@@ -73,7 +75,7 @@ pub(super) unsafe extern "C" fn m_test_request(
     let Some(head) = request_head(method, &target, &fields) else {
         return raise(ffi::PyExc_TypeError, USAGE);
     };
-    let reply = match app.request(&head, &body, client) {
+    let reply = match app.request(&head, &body, client, secure) {
         Ok(r) => r,
         Err(e) => {
             if ffi::PyErr_Occurred().is_null() {
@@ -170,7 +172,8 @@ unsafe fn out_list(items: Vec<WsOut>) -> *mut ffi::PyObject {
 }
 
 /// test_ws(app, op, token, arg):
-/// - op 0 (open): arg `(target: bytes, headers: list[tuple[bytes, bytes]], client: str)` ->
+/// - op 0 (open): arg `(target: bytes, headers: list[tuple[bytes, bytes]], client: str[,
+///   secure: bool])` ->
 ///   `(status, headers, body, token, [sent])` (token 0: refused)
 /// - op 1 (send): arg `str | bytes` -> None
 /// - op 2 (receive): arg timeout in seconds -> `[sent]`, empty when nothing came in time
@@ -204,9 +207,15 @@ pub(super) unsafe extern "C" fn m_test_ws(
     match op {
         0 => {
             let arg = a[3];
-            if ffi::PyTuple_Check(arg) == 0 || ffi::PyTuple_Size(arg) != 3 {
+            let n = if ffi::PyTuple_Check(arg) != 0 {
+                ffi::PyTuple_Size(arg)
+            } else {
+                0
+            };
+            if !(3..=4).contains(&n) {
                 return raise(ffi::PyExc_TypeError, USAGE);
             }
+            let secure = n == 4 && py::tuple_item(arg, 3).as_ptr() == ffi::Py_True();
             let (Some(target), Some(fields), Some(client)) = (
                 py::bytes_of(py::tuple_item(arg, 0).as_ptr()),
                 py::seq_items(py::tuple_item(arg, 1).as_ptr()),
@@ -217,7 +226,7 @@ pub(super) unsafe extern "C" fn m_test_ws(
             let Some(head) = request_head("GET", &target, &fields) else {
                 return raise(ffi::PyExc_TypeError, USAGE);
             };
-            let opened = match app.ws_open(&head, &client) {
+            let opened = match app.ws_open(&head, &client, secure) {
                 Ok(o) => o,
                 Err(e) => return failed(e),
             };

@@ -58,6 +58,7 @@ fn refusal_for(w: &Core, rbuf: &[u8], client: &str, resp: Response) -> Response 
         head: &head,
         body: &[],
         client,
+        secure: false,
     };
     let site = Site {
         app: &w.app,
@@ -242,6 +243,7 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                         head: &head,
                         body: &body,
                         client: &client,
+                        secure: false,
                     };
                     let site = Site {
                         app: &w.app,

@@ -76,9 +76,16 @@ impl InProcess {
     }
 
     /// Serves one request. `head` is a request line and header section as a client writes it
-    /// (ending in an empty line); `body` the decoded body. Errs only when Python raised (a
-    /// signal's KeyboardInterrupt while a handler was awaited, left raised).
-    pub fn request(&self, head: &[u8], body: &[u8], client: &str) -> Result<Reply, PyErrText> {
+    /// (ending in an empty line); `body` the decoded body; `secure` when the client's base URL
+    /// is `https://` (the scheme handlers see). Errs only when Python raised (a signal's
+    /// KeyboardInterrupt while a handler was awaited, left raised).
+    pub fn request(
+        &self,
+        head: &[u8],
+        body: &[u8],
+        client: &str,
+        secure: bool,
+    ) -> Result<Reply, PyErrText> {
         let parsed = match http::parse_request(head, &self.limits) {
             Ok(Parsed::Complete { head, .. }) => head,
             Ok(Parsed::Partial) => {
@@ -96,6 +103,7 @@ impl InProcess {
             head: &parsed,
             body,
             client,
+            secure,
         };
         let site = Site {
             app: &self.app,
@@ -160,8 +168,9 @@ impl InProcess {
     }
 
     /// Opens a WebSocket the way a server core does (`runtime::websocket`): the handshake's
-    /// checks, Origin, the route's checks and parameters, then the handler's decision.
-    pub fn ws_open(&self, head: &[u8], client: &str) -> Result<WsOpened, PyErrText> {
+    /// checks, Origin, the route's checks and parameters, then the handler's decision. `secure`:
+    /// the client's base URL is `https://` (`wss` for the handler).
+    pub fn ws_open(&self, head: &[u8], client: &str, secure: bool) -> Result<WsOpened, PyErrText> {
         let refused = |resp: Response, parsed: Option<&RequestHead>| WsOpened {
             reply: self.reply(&resp, parsed, false),
             token: 0,
@@ -192,6 +201,7 @@ impl InProcess {
             head: &parsed,
             body: &[],
             client,
+            secure,
         };
         let token = self.pending.register();
         let chan =

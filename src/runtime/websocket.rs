@@ -161,6 +161,7 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
         head,
         body: &[],
         client,
+        secure: false,
     };
     let token = w.pending.register();
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -202,6 +203,7 @@ fn log_handshake(w: &Core, head: &RequestHead, client: &str, t0: Instant, resp: 
         head,
         body: &[],
         client,
+        secure: false,
     };
     if app
         .logs

@@ -2,7 +2,8 @@
 in-process test client: ``ConditionalGetMiddleware``'s ETag is Django's own for the bytes sent,
 ``GZipMiddleware`` compresses them (once: bolt's compression leaves an encoded body alone), a
 middleware that rewrites ``response.content`` is honoured, streamed responses reach Django as
-streaming ones, and a route whose renderer ``Accept`` picks keeps bolt's rendering.
+streaming ones, and a route whose renderer ``Accept`` picks (``renderers=``) shows them the bytes that
+renderer writes.
 
 Wire-level checks (raw bytes, no client decoding) are in test_server_body.py."""
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import json
 
 import msgpack
 import pytest
@@ -269,19 +271,49 @@ def test_an_event_stream_through_gzip_middleware_decodes_to_its_events():
         assert r.headers["content-type"] == "text/event-stream"
 
 
-def test_a_negotiated_route_keeps_bolt_rendering():
-    """Which renderer a plain value goes out through is chosen by Rust from ``Accept``: a
-    middleware reading the body gets b"" (no ETag) and the response is rendered by bolt."""
+@pytest.mark.parametrize(
+    "accept, media, decode",
+    [
+        ("application/msgpack", "application/msgpack", msgpack.unpackb),
+        ("application/json", "application/json", json.loads),
+        (None, "application/json", json.loads),
+    ],
+)
+def test_a_negotiated_routes_body_reaches_django_as_sent(accept, media, decode):
+    """On a ``renderers=`` route the body read as b"": no ETag at all, whatever the data. Now
+    Django sees the bytes the renderer ``Accept`` picks writes, and tags them."""
+    state = {"n": 1}
     api = BoltAPI(django_middleware=[COND])
 
     @api.get("/n", renderers=("json", "msgpack"))
     async def negotiated() -> dict:
-        return {"n": 1}
+        return {"n": state["n"]}
+
+    headers = {**IDENTITY, **({"Accept": accept} if accept else {})}
+    with TestClient(api) as c:
+        r = c.get("/n", headers=headers)
+        assert (decode(r.content), r.headers["content-type"]) == ({"n": 1}, media)
+        assert r.headers["etag"] == django_etag(r.content)
+        again = c.get("/n", headers={**headers, "If-None-Match": r.headers["etag"]})
+        assert (again.status_code, again.content) == (304, b"")
+        state["n"] = 2
+        changed = c.get("/n", headers={**headers, "If-None-Match": r.headers["etag"]})
+        assert (changed.status_code, decode(changed.content)) == (200, {"n": 2})
+
+
+def test_a_negotiated_text_route_tags_the_text_it_sends():
+    api = BoltAPI(django_middleware=[COND])
+
+    @api.get("/t", renderers=("json", "text"))
+    async def text() -> str:
+        return "plain é"
 
     with TestClient(api) as c:
-        r = c.get("/n", headers={**IDENTITY, "Accept": "application/msgpack"})
-        assert msgpack.unpackb(r.content) == {"n": 1} and "etag" not in r.headers
-        assert c.get("/n", headers=IDENTITY).json() == {"n": 1}
+        as_text = c.get("/t", headers={**IDENTITY, "Accept": "text/plain"})
+        as_json = c.get("/t", headers=IDENTITY)
+    assert (as_text.content, as_text.headers["content-type"]) == ("plain é".encode(), "text/plain; charset=utf-8")
+    assert (as_json.json(), as_json.headers["content-type"]) == ("plain é", "application/json")
+    assert as_text.headers["etag"] == django_etag(as_text.content) != as_json.headers["etag"]
 
 
 def test_a_plain_value_a_bolt_middleware_below_returns_reaches_django_as_a_response():

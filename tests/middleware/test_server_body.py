@@ -10,6 +10,7 @@ import hashlib
 import json
 
 import brotli
+import msgpack
 import pytest
 
 from support.boltproc import BoltProcess
@@ -20,7 +21,7 @@ BODY_API = """
 import asyncio
 
 from django_bolt import BoltAPI
-from django_bolt.responses import EventSourceResponse, ServerSentEvent
+from django_bolt.responses import JSON, EventSourceResponse, ServerSentEvent
 
 django_api = BoltAPI(
     prefix="/body",
@@ -30,7 +31,14 @@ django_api = BoltAPI(
     ],
 )
 bare_api = BoltAPI(prefix="/bare")
-state = {"n": 0}
+cached_api = BoltAPI(
+    prefix="/cached",
+    django_middleware=[
+        "django.middleware.cache.UpdateCacheMiddleware",
+        "django.middleware.cache.FetchFromCacheMiddleware",
+    ],
+)
+state = {"n": 0, "cached_calls": 0}
 
 
 def rows():
@@ -66,6 +74,22 @@ async def slow_events() -> EventSourceResponse:
 async def bump() -> dict:
     state["n"] += 1
     return {"n": state["n"]}
+
+
+@django_api.get("/negotiated", renderers=("json", "msgpack"))
+async def negotiated() -> dict:
+    return rows()
+
+
+@django_api.get("/with-cookie")
+async def with_cookie() -> JSON:
+    return JSON({"pad": "x" * 300}).set_cookie("seen", "1", path="/body")
+
+
+@cached_api.get("/calls")
+async def cached_calls() -> dict:
+    state["cached_calls"] += 1
+    return {"calls": state["cached_calls"]}
 """
 
 ROWS = {"rows": [{"id": i, "name": f"row {i}"} for i in range(300)]}
@@ -80,7 +104,10 @@ def server(demo_db, driver, tmp_path_factory):
     project = copy_demo(
         tmp_path_factory.mktemp("body") / "demo",
         "staticfiles",
-        settings='\nBOLT_API = ["demo.api:api", "demo.body_api:django_api", "demo.body_api:bare_api"]\n',
+        settings=(
+            '\nBOLT_API = ["demo.api:api", "demo.body_api:django_api", "demo.body_api:bare_api",'
+            ' "demo.body_api:cached_api"]\n'
+        ),
     )
     (project / "demo" / "body_api.py").write_text(BODY_API)
     # One core: the counter's state lives in one interpreter.
@@ -143,3 +170,35 @@ def test_no_ping_is_written_into_an_event_stream_gzip_middleware_compressed(serv
     r = get(server.port, "/body/slow-events", headers=[("Accept-Encoding", "gzip")])
     assert r.header("content-encoding") == "gzip"
     assert gzip.decompress(r.body) == events
+
+
+def test_a_negotiated_route_is_tagged_for_the_bytes_its_renderer_sent(server):
+    """On a ``renderers=`` route Django's middleware read b"": no ETag, for any data."""
+    packed = get(server.port, "/body/negotiated", headers=[("Accept", "application/msgpack")])
+    assert packed.header("content-type") == "application/msgpack" and msgpack.unpackb(packed.body) == ROWS
+    assert packed.header("etag") == django_etag(packed.body)
+    as_json = get(server.port, "/body/negotiated")
+    assert json.loads(as_json.body) == ROWS and as_json.header("etag") == django_etag(as_json.body)
+    again = get(
+        server.port,
+        "/body/negotiated",
+        headers=[("Accept", "application/msgpack"), ("If-None-Match", packed.header("etag"))],
+    )
+    assert (again.status, again.body) == (304, b"")
+
+
+def test_a_304_keeps_the_cookie_the_handler_set(server):
+    first = get(server.port, "/body/with-cookie")
+    assert first.header_values("set-cookie")[0].startswith("seen=1; Path=/body")
+    again = get(server.port, "/body/with-cookie", headers=[("If-None-Match", first.header("etag"))])
+    assert again.status == 304
+    assert again.header_values("set-cookie") == first.header_values("set-cookie")
+
+
+def test_the_cache_middleware_answers_from_django_s_cache(server):
+    """One core, Django's default cache (``LocMemCache``): the second request never reaches the handler."""
+    first = get(server.port, "/cached/calls")
+    second = get(server.port, "/cached/calls")
+    assert json.loads(first.body) == json.loads(second.body)
+    assert second.body == first.body and "max-age=" in second.header("cache-control")
+    assert second.header("content-type") == "application/json"

@@ -83,14 +83,19 @@ _UNSET: Any = object()
 class BodyShape:
     """What Rust encodes a route's plain return value by, for a Django middleware that reads
     the body: the declared type's plan (made on first use: types may be defined after the
-    route) and whether ``Accept`` picks the renderer (``renderers=``)."""
+    route) and the renderers ``Accept`` picks among (``renderers=``; empty: always JSON)."""
 
-    __slots__ = ("_plan_of", "_plan", "negotiated")
+    __slots__ = ("_plan_of", "_plan", "renderers")
 
-    def __init__(self, plan_of: Callable[[], Any] | None, negotiated: bool) -> None:
+    def __init__(self, plan_of: Callable[[], Any] | None, renderers: tuple[str, ...] = ()) -> None:
         self._plan_of = plan_of
         self._plan: Any = _UNSET
-        self.negotiated = negotiated
+        self.renderers = renderers
+
+    @property
+    def negotiated(self) -> bool:
+        """Whether ``Accept`` picks how a plain value is written."""
+        return bool(self.renderers)
 
     def plan(self) -> Any:
         if self._plan is _UNSET:

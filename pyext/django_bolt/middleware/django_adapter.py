@@ -22,17 +22,17 @@ headers and cookies, and a body they read or replaced as it then is (one with a
 ``Content-Encoding``, as ``GZipMiddleware`` leaves it, is not compressed again by bolt).
 Streamed and file responses come as a ``StreamingHttpResponse`` (``streaming`` is true: the
 middleware that skip those skip them); ``streaming_content`` gives their chunks' bytes, and an
-iterator a middleware puts there is what is streamed. One body is not known here: a plain
-return value on a route with ``renderers=`` (``Accept`` picks its encoding, in Rust), which
-reads as ``b""`` and is rendered by bolt unless a middleware puts bytes in its place. A Django
-middleware that answers itself (a CSRF 403, a redirect) gives its own response, converted to
-bolt's.
+iterator a middleware puts there is what is streamed. A plain return value on a route with
+``renderers=`` is rendered with the renderer Rust picks from the request's ``Accept``, by
+Rust's own code (``_native.choose_renderer``/``render``). A Django middleware that answers
+itself (a CSRF 403, a redirect) gives its own response, converted to bolt's.
 Exceptions are not turned into responses here: they go to the ``process_exception`` hooks,
 then on to bolt, which answers them as it answers a handler's.
 """
 
 from __future__ import annotations
 
+from http.cookies import CookieError, Morsel
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
@@ -209,7 +209,7 @@ class _DjangoLayer:
         if _is_django(response):
             # A Django response the handler returned already has its body.
             return response
-        return _backed(response, request.state.get("_bolt_body_shape"))
+        return _backed(response, request.state.get("_bolt_body_shape"), request.headers.get("accept"))
 
 
 #: Django's hook-based middleware whose hooks only read and set headers, attributes and bodies
@@ -346,7 +346,10 @@ def _backed_classes() -> tuple[Any, Any]:
 def _make_backed_classes() -> tuple[Any, Any]:
     from django.http import HttpResponse, StreamingHttpResponse
 
-    def start(dj: Any, bolt: Any) -> None:
+    def start(dj: Any, bolt: Any, shape: Any, accept: str | None) -> None:
+        dj._bolt_shape = shape
+        # The request's Accept: on a `renderers=` route it picks how a plain value is written.
+        dj._bolt_accept = accept
         headers = bolt.headers or {}
         for k, v in headers.items() if isinstance(headers, dict) else headers:
             dj.headers[k] = v
@@ -355,11 +358,24 @@ def _make_backed_classes() -> tuple[Any, Any]:
         # Else the type Rust would send, so middleware that look at it (the debug toolbar
         # injects only into HTML) see the real one.
         if not dj._bolt_had_type:
-            ct = _content_type(bolt, dj._bolt_shape)
+            ct = _content_type(bolt, shape, accept)
             if ct is not None:
                 dj.headers["Content-Type"] = ct
         dj._bolt_type = dj.headers.get("Content-Type")
         dj.bolt = bolt
+        # The handler's cookies live where Django keeps a response's: its hooks see them, and
+        # what Django carries over to a response of its own (ConditionalGetMiddleware's 304)
+        # keeps them. A second cookie of one name cannot be held there: it goes out beside.
+        dj._bolt_extra_cookies = []
+        for header in bolt.cookies:
+            morsel = _set_cookie(header)
+            if morsel is None or morsel.key in dj.cookies:
+                dj._bolt_extra_cookies.append(header)
+            else:
+                dj.cookies[morsel.key] = morsel
+
+    def final_cookies(dj: Any) -> list[str]:
+        return [*dj._bolt_extra_cookies, *(m.OutputString() for m in dj.cookies.values())]
 
     def merged_headers(dj: Any, keep_type: bool) -> dict[str, str]:
         skip = _HOP if keep_type else _HOP | {"content-type"}
@@ -370,7 +386,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
         hooks left on ``resp``."""
         bolt.status_code = resp.status_code
         bolt.headers = merged_headers(resp, resp._bolt_had_type)
-        bolt.cookies.extend(cookies)
+        bolt.cookies = cookies
         return bolt
 
     class BoltBackedResponse(HttpResponse):
@@ -378,11 +394,10 @@ def _make_backed_classes() -> tuple[Any, Any]:
         would send, and a body rendered (with the encoder Rust uses) only when a middleware
         reads it."""
 
-        def __init__(self, bolt: Any, shape: Any) -> None:
+        def __init__(self, bolt: Any, shape: Any, accept: str | None) -> None:
             super().__init__(b"", status=bolt.status_code)
             del self.headers["Content-Type"]
-            self._bolt_shape = shape
-            start(self, bolt)
+            start(self, bolt, shape, accept)
             # The b"" Django's constructor set is not the body: it is rendered on first read.
             self.__dict__.pop("_bolt_body", None)
 
@@ -392,7 +407,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
         def _container(self) -> list[bytes]:
             body = self.__dict__.get("_bolt_body")
             if body is None:
-                rendered = _render(self.bolt, self._bolt_shape)
+                rendered = _render(self.bolt, self._bolt_shape, self._bolt_accept)
                 body = [rendered if rendered is not None else b""]
                 self.__dict__["_bolt_body"] = body
                 self.__dict__["_bolt_unknown"] = rendered is None
@@ -405,7 +420,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
         def merged(self) -> Any:
             """Bolt's response with the status, headers, cookies and body Django's hooks left."""
             bolt = self.bolt
-            cookies = [m.OutputString() for m in self.cookies.values()]
+            cookies = final_cookies(self)
             ct = self.get("Content-Type")
             body = self.__dict__.get("_bolt_body")
             if body is None and ct != self._bolt_type:
@@ -417,20 +432,29 @@ def _make_backed_classes() -> tuple[Any, Any]:
                 # Read (then sent as read, the same bytes Rust would have written) or replaced.
                 headers = merged_headers(self, False)
                 out = Response(b"".join(body), self.status_code, headers, ct or "application/octet-stream")
-                out.cookies = [*bolt.cookies, *cookies]
+                out.cookies = cookies
                 return out
             return bolt_kept(self, bolt, cookies)
+
+        def __reduce__(self) -> tuple:
+            # Django's cache middleware stores the response (pickled by most backends): what it
+            # keeps is a plain HttpResponse with the bytes sent, its status, headers and cookies.
+            content = self.content
+            if self.__dict__.get("_bolt_unknown"):
+                import pickle
+
+                raise pickle.PicklingError("this response's body is not known here: it cannot be stored")
+            return (_stored_response, (content, self.status_code, list(self.items()), final_cookies(self)))
 
     class BoltBackedStreamingResponse(StreamingHttpResponse):
         """A streamed (or file) bolt response as Django's ``StreamingHttpResponse``: middleware
         that skip streaming responses skip it; one that reads ``streaming_content`` gets the
         chunks' bytes, and one that replaces it has its iterator sent."""
 
-        def __init__(self, bolt: Any, shape: Any) -> None:
+        def __init__(self, bolt: Any, shape: Any, accept: str | None) -> None:
             super().__init__((), status=bolt.status_code)
             del self.headers["Content-Type"]
-            self._bolt_shape = shape
-            start(self, bolt)
+            start(self, bolt, shape, accept)
             # Django's constructor set an empty iterator: not a replacement of bolt's.
             self.__dict__.pop("_bolt_iterator", None)
             self.__dict__.pop("_bolt_replaced", None)
@@ -451,7 +475,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
 
         def merged(self) -> Any:
             bolt = self.bolt
-            cookies = [m.OutputString() for m in self.cookies.values()]
+            cookies = final_cookies(self)
             ct = self.get("Content-Type")
             if self.__dict__.get("_bolt_replaced") or ct != self._bolt_type:
                 headers = merged_headers(self, False)
@@ -459,7 +483,7 @@ def _make_backed_classes() -> tuple[Any, Any]:
                 if "content-encoding" not in headers:
                     # (A ping is raw bytes: inside a compressed stream it would corrupt it.)
                     out.ping_interval = getattr(bolt, "ping_interval", None)
-                out.cookies = [*bolt.cookies, *cookies]
+                out.cookies = cookies
                 return out
             return bolt_kept(self, bolt, cookies)
 
@@ -480,7 +504,58 @@ def _make_backed_classes() -> tuple[Any, Any]:
     return BoltBackedResponse, BoltBackedStreamingResponse
 
 
-def _backed(response: Any, shape: Any) -> Any:
+class _SetCookie(Morsel):
+    """A ``Set-Cookie`` bolt wrote (``Response.set_cookie``) among a Django response's cookies:
+    sent exactly as written unless a middleware sets that cookie again (then Django's
+    attributes rule, as for any cookie it set)."""
+
+    def __init__(self, header: str) -> None:
+        super().__init__()
+        name, _, rest = header.partition("=")
+        value = rest.split(";", 1)[0].strip()
+        super().set(name.strip(), value, value)
+        self._header: str | None = header
+
+    def set(self, key: str, val: str, coded_val: str) -> None:
+        self._header = None
+        super().set(key, val, coded_val)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._header = None
+        super().__setitem__(key, value)
+
+    def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 - Morsel's name
+        return self._header if self._header is not None else super().OutputString(attrs)
+
+    def __reduce__(self) -> tuple:
+        return (_SetCookie, (self.OutputString(),))
+
+
+def _set_cookie(header: str) -> _SetCookie | None:
+    """``header`` as a cookie Django's response can hold (None: a name it refuses)."""
+    try:
+        return _SetCookie(header)
+    except CookieError:
+        return None
+
+
+def _stored_response(content: bytes, status: int, headers: list[tuple[str, str]], cookies: list[str]) -> Any:
+    """What a stored (cached) bolt response comes back as: a Django ``HttpResponse`` with
+    the same bytes, status, headers and cookies."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, status=status)
+    del response.headers["Content-Type"]
+    for name, value in headers:
+        response.headers[name] = value
+    for header in cookies:
+        morsel = _set_cookie(header)
+        if morsel is not None and morsel.key not in response.cookies:
+            response.cookies[morsel.key] = morsel
+    return response
+
+
+def _backed(response: Any, shape: Any, accept: str | None) -> Any:
     """Bolt's response (or a plain value's ``MiddlewareResponse``) in Django's clothes."""
     import inspect
 
@@ -493,8 +568,8 @@ def _backed(response: Any, shape: Any) -> Any:
             as_stream.cookies = list(response.cookies)
             response = as_stream
     if isinstance(response, Response) and response._kind in (_STREAM, _FILE):
-        return streaming(response, shape)
-    return plain(response, shape)
+        return streaming(response, shape, accept)
+    return plain(response, shape, accept)
 
 
 def _encode(value: Any, plan: Any = None) -> bytes:
@@ -504,12 +579,30 @@ def _encode(value: Any, plan: Any = None) -> bytes:
     return _native.encode(value, ENCODE_TYPES, plan)
 
 
-def _content_type(bolt: Any, shape: Any) -> str | None:
-    """The type Rust sends ``bolt`` with (None: decided later, by ``Accept``)."""
+#: The type each renderer sends a plain value with (``Render::write`` in src/app/respond.rs);
+#: ``text`` sends a value that is not a ``str`` as JSON.
+_RENDERED_TYPES = {"json": "application/json", "msgpack": "application/msgpack", "text": "text/plain; charset=utf-8"}
+
+
+def _renderer(shape: Any, accept: str | None) -> str | None:
+    """The renderer Rust picks for this request on a ``renderers=`` route (its own choice,
+    ``Render::choose``); None when none is acceptable (Rust answered 406 before the handler)."""
+    from .. import _native
+
+    return _native.choose_renderer(shape.renderers, accept)
+
+
+def _content_type(bolt: Any, shape: Any, accept: str | None) -> str | None:
+    """The type Rust sends ``bolt`` with (None: not known)."""
     if isinstance(bolt, Response):
         return bolt.media_type
     if shape is not None and shape.negotiated:
-        return None
+        name = _renderer(shape, accept)
+        if name is None:
+            return None
+        if name == "text" and type(bolt.content) is not str:
+            name = "json"
+        return _RENDERED_TYPES[name]
     if type(bolt.content) is str:
         return "text/plain; charset=utf-8"
     if type(bolt.content) in (bytes, bytearray):
@@ -517,9 +610,10 @@ def _content_type(bolt: Any, shape: Any) -> str | None:
     return "application/json"
 
 
-def _render(bolt: Any, shape: Any) -> bytes | None:
+def _render(bolt: Any, shape: Any, accept: str | None) -> bytes | None:
     """The body Rust would write for ``bolt`` (``app::respond``), or None when it cannot be
-    known here: a plain value on a route whose renderer ``Accept`` picks (``renderers=``)."""
+    known here (a ``renderers=`` route none of whose renderers ``Accept`` takes: Rust answered
+    406 before the handler ran, so only a middleware's own call could get here)."""
     content = bolt.content
     if isinstance(bolt, Response):
         if bolt._kind == _JSON:
@@ -532,7 +626,13 @@ def _render(bolt: Any, shape: Any) -> bytes | None:
             return content
         return _encode(content)
     if shape is not None and shape.negotiated:
-        return None
+        name = _renderer(shape, accept)
+        if name is None:
+            return None
+        from .. import _native
+        from ..json import ENCODE_TYPES
+
+        return _native.render(content, ENCODE_TYPES, shape.plan(), name)[0]
     if type(content) is str:
         return content.encode()
     if type(content) in (bytes, bytearray):

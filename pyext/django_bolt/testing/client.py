@@ -123,7 +123,13 @@ class _Served:
             activate_user_loaders(self.runtime.user_loaders)
             try:
                 status, headers, content = _native.test_request(
-                    self.app, request.method, request.url.raw_path, request.headers.raw, body, CLIENT_ADDRESS
+                    self.app,
+                    request.method,
+                    request.url.raw_path,
+                    request.headers.raw,
+                    body,
+                    CLIENT_ADDRESS,
+                    request.url.scheme == "https",
                 )
             finally:
                 _set_running_loop(outer)
@@ -250,6 +256,9 @@ class TestClient(httpx.Client):
     ``api`` is a ``BoltAPI`` or several (merged as ``bolt`` merges a project's APIs, e.g.
     ``TestClient(discover_apis())`` for the whole project).
 
+    ``base_url`` is where requests go, as in httpx: its host is the ``Host`` sent, and an
+    ``https://`` one makes them arrive as HTTPS (``request.scheme == "https"``,
+    ``request.is_secure()``), as if a trusted proxy had said so.
     ``raise_server_exceptions=True`` re-raises a handler's exception in the test instead of the
     500 it would be; ``False`` gives the 500 as the server sends it. ``cors_allowed_origins``
     replaces the CORS settings' origins (``"*"`` allows any); ``read_django_settings=False``

@@ -16,7 +16,7 @@ import json
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .. import _native
 from ..auth.user_loader import activate as activate_user_loaders
@@ -32,6 +32,8 @@ _OPEN, _SEND, _RECEIVE, _CLOSE = 0, 1, 2, 3
 _TEXT, _BYTES, _CLOSED, _END = 1, 2, 3, 4
 # Any valid key: the test client has no socket to protect, but the server checks the handshake.
 _KEY = b"dGhlIHNhbXBsZSBub25jZQ=="
+#: ``base_url`` schemes, and whether the client connects over TLS with each.
+_SECURE = {"http": False, "ws": False, "https": True, "wss": True}
 
 
 class HandshakeRejected(Exception):
@@ -58,6 +60,8 @@ class WebSocketTestClient:
 
     ``headers`` (a dict), ``query_string`` (without ``?``) and ``subprotocols`` go into the
     handshake; ``cors_allowed_origins``/``read_django_settings`` as on ``TestClient``.
+    ``base_url`` (``http``/``ws`` or ``https``/``wss``) gives the ``Host`` and the scheme:
+    with ``https://`` or ``wss://`` the handler's ``websocket.scheme`` is ``"wss"``.
     Entering raises ``HandshakeRejected`` when the server refuses; leaving closes with 1000 and,
     with ``raise_server_exceptions``, re-raises what the handler raised.
     """
@@ -74,7 +78,13 @@ class WebSocketTestClient:
         cors_allowed_origins: list[str] | None = None,
         read_django_settings: bool = True,
         raise_server_exceptions: bool = True,
+        base_url: str = "http://testserver",
     ) -> None:
+        url = urlsplit(base_url)
+        if url.scheme not in _SECURE or not url.netloc:
+            raise ValueError(f"base_url must be an http, https, ws or wss URL with a host, got {base_url!r}")
+        self._host = url.netloc
+        self._secure = _SECURE[url.scheme]
         self.api = api
         self.path = path
         self.headers = dict(headers or {})
@@ -119,7 +129,7 @@ class WebSocketTestClient:
         if self.query_string:
             target += "?" + self.query_string
         fields = [
-            (b"host", b"testserver"),
+            (b"host", self._host.encode()),
             (b"upgrade", b"websocket"),
             (b"connection", b"Upgrade"),
             (b"sec-websocket-key", _KEY),
@@ -129,7 +139,8 @@ class WebSocketTestClient:
             fields.append((b"sec-websocket-protocol", ", ".join(self.subprotocols).encode()))
         fields += [(k.lower().encode(), str(v).encode()) for k, v in self.headers.items()]
         try:
-            status, headers, body, token, first = self._call(_OPEN, (target.encode(), fields, CLIENT_ADDRESS))
+            opening = (target.encode(), fields, CLIENT_ADDRESS, self._secure)
+            status, headers, body, token, first = self._call(_OPEN, opening)
             if status != 101:
                 self._raise_handler_error()
                 raise HandshakeRejected(status, body)

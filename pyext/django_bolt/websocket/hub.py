@@ -106,8 +106,9 @@ class Hub:
         client: str,
         subprotocols: tuple,
         auth: Any,
+        scheme: str = "ws",
     ) -> WebSocket:
-        ws = WebSocket(self, conn_id, path, query, headers, path_params, client, subprotocols, auth)
+        ws = WebSocket(self, conn_id, path, query, headers, path_params, client, subprotocols, auth, scheme)
         self.sockets[conn_id] = ws
         return ws
 

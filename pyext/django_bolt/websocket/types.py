@@ -50,6 +50,7 @@ class WebSocket:
         client: str,
         subprotocols: tuple[str, ...],
         auth: Any = None,
+        scheme: str = "ws",
     ) -> None:
         self._hub = hub
         self._id = conn_id
@@ -61,6 +62,9 @@ class WebSocket:
         self._subprotocols = list(subprotocols)
         #: The authenticated claims (JWT payload or API key), or None.
         self.auth = auth
+        #: ``"ws"`` or ``"wss"``: ``"wss"`` when a proxy in ``BOLT_TRUSTED_PROXIES`` says the
+        #: client used HTTPS (its ``X-Forwarded-Proto``), as ``request.scheme`` is ``"https"``.
+        self.scheme = scheme
         self._state = WebSocketState.CONNECTING
         #: What the client sent and the handler has not read (None until the first message:
         #: an empty deque is 600 bytes, and most sockets are idle).

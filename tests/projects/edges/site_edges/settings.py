@@ -1,6 +1,8 @@
 SECRET_KEY = "edges-test"
 DEBUG = False
-ALLOWED_HOSTS = ["*"]
+# The hosts the tests send (support.wire: "x", "test"); any other is DisallowedHost where Django
+# checks it (request.get_host(), build_absolute_uri()).
+ALLOWED_HOSTS = ["x", "test", "api.example.com"]
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
 ROOT_URLCONF = "site_edges.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
