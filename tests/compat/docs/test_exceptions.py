@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from django_bolt import exceptions
+from django_bolt import BoltAPI, exceptions
 from django_bolt.exceptions import RequestValidationError
+from django_bolt.responses import FileResponse
 from django_bolt.testing import TestClient
+from support.paths import DEMO
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +108,29 @@ def test_model_validate_collects_every_error(page):
     assert [e["loc"] for e in info.value.errors()] == [["body", "name"], ["body", "email"], ["body", "age"]]
     ok = page.UserSerializer.model_validate({"name": "Ann", "email": "a@b", "age": 30})
     assert ok.name == "Ann"
+
+
+def test_a_bare_file_error_is_a_500_but_a_missing_file_response_is_404(demo_apis):
+    # The page's status table maps FileNotFoundError to 404; django-bolt does it for any one a
+    # handler raises, with str(exc), which names the path. Here only FileResponse's own is a 404
+    # (docs/compat.md, exceptions.HTTPException).
+    api = BoltAPI()
+
+    @api.get("/open")
+    async def open_config():
+        raise FileNotFoundError(2, "No such file or directory", "/etc/app/secret.conf")
+
+    @api.get("/denied")
+    async def denied():
+        raise PermissionError(13, "Permission denied", "/etc/app/secret.conf")
+
+    @api.get("/download")
+    async def download():
+        return FileResponse(str(DEMO / "files" / "no-such-file.csv"))  # under BOLT_ALLOWED_FILE_PATHS
+
+    with TestClient(api, raise_server_exceptions=False) as client:
+        for path in ("/open", "/denied"):
+            r = client.get(path)
+            assert r.status_code == 500 and "secret.conf" not in r.text
+        r = client.get("/download")
+        assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
