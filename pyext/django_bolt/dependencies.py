@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ._plans import F_EMBED, K_ANY, SRC_BODY, SRC_REQUEST, ParamPlan
-from .params import SignatureError, compile_params, dependencies_of, file_checks
+from .params import SignatureError, compile_params, dependencies_of, file_checks, file_infos
 from .request import Request
 
 __all__ = ["compile_handler"]
@@ -148,6 +148,11 @@ def compile_handler(
     where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
     has_deps = bool(dependencies_of(handler, where))
     checks = file_checks(handler)
+    as_dicts = file_infos(handler)
+    if as_dicts:
+        from .uploads import with_file_infos
+
+        handler = with_file_infos(handler, as_dicts)
     if checks:
         # File(max_size=...) and the like: checked just before the handler runs (after Python
         # guards and dependencies). The wrapper keeps the handler's signature (__wrapped__).

@@ -208,6 +208,19 @@ class RequestValidationError(HTTPException):
         #: Kept for the raiser; not sent (the 422 body is ``{"detail": errors}``).
         self.request_body = body
 
+    def __str__(self) -> str:
+        # django-bolt's: "body.email: Invalid email; body.password: Too short", so a log line
+        # or a test's ``match=`` names each field and its message.
+        parts = []
+        for err in self.errors:
+            if isinstance(err, dict):
+                loc = ".".join(str(x) for x in err.get("loc", ()))
+                msg = err.get("msg", "")
+                parts.append(f"{loc}: {msg}" if loc else msg)
+            else:
+                parts.append(str(err))
+        return "; ".join(parts) if parts else "Validation error"
+
     @property  # type: ignore[override]
     def body(self) -> None:
         # ``HTTPException.body`` would replace the response: the failed input is not sent.

@@ -430,10 +430,36 @@ def _page_type(pagination_class: type[PaginationBase], item: Any) -> Any:
 
     try:
         tp = pagination_class.response_class[item]  # type: ignore[index]
+        if not isinstance(tp, type):
+            # A generic envelope of the user's (``class DRFPage(Serializer, Generic[T])``):
+            # ``DRFPage[Item]`` is a typing alias, which cannot be planned or documented.
+            tp = _bound_envelope(pagination_class.response_class, item) or tp
         describe(tp)
     except (TypeError, AttributeError):
         return None
     return tp
+
+
+@functools.cache
+def _bound_envelope(cls: type, item: Any) -> type | None:
+    """A subclass of the generic envelope ``cls`` (one type parameter) whose fields name
+    ``item`` where ``cls`` names its parameter: ``DRFPage_Item_``, as ``PaginatedResponse``
+    makes ``PaginatedResponse_Item_``. None when ``cls`` is not generic in one parameter."""
+    params = getattr(cls, "__parameters__", ())
+    if len(params) != 1:
+        return None
+    (param,) = params
+    annotations = {}
+    for field, tp in typing.get_type_hints(cls).items():
+        if tp is param:
+            annotations[field] = item
+        elif param in getattr(tp, "__parameters__", ()):
+            annotations[field] = tp[item]
+    if not annotations:
+        return None
+    name = f"{cls.__name__}_{getattr(item, '__name__', None) or 'Item'}_"
+    ns = {"__annotations__": annotations, "__module__": cls.__module__, "__qualname__": name}
+    return type(cls)(name, (cls,), ns)
 
 
 def paginated_model(fn: Callable[..., Any], response_model: Any) -> Any:

@@ -436,6 +436,35 @@ def file_checks(handler: Callable[..., Any]) -> list[tuple[str, str, File]]:
     return out
 
 
+def _file_info_shape(tp: Any) -> str | None:
+    """``"one"`` for a ``File()`` parameter typed ``dict``, ``"list"`` for ``list[dict]``:
+    django-bolt's older form, where each upload is a dict (``filename``, ``content_type``,
+    ``size``, ``headers`` and ``content``, or ``temp_path`` for a file spooled to disk)."""
+
+    def is_dict(t: Any) -> bool:
+        return t is dict or typing.get_origin(t) is dict
+
+    if is_dict(tp):
+        return "one"
+    if typing.get_origin(tp) is list and len(typing.get_args(tp)) == 1 and is_dict(typing.get_args(tp)[0]):
+        return "list"
+    return None
+
+
+def file_infos(handler: Callable[..., Any]) -> list[str]:
+    """The names of the handler's ``File()`` parameters typed ``dict`` / ``list[dict]``
+    (:func:`_file_info_shape`); ``[]`` for most handlers."""
+    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+    hints = type_hints(handler, where)
+    out = []
+    for p in inspect.signature(handler).parameters.values():
+        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
+        tp, marker, _ = _param_meta(tp, p.default)
+        if isinstance(marker, File) and _file_info_shape(_unwrap_optional(tp)[0]):
+            out.append(p.name)
+    return out
+
+
 def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool = False) -> list[tuple]:
     """Returns the handler's parameter plan: one tuple per parameter, in signature order.
 
@@ -470,14 +499,17 @@ def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool
 
         is_list_of_files = typing.get_origin(inner) is list and typing.get_args(inner) == (UploadFile,)
         if inner is UploadFile or is_list_of_files or (marker is not None and marker.source == SRC_FILE):
-            if not (inner is UploadFile or is_list_of_files):
-                raise SignatureError(f"{where}: File() parameter {p.name!r} must be UploadFile or list[UploadFile]")
+            as_dicts = _file_info_shape(inner)
+            if not (inner is UploadFile or is_list_of_files or as_dicts):
+                raise SignatureError(
+                    f"{where}: File() parameter {p.name!r} must be UploadFile, list[UploadFile], dict or list[dict]"
+                )
             plan.append(
                 ParamPlan(
                     p.name,
                     SRC_FILE,
                     K_ANY,
-                    flags | (F_LIST if is_list_of_files else 0),
+                    flags | (F_LIST if is_list_of_files or as_dicts == "list" else 0),
                     None if default is _MISSING else default,
                     key,
                     None,

@@ -237,3 +237,49 @@ def with_file_checks(endpoint: Callable[..., Any], checks: list[tuple[str, str, 
         return endpoint(**kw)
 
     return checked
+
+
+def file_info(upload: UploadFile) -> dict[str, Any]:
+    """An upload as django-bolt's dict form: ``filename``, ``content_type``, ``size``,
+    ``headers``, and ``content`` (bytes) or, for a file spooled to disk, ``temp_path``."""
+    info: dict[str, Any] = {
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "size": upload.size,
+        "headers": dict(upload.headers),
+    }
+    if upload.rolled_to_disk:
+        info["temp_path"] = upload.file.temporary_file_path()
+    else:
+        upload.file.seek(0)
+        info["content"] = upload.file.read()
+    return info
+
+
+def with_file_infos(endpoint: Callable[..., Any], names: list[str]) -> Callable[..., Any]:
+    """``endpoint`` whose ``File()`` parameters ``names`` (typed ``dict`` / ``list[dict]``) get
+    each upload as :func:`file_info`'s dict. Sync stays sync."""
+
+    def convert(kw: dict[str, Any]) -> None:
+        for name in names:
+            value = kw.get(name)
+            if isinstance(value, UploadFile):
+                kw[name] = file_info(value)
+            elif isinstance(value, list):
+                kw[name] = [file_info(v) if isinstance(v, UploadFile) else v for v in value]
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def converted_async(**kw: Any) -> Any:
+            convert(kw)
+            return await endpoint(**kw)
+
+        return converted_async
+
+    @functools.wraps(endpoint)
+    def converted(**kw: Any) -> Any:
+        convert(kw)
+        return endpoint(**kw)
+
+    return converted

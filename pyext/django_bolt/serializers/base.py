@@ -51,9 +51,6 @@ class SerializerValidationError(RequestValidationError, ValueError):
         self.errors = errors
         self.__bolt_issues__ = [(loc, msg) for loc, msg, _ in issues]
 
-    def __str__(self) -> str:
-        return "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}" for e in self.errors)
-
 
 def _validate(self: Serializer) -> None:
     """``__post_init__`` of a Serializer with validators: model validators (before), field

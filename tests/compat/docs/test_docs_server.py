@@ -4,7 +4,13 @@ as a user's client would see them on the wire."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from types import SimpleNamespace
+
+import brotli
+import pytest
+import websockets
 
 from django_bolt.auth import create_jwt_for_user
 from support.wire import Conn, fetch, json_body, multipart
@@ -87,3 +93,100 @@ def test_views_and_pagination(moving_site):
 def test_openapi_examples(moving_site):
     assert get(moving_site, "/ex/openapi/0/search?q=x").json() == {"query": "x", "page": 1, "limit": 20}
     assert get(moving_site, "/ex/openapi/0/internal/hidden").json() == {}
+
+
+def test_dependencies(moving_site):
+    assert get(moving_site, "/ex/dependencies/0/data").json() == {"format": "legacy"}
+    assert get(moving_site, "/ex/dependencies/0/data", [("X-API-Version", "v2")]).json() == {"format": "new"}
+    cached = get(moving_site, "/ex/dependencies/0/test").json()
+    assert cached["dep1"] == cached["dep2"]
+    assert get(moving_site, "/ex/dependencies/0/features").json() == {"new_ui": True, "beta": False}
+    secure = [("Authorization", "t"), ("Cookie", "session_id=s")]
+    assert get(moving_site, "/ex/dependencies/0/secure", secure).json() == {"status": "authenticated"}
+    assert get(moving_site, "/ex/dependencies/0/secure").status == 422
+    r = get(moving_site, "/ex/dependencies/0/api/data", [("X-Forwarded-For", "203.0.113.9")])
+    assert r.status == 429 and r.json() == {"detail": "Rate limit exceeded"}
+    r = get(moving_site, "/ex/dependencies/0/session/data")
+    assert r.status == 200 and r.json() is None
+
+
+def test_exceptions(moving_site):
+    r = get(moving_site, "/ex/exceptions/0/users/0")
+    assert r.status == 400 and r.json() == {"detail": "Invalid user ID"}
+    r = get(moving_site, "/ex/exceptions/0/token")
+    assert r.status == 401 and r.header("www-authenticate") == "Bearer"
+    r = fetch(moving_site.port, "POST", "/ex/exceptions/0/signup")
+    assert r.status == 400 and r.json()["extra"]["field"] == "email"
+    r = fetch(
+        moving_site.port,
+        "POST",
+        "/ex/exceptions/0/items",
+        headers=[("Content-Type", "application/json")],
+        body=json_body({"age": 3}),
+    )
+    assert r.status == 422 and r.json()["detail"][0]["loc"] == ["body", "price"]
+
+
+def test_compression(moving_site):
+    br = [("Accept-Encoding", "br")]
+    r = get(moving_site, "/ex/compression/0/users", br)
+    assert r.header("content-encoding") == "br"
+    assert json.loads(brotli.decompress(r.body)) == [{"id": i, "name": f"user-{i}"} for i in range(1000)]
+    r = get(moving_site, "/ex/compression/0/sse/feed", br)
+    assert r.header("content-encoding") == "br"
+    assert brotli.decompress(r.body).decode().count("data: ") == 20
+    assert get(moving_site, "/ex/compression/0/raw-users", br).header("content-encoding") is None
+    assert get(moving_site, "/ex/compression/1/off/users", br).header("content-encoding") is None
+    r = get(moving_site, "/ex/compression/0/cached", [("Accept-Encoding", "br, zstd")])
+    assert r.header("content-encoding") == "zstd" and r.body == b'(\xb5/\xfd \x0fy\x00\x00{"cached":true}'
+
+
+def test_quickstart(moving_site):
+    # The moving project has no tables for the page's models: what is answered before a query.
+    assert get(moving_site, "/ex/quickstart/0").json() == {"status": "operational", "message": "Mission Control Online"}
+    assert get(moving_site, "/ex/quickstart/0/missions/abc").status == 422
+    assert get(moving_site, "/ex/quickstart/0/missions?limit=200").status == 422
+    r = fetch(
+        moving_site.port,
+        "POST",
+        "/ex/quickstart/0/missions",
+        headers=[("Content-Type", "application/json")],
+        body=json_body({"name": "", "description": "x" * 501}),
+    )
+    assert r.status == 422 and {tuple(e["loc"]) for e in r.json()["detail"]} == {
+        ("body", "name"),
+        ("body", "description"),
+    }
+    assert get(moving_site, "/ex/quickstart/0/missions/1/classified").status == 422
+    r = get(moving_site, "/ex/quickstart/0/go")
+    assert r.status in (302, 307) and r.header("location") == "/dashboard"
+    assert "All Systems Operational" in get(moving_site, "/ex/quickstart/0/status-page").text
+
+
+def test_websocket(moving_site):
+    base = f"ws://127.0.0.1:{moving_site.port}/ex/websocket/0"
+    user = SimpleNamespace(pk=7, username="ann", is_staff=False, is_superuser=False)
+    token = create_jwt_for_user(user, SECRET)
+
+    async def go():
+        async with websockets.connect(f"{base}/ws/echo") as ws:
+            await ws.send("Hello")
+            echo = await ws.recv()
+        async with websockets.connect(f"{base}/ws/feed?limit=50") as ws:
+            feed = json.loads(await ws.recv())
+        async with websockets.connect(
+            f"{base}/ws/protected", additional_headers={"Authorization": f"Bearer {token}"}
+        ) as ws:
+            welcome = await ws.recv()
+        return echo, feed, welcome
+
+    assert asyncio.run(asyncio.wait_for(go(), 20)) == ("Echo: Hello", {"limit": 50}, "Welcome")
+
+    async def refused(path):
+        async with websockets.connect(f"{base}{path}"):
+            pass
+
+    for path, status in (("/ws/feed?limit=abc", 422), ("/ws/protected", 401), ("/ws/connect?token=x", 403)):
+        with pytest.raises(websockets.exceptions.InvalidStatus) as e:
+            asyncio.run(asyncio.wait_for(refused(path), 20))
+        assert e.value.response.status_code == status, path

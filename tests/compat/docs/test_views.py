@@ -66,3 +66,24 @@ def test_cursor_pagination(client):
     assert len(ids) == 20 and ids == sorted(ids, reverse=True)
     after = client.get(f"/m/cursor/articles?cursor={first['next_cursor']}").json()
     assert after["items"][0]["id"] < ids[-1]
+
+
+def test_pagination_class_on_a_viewset_and_a_model_viewset(client):
+    page = client.get("/m/paged?page=2&page_size=5").json()
+    assert page["page"] == 2 and page["page_size"] == 5 and len(page["items"]) == 5
+    assert set(page["items"][0]) == {"id", "name", "email"}
+    listed = client.get("/m/listed?page_size=3").json()
+    assert len(listed["items"]) == 3 and set(listed["items"][0]) == {"id", "name"}  # list_serializer_class
+    one = listed["items"][0]["id"]
+    assert set(client.get(f"/m/listed/{one}").json()) == {"id", "name", "email"}  # serializer_class
+
+
+def test_a_custom_page_envelope(client):
+    page = client.get("/m/drf/articles?page=2").json()
+    assert set(page) == {"count", "next", "previous", "results"}
+    assert page["count"] >= 100 and len(page["results"]) == 20
+    assert page["next"] == "/m/drf/articles?page_size=20&page=3"
+    assert page["previous"] == "/m/drf/articles?page_size=20&page=1"
+    assert set(page["results"][0]) == {"id", "name", "email"}
+    doc = client.get("/docs/openapi.json").json()
+    assert "DRFPage_ArticleSchema_" in doc["components"]["schemas"]

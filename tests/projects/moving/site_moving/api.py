@@ -76,10 +76,34 @@ def docs(docs: list[UploadFile] = File(max_files=2, allowed_types=["text/plain"]
 
 # django-bolt's documentation examples (site_moving/examples/), each page's APIs mounted under
 # /ex/<page>/<n> (tests/compat/docs/test_docs_server.py). The model examples are in-process only.
-from .examples import auth, openapi, requests, responses, routing, views  # noqa: E402
+from .examples import (  # noqa: E402
+    auth,
+    compression,
+    dependencies,
+    exceptions,
+    openapi,
+    quickstart,
+    requests,
+    responses,
+    routing,
+    views,
+    websocket,
+)
 
 docs = BoltAPI()
-for _page in (routing, requests, responses, auth, views, openapi):
+for _page in (
+    routing,
+    requests,
+    responses,
+    auth,
+    views,
+    openapi,
+    dependencies,
+    exceptions,
+    compression,
+    quickstart,
+    websocket,
+):
     for _i, _api in enumerate(_page.APIS):
         docs.mount(f"/ex/{_page.__name__.rpartition('.')[2]}/{_i}", _api)
 
