@@ -342,7 +342,10 @@ impl App {
         match shape.render.write(body, text) {
             Ok((bytes, media)) => {
                 let mut resp = Response::json(shape.status, bytes);
-                resp.content_type = Some(media.as_bytes().to_vec());
+                // JSON is what a response without a media type is sent as: no allocation.
+                if media != "application/json" {
+                    resp.content_type = Some(media.as_bytes().to_vec());
+                }
                 resp
             }
             Err(e) => self.encode_failed(method, path, &e),

@@ -23,7 +23,7 @@ pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) -> *mut ffi::PyOb
     null_mut()
 }
 
-static mut METHODS: [ffi::PyMethodDef; 17] = [
+static mut METHODS: [ffi::PyMethodDef; 19] = [
     ffi::PyMethodDef {
         ml_name: c"compile_plan".as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
