@@ -23,17 +23,21 @@ from django_bolt import BoltAPI
 
 try:
     from django_bolt import Meta, Struct  # this project's django_bolt
+
+    OURS = True
 except ImportError:  # django-bolt 0.13 (PyPI): it has neither, and uses msgspec's
     from msgspec import Meta, Struct
+
+    OURS = False
 
 from django_bolt import ModelViewSet  # both export it at the top level
 from people.models import Person
 
 # django-bolt 0.13's own switches for production: no request-logging middleware and no
-# compression on this API. Our BoltAPI takes neither argument (its access log follows
-# `bolt --log-level`, and it does not compress), so each one is passed only where the
-# constructor accepts it.
-_SWITCHES = {"enable_logging": False, "compression": False}
+# compression on this API. Ours takes `compression=False` alike; its access log is off unless
+# `bolt --log-level info` turns it on (run.py's `hello_log` row), so `enable_logging=False`,
+# which would keep this API out of that log, is passed to django-bolt only.
+_SWITCHES = {"compression": False} if OURS else {"enable_logging": False, "compression": False}
 _ACCEPTED = inspect.signature(BoltAPI).parameters
 API_KWARGS = {k: v for k, v in _SWITCHES.items() if k in _ACCEPTED}
 

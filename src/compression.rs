@@ -100,7 +100,7 @@ impl Compression {
         if !self.qualifies(resp) {
             return;
         }
-        add_vary(resp);
+        resp.add_vary("accept-encoding");
         let Some(coding) = self.negotiate(accept) else {
             return;
         };
@@ -150,7 +150,7 @@ impl Compression {
         {
             return None;
         }
-        add_vary(resp);
+        resp.add_vary("accept-encoding");
         if ranged {
             return None;
         }
@@ -171,7 +171,7 @@ impl Compression {
         if !(media_type(resp).is_some_and(compressible) && self.may_encode(resp)) {
             return None;
         }
-        add_vary(resp);
+        resp.add_vary("accept-encoding");
         if resp.headers.iter().any(|(n, _)| n == b"content-length") {
             return None;
         }
@@ -353,29 +353,6 @@ pub fn weaken_etag(resp: &mut Response) {
             value.splice(0..0, *b"W/");
         }
     }
-}
-
-/// Adds `accept-encoding` to the response's Vary (merged into an existing one; `*` already
-/// covers it).
-fn add_vary(resp: &mut Response) {
-    for (name, value) in &mut resp.headers {
-        if name == b"vary" {
-            let v = String::from_utf8_lossy(value);
-            if v.split(',')
-                .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case("accept-encoding"))
-            {
-                return;
-            }
-            if v.trim().is_empty() {
-                *value = b"accept-encoding".to_vec();
-            } else {
-                value.extend_from_slice(b", accept-encoding");
-            }
-            return;
-        }
-    }
-    resp.headers
-        .push((b"vary".to_vec(), b"accept-encoding".to_vec()));
 }
 
 #[cfg(test)]

@@ -145,6 +145,8 @@ class RoutePlan(NamedTuple):
     #: that need blocking I/O (a shared limit's counter, a JWT revocation lookup), run on the
     #: core's pool before the handler (``_prechecks.py``). None: the route has none.
     precheck: Any = None
+    #: False: no access line and no request log entry (its API's ``enable_logging=False``).
+    logged: bool = True
 
 
 class StaticMount(NamedTuple):

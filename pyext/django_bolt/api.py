@@ -94,6 +94,8 @@ class Route:
     openapi_extra: dict[str, Any] | None = None
     #: False: never compressed (``@no_compress``, or the API's ``compression=False``).
     compress: bool = True
+    #: False: no access line or request log entry (the API's ``enable_logging=False``).
+    logged: bool = True
     #: What a plain return value may be sent as, in order of preference (``renderers=``);
     #: empty: JSON, whatever ``Accept`` says.
     renderers: tuple[str, ...] = ()
@@ -191,6 +193,7 @@ class Route:
             self.websocket,
             error_hook=_core_error_hook(self.error_formatter) if self.error_formatter and not self.websocket else None,
             upload_limits=[] if self.websocket else _upload_limits(self.handler),
+            logged=self.logged,
             precheck=route_precheck(
                 self.method,
                 self.path,
@@ -269,6 +272,10 @@ class BoltAPI(_Registrar):
     route; ``django_middleware=`` ``True`` (``settings.MIDDLEWARE``), a list of dotted paths, or
     ``{"include"|"exclude": [...]}``: Django middleware around every route, outside the
     ``middleware`` list. See ``django_bolt.middleware``.
+
+    ``enable_logging=False``: this API's requests write no access line (``--log-level info``)
+    and no request log entry (``logging_config``/``BOLT_LOGGING``), as django-bolt's switch
+    leaves its request logging out; a handler's exception is still logged.
     """
 
     def __init__(
@@ -280,6 +287,7 @@ class BoltAPI(_Registrar):
         title: str = "API",
         version: str = "0.1.0",
         logging_config: Any = None,
+        enable_logging: bool = True,
         auth: list[Any] | None = None,
         guards: list[Any] | None = None,
         openapi_config: Any = None,
@@ -318,6 +326,8 @@ class BoltAPI(_Registrar):
         self.routes: list[Route] = []
         #: Request/response logging (a ``LoggingConfig``); the first API that sets one wins.
         self.logging_config = logging_config
+        #: False: no access line and no request log entry for this API's routes.
+        self.enable_logging = bool(enable_logging)
         #: Defaults for every route of this API (a route's own ``auth=``/``guards=`` replace them;
         #: without either, settings.BOLT_AUTHENTICATION_CLASSES / BOLT_DEFAULT_PERMISSION_CLASSES apply).
         self.auth = list(auth or [])
@@ -464,6 +474,7 @@ class BoltAPI(_Registrar):
             r.outer_configs = configs
             r.validate_response = bool(self.validate_response if validate_response is None else validate_response)
             r.compress = self.compression is not False and not skips(fn, "compression")
+            r.logged = self.enable_logging
             model = response_model
             if getattr(fn, "__paginated__", False) and model is not _UNSET and not responses:
                 from .pagination import paginated_model

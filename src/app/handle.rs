@@ -40,7 +40,8 @@ impl App {
         let r = &self.routes[route];
         // Before the handler runs: a request nothing can be rendered for changes nothing.
         let Some(render) = Render::choose(&r.renderers, req.head.header("accept")) else {
-            let resp = Response::detail(406, "Not Acceptable");
+            let mut resp = Response::detail(406, "Not Acceptable");
+            resp.add_vary("accept");
             return Outcome::Ready(self.shaped(route, req, path_params, resp));
         };
         let extractor = Extractor {

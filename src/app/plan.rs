@@ -42,6 +42,8 @@ pub struct Route {
     pub is_async: bool,
     /// False: `@no_compress`.
     pub compress: bool,
+    /// False: its API's `enable_logging=False`: no access line, no request log entry.
+    pub logged: bool,
     /// What a plain return value may be rendered as, in the route's order of preference
     /// (empty: JSON, `Accept` disregarded).
     pub renderers: Vec<Render>,
@@ -57,14 +59,11 @@ pub struct Route {
     /// (a shared rate limit's cache counter, a JWT revocation lookup), run on the core's pool
     /// before the handler by `Runtime.run_prechecked`. None: the route has none.
     pub precheck: Option<Obj>,
-    /// How many bytes this route's last JSON body took (capped at `BODY_HINT_MAX`): the next
+    /// How many bytes this route's last JSON body took (capped at `respond::BODY_HINT_MAX`): the next
     /// body is reserved that size up front, so a large answer is not copied at every doubling
     /// of its buffer while it is encoded.
     pub body_hint: Cell<u32>,
 }
-
-/// The most a route's body buffer is reserved up front (a body past it grows as it is written).
-pub const BODY_HINT_MAX: usize = 1 << 20;
 
 /// Where a `def` handler runs. `Auto` (the default) runs it inline and moves it to the
 /// per-core pool after it has blocked the reactor for longer than the threshold a few times.
@@ -235,6 +234,7 @@ fn route_fields(
         },
         is_async: is_coroutine_function(&handler)?,
         compress: truthy(field(item, c"compress")?),
+        logged: truthy(field(item, c"logged")?),
         renderers: renderers(field(item, c"renderers")?)?,
         websocket: truthy(field(item, c"websocket")?),
         error_hook: {

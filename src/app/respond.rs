@@ -2,7 +2,6 @@
 //! headers)` tuples, `Response` objects, `HTTPException`, values encoded along the declared
 //! response type, and everything else through Django's logging as a 500.
 
-use super::plan::BODY_HINT_MAX;
 use super::repeats::warn_repeated;
 use super::App;
 use crate::codec::encode::typed::Typed;
@@ -18,6 +17,9 @@ use std::ptr::null_mut;
 const FILE_KIND: i64 = 3;
 /// `responses._STREAM`: a `StreamingResponse`, whose body is pulled from its iterator.
 const STREAM_KIND: i64 = 2;
+
+/// The most a route's body buffer is reserved up front (a body past it grows as it is written).
+const BODY_HINT_MAX: usize = 1 << 20;
 
 /// What shapes a handler's return value into a response: the route's status code, the route
 /// whose declared response type (if any) the value is encoded through, and the renderer the
@@ -345,6 +347,11 @@ impl App {
                 // JSON is what a response without a media type is sent as: no allocation.
                 if media != "application/json" {
                     resp.content_type = Some(media.as_bytes().to_vec());
+                }
+                if route.is_some_and(|r| !r.renderers.is_empty()) {
+                    // `Accept` chose these bytes: a cache must not give them to another client
+                    // (RFC 9110 §12.5.5).
+                    resp.add_vary("accept");
                 }
                 resp
             }

@@ -71,6 +71,30 @@ impl Response {
         self.headers.push((name.to_vec(), value.to_vec()));
         self
     }
+
+    /// Adds `token` (a lower-case request header name) to the response's `Vary`, merged into
+    /// an existing one; `*` or the name already there covers it.
+    pub fn add_vary(&mut self, token: &str) {
+        for (name, value) in &mut self.headers {
+            if name == b"vary" {
+                let v = String::from_utf8_lossy(value);
+                if v.split(',')
+                    .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case(token))
+                {
+                    return;
+                }
+                if v.trim().is_empty() {
+                    *value = token.as_bytes().to_vec();
+                } else {
+                    value.extend_from_slice(b", ");
+                    value.extend_from_slice(token.as_bytes());
+                }
+                return;
+            }
+        }
+        self.headers
+            .push((b"vary".to_vec(), token.as_bytes().to_vec()));
+    }
 }
 
 /// Sent before reading a body whose request said `Expect: 100-continue` (RFC 9110 §10.1.1).
@@ -359,6 +383,35 @@ mod tests {
     use super::*;
 
     const DATE: &[u8] = b"Sun, 06 Nov 1994 08:49:37 GMT";
+
+    fn vary_of(r: &Response) -> Vec<&[u8]> {
+        r.headers
+            .iter()
+            .filter(|(n, _)| n == b"vary")
+            .map(|(_, v)| v.as_slice())
+            .collect()
+    }
+
+    #[test]
+    fn add_vary_merges_into_one_header() {
+        let mut r = Response::json(200, Vec::new());
+        r.add_vary("accept");
+        assert_eq!(vary_of(&r), [b"accept".as_slice()]);
+        r.add_vary("accept-encoding");
+        assert_eq!(vary_of(&r), [b"accept, accept-encoding".as_slice()]);
+        // Already there (any case), or covered by `*`: unchanged.
+        r.add_vary("accept");
+        let mut own = Response::json(200, Vec::new()).with_header(b"vary", b"Accept");
+        own.add_vary("accept");
+        assert_eq!(vary_of(&own), [b"Accept".as_slice()]);
+        let mut star = Response::json(200, Vec::new()).with_header(b"vary", b"*");
+        star.add_vary("accept");
+        assert_eq!(vary_of(&star), [b"*".as_slice()]);
+        let mut empty = Response::json(200, Vec::new()).with_header(b"vary", b" ");
+        empty.add_vary("origin");
+        assert_eq!(vary_of(&empty), [b"origin".as_slice()]);
+        assert_eq!(vary_of(&r), [b"accept, accept-encoding".as_slice()]);
+    }
 
     fn head(
         status: u16,

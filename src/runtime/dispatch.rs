@@ -139,9 +139,9 @@ impl<'a> Site<'a> {
         }
         let m = app.router.route_for(head.method, head.path());
         let cors = wants_cors.then(|| self.cors_of(&m));
-        let compress = match &m {
-            Match::Found { route, .. } => app.routes[*route].compress,
-            _ => true,
+        let (compress, logged) = match &m {
+            Match::Found { route, .. } => (app.routes[*route].compress, app.routes[*route].logged),
+            _ => (true, true),
         };
         let file_conditionals = matches!(m, Match::Found { .. });
         let (outcome, head_only) = match m {
@@ -184,7 +184,7 @@ impl<'a> Site<'a> {
             head_only,
             finish: Finish {
                 cors,
-                timer,
+                timer: timer.filter(|_| logged),
                 compress,
                 file_conditionals,
             },

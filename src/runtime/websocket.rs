@@ -198,6 +198,11 @@ fn log_handshake(w: &Core, head: &RequestHead, client: &str, t0: Instant, resp: 
     if !app.logs.access_enabled || app.is_probe(head.path()) {
         return;
     }
+    if let Match::Found { route, .. } = app.router.route_for(Method::Get, head.path()) {
+        if !app.routes[route].logged {
+            return;
+        }
+    }
     let ms = t0.elapsed().as_secs_f64() * 1e3;
     let req = Request {
         head,

@@ -79,3 +79,15 @@ def test_the_document_lists_each_media_type(demo_apis):
     assert list(item["200"]["content"]) == ["application/json", "application/msgpack"]
     assert "406" in item
     assert "406" not in doc["paths"]["/hello"]["get"]["responses"]
+
+
+def test_negotiated_responses_vary_on_accept(server):
+    # RFC 9110 §12.5.5: Accept chose the bytes (or the 406), so a shared cache must key on it;
+    # without it a cache could hand a MessagePack body to a JSON client.
+    for accept in (None, "application/json", "application/msgpack", "text/html"):
+        resp = _get(server, "/neg/item", accept)
+        assert resp.header_values("vary") == ["accept"], (accept, resp.status)
+
+
+def test_routes_without_renderers_do_not_vary_on_accept(server):
+    assert "accept" not in (_get(server, "/hello", "application/xml").header("vary") or "")

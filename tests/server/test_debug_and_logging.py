@@ -133,6 +133,36 @@ def test_bolt_logging_setting_wins_over_the_api_and_sets_the_rate(tmp_path, driv
     assert _request_log_records(project, driver) == expected
 
 
+def test_enable_logging_false_keeps_an_api_out_of_the_access_and_request_logs(tmp_path, driver):
+    """``BoltAPI(enable_logging=False)`` (django-bolt's switch): none of its requests is in the
+    access log or the request log, while the other API's all are; its handler's exception is
+    still logged."""
+    project = copy_project(
+        "logsample",
+        tmp_path / "logsample",
+        settings="BOLT_LOGGING = {'sample_rate': 1.0, 'slow_request_ms': None}\n"
+        # Django's default LOGGING writes django.request's errors nowhere when DEBUG is off.
+        "LOGGING = {'version': 1, 'disable_existing_loggers': False,\n"
+        "  'handlers': {'err': {'class': 'logging.StreamHandler'}},\n"
+        "  'loggers': {'django.request': {'handlers': ['err'], 'level': 'ERROR'}}}\n",
+    )
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project, log_level="info")
+    try:
+        with Conn(server.port) as conn:
+            for i in range(20):
+                assert conn.request("GET", f"/quiet/sampled?n={i}").status == 200
+                assert conn.request("GET", f"/sampled?n={i}").status == 200
+            assert conn.request("GET", "/quiet/fails").status == 500
+    finally:
+        assert server.stop() == 0
+    err = server.stderr
+    assert err.count('"GET /sampled?n=') == 20, server.output()
+    assert err.count("django_bolt.request: GET /sampled 200") == 20, server.output()
+    assert "/quiet/sampled" not in err, server.output()
+    assert '"GET /quiet/fails"' not in err and "django_bolt.request: GET /quiet" not in err, server.output()
+    assert "quiet route failed" in err, server.output()
+
+
 @pytest.mark.parametrize(("log_level", "calls"), [("warning", 0), ("info", 50)])
 def test_rust_never_calls_the_request_log_while_it_is_disabled(tmp_path, driver, log_level, calls):
     """With the request logger off (--log-level warning) and no slow threshold, no request reaches
