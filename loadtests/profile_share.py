@@ -43,33 +43,21 @@ import run  # noqa: E402
 PATHS = {"big": "/big", "hello": "/hello", "item": "/items/42?q=hello", "users": "/users"}
 
 
-def dso_shares(data: Path) -> dict[str, float]:
+def shares(data: Path, sort: str) -> dict[str, float]:
+    """Percent of samples per shared object (``sort="dso"``) or per symbol (``"sym"``)."""
     out = subprocess.run(
-        ["perf", "report", "-i", str(data), "--sort", "dso", "--stdio", "--no-children"],
+        ["perf", "report", "-i", str(data), "--sort", sort, "--stdio", "--no-children"],
         capture_output=True,
         text=True,
     ).stdout
-    shares = {}
-    for line in out.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+(\S.*)$", line)
+    # A symbol line reads "12.34%  [.] name" ([k] in the kernel); a dso line "12.34%  name".
+    line = re.compile(r"\s*([\d.]+)%\s+(?:\[[.k]\]\s+)?(\S.*)$" if sort == "sym" else r"\s*([\d.]+)%\s+(\S.*)$")
+    found = {}
+    for text in out.splitlines():
+        m = line.match(text)
         if m:
-            shares[m.group(2).strip()] = float(m.group(1))
-    return shares
-
-
-def symbol_shares(data: Path) -> dict[str, float]:
-    """Percent of samples per symbol (``perf report --sort sym``)."""
-    out = subprocess.run(
-        ["perf", "report", "-i", str(data), "--sort", "sym", "--stdio", "--no-children"],
-        capture_output=True,
-        text=True,
-    ).stdout
-    shares = {}
-    for line in out.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+\[[.k]\]\s+(\S.*)$", line)
-        if m:
-            shares[m.group(2).strip()] = float(m.group(1))
-    return shares
+            found[m.group(2).strip()] = float(m.group(1))
+    return found
 
 
 def profile(server: run.Server, path: str, seconds: int, tmp: Path) -> dict:
@@ -113,8 +101,8 @@ def profile(server: run.Server, path: str, seconds: int, tmp: Path) -> dict:
         m = re.search(r'WRKJSON \{"requests":(\d+),"duration_us":(\d+)', out)
         rate = int(m.group(1)) / (int(m.group(2)) / 1e6)
         return {
-            "shares": dso_shares(data),
-            "symbols": symbol_shares(data),
+            "shares": shares(data, "dso"),
+            "symbols": shares(data, "sym"),
             "cpu_us_per_req": cpu_s * 1e6 / (rate * seconds),
         }
     finally:

@@ -25,7 +25,7 @@ import re
 import types
 import typing
 import uuid
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ._plans import (  # the codes Rust shares
     F_DEFAULT,
@@ -422,18 +422,22 @@ def _param_meta(tp: Any, default: Any) -> tuple[Any, Param | None, Meta | None]:
     return tp, marker, meta
 
 
+def _file_params(handler: Callable[..., Any]) -> Iterator[tuple[str, Any, File]]:
+    """``(parameter name, its type without the marker, File marker)`` for each ``File()``
+    parameter of ``handler``."""
+    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+    hints = type_hints(handler, where)
+    for p in inspect.signature(handler).parameters.values():
+        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
+        tp, marker, _ = _param_meta(tp, p.default)
+        if isinstance(marker, File):
+            yield p.name, tp, marker
+
+
 def file_checks(handler: Callable[..., Any]) -> list[tuple[str, str, File]]:
     """``(parameter name, form field, File marker)`` for each parameter whose ``File(...)``
     asks for checks (``max_size``...); ``[]`` for most handlers."""
-    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
-    hints = type_hints(handler, where)
-    out = []
-    for p in inspect.signature(handler).parameters.values():
-        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
-        _, marker, _ = _param_meta(tp, p.default)
-        if isinstance(marker, File) and marker.checks():
-            out.append((p.name, marker.alias or p.name, marker))
-    return out
+    return [(name, marker.alias or name, marker) for name, _, marker in _file_params(handler) if marker.checks()]
 
 
 def _file_info_shape(tp: Any) -> str | None:
@@ -454,15 +458,7 @@ def _file_info_shape(tp: Any) -> str | None:
 def file_infos(handler: Callable[..., Any]) -> list[str]:
     """The names of the handler's ``File()`` parameters typed ``dict`` / ``list[dict]``
     (:func:`_file_info_shape`); ``[]`` for most handlers."""
-    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
-    hints = type_hints(handler, where)
-    out = []
-    for p in inspect.signature(handler).parameters.values():
-        tp = hints.get(p.name, Any if p.annotation is _MISSING else p.annotation)
-        tp, marker, _ = _param_meta(tp, p.default)
-        if isinstance(marker, File) and _file_info_shape(_unwrap_optional(tp)[0]):
-            out.append(p.name)
-    return out
+    return [name for name, tp, _ in _file_params(handler) if _file_info_shape(_unwrap_optional(tp)[0])]
 
 
 def compile_params(handler: Callable[..., Any], path: str, *, skip_depends: bool = False) -> list[tuple]:

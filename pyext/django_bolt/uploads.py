@@ -222,21 +222,26 @@ def with_file_checks(endpoint: Callable[..., Any], checks: list[tuple[str, str, 
         if issues:
             raise RequestValidationError(issues)
 
+    return _before_call(endpoint, check)
+
+
+def _before_call(endpoint: Callable[..., Any], prepare: Callable[[dict[str, Any]], None]) -> Callable[..., Any]:
+    """``endpoint`` with ``prepare(kw)`` run on its keyword arguments first. Sync stays sync."""
     if inspect.iscoroutinefunction(endpoint):
 
         @functools.wraps(endpoint)
-        async def checked_async(**kw: Any) -> Any:
-            check(kw)
+        async def prepared_async(**kw: Any) -> Any:
+            prepare(kw)
             return await endpoint(**kw)
 
-        return checked_async
+        return prepared_async
 
     @functools.wraps(endpoint)
-    def checked(**kw: Any) -> Any:
-        check(kw)
+    def prepared(**kw: Any) -> Any:
+        prepare(kw)
         return endpoint(**kw)
 
-    return checked
+    return prepared
 
 
 def file_info(upload: UploadFile) -> dict[str, Any]:
@@ -268,18 +273,4 @@ def with_file_infos(endpoint: Callable[..., Any], names: list[str]) -> Callable[
             elif isinstance(value, list):
                 kw[name] = [file_info(v) if isinstance(v, UploadFile) else v for v in value]
 
-    if inspect.iscoroutinefunction(endpoint):
-
-        @functools.wraps(endpoint)
-        async def converted_async(**kw: Any) -> Any:
-            convert(kw)
-            return await endpoint(**kw)
-
-        return converted_async
-
-    @functools.wraps(endpoint)
-    def converted(**kw: Any) -> Any:
-        convert(kw)
-        return endpoint(**kw)
-
-    return converted
+    return _before_call(endpoint, convert)
