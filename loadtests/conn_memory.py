@@ -9,7 +9,9 @@ at rest after a warm-up, with N idle keep-alive connections open (each has answe
 ``GET /hello``), ``settle`` seconds after they all closed, and the same around a 10 MiB
 chunked body that the server refuses (413, above ``--max-body``). Each figure after a spike is
 also given as a share of the RSS before it (issue 16's target: within 10% a minute after).
-``--driver`` picks bolt's I/O driver (uring, epoll, auto).
+``--driver`` picks bolt's I/O driver (uring, epoll, auto), ``--huge-pages`` passes bolt's flag
+on (its default when not given). Each RSS is followed by the part of it in transparent huge
+pages (``AnonHugePages`` of ``/proc/<pid>/smaps_rollup``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def huge_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("AnonHugePages:"):
+            return int(line.split()[1])
+    return 0
+
+
 def read_response(s: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data:
@@ -55,7 +64,7 @@ def read_response(s: socket.socket) -> bytes:
     return head
 
 
-def start(bolt: str, driver: str) -> tuple[subprocess.Popen, int]:
+def start(bolt: str, driver: str, huge_pages: str | None) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen(
         [
             bolt,
@@ -69,6 +78,7 @@ def start(bolt: str, driver: str) -> tuple[subprocess.Popen, int]:
             str(1 << 20),
             "--driver",
             driver,
+            *(["--huge-pages", huge_pages] if huge_pages else []),
         ],
         cwd=DEMO,
         stdout=subprocess.PIPE,
@@ -92,11 +102,13 @@ def main() -> None:
     ap.add_argument("--bolt", default=str(Path(sys.executable).parent / "bolt"))
     ap.add_argument("--idle-wait", type=float, default=3.0, help="seconds before measuring the idle ones")
     ap.add_argument("--driver", default="auto", choices=["auto", "uring", "epoll"])
+    ap.add_argument("--huge-pages", choices=["on", "off"], help="bolt's --huge-pages (default: bolt's)")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.connections + 1000)), hard))
 
-    proc, port = start(args.bolt, args.driver)
+    proc, port = start(args.bolt, args.driver, args.huge_pages)
+    huge = {}
     try:
         with socket.create_connection(("127.0.0.1", port)) as s:
             for _ in range(2000):
@@ -104,6 +116,7 @@ def main() -> None:
                 read_response(s)
         time.sleep(1)
         base = rss_kib(proc.pid)
+        huge["base"] = huge_kib(proc.pid)
         conns = []
         for _ in range(args.connections):
             s = socket.create_connection(("127.0.0.1", port))
@@ -114,12 +127,15 @@ def main() -> None:
         # of its once-a-second looks at memory to give back.
         time.sleep(args.idle_wait)
         held = rss_kib(proc.pid)
+        huge["held"] = huge_kib(proc.pid)
         for s in conns:
             s.close()
         time.sleep(2)
         closed = rss_kib(proc.pid)
+        huge["closed"] = huge_kib(proc.pid)
         time.sleep(args.settle)
         settled = rss_kib(proc.pid)
+        huge["settled"] = huge_kib(proc.pid)
 
         with socket.create_connection(("127.0.0.1", port)) as s:
             s.sendall(
@@ -133,8 +149,10 @@ def main() -> None:
                 pass  # refused part-way: the server answered and closed
             status = read_response(s).split(b"\r\n", 1)[0]
         spike = rss_kib(proc.pid)
+        huge["spike"] = huge_kib(proc.pid)
         time.sleep(args.settle)
         after_spike = rss_kib(proc.pid)
+        huge["after_spike"] = huge_kib(proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -144,14 +162,18 @@ def main() -> None:
     def over(kib: int, pre: int) -> str:
         return f"{(kib - pre) / 1024:+.1f} MiB, {100 * (kib - pre) / pre:+.1f}% of pre-spike"
 
-    print(f"bolt --cores 1 --driver {args.driver}, {n} connections, settle {args.settle:g} s (pid rss, KiB)")
-    print(f"  at rest           {base:>9}")
-    print(f"  {n} idle open   {held:>9}   {(held - base) / n:.1f} KiB per connection")
-    print(f"  closed, 2 s       {closed:>9}   {over(closed, base)}")
-    print(f"  closed, {args.settle:g} s      {settled:>9}   {over(settled, base)}")
+    hp = f" --huge-pages {args.huge_pages}" if args.huge_pages else ""
+    print(
+        f"bolt --cores 1 --driver {args.driver}{hp}, {n} connections, settle {args.settle:g} s "
+        "(pid rss, of it in huge pages; KiB)"
+    )
+    print(f"  at rest           {base:>9} {huge['base']:>7}")
+    print(f"  {n} idle open   {held:>9} {huge['held']:>7}   {(held - base) / n:.1f} KiB per connection")
+    print(f"  closed, 2 s       {closed:>9} {huge['closed']:>7}   {over(closed, base)}")
+    print(f"  closed, {args.settle:g} s      {settled:>9} {huge['settled']:>7}   {over(settled, base)}")
     print(f"  10 MiB body: {status.decode(errors='replace')}")
-    print(f"  after it          {spike:>9}   {over(spike, settled)}")
-    print(f"  {args.settle:g} s later       {after_spike:>9}   {over(after_spike, settled)}")
+    print(f"  after it          {spike:>9} {huge['spike']:>7}   {over(spike, settled)}")
+    print(f"  {args.settle:g} s later       {after_spike:>9} {huge['after_spike']:>7}   {over(after_spike, settled)}")
 
 
 if __name__ == "__main__":

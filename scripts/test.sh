@@ -32,13 +32,18 @@ BOLT_TEST_DATABASE=postgresql BOLT_TEST_DRIVER=uring .venv/bin/python -m pytest 
 if [ "${BOLT_FUZZ_SECONDS:-30}" != 0 ]; then
   echo "== fuzzing the JSON body decoder"
   # Its rate fell from ~500 to 68-177 execs/s on 2026-11-28 with the decoder's code unchanged (also
-  # with the old target-cpu=x86-64-v3 build). Where the time goes: every input now ends with more
-  # mallocs than frees (-trace_malloc=1: 44/38 for a valid body, 84/80 for a rejected one, the same
-  # on every re-run of one input), so libFuzzer re-runs each input and then makes a full
-  # LeakSanitizer pass over the embedded interpreter's heap; side by side, the same binary and
-  # corpus give 342 execs/s with -detect_leaks=0 and 3 without (box at load 24). Which objects
-  # stay per input is not found yet (issue 16's note). A per-input leak drops it to ~10, so 30
-  # still tells one apart.
+  # with the old target-cpu=x86-64-v3 build). Where the time goes: libFuzzer re-runs each input that
+  # ends with more mallocs than frees and then makes a full LeakSanitizer pass over the embedded
+  # interpreter's heap; side by side, the same binary and corpus give 342 execs/s with
+  # -detect_leaks=0 and 3 without (box at load 24). It is not a per-input leak: one valid body run
+  # 3,000 times (`body_decode -runs=3000 -trace_malloc=1 FILE`) ends 44 mallocs / 38 frees in its
+  # first runs, then 44/44 in 2,522 of its 3,505 executions (libFuzzer's re-runs included) and
+  # 44/43..38 in the rest, a few blocks of 44-64 bytes kept past their run; and the shipped build
+  # makes 200,000 decode round trips of one body after 2,000 to warm up with its RSS flat
+  # (34,028 -> 33,772 KiB) and 53 more Python blocks (sys.getallocatedblocks). So a store that
+  # fills and stops; which one is not found (-trace_malloc=2 prints a stack per malloc, and took
+  # over 20 minutes through the interpreter's start-up alone).
+  # A per-input leak drops the rate to ~10, so 30 still tells one apart.
   FUZZ_MIN_EXECS="${FUZZ_MIN_EXECS:-30}" "$(dirname "$0")/fuzz.sh" "${BOLT_FUZZ_SECONDS:-30}"
   echo "== fuzzing the WebSocket frame decoder"
   "$(dirname "$0")/fuzz.sh" "${BOLT_FUZZ_SECONDS:-30}" ws_frames

@@ -54,6 +54,9 @@ class ServeConfig(TypedDict):
     then ``recycle <requests>`` once ``max_requests`` are answered; or None."""
     max_requests: int
     """Requests after which to write ``recycle`` to ``status_fd`` (0: never)."""
+    huge_pages: str
+    """``"off"``: no transparent huge pages in the process; ``"on"``: the allocator's arenas ask
+    for them (mimalloc's default)."""
 
 def serve(config: ServeConfig, /) -> bool:
     """Runs the server until SIGINT/SIGTERM, then drains and returns whether every core's interpreter ended (False: one was left running a handler past ``--shutdown-timeout``, and the process must exit without finalizing Python) (OSError: cannot bind; RuntimeError: a worker failed; ValueError: bad config)."""

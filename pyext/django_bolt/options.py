@@ -117,6 +117,13 @@ class ServerOptions:
         "(0: never; needs --isolation process)",
         empty_is_default=True,
     )
+    huge_pages: str = _option(
+        "off",
+        "transparent huge pages for the allocator's heap: off (default; memory freed after a burst "
+        "stays given back to the system) or on (the kernel refills half-freed huge pages)",
+        choices=("off", "on"),
+        empty_is_default=True,
+    )
     dev: bool = _option(False, "development mode: restart the server when a .py/.html file of the project changes")
 
     @classmethod

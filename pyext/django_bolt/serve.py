@@ -95,6 +95,7 @@ def native_config(
         "listen_fd": listen_fd,
         "status_fd": status_fd,
         "max_requests": opts.max_requests if status_fd is not None else 0,
+        "huge_pages": opts.huge_pages,
     }
 
 

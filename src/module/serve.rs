@@ -5,6 +5,7 @@ use super::raise;
 use crate::py;
 use crate::py::interp::Kind;
 use crate::router::Router;
+use crate::runtime::memory::HugePages;
 use crate::runtime::server::{self, ServeConfig, Tick};
 use crate::runtime::worker::DriverChoice;
 use pyo3::ffi;
@@ -72,6 +73,8 @@ pub(super) enum ConfigError {
     Driver(String),
     #[error("isolation must be subinterpreter or process, not {0:?}")]
     Isolation(String),
+    #[error("huge_pages must be on or off, not {0:?}")]
+    HugePages(String),
 }
 
 unsafe fn required(d: *mut ffi::PyObject, key: &CStr) -> Result<*mut ffi::PyObject, ConfigError> {
@@ -139,6 +142,11 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         "process" => Kind::Main,
         other => return Err(ConfigError::Isolation(other.into())),
     };
+    let huge_pages = match cfg_str(d, c"huge_pages")?.as_str() {
+        "on" => HugePages::On,
+        "off" => HugePages::Off,
+        other => return Err(ConfigError::HugePages(other.into())),
+    };
     let fd = |k: &CStr| -> Result<Option<i32>, ConfigError> {
         let v = required(d, k)?;
         if v == ffi::Py_None() {
@@ -172,6 +180,7 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         listen_fd: fd(c"listen_fd")?,
         status_fd: fd(c"status_fd")?,
         max_requests: cfg_f64(d, c"max_requests")? as u64,
+        huge_pages,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod core;
 pub mod dispatch;
 pub mod file_body;
 pub mod inprocess;
+pub mod memory;
 pub mod server;
 pub mod streaming;
 pub mod upload_watch;

@@ -4,6 +4,7 @@
 use crate::http::Limits;
 use crate::py::interp::Kind;
 use crate::runtime::core::REQUESTS;
+use crate::runtime::memory::{self, HugePages};
 use crate::runtime::worker::{self, DriverChoice, Report, WorkerConfig};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -39,6 +40,8 @@ pub struct ServeConfig {
     pub status_fd: Option<RawFd>,
     /// Requests after which to ask the supervisor for a replacement (0: never).
     pub max_requests: u64,
+    /// `--huge-pages`: set for the whole process before the cores start (`memory::apply`).
+    pub huge_pages: HugePages,
 }
 
 /// Writes one line to the supervisor's pipe; a supervisor gone is not our problem here (its
@@ -222,6 +225,7 @@ pub enum Tick {
 /// Runs the server. `tick` is called every 50 ms on the main thread (it checks Python's
 /// signal handlers); it returns `Stop` to begin the graceful shutdown.
 pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), ServeError> {
+    memory::apply(cfg.huge_pages);
     let n = cfg.cores.len();
     let (listeners, port) = match cfg.listen_fd {
         Some(fd) => shared_listeners(fd, n)?,

@@ -1,5 +1,6 @@
 """Memory comes back after a burst of connections (issue 16, item 5): the cores give freed
-pages back to the system (mimalloc collect) within a few seconds.
+pages back to the system (mimalloc collect) within a few seconds; ``--huge-pages`` reaches the
+kernel.
 
 A server of its own (one core), so no other test's traffic moves its RSS. The full-size
 measurement (5,000 connections, a minute of settling) is ``loadtests/conn_memory.py``.
@@ -64,3 +65,26 @@ def test_rss_comes_back_after_a_burst_of_connections(lone):
         )
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def thp_enabled(pid: int) -> str:
+    """``THP_enabled`` of ``/proc/PID/status``: 0 once the process set ``PR_SET_THP_DISABLE``."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("THP_enabled:"):
+                return line.split()[1]
+    pytest.skip("this kernel does not show THP_enabled")
+
+
+def test_huge_pages_are_off_by_default(lone):
+    """Off by default, so the memory given back after a burst stays given back (khugepaged
+    refills half-freed huge pages); ``loadtests/conn_memory.py`` measures it."""
+    assert thp_enabled(lone.pid) == "0"
+
+
+def test_huge_pages_on_turns_them_on_for_the_server_process(demo_db, driver):
+    bolt = BoltProcess.start(cores=1, driver=driver, extra=["--huge-pages", "on"])
+    try:
+        assert thp_enabled(bolt.pid) == "1"
+    finally:
+        assert bolt.stop() == 0
