@@ -167,6 +167,16 @@ mod tests {
                 &["Content-Length: 5", "Transfer-Encoding: chunked"],
                 Refused(HttpError::ContentLengthWithTransferEncoding),
             ),
+            // Found by h1_differential: with both, the refusal is for sending both, even when
+            // the length is not a number (it used to name the length).
+            (
+                &["Transfer-Encoding: chunked", "Content-Length: 4S/ HTTP/1.1"],
+                Refused(HttpError::ContentLengthWithTransferEncoding),
+            ),
+            (
+                &["Content-Length: x", "Transfer-Encoding: chunked"],
+                Refused(HttpError::ContentLengthWithTransferEncoding),
+            ),
         ];
         for (fields, want) in rows {
             let mut req = b"POST /x HTTP/1.1\r\nHost: h\r\n".to_vec();

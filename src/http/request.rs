@@ -241,7 +241,9 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     let (target, authority) = check_target(target, method)?;
 
     let mut headers: Vec<(String, Vec<u8>)> = Vec::with_capacity(req.headers.len());
-    let mut content_length: Option<u64> = None;
+    // The value is parsed after every field is seen: with Transfer-Encoding also present the
+    // request is refused for sending both, whatever the length says.
+    let mut content_length: Option<&[u8]> = None;
     let mut chunked = false;
     let mut host_index: Option<usize> = None;
     let mut conn_close = false;
@@ -258,7 +260,7 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
                 if content_length.is_some() {
                     return Err(HttpError::DuplicateContentLength);
                 }
-                content_length = Some(parse_content_length(value)?);
+                content_length = Some(value);
             }
             "transfer-encoding" => {
                 // RFC 9112 §6.1: a server MAY treat Transfer-Encoding in an HTTP/1.0 request
@@ -312,6 +314,7 @@ pub fn parse_request(buf: &[u8], limits: &Limits) -> Result<Parsed, HttpError> {
     if chunked && content_length.is_some() {
         return Err(HttpError::ContentLengthWithTransferEncoding);
     }
+    let content_length = content_length.map(parse_content_length).transpose()?;
 
     // RFC 9112 §3.2: an HTTP/1.1 request without Host MUST get a 400; HTTP/1.0 predates Host.
     match host_index {

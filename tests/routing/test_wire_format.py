@@ -34,6 +34,7 @@ def test_plans_are_named_so_rust_reads_fields_by_name():
         "error_hook",
         "upload_limits",
         "precheck",
+        "logged",
     )
     assert _plans.LimitPlan._fields == ("rate", "burst", "key", "shared")
     assert _plans.ParamPlan._fields[:8] == (
