@@ -1,0 +1,76 @@
+"""Raw ASGI apps (no framework) mounted beside a bolt route, and Django's own app at /dj."""
+
+import asyncio
+import json
+
+from django_bolt import BoltAPI
+
+api = BoltAPI()
+
+
+@api.get("/app/route")
+async def route_under_mount() -> dict:
+    return {"from": "bolt"}
+
+
+async def echo(scope, receive, send):
+    """Says what it was given; /missing is its own 404."""
+    message = await receive()
+    if scope["path"] == "/missing":
+        await send({"type": "http.response.start", "status": 404, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"echo has no such page"})
+        return
+    seen = {
+        "type": scope["type"],
+        "method": scope["method"],
+        "path": scope["path"],
+        "raw_path": scope["raw_path"].decode(),
+        "root_path": scope["root_path"],
+        "query_string": scope["query_string"].decode(),
+        "headers": [[k.decode(), v.decode()] for k, v in scope["headers"]],
+        "http_version": scope["http_version"],
+        "scheme": scope["scheme"],
+        "asgi": scope["asgi"],
+        "client": list(scope["client"]),
+        "body": message["body"].decode(),
+        "more_body": message["more_body"],
+    }
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 201,
+            "headers": [(b"content-type", b"application/json"), (b"set-cookie", b"a=1"), (b"set-cookie", b"b=2")],
+        }
+    )
+    await send({"type": "http.response.body", "body": json.dumps(seen).encode()})
+
+
+async def ticker(scope, receive, send):
+    """Three chunks 0.4 s apart: each must reach the client before the next is made."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    for i in range(3):
+        await send({"type": "http.response.body", "body": f"tick {i}\n".encode(), "more_body": True})
+        await asyncio.sleep(0.4)
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def broken(scope, receive, send):
+    raise ValueError("mounted app broke")
+
+
+async def silent(scope, receive, send):
+    await receive()
+
+
+async def redirector(scope, receive, send):
+    """Redirects to a root-relative URL, as an app that knows nothing of its mount would."""
+    await send({"type": "http.response.start", "status": 302, "headers": [(b"location", b"/elsewhere")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+api.mount_asgi("/app", echo)
+api.mount_asgi("/stream", ticker)
+api.mount_asgi("/broken", broken)
+api.mount_asgi("/silent", silent)
+api.mount_django("/dj")
+api.mount_django("/moved", redirector)
