@@ -220,7 +220,7 @@ def test_mount_django_clear_root_path_keeps_the_full_path():
 
 @pytest.fixture(scope="module")
 def site(driver) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cwd=PROJECTS / "asgimount", driver=driver)
+    server = BoltProcess.start(cwd=PROJECTS / "asgimount", cores=2, driver=driver)
     try:
         yield server
     finally:
@@ -238,6 +238,13 @@ def test_server_passes_the_request_and_returns_status_headers_body(site):
     assert (seen["body"], seen["more_body"]) == ("payload", False)
     assert seen["scheme"] == "http" and seen["asgi"]["version"] == "3.0"
     assert seen["client"][0] == "127.0.0.1" and isinstance(seen["client"][1], int)
+
+
+def test_server_every_core_has_the_mounts(site):
+    # Fresh connections spread over both cores; a core without the mount would answer 404.
+    seen = [get(site.port, "/app/x") for _ in range(30)]
+    assert {r.status for r in seen} == {201}
+    assert len({r.json()["thread"] for r in seen}) == 2
 
 
 def test_server_prefix_boundary_route_first_and_app_404(site):

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import threading
 
 from django_bolt import BoltAPI
 
@@ -34,6 +35,8 @@ async def echo(scope, receive, send):
         "client": list(scope["client"]),
         "body": message["body"].decode(),
         "more_body": message["more_body"],
+        # Each core serves from its own thread: which one ran this app.
+        "thread": threading.get_native_id(),
     }
     await send(
         {
