@@ -282,11 +282,19 @@ def django_mount(app: Any | None = None, *, clear_root_path: bool = False) -> Ca
     """Django's ASGI application (``get_asgi_application()`` unless ``app`` is given) wrapped
     for a mount: it sees the full path (Django resolves URLs from it, with ``root_path`` as
     its script prefix), and a redirect to a root-relative URL gets the prefix in front."""
+    from django.core.handlers.asgi import ASGIHandler
+
     if app is None:
         from django.core.asgi import get_asgi_application
 
         app = get_asgi_application()
     asgi_app = app
+    if isinstance(app, ASGIHandler):
+        # Its ``handle``, not ``__call__``: that wraps each request in a ThreadSensitiveContext,
+        # which gives the request a thread of its own and ends it with a daemon thread, refused
+        # in a sub-interpreter (RuntimeError after every response, the thread left behind).
+        # Without it, thread-sensitive work goes to the core's sync thread, as for API routes.
+        asgi_app = app.handle
 
     async def django_mount_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         root = scope.get("root_path") or ""
