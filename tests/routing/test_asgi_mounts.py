@@ -10,6 +10,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,8 @@ from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 from support.boltproc import BoltProcess
 from support.paths import PROJECTS
-from support.wire import HOST, fetch, get
+from support.wait import eventually
+from support.wire import HOST, Conn, fetch, get
 
 # Django set up on the demo's settings first, as the suite's other test-client tests do (a test
 # client set up on none would configure bare settings for the rest of the session).
@@ -219,8 +221,13 @@ def test_mount_django_clear_root_path_keeps_the_full_path():
 
 
 @pytest.fixture(scope="module")
-def site(driver) -> Iterator[BoltProcess]:
-    server = BoltProcess.start(cwd=PROJECTS / "asgimount", cores=2, driver=driver)
+def marks(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("asgimount-marks")
+
+
+@pytest.fixture(scope="module")
+def site(driver, marks) -> Iterator[BoltProcess]:
+    server = BoltProcess.start(cwd=PROJECTS / "asgimount", cores=2, driver=driver, env={"ASGIMOUNT_MARKS": str(marks)})
     try:
         yield server
     finally:
@@ -271,9 +278,33 @@ def test_server_streams_chunks_as_the_app_sends_them(site):
     assert data.count(b"tick ") == 3
 
 
-def test_server_app_errors_give_500(site):
+def test_server_client_leaving_a_stream_cancels_the_app(site, marks):
+    with socket.create_connection((HOST, site.port)) as s:
+        s.settimeout(10)
+        s.sendall(b"GET /endless HTTP/1.1\r\nHost: t\r\n\r\n")
+        data = b""
+        while len(data) < 8192:
+            data += s.recv(65536)
+    eventually(lambda: (marks / "endless-cancelled").exists(), bool, timeout=5)
+
+
+def test_server_app_raising_mid_stream_ends_the_body_short_and_is_logged(site):
+    start = len(site.stderr_lines)
+    with Conn(site.port) as c:
+        c.send(b"GET /midway HTTP/1.1\r\nHost: t\r\n\r\n")
+        data = c.read_until_close()
+    assert data.startswith(b"HTTP/1.1 200") and b"first part" in data
+    assert not data.endswith(b"0\r\n\r\n"), "a failed body must not look complete"
+    site.wait_stderr("mounted app broke mid-stream", start)
+    assert get(site.port, "/app/route").status == 200
+
+
+def test_server_app_errors_give_500_and_are_logged(site):
+    start = len(site.stderr_lines)
     assert get(site.port, "/broken").status == 500
+    site.wait_stderr("mounted app broke", start)
     assert get(site.port, "/silent").status == 500
+    site.wait_stderr("returned without sending http.response.start", start)
     assert get(site.port, "/app/route").status == 200  # the core still serves
 
 
@@ -286,6 +317,23 @@ def test_server_mount_django_serves_the_admin_under_the_prefix(site):
     assert b'action="/dj/admin/login/?next=/dj/admin/"' in login.body
     moved = get(site.port, "/moved/x")
     assert (moved.status, moved.header("location")) == (302, "/moved/elsewhere")
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
+
+
+def test_server_mount_django_takes_no_thread_per_request(site):
+    # Regression: Django's ASGIHandler.__call__ gave each request a thread of its own, left
+    # running (its daemon join thread is refused in a sub-interpreter), with an error logged.
+    start = len(site.stderr_lines)
+    for _ in range(4):
+        assert get(site.port, "/dj/admin/login/").status == 200
+    before = _threads(site.proc.pid)
+    for _ in range(20):
+        assert get(site.port, "/dj/admin/login/").status == 200
+    assert _threads(site.proc.pid) == before
+    assert "Traceback" not in "".join(site.stderr_lines[start:])
 
 
 def test_server_refuses_a_websocket_to_a_mount(site):

@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+import os
 import threading
+from pathlib import Path
 
 from django_bolt import BoltAPI
 
@@ -57,6 +59,25 @@ async def ticker(scope, receive, send):
     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
+async def endless(scope, receive, send):
+    """Streams until its client goes; then leaves a mark in $ASGIMOUNT_MARKS for the test."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    try:
+        while True:
+            await send({"type": "http.response.body", "body": b"x" * 1024, "more_body": True})
+            await asyncio.sleep(0.01)
+    except asyncio.CancelledError:
+        Path(os.environ["ASGIMOUNT_MARKS"], "endless-cancelled").write_text("1")
+        raise
+
+
+async def fails_midway(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"first part", "more_body": True})
+    await asyncio.sleep(0.05)
+    raise ValueError("mounted app broke mid-stream")
+
+
 async def broken(scope, receive, send):
     raise ValueError("mounted app broke")
 
@@ -73,6 +94,8 @@ async def redirector(scope, receive, send):
 
 api.mount_asgi("/app", echo)
 api.mount_asgi("/stream", ticker)
+api.mount_asgi("/endless", endless)
+api.mount_asgi("/midway", fails_midway)
 api.mount_asgi("/broken", broken)
 api.mount_asgi("/silent", silent)
 api.mount_django("/dj")

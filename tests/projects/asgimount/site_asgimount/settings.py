@@ -31,3 +31,10 @@ TEMPLATES = [
 ROOT_URLCONF = "site_asgimount.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 USE_TZ = True
+# Errors to stderr (Django's default sends them to the console only with DEBUG), for the tests.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
