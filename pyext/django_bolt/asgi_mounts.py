@@ -124,7 +124,7 @@ class Mounts:
 
 async def _serve(app: Any, scope: dict[str, Any], body: bytes) -> Response:
     loop = asyncio.get_running_loop()
-    exchange = _Exchange(loop, body, app)
+    exchange = _Exchange(loop, body, app, scope["method"] == "HEAD")
     # Its own Task: the app may go on producing a streamed body after this coroutine returned.
     task = exchange.task = loop.create_task(exchange.run(scope))
     try:
@@ -137,8 +137,10 @@ async def _serve(app: Any, scope: dict[str, Any], body: bytes) -> Response:
 class _Exchange:
     """One request to a mounted app: its ``receive``/``send`` and the response they build."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, body: bytes, app: Any) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, body: bytes, app: Any, head_only: bool = False) -> None:
         self.loop = loop
+        #: HEAD: the body is never sent, so a streamed one is not waited for.
+        self.head_only = head_only
         self.app = app
         self.body = body
         self.task: asyncio.Task | None = None
@@ -180,6 +182,8 @@ class _Exchange:
         elif kind == "http.response.body":
             if self.status is None:
                 raise RuntimeError(f"ASGI app {_name(self.app)} sent http.response.body before http.response.start")
+            if self.finished and self.head_only:
+                return  # a HEAD response's body parts, dropped
             if self.finished:
                 raise RuntimeError(f"ASGI app {_name(self.app)} sent http.response.body after the body ended")
             chunk = bytes(message.get("body", b""))
@@ -189,6 +193,15 @@ class _Exchange:
                     self._finish()
                     if not self.head.done():
                         self.head.set_result(self._response(chunk))
+                    return
+                if self.head_only:
+                    # The head is all the client gets; the app is stopped rather than left
+                    # producing a body nobody reads.
+                    self._finish()
+                    if not self.head.done():
+                        self.head.set_result(self._response(_Chunks(self, ended=True)))
+                    if self.task is not None:
+                        self.task.cancel()
                     return
                 self.chunks = collections.deque()
                 if not self.head.done():
@@ -251,14 +264,17 @@ class _Exchange:
 class _Chunks:
     """A streamed body's async iterator; closing it (client gone) cancels the app's Task."""
 
-    def __init__(self, exchange: _Exchange) -> None:
+    def __init__(self, exchange: _Exchange, ended: bool = False) -> None:
         self.exchange = exchange
+        self.ended = ended
 
     def __aiter__(self) -> _Chunks:
         return self
 
     async def __anext__(self) -> bytes:
         ex = self.exchange
+        if self.ended:
+            raise StopAsyncIteration
         chunks = ex.chunks
         assert chunks is not None
         while not chunks:
@@ -273,6 +289,9 @@ class _Chunks:
         return item
 
     async def aclose(self) -> None:
+        self.cancel()
+
+    def cancel(self) -> None:
         task = self.exchange.task
         if task is not None and not task.done():
             task.cancel()
