@@ -281,11 +281,20 @@ def test_server_streams_chunks_as_the_app_sends_them(site):
 def test_server_client_leaving_a_stream_cancels_the_app(site, marks):
     with socket.create_connection((HOST, site.port)) as s:
         s.settimeout(10)
-        s.sendall(b"GET /endless HTTP/1.1\r\nHost: t\r\n\r\n")
+        s.sendall(b"GET /endless?get HTTP/1.1\r\nHost: t\r\n\r\n")
         data = b""
         while len(data) < 8192:
             data += s.recv(65536)
-    eventually(lambda: (marks / "endless-cancelled").exists(), bool, timeout=5)
+    eventually(lambda: (marks / "endless-get").exists(), bool, timeout=5)
+
+
+def test_server_head_to_a_streaming_app_answers_the_head_and_stops_the_app(site, marks):
+    # Regression: the app went on producing a body nobody would read, until shutdown.
+    with Conn(site.port) as c:
+        r = c.request("HEAD", "/endless?head")
+        assert r.status == 200 and r.body == b""
+        eventually(lambda: (marks / "endless-head").exists(), bool, timeout=5)
+        c.assert_open()
 
 
 def test_server_app_raising_mid_stream_ends_the_body_short_and_is_logged(site):

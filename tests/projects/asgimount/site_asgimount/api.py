@@ -60,14 +60,15 @@ async def ticker(scope, receive, send):
 
 
 async def endless(scope, receive, send):
-    """Streams until its client goes; then leaves a mark in $ASGIMOUNT_MARKS for the test."""
+    """Streams until its client goes; then leaves a mark in $ASGIMOUNT_MARKS (named by the
+    query string) for the test."""
     await send({"type": "http.response.start", "status": 200, "headers": []})
     try:
         while True:
             await send({"type": "http.response.body", "body": b"x" * 1024, "more_body": True})
             await asyncio.sleep(0.01)
     except asyncio.CancelledError:
-        Path(os.environ["ASGIMOUNT_MARKS"], "endless-cancelled").write_text("1")
+        Path(os.environ["ASGIMOUNT_MARKS"], f"endless-{scope['query_string'].decode()}").write_text("cancelled")
         raise
 
 
