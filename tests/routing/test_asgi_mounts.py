@@ -263,6 +263,13 @@ def test_server_prefix_boundary_route_first_and_app_404(site):
     assert get(site.port, "/application").status == 404
 
 
+def test_server_mounts_come_before_djangos_fallthrough(site):
+    assert get(site.port, "/admin/mounted/x").json()["root_path"] == "/admin/mounted"
+    # Beside it, Django's fallthrough still serves its admin (its catch-all would claim both).
+    other = get(site.port, "/admin/other/")
+    assert (other.status, other.header("location")) == (302, "/admin/login/?next=/admin/other/")
+
+
 def test_server_streams_chunks_as_the_app_sends_them(site):
     with socket.create_connection((HOST, site.port)) as s:
         s.settimeout(10)

@@ -94,6 +94,8 @@ async def redirector(scope, receive, send):
 
 
 api.mount_asgi("/app", echo)
+# Under a path Django's fallthrough also claims (the admin's catch-all): the mount comes first.
+api.mount_asgi("/admin/mounted", echo)
 api.mount_asgi("/stream", ticker)
 api.mount_asgi("/endless", endless)
 api.mount_asgi("/midway", fails_midway)
