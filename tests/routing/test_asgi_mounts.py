@@ -16,8 +16,9 @@ import pytest
 
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
-from support.boltproc import BoltProcess
+from support.boltproc import BoltProcess, server_env
 from support.paths import PROJECTS
+from support.projects import copy_project, run_bolt
 from support.wait import eventually
 from support.wire import HOST, Conn, fetch, get
 
@@ -186,6 +187,16 @@ def test_a_mount_equal_to_a_route_path_is_refused():
     api.mount_asgi("/x", echo)
     with pytest.raises(ValueError, match="conflicts with an existing HTTP route"):
         TestClient(api)
+
+
+def test_bolt_refuses_to_start_with_a_mount_on_a_route_path(tmp_path):
+    project = copy_project("asgimount", tmp_path / "asgimount")
+    with (project / "site_asgimount" / "api.py").open("a") as f:
+        f.write('\napi.mount_asgi("/app/route", echo)\n')
+    r = run_bolt(project, env={**server_env(), "ASGIMOUNT_MARKS": str(tmp_path)})
+    assert r.returncode != 0
+    assert "ASGI mount prefix /app/route conflicts with an existing HTTP route" in r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
 
 
 def test_mount_django_rewrites_root_relative_redirects():
