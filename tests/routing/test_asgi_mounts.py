@@ -281,6 +281,11 @@ def test_server_mounts_come_before_djangos_fallthrough(site):
     assert (other.status, other.header("location")) == (302, "/admin/login/?next=/admin/other/")
 
 
+def test_server_serves_a_wsgi_app_through_asgirefs_adapter(site):
+    r = fetch(site.port, "POST", "/wsgi/a/b?q=1", body=b"sent")
+    assert (r.status, r.content_type, r.body) == (200, "text/plain", b"/wsgi|/a/b|q=1|sent")
+
+
 def test_server_streams_chunks_as_the_app_sends_them(site):
     with socket.create_connection((HOST, site.port)) as s:
         s.settimeout(10)

@@ -6,6 +6,8 @@ import os
 import threading
 from pathlib import Path
 
+from asgiref.wsgi import WsgiToAsgi
+
 from django_bolt import BoltAPI
 
 api = BoltAPI()
@@ -101,5 +103,15 @@ api.mount_asgi("/endless", endless)
 api.mount_asgi("/midway", fails_midway)
 api.mount_asgi("/broken", broken)
 api.mount_asgi("/silent", silent)
+
+
+def wsgi_app(environ, start_response):
+    """A WSGI app behind asgiref's adapter, which calls send() from its own thread."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    body = environ["wsgi.input"].read().decode()
+    return [f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}|{environ['QUERY_STRING']}|{body}".encode()]
+
+
+api.mount_asgi("/wsgi", WsgiToAsgi(wsgi_app))
 api.mount_django("/dj")
 api.mount_django("/moved", redirector)
