@@ -356,6 +356,14 @@ class Runtime:
             from .django_app import DjangoApp
 
             self.django_call = DjangoApp(port)
+        #: The APIs' ASGI mounts, tried for paths no route matched, before Django.
+        self.mounts_call = None
+        mounts = [m for api in apis for m in getattr(api, "_asgi_mounts", ())]
+        if mounts:
+            from .asgi_mounts import Mounts, validate_mount_conflicts
+
+            validate_mount_conflicts((r.path for r in routes if not r.alias), mounts)
+            self.mounts_call = Mounts(mounts, port)
         self.repeats = None
         if not testing:
             from ._log_repeats import install

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ._plans import RoutePlan, SecurityPlan
+from .asgi_mounts import django_mount, normalize_mount_prefix
 from .dependencies import compile_handler
 from .middleware.chain import BodyShape, route_middleware, wrap_endpoint
 from .middleware.compression import CompressionConfig
@@ -349,6 +350,8 @@ class BoltAPI(_Registrar):
         #: Python middleware around every route (``middleware``), after the Django middleware
         #: ``django_middleware`` loads (see ``django_bolt.middleware``).
         self.middleware = _middleware_list(middleware, django_middleware)
+        #: ``(prefix, app)`` of the ASGI apps mounted with ``mount_asgi``/``mount_django``.
+        self._asgi_mounts: list[tuple[str, Callable[..., Any]]] = []
 
     def route(
         self,
@@ -673,6 +676,8 @@ class BoltAPI(_Registrar):
                 if mine.method == r.method and mine.path == r.path:
                     raise RouteConflictError(f"duplicate route {r.method} {r.path}")
             self.routes.append(r)
+        for prefix, app in other._asgi_mounts:
+            self._add_asgi_mount(prefix, app)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """Registers ``router``'s routes (and its nested routers') on this API, under
@@ -736,7 +741,16 @@ class BoltAPI(_Registrar):
             copy = dataclasses.replace(r, path=full)
             taken[(r.method, full)] = copy
             added.append(copy)
+        mounts = [
+            (normalize_mount_prefix(head + (prefix if prefix != "/" else "")), asgi)
+            for prefix, asgi in app._asgi_mounts
+        ]
+        mine = {prefix for prefix, _ in self._asgi_mounts}
+        for prefix, _ in mounts:
+            if prefix in mine:
+                raise ValueError(f"Duplicate ASGI mount prefix: {prefix}")
         self.routes.extend(added)
+        self._asgi_mounts.extend(mounts)
         self.mounted.append(app)
         app.mounted_into = self
         if formatter is not None and self.error_formatter is None:
@@ -745,6 +759,41 @@ class BoltAPI(_Registrar):
             for r in self.routes:
                 if r.error_formatter is None:
                     r.error_formatter = formatter
+
+    def mount_asgi(self, path: str, app: Callable[..., Any]) -> None:
+        """Serves the ASGI application ``app`` under the static prefix ``path`` (plus this API's
+        ``prefix``), for requests none of bolt's routes match (then Django's fallthrough gets
+        what no mount claims). ``/tools`` takes ``/tools`` and ``/tools/...``, not
+        ``/toolsets``; the longest prefix wins. The app's scope has ``root_path`` = the prefix
+        and ``path`` = the rest; a body sent with ``more_body=True`` is streamed as produced.
+
+        >>> api.mount_asgi("/legacy", legacy_app)  # GET /legacy/x -> legacy_app, path "/x"
+
+        A prefix mounted twice, or equal to a route's path, is a ``ValueError``. WebSocket
+        requests to a mount are answered 501 (not supported yet)."""
+        if not callable(app):
+            raise TypeError(f"mount_asgi() expects a callable ASGI application, got {type(app).__name__}")
+        prefix = normalize_mount_prefix(path)
+        if self.prefix:
+            prefix = normalize_mount_prefix(self.prefix + (prefix if prefix != "/" else ""))
+        self._add_asgi_mount(prefix, app)
+
+    def mount_django(self, path: str, app: Any | None = None, *, clear_root_path: bool = False) -> None:
+        """Mounts Django's ASGI application (``get_asgi_application()`` unless ``app`` is given)
+        at ``path``: Django sees ``root_path`` = the prefix as its script prefix, so its URLs
+        resolve without the prefix and ``reverse()`` puts it back; a redirect to a
+        root-relative URL outside the prefix gets the prefix in front.
+
+        >>> api.mount_django("/django")  # /django/admin/ -> Django's admin
+
+        ``clear_root_path=True``: Django sees the full path and no script prefix, for URL
+        patterns that already include the prefix (``/admin/...`` mounted at ``/admin``)."""
+        self.mount_asgi(path, django_mount(app, clear_root_path=clear_root_path))
+
+    def _add_asgi_mount(self, prefix: str, app: Callable[..., Any]) -> None:
+        if any(prefix == p for p, _ in self._asgi_mounts):
+            raise ValueError(f"Duplicate ASGI mount prefix: {prefix}")
+        self._asgi_mounts.append((prefix, app))
 
     def lifespans(self) -> list[tuple[BoltAPI, Callable[[BoltAPI], Any]]]:
         """``(api, lifespan)`` for this API and the APIs mounted into it, in start-up order."""

@@ -55,7 +55,7 @@ REFUSED: dict[str, str] = {
 #: django-bolt settings that change nothing here, with why; a set one is logged at start-up.
 NO_EFFECT: dict[str, str] = {
     "BOLT_LOG_QUEUE_SIZE": "request logs are written by the core that served the request; there is no queue to bound",
-    "BOLT_ASGI_MOUNT_TIMEOUT": "there are no ASGI mounts (api.mount_asgi); non-API paths go to Django in-process",
+    "BOLT_ASGI_MOUNT_TIMEOUT": "a mounted ASGI app (api.mount_asgi) runs until it answers; there is no per-mount timeout",
     "BOLT_WS_CHANNEL_SIZE": "a WebSocket's unsent data is bounded in bytes by BOLT_WS_SEND_BUFFER instead",
     "BOLT_MAX_SYNC_STREAMING_THREADS": "sync generators stream from each core's bounded pool (--blocking-threads)",
 }

@@ -190,6 +190,12 @@ def load_routes(settings_module: str) -> list[Route]:
         routes = merge_routes(apis)
         # The API docs (/docs, /docs/openapi.json, ...) are routes like the project's own.
         routes = routes + docs_routes(apis, routes)
+        from .asgi_mounts import validate_mount_conflicts
+
+        # Checked again by each worker's runtime; here it is one clear error before any starts.
+        validate_mount_conflicts(
+            (r.path for r in routes if not r.alias), [m for api in apis for m in getattr(api, "_asgi_mounts", ())]
+        )
         for r in routes:
             # Plans every type now, in the main interpreter, so a type that cannot work is a
             # start-up error before any worker starts (workers plan their own copies).

@@ -13,9 +13,12 @@ use std::ptr::null_mut;
 use std::time::Instant;
 
 impl App {
-    /// Django's answer, or `None` when fallthrough is off.
+    /// A mounted ASGI app's answer when the path is under one of their prefixes, else Django's;
+    /// `None` when neither applies (fallthrough off, no mount there).
     pub fn fallthrough(&self, req: &Request, pending: &Pending) -> Option<Outcome> {
-        let django = self.hooks.django.as_ref()?;
+        if self.hooks.mounts.is_none() && self.hooks.django.is_none() {
+            return None;
+        }
         let args = py::tuple(vec![
             py::new_str(&req.head.method_str),
             py::new_str(req.head.path()),
@@ -25,6 +28,29 @@ impl App {
             py::new_str(&self.trusted_proxies.client_str(req)),
             py::new_str(self.trusted_proxies.scheme(req)),
         ]);
+        if let Some(mounts) = &self.hooks.mounts {
+            // django-bolt's order: bolt's routes, then the ASGI mounts, then Django.
+            let request_ctx = py::RequestContext::enter();
+            // SAFETY: attached; `args` is a tuple.
+            let r = unsafe {
+                Obj::from_owned(ffi::PyObject_Call(
+                    mounts.as_ptr(),
+                    args.as_ptr(),
+                    null_mut(),
+                ))
+            };
+            let Some(r) = r else {
+                return Some(Outcome::Ready(self.exception_to_response(req)));
+            };
+            // SAFETY: attached; comparing identities.
+            if r.as_ptr() != unsafe { ffi::Py_None() } {
+                if is_coroutine(&r) {
+                    return Some(self.drive(r, Shape::DJANGO, req, pending, request_ctx, false));
+                }
+                return Some(Outcome::Ready(self.to_response(&r, Shape::DJANGO, req)));
+            }
+        }
+        let django = self.hooks.django.as_ref()?;
         let request_ctx = py::RequestContext::enter();
         let result = if self.django_blocking.on_pool() {
             py::call_keep(&self.hooks.run_blocking, &[django, &args])

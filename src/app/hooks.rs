@@ -35,6 +35,9 @@ pub struct Hooks {
     pub warn: Obj,
     /// `Runtime.django_call` when non-API paths go to Django.
     pub django: Option<Obj>,
+    /// `Runtime.mounts_call` when an API mounts ASGI apps: `None` for a path under no mount,
+    /// else the coroutine that runs the app there.
+    pub mounts: Option<Obj>,
     /// `/ready`'s checks, as a coroutine.
     pub ready: Obj,
     pub api_key_claims: Obj,
@@ -91,6 +94,10 @@ impl Hooks {
             log_request: attr(rt, c"log_request")?,
             warn: attr(rt, c"warn")?,
             django: attr(rt, c"django_call")
+                .ok()
+                // SAFETY: attached.
+                .filter(|d| d.as_ptr() != unsafe { ffi::Py_None() }),
+            mounts: attr(rt, c"mounts_call")
                 .ok()
                 // SAFETY: attached.
                 .filter(|d| d.as_ptr() != unsafe { ffi::Py_None() }),
