@@ -1,13 +1,13 @@
-//! How a media file (a user upload) is presented: its `Content-Type` and
-//! `Content-Disposition`.
+//! How a file of a mount is presented: its `Content-Type` and `Content-Disposition`.
 //!
 //! An upload is served from the site's own origin, so an uploaded `.html` or `.svg` opened in
 //! a browser would run its scripts with the site's cookies, and an uploaded `.js` could be
 //! loaded by `<script src>` past a `script-src 'self'` policy. Those types are therefore sent as
 //! `application/octet-stream` with `Content-Disposition: attachment`: the browser downloads
-//! them and will not run them (`nosniff` stops it guessing the type back). Other files keep
-//! their type; those a browser only displays (text, images, audio, video, JSON) are `inline`,
-//! the rest `attachment`, both with the file's name, as django-bolt does.
+//! them and will not run them (`nosniff` stops it guessing the type back). The project's own
+//! static files, and other uploads, keep their type; those a browser displays (text, images,
+//! audio, video, JSON) are `inline`, the rest `attachment`, both with the file's name, as
+//! django-bolt does.
 
 use std::path::Path;
 
@@ -37,15 +37,16 @@ const SCRIPT_TYPES: &[&str] = &[
     "application/wasm",
 ];
 
-/// `(content type, content disposition)` for the media file `rel`, whose type guessed from its
-/// name is `content_type`.
-pub(super) fn presentation(rel: &Path, content_type: Vec<u8>) -> (Vec<u8>, Vec<u8>) {
+/// `(content type, content disposition)` for the file `rel`, whose type guessed from its name
+/// is `content_type`; `upload`: it is under a media mount.
+pub(super) fn presentation(rel: &Path, content_type: Vec<u8>, upload: bool) -> (Vec<u8>, Vec<u8>) {
     let essence = essence(&content_type);
     let extension = rel.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let forced = FORCED_DOWNLOAD_EXTENSIONS
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case(extension))
-        || SCRIPT_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence));
+    let forced = upload
+        && (FORCED_DOWNLOAD_EXTENSIONS
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(extension))
+            || SCRIPT_TYPES.iter().any(|t| t.eq_ignore_ascii_case(essence)));
     if forced {
         // No file name, as django-bolt sends it: the client names the download from the URL.
         return (b"application/octet-stream".to_vec(), b"attachment".to_vec());
@@ -70,7 +71,7 @@ mod tests {
 
     fn present(name: &str) -> (String, String) {
         let rel = Path::new("up").join(name);
-        let (ctype, disposition) = presentation(&rel, super::super::content_type(&rel));
+        let (ctype, disposition) = presentation(&rel, super::super::content_type(&rel), true);
         (
             String::from_utf8(ctype).unwrap(),
             String::from_utf8(disposition).unwrap(),
@@ -134,6 +135,31 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn static_files_keep_script_types_with_a_disposition() {
+        let present = |name: &str| {
+            let rel = Path::new(name);
+            let (ctype, disposition) = presentation(rel, super::super::content_type(rel), false);
+            (
+                String::from_utf8(ctype).unwrap(),
+                String::from_utf8(disposition).unwrap(),
+            )
+        };
+        assert_eq!(
+            present("x.html"),
+            (
+                "text/html; charset=utf-8".to_owned(),
+                "inline; filename=\"x.html\"".to_owned()
+            )
+        );
+        assert_eq!(present("x.svg").0, "image/svg+xml");
+        assert_eq!(
+            present("a.pdf").1,
+            "attachment; filename=\"a.pdf\"",
+            "django-bolt sends a static PDF for download too"
+        );
     }
 
     #[test]

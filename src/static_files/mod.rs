@@ -55,11 +55,11 @@ pub struct Mount {
 /// Who put the files under a mount's roots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MountKind {
-    /// The project's own assets (`STATIC_URL`): served with their own types.
+    /// The project's own assets (`STATIC_URL`): served with their own types (and, as in
+    /// django-bolt, a `Content-Disposition` with their name).
     #[default]
     Static,
-    /// User uploads (`MEDIA_URL`): script-bearing types are forced to download, and every file
-    /// gets a `Content-Disposition` with its name.
+    /// User uploads (`MEDIA_URL`): script-bearing types are forced to download.
     Media,
 }
 
@@ -254,13 +254,10 @@ impl MountState {
             mtime: meta.modified().unwrap_or(UNIX_EPOCH),
         };
 
-        let mut content_type = content_type(&rel);
+        let (content_type, disposition) =
+            media::presentation(&rel, content_type(&rel), self.kind == MountKind::Media);
         let mut extra = Vec::with_capacity(4);
-        if self.kind == MountKind::Media {
-            let (ctype, disposition) = media::presentation(&rel, content_type);
-            content_type = ctype;
-            extra.push((b"content-disposition".to_vec(), disposition));
-        }
+        extra.push((b"content-disposition".to_vec(), disposition));
         if let Some(cc) = &self.cache_control {
             extra.push((b"cache-control".to_vec(), cc.clone()));
         }

@@ -201,11 +201,11 @@ def test_media_other_file_is_an_attachment_with_its_type(static_server):
 
 
 def test_static_script_keeps_its_type(static_server):
-    """The project's own JavaScript is served to run: no download, no disposition."""
+    """The project's own JavaScript is served to run: its own type, inline, as django-bolt does."""
     resp = fetch(static_server.port, "GET", "/static/admin/js/core.js")
     assert resp.status == 200
     assert resp.content_type.startswith(("text/javascript", "application/javascript"))
-    assert resp.header("content-disposition") is None
+    assert resp.header("content-disposition") == 'inline; filename="core.js"'
 
 
 def test_post_to_static_is_405(static_server):

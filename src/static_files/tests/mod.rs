@@ -423,7 +423,10 @@ fn media_forces_script_types_to_download_and_static_keeps_them() {
     );
     let r = get(&sf, "/static/x.html", &[]);
     assert_eq!(ctype(&r), Some("text/html; charset=utf-8"));
-    assert_eq!(header(&r, "content-disposition"), None);
+    assert_eq!(
+        header(&r, "content-disposition"),
+        Some("inline; filename=\"x.html\"")
+    );
     assert_eq!(header(&r, "x-content-type-options"), Some("nosniff"));
 }
 
