@@ -153,6 +153,8 @@ class StaticMount(NamedTuple):
     prefix: str
     roots: list[str]
     cache_control: str | None
+    #: MEDIA_URL (user uploads): script-bearing files are served for download, never to run.
+    media: bool = False
 
 
 class CompressionPlan(NamedTuple):

@@ -917,7 +917,9 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
         header = max_age_header(name, visibility)
         if prefix and header and prefix not in cache:
             cache[prefix] = header
-    return [StaticMount(p, roots, cache.get(p)) for p, roots in mounts.items()] + docs
+    # A prefix that is both (Django refuses STATIC_URL == MEDIA_URL, but a static finder's
+    # sub-prefix could land on it) is treated as media: its files may be uploads.
+    return [StaticMount(p, roots, cache.get(p), p == media) for p, roots in mounts.items()] + docs
 
 
 def _compression(apis: Sequence[Any]) -> CompressionPlan | None:

@@ -14,7 +14,7 @@ use crate::cors::CorsPolicy;
 use crate::params::{Needs, ParamPlan, F_DEFAULT};
 use crate::py::{self, Obj};
 use crate::ratelimit::{KeyKind, Limit};
-use crate::static_files::{Mount, StaticFiles};
+use crate::static_files::{Mount, MountKind, StaticFiles};
 use crate::validation::constraints::constraints_from;
 use pyo3::ffi;
 use std::cell::{Cell, RefCell};
@@ -494,7 +494,7 @@ pub fn cors(o: *mut ffi::PyObject) -> Result<Option<CorsPolicy>, PlanError> {
     }))
 }
 
-/// `[StaticMount(prefix, roots, cache_control)]` from `Runtime.static_mounts`.
+/// `[StaticMount(prefix, roots, cache_control, media)]` from `Runtime.static_mounts`.
 pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
     let mut out = Vec::new();
     for m in list_of(mounts.as_ptr(), "static_mounts")? {
@@ -505,6 +505,11 @@ pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
                 .map(std::path::PathBuf::from)
                 .collect(),
             cache_control: py::str_of(field(m, c"cache_control")?).map(str::to_owned),
+            kind: if truthy(field(m, c"media")?) {
+                MountKind::Media
+            } else {
+                MountKind::Static
+            },
         });
     }
     if out.is_empty() {

@@ -134,8 +134,10 @@ pub fn file_response(
     }
 }
 
-/// Fields a 304 keeps (RFC 9110 §15.4.5: those a 200 would have had that describe caching).
+/// Fields a 304 keeps (RFC 9110 §15.4.5: those a 200 would have had that describe caching),
+/// and `nosniff`, which the static server puts on every answer.
 const NOT_MODIFIED_KEEPS: &[&[u8]] = &[
+    b"x-content-type-options",
     b"etag",
     b"last-modified",
     b"cache-control",
@@ -233,14 +235,15 @@ pub fn apply_conditionals(
             resp.status = 416;
             resp.content_type = None;
             resp.source = None;
-            // RFC 9110 §15.5.17: the current length, so the client can retry sanely.
-            resp.headers = vec![
-                accept_ranges(),
-                (
-                    b"content-range".to_vec(),
-                    format!("bytes */{size}").into_bytes(),
-                ),
-            ];
+            // RFC 9110 §15.5.17: the current length, so the client can retry sanely. The
+            // 200's other fields described its body, which this answer does not have.
+            resp.headers
+                .retain(|(n, _)| n.as_slice() == b"x-content-type-options");
+            resp.headers.push(accept_ranges());
+            resp.headers.push((
+                b"content-range".to_vec(),
+                format!("bytes */{size}").into_bytes(),
+            ));
         }
     }
 }

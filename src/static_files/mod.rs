@@ -7,6 +7,11 @@
 //! `If-None-Match` / `If-Modified-Since` (`validators.rs`), single byte ranges with
 //! `If-Range` (`range.rs`), and precompressed `.br` / `.gz` siblings (`encoding.rs`).
 //!
+//! Like django-bolt, every answer (errors included) carries `X-Content-Type-Options: nosniff`,
+//! hidden files (a segment starting with `.`) are never served, and a media mount (user
+//! uploads) never lets a browser run an uploaded file in the site's origin: types that can
+//! carry script are sent as `application/octet-stream` to download (`media.rs`).
+//!
 //! The body is not read here: the response carries the file as a [`BodySource::File`]
 //! (`file.rs`, shared with `FileResponse`) and the connection sends it in fixed-size chunks off
 //! the reactor thread. Only metadata is looked up on the core (`canonicalize`, `stat`,
@@ -14,6 +19,7 @@
 
 mod encoding;
 mod file;
+mod media;
 mod path;
 mod range;
 mod validators;
@@ -42,6 +48,19 @@ pub struct Mount {
     pub roots: Vec<PathBuf>,
     /// The `cache-control` value for every response of this mount; `None` sends none.
     pub cache_control: Option<String>,
+    /// What the files are, which decides how much they are trusted.
+    pub kind: MountKind,
+}
+
+/// Who put the files under a mount's roots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MountKind {
+    /// The project's own assets (`STATIC_URL`): served with their own types (and, as in
+    /// django-bolt, a `Content-Disposition` with their name).
+    #[default]
+    Static,
+    /// User uploads (`MEDIA_URL`): script-bearing types are forced to download.
+    Media,
 }
 
 /// A start-up configuration error; each names the prefix or root at fault.
@@ -80,6 +99,7 @@ struct MountState {
     /// plain `starts_with`.
     roots: Vec<PathBuf>,
     cache_control: Option<Vec<u8>>,
+    kind: MountKind,
 }
 
 impl StaticFiles {
@@ -122,6 +142,7 @@ impl StaticFiles {
                 prefix,
                 roots,
                 cache_control,
+                kind: mount.kind,
             });
         }
         // Stable: of two equal prefixes, the one configured first wins.
@@ -169,6 +190,13 @@ struct Located {
 
 impl MountState {
     fn serve(&self, method: &str, tail: &str, headers: Headers<'_>) -> Response {
+        let mut resp = self.answer(method, tail, headers);
+        // On errors too: a 404 body is still something a browser could sniff into HTML.
+        resp.headers.push(nosniff());
+        resp
+    }
+
+    fn answer(&self, method: &str, tail: &str, headers: Headers<'_>) -> Response {
         let head = match method {
             "GET" => false,
             "HEAD" => true,
@@ -179,8 +207,10 @@ impl MountState {
                 return r;
             }
         };
-        let Some(rel) = path::relative_path(tail) else {
-            return not_found(head);
+        let rel = match path::relative_path(tail) {
+            Ok(rel) => rel,
+            Err(path::Refused::Traversal) => return detail(400, "Invalid path", head),
+            Err(path::Refused::NotFound) => return not_found(head),
         };
         let Some((root, identity)) = self
             .roots
@@ -224,7 +254,10 @@ impl MountState {
             mtime: meta.modified().unwrap_or(UNIX_EPOCH),
         };
 
-        let mut extra = Vec::with_capacity(3);
+        let (content_type, disposition) =
+            media::presentation(&rel, content_type(&rel), self.kind == MountKind::Media);
+        let mut extra = Vec::with_capacity(4);
+        extra.push((b"content-disposition".to_vec(), disposition));
         if let Some(cc) = &self.cache_control {
             extra.push((b"cache-control".to_vec(), cc.clone()));
         }
@@ -236,7 +269,7 @@ impl MountState {
         }
         file::file_response(
             &meta,
-            Some(content_type(&rel)),
+            Some(content_type),
             coding.map_or("", Coding::etag_suffix),
             extra,
         )
@@ -280,6 +313,11 @@ pub fn content_type(rel: &Path) -> Vec<u8> {
     } else {
         essence.as_bytes().to_vec()
     }
+}
+
+/// The header every response of a mount carries (and its 304s and 416s keep).
+fn nosniff() -> (Vec<u8>, Vec<u8>) {
+    (b"x-content-type-options".to_vec(), b"nosniff".to_vec())
 }
 
 fn not_found(head: bool) -> Response {

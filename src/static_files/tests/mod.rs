@@ -55,6 +55,7 @@ fn mount(prefix: &str, roots: &[&Path]) -> Mount {
         url_prefix: prefix.to_owned(),
         roots: roots.iter().map(|r| r.to_path_buf()).collect(),
         cache_control: None,
+        kind: MountKind::Static,
     }
 }
 
@@ -254,14 +255,11 @@ fn head_has_the_get_headers_and_no_body() {
 }
 
 #[test]
-fn traversal_and_odd_paths_are_404() {
+fn parent_references_are_400() {
     let tmp = TempDir::new("traversal");
     let root = tmp.dir("root");
     tmp.write("secret.txt", b"secret");
-    tmp.write("root/a.txt", b"a");
     let sf = files(&root);
-    let abs = tmp.0.join("secret.txt");
-    let abs = format!("/static/{}", abs.display());
     let cases: &[(&str, &str)] = &[
         ("/static/../secret.txt", "raw parent segment"),
         ("/static/%2e%2e/secret.txt", "encoded parent segment"),
@@ -276,8 +274,28 @@ fn traversal_and_odd_paths_are_404() {
         ),
         ("/static/..%5csecret.txt", "encoded backslash"),
         ("/static/..\\secret.txt", "raw backslash"),
+    ];
+    for (path, why) in cases {
+        let r = get(&sf, path, &[]);
+        assert_eq!(r.status, 400, "{path}: {why}");
+        assert_eq!(r.body, br#"{"detail":"Invalid path"}"#, "{path}: {why}");
+        assert_eq!(header(&r, "x-content-type-options"), Some("nosniff"));
+    }
+}
+
+#[test]
+fn odd_paths_are_404() {
+    let tmp = TempDir::new("odd");
+    let root = tmp.dir("root");
+    tmp.write("secret.txt", b"secret");
+    tmp.write("root/a.txt", b"a");
+    let sf = files(&root);
+    let abs = tmp.0.join("secret.txt");
+    let abs = format!("/static/{}", abs.display());
+    let cases: &[(&str, &str)] = &[
         ("/static/a.txt%00", "encoded NUL"),
         ("/static/a.txt%00.png", "NUL before a fake extension"),
+        ("/static/a%5ca.txt", "encoded backslash"),
         (
             "/static//etc/passwd",
             "empty segment making an absolute path",
@@ -291,6 +309,125 @@ fn traversal_and_odd_paths_are_404() {
         assert_eq!(r.status, 404, "{path}: {why}");
         assert_ne!(r.body, b"secret", "{path}: {why}");
     }
+}
+
+#[test]
+fn hidden_files_are_404() {
+    let tmp = TempDir::new("hidden");
+    tmp.write(".env", b"SECRET_KEY=x");
+    tmp.write(".git/config", b"[core]");
+    tmp.write("css/.htaccess", b"deny");
+    tmp.write("ok.txt", b"ok");
+    let sf = StaticFiles::new(vec![
+        mount("/static/", &[&tmp.0]),
+        Mount {
+            kind: MountKind::Media,
+            ..mount("/media/", &[&tmp.0])
+        },
+    ])
+    .unwrap();
+    for prefix in ["/static/", "/media/"] {
+        for name in [
+            ".env",
+            ".git/config",
+            "css/.htaccess",
+            "%2eenv",
+            "css%2f.htaccess",
+        ] {
+            let r = get(&sf, &format!("{prefix}{name}"), &[]);
+            assert_eq!(r.status, 404, "{prefix}{name}");
+            assert_eq!(header(&r, "x-content-type-options"), Some("nosniff"));
+        }
+        assert_eq!(get(&sf, &format!("{prefix}ok.txt"), &[]).status, 200);
+    }
+}
+
+#[test]
+fn every_answer_has_nosniff() {
+    let tmp = TempDir::new("nosniff");
+    tmp.write("a.txt", b"hello");
+    let sf = files(&tmp.0);
+    let etag = header(&get(&sf, "/static/a.txt", &[]), "etag")
+        .unwrap()
+        .to_owned();
+    let cases: Vec<(Response, u16, &str)> = vec![
+        (get(&sf, "/static/a.txt", &[]), 200, "a file"),
+        (request(&sf, "HEAD", "/static/a.txt", &[]), 200, "HEAD"),
+        (
+            get(&sf, "/static/a.txt", &[("if-none-match", &etag)]),
+            304,
+            "not modified",
+        ),
+        (
+            get(&sf, "/static/a.txt", &[("range", "bytes=1-2")]),
+            206,
+            "a range",
+        ),
+        (
+            get(&sf, "/static/a.txt", &[("range", "bytes=99-")]),
+            416,
+            "an unsatisfiable range",
+        ),
+        (get(&sf, "/static/missing", &[]), 404, "a missing file"),
+        (get(&sf, "/static/%2e%2e/x", &[]), 400, "a parent reference"),
+        (request(&sf, "POST", "/static/a.txt", &[]), 405, "POST"),
+    ];
+    for (r, status, why) in cases {
+        assert_eq!(r.status, status, "{why}");
+        assert_eq!(
+            header(&r, "x-content-type-options"),
+            Some("nosniff"),
+            "{why}"
+        );
+    }
+}
+
+#[test]
+fn media_forces_script_types_to_download_and_static_keeps_them() {
+    let tmp = TempDir::new("media");
+    tmp.write("x.html", b"<script>alert(1)</script>");
+    tmp.write("x.svg", b"<svg/>");
+    tmp.write("a b.txt", b"text");
+    let sf = StaticFiles::new(vec![
+        mount("/static/", &[&tmp.0]),
+        Mount {
+            kind: MountKind::Media,
+            ..mount("/media/", &[&tmp.0])
+        },
+    ])
+    .unwrap();
+    for name in ["x.html", "x.svg"] {
+        let r = get(&sf, &format!("/media/{name}"), &[]);
+        assert_eq!(r.status, 200, "{name}");
+        assert_eq!(ctype(&r), Some("application/octet-stream"), "{name}");
+        assert_eq!(
+            header(&r, "content-disposition"),
+            Some("attachment"),
+            "{name}"
+        );
+        // A range of it is still the download, not the page.
+        let r = get(&sf, &format!("/media/{name}"), &[("range", "bytes=0-1")]);
+        assert_eq!(r.status, 206, "{name}");
+        assert_eq!(ctype(&r), Some("application/octet-stream"), "{name}");
+        assert_eq!(
+            header(&r, "content-disposition"),
+            Some("attachment"),
+            "{name}"
+        );
+    }
+    let r = get(&sf, "/media/a%20b.txt", &[]);
+    assert_eq!(ctype(&r), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        header(&r, "content-disposition"),
+        Some("inline; filename=\"a b.txt\"")
+    );
+    let r = get(&sf, "/static/x.html", &[]);
+    assert_eq!(ctype(&r), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        header(&r, "content-disposition"),
+        Some("inline; filename=\"x.html\"")
+    );
+    assert_eq!(header(&r, "x-content-type-options"), Some("nosniff"));
 }
 
 #[test]
