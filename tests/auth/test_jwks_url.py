@@ -311,3 +311,18 @@ def test_django_bolts_rules():
         jwks_url="https://idp.example/jwks.json", issuer="me", audience="api", jwks_refresh_interval=60
     )
     assert auth.jwks_refresh_interval == 60
+
+
+def test_a_ca_file_set_after_the_first_urlopen_is_trusted(https_jwks, provider, monkeypatch):
+    """The bug: urlopen's default opener keeps the TLS context of the process's first urlopen,
+    so a fetch after an earlier urlopen (any test, any library) ignored SSL_CERT_FILE set since."""
+    import urllib.request
+
+    url, ca = https_jwks
+    monkeypatch.setattr(urllib.request, "_opener", None)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=5)  # builds the default opener, without our CA
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    issuer = url.removesuffix("/jwks.json")
+    assert JWTAuthentication(oidc_issuer=issuer, audience="api").jwks_url == url

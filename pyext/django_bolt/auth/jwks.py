@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import ssl
 import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,11 @@ def check_https(url: str, what: str) -> None:
 
 
 def _get_json(url: str) -> tuple[bytes, Any]:
-    with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
+    # A TLS context of its own per fetch: urlopen's default opener keeps the context it built on
+    # the process's first urlopen, with the CA file of that moment; fetches are rare, and a CA
+    # bundle changed since (SSL_CERT_FILE, the system's) is then used.
+    context = ssl.create_default_context()
+    with urllib.request.urlopen(url, timeout=TIMEOUT, context=context) as resp:
         body = resp.read()
     return body, json.loads(body)
 
