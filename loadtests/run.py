@@ -1557,18 +1557,27 @@ def render(meta: dict, runs: list[dict], endpoints: list[str], scaling: bool, to
     if comp_eps:
         L.append(
             "| endpoint | bolt req/s | django-bolt req/s | bolt p99 | django-bolt p99 | bolt CPU µs/req "
-            "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt |"
+            "| django-bolt CPU µs/req | CPU ratio bolt/django-bolt | per round | median of the rounds |"
         )
-        L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
         for ep in comp_eps:
             b = summarize(runs, "bolt", ep)
             c = summarize(runs, "competitor", ep)
             ratio = cpu_ratio(b, c)
+            pr = per_round_ratios([r for r in runs if r["endpoint"] == ep], ep)
             L.append(
                 f"| {ENDPOINTS[ep][0]} | {fmt_rps(b and b['rps'])} | {fmt_rps(c and c['rps'])} "
                 f"| {fmt_ms(b and b['p99_ms'])} | {fmt_ms(c and c['p99_ms'])} "
-                f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} |"
+                f"| {fmt_us(b and b['cpu_us_per_req'])} | {fmt_us(c and c['cpu_us_per_req'])} | {ratio} "
+                f"| {', '.join(f'{x:.2f}' for x in pr) or '—'} "
+                f"| {f'{statistics.median(pr):.2f}' if pr else '—'} |"
             )
+        L.append("")
+        L.append(
+            "The ratio column divides the two medians; a round's ratio pairs the two servers' runs of that "
+            "round, measured seconds apart, so the median of the rounds is the steadier figure when the VM's "
+            "speed drifts between rounds."
+        )
         L.append("")
     if compr_eps:
         L.extend(render_compression(meta, runs, compr_eps))
