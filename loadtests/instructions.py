@@ -5,6 +5,7 @@
     python3 loadtests/instructions.py --endpoint item --top 40 after=pyext
     python3 loadtests/instructions.py floor=@target/release/examples/floor    # the floor server
     python3 loadtests/instructions.py --endpoint jwt --top 40 after=pyext      # /hello behind JWT (run.py's jwt row)
+    python3 loadtests/instructions.py quiet=pyext logged=pyext,info            # the access log's cost
 
 CPU time per request moves by tens of percent on this shared box; the number of instructions
 the server executes per request does not depend on how busy the box is. Where the CPU has no
@@ -81,9 +82,11 @@ def count(name: str, spec: str, port: int, endpoint: str, args, outdir: Path) ->
         argv = ["taskset", "-c", "0", *vg, spec[1:], "--port", str(port), "--cores", "0"]
         env = dict(os.environ)
     else:
+        # `folder,info`: the same build with its access log on (run.py's hello_log row).
+        spec, _, level = spec.partition(",")
         python = BOLT.parent / "python"
         argv = ["taskset", "-c", "0", *vg, str(python), str(BOLT), "--cores", "1", "--port", str(port)]
-        argv += ["--settings", "bolt_site.settings", "--log-level", "warning"]
+        argv += ["--settings", "bolt_site.settings", "--log-level", level or "warning"]
         env = dict(os.environ, PYTHONPATH=f"{Path(spec).resolve()}:{HERE}")
     proc = subprocess.Popen(argv, cwd=DEMO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
