@@ -5,6 +5,7 @@ there), so every test that serves looks for answers from both cores' interpreter
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from support.boltproc import BoltProcess, bolt_executable, server_env
+from support.paths import REPO
 from support.wire import HOST, fetch
 
 SCRIPT = textwrap.dedent(
@@ -233,5 +235,17 @@ def test_convert_moves_the_bolt_routes_into_a_project_bolt_serves(tmp_path, driv
         assert len(_by_core(server.port, "GET", "/hello")) == 2
         assert fetch(server.port, "POST", "/items?name=cup").status == 200
         assert "cup" in fetch(server.port, "GET", "/items").json()["names"]
+    finally:
+        assert server.stop() == 0, server.output()
+
+
+def test_the_readme_example_serves_as_written(tmp_path, driver):
+    readme = (REPO / "README.md").read_text()
+    script = re.search(r"```python\n# shop\.py\n(.*?)```", readme, re.S)
+    assert script, "the README's nanodjango example (a python block starting '# shop.py')"
+    (tmp_path / "shop.py").write_text(script.group(1))
+    server = _start([sys.executable, "shop.py", "runbolt"], tmp_path, driver)
+    try:
+        assert fetch(server.port, "GET", "/hello").json() == {"message": "hello"}
     finally:
         assert server.stop() == 0, server.output()
