@@ -14,6 +14,7 @@ import datetime as _dt
 import decimal
 import functools
 import heapq
+import importlib
 import json
 import logging
 import os
@@ -1012,6 +1013,10 @@ def boot(config_json: str) -> Runtime:
     ``config_json`` is a ``WorkerBoot`` (options.py) that the main interpreter wrote."""
     cfg = WorkerBoot.from_json(config_json)
     sys.path[:] = cfg.sys_path
+    for function, argument in cfg.preload:
+        # Before Django: a single-file app configures Django when its script is imported.
+        module, _, name = function.partition(":")
+        getattr(importlib.import_module(module), name)(argument)
     if os.environ.get("PYTHONPERFSUPPORT") and hasattr(sys, "activate_stack_trampoline"):
         # `perf` sees Python functions in this worker too (the variable reaches only the main
         # interpreter by itself).

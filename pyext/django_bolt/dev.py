@@ -20,6 +20,7 @@ routes) while the old server is still stopping, then ``bind`` once the port is f
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import select
@@ -48,6 +49,9 @@ DEBOUNCE = 0.1  # a change is acted on once nothing changed for this long
 STOP_TIMEOUT = 5.0  # SIGTERM, then SIGKILL
 _BANNER = re.compile(rb"listening on http")
 _SUPERVISOR_ENV = "BOLT_DEV_SUPERVISOR"
+# The child's calls before it loads the project (options.worker_preloads, as JSON): a nanodjango
+# script configures Django when imported, so the child imports it as the workers do.
+_CHILD_PRELOAD_ENV = "BOLT_DEV_PRELOAD"
 _CHILD_CODE = "from django_bolt.dev import _child; _child()"
 # Imported by a standby server before it knows the project: library code only, nothing that
 # needs settings. The main interpreter imports these anyway when it loads the project.
@@ -620,6 +624,11 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
     cmd = [sys.executable, "-c", _CHILD_CODE, *_child_args(opts, settings_module, port, cores_given)]
     env["PYTHONUNBUFFERED"] = "1"  # the app's print() shows up at once, as without --dev
     env[_SUPERVISOR_ENV] = str(os.getpid())
+    from .options import worker_preloads
+
+    preload = worker_preloads()
+    if preload:
+        env[_CHILD_PRELOAD_ENV] = json.dumps(preload)
     use_inotify = os.environ.get("BOLT_DEV_POLL", "") in ("", "0")  # BOLT_DEV_POLL=1: mtime polling only
     if settings_module:
         # manage.py runbolt --dev: Django is set up, so django-bolt's setting can be read.
@@ -664,6 +673,13 @@ def _child() -> None:
                 pass  # the real start-up reports anything that matters
     if _read_word() != "go":
         os._exit(0)
+    for function, argument in json.loads(os.environ.pop(_CHILD_PRELOAD_ENV, "") or "[]"):
+        module, _, name = function.partition(":")
+        try:
+            getattr(importlib.import_module(module), name)(argument)
+        except Exception:
+            traceback.print_exc()
+            sys.exit(1)
     from . import serve
 
     p = argparse.ArgumentParser(prog="bolt")

@@ -18,7 +18,7 @@ import dataclasses
 import json
 import logging
 import sys
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 __all__ = [
     "ServerOptions",
@@ -27,6 +27,8 @@ __all__ = [
     "LOG_LEVELS",
     "add_server_arguments",
     "WorkerBoot",
+    "add_worker_preload",
+    "worker_preloads",
     "fail",
 ]
 
@@ -205,6 +207,9 @@ class WorkerBoot:
     request_timeout: float = 0.0
     #: The fd of the table where each core lists its database connections (django_bolt._dbwatch), or -1.
     db_table_fd: int = -1
+    #: ``[function, argument]`` pairs each worker calls, ``function`` (``"module:name"``) with the
+    #: string ``argument``, before it sets Django up (``worker_preloads``).
+    preload: list[list[str]] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -212,6 +217,31 @@ class WorkerBoot:
     @classmethod
     def from_json(cls, text: str) -> WorkerBoot:
         return cls(**json.loads(text))
+
+
+#: Called when a server starts; each returns ``(function, argument)`` for ``WorkerBoot.preload``,
+#: or None for nothing.
+_PRELOAD_SOURCES: list[Callable[[], tuple[str, str] | None]] = []
+
+
+def add_worker_preload(source: Callable[[], tuple[str, str] | None]) -> None:
+    """Registers ``source``: when a server starts, it returns ``("module:function", argument)``
+    (or None), and every worker interpreter calls that function with that string before it sets
+    Django up. For an app whose Django is configured by importing a script rather than by a
+    settings module (``django_bolt.nanodjango``): the worker must import the script first.
+    Registering one source twice keeps one."""
+    if source not in _PRELOAD_SOURCES:
+        _PRELOAD_SOURCES.append(source)
+
+
+def worker_preloads() -> list[list[str]]:
+    """What the registered sources ask each worker to call, now (``WorkerBoot.preload``)."""
+    out: list[list[str]] = []
+    for source in _PRELOAD_SOURCES:
+        call = source()
+        if call is not None:
+            out.append([call[0], call[1]])
+    return out
 
 
 def fail(msg: str) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from . import __version__, _native
 from .discovery import StartupError, apply_log_level, find_settings, load_routes
-from .options import ServerOptions, WorkerBoot, fail
+from .options import ServerOptions, WorkerBoot, fail, worker_preloads
 
 __all__ = [
     "run",
@@ -76,6 +76,7 @@ def native_config(
         django=not opts.no_django,
         port=opts.port,
         db_table_fd=db_table_fd,
+        preload=worker_preloads(),
     )
     return {
         "host": opts.host,
