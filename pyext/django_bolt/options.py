@@ -86,6 +86,12 @@ class ServerOptions:
         10000, "open connections per core; beyond it new ones get 503 at once (default 10000)", empty_is_default=True
     )
     max_headers: int = _option(128, "most request header fields (→ 431; default 128)", empty_is_default=True)
+    backlog: int = _option(
+        4096,
+        "listen backlog: connections the kernel queues per listening socket before they are accepted "
+        "(capped by net.core.somaxconn; default 4096)",
+        empty_is_default=True,
+    )
     shutdown_timeout: float = _option(
         10.0, "how long in-flight requests may take to finish at shutdown, seconds", empty_is_default=True
     )

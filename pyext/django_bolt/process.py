@@ -387,7 +387,7 @@ def _close_db_connections() -> None:
         pass
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, backlog: int) -> socket.socket:
     """The one listening socket every worker shares. No ``SO_REUSEPORT``: binding fails while
     any other server listens on the port (a stale one would otherwise share it silently)."""
     family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
@@ -395,7 +395,7 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(addr)
-        sock.listen(4096)
+        sock.listen(backlog)
     except BaseException:
         sock.close()
         raise
@@ -424,7 +424,7 @@ def run(opts: ServerOptions, settings_module: str | None = None) -> int:
         # systemd's socket (activation): it stays open in systemd while bolt restarts.
         return _Supervisor(loaded, passed).run()
     try:
-        sock = _listen(opts.host, opts.port)
+        sock = _listen(opts.host, opts.port, opts.backlog)
     except socket.gaierror as e:
         return fail(f"cannot resolve {opts.host}: {e}")
     except OSError as e:

@@ -89,6 +89,7 @@ def native_config(
         "body_timeout": opts.body_timeout,
         "max_connections": opts.max_connections,
         "max_headers": opts.max_headers,
+        "backlog": opts.backlog,
         "shutdown_timeout": opts.shutdown_timeout,
         "max_body": opts.max_body,
         "banner": banner_prefix(opts, len(cores)),
@@ -170,6 +171,8 @@ def load(opts: ServerOptions, settings_module: str | None = None) -> Loaded | in
         return fail(f"--blocking-queue must be 0 (4 x --blocking-threads) or more, not {opts.blocking_queue}")
     if not opts.request_timeout >= 0:
         return fail(f"--request-timeout must be 0 (off) or more seconds, not {opts.request_timeout}")
+    if opts.backlog < 0:
+        return fail(f"--backlog must be 0 (the default, 4096) or more, not {opts.backlog}")
     if opts.max_requests < 0 or opts.max_rss < 0:
         return fail("--max-requests and --max-rss must be 0 (off) or more")
     if opts.isolation != "process" and (opts.max_requests or opts.max_rss):

@@ -175,6 +175,7 @@ unsafe fn parse_config(d: *mut ffi::PyObject) -> Result<ServeConfig, ConfigError
         shutdown_timeout: secs(c"shutdown_timeout")?,
         max_body: cfg_f64(d, c"max_body")? as usize,
         max_headers: (cfg_f64(d, c"max_headers")? as usize).max(1),
+        backlog: cfg_f64(d, c"backlog")?.clamp(0.0, i32::MAX as f64) as i32,
         banner_prefix: cfg_str(d, c"banner")?,
         interp,
         listen_fd: fd(c"listen_fd")?,

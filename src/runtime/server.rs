@@ -28,6 +28,9 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     pub max_body: usize,
     pub max_headers: usize,
+    /// `listen(2)`'s backlog for each listener this server binds (the kernel caps it at
+    /// `net.core.somaxconn`); an inherited listener keeps its own.
+    pub backlog: i32,
     pub banner_prefix: String,
     /// Which interpreter the workers run handlers in.
     pub interp: Kind,
@@ -149,6 +152,7 @@ pub fn bind_listeners(
     host: &str,
     port: u16,
     n: usize,
+    backlog: i32,
 ) -> Result<(Vec<std::net::TcpListener>, u16), ServeError> {
     let addr = resolve(host, port)?;
     let probe = socket_for(addr).map_err(|e| ServeError::Bind(addr, e))?;
@@ -172,7 +176,7 @@ pub fn bind_listeners(
             .map_err(|e| ServeError::Bind(addr, e))?;
         s.bind(&addr.into())
             .map_err(|err| bind_error(host, port, addr, err))?;
-        s.listen(4096).map_err(|e| ServeError::Bind(addr, e))?;
+        s.listen(backlog).map_err(|e| ServeError::Bind(addr, e))?;
         out.push(s.into());
     }
     Ok((out, port))
@@ -229,7 +233,7 @@ pub fn run(cfg: ServeConfig, mut tick: impl FnMut() -> Tick) -> Result<(), Serve
     let n = cfg.cores.len();
     let (listeners, port) = match cfg.listen_fd {
         Some(fd) => shared_listeners(fd, n)?,
-        None => bind_listeners(&cfg.host, cfg.port, n)?,
+        None => bind_listeners(&cfg.host, cfg.port, n, cfg.backlog)?,
     };
     // The main thread's own handles on the listeners it owns, for the drain
     // (`stop_handshakes`): a worker closes its listener when it ends, and a raw fd number could

@@ -37,7 +37,6 @@ def test_no_admin_and_kill_timeout_map_to_this_servers_flags():
         ({"max_rss": 512}, "--max-rss recycles worker processes: add --isolation process"),
         ({"workers_lifetime": 60}, "--workers-lifetime is not supported"),
         ({"respawn_failed_workers": True}, "--respawn-failed-workers: worker processes exist"),
-        ({"backlog": 2048}, "--backlog is not supported"),
         ({"reload_dirs": ["../lib"]}, "--reload-dir is not supported"),
     ],
 )
@@ -52,7 +51,7 @@ def test_recycling_flags_are_accepted_with_processes():
 
 
 def test_their_off_values_are_accepted():
-    off = {"max_rss": 0, "workers_lifetime": 0, "respawn_failed_workers": False, "reload_dirs": [], "backlog": None}
+    off = {"max_rss": 0, "workers_lifetime": 0, "respawn_failed_workers": False, "reload_dirs": []}
     assert django_bolt_options({"cores": "all", **off})["cores"] == "all"
 
 

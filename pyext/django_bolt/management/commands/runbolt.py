@@ -9,8 +9,9 @@
 * ``--max-rss`` is this server's own (it recycles worker processes, so it needs process
   isolation, which ``--processes`` implies); ``--respawn-failed-workers`` is what process
   isolation always does.
-* ``--reload-dir``, ``--backlog`` and ``--workers-lifetime`` are refused with a message;
-  their "off" values are accepted.
+* ``--backlog N`` is the server's own flag (default 4096 here, 1024 in django-bolt).
+* ``--reload-dir`` and ``--workers-lifetime`` are refused with a message; their "off" values
+  are accepted.
 
 ``--host`` stays 127.0.0.1 by default (django-bolt: 0.0.0.0): a server started without
 thinking about it is not reachable from the network. Containers pass ``--host 0.0.0.0``.
@@ -32,7 +33,6 @@ _REFUSED: dict[str, tuple[str, Any, str]] = {
         [],
         "--dev watches the whole project folder; there are no extra directories to add",
     ),
-    "backlog": ("--backlog", None, "the listen backlog is the server's own"),
     "workers_lifetime": ("--workers-lifetime", 0, _NO_RECYCLING),
 }
 
@@ -98,7 +98,6 @@ class Command(BaseCommand):
         g.add_argument("--no-admin", action="store_true", help="same as --no-django")
         g.add_argument("--workers-kill-timeout", type=int, default=None, help="same as --shutdown-timeout")
         g.add_argument("--reload-dir", action="append", default=[], dest="reload_dirs", help="refused")
-        g.add_argument("--backlog", type=int, default=None, help="refused")
         g.add_argument("--workers-lifetime", type=int, default=0, help="refused unless 0")
         g.add_argument(
             "--respawn-failed-workers",
