@@ -302,6 +302,8 @@ class Runtime:
         self.sync_thread: SyncThread | CallingThread = (
             CallingThread(self.loop) if testing else SyncThread(self.loop, self.lifecycle)
         )
+        if isinstance(self.sync_thread, CallingThread):
+            self.sync_thread.pump = self.pump
         from .websocket.hub import Hub
 
         #: The core's WebSocket handlers (src/app/websocket.rs drains its outbox).
