@@ -365,7 +365,11 @@ class Runtime:
             from .asgi_mounts import Mounts, validate_mount_conflicts
 
             validate_mount_conflicts((r.path for r in routes if not r.alias), mounts)
-            self.mounts_call = Mounts(mounts, port)
+            # The test client reads each streamed body whole, on the thread that turns this
+            # loop: an app (asgiref's WsgiToAsgi) sending from a thread-sensitive job there must
+            # not wait for it to read.
+            self.mounts_call = Mounts(mounts, port, ahead=None) if testing else Mounts(mounts, port)
+            self.websockets.mounts = self.mounts_call
         self.repeats = None
         if not testing:
             from ._log_repeats import install
