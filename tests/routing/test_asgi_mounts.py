@@ -411,6 +411,17 @@ def test_a_websocket_under_a_mount_reaches_its_app():
     assert (closed.code, closed.reason) == (4001, "bye bye")
 
 
+def test_a_websocket_over_tls_has_the_wss_scheme():
+    api = BoltAPI()
+    api.mount_asgi("/live", ws_app)
+
+    async def talk():
+        async with WebSocketTestClient(api, "/live", base_url="https://testserver") as ws:
+            return json.loads(await ws.receive_text())["scheme"]
+
+    assert asyncio.run(talk()) == "wss"
+
+
 def test_a_mounted_app_closing_before_accept_refuses_with_403():
     api = BoltAPI()
     api.mount_asgi("/live", ws_app)
