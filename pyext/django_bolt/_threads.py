@@ -332,13 +332,18 @@ class CallingThread:
     sets the test's own aside for the request: Django refuses sync database work under a
     running loop), and with asgiref's thread-locals put back afterwards, so an
     ``async_to_sync`` of the test's own is not sent to this loop afterwards. An
-    ``async_to_sync`` *inside* such a job would wait on this loop from the thread that turns
-    it; use ``thread_sensitive=False`` for that.
+    ``async_to_sync`` *inside* such a job (asgiref's ``WsgiToAsgi`` sends its response that way)
+    would wait for this loop on the one thread that turns it: while a job runs, such a call turns
+    the loop itself until its coroutine is done (``_turn_until_done``).
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._jobs: collections.deque = collections.deque()
+        #: ``Runtime.pump``: turns the loop once (set by the runtime).
+        self.pump: Any = None
+        #: The thread running jobs now (None between them).
+        self._thread: int | None = None
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> asyncio.Future:
         fut = self._loop.create_future()
@@ -353,20 +358,62 @@ class CallingThread:
 
         local = SyncToAsync.threadlocal
         saved = dict(vars(local))
+        loop = self._loop
+        self._thread = threading.get_ident()
+        # asgiref's AsyncToSync hands its coroutine to the loop with call_soon_threadsafe, then
+        # blocks until it is done. Only while jobs run, and only on this thread, that call turns
+        # the loop here instead (an instance attribute: the loop's class is left alone).
+        loop.call_soon_threadsafe = self._call_soon_threadsafe  # type: ignore[method-assign]
         try:
-            while self._jobs:
-                fut, fn, args, kwargs = self._jobs.popleft()
-                try:
-                    value = fn(*args, **kwargs)
-                except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the awaiting task
-                    _set_exception(fut, exc)
-                else:
-                    _set_result(fut, value)
-                del fut, fn, args, kwargs
+            self._run_jobs()
         finally:
+            del loop.call_soon_threadsafe
+            self._thread = None
             vars(local).clear()
             vars(local).update(saved)
         return True
+
+    def _run_jobs(self) -> None:
+        while self._jobs:
+            fut, fn, args, kwargs = self._jobs.popleft()
+            try:
+                value = fn(*args, **kwargs)
+            except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the awaiting task
+                _set_exception(fut, exc)
+            else:
+                _set_result(fut, value)
+            del fut, fn, args, kwargs
+
+    def _call_soon_threadsafe(self, callback: Any, *args: Any, context: contextvars.Context | None = None) -> Any:
+        loop = self._loop
+        if threading.get_ident() != self._thread or callback != loop.create_task or self.pump is None:
+            return type(loop).call_soon_threadsafe(loop, callback, *args, context=context)
+        task = loop.create_task(*args) if context is None else context.run(loop.create_task, *args)
+        self._turn_until_done(task)
+        return None
+
+    def _turn_until_done(self, task: asyncio.Future) -> None:
+        """Turns the loop (and runs the jobs its tasks queue for this thread) until ``task`` is
+        done, sleeping on the loop's fd when it has nothing ready, as the client itself does."""
+        from asgiref.sync import SyncToAsync
+
+        local = SyncToAsync.threadlocal
+        fd = self._loop._selector.fileno()  # type: ignore[attr-defined]  # noqa: SLF001
+        while not task.done():
+            wait = self.pump()
+            if task.done():
+                return
+            if self._jobs:
+                # A job started here sets asgiref's thread-locals: the waiting job keeps its own.
+                saved = dict(vars(local))
+                try:
+                    self._run_jobs()
+                finally:
+                    vars(local).clear()
+                    vars(local).update(saved)
+                continue
+            if wait != 0:
+                select.select([fd], [], [], 0.05 if wait < 0 else min(wait, 0.05))
 
     def end_request(self, context: contextvars.Context) -> None:
         """Nothing to end: the test owns this thread's connections."""

@@ -303,6 +303,8 @@ class Runtime:
         self.sync_thread: SyncThread | CallingThread = (
             CallingThread(self.loop) if testing else SyncThread(self.loop, self.lifecycle)
         )
+        if isinstance(self.sync_thread, CallingThread):
+            self.sync_thread.pump = self.pump
         from .websocket.hub import Hub
 
         #: The core's WebSocket handlers (src/app/websocket.rs drains its outbox).
@@ -364,7 +366,11 @@ class Runtime:
             from .asgi_mounts import Mounts, validate_mount_conflicts
 
             validate_mount_conflicts((r.path for r in routes if not r.alias), mounts)
-            self.mounts_call = Mounts(mounts, port)
+            # The test client reads each streamed body whole, on the thread that turns this
+            # loop: an app (asgiref's WsgiToAsgi) sending from a thread-sensitive job there must
+            # not wait for it to read.
+            self.mounts_call = Mounts(mounts, port, ahead=None) if testing else Mounts(mounts, port)
+            self.websockets.mounts = self.mounts_call
         self.repeats = None
         if not testing:
             from ._log_repeats import install

@@ -5,13 +5,21 @@ own fallthrough. The app gets a standard HTTP scope whose ``path`` is the part a
 and whose ``root_path`` is the prefix (django-bolt 0.13's scope); ``receive()`` gives the whole
 body at once, then waits until the response is over and says ``http.disconnect``. The app runs
 as its own Task on the core's loop: a complete body becomes one response; a body sent with
-``more_body=True`` goes out chunk by chunk as the app produces it (``StreamingResponse``).
+``more_body=True`` goes out chunk by chunk as the app produces it (``StreamingResponse``). An
+app that sends no ``http.response.start`` within ``BOLT_ASGI_MOUNT_TIMEOUT`` seconds (30) is
+stopped and its client gets 504, as in django-bolt.
+
+A WebSocket upgrade under a mount goes to the app as a ``websocket`` scope (``Mounts.websocket``,
+called by the WebSocket hub), over the same socket machinery as a bolt WebSocket route. Mounts
+get no ``lifespan`` scope: django-bolt 0.13 sends none either (``BoltAPI(lifespan=)`` is the
+start-up hook).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import json
 import logging
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -67,12 +75,74 @@ def _name(app: Any) -> str:
 
 
 class Mounts:
-    """The mounts of every API a core serves; Rust calls it for paths no route matched."""
+    """The mounts of every API a core serves; Rust calls it for paths no route matched.
 
-    def __init__(self, mounts: Iterable[tuple[str, Any]], server_port: int = 0) -> None:
+    ``timeout``: seconds an app may take to send ``http.response.start`` before its client gets
+    504 (``BOLT_ASGI_MOUNT_TIMEOUT``). ``ahead``: chunks of a streamed body an app may send
+    before its ``send()`` waits for the client to take them (None: no bound; the test client
+    reads every body whole, on the thread that would otherwise have to read them as they come).
+    """
+
+    def __init__(
+        self,
+        mounts: Iterable[tuple[str, Any]],
+        server_port: int = 0,
+        timeout: float | None = None,
+        ahead: int | None = _AHEAD,
+    ) -> None:
         # Longest prefix first, so /api/v2 wins over /api; the root mount ("/") comes last.
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
         self.server_port = server_port
+        if timeout is None:
+            from .conf import asgi_mount_timeout
+
+            timeout = asgi_mount_timeout()
+        self.timeout = timeout
+        self.ahead = ahead
+        #: The prefixes whose app takes WebSocket connections (Rust hands those upgrades to the
+        #: WebSocket hub); ``mount_django``'s Django app serves HTTP only, as in django-bolt.
+        self.websocket_prefixes = [p for p, app in self.mounts if not getattr(app, "_bolt_http_only", False)]
+
+    def match(self, target_path: str) -> tuple[str, str, Any] | None:
+        """``(root_path, path, app)`` of the mount that claims ``target_path``, else None."""
+        path = unquote(target_path)
+        for prefix, app in self.mounts:
+            if prefix == "/":
+                return "", path, app
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix, path[len(prefix) :] or "/", app
+        return None
+
+    def scope(
+        self,
+        kind: str,
+        root: str,
+        sub: str,
+        target_path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        client: str,
+        scheme: str,
+        http_version: str,
+    ) -> dict[str, Any]:
+        """The connection scope both kinds share (django-bolt 0.13's fields)."""
+        raw = [(k.lower().encode("latin-1"), v.encode()) for k, v in headers]
+        host, _, port = client.rpartition(":")
+        server_name = next((v.decode().rsplit(":", 1)[0] for k, v in raw if k == b"host"), "localhost")
+        return {
+            "type": kind,
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": http_version,
+            "scheme": scheme,
+            "path": sub,
+            "raw_path": target_path.encode("latin-1", "replace"),
+            "root_path": root,
+            "query_string": query.encode("latin-1", "replace"),
+            "headers": raw,
+            "client": (host.strip("[]"), int(port)) if port.isdigit() else None,
+            "server": (server_name, self.server_port),
+            "extensions": {},
+        }
 
     def __call__(
         self,
@@ -83,62 +153,132 @@ class Mounts:
         body: bytes,
         client: str,
         scheme: str = "http",
+        http_version: str = "1.1",
     ) -> Any:
         """``None`` when no mount claims the path, else the coroutine giving the app's response."""
-        path = unquote(target_path)
-        for prefix, app in self.mounts:
-            if prefix == "/":
-                root, sub = "", path
-            elif path == prefix or path.startswith(prefix + "/"):
-                root, sub = prefix, path[len(prefix) :] or "/"
-            else:
-                continue
-            raw = [(k.lower().encode("latin-1"), v.encode()) for k, v in headers]
-            if any(k == b"upgrade" and v.lower() == b"websocket" for k, v in raw):
-                # Not built yet: say so rather than hand a WebSocket handshake to an HTTP app.
-                return Response(
-                    b'{"detail":"WebSocket connections to a mounted ASGI app are not supported"}',
-                    501,
-                    media_type="application/json",
-                )
-            host, _, port = client.rpartition(":")
-            server_name = next((v.decode().rsplit(":", 1)[0] for k, v in raw if k == b"host"), "localhost")
-            scope = {
-                "type": "http",
-                "asgi": {"version": "3.0", "spec_version": "2.3"},
-                "http_version": "1.1",
-                "method": method,
-                "scheme": scheme,
-                "path": sub,
-                "raw_path": target_path.encode("latin-1", "replace"),
-                "root_path": root,
-                "query_string": query.encode("latin-1", "replace"),
-                "headers": raw,
-                "client": (host.strip("[]"), int(port)) if port.isdigit() else None,
-                "server": (server_name, self.server_port),
-                "extensions": {},
-            }
-            return _serve(app, scope, body)
-        return None
+        found = self.match(target_path)
+        if found is None:
+            return None
+        root, sub, app = found
+        if getattr(app, "_bolt_http_only", False) and any(
+            k.lower() == "upgrade" and v.lower() == "websocket" for k, v in headers
+        ):
+            # Only Django's own ASGI app gets here (other mounts take WebSockets): it would
+            # answer a handshake as a page.
+            return Response(
+                b'{"detail":"The app mounted here (Django\'s ASGI handler) serves HTTP only, not WebSocket"}',
+                404,
+                media_type="application/json",
+            )
+        scope = self.scope("http", root, sub, target_path, query, headers, client, scheme, http_version)
+        scope["method"] = method
+        return _serve(app, scope, body, self.timeout, self.ahead)
+
+    def websocket(
+        self,
+        ws: Any,
+        target_path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        client: str,
+        subprotocols: tuple[str, ...],
+        scheme: str,
+    ) -> Any:
+        """The coroutine running the mounted app for the WebSocket ``ws`` (the hub's
+        ``WebSocket``, which speaks to the socket), or None when no WebSocket mount claims the
+        path."""
+        found = self.match(target_path)
+        if found is None or getattr(found[2], "_bolt_http_only", False):
+            return None
+        root, sub, app = found
+        scope = self.scope("websocket", root, sub, target_path, query, headers, client, scheme, "1.1")
+        scope["subprotocols"] = list(subprotocols)
+        return _AsgiWebSocket(app, ws).run(scope)
 
 
-async def _serve(app: Any, scope: dict[str, Any], body: bytes) -> Response:
+class _AsgiWebSocket:
+    """ASGI's WebSocket messages over the hub's ``WebSocket``: the same socket a bolt handler
+    gets, so the handshake, the 403 for a close before accept, backpressure, heartbeats and
+    the shutdown's 1001 are the server's own."""
+
+    def __init__(self, app: Any, ws: Any) -> None:
+        self.app = app
+        self.ws = ws
+        self.connected = False
+        self.gone: dict[str, Any] | None = None
+
+    async def run(self, scope: dict[str, Any]) -> None:
+        await self.app(scope, self.receive, self.send)
+
+    async def receive(self) -> dict[str, Any]:
+        from .websocket import WebSocketDisconnect, WebSocketState
+
+        if not self.connected:
+            self.connected = True
+            return {"type": "websocket.connect"}
+        if self.gone is not None:
+            return self.gone
+        if self.ws.state == WebSocketState.CONNECTING:
+            raise RuntimeError(
+                f"ASGI app {_name(self.app)} called receive() again before websocket.accept or websocket.close"
+            )
+        try:
+            return await self.ws.receive()
+        except WebSocketDisconnect as exc:
+            self.gone = {"type": "websocket.disconnect", "code": exc.code, "reason": exc.reason or ""}
+            return self.gone
+
+    async def send(self, message: dict[str, Any]) -> None:
+        from .websocket import WebSocketState
+
+        kind = message.get("type")
+        ws = self.ws
+        if kind == "websocket.accept":
+            headers = [(bytes(k), bytes(v)) for k, v in message.get("headers") or ()]
+            await ws.accept(message.get("subprotocol"), headers)
+        elif kind == "websocket.send":
+            if ws.state == WebSocketState.CONNECTING:
+                # ASGI lets a first websocket.send accept the connection.
+                await ws.accept()
+            await ws.send(message)
+        elif kind == "websocket.close":
+            # Before accept, the client gets 403 (no denial-response extension here).
+            await ws.close(message.get("code") or 1000, message.get("reason") or "")
+        else:
+            raise RuntimeError(f"ASGI app {_name(self.app)} sent an unexpected WebSocket message type {kind!r}")
+
+
+async def _serve(app: Any, scope: dict[str, Any], body: bytes, timeout: float, ahead: int | None) -> Response:
     loop = asyncio.get_running_loop()
-    exchange = _Exchange(loop, body, app, scope["method"] == "HEAD")
+    exchange = _Exchange(loop, body, app, scope["method"] == "HEAD", ahead)
     # Its own Task: the app may go on producing a streamed body after this coroutine returned.
     task = exchange.task = loop.create_task(exchange.run(scope))
+    # django-bolt's rule: the app has `timeout` seconds to start its response; the body then
+    # has no limit.
+    exchange.timer = loop.call_later(timeout, exchange.time_out, timeout)
     try:
         return await exchange.head
     except BaseException:
         task.cancel()
         raise
+    finally:
+        exchange.timer.cancel()
 
 
 class _Exchange:
     """One request to a mounted app: its ``receive``/``send`` and the response they build."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, body: bytes, app: Any, head_only: bool = False) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        body: bytes,
+        app: Any,
+        head_only: bool = False,
+        ahead: int | None = _AHEAD,
+    ) -> None:
         self.loop = loop
+        self.ahead = ahead
+        self.timer: asyncio.TimerHandle | None = None
         #: HEAD: the body is never sent, so a streamed one is not waited for.
         self.head_only = head_only
         self.app = app
@@ -174,6 +314,8 @@ class _Exchange:
             if self.status is not None:
                 raise RuntimeError(f"ASGI app {_name(self.app)} sent http.response.start twice")
             self.status = int(message["status"])
+            if self.timer is not None:
+                self.timer.cancel()
             self.headers = [
                 (bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1"))
                 for k, v in message.get("headers", ())
@@ -206,7 +348,7 @@ class _Exchange:
                 self.chunks = collections.deque()
                 if not self.head.done():
                     self.head.set_result(self._response(_Chunks(self)))
-            while len(self.chunks) >= _AHEAD:
+            while self.ahead is not None and len(self.chunks) >= self.ahead:
                 self.writable.clear()
                 await self.writable.wait()
             self.chunks.append(chunk)
@@ -216,6 +358,16 @@ class _Exchange:
             self.readable.set()
         else:
             raise RuntimeError(f"ASGI app {_name(self.app)} sent an unexpected message type {kind!r}")
+
+    def time_out(self, timeout: float) -> None:
+        """No ``http.response.start`` in time: the client gets 504 and the app is stopped."""
+        if self.status is not None or self.head.done():
+            return
+        log.warning("ASGI app %s sent no http.response.start within %ss: 504", _name(self.app), timeout)
+        detail = f"ASGI mount timed out after {timeout:g} seconds waiting for response headers"
+        self.head.set_result(Response(json.dumps({"detail": detail}).encode(), 504, media_type="application/json"))
+        if self.task is not None:
+            self.task.cancel()
 
     def _response(self, content: Any) -> Response:
         resp = (
@@ -333,6 +485,10 @@ def django_mount(app: Any | None = None, *, clear_root_path: bool = False) -> Ca
 
         await asgi_app(scope, receive, django_send)
 
+    if isinstance(app, ASGIHandler):
+        # Django's handler serves HTTP only: WebSocket upgrades are not handed to it (django-bolt
+        # marks it the same way). Another app given here takes them.
+        django_mount_app._bolt_http_only = True  # type: ignore[attr-defined]
     return django_mount_app
 
 

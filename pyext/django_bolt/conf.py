@@ -29,6 +29,7 @@ __all__ = [
     "max_param_length",
     "max_age_header",
     "dev_force_polling",
+    "asgi_mount_timeout",
     "REFUSED",
     "NO_EFFECT",
 ]
@@ -55,7 +56,6 @@ REFUSED: dict[str, str] = {
 #: django-bolt settings that change nothing here, with why; a set one is logged at start-up.
 NO_EFFECT: dict[str, str] = {
     "BOLT_LOG_QUEUE_SIZE": "request logs are written by the core that served the request; there is no queue to bound",
-    "BOLT_ASGI_MOUNT_TIMEOUT": "a mounted ASGI app (api.mount_asgi) runs until it answers; there is no per-mount timeout",
     "BOLT_WS_CHANNEL_SIZE": "a WebSocket's unsent data is bounded in bytes by BOLT_WS_SEND_BUFFER instead",
     "BOLT_MAX_SYNC_STREAMING_THREADS": "sync generators stream from each core's bounded pool (--blocking-threads)",
 }
@@ -189,6 +189,29 @@ def max_param_length() -> int:
     return n
 
 
+#: django-bolt's default for ``BOLT_ASGI_MOUNT_TIMEOUT``, in seconds.
+DEFAULT_ASGI_MOUNT_TIMEOUT = 30.0
+
+
+def asgi_mount_timeout() -> float:
+    """How long a mounted ASGI app (``api.mount_asgi``) may take to send ``http.response.start``
+    before its client gets 504: ``settings.BOLT_ASGI_MOUNT_TIMEOUT`` (seconds, django-bolt's
+    name and meaning), else 30. The body that follows has no time limit.
+
+        BOLT_ASGI_MOUNT_TIMEOUT = 5
+
+    Raises ``ImproperlyConfigured`` for anything but a number above 0."""
+    settings = _settings()
+    value = getattr(settings, "BOLT_ASGI_MOUNT_TIMEOUT", None) if settings is not None else None
+    if value is None:
+        return DEFAULT_ASGI_MOUNT_TIMEOUT
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"BOLT_ASGI_MOUNT_TIMEOUT must be a number of seconds above 0, got {value!r}")
+    return float(value)
+
+
 def max_age_header(name: str, visibility: str) -> str | None:
     """``Cache-Control`` for ``BOLT_STATIC_MAX_AGE`` (``public``) or ``BOLT_MEDIA_MAX_AGE``
     (``private``), as django-bolt sends it; None when the setting is unset or None."""
@@ -227,6 +250,7 @@ def check_settings() -> None:
     default_guards()
     max_upload_size()
     max_param_length()
+    asgi_mount_timeout()
     max_age_header("BOLT_STATIC_MAX_AGE", "public")
     max_age_header("BOLT_MEDIA_MAX_AGE", "private")
     for name, why in REFUSED.items():

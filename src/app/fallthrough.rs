@@ -19,7 +19,7 @@ impl App {
         if self.hooks.mounts.is_none() && self.hooks.django.is_none() {
             return None;
         }
-        let args = py::tuple(vec![
+        let fields = vec![
             py::new_str(&req.head.method_str),
             py::new_str(req.head.path()),
             py::new_str(req.head.query().unwrap_or("")),
@@ -27,15 +27,23 @@ impl App {
             py::new_bytes(req.body),
             py::new_str(&self.trusted_proxies.client_str(req)),
             py::new_str(self.trusted_proxies.scheme(req)),
-        ]);
+        ];
         if let Some(mounts) = &self.hooks.mounts {
             // django-bolt's order: bolt's routes, then the ASGI mounts, then Django.
             let request_ctx = py::RequestContext::enter();
-            // SAFETY: attached; `args` is a tuple.
+            let mut with_version = fields.clone();
+            // The scope's `http_version`: the parser takes HTTP/1.0 and HTTP/1.1 only.
+            with_version.push(py::new_str(if req.head.minor_version == 0 {
+                "1.0"
+            } else {
+                "1.1"
+            }));
+            let mount_args = py::tuple(with_version);
+            // SAFETY: attached; `mount_args` is a tuple.
             let r = unsafe {
                 Obj::from_owned(ffi::PyObject_Call(
                     mounts.as_ptr(),
-                    args.as_ptr(),
+                    mount_args.as_ptr(),
                     null_mut(),
                 ))
             };
@@ -51,6 +59,7 @@ impl App {
             }
         }
         let django = self.hooks.django.as_ref()?;
+        let args = py::tuple(fields);
         let request_ctx = py::RequestContext::enter();
         let result = if self.django_blocking.on_pool() {
             py::call_keep(&self.hooks.run_blocking, &[django, &args])

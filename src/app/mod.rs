@@ -101,6 +101,8 @@ pub struct App {
     pub ws: websocket::WsHub,
     /// Whether any route is a WebSocket one (the HTTP loop skips the check otherwise).
     pub has_websocket: bool,
+    /// The prefixes of the ASGI mounts that take WebSockets (`Mounts.websocket_prefixes`).
+    pub ws_mounts: Vec<String>,
     /// The client socket of a connection, by its peer address (set by the runtime, which owns
     /// the sockets): a call queued for the blocking pool checks it before it starts, and is
     /// dropped if its client has gone. None: no sockets (the test client).
@@ -159,9 +161,18 @@ impl App {
         let has_upload_limits = routes.iter().any(|r| !r.upload_limits.is_empty());
         let loop_fd = py::as_i64(attr(&rt, c"loop_fd")?.as_ptr())
             .ok_or_else(|| PlanError::Type("loop_fd".into(), "an int"))?;
+        let hooks = Hooks::load(&rt)?;
+        let ws_mounts: Vec<String> = match &hooks.mounts {
+            Some(m) => py::seq_items(attr(m, c"websocket_prefixes")?.as_ptr())
+                .ok_or_else(|| PlanError::Type("websocket_prefixes".into(), "a list"))?
+                .into_iter()
+                .filter_map(|s| py::str_of(s).map(str::to_owned))
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(App {
             router,
-            hooks: Hooks::load(&rt)?,
+            hooks,
             ws: websocket::WsHub::load(&rt)?,
             types: EncodeTypes::from_tuple(attr(&rt, c"encode_types")?.as_ptr())
                 .map_err(|e| PlanError::Invalid(e.to_string()))?,
@@ -217,6 +228,7 @@ impl App {
             streams: stream::Streams::default(),
             loop_fd: loop_fd as i32,
             has_websocket: routes.iter().any(|r| r.websocket),
+            ws_mounts,
             routes,
             client_fd: RefCell::new(None),
             interrupted: Cell::new(false),

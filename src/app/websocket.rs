@@ -14,9 +14,10 @@ use super::plan::{attr, PlanError};
 use super::App;
 use crate::codec::decode::to_python;
 use crate::http::websocket::close as close_code;
-use crate::http::{self, Request, Response};
+use crate::http::{self, Method, Request, RequestHead, Response};
 use crate::params::extract::{Extract, Extractor};
 use crate::py::{self, Obj};
+use crate::router::Match;
 use crate::validation;
 use pyo3::ffi;
 use std::cell::{Cell, RefCell};
@@ -196,6 +197,7 @@ pub struct WsHub {
     resume: Obj,
     choke: Obj,
     outbox: Obj,
+    open_mount: Obj,
     chans: RefCell<HashMap<u64, Rc<WsChannel>>>,
     /// Handlers started and not ended yet (their sockets may be gone already).
     live: Cell<usize>,
@@ -236,13 +238,120 @@ impl WsHub {
             resume: attr(&hub, c"resume")?,
             choke: attr(&hub, c"choke")?,
             outbox: attr(&hub, c"outbox")?,
+            open_mount: attr(&hub, c"open_mount")?,
             chans: RefCell::default(),
             live: Cell::new(0),
         })
     }
 }
 
+/// Where a WebSocket handshake goes.
+pub enum WsTarget<'p> {
+    /// A bolt WebSocket route, with its raw path parameters.
+    Route(usize, Vec<(&'p str, &'p str)>),
+    /// No route has the path: a mounted ASGI app that takes WebSockets claims it.
+    Mount,
+}
+
 impl App {
+    /// Where a request goes when it is a WebSocket one: a GET on a WebSocket route (a plain GET
+    /// there gets 426 from the handshake check), or an upgrade no route claims under an ASGI
+    /// mount that takes WebSockets (a plain GET there is HTTP, for the mount's app). `None`:
+    /// an HTTP request.
+    pub fn ws_target<'p>(&'p self, head: &'p RequestHead) -> Option<WsTarget<'p>> {
+        if head.method != Method::Get {
+            return None;
+        }
+        // The header first: a plain GET costs no route lookup here when only mounts take
+        // WebSockets.
+        let to_mount = !self.ws_mounts.is_empty() && asks_for_websocket(head);
+        if !self.has_websocket && !to_mount {
+            return None;
+        }
+        match self.router.route_for(Method::Get, head.path()) {
+            Match::Found { route, params, .. } if self.routes[route].websocket => {
+                Some(WsTarget::Route(route, params))
+            }
+            Match::NotFound if to_mount && self.under_ws_mount(head.path()) => {
+                Some(WsTarget::Mount)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `path` is under a mount that takes WebSockets (the prefix checked on the raw
+    /// path; Python checks it again, decoded, and answers 404 when it disagrees).
+    fn under_ws_mount(&self, path: &str) -> bool {
+        self.ws_mounts.iter().any(|p| {
+            p == "/"
+                || path
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
+    /// Opens a WebSocket to a mounted ASGI app (`Hub.open_mount`): the app's Task starts and
+    /// its first decision is awaited as for a route's handler. Mounts run outside bolt's route
+    /// checks (authentication, guards, rate limits), as their HTTP requests do.
+    pub fn ws_open_mount(
+        &self,
+        req: &Request,
+        subprotocols: &[String],
+        token: u64,
+        pending: &Pending,
+    ) -> Result<Rc<WsChannel>, Response> {
+        let hub = &self.ws;
+        let protocols = py::tuple(subprotocols.iter().map(|s| py::new_str(s)).collect());
+        let opened = py::call(
+            &hub.open_mount,
+            &[
+                &py::new_int(token as i64),
+                &py::new_str(req.head.path()),
+                &py::new_str(req.head.query().unwrap_or("")),
+                &super::handle::header_list(req),
+                &py::new_str(&self.trusted_proxies.client_str(req)),
+                &protocols,
+                &py::new_str(match self.trusted_proxies.scheme(req) {
+                    "https" => "wss",
+                    _ => "ws",
+                }),
+            ],
+        )
+        .map_err(|e| {
+            eprintln!("django-bolt: cannot open a WebSocket to a mounted app: {e}");
+            Response::detail(500, "Internal Server Error")
+        })?;
+        // SAFETY: attached; comparing identities.
+        if opened.as_ptr() == unsafe { ffi::Py_None() } {
+            return Err(Response::detail(404, "Not Found"));
+        }
+        let coro = py::tuple_item(opened.as_ptr(), 0);
+        let ws = py::tuple_item(opened.as_ptr(), 1);
+        self.ws_start(token, &coro, &ws, pending)
+    }
+
+    /// Runs a handler's coroutine as the socket's Task; its first decision may be made already.
+    fn ws_start(
+        &self,
+        token: u64,
+        coro: &Obj,
+        ws: &Obj,
+        pending: &Pending,
+    ) -> Result<Rc<WsChannel>, Response> {
+        let hub = &self.ws;
+        let chan = Rc::new(WsChannel::default());
+        hub.chans.borrow_mut().insert(token, chan.clone());
+        if let Err(e) = py::call(&hub.start, &[&py::new_int(token as i64), coro, ws]) {
+            hub.chans.borrow_mut().remove(&token);
+            eprintln!("django-bolt: cannot start a WebSocket handler: {e}");
+            return Err(Response::detail(500, "Internal Server Error"));
+        }
+        hub.live.set(hub.live.get() + 1);
+        // Started eagerly: it may have accepted (and sent) already.
+        self.ws_drain(pending);
+        Ok(chan)
+    }
+
     /// Opens a WebSocket on `route` for a valid handshake: the route's limits, authentication
     /// and guards, its parameters (the `WebSocket` object among them), then the handler's Task.
     /// `token` (from `pending.register`) names the socket. The response refusing it, else the
@@ -315,17 +424,7 @@ impl App {
         let Some(coro) = coro else {
             return Err(self.exception_to_response(req));
         };
-        let chan = Rc::new(WsChannel::default());
-        hub.chans.borrow_mut().insert(token, chan.clone());
-        if let Err(e) = py::call(&hub.start, &[&py::new_int(token as i64), &coro, &ws]) {
-            hub.chans.borrow_mut().remove(&token);
-            eprintln!("django-bolt: cannot start a WebSocket handler: {e}");
-            return Err(Response::detail(500, "Internal Server Error"));
-        }
-        hub.live.set(hub.live.get() + 1);
-        // Started eagerly: it may have accepted (and sent) already.
-        self.ws_drain(pending);
-        Ok(chan)
+        self.ws_start(token, &coro, &ws, pending)
     }
 
     /// Hands a client's message to its handler (`text`: a UTF-8 checked text message); returns
@@ -477,6 +576,14 @@ impl App {
             }
         }
     }
+}
+
+/// Whether the request's `Upgrade` names `websocket` (RFC 9110 §7.8: a list of protocols).
+fn asks_for_websocket(head: &RequestHead) -> bool {
+    head.header("upgrade").is_some_and(|v| {
+        v.split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"websocket"))
+    })
 }
 
 /// `[(name, value)]` of str or bytes, as `accept(headers=...)` takes them.

@@ -11,14 +11,12 @@
 use super::dispatch::Site;
 use crate::app::pending::Pending;
 use crate::app::stream::{Chunk, Next};
-use crate::app::websocket::{Decision, WsChannel, WsOut};
+use crate::app::websocket::{Decision, WsChannel, WsOut, WsTarget};
 use crate::app::App;
 use crate::compression::StreamEncoder;
 use crate::http::websocket as ws;
-use crate::http::Method;
 use crate::http::{self, BodySource, DateCache, Limits, Parsed, Request, RequestHead, Response};
 use crate::py::{self, Obj, PyErrText};
-use crate::router::Match;
 use pyo3::ffi;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -181,13 +179,7 @@ impl InProcess {
             Ok(Parsed::Partial) => return Ok(refused(Response::detail(400, "Bad Request"), None)),
             Err(e) => return Ok(refused(Response::detail(e.status(), e.message()), None)),
         };
-        let found = match self.app.router.route_for(Method::Get, parsed.path()) {
-            Match::Found { route, params, .. } if self.app.routes[route].websocket => {
-                Some((route, params))
-            }
-            _ => None,
-        };
-        let Some((route, params)) = found else {
+        let Some(target) = self.app.ws_target(&parsed) else {
             return Ok(refused(Response::detail(404, "Not Found"), Some(&parsed)));
         };
         let hs = match ws::check_handshake(&parsed) {
@@ -204,17 +196,22 @@ impl InProcess {
             secure,
         };
         let token = self.pending.register();
-        let chan =
-            match self
+        let opened = match &target {
+            WsTarget::Route(route, params) => {
+                self.app
+                    .ws_open(&req, *route, params, &hs.subprotocols, token, &self.pending)
+            }
+            WsTarget::Mount => self
                 .app
-                .ws_open(&req, route, &params, &hs.subprotocols, token, &self.pending)
-            {
-                Ok(c) => c,
-                Err(resp) => {
-                    self.pending.cancel(token);
-                    return Ok(refused(resp, None));
-                }
-            };
+                .ws_open_mount(&req, &hs.subprotocols, token, &self.pending),
+        };
+        let chan = match opened {
+            Ok(c) => c,
+            Err(resp) => {
+                self.pending.cancel(token);
+                return Ok(refused(resp, None));
+            }
+        };
         let mut batch = Vec::new();
         let decision = loop {
             if let Some(d) = chan.decision(&mut batch) {

@@ -13,7 +13,7 @@
 //! shutdown closes open sockets with 1001 (`App::ws_going_away`) and refuses new upgrades (503).
 
 use super::core::Core;
-use crate::app::websocket::{Decision, WsChannel, WsOut};
+use crate::app::websocket::{Decision, WsChannel, WsOut, WsTarget};
 use crate::app::App;
 use crate::http::websocket::{
     self as ws, check_handshake, close, decode_frame_rsv1, Assembler, Event, Opcode,
@@ -40,15 +40,10 @@ const INBOX_HIGH: usize = 64;
 /// How long a close frame we sent waits for the client's answer before the socket is dropped.
 const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
-/// Whether `head` is for a WebSocket route (GET on its path): the HTTP loop hands it over.
+/// Whether `head` is for a WebSocket route (GET on its path) or a WebSocket upgrade to an
+/// ASGI mount that takes them: the HTTP loop hands it over.
 pub fn is_websocket_route(w: &Core, head: &RequestHead) -> bool {
-    if !w.app.has_websocket || head.method != Method::Get {
-        return false;
-    }
-    matches!(
-        w.app.router.route_for(Method::Get, head.path()),
-        Match::Found { route, .. } if w.app.routes[route].websocket
-    )
+    w.app.ws_target(head).is_some()
 }
 
 /// Serves a WebSocket route's request; the connection ends with it. `rest`: bytes the
@@ -153,8 +148,7 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
     if !origin_allowed(&w.app, head) {
         return Opened::Refused(Response::detail(403, "Origin not allowed"));
     }
-    let Match::Found { route, params, .. } = w.app.router.route_for(Method::Get, head.path())
-    else {
+    let Some(target) = w.app.ws_target(head) else {
         return Opened::Refused(Response::detail(404, "Not Found"));
     };
     let req = Request {
@@ -166,8 +160,15 @@ fn open(w: &Core, head: &RequestHead, client: &str) -> Opened {
     let token = w.pending.register();
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _py = w.interp.attached();
-        w.app
-            .ws_open(&req, route, &params, &hs.subprotocols, token, &w.pending)
+        match &target {
+            WsTarget::Route(route, params) => {
+                w.app
+                    .ws_open(&req, *route, params, &hs.subprotocols, token, &w.pending)
+            }
+            WsTarget::Mount => w
+                .app
+                .ws_open_mount(&req, &hs.subprotocols, token, &w.pending),
+        }
     }));
     let chan = match opened {
         Ok(Ok(c)) => c,

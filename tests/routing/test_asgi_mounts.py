@@ -6,16 +6,24 @@ apps, and Django's own ASGI app at /dj)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import websockets
+from asgiref.wsgi import WsgiToAsgi
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
+from django_bolt.testing.websocket import ConnectionClosed, HandshakeRejected, WebSocketTestClient
+from django_bolt.websocket import WebSocket
 from support.boltproc import BoltProcess, server_env
 from support.paths import PROJECTS
 from support.projects import copy_project, run_bolt
@@ -199,6 +207,16 @@ def test_bolt_refuses_to_start_with_a_mount_on_a_route_path(tmp_path):
     assert "Traceback" not in r.stderr, r.stderr
 
 
+def test_bolt_refuses_to_start_with_a_bad_mount_timeout(tmp_path):
+    project = copy_project("asgimount", tmp_path / "asgimount")
+    with (project / "site_asgimount" / "settings.py").open("a") as f:
+        f.write('\nBOLT_ASGI_MOUNT_TIMEOUT = "soon"\n')
+    r = run_bolt(project, env={**server_env(), "ASGIMOUNT_MARKS": str(tmp_path)})
+    assert r.returncode != 0
+    assert "BOLT_ASGI_MOUNT_TIMEOUT must be a number of seconds above 0, got 'soon'" in r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
+
+
 def test_mount_django_rewrites_root_relative_redirects():
     async def redirector(scope, receive, send):
         assert scope["path"] == "/pre/page" and scope["root_path"] == "/pre"
@@ -226,6 +244,248 @@ def test_mount_django_clear_root_path_keeps_the_full_path():
         r = c.get("/admin/login/", follow_redirects=False)
     assert seen == {"path": "/admin/login/", "root_path": ""}
     assert r.headers["location"] == "/x"  # no prefix to add: Django's URLs carry it already
+
+
+def test_scope_http_version_is_the_requests():
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["http_version"])
+        await named("ok")(scope, receive, send)
+
+    api = BoltAPI()
+    api.mount_asgi("/v", app)
+    with TestClient(api) as c:
+        assert c.get("/v").status_code == 200
+    assert seen == ["1.1"]  # HTTP/1.0 over a real socket: test_server_scope_http_version_follows_the_request
+
+
+def test_an_app_slow_to_start_gets_504_and_is_stopped():
+    events = []
+
+    async def slow(scope, receive, send):
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            events.append("stopped")
+            raise
+
+    api = BoltAPI()
+    api.mount_asgi("/slow", slow)
+    with override_settings(BOLT_ASGI_MOUNT_TIMEOUT=0.3), TestClient(api) as c:
+        t0 = time.monotonic()
+        r = c.get("/slow")
+        took = time.monotonic() - t0
+    assert r.status_code == 504
+    assert r.json() == {"detail": "ASGI mount timed out after 0.3 seconds waiting for response headers"}
+    assert 0.25 < took < 5
+    assert events == ["stopped"]
+
+
+def test_the_mount_timeout_stops_at_the_response_head_not_the_body():
+    async def slow_body(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await asyncio.sleep(0.5)
+        await send({"type": "http.response.body", "body": b"late but whole"})
+
+    api = BoltAPI()
+    api.mount_asgi("/b", slow_body)
+    with override_settings(BOLT_ASGI_MOUNT_TIMEOUT=0.2), TestClient(api) as c:
+        r = c.get("/b")
+    assert (r.status_code, r.text) == (200, "late but whole")
+
+
+@pytest.mark.parametrize("value", [0, -1, "30", True])
+def test_a_bad_mount_timeout_stops_the_start(value):
+    api = BoltAPI()
+    api.mount_asgi("/x", echo)
+    message = "BOLT_ASGI_MOUNT_TIMEOUT must be a number of seconds above 0"
+    with override_settings(BOLT_ASGI_MOUNT_TIMEOUT=value), pytest.raises(ImproperlyConfigured, match=message):
+        with TestClient(api) as c:
+            c.get("/x")
+
+
+def _within(seconds: float, fn):
+    """``fn()``'s result, run on a thread: a hang fails the test instead of stopping the suite."""
+    box: list = []
+    t = threading.Thread(target=lambda: box.append(fn()), daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still running after {seconds}s (hung)"
+    return box[0]
+
+
+def test_a_wsgi_app_behind_asgiref_answers_through_the_test_client():
+    # Regression: it hung. WsgiToAsgi runs the WSGI app as thread-sensitive work, which the test
+    # client runs on its own thread, and sends the response from there with async_to_sync,
+    # which waited for the loop that only that thread turns.
+    def wsgi_app(environ, start_response):
+        start_response("201 Created", [("Content-Type", "text/plain"), ("X-Wsgi", "yes")])
+        body = environ["wsgi.input"].read()
+        # More parts than a streamed body may run ahead of its reader on a server.
+        return [f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}|".encode(), body, b"|"] + [b"x"] * 40
+
+    api = BoltAPI()
+    api.mount_asgi("/wsgi", WsgiToAsgi(wsgi_app))
+
+    def call():
+        with TestClient(api) as c:
+            return [c.post("/wsgi/a", content=b"sent") for _ in range(2)]
+
+    for r in _within(20, call):
+        assert (r.status_code, r.headers["x-wsgi"]) == (201, "yes")
+        assert r.text == "/wsgi|/a|sent|" + "x" * 40
+
+
+def test_mounts_get_no_lifespan_scope():
+    # django-bolt 0.13 sends mounted apps no lifespan events; BoltAPI(lifespan=) is the hook.
+    kinds = []
+
+    async def app(scope, receive, send):
+        kinds.append(scope["type"])
+        await named("ok")(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(api):
+        kinds.append("api lifespan")
+        yield
+
+    api = BoltAPI(lifespan=lifespan)
+    api.mount_asgi("/m", app)
+    with TestClient(api) as c:
+        assert c.get("/m").text == "ok"
+    assert kinds == ["api lifespan", "http"]
+
+
+# -- WebSocket through the test client -------------------------------------------------------
+
+
+async def ws_app(scope, receive, send):
+    """Accepts with the last subprotocol offered, sends its scope, echoes until "bye"."""
+    assert (await receive()) == {"type": "websocket.connect"}
+    if scope["query_string"] == b"deny":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    offered = scope["subprotocols"]
+    await send({"type": "websocket.accept", "subprotocol": offered[-1] if offered else None})
+    seen = {k: scope[k] for k in ("type", "path", "root_path", "scheme", "subprotocols", "http_version")}
+    seen["query_string"] = scope["query_string"].decode()
+    seen["headers"] = {k.decode(): v.decode() for k, v in scope["headers"]}
+    await send({"type": "websocket.send", "text": json.dumps(seen)})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "bye":
+            await send({"type": "websocket.close", "code": 4001, "reason": "bye bye"})
+            return
+        if message.get("text") is not None:
+            await send({"type": "websocket.send", "text": message["text"].upper()})
+        else:
+            await send({"type": "websocket.send", "bytes": message["bytes"][::-1]})
+
+
+def test_a_websocket_under_a_mount_reaches_its_app():
+    api = BoltAPI()
+    api.mount_asgi("/live", ws_app)
+
+    async def talk():
+        async with WebSocketTestClient(
+            api, "/live/room/1", query_string="a=1", subprotocols=["one", "two"], headers={"X-Custom": "v"}
+        ) as ws:
+            seen = await ws.receive_json()
+            assert ws.accepted_subprotocol == "two"
+            await ws.send_text("hello")
+            assert await ws.receive_text() == "HELLO"
+            await ws.send_bytes(b"abc")
+            assert await ws.receive_bytes() == b"cba"
+            await ws.send_text("bye")
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.receive()
+            return seen, closed.value
+
+    seen, closed = asyncio.run(talk())
+    assert (seen["type"], seen["path"], seen["root_path"]) == ("websocket", "/room/1", "/live")
+    assert (seen["scheme"], seen["subprotocols"], seen["http_version"]) == ("ws", ["one", "two"], "1.1")
+    assert seen["query_string"] == "a=1" and seen["headers"]["x-custom"] == "v"
+    assert (closed.code, closed.reason) == (4001, "bye bye")
+
+
+def test_a_websocket_over_tls_has_the_wss_scheme():
+    api = BoltAPI()
+    api.mount_asgi("/live", ws_app)
+
+    async def talk():
+        async with WebSocketTestClient(api, "/live", base_url="https://testserver") as ws:
+            return json.loads(await ws.receive_text())["scheme"]
+
+    assert asyncio.run(talk()) == "wss"
+
+
+def test_a_mounted_app_closing_before_accept_refuses_with_403():
+    api = BoltAPI()
+    api.mount_asgi("/live", ws_app)
+
+    async def talk():
+        async with WebSocketTestClient(api, "/live", query_string="deny"):
+            pass
+
+    with pytest.raises(HandshakeRejected) as refused:
+        asyncio.run(talk())
+    assert refused.value.status_code == 403
+
+
+def test_a_websocket_to_a_mount_passes_the_origin_check_first():
+    api = BoltAPI()
+    api.mount_asgi("/live", ws_app)
+
+    async def talk(origin: str):
+        async with WebSocketTestClient(api, "/live", headers={"Origin": origin}) as ws:
+            return json.loads(await ws.receive_text())["path"]
+
+    assert asyncio.run(talk("http://testserver")) == "/"  # same origin
+    with pytest.raises(HandshakeRejected) as refused:
+        asyncio.run(talk("http://elsewhere.example"))
+    assert refused.value.status_code == 403
+
+
+def test_a_route_beats_the_mount_for_websockets_and_mount_django_takes_none():
+    api = BoltAPI()
+
+    @api.websocket("/live/route")
+    async def route(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text("from the route")
+
+    api.mount_asgi("/live", ws_app)
+    api.mount_django("/dj")
+
+    async def first(path: str):
+        async with WebSocketTestClient(api, path) as ws:
+            return await ws.receive_text()
+
+    assert asyncio.run(first("/live/route")) == "from the route"
+    assert json.loads(asyncio.run(first("/live/other")))["path"] == "/other"
+    with pytest.raises(HandshakeRejected) as refused:
+        asyncio.run(first("/dj/x"))
+    assert refused.value.status_code == 404
+
+
+def test_an_app_raising_before_accept_gives_500():
+    async def broken(scope, receive, send):
+        await receive()
+        raise ValueError("ws app broke")
+
+    api = BoltAPI()
+    api.mount_asgi("/b", broken)
+
+    async def talk():
+        async with WebSocketTestClient(api, "/b", raise_server_exceptions=False):
+            pass
+
+    with pytest.raises(HandshakeRejected) as refused:
+        asyncio.run(talk())
+    assert refused.value.status_code == 500
 
 
 # -- a real server ---------------------------------------------------------------------------
@@ -370,15 +630,82 @@ def test_server_mount_django_takes_no_thread_per_request(site):
     assert "Traceback" not in "".join(site.stderr_lines[start:])
 
 
-def test_server_refuses_a_websocket_to_a_mount(site):
-    r = get(
-        site.port,
-        "/app/ws",
-        headers=[
-            ("Upgrade", "websocket"),
-            ("Connection", "Upgrade"),
-            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
-            ("Sec-WebSocket-Version", "13"),
-        ],
+_UPGRADE = [
+    ("Upgrade", "websocket"),
+    ("Connection", "Upgrade"),
+    ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ("Sec-WebSocket-Version", "13"),
+]
+
+
+def test_server_a_websocket_under_a_mount_reaches_its_app(site, marks):
+    async def talk():
+        url = f"ws://{HOST}:{site.port}/wsapp/r%201?q=2"
+        async with websockets.connect(url, subprotocols=["one", "two"], additional_headers={"X-Custom": "v"}) as ws:
+            assert ws.subprotocol == "two" and ws.response.headers["x-mounted"] == "yes"
+            seen = json.loads(await ws.recv())
+            await ws.send("hello")
+            assert await ws.recv() == "HELLO"
+            await ws.send(b"abc")
+            assert await ws.recv() == b"cba"
+            await ws.send("bye")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+            return seen, closed.value.rcvd
+
+    seen, rcvd = asyncio.run(asyncio.wait_for(talk(), 10))
+    assert (seen["type"], seen["path"], seen["raw_path"], seen["root_path"]) == (
+        "websocket",
+        "/r 1",
+        "/wsapp/r%201",
+        "/wsapp",
     )
-    assert r.status == 501 and b"not supported" in r.body
+    assert (seen["scheme"], seen["subprotocols"], seen["http_version"]) == ("ws", ["one", "two"], "1.1")
+    assert seen["query_string"] == "q=2" and ["x-custom", "v"] in seen["headers"]
+    assert seen["client"][0] == "127.0.0.1"
+    assert (rcvd.code, rcvd.reason) == (4001, "bye bye")
+
+
+def test_server_the_clients_close_reaches_the_app_with_its_code(site, marks):
+    async def talk():
+        async with websockets.connect(f"ws://{HOST}:{site.port}/wsapp") as ws:
+            await ws.recv()
+            await ws.close(code=4321)
+
+    asyncio.run(asyncio.wait_for(talk(), 10))
+    eventually(lambda: (marks / "ws-left-4321").exists(), bool, timeout=5)
+
+
+def test_server_a_mounted_app_closing_before_accept_refuses_with_403(site):
+    r = get(site.port, "/wsapp?deny", headers=_UPGRADE)
+    assert r.status == 403
+
+
+def test_server_a_plain_get_under_a_websocket_mount_is_http(site):
+    r = get(site.port, "/wsapp/x")
+    assert (r.status, r.body) == (200, b"plain GET under a WebSocket mount")
+
+
+def test_server_mount_django_takes_no_websocket(site):
+    r = get(site.port, "/dj/admin/", headers=_UPGRADE)
+    assert r.status == 404 and b"serves HTTP only" in r.body
+
+
+def test_server_scope_http_version_follows_the_request(site):
+    with Conn(site.port) as c:
+        c.send(b"GET /app/v HTTP/1.0\r\nHost: t\r\n\r\n")
+        data = c.read_until_close()
+    assert data.startswith(b"HTTP/1.1 201")
+    assert b'"http_version": "1.0"' in data
+    assert get(site.port, "/app/v").json()["http_version"] == "1.1"
+
+
+def test_server_an_app_slow_to_start_gets_504_after_the_setting(site, marks):
+    t0 = time.monotonic()
+    with Conn(site.port, timeout=20) as c:
+        r = c.request("GET", "/slow")
+    took = time.monotonic() - t0
+    assert r.status == 504
+    assert r.json() == {"detail": "ASGI mount timed out after 3 seconds waiting for response headers"}
+    assert 2.5 < took < 10  # settings.BOLT_ASGI_MOUNT_TIMEOUT = 3
+    eventually(lambda: (marks / "slow-stopped").exists(), bool, timeout=5)

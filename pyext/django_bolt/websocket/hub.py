@@ -95,6 +95,8 @@ class Hub:
         self._on_end = on_end
         #: The exceptions handlers raised (kept by the test client to re-raise).
         self.errors: list[BaseException] = []
+        #: The core's ASGI mounts (``asgi_mounts.Mounts``), set by the runtime when it has any.
+        self.mounts: Any = None
 
     def open(
         self,
@@ -111,6 +113,20 @@ class Hub:
         ws = WebSocket(self, conn_id, path, query, headers, path_params, client, subprotocols, auth, scheme)
         self.sockets[conn_id] = ws
         return ws
+
+    def open_mount(
+        self, conn_id: int, path: str, query: str, headers: list, client: str, subprotocols: tuple, scheme: str = "ws"
+    ) -> tuple[Any, WebSocket] | None:
+        """A WebSocket for a mounted ASGI app: ``(coroutine, WebSocket)`` for ``start``, or None
+        when no mount that takes WebSockets claims ``path``."""
+        if self.mounts is None:
+            return None
+        ws = WebSocket(self, conn_id, path, query, headers, {}, client, subprotocols, None, scheme)
+        coro = self.mounts.websocket(ws, path, query, headers, client, subprotocols, scheme)
+        if coro is None:
+            return None
+        self.sockets[conn_id] = ws
+        return coro, ws
 
     def start(self, conn_id: int, coro: Any, ws: WebSocket) -> None:
         """Runs the handler's coroutine as a Task on the core's loop, started eagerly (up to

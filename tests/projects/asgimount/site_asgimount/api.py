@@ -89,6 +89,61 @@ async def silent(scope, receive, send):
     await receive()
 
 
+async def ws_echo(scope, receive, send):
+    """A WebSocket app: tells what its scope says, echoes text upper-cased and bytes reversed,
+    closes with 4001 on "bye", refuses (closes before accepting) for ``?deny``; leaves a mark
+    in $ASGIMOUNT_MARKS with the code of the client's close."""
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"plain GET under a WebSocket mount"})
+        return
+    first = await receive()
+    assert first["type"] == "websocket.connect", first
+    if scope["query_string"] == b"deny":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    offered = scope["subprotocols"]
+    await send(
+        {
+            "type": "websocket.accept",
+            "subprotocol": offered[-1] if offered else None,
+            "headers": [(b"x-mounted", b"yes")],
+        }
+    )
+    seen = {k: scope[k] for k in ("type", "path", "root_path", "scheme", "subprotocols", "http_version")}
+    seen.update(
+        raw_path=scope["raw_path"].decode(),
+        query_string=scope["query_string"].decode(),
+        headers=[[k.decode(), v.decode()] for k, v in scope["headers"]],
+        client=list(scope["client"]),
+    )
+    await send({"type": "websocket.send", "text": json.dumps(seen)})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            Path(os.environ["ASGIMOUNT_MARKS"], f"ws-left-{message['code']}").write_text("left")
+            return
+        if message.get("text") == "bye":
+            await send({"type": "websocket.close", "code": 4001, "reason": "bye bye"})
+            return
+        if message.get("text") is not None:
+            await send({"type": "websocket.send", "text": message["text"].upper()})
+        else:
+            await send({"type": "websocket.send", "bytes": message["bytes"][::-1]})
+
+
+async def slow_start(scope, receive, send):
+    """Takes longer than BOLT_ASGI_MOUNT_TIMEOUT (settings.py) to start its response; leaves a
+    mark when it is stopped."""
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        Path(os.environ["ASGIMOUNT_MARKS"], "slow-stopped").write_text("cancelled")
+        raise
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"too late"})
+
+
 async def redirector(scope, receive, send):
     """Redirects to a root-relative URL, as an app that knows nothing of its mount would."""
     await send({"type": "http.response.start", "status": 302, "headers": [(b"location", b"/elsewhere")]})
@@ -103,6 +158,8 @@ api.mount_asgi("/endless", endless)
 api.mount_asgi("/midway", fails_midway)
 api.mount_asgi("/broken", broken)
 api.mount_asgi("/silent", silent)
+api.mount_asgi("/wsapp", ws_echo)
+api.mount_asgi("/slow", slow_start)
 
 
 def wsgi_app(environ, start_response):

@@ -38,3 +38,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "level": "WARNING"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# A mounted app that has not started its response after this many seconds gets 504 (/slow).
+BOLT_ASGI_MOUNT_TIMEOUT = 3
