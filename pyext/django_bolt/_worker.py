@@ -18,6 +18,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -331,10 +332,23 @@ class Runtime:
         # The first API that sets a LoggingConfig (unless settings.BOLT_LOGGING does).
         self.request_log = _logging_config(next((a.logging_config for a in apis if a.logging_config is not None), None))
         cfg = self.request_log
-        # Rust decides per request whether to call log_request: sampled at INFO, or slow.
-        info_on = cfg is not None and logging.getLogger(cfg.logger_name).isEnabledFor(logging.INFO)
-        self.log_sample_rate = cfg.sample_rate if info_on else 0.0
-        self.log_slow_ms = cfg.slow_request_ms if cfg is not None and cfg.slow_request_ms is not None else -1.0
+        # Rust decides per request whether to call log_request: an error, slow, or a sampled
+        # success; with what the logger takes now, so a disabled one costs no call.
+        self.log_sample_rate, self.log_slow_ms, self.log_errors_from, self.log_min_ms = (
+            cfg._gate() if cfg is not None else (0.0, -1.0, 65535.0, 0.0)
+        )
+        #: Where a handler's unhandled exception is logged once more, as django-bolt does with
+        #: its API's LoggingConfig (``Exception in GET /x: ...`` on ``logger_name``).
+        self.exception_log = None
+        #: The routes of ``enable_logging=False`` APIs, whose exceptions stay out of it.
+        self.unlogged: re.Pattern[str] | None = None
+        if cfg is not None:
+            from .logging.middleware import LoggingMiddleware
+
+            self.exception_log = LoggingMiddleware(cfg)
+            quiet = {(r.method, r.path) for r in routes if not getattr(r, "logged", True)}
+            if quiet:
+                self.unlogged = re.compile("|".join(f"{m} {_path_pattern(p)}" for m, p in sorted(quiet)))
         paths = {(r.method, r.path) for r in routes}
         # Built-in probes, unless switched off or the project serves those paths itself.
         health = getattr(settings, "BOLT_HEALTH_PATH", "/health")
@@ -684,6 +698,13 @@ class Runtime:
             exc_info=(type(exc), exc, exc.__traceback__),
             extra={"status_code": 500},
         )
+        if self.exception_log is not None and not (self.unlogged and self.unlogged.fullmatch(f"{method} {path}")):
+            try:
+                self.exception_log.log_exception({"method": method, "path": path}, exc)
+            except Exception:
+                # A project's exception_logging_handler that fails must not turn a 500 into a
+                # dropped connection; say so once per interval (bounded like other errors).
+                log.exception("LoggingConfig.exception_logging_handler failed for %s %s", method, path)
         if self.debug:
             if "text/html" in accept:
                 try:
@@ -967,6 +988,17 @@ def _logging_config(api_config: Any) -> Any:
     if not isinstance(cfg, LoggingConfig):
         raise TypeError(f"BOLT_LOGGING must be a LoggingConfig or a dict, not {type(cfg).__name__}")
     return cfg
+
+
+def _path_pattern(path: str) -> str:
+    """A regex for a route path: ``{name}`` one segment, ``{name:path}`` the rest."""
+    out = []
+    for part in re.split(r"(\{[^}]*\})", path):
+        if part.startswith("{") and part.endswith("}"):
+            out.append(".+" if part.endswith(":path}") else "[^/]+")
+        else:
+            out.append(re.escape(part))
+    return "".join(out)
 
 
 def _access_is_default() -> bool:

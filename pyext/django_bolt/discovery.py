@@ -154,10 +154,11 @@ def _import(name: str):
 def apply_log_level(level: int) -> None:
     """``--log-level`` for bolt's and the root logger, in this interpreter.
 
-    At INFO or below the access log (``django_bolt.access``) and the request log
-    (``django_bolt.request``, see LoggingConfig) are on; when the project's LOGGING gives them no
-    handler they write to stderr. Above INFO they are off and Rust skips them entirely (slow
-    requests still reach ``django_bolt.request`` at WARNING).
+    At INFO or below the access log (``django_bolt.access``) and ``django_bolt.request`` (a
+    LoggingConfig's logger when it names that one; its default is django-bolt's ``django.server``,
+    which Django's LOGGING sets) are on; when the project's LOGGING gives them no handler they
+    write to stderr. Above INFO they are off and Rust skips them entirely (errors and slow
+    requests still reach ``django_bolt.request`` at WARNING/ERROR).
     """
     import logging
 

@@ -210,6 +210,10 @@ impl App {
                     .then(access::AccessSink::new),
                 sample_rate: float_attr(&rt, c"log_sample_rate").unwrap_or(0.0),
                 slow_ms: float_attr(&rt, c"log_slow_ms").unwrap_or(-1.0),
+                errors_from: float_attr(&rt, c"log_errors_from")
+                    .filter(|v| (0.0..f64::from(u16::MAX)).contains(v))
+                    .map_or(u16::MAX, |v| v as u16),
+                min_ms: float_attr(&rt, c"log_min_ms").unwrap_or(0.0),
                 rng: Cell::new(
                     0x9E37_79B9_7F4A_7C15
                         ^ (py::interp_id() as u64).wrapping_mul(0x2545_F491_4F6C_DD1D),

@@ -258,7 +258,7 @@ impl<'a> Site<'a> {
         }
         if let Some(t0) = started.timer {
             let ms = t0.elapsed().as_secs_f64() * 1e3;
-            let detail = app.logs.decision(ms);
+            let detail = app.logs.decision(ms, resp.status);
             let nbytes = body_len(resp);
             let py_access =
                 app.logs.access_enabled && !app.logs.access_native(req, resp.status, ms, nbytes);

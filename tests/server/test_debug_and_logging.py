@@ -128,7 +128,7 @@ def test_bolt_logging_setting_wins_over_the_api_and_sets_the_rate(tmp_path, driv
     project = copy_project(
         "logsample",
         tmp_path / "logsample",
-        settings=f"BOLT_LOGGING = {{'sample_rate': {rate}, 'slow_request_ms': None}}\n",
+        settings=f"BOLT_LOGGING = {{'logger_name': 'django_bolt.request', 'sample_rate': {rate}, 'slow_request_ms': None}}\n",
     )
     assert _request_log_records(project, driver) == expected
 
@@ -140,7 +140,7 @@ def test_enable_logging_false_keeps_an_api_out_of_the_access_and_request_logs(tm
     project = copy_project(
         "logsample",
         tmp_path / "logsample",
-        settings="BOLT_LOGGING = {'sample_rate': 1.0, 'slow_request_ms': None}\n"
+        settings="BOLT_LOGGING = {'logger_name': 'django_bolt.request', 'sample_rate': 1.0, 'slow_request_ms': None}\n"
         # Django's default LOGGING writes django.request's errors nowhere when DEBUG is off.
         "LOGGING = {'version': 1, 'disable_existing_loggers': False,\n"
         "  'handlers': {'err': {'class': 'logging.StreamHandler'}},\n"
@@ -161,6 +161,8 @@ def test_enable_logging_false_keeps_an_api_out_of_the_access_and_request_logs(tm
     assert "/quiet/sampled" not in err, server.output()
     assert '"GET /quiet/fails"' not in err and "django_bolt.request: GET /quiet" not in err, server.output()
     assert "quiet route failed" in err, server.output()
+    # Nor is its exception in the request log's logger (django-bolt logs it there for other APIs).
+    assert "Exception in GET /quiet/fails" not in err, server.output()
 
 
 @pytest.mark.parametrize(("log_level", "calls"), [("warning", 0), ("info", 50)])
@@ -171,7 +173,77 @@ def test_rust_never_calls_the_request_log_while_it_is_disabled(tmp_path, driver,
         "logsample",
         tmp_path / "logsample",
         settings="from site_logsample.counting import CountingConfig\n"
-        "BOLT_LOGGING = CountingConfig(sample_rate=1.0, slow_request_ms=None)\n",
+        "BOLT_LOGGING = CountingConfig(logger_name='django_bolt.request', sample_rate=1.0, slow_request_ms=None)\n",
     )
     server = _sampled_server(project, driver, n=50, log_level=log_level)
+    assert server.stderr.count("counting: record called") == calls, server.output()
+
+
+# ----------------------------------------------------------------------------------------------
+# django-bolt 0.13's LoggingConfig on a served project: levels by status, errors never sampled
+# away, the exception record, the default logger (django.server).
+
+
+def _run(project: Path, driver: str, requests: list[str], log_level: str = "info") -> BoltProcess:
+    """Sends each ``GET path`` on one connection; returns the server stopped."""
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project, log_level=log_level)
+    try:
+        with Conn(server.port) as conn:
+            for path in requests:
+                conn.request("GET", path)
+    finally:
+        assert server.stop() == 0
+    return server
+
+
+def test_errors_are_logged_whatever_the_sampling_at_their_level(tmp_path, driver):
+    project = copy_project(
+        "logsample",
+        tmp_path / "logsample",
+        settings="BOLT_LOGGING = {'logger_name': 'django_bolt.request', 'sample_rate': 0.0, 'slow_request_ms': None}\n",
+    )
+    server = _run(project, driver, ["/sampled"] * 20 + ["/nope"] * 3 + ["/fails"])
+    err = server.stderr
+    assert "django_bolt.request: GET /sampled" not in err, server.output()
+    assert err.count("WARNING django_bolt.request: GET /nope 404") == 3, server.output()
+    assert err.count("ERROR django_bolt.request: GET /fails 500") == 1, server.output()
+    # django-bolt's exception record, on the config's logger, with the traceback.
+    assert "ERROR django_bolt.request: Exception in GET /fails: RuntimeError: logged route failed" in err
+    assert 'raise RuntimeError("logged route failed")' in err, server.output()
+
+
+def test_skip_status_codes_and_min_duration_ms_on_a_server(tmp_path, driver):
+    project = copy_project(
+        "logsample",
+        tmp_path / "logsample",
+        settings="BOLT_LOGGING = {'logger_name': 'django_bolt.request', 'skip_status_codes': {404},\n"
+        "    'min_duration_ms': 60000, 'slow_request_ms': None}\n",
+    )
+    server = _run(project, driver, ["/sampled"] * 5 + ["/nope"] * 2 + ["/fails"])
+    err = server.stderr
+    assert '"GET /sampled' in err and '"GET /nope' in err, server.output()  # the access log has them
+    assert "django_bolt.request: GET /sampled" not in err, server.output()  # faster than 60 s
+    assert "django_bolt.request: GET /nope" not in err, server.output()  # a skipped status
+    assert err.count("ERROR django_bolt.request: GET /fails 500") == 1, server.output()
+
+
+def test_the_default_logger_is_django_server(tmp_path, driver):
+    """LoggingConfig() writes to ``django.server``, as django-bolt 0.13's: with Django's default
+    LOGGING its handler prints ``[time] GET /sampled 200`` whatever ``--log-level`` says."""
+    project = copy_project("logsample", tmp_path / "logsample", settings="BOLT_LOGGING = {'slow_request_ms': None}\n")
+    server = _run(project, driver, ["/sampled"] * 10, log_level="warning")
+    assert server.stderr.count("] GET /sampled 200\n") == 10, server.output()
+
+
+@pytest.mark.parametrize(("log_level", "calls"), [("error", 1), ("warning", 4)])
+def test_rust_calls_the_request_log_for_errors_only_when_the_logger_takes_them(tmp_path, driver, log_level, calls):
+    """At ``error`` the logger takes 5xx records only: the 404s never reach Python; at
+    ``warning`` both do; successes at neither (sample_rate needs INFO)."""
+    project = copy_project(
+        "logsample",
+        tmp_path / "logsample",
+        settings="from site_logsample.counting import CountingConfig\n"
+        "BOLT_LOGGING = CountingConfig(logger_name='django_bolt.request', slow_request_ms=None)\n",
+    )
+    server = _run(project, driver, ["/sampled"] * 10 + ["/nope"] * 3 + ["/fails"], log_level=log_level)
     assert server.stderr.count("counting: record called") == calls, server.output()

@@ -160,8 +160,17 @@ LOGGING = {
 BOLT_LOG_REPEAT_INTERVAL = float(os.environ.get("DEMO_LOG_REPEAT_INTERVAL", "10"))
 
 if _env_flag("DEMO_REQUEST_LOG"):
-    # Request/response logging with bodies, every request sampled, >50 ms flagged slow.
-    BOLT_LOGGING = {"request_body": True, "response_body": True, "sample_rate": 1.0, "slow_request_ms": 50}
+    # Request/response logging with query, headers and bodies, every request sampled, >50 ms
+    # flagged slow, on the logger `--log-level info` turns on (django-bolt's default is django.server).
+    BOLT_LOGGING = {
+        "logger_name": "django_bolt.request",
+        "request_log_fields": {"method", "path", "query", "headers"},
+        "response_log_fields": {"status_code", "duration"},
+        "log_request_body": True,
+        "log_response_body": True,
+        "sample_rate": 1.0,
+        "slow_request_ms": 50,
+    }
 
 # CORS (django-cors-headers' names), answered by bolt in Rust for API paths.
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]

@@ -1,12 +1,18 @@
 from django_bolt import BoltAPI, LoggingConfig
 
-# Request logging configured on the API: a quarter of the requests, no slow-request records.
-api = BoltAPI(logging_config=LoggingConfig(sample_rate=0.25, slow_request_ms=None, request_headers=False))
+# Request logging configured on the API: a quarter of the successful requests (errors are never
+# sampled away), no slow-request records, on the logger --log-level turns on.
+api = BoltAPI(logging_config=LoggingConfig(logger_name="django_bolt.request", sample_rate=0.25, slow_request_ms=None))
 
 
 @api.get("/sampled")
 def sampled() -> dict:
     return {"ok": True}
+
+
+@api.get("/fails")
+def fails() -> dict:
+    raise RuntimeError("logged route failed")
 
 
 # django-bolt's production switch: this API's requests write no access line and no request log.
