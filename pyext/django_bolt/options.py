@@ -125,6 +125,12 @@ class ServerOptions:
         "(0: never; needs --isolation process)",
         empty_is_default=True,
     )
+    workers_lifetime: int = _option(
+        0,
+        "recycle a worker process this many seconds after it started, the same way "
+        "(0: never; needs --isolation process)",
+        empty_is_default=True,
+    )
     huge_pages: str = _option(
         "off",
         "transparent huge pages for the allocator's heap: off (default; memory freed after a burst "

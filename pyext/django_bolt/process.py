@@ -286,15 +286,20 @@ class _Supervisor:
                 if code is not None:
                     return code
 
-    def check_rss(self) -> None:
+    def check_limits(self) -> None:
+        """Once a second: recycle the serving workers past ``--max-rss`` or ``--workers-lifetime``."""
         now = time.monotonic()
-        if not self.opts.max_rss or now < self.next_rss_check:
+        lifetime = self.opts.workers_lifetime
+        if not (self.opts.max_rss or lifetime) or now < self.next_rss_check:
             return
         self.next_rss_check = now + 1.0
         for w in list(self.current.values()):
             if not w.ready or w.recycling is not None:
                 continue
-            mib = _rss_mib(w.pid)
+            if lifetime and now - w.started >= lifetime:
+                self.recycle(w, f"up {now - w.started:.0f} s, --workers-lifetime {lifetime}")
+                continue
+            mib = _rss_mib(w.pid) if self.opts.max_rss else None
             if mib is not None and mib > self.opts.max_rss:
                 self.recycle(w, f"resident memory {mib} MiB, --max-rss {self.opts.max_rss}")
 
@@ -333,7 +338,7 @@ class _Supervisor:
                 code = failed
                 break
             self.due()
-            self.check_rss()
+            self.check_limits()
         self.shutdown()
         if code == 0:
             print("django-bolt: stopped", file=sys.stderr, flush=True)

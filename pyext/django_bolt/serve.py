@@ -173,11 +173,11 @@ def load(opts: ServerOptions, settings_module: str | None = None) -> Loaded | in
         return fail(f"--request-timeout must be 0 (off) or more seconds, not {opts.request_timeout}")
     if opts.backlog < 0:
         return fail(f"--backlog must be 0 (the default, 4096) or more, not {opts.backlog}")
-    if opts.max_requests < 0 or opts.max_rss < 0:
-        return fail("--max-requests and --max-rss must be 0 (off) or more")
-    if opts.isolation != "process" and (opts.max_requests or opts.max_rss):
+    if opts.max_requests < 0 or opts.max_rss < 0 or opts.workers_lifetime < 0:
+        return fail("--max-requests, --max-rss and --workers-lifetime must be 0 (off) or more")
+    if opts.isolation != "process" and (opts.max_requests or opts.max_rss or opts.workers_lifetime):
         return fail(
-            "--max-requests and --max-rss recycle worker processes: add --isolation process. "
+            "--max-requests, --max-rss and --workers-lifetime recycle worker processes: add --isolation process. "
             "A sub-interpreter is not recycled (ending one leaks about 21 MB, and its core would "
             "stop serving while a new one boots)"
         )

@@ -35,7 +35,7 @@ def test_no_admin_and_kill_timeout_map_to_this_servers_flags():
         ({"processes": 0}, "--processes must be at least 1"),
         ({"processes": 2, "cores": "3"}, "give --processes or --cores, not both"),
         ({"max_rss": 512}, "--max-rss recycles worker processes: add --isolation process"),
-        ({"workers_lifetime": 60}, "--workers-lifetime is not supported"),
+        ({"workers_lifetime": 60}, "--workers-lifetime recycles worker processes: add --isolation process"),
         ({"respawn_failed_workers": True}, "--respawn-failed-workers: worker processes exist"),
         ({"reload_dirs": ["../lib"]}, "--reload-dir is not supported"),
     ],
@@ -46,8 +46,10 @@ def test_flags_without_a_counterpart_are_refused(given, message):
 
 
 def test_recycling_flags_are_accepted_with_processes():
-    out = django_bolt_options({"cores": "all", "processes": 2, "max_rss": 512, "respawn_failed_workers": True})
-    assert out["isolation"] == "process" and out["max_rss"] == 512
+    out = django_bolt_options(
+        {"cores": "all", "processes": 2, "max_rss": 512, "workers_lifetime": 3600, "respawn_failed_workers": True}
+    )
+    assert out["isolation"] == "process" and out["max_rss"] == 512 and out["workers_lifetime"] == 3600
 
 
 def test_their_off_values_are_accepted():

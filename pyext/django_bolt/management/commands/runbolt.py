@@ -10,8 +10,8 @@
   isolation, which ``--processes`` implies); ``--respawn-failed-workers`` is what process
   isolation always does.
 * ``--backlog N`` is the server's own flag (default 4096 here, 1024 in django-bolt).
-* ``--reload-dir`` and ``--workers-lifetime`` are refused with a message; their "off" values
-  are accepted.
+* ``--workers-lifetime`` is the server's own, like ``--max-rss`` (process isolation).
+* ``--reload-dir`` is refused with a message; its "off" value is accepted.
 
 ``--host`` stays 127.0.0.1 by default (django-bolt: 0.0.0.0): a server started without
 thinking about it is not reachable from the network. Containers pass ``--host 0.0.0.0``.
@@ -26,14 +26,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 # django-bolt's flags that have no counterpart here, with why; each is refused unless it is given
 # the value that turns it off (its django-bolt default).
-_NO_RECYCLING = "workers are recycled by --max-requests and --max-rss (--isolation process), not by age"
 _REFUSED: dict[str, tuple[str, Any, str]] = {
     "reload_dirs": (
         "--reload-dir",
         [],
         "--dev watches the whole project folder; there are no extra directories to add",
     ),
-    "workers_lifetime": ("--workers-lifetime", 0, _NO_RECYCLING),
 }
 
 
@@ -71,6 +69,8 @@ def django_bolt_options(options: dict[str, Any], log: Any = None) -> dict[str, A
     isolated = out.get("isolation") == "process"
     if out.get("max_rss") and not isolated:
         raise CommandError("--max-rss recycles worker processes: add --isolation process (or --processes N)")
+    if out.get("workers_lifetime") and not isolated:
+        raise CommandError("--workers-lifetime recycles worker processes: add --isolation process (or --processes N)")
     if out.get("respawn_failed_workers") and not isolated:
         raise CommandError(
             "--respawn-failed-workers: worker processes exist (and are always respawned) under "
@@ -98,7 +98,6 @@ class Command(BaseCommand):
         g.add_argument("--no-admin", action="store_true", help="same as --no-django")
         g.add_argument("--workers-kill-timeout", type=int, default=None, help="same as --shutdown-timeout")
         g.add_argument("--reload-dir", action="append", default=[], dest="reload_dirs", help="refused")
-        g.add_argument("--workers-lifetime", type=int, default=0, help="refused unless 0")
         g.add_argument(
             "--respawn-failed-workers",
             action="store_true",
