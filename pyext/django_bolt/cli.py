@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from .options import ServerOptions, add_server_arguments, fail
 
-__all__ = ["main", "run_server", "add_server_arguments"]
+__all__ = ["main", "run_server", "add_server_arguments", "add_reload_dir_argument"]
 
 
 def run_server(opts: dict[str, Any], settings_module: str | None = None, django_ready: bool = False) -> int:
@@ -45,6 +45,18 @@ def run_server(opts: dict[str, Any], settings_module: str | None = None, django_
     from .serve import run
 
     return run(options, settings_module=settings_module)
+
+
+def add_reload_dir_argument(p: argparse.ArgumentParser) -> None:
+    """``--reload-dir DIR`` (repeatable, django-bolt's flag): more folders ``--dev`` watches."""
+    p.add_argument(
+        "--reload-dir",
+        action="append",
+        default=[],
+        dest="reload_dirs",
+        metavar="DIR",
+        help="with --dev: also watch DIR's .py/.html files (repeatable)",
+    )
 
 
 def _dev_refused() -> int:
@@ -79,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("--version", action="store_true", help="print django-bolt's, Python's version and the I/O drivers")
     add_server_arguments(p)
+    add_reload_dir_argument(p)
     args = p.parse_args(args_list)
     if args.version:
         from .check import version_text
@@ -86,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(version_text())
         return 0
     del args.version
+    if args.reload_dirs and not args.dev:
+        print("bolt: --reload-dir is ignored without --dev", file=sys.stderr, flush=True)
     if args.dev and "LISTEN_FDS" in os.environ:
         return _dev_refused()
     if args.dev and args.isolation != "process":

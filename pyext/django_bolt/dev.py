@@ -226,8 +226,10 @@ class _Inotify:
 class ProjectWatcher:
     """The ``*.py``/``*.html`` files under ``root`` and their (mtime, size)."""
 
-    def __init__(self, root: Path, use_inotify: bool = True) -> None:
+    def __init__(self, root: Path, use_inotify: bool = True, extra: Sequence[Path] = ()) -> None:
         self.root = str(root)
+        # ``--reload-dir``: folders outside the project (a shared library checkout) watched too.
+        self.roots = [self.root, *(str(d) for d in extra if str(d) != self.root)]
         self._prefixes = _prefixes()
         self.files, dirs = self.scan()
         self.inotify: _Inotify | None = None
@@ -250,7 +252,7 @@ class ProjectWatcher:
     def scan(self) -> tuple[dict[str, tuple[int, int]], set[str]]:
         files: dict[str, tuple[int, int]] = {}
         dirs: set[str] = set()
-        stack = [self.root]
+        stack = list(self.roots)
         while stack:
             d = stack.pop()
             dirs.add(d)
@@ -412,9 +414,17 @@ class _Server:
 
 class _Supervisor:
     def __init__(
-        self, root: Path, cmd: list[str], env: dict[str, str], host: str, port: int, use_inotify: bool = True
+        self,
+        root: Path,
+        cmd: list[str],
+        env: dict[str, str],
+        host: str,
+        port: int,
+        use_inotify: bool = True,
+        reload_dirs: Sequence[Path] = (),
     ) -> None:
         self.root = root
+        self.reload_dirs = list(reload_dirs)
         self.host = host
         self.port = port
         self.retiring: list[tuple[_Server, float]] = []  # stopped servers not yet gone, kill deadline
@@ -558,10 +568,11 @@ class _Supervisor:
             old_wakeup = signal.set_wakeup_fd(self._wake_w, warn_on_full_buffer=False)
             for sig in (signal.SIGINT, signal.SIGTERM):
                 old_handlers[sig] = signal.signal(sig, self._on_signal)
-        watcher = ProjectWatcher(self.root, use_inotify=self.use_inotify)
+        watcher = ProjectWatcher(self.root, use_inotify=self.use_inotify, extra=self.reload_dirs)
         mode = "inotify" if watcher.inotify is not None else f"polling every {POLL_INTERVAL:g} s"
+        where = ", ".join(watcher.roots)
         _say(
-            f"watching {len(watcher.files)} .py/.html files under {self.root} ({mode}); "
+            f"watching {len(watcher.files)} .py/.html files under {where} ({mode}); "
             "the server restarts when one changes"
         )
         try:
@@ -613,6 +624,12 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
                 f"inside a project with a manage.py (looked in {Path.cwd()} and its parents)"
             )
         root = Path.cwd().resolve()
+    reload_dirs = []
+    for d in opts.get("reload_dirs") or ():
+        path = Path(d).expanduser().resolve()
+        if not path.is_dir():
+            return fail(f"--reload-dir {d}: not a folder")
+        reload_dirs.append(path)
     host = options.host
     port = options.port
     if port == 0:
@@ -635,7 +652,7 @@ def run(opts: dict[str, Any], argv: Sequence[str] | None = None, settings_module
         from .conf import dev_force_polling
 
         use_inotify = use_inotify and not dev_force_polling()
-    return _Supervisor(root, cmd, env, host, port, use_inotify=use_inotify).run()
+    return _Supervisor(root, cmd, env, host, port, use_inotify=use_inotify, reload_dirs=reload_dirs).run()
 
 
 # --- inside the child ----------------------------------------------------------------------------

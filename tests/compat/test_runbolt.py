@@ -37,7 +37,6 @@ def test_no_admin_and_kill_timeout_map_to_this_servers_flags():
         ({"max_rss": 512}, "--max-rss recycles worker processes: add --isolation process"),
         ({"workers_lifetime": 60}, "--workers-lifetime recycles worker processes: add --isolation process"),
         ({"respawn_failed_workers": True}, "--respawn-failed-workers: worker processes exist"),
-        ({"reload_dirs": ["../lib"]}, "--reload-dir is not supported"),
     ],
 )
 def test_flags_without_a_counterpart_are_refused(given, message):

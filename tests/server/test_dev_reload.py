@@ -156,6 +156,36 @@ def test_dev_restarts_on_change(project: Path, driver: str) -> None:
     assert not left, f"child processes {left} outlived bolt --dev\n{dev.output()}"
 
 
+def test_dev_reload_dir_restarts_on_a_change_outside_the_project(project: Path, tmp_path: Path, driver: str) -> None:
+    # django-bolt's --reload-dir: a folder outside the project (a shared library) is watched too.
+    lib = tmp_path / "sharedlib"
+    lib.mkdir()
+    (lib / "helpers.py").write_text("X = 1\n")
+    dev = BoltProcess(
+        [bolt_executable(), "--dev", "--port", "0", "--driver", driver, "--reload-dir", str(lib)], cwd=project
+    )
+    try:
+        dev.wait_for(lambda: dev.ports, 30, "banner")
+        assert str(lib) in dev.stderr, dev.output()  # the "watching ... under" line names it
+        mark = len(dev.stderr_lines)
+        (lib / "helpers.py").write_text("X = 22  # longer\n")
+        shown = dev.wait_stderr("changed; restarting", mark)
+        assert "helpers.py" in shown, shown
+        dev.wait_for(lambda: len(dev.ports) >= 2, 10, "second banner")
+        assert _message(dev.ports[0]) == "Hello, World!"
+    finally:
+        dev.kill()
+
+
+def test_dev_reload_dir_must_be_a_folder(project: Path, tmp_path: Path) -> None:
+    dev = BoltProcess([bolt_executable(), "--dev", "--port", "0", "--reload-dir", str(tmp_path / "nope")], cwd=project)
+    try:
+        assert dev.wait_exit(30) == 1
+    finally:
+        dev.kill()
+    assert "--reload-dir" in dev.stderr and "not a folder" in dev.stderr, dev.output()
+
+
 def test_dev_child_command_line() -> None:
     """The child gets the same flags minus --dev, the chosen port, and --cores 1 unless given."""
     from django_bolt import dev
@@ -196,6 +226,14 @@ def test_dev_watcher_skips_environments(tmp_path: Path) -> None:
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x = 1\n")
+    outside = tmp_path.parent / f"{tmp_path.name}-lib"
+    outside.mkdir()
+    (outside / "shared.py").write_text("")
+    with_extra = ProjectWatcher(tmp_path, use_inotify=False, extra=[outside])
+    try:
+        assert str(outside / "shared.py") in with_extra.files
+    finally:
+        with_extra.close()
     watcher = ProjectWatcher(tmp_path, use_inotify=False)
     try:
         assert sorted(os.path.relpath(p, tmp_path) for p in watcher.files) == [

@@ -11,7 +11,8 @@
   isolation always does.
 * ``--backlog N`` is the server's own flag (default 4096 here, 1024 in django-bolt).
 * ``--workers-lifetime`` is the server's own, like ``--max-rss`` (process isolation).
-* ``--reload-dir`` is refused with a message; its "off" value is accepted.
+* ``--reload-dir DIR`` adds a folder for ``--dev`` to watch (ignored, with a line saying so,
+  without ``--dev``).
 
 ``--host`` stays 127.0.0.1 by default (django-bolt: 0.0.0.0): a server started without
 thinking about it is not reachable from the network. Containers pass ``--host 0.0.0.0``.
@@ -24,25 +25,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-# django-bolt's flags that have no counterpart here, with why; each is refused unless it is given
-# the value that turns it off (its django-bolt default).
-_REFUSED: dict[str, tuple[str, Any, str]] = {
-    "reload_dirs": (
-        "--reload-dir",
-        [],
-        "--dev watches the whole project folder; there are no extra directories to add",
-    ),
-}
-
 
 def django_bolt_options(options: dict[str, Any], log: Any = None) -> dict[str, Any]:
     """``options`` with django-bolt's runbolt flags turned into this server's (``cores``,
     ``no_django``, ``shutdown_timeout``); raises ``CommandError`` for one that cannot be
     honoured. ``log`` (a function of one line) is told how ``--processes`` is served."""
     out = dict(options)
-    for name, (flag, off, why) in _REFUSED.items():
-        if out.get(name, off) not in (off, None):
-            raise CommandError(f"{flag} is not supported by this server: {why}")
+    if out.get("reload_dirs") and not out.get("dev") and log is not None:
+        log("django-bolt: --reload-dir is ignored without --dev")
     workers = out.get("workers")
     if workers is not None and workers != 1:
         raise CommandError(
@@ -87,9 +77,11 @@ class Command(BaseCommand):
     help = "Serve this project with django-bolt (same flags as `bolt`, and django-bolt's runbolt flags)."
 
     def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+        from django_bolt.cli import add_reload_dir_argument
         from django_bolt.options import add_server_arguments
 
         add_server_arguments(parser, with_settings=False)
+        add_reload_dir_argument(parser)
         g = parser.add_argument_group("django-bolt 0.13 compatibility")
         g.add_argument(
             "--processes", type=int, default=None, help="N worker processes, one per core (--isolation process)"
@@ -97,7 +89,6 @@ class Command(BaseCommand):
         g.add_argument("--workers", type=int, default=None, help="threads per process: only 1 is accepted")
         g.add_argument("--no-admin", action="store_true", help="same as --no-django")
         g.add_argument("--workers-kill-timeout", type=int, default=None, help="same as --shutdown-timeout")
-        g.add_argument("--reload-dir", action="append", default=[], dest="reload_dirs", help="refused")
         g.add_argument(
             "--respawn-failed-workers",
             action="store_true",
