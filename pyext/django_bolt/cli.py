@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from .options import ServerOptions, add_server_arguments, fail
 
-__all__ = ["main", "run_server", "add_server_arguments", "add_reload_dir_argument"]
+__all__ = ["main", "django_bolt_main", "run_server", "add_server_arguments", "add_reload_dir_argument"]
 
 
 def run_server(opts: dict[str, Any], settings_module: str | None = None, django_ready: bool = False) -> int:
@@ -108,6 +108,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_dev(vars(args), argv=sys.argv[1:] if argv is None else argv)
     return run_server(vars(args))
+
+
+def django_bolt_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``django-bolt`` console script, django-bolt 0.13's: ``django-bolt version``.
+    Serving is ``bolt`` (or ``manage.py runbolt``)."""
+    p = argparse.ArgumentParser(prog="django-bolt", description="Django-Bolt command line interface.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("version", help="Show Django-Bolt version.")
+    args = p.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command == "version":
+        from importlib.metadata import version
+
+        print(f"Django-Bolt version: {version('django-bolt')}")
+        return 0
+    p.print_help()
+    return 0
 
 
 if __name__ == "__main__":

@@ -34,6 +34,16 @@ def test_version_names_package_python_and_drivers():
     assert "drivers: " in line and "epoll" in line
 
 
+def test_django_bolt_console_script_prints_the_version_as_django_bolt_does():
+    # django-bolt 0.13's `django-bolt version`, installed beside `bolt`.
+    script = Path(bolt_executable()).parent / "django-bolt"
+    r = subprocess.run([str(script), "version"], env=server_env(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "Django-Bolt version: 0.1.0\n"
+    r = subprocess.run([str(script), "--help"], env=server_env(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "version" in r.stdout
+
+
 def test_version_says_when_io_uring_is_refused():
     # Under a seccomp filter refusing io_uring_setup with EPERM, as a container profile might.
     r = bolt(DEMO, "--version", prefix=(sys.executable, str(TESTS / "support" / "nouring.py"), "1"))

@@ -83,6 +83,10 @@ def test_wheel_installs_into_a_fresh_venv_and_serves(tmp_path, driver):
     )
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith("django-bolt 0.1.0 | Python 3.13"), version.stdout
+    compat = subprocess.run(
+        [str(venv / "bin" / "django-bolt"), "version"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert compat.stdout == "Django-Bolt version: 0.1.0\n", compat.stdout + compat.stderr
 
     # The demo's database, made by the installed package's migrations.
     setup = subprocess.run(
