@@ -40,7 +40,13 @@ sys.path.insert(0, str(HERE))
 import memory  # noqa: E402  (the servers as run.py starts them)
 import run  # noqa: E402
 
-PATHS = {"big": "/big", "hello": "/hello", "item": "/items/42?q=hello", "users": "/users"}
+PATHS = {
+    "big": "/big",
+    "hello": "/hello",
+    "item": "/items/42?q=hello",
+    "users": "/users",
+    "users_async": "/users/async",
+}
 
 
 def shares(data: Path, sort: str) -> dict[str, float]:
