@@ -192,33 +192,26 @@ def test_recycling_needs_process_isolation():
     assert r.returncode == 1 and "add --isolation process" in r.stderr
 
 
-def test_recycling_by_workers_lifetime_replaces_a_worker_and_keeps_serving(demo_db, driver):
-    # django-bolt's --workers-lifetime: each worker is replaced once it has been up 2 s, gracefully.
-    s = BoltProcess.start(cores=1, driver=driver, extra=[*PROCESS, "--workers-lifetime", "2"])
-    try:
-        first = children(s.pid)
-        for _ in range(5):
-            assert fetch(s.port, "GET", "/hello").status == 200
-        s.wait_stderr("--workers-lifetime 2", timeout=20)
-        s.wait_stderr("drained and exited", timeout=20)
-        for _ in range(20):
-            assert fetch(s.port, "GET", "/hello").status == 200
-        assert first[0] not in children(s.pid)
-    finally:
-        assert s.stop() == 0, s.output()
-
-
 def test_workers_lifetime_needs_process_isolation():
     r = run_bolt("noapi", "--workers-lifetime", "60")
     assert r.returncode == 1 and "add --isolation process" in r.stderr
 
 
-def test_recycling_by_max_rss_replaces_a_worker_and_keeps_serving(demo_db, driver):
-    # Every worker is above 1 MiB: each is replaced about once a second, gracefully.
-    s = BoltProcess.start(cores=1, driver=driver, extra=[*PROCESS, "--max-rss", "1"])
+@pytest.mark.parametrize(
+    ("limit", "reason"),
+    [
+        # Every worker is above 1 MiB: each is replaced about once a second, gracefully.
+        (["--max-rss", "1"], "resident memory"),
+        # django-bolt's --workers-lifetime: each worker is replaced once it has been up 2 s.
+        (["--workers-lifetime", "2"], "--workers-lifetime 2"),
+    ],
+    ids=["max_rss", "workers_lifetime"],
+)
+def test_recycling_by_a_limit_replaces_a_worker_and_keeps_serving(demo_db, driver, limit, reason):
+    s = BoltProcess.start(cores=1, driver=driver, extra=[*PROCESS, *limit])
     try:
         first = children(s.pid)
-        s.wait_stderr("resident memory", timeout=20)
+        s.wait_stderr(reason, timeout=20)
         s.wait_stderr("drained and exited", timeout=20)
         for _ in range(20):
             assert fetch(s.port, "GET", "/hello").status == 200
