@@ -6,16 +6,20 @@ use super::pending::Pending;
 use super::plan::{Blocking, Route};
 use super::respond::{Origin, Render, Shape};
 use super::{App, Hooks};
+use crate::auth::jwks::KeyHold;
 use crate::http::{Request, Response};
 use crate::py::{self, Obj};
 use pyo3::ffi;
 use std::ptr::null_mut;
 use std::time::{Duration, Instant};
 
-/// A handler's result: a response now, or a token its response will be delivered under.
+/// A handler's result: a response now, or a token its response will be delivered under; or,
+/// before the handler, a hold for a remote key set's refresh, after which the request is
+/// handled again (`App::handle` with `Pass::AfterHold`).
 pub enum Outcome {
     Ready(Response),
     Pending(u64),
+    Held(KeyHold),
 }
 
 /// One inline step of a coroutine (`App::step`).

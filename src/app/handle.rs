@@ -6,7 +6,7 @@ use super::pending::Pending;
 use super::repeats::warn_repeated;
 use super::respond::Render;
 use super::{App, Hooks};
-use crate::auth::authenticate::{self, Claims, KeyStore};
+use crate::auth::authenticate::{self, Claims, Denied, KeyStore};
 use crate::auth::jwks::RemoteJwks;
 use crate::codec::decode::to_python;
 use crate::http::{self, Request, Response};
@@ -17,6 +17,18 @@ use crate::validation;
 use pyo3::ffi;
 use std::time::Instant;
 
+/// A request's pass through `admit`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// The first: it may be held for a remote key set's refresh (`Outcome::Held`).
+    First,
+    /// Again once its hold is over: its address-keyed limit was taken on the first pass, and
+    /// it is not held twice.
+    AfterHold,
+    /// A WebSocket handshake: not held (refused as the keys are).
+    Unheld,
+}
+
 impl App {
     /// Runs the handler of `route` for this request (`path_params`: the router's captures).
     pub fn handle(
@@ -25,6 +37,7 @@ impl App {
         route: usize,
         path_params: &[(&str, &str)],
         pending: &Pending,
+        pass: Pass,
     ) -> Outcome {
         if self.routes[route].websocket {
             // Not a handshake (those never reach here): HEAD, or the test client's HTTP path.
@@ -33,9 +46,12 @@ impl App {
                 .with_header(b"sec-websocket-version", b"13");
             return Outcome::Ready(resp);
         }
-        let claims = match self.admit(req, route) {
+        let claims = match self.admit(req, route, pass) {
             Ok(c) => c,
-            Err(resp) => return Outcome::Ready(self.shaped(route, req, path_params, resp)),
+            Err(Denied::Refused(resp)) => {
+                return Outcome::Ready(self.shaped(route, req, path_params, resp))
+            }
+            Err(Denied::Held(hold)) => return Outcome::Held(hold),
         };
         let r = &self.routes[route];
         // Before the handler runs: a request nothing can be rendered for changes nothing.
@@ -105,13 +121,21 @@ impl App {
     }
 
     /// The checks before any parameter is read: address- and header-keyed rate limits,
-    /// authentication, guards, then user-keyed limits. The claims, or the response refusing.
-    pub(super) fn admit(&self, req: &Request, route: usize) -> Result<Option<Claims>, Response> {
+    /// authentication, guards, then user-keyed limits. The claims, or why not (a response, or
+    /// a hold for a key set refresh).
+    pub(super) fn admit(
+        &self,
+        req: &Request,
+        route: usize,
+        pass: Pass,
+    ) -> Result<Option<Claims>, Denied> {
         let r = &self.routes[route];
         // Address- and header-keyed limits come before any authentication work; user-keyed
         // ones need it done.
         if let Some(limit) = r.limit.as_ref().filter(|l| !l.per_user()) {
-            self.take_token(route, limit, req, None)?;
+            if pass != Pass::AfterHold {
+                self.take_token(route, limit, req, None)?;
+            }
         }
         let mut claims: Option<Claims> = None;
         if let Some(sec) = &r.security {
@@ -121,10 +145,11 @@ impl App {
             };
             let https = || self.trusted_proxies.forwarded_https(req);
             let refresh = |set: &RemoteJwks| self.hooks.refresh_jwks(&set.url);
-            claims = authenticate::authenticate(sec, req.head, keys, &https, &refresh)?;
+            let may_hold = pass == Pass::First;
+            claims = authenticate::authenticate(sec, req.head, keys, &https, &refresh, may_hold)?;
             if let Some(g) = &sec.guard {
                 if !authenticate::guard_allows(g, claims.as_ref()) {
-                    return Err(authenticate::refused(sec, claims.is_some()));
+                    return Err(authenticate::refused(sec, claims.is_some()).into());
                 }
             }
         }

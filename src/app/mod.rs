@@ -22,6 +22,7 @@ pub mod stream;
 pub mod websocket;
 
 pub use call::Outcome;
+pub use handle::Pass;
 pub use hooks::Hooks;
 pub use plan::{PlanError, Route};
 

@@ -9,9 +9,11 @@
 //! `WsHub::deliver`. Each socket holds a pending token for the life of its handler, so the
 //! worker keeps turning the loop while any handler is alive; the token is also the socket's id.
 
+use super::handle::Pass;
 use super::pending::Pending;
 use super::plan::{attr, PlanError};
 use super::App;
+use crate::auth::authenticate::Denied;
 use crate::codec::decode::to_python;
 use crate::http::websocket::close as close_code;
 use crate::http::{self, Method, Request, RequestHead, Response};
@@ -366,7 +368,12 @@ impl App {
         token: u64,
         pending: &Pending,
     ) -> Result<Rc<WsChannel>, Response> {
-        let claims = self.admit(req, route)?;
+        let claims = match self.admit(req, route, Pass::Unheld) {
+            Ok(c) => c,
+            Err(Denied::Refused(resp)) => return Err(resp),
+            // Not asked for (`Pass::Unheld`); refused as an unknown key is.
+            Err(Denied::Held(_)) => return Err(Response::detail(401, "invalid token")),
+        };
         let r = &self.routes[route];
         let hub = &self.ws;
         let pp = super::handle::path_params_dict(path_params);

@@ -5,7 +5,7 @@
 use super::apikey::{self, ApiKeyAuth, ApiKeyCache};
 use super::csrf;
 use super::guard::Guard;
-use super::jwks::RemoteJwks;
+use super::jwks::{KeyHold, KidRefresh, RemoteJwks};
 use super::jwt::{JwtError, JwtVerifier};
 use super::verified::VerifiedTokens;
 use crate::http::{RequestHead, Response};
@@ -118,6 +118,21 @@ impl Claims {
     }
 }
 
+/// Why a request is not (yet) authenticated.
+pub enum Denied {
+    /// Answer this.
+    Refused(Response),
+    /// Its token names a `kid` a refresh of a remote key set may bring: hold the request until
+    /// that lands, then authenticate it again (without holding it a second time).
+    Held(KeyHold),
+}
+
+impl From<Response> for Denied {
+    fn from(r: Response) -> Denied {
+        Denied::Refused(r)
+    }
+}
+
 /// Where API keys the route does not hold in memory are looked up (the database, through
 /// Python), with the per-core cache in front.
 pub struct KeyStore<'a, F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>> {
@@ -129,14 +144,16 @@ pub struct KeyStore<'a, F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>> {
 /// Err(401; 403 when a cookie token fails the cross-site check; 503 when the key store failed)
 /// otherwise. `https` tells the request's effective scheme, asked only for that check.
 /// `refresh` starts a fetch of a remote key set off this thread (its outcome goes to
-/// `RemoteJwks::publish`); this request goes on with the keys held now.
+/// `RemoteJwks::publish`). A token whose `kid` the set lacks is `Denied::Held` for the refresh
+/// when `may_hold` (see `RemoteJwks::unknown_kid`), else refused.
 pub fn authenticate<F>(
     sec: &Security,
     head: &RequestHead,
     keys: KeyStore<'_, F>,
     https: &dyn Fn() -> bool,
     refresh: &dyn Fn(&RemoteJwks),
-) -> Result<Option<Claims>, Response>
+    may_hold: bool,
+) -> Result<Option<Claims>, Denied>
 where
     F: FnOnce(&[u8]) -> Result<Option<Vec<u8>>, String>,
 {
@@ -162,10 +179,27 @@ where
                         .get_or_verify(&t, now, |t| a.verifier.borrow().verify(t))
                 });
                 if let Some(r) = &a.remote {
-                    // As django-bolt: an unknown `kid` may be a key the provider has just
-                    // rotated in. This request is refused now; later ones get the new keys.
-                    let unknown_kid = matches!(verified, Err(JwtError::UnknownKid(_)));
-                    if r.set.claim_refresh(Instant::now(), unknown_kid) {
+                    let now = Instant::now();
+                    if matches!(verified, Err(JwtError::UnknownKid(_))) {
+                        // As django-bolt: an unknown `kid` may be a key the provider has just
+                        // rotated in; the request waits for the keys that may bring it.
+                        let wait = match r.set.unknown_kid(now) {
+                            KidRefresh::Start(wait) => {
+                                refresh(&r.set);
+                                Some(wait)
+                            }
+                            KidRefresh::Join(wait) => Some(wait),
+                            KidRefresh::Refuse => {
+                                if r.set.claim_refresh(now) {
+                                    refresh(&r.set);
+                                }
+                                None
+                            }
+                        };
+                        if let (Some(wait), true) = (wait, may_hold) {
+                            return Err(Denied::Held(KeyHold::new(Arc::clone(&r.set), wait, now)));
+                        }
+                    } else if r.set.claim_refresh(now) {
                         refresh(&r.set);
                     }
                 }
@@ -185,7 +219,7 @@ where
                 // As django-bolt: checked once the cookie token is known good, so a request
                 // with a stale cookie and no other proof is a 401, not a 403.
                 if from_cookie && a.cookie_csrf && !csrf::passes(head, https()) {
-                    return Err(Response::detail(403, csrf::REFUSAL));
+                    return Err(Response::detail(403, csrf::REFUSAL).into());
                 }
                 return Ok(Some(claims));
             }
@@ -204,10 +238,11 @@ where
                     Ok(Some(c)) => Ok(Some(Claims::new(backend, c))),
                     // RFC 9110 §15.5.2: a 401 names the scheme to use.
                     Ok(None) => Err(Response::detail(401, "invalid API key")
-                        .with_header(b"www-authenticate", b"ApiKey")),
+                        .with_header(b"www-authenticate", b"ApiKey")
+                        .into()),
                     Err(e) => {
                         eprintln!("django-bolt: API key lookup failed: {e}");
-                        Err(Response::detail(503, "API key lookup unavailable"))
+                        Err(Response::detail(503, "API key lookup unavailable").into())
                     }
                 };
             }

@@ -5,6 +5,10 @@
 //! it again. The fetch itself is Python's (`auth/jwks.py`, on a core's blocking pool, never on a
 //! core's own thread); each core parses a new document into its own verifier when it sees the
 //! generation change (`authenticate::RemoteKeys::sync`).
+//!
+//! A token whose `kid` the set lacks may name a key the provider has just rotated in: as
+//! django-bolt does, its request is held (`KeyHold`) until the refresh that may bring the key
+//! lands, then verified again; the connection waits, the core serves others meanwhile.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,6 +20,53 @@ use std::time::{Duration, Instant};
 /// provider.
 pub const UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(30);
 
+/// The longest a request with an unknown `kid` is held for the refresh (django-bolt's: it waits
+/// for the fetch, which gives up after 10 s, as `auth/jwks.py`'s does); past it the request is
+/// answered as if the refresh had failed.
+pub const UNKNOWN_KID_HOLD: Duration = Duration::from_secs(10);
+
+/// What a token naming a `kid` the set lacks gets (`RemoteJwks::unknown_kid`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum KidRefresh {
+    /// Start a refresh now (the caller must see `publish` called, whatever the outcome) and
+    /// wait for it.
+    Start(KeyWait),
+    /// A refresh is in flight already (this core's or another's): wait for it.
+    Join(KeyWait),
+    /// Nothing in flight and within the cooldown: refuse now, so invented `kid`s cannot park
+    /// requests.
+    Refuse,
+}
+
+/// A refresh to wait for: over once `publish` has been called after the count `seen`.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct KeyWait {
+    seen: u64,
+}
+
+/// A request held for a refresh of `set`, until it lands or `until` passes.
+#[derive(Clone)]
+pub struct KeyHold {
+    pub set: Arc<RemoteJwks>,
+    wait: KeyWait,
+    pub until: Instant,
+}
+
+impl KeyHold {
+    pub fn new(set: Arc<RemoteJwks>, wait: KeyWait, now: Instant) -> KeyHold {
+        KeyHold {
+            set,
+            wait,
+            until: now + UNKNOWN_KID_HOLD,
+        }
+    }
+
+    /// Whether the request may go on: the refresh landed (or failed), or its time is up.
+    pub fn over(&self, now: Instant) -> bool {
+        self.set.settled.load(Ordering::Acquire) != self.wait.seen || now >= self.until
+    }
+}
+
 pub struct RemoteJwks {
     pub url: String,
     /// Bumped by every published document; a core rebuilds its verifier when it differs from
@@ -24,6 +75,9 @@ pub struct RemoteJwks {
     /// When the next periodic refresh is due, in nanoseconds since `epoch()`: read on every
     /// token without taking the lock.
     due_at: AtomicU64,
+    /// Bumped by every `publish` (a refresh's end, whatever its outcome): held requests wait
+    /// for it to move.
+    settled: AtomicU64,
     state: Mutex<State>,
 }
 
@@ -80,6 +134,7 @@ impl RemoteJwks {
             url: url.to_owned(),
             generation: AtomicU64::new(0),
             due_at: AtomicU64::new(nanos_since_epoch(now + interval)),
+            settled: AtomicU64::new(0),
             state: Mutex::new(State {
                 document: Arc::new(document),
                 interval,
@@ -107,34 +162,54 @@ impl RemoteJwks {
         (self.generation(), Arc::clone(&st.document))
     }
 
-    /// Whether the caller should start a fetch now; true hands it the one fetch in flight
-    /// (the caller must see `publish` called, whatever the outcome). Due when the refresh
-    /// interval has passed since the last fetch began, or for a token whose `kid` is unknown
-    /// once `UNKNOWN_KID_COOLDOWN` has passed since the last such refresh.
-    pub fn claim_refresh(&self, now: Instant, unknown_kid: bool) -> bool {
+    /// Whether the caller should start a fetch now, the refresh interval having passed since
+    /// the last one began; true hands it the one fetch in flight (the caller must see `publish`
+    /// called, whatever the outcome).
+    pub fn claim_refresh(&self, now: Instant) -> bool {
         // The common case, a known key between refreshes, costs one atomic load.
-        if !unknown_kid && nanos_since_epoch(now) < self.due_at.load(Ordering::Acquire) {
+        if nanos_since_epoch(now) < self.due_at.load(Ordering::Acquire) {
             return false;
         }
         let mut st = lock(&self.state);
+        if st.in_flight || nanos_since_epoch(now) < self.due_at.load(Ordering::Acquire) {
+            return false;
+        }
+        self.begin(&mut st, now);
+        true
+    }
+
+    /// A token names a `kid` the set lacks. django-bolt's rule: the first such token refreshes
+    /// at once and waits for the new keys, later ones refresh at most once per
+    /// `UNKNOWN_KID_COOLDOWN`. A refresh already in flight is waited for (it may bring the key;
+    /// another core's included) and counts as the one the cooldown follows.
+    pub fn unknown_kid(&self, now: Instant) -> KidRefresh {
+        let mut st = lock(&self.state);
+        // Read under the lock `publish` bumps it under: consistent with `in_flight`.
+        let wait = KeyWait {
+            seen: self.settled.load(Ordering::Acquire),
+        };
+        let cooled = st
+            .unknown_kid_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= UNKNOWN_KID_COOLDOWN);
         if st.in_flight {
-            return false;
+            if cooled {
+                st.unknown_kid_at = Some(now);
+            }
+            return KidRefresh::Join(wait);
         }
-        let periodic = nanos_since_epoch(now) >= self.due_at.load(Ordering::Acquire);
-        let for_kid = unknown_kid
-            && st
-                .unknown_kid_at
-                .is_none_or(|at| now.saturating_duration_since(at) >= UNKNOWN_KID_COOLDOWN);
-        if !periodic && !for_kid {
-            return false;
+        if !cooled {
+            return KidRefresh::Refuse;
         }
-        if for_kid {
-            st.unknown_kid_at = Some(now);
-        }
+        st.unknown_kid_at = Some(now);
+        self.begin(&mut st, now);
+        KidRefresh::Start(wait)
+    }
+
+    /// Marks a fetch in flight; the next periodic one is an interval after it began.
+    fn begin(&self, st: &mut State, now: Instant) {
         st.in_flight = true;
         self.due_at
             .store(nanos_since_epoch(now + st.interval), Ordering::Release);
-        true
     }
 
     /// A fetch's outcome: a new document for every core, or None when it failed (the keys
@@ -148,6 +223,8 @@ impl RemoteJwks {
                 self.generation.fetch_add(1, Ordering::AcqRel);
             }
         }
+        // After the generation: a held request that sees this sees the new document too.
+        self.settled.fetch_add(1, Ordering::AcqRel);
     }
 }
 
@@ -167,26 +244,73 @@ mod tests {
     fn a_refresh_is_due_each_interval_and_one_at_a_time() {
         let s = set("https://t/interval", 10);
         let t0 = Instant::now();
-        assert!(!s.claim_refresh(t0, false), "not before the interval");
+        assert!(!s.claim_refresh(t0), "not before the interval");
         let later = t0 + Duration::from_secs(11);
-        assert!(s.claim_refresh(later, false));
-        assert!(!s.claim_refresh(later, false), "one fetch in flight");
+        assert!(s.claim_refresh(later));
+        assert!(!s.claim_refresh(later), "one fetch in flight");
         s.publish(None);
         assert!(
-            !s.claim_refresh(later + Duration::from_secs(1), false),
+            !s.claim_refresh(later + Duration::from_secs(1)),
             "a failure waits an interval too"
         );
-        assert!(s.claim_refresh(later + Duration::from_secs(11), false));
+        assert!(s.claim_refresh(later + Duration::from_secs(11)));
     }
 
     #[test]
     fn unknown_kids_refresh_at_once_then_once_per_cooldown() {
         let s = set("https://t/kid", 300);
         let t0 = Instant::now();
-        assert!(s.claim_refresh(t0, true));
+        let KidRefresh::Start(wait) = s.unknown_kid(t0) else {
+            panic!("the first unknown kid starts a refresh")
+        };
+        // Another token meanwhile (this core's or another's) waits for the same refresh.
+        assert_eq!(s.unknown_kid(t0), KidRefresh::Join(wait));
+        assert!(!s.claim_refresh(t0 + Duration::from_secs(301)), "in flight");
         s.publish(None);
-        assert!(!s.claim_refresh(t0 + Duration::from_secs(29), true));
-        assert!(s.claim_refresh(t0 + UNKNOWN_KID_COOLDOWN, true));
+        assert_eq!(
+            s.unknown_kid(t0 + Duration::from_secs(29)),
+            KidRefresh::Refuse,
+            "within the cooldown: refused at once, nothing fetched"
+        );
+        assert!(matches!(
+            s.unknown_kid(t0 + UNKNOWN_KID_COOLDOWN),
+            KidRefresh::Start(_)
+        ));
+    }
+
+    #[test]
+    fn a_periodic_refresh_in_flight_is_joined_and_starts_the_cooldown() {
+        let s = set("https://t/join", 10);
+        let t0 = Instant::now() + Duration::from_secs(11);
+        assert!(s.claim_refresh(t0));
+        assert!(matches!(s.unknown_kid(t0), KidRefresh::Join(_)));
+        s.publish(None);
+        assert_eq!(
+            s.unknown_kid(t0 + Duration::from_secs(1)),
+            KidRefresh::Refuse
+        );
+    }
+
+    #[test]
+    fn a_hold_ends_when_the_refresh_lands_or_its_time_is_up() {
+        let s = set("https://t/hold", 300);
+        let t0 = Instant::now();
+        let KidRefresh::Start(wait) = s.unknown_kid(t0) else {
+            panic!("starts")
+        };
+        let hold = KeyHold::new(Arc::clone(&s), wait, t0);
+        assert!(!hold.over(t0 + Duration::from_secs(9)));
+        assert!(hold.over(t0 + UNKNOWN_KID_HOLD), "bounded");
+        s.publish(Some(b"{\"keys\":[3]}".to_vec()));
+        assert!(hold.over(t0), "landed");
+        // A failed refresh ends the hold too (the request is then refused).
+        let KidRefresh::Start(wait) = s.unknown_kid(t0 + UNKNOWN_KID_COOLDOWN) else {
+            panic!("starts after the cooldown")
+        };
+        let hold = KeyHold::new(Arc::clone(&s), wait, t0);
+        assert!(!hold.over(t0));
+        s.publish(None);
+        assert!(hold.over(t0));
     }
 
     #[test]

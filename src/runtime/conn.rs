@@ -257,20 +257,32 @@ async fn serve_conn(w: Rc<Core>, mut s: TcpStream, client: String) {
                     } = site.start(&req);
                     let mut resp = match outcome {
                         Outcome::Ready(r) => r,
-                        Outcome::Pending(token) => {
+                        mut outcome => {
                             // Earlier pipelined responses go out first; then wait our turn.
                             if !wbuf.is_empty() {
                                 let (res, b) = s.write_all(wbuf).await;
                                 wbuf = b;
                                 wbuf.clear();
                                 if res.is_err() {
-                                    w.pending.cancel(token);
+                                    if let Outcome::Pending(token) = outcome {
+                                        w.pending.cancel(token);
+                                    }
                                     w.untrack(id);
                                     return;
                                 }
                             }
                             w.set_busy(id, true);
-                            w.pending.wait(token).await
+                            loop {
+                                match outcome {
+                                    Outcome::Ready(r) => break r,
+                                    Outcome::Pending(token) => break w.pending.wait(token).await,
+                                    Outcome::Held(hold) => {
+                                        // Rare, so boxed: see the file body's send below.
+                                        Box::pin(w.holds.wait(hold)).await;
+                                        outcome = site.resume(&req);
+                                    }
+                                }
+                            }
                         }
                     };
                     let encoder = site.finish(&req, finish, &mut resp);

@@ -2,6 +2,7 @@
 //! pending, the wire limits and timeouts, and the open connections (for the shutdown drain).
 //! Single-threaded: it lives in an `Rc` on the core's reactor thread.
 
+use super::held::Holds;
 use crate::app::pending::Pending;
 use crate::app::App;
 use crate::http::{DateCache, Limits};
@@ -10,6 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::os::fd::RawFd;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,6 +27,8 @@ pub struct Core {
     pub interp: Interpreter,
     pub app: App,
     pub pending: Pending,
+    /// Requests held for a remote key set's refresh.
+    pub holds: Rc<Holds>,
     pub limits: Limits,
     pub date: RefCell<DateCache>,
     pub keep_alive_timeout: Duration,

@@ -5,7 +5,7 @@
 //! for a caller with nothing else to do meanwhile (the in-process test client).
 
 use crate::app::pending::Pending;
-use crate::app::{App, Outcome};
+use crate::app::{App, Outcome, Pass};
 use crate::compression::StreamEncoder;
 use crate::cors::CorsPolicy;
 use crate::http::{BodySource, Method, Request, Response};
@@ -171,7 +171,7 @@ impl<'a> Site<'a> {
             } => {
                 let outcome = contained(head, || {
                     let _py = self.attached();
-                    app.handle(req, route, &params, self.pending)
+                    app.handle(req, route, &params, self.pending, Pass::First)
                 })
                 .unwrap_or_else(internal_error);
                 // An explicit `@api.head` route answers HEAD too: its body must not be sent
@@ -188,6 +188,21 @@ impl<'a> Site<'a> {
                 compress,
                 file_conditionals,
             },
+        }
+    }
+
+    /// Handles a request again once its hold (`Outcome::Held`) is over: verified with the keys
+    /// the refresh brought, or refused as before it.
+    pub fn resume(&self, req: &Request) -> Outcome {
+        let app = self.app;
+        match app.router.route_for(req.head.method, req.head.path()) {
+            Match::Found { route, params, .. } => contained(req.head, || {
+                let _py = self.attached();
+                app.handle(req, route, &params, self.pending, Pass::AfterHold)
+            })
+            .unwrap_or_else(internal_error),
+            // The same request found its route on the first pass.
+            _ => internal_error(),
         }
     }
 
@@ -299,16 +314,30 @@ impl<'a> Site<'a> {
     }
 
     /// `start`, the wait for a suspended handler, and `finish`: the response, whether only its
-    /// head is to be sent, and a streamed body's encoder.
+    /// head is to be sent, and a streamed body's encoder. Its caller polls it again after every
+    /// turn of the loop (the test client): a hold is checked on each poll, no waker is kept.
     pub async fn respond(&self, req: &Request<'_>) -> (Response, bool, Option<StreamEncoder>) {
         let Started {
-            outcome,
+            mut outcome,
             head_only,
             finish,
         } = self.start(req);
-        let mut resp = match outcome {
-            Outcome::Ready(r) => r,
-            Outcome::Pending(token) => self.pending.wait(token).await,
+        let mut resp = loop {
+            match outcome {
+                Outcome::Ready(r) => break r,
+                Outcome::Pending(token) => break self.pending.wait(token).await,
+                Outcome::Held(hold) => {
+                    std::future::poll_fn(|_| {
+                        if hold.over(Instant::now()) {
+                            std::task::Poll::Ready(())
+                        } else {
+                            std::task::Poll::Pending
+                        }
+                    })
+                    .await;
+                    outcome = self.resume(req);
+                }
+            }
         };
         let encoder = self.finish(req, finish, &mut resp);
         (resp, head_only, encoder)

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod core;
 pub mod dispatch;
 pub mod file_body;
+pub mod held;
 pub mod inprocess;
 pub mod memory;
 pub mod server;

@@ -111,6 +111,7 @@ pub fn run(
         interp,
         app,
         pending: Pending::default(),
+        holds: Default::default(),
         limits: cfg.limits,
         date: RefCell::new(DateCache::new()),
         keep_alive_timeout: cfg.keep_alive_timeout,
@@ -408,6 +409,7 @@ async fn serve(
     // Handlers still suspended past the deadline get a 503; their connections write it and end.
     w.abandoned.set(true);
     w.pending.abandon();
+    w.holds.release();
     let grace = Instant::now() + Duration::from_millis(200);
     while !w.conns.borrow().is_empty() && Instant::now() < grace {
         monoio::time::sleep(Duration::from_millis(10)).await;

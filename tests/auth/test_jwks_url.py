@@ -1,7 +1,8 @@
 """``JWTAuthentication(jwks_url=...)``: the key set fetched over HTTPS when the server starts
 (here from a local server with a self-signed certificate that ``SSL_CERT_FILE`` trusts), checked
 in Rust as ``jwks=`` is, and refreshed: every ``jwks_refresh_interval`` and on an unknown
-``kid``. ``oidc_issuer=``: the same, its issuer and key set URL from OpenID Connect discovery."""
+``kid``, the request naming that ``kid`` held until the refreshed keys arrive. ``oidc_issuer=``: the
+same, its issuer and key set URL from OpenID Connect discovery."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import ssl
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,8 @@ class Provider:
         self.set = SET
         self.down = False
         self.hits = 0
+        #: Seconds the key set's answer takes (a slow provider).
+        self.delay = 0.0
         #: The discovery document's ``issuer`` (None: the server's own address).
         self.issuer: str | None = None
 
@@ -75,8 +79,10 @@ def https_jwks(tmp_path_factory):
         def do_GET(self):
             base = f"https://127.0.0.1:{self.server.server_address[1]}"
             status, doc = 404, {}
-            if self.path == "/jwks.json":
+            # A query names another key set URL for the same set (one registered in-process).
+            if self.path.split("?")[0] == "/jwks.json":
                 PROVIDER.hits += 1
+                time.sleep(PROVIDER.delay)
                 status, doc = (503, {}) if PROVIDER.down else (200, PROVIDER.set)
             elif self.path == "/.well-known/openid-configuration":
                 doc = {
@@ -181,26 +187,120 @@ def test_an_untrusted_certificate_stops_start_up(tmp_path, https_jwks):
     assert f"could not fetch the key set at {url}" in r.stderr and "CERTIFICATE_VERIFY_FAILED" in r.stderr, r.stderr
 
 
-def test_a_key_rotated_in_is_fetched_for_its_unknown_kid(tmp_path, https_jwks, provider, driver):
+def test_a_key_rotated_in_passes_on_its_first_request(tmp_path, https_jwks, provider, driver):
+    """The request naming the new kid was answered 401 while it started the refresh; only the
+    requests after the refresh landed passed. As django-bolt, it is held for the new keys."""
     url, ca = https_jwks
     server = _launch(tmp_path, url, ca, driver)
     try:
         assert _me(server, _signed("k1")).status == 200
         fetched = provider.hits
         provider.serve("k1", "k2")
-        # The request naming the new kid starts the refresh and is refused; later ones pass,
-        # without a restart, and the old key still works.
-        seen = _until(server, _signed("k2"), 200)
-        assert seen[0] == 401 and provider.hits == fetched + 1, seen
+        provider.delay = 0.5
+        began = time.monotonic()
+        first = _me(server, _signed("k2"))
+        took = time.monotonic() - began
+        assert first.status == 200 and first.json()["sub"] == "5", first.body
+        # Held for the fetch (it takes 0.5 s), and only one fetch was made.
+        assert took >= 0.5 and provider.hits == fetched + 1, (took, provider.hits - fetched)
+        provider.delay = 0.0
         assert _me(server, _signed("k1")).status == 200
-        # Within 30 s of that refresh another unknown kid does not fetch again (django-bolt's
-        # cooldown: clients inventing kids cannot make us hammer the provider).
-        for _ in range(5):
-            assert _me(server, _signed("k3")).status == 401
-        time.sleep(0.5)
+        assert _me(server, _signed("k2")).status == 200
         assert provider.hits == fetched + 1
     finally:
         server.stop()
+
+
+def test_an_invented_kid_is_refused_and_the_next_within_the_cooldown_at_once(tmp_path, https_jwks, provider, driver):
+    url, ca = https_jwks
+    server = _launch(tmp_path, url, ca, driver)
+    try:
+        fetched = provider.hits
+        # Held for the refresh its kid starts, then refused: the provider has no such key.
+        assert _me(server, _token("invented-1")).status == 401
+        assert provider.hits == fetched + 1
+        # Within 30 s of that refresh (django-bolt's cooldown) another unknown kid fetches
+        # nothing and is not held: a fetch would now take 3 s, the answers come well before.
+        provider.delay = 3.0
+        for n in range(5):
+            began = time.monotonic()
+            refused = _me(server, _token(f"invented-{n + 2}"))
+            assert refused.status == 401 and time.monotonic() - began < 1.0, time.monotonic() - began
+        assert "no key for kid" in refused.json()["detail"], refused.body
+        time.sleep(0.5)
+        assert provider.hits == fetched + 1
+        assert _me(server, _signed("k1")).status == 200
+    finally:
+        server.stop()
+
+
+def test_a_provider_down_at_the_refresh_refuses_the_held_request_and_warns(tmp_path, https_jwks, provider, driver):
+    url, ca = https_jwks
+    server = _launch(tmp_path, url, ca, driver)
+    try:
+        fetched = provider.hits
+        provider.down = True
+        provider.serve("k1", "k2")
+        began = time.monotonic()
+        assert _me(server, _signed("k2")).status == 401
+        # Answered once the fetch failed, not when the hold's 10 s ran out.
+        assert time.monotonic() - began < 5.0
+        warning = f"the key set at {url} was not refreshed; the keys held stay in use"
+        server.wait_stderr(warning)
+        assert provider.hits == fetched + 1 and "HTTP Error 503" in server.stderr
+        assert _me(server, _signed("k1")).status == 200
+    finally:
+        server.stop()
+
+
+def test_requests_arriving_while_the_refresh_is_in_flight_wait_for_it(tmp_path, https_jwks, provider, driver):
+    """Requests with the new kid that arrive while another request's refresh is fetching, on its
+    core or the other, wait for that refresh rather than being refused or fetching again."""
+    url, ca = https_jwks
+    server = _launch(tmp_path, url, ca, driver, cores=2)
+    try:
+        fetched = provider.hits
+        provider.serve("k1", "k2")
+        provider.delay = 1.0
+        token = _signed("k2")
+
+        def me_after(pause: float) -> tuple[int, str | None]:
+            time.sleep(pause)
+            r = _me(server, token)
+            return r.status, r.json().get("core") if r.status == 200 else None
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(me_after, [0.0] + [0.2 + 0.05 * i for i in range(7)]))
+        assert [status for status, _ in answers] == [200] * 8, answers
+        assert provider.hits == fetched + 1
+    finally:
+        server.stop()
+
+
+def test_the_test_client_holds_the_request_too(demo_apis, https_jwks, provider, monkeypatch):
+    """The in-process path (``TestClient``) waits for the refresh as the server does (Django set
+    up with the demo's settings first: left to the test client, it would configure minimal ones)."""
+    from django_bolt import BoltAPI
+    from django_bolt.auth import IsAuthenticated
+    from django_bolt.testing import TestClient
+
+    url, ca = https_jwks
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    # A URL of its own: the key sets of this process are kept by URL.
+    url = f"{url}?in-process"
+    api = BoltAPI()
+
+    @api.get("/me", auth=[JWTAuthentication(jwks_url=url, issuer="me", audience="api")], guards=[IsAuthenticated()])
+    async def me(request) -> dict:
+        return {"sub": request.auth["sub"]}
+
+    with TestClient(api) as c:
+        assert c.get("/me", headers={"Authorization": f"Bearer {_signed('k1')}"}).status_code == 200
+        fetched = provider.hits
+        provider.serve("k1", "k2")
+        r = c.get("/me", headers={"Authorization": f"Bearer {_signed('k2')}"})
+        assert (r.status_code, r.json()) == (200, {"sub": "5"})
+        assert provider.hits == fetched + 1
 
 
 def test_a_removed_key_stops_verifying_on_every_core_after_the_interval(tmp_path, https_jwks, provider, driver):

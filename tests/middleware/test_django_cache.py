@@ -45,6 +45,23 @@ def test_conditional_get_304_keeps_the_handlers_cookies():
     assert _set_cookies(again) == _set_cookies(first)
 
 
+def test_conditional_get_304_keeps_two_cookies_of_one_name():
+    """The bug: a second cookie of one name (another path) went out on the 200 only: the 304
+    Django builds takes the response's cookie jar, which held one cookie per name."""
+    api = BoltAPI(django_middleware=[COND])
+
+    @api.get("/two")
+    async def two() -> JSON:
+        return JSON({"name": "ada"}).set_cookie("pref", "a", path="/").set_cookie("pref", "b", path="/two")
+
+    with TestClient(api) as c:
+        first = c.get("/two", headers=IDENTITY)
+        again = c.get("/two", headers={**IDENTITY, "If-None-Match": first.headers["etag"]})
+    assert [h.split(";")[1].strip() for h in _set_cookies(first)] == ["Path=/", "Path=/two"]
+    assert again.status_code == 304
+    assert _set_cookies(again) == _set_cookies(first)
+
+
 class Overrides(MiddlewareMixin):
     """Reads the handler's cookie among the response's, then sets it again."""
 
@@ -136,6 +153,39 @@ def test_a_stored_response_keeps_its_cookies_and_negotiated_type(locmem):
     assert first.headers["cache-control"] == second.headers["cache-control"]
     assert _set_cookies(cookie_second) == _set_cookies(cookie_first)
     assert _set_cookies(cookie_first)[0].startswith("theme=dark; Path=/")
+
+
+def test_a_stored_response_keeps_two_cookies_of_one_name(locmem):
+    calls = {"n": 0}
+    api = BoltAPI(django_middleware=[UPDATE, FETCH])
+
+    @api.get("/two")
+    async def two() -> JSON:
+        calls["n"] += 1
+        return JSON({"ok": True}).set_cookie("pref", "a", path="/").set_cookie("pref", "b", path="/two")
+
+    with TestClient(api) as c:
+        first = c.get("/two", headers=IDENTITY)
+        c.cookies.clear()
+        second = c.get("/two", headers=IDENTITY)
+    assert calls["n"] == 1
+    assert [h.split(";")[0] for h in _set_cookies(first)] == ["pref=a", "pref=b"]
+    assert _set_cookies(second) == _set_cookies(first)
+
+
+def test_django_middleware_setting_a_cookie_again_replaces_the_first_of_its_name():
+    """A second same-name cookie sits beside the first in Django's jar: ``set_cookie`` of that
+    name changes the first only (as two cookies for two paths are two cookies)."""
+    api = BoltAPI(middleware=[DjangoMiddleware(Overrides)])
+
+    @api.get("/c")
+    async def c_route() -> JSON:
+        return JSON({}).set_cookie("seen", "1").set_cookie("seen", "1", path="/c")
+
+    with TestClient(api) as c:
+        r = c.get("/c")
+    assert r.headers["x-seen-was"] == "1"
+    assert [h.split(";")[0] for h in _set_cookies(r)] == ["seen=2", "seen=1"]
 
 
 def test_the_stored_form_is_a_plain_django_response(django_ready):

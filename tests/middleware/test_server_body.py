@@ -38,7 +38,7 @@ cached_api = BoltAPI(
         "django.middleware.cache.FetchFromCacheMiddleware",
     ],
 )
-state = {"n": 0, "cached_calls": 0}
+state = {"n": 0, "cached_calls": 0, "two_cookie_calls": 0}
 
 
 def rows():
@@ -53,6 +53,11 @@ async def django_rows() -> dict:
 @bare_api.get("/rows")
 async def bare_rows() -> dict:
     return rows()
+
+
+@bare_api.get("/two-cookie-calls")
+async def two_cookie_calls() -> dict:
+    return {"calls": state["two_cookie_calls"]}
 
 
 @django_api.get("/counter")
@@ -84,6 +89,17 @@ async def negotiated() -> dict:
 @django_api.get("/with-cookie")
 async def with_cookie() -> JSON:
     return JSON({"pad": "x" * 300}).set_cookie("seen", "1", path="/body")
+
+
+@django_api.get("/two-cookies")
+async def two_cookies() -> JSON:
+    return JSON({"pad": "x" * 300}).set_cookie("pref", "a", path="/body").set_cookie("pref", "b", path="/body/x")
+
+
+@cached_api.get("/two-cookies")
+async def cached_two_cookies() -> JSON:
+    state["two_cookie_calls"] += 1
+    return JSON({"ok": True}).set_cookie("pref", "a", path="/cached").set_cookie("pref", "b", path="/cached/x")
 
 
 @cached_api.get("/calls")
@@ -193,6 +209,28 @@ def test_a_304_keeps_the_cookie_the_handler_set(server):
     again = get(server.port, "/body/with-cookie", headers=[("If-None-Match", first.header("etag"))])
     assert again.status == 304
     assert again.header_values("set-cookie") == first.header_values("set-cookie")
+
+
+def test_a_304_keeps_two_cookies_of_one_name(server):
+    """The bug: the second ``pref`` (another path) went out on the 200 but not on
+    ``ConditionalGetMiddleware``'s 304, whose cookies are Django's jar (one value per name)."""
+    first = get(server.port, "/body/two-cookies")
+    assert [c.split(";")[0] + ";" + c.split(";")[1] for c in first.header_values("set-cookie")] == [
+        "pref=a; Path=/body",
+        "pref=b; Path=/body/x",
+    ]
+    again = get(server.port, "/body/two-cookies", headers=[("If-None-Match", first.header("etag"))])
+    assert again.status == 304
+    assert again.header_values("set-cookie") == first.header_values("set-cookie")
+
+
+def test_the_cache_serves_two_cookies_of_one_name(server):
+    """The bug: the cache's stored copy held one cookie per name, so the replay lost ``pref=b``."""
+    first = get(server.port, "/cached/two-cookies")
+    second = get(server.port, "/cached/two-cookies")
+    assert json.loads(get(server.port, "/bare/two-cookie-calls").body) == {"calls": 1}, "served from the cache"
+    assert [c.split(";")[0] for c in first.header_values("set-cookie")] == ["pref=a", "pref=b"]
+    assert second.header_values("set-cookie") == first.header_values("set-cookie")
 
 
 def test_the_cache_middleware_answers_from_django_s_cache(server):

@@ -364,18 +364,12 @@ def _make_backed_classes() -> tuple[Any, Any]:
         dj._bolt_type = dj.headers.get("Content-Type")
         dj.bolt = bolt
         # The handler's cookies live where Django keeps a response's: its hooks see them, and
-        # what Django carries over to a response of its own (ConditionalGetMiddleware's 304)
-        # keeps them. A second cookie of one name cannot be held there: it goes out beside.
-        dj._bolt_extra_cookies = []
-        for header in bolt.cookies:
-            morsel = _set_cookie(header)
-            if morsel is None or morsel.key in dj.cookies:
-                dj._bolt_extra_cookies.append(header)
-            else:
-                dj.cookies[morsel.key] = morsel
+        # what Django carries over to a response of its own (ConditionalGetMiddleware's 304,
+        # the cache's stored copy) keeps them.
+        _hold_cookies(dj.cookies, bolt.cookies)
 
     def final_cookies(dj: Any) -> list[str]:
-        return [*dj._bolt_extra_cookies, *(m.OutputString() for m in dj.cookies.values())]
+        return [m.OutputString() for m in dj.cookies.values()]
 
     def merged_headers(dj: Any, keep_type: bool) -> dict[str, str]:
         skip = _HOP if keep_type else _HOP | {"content-type"}
@@ -531,12 +525,48 @@ class _SetCookie(Morsel):
         return (_SetCookie, (self.OutputString(),))
 
 
+class _RawSetCookie(_SetCookie):
+    """A ``Set-Cookie`` whose name ``SimpleCookie`` refuses (one written by hand into
+    ``Response.cookies``), held in a Django response's jar all the same and sent as written."""
+
+    def __init__(self, header: str) -> None:
+        Morsel.__init__(self)
+        name, _, rest = header.partition("=")
+        # Morsel.set would refuse the name: its fields are filled as set fills them.
+        self._key = name.strip()
+        self._value = self._coded_value = rest.split(";", 1)[0].strip()
+        self._header = header
+
+    def __reduce__(self) -> tuple:
+        return (_RawSetCookie, (self.OutputString(),))
+
+
 def _set_cookie(header: str) -> _SetCookie | None:
     """``header`` as a cookie Django's response can hold (None: a name it refuses)."""
     try:
         return _SetCookie(header)
     except CookieError:
         return None
+
+
+def _hold_cookies(jar: Any, headers: list[str]) -> None:
+    """Puts bolt's ``Set-Cookie`` ``headers`` into a Django response's ``cookies`` (a
+    ``SimpleCookie``), in order. A name it holds already (the same cookie for another path or
+    domain) or refuses is kept under a key no cookie name can be (``;`` is not allowed in one):
+    Django sends every value of the jar and carries the jar itself over to its 304, so the second
+    cookie goes out wherever the first does, and ``set_cookie``/``delete_cookie`` of that name
+    still change the first one only, as on Django's own responses."""
+    for header in headers:
+        morsel = _set_cookie(header)
+        if morsel is not None and morsel.key not in jar:
+            jar[morsel.key] = morsel
+            continue
+        if morsel is None:
+            morsel = _RawSetCookie(header)
+        n = 1
+        while f"{morsel.key};{n}" in jar:
+            n += 1
+        jar[f"{morsel.key};{n}"] = morsel
 
 
 def _stored_response(content: bytes, status: int, headers: list[tuple[str, str]], cookies: list[str]) -> Any:
@@ -548,10 +578,7 @@ def _stored_response(content: bytes, status: int, headers: list[tuple[str, str]]
     del response.headers["Content-Type"]
     for name, value in headers:
         response.headers[name] = value
-    for header in cookies:
-        morsel = _set_cookie(header)
-        if morsel is not None and morsel.key not in response.cookies:
-            response.cookies[morsel.key] = morsel
+    _hold_cookies(response.cookies, cookies)
     return response
 
 
