@@ -26,6 +26,7 @@ __all__ = [
     "get_default_permission_classes",
     "check_settings",
     "max_upload_size",
+    "memory_spool_threshold",
     "static_files_csp",
     "max_param_length",
     "max_age_header",
@@ -47,10 +48,6 @@ _GUARDS = ("BOLT_DEFAULT_PERMISSION_CLASSES", "BOLT_DEFAULT_GUARDS")
 REFUSED: dict[str, str] = {
     "BOLT_MAX_HEADER_SIZE": (
         "the request-head limit is fixed at 16 KiB here (larger heads get 431); remove the setting"
-    ),
-    "BOLT_MEMORY_SPOOL_THRESHOLD": (
-        "uploads follow Django's FILE_UPLOAD_MAX_MEMORY_SIZE here (larger files go to a temporary "
-        "file); set that instead"
     ),
 }
 
@@ -157,6 +154,33 @@ def max_upload_size() -> int | None:
     if settings is None or getattr(settings, "BOLT_MAX_UPLOAD_SIZE", None) is None:
         return None
     return _size("BOLT_MAX_UPLOAD_SIZE", settings.BOLT_MAX_UPLOAD_SIZE)
+
+
+#: django-bolt's default for ``BOLT_MEMORY_SPOOL_THRESHOLD``: 1 MiB.
+DEFAULT_MEMORY_SPOOL_THRESHOLD = 1024 * 1024
+
+
+def memory_spool_threshold() -> int:
+    """The largest multipart body, in bytes, whose files are kept in memory; the files of a
+    larger one go to temporary files (``UploadFile.rolled_to_disk``). ``BOLT_MEMORY_SPOOL_THRESHOLD``
+    when set (django-bolt's name: an int of 0 or more), else Django's
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE`` when the project sets it, else django-bolt's 1 MiB.
+
+        BOLT_MEMORY_SPOOL_THRESHOLD = 4 * 1024 * 1024
+
+    The whole body is measured, as Django's ``MemoryFileUploadHandler`` does (django-bolt
+    measures each file). Raises ``ImproperlyConfigured`` for a value that is not a size."""
+    settings = _settings()
+    if settings is None:
+        return DEFAULT_MEMORY_SPOOL_THRESHOLD
+    value = getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", None)
+    if value is not None:
+        return _size("BOLT_MEMORY_SPOOL_THRESHOLD", value)
+    # django-bolt reads only its own setting; a project that set Django's meant it for its
+    # uploads, and those are parsed here by Django's own handlers.
+    if settings.is_overridden("FILE_UPLOAD_MAX_MEMORY_SIZE"):
+        return _size("FILE_UPLOAD_MAX_MEMORY_SIZE", settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+    return DEFAULT_MEMORY_SPOOL_THRESHOLD
 
 
 #: Django's settings for ``Content-Security-Policy`` and ``Content-Security-Policy-Report-Only``.
@@ -315,6 +339,7 @@ def check_settings() -> None:
     for name, why in REFUSED.items():
         if getattr(settings, name, None) is not None:
             raise ImproperlyConfigured(f"{name} is not supported by this server: {why}.")
+    memory_spool_threshold()
     static_files_csp()
     for name, why in NO_EFFECT.items():
         if getattr(settings, name, None) is not None:
