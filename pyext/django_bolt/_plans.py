@@ -155,6 +155,9 @@ class StaticMount(NamedTuple):
     cache_control: str | None
     #: MEDIA_URL (user uploads): script-bearing files are served for download, never to run.
     media: bool = False
+    #: ``Content-Security-Policy`` / ``-Report-Only`` of every file answer (``conf.static_files_csp``).
+    csp: str | None = None
+    csp_report_only: str | None = None
 
 
 class CompressionPlan(NamedTuple):

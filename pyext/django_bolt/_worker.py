@@ -893,12 +893,14 @@ def _lifespans(apis: Sequence[Any]) -> list[tuple[Any, Any]]:
 
 
 def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
-    """(url prefix, roots, cache-control) for Rust's static file server.
+    """(url prefix, roots, cache-control, media, CSP) for Rust's static file server.
 
     STATIC_URL from STATIC_ROOT, plus with DEBUG every staticfiles finder's folders (so the
     admin's CSS works without collectstatic), and MEDIA_URL from MEDIA_ROOT.
     ``BOLT_STATIC = False`` turns it off; ``BOLT_STATIC_CACHE_CONTROL = {"/static/": "..."}`` sets
-    Cache-Control per prefix (else django-bolt's ``BOLT_STATIC_MAX_AGE``/``BOLT_MEDIA_MAX_AGE``). The API docs' assets are mounted under the docs path (openapi/routes.py).
+    Cache-Control per prefix (else django-bolt's ``BOLT_STATIC_MAX_AGE``/``BOLT_MEDIA_MAX_AGE``);
+    ``SECURE_CSP`` / ``SECURE_CSP_REPORT_ONLY`` give every file its policy, as django-bolt. The API
+    docs' assets are mounted under the docs path (openapi/routes.py).
     """
     from django.conf import settings
 
@@ -947,7 +949,10 @@ def _static_mounts(apis: Sequence[Any]) -> list[StaticMount]:
             cache[prefix] = header
     # A prefix that is both (Django refuses STATIC_URL == MEDIA_URL, but a static finder's
     # sub-prefix could land on it) is treated as media: its files may be uploads.
-    return [StaticMount(p, roots, cache.get(p), p == media) for p, roots in mounts.items()] + docs
+    from .conf import static_files_csp
+
+    csp, csp_report_only = static_files_csp()
+    return [StaticMount(p, roots, cache.get(p), p == media, csp, csp_report_only) for p, roots in mounts.items()] + docs
 
 
 def _compression(apis: Sequence[Any]) -> CompressionPlan | None:

@@ -26,6 +26,8 @@ __all__ = [
     "get_default_permission_classes",
     "check_settings",
     "max_upload_size",
+    "memory_spool_threshold",
+    "static_files_csp",
     "max_param_length",
     "max_age_header",
     "dev_force_polling",
@@ -46,10 +48,6 @@ _GUARDS = ("BOLT_DEFAULT_PERMISSION_CLASSES", "BOLT_DEFAULT_GUARDS")
 REFUSED: dict[str, str] = {
     "BOLT_MAX_HEADER_SIZE": (
         "the request-head limit is fixed at 16 KiB here (larger heads get 431); remove the setting"
-    ),
-    "BOLT_MEMORY_SPOOL_THRESHOLD": (
-        "uploads follow Django's FILE_UPLOAD_MAX_MEMORY_SIZE here (larger files go to a temporary "
-        "file); set that instead"
     ),
 }
 
@@ -158,6 +156,91 @@ def max_upload_size() -> int | None:
     return _size("BOLT_MAX_UPLOAD_SIZE", settings.BOLT_MAX_UPLOAD_SIZE)
 
 
+#: django-bolt's default for ``BOLT_MEMORY_SPOOL_THRESHOLD``: 1 MiB.
+DEFAULT_MEMORY_SPOOL_THRESHOLD = 1024 * 1024
+
+
+def memory_spool_threshold() -> int:
+    """The largest multipart body, in bytes, whose files are kept in memory; the files of a
+    larger one go to temporary files (``UploadFile.rolled_to_disk``). ``BOLT_MEMORY_SPOOL_THRESHOLD``
+    when set (django-bolt's name: an int of 0 or more), else Django's
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE`` when the project sets it, else django-bolt's 1 MiB.
+
+        BOLT_MEMORY_SPOOL_THRESHOLD = 4 * 1024 * 1024
+
+    The whole body is measured, as Django's ``MemoryFileUploadHandler`` does (django-bolt
+    measures each file). Raises ``ImproperlyConfigured`` for a value that is not a size."""
+    settings = _settings()
+    if settings is None:
+        return DEFAULT_MEMORY_SPOOL_THRESHOLD
+    value = getattr(settings, "BOLT_MEMORY_SPOOL_THRESHOLD", None)
+    if value is not None:
+        return _size("BOLT_MEMORY_SPOOL_THRESHOLD", value)
+    # django-bolt reads only its own setting; a project that set Django's meant it for its
+    # uploads, and those are parsed here by Django's own handlers.
+    if settings.is_overridden("FILE_UPLOAD_MAX_MEMORY_SIZE"):
+        return _size("FILE_UPLOAD_MAX_MEMORY_SIZE", settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+    return DEFAULT_MEMORY_SPOOL_THRESHOLD
+
+
+#: Django's settings for ``Content-Security-Policy`` and ``Content-Security-Policy-Report-Only``.
+_CSP_SETTINGS = ("SECURE_CSP", "SECURE_CSP_REPORT_ONLY")
+
+
+def static_files_csp() -> tuple[str | None, str | None]:
+    """The ``Content-Security-Policy`` and ``Content-Security-Policy-Report-Only`` values sent
+    with every static and media file served here (200, 206, 304, 416): ``SECURE_CSP`` and
+    ``SECURE_CSP_REPORT_ONLY`` built by Django's ``django.utils.csp.build_policy``, as
+    django-bolt sends the first. A file is no page that could carry a nonce, so ``CSP.NONCE``
+    sources are left out. None for a setting that is unset, empty or gives no directive.
+
+        SECURE_CSP = {"default-src": [CSP.SELF]}    # files: Content-Security-Policy: default-src 'self'
+
+    Raises ``ImproperlyConfigured`` when a setting is not a dict or Django cannot build it, and
+    on Django before 6.0 (no ``django.utils.csp``) when one is set while this server serves the
+    files."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings = _settings()
+    if settings is None:
+        return None, None
+    configs = [(name, getattr(settings, name, None)) for name in _CSP_SETTINGS]
+    if all(config is None for _, config in configs):
+        return None, None
+    try:
+        from django.utils.csp import build_policy
+    except ImportError:
+        # Django 5.2: the settings mean nothing to Django itself, so they only matter for the
+        # files this server would send.
+        if not any(config for _, config in configs) or not _serves_files(settings):
+            return None, None
+        import django
+
+        raise ImproperlyConfigured(
+            f"SECURE_CSP is set, but Django {django.get_version()} has no django.utils.csp "
+            "(Django 6.0+) to build the policy this server sends with static and media files. "
+            "Upgrade Django, or serve the files elsewhere with BOLT_STATIC = False."
+        ) from None
+    from collections.abc import Mapping
+
+    policies: list[str | None] = []
+    for name, config in configs:
+        if config is None:
+            policies.append(None)
+            continue
+        if not isinstance(config, Mapping):
+            raise ImproperlyConfigured(f"{name} must be a dict, got {type(config).__name__} {config!r}")
+        try:
+            policy = build_policy(config)
+        except (TypeError, ValueError) as e:
+            raise ImproperlyConfigured(f"{name} is not valid: {e}") from e
+        # RFC 9110 §5.5: visible ASCII, space and tab; a CR or LF would split the response.
+        if not all(c == "\t" or " " <= c <= "~" for c in policy):
+            raise ImproperlyConfigured(f"{name} is not valid: {policy!r} cannot be sent as a header value")
+        policies.append(policy or None)
+    return policies[0], policies[1]
+
+
 #: django-bolt's cap on one parameter value, in bytes, and the largest the variable may set.
 DEFAULT_MAX_PARAM_LENGTH = 8192
 MAX_PARAM_LENGTH_CEILING = 1024 * 1024
@@ -256,12 +339,8 @@ def check_settings() -> None:
     for name, why in REFUSED.items():
         if getattr(settings, name, None) is not None:
             raise ImproperlyConfigured(f"{name} is not supported by this server: {why}.")
-    if getattr(settings, "SECURE_CSP", None) and _serves_files(settings):
-        raise ImproperlyConfigured(
-            "SECURE_CSP is set, but this server's static and media files are sent without its "
-            "Content-Security-Policy (django-bolt adds it to them). Serve them elsewhere with "
-            "BOLT_STATIC = False (Django's own views still get the policy from its middleware)."
-        )
+    memory_spool_threshold()
+    static_files_csp()
     for name, why in NO_EFFECT.items():
         if getattr(settings, name, None) is not None:
             _log.warning("%s has no effect on this server: %s", name, why)

@@ -4,8 +4,9 @@
 ... def upload(title: str = Form(), doc: UploadFile = File(), tags: list[str] = Form([])) -> dict:
 ...     return {"title": title, "name": doc.filename, "size": doc.size}
 
-URL-encoded forms are parsed in Rust; multipart bodies by Django's own ``MultiPartParser`` (files
-past ``FILE_UPLOAD_MAX_MEMORY_SIZE`` go to a temporary file). More than ``BOLT_MAX_UPLOAD_FILES``
+URL-encoded forms are parsed in Rust; multipart bodies by Django's own ``MultiPartParser`` (the
+files of a body past ``BOLT_MEMORY_SPOOL_THRESHOLD``, else ``FILE_UPLOAD_MAX_MEMORY_SIZE`` when
+set, else 1 MiB, go to temporary files). More than ``BOLT_MAX_UPLOAD_FILES``
 files (default 100) or a body over ``--max-body`` is a 413.
 """
 
@@ -59,8 +60,8 @@ class UploadFile:
 
     ``read()``, ``seek()``, ``write()`` and ``close()`` work both ways: awaited, as in
     django-bolt (``data = await doc.read()``), or called plainly (``data = doc.read()``). They
-    run at once either way (a file past ``FILE_UPLOAD_MAX_MEMORY_SIZE`` is read from its
-    temporary file on the calling thread).
+    run at once either way (a file of a body past ``conf.memory_spool_threshold()`` is read
+    from its temporary file on the calling thread).
     """
 
     __slots__ = ("filename", "content_type", "size", "headers", "_upload")
@@ -90,7 +91,8 @@ class UploadFile:
 
     @property
     def rolled_to_disk(self) -> bool:
-        """Whether the upload went to a temporary file (past ``FILE_UPLOAD_MAX_MEMORY_SIZE``)."""
+        """Whether the upload went to a temporary file (its body was past
+        ``conf.memory_spool_threshold()``)."""
         return hasattr(self._upload, "temporary_file_path")
 
     def read(self, size: int = -1) -> bytes:
@@ -123,13 +125,23 @@ class UploadFile:
 
 
 def parse_multipart(content_type: str, body: bytes) -> tuple[list[tuple[str, str]], dict[str, list[UploadFile]]]:
-    """(form fields, files by field name) from a multipart/form-data body, via Django."""
+    """(form fields, files by field name) from a multipart/form-data body, via Django. The
+    files stay in memory when the body is at most ``conf.memory_spool_threshold()`` bytes."""
     from django.conf import settings
-    from django.core.files.uploadhandler import load_handler
+    from django.core.files.uploadhandler import MemoryFileUploadHandler, load_handler
     from django.http.multipartparser import MultiPartParser
+
+    from .conf import memory_spool_threshold
 
     meta = {"CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body))}
     handlers = [load_handler(h) for h in settings.FILE_UPLOAD_HANDLERS]
+    # Django's memory handler compares with FILE_UPLOAD_MAX_MEMORY_SIZE; the threshold here may
+    # be BOLT_MEMORY_SPOOL_THRESHOLD. Deciding on the handler instance (new for each request)
+    # keeps a project's own subclass and never touches the settings other threads read.
+    in_memory = len(body) <= memory_spool_threshold()
+    for handler in handlers:
+        if isinstance(handler, MemoryFileUploadHandler):
+            handler.handle_raw_input = _activated(handler, in_memory)
     fields, files = MultiPartParser(meta, io.BytesIO(body), handlers, "utf-8").parse()
     limit = int(getattr(settings, "BOLT_MAX_UPLOAD_FILES", 100))
     count = sum(len(files.getlist(k)) for k in files)
@@ -137,6 +149,18 @@ def parse_multipart(content_type: str, body: bytes) -> tuple[list[tuple[str, str
         raise TooManyFiles(f"{count} files in one request (BOLT_MAX_UPLOAD_FILES is {limit})")
     pairs = [(k, v) for k in fields for v in fields.getlist(k)]
     return pairs, {k: [UploadFile(f) for f in files.getlist(k)] for k in files}
+
+
+def _activated(handler: Any, in_memory: bool) -> Callable[..., Any]:
+    """``handler.handle_raw_input``, then ``in_memory`` as its decision."""
+    original = handler.handle_raw_input
+
+    def handle_raw_input(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        handler.activated = in_memory
+        return result
+
+    return handle_raw_input
 
 
 def _type_allowed(content_type: str, allowed: tuple[str, ...]) -> bool:

@@ -494,7 +494,8 @@ pub fn cors(o: *mut ffi::PyObject) -> Result<Option<CorsPolicy>, PlanError> {
     }))
 }
 
-/// `[StaticMount(prefix, roots, cache_control, media)]` from `Runtime.static_mounts`.
+/// `[StaticMount(prefix, roots, cache_control, media, csp, csp_report_only)]` from
+/// `Runtime.static_mounts`.
 pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
     let mut out = Vec::new();
     for m in list_of(mounts.as_ptr(), "static_mounts")? {
@@ -505,6 +506,8 @@ pub fn static_files(mounts: &Obj) -> Result<Option<StaticFiles>, PlanError> {
                 .map(std::path::PathBuf::from)
                 .collect(),
             cache_control: py::str_of(field(m, c"cache_control")?).map(str::to_owned),
+            csp: py::str_of(field(m, c"csp")?).map(str::to_owned),
+            csp_report_only: py::str_of(field(m, c"csp_report_only")?).map(str::to_owned),
             kind: if truthy(field(m, c"media")?) {
                 MountKind::Media
             } else {

@@ -134,10 +134,9 @@ pub fn file_response(
     }
 }
 
-/// Fields a 304 keeps (RFC 9110 §15.4.5: those a 200 would have had that describe caching),
-/// and `nosniff`, which the static server puts on every answer.
+/// Fields a 304 keeps besides [`ANSWER_KEEPS`] (RFC 9110 §15.4.5: those a 200 would have had
+/// that describe caching).
 const NOT_MODIFIED_KEEPS: &[&[u8]] = &[
-    b"x-content-type-options",
     b"etag",
     b"last-modified",
     b"cache-control",
@@ -193,8 +192,11 @@ pub fn apply_conditionals(
         resp.status = 304;
         resp.content_type = None;
         resp.source = None;
-        resp.headers
-            .retain(|(n, _)| NOT_MODIFIED_KEEPS.contains(&n.as_slice()));
+        resp.headers.retain(|(n, _)| {
+            [NOT_MODIFIED_KEEPS, ANSWER_KEEPS]
+                .iter()
+                .any(|k| k.contains(&n.as_slice()))
+        });
         return;
     }
 
@@ -238,7 +240,7 @@ pub fn apply_conditionals(
             // RFC 9110 §15.5.17: the current length, so the client can retry sanely. The
             // 200's other fields described its body, which this answer does not have.
             resp.headers
-                .retain(|(n, _)| n.as_slice() == b"x-content-type-options");
+                .retain(|(n, _)| ANSWER_KEEPS.contains(&n.as_slice()));
             resp.headers.push(accept_ranges());
             resp.headers.push((
                 b"content-range".to_vec(),
@@ -247,6 +249,15 @@ pub fn apply_conditionals(
         }
     }
 }
+
+/// Fields of the 200 that a 304 and a 416 keep: they govern how the browser treats whatever
+/// it ends up showing, not the body (and a cache refreshes its stored 200's fields from a 304,
+/// RFC 9111 §4.3.4, so a changed policy reaches copies cached before the change).
+const ANSWER_KEEPS: &[&[u8]] = &[
+    b"x-content-type-options",
+    b"content-security-policy",
+    b"content-security-policy-report-only",
+];
 
 fn accept_ranges() -> (Vec<u8>, Vec<u8>) {
     (b"accept-ranges".to_vec(), b"bytes".to_vec())

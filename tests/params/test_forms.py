@@ -41,7 +41,7 @@ def test_json_sent_to_a_form_route_is_415(app):
 
 
 def test_upload_file_with_fields(app):
-    blob = os.urandom(3 * 1024 * 1024)  # past FILE_UPLOAD_MAX_MEMORY_SIZE: Django spools it to disk
+    blob = os.urandom(3 * 1024 * 1024)  # past the 1 MiB spool threshold: Django spools it to disk
     headers, body = multipart(
         [("title", None, b"report"), ("doc", "r.pdf", blob), ("extra", "a.txt", b"a"), ("extra", "b.txt", b"b")]
     )
@@ -78,7 +78,7 @@ def test_too_many_files_is_413(app):
 
 
 def test_large_uploads_are_spooled_to_disk_small_ones_kept_in_memory(app):
-    big = os.urandom(3 * 1024 * 1024)  # past Django's FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB)
+    big = os.urandom(3 * 1024 * 1024)  # past the default spool threshold (django-bolt's 1 MiB)
     headers, body = multipart([("doc", "big.bin", big)])
     resp = fetch(app, "POST", "/claims/upload-spool", headers=headers, body=body)
     assert resp.status == 200, resp.body
@@ -102,5 +102,40 @@ def test_bolt_max_upload_files_setting(demo_db, driver, tmp_path):
         headers, body = multipart(two + [("extra", "2.txt", b"y")])
         refused = fetch(server.port, "POST", "/upload", headers=headers, body=body)
         assert refused.status == 413 and refused.json() == {"detail": "Too many files"}
+    finally:
+        assert server.stop() == 0
+
+
+def _upload_of_body_size(size: int) -> tuple[list, bytes]:
+    """A one-file multipart upload whose whole body is ``size`` bytes."""
+    framing = len(multipart([("doc", "f.bin", b"")])[1])
+    headers, body = multipart([("doc", "f.bin", b"x" * (size - framing))])
+    assert len(body) == size
+    return headers, body
+
+
+def _on_disk(target, size: int) -> bool:
+    headers, body = _upload_of_body_size(size)
+    resp = fetch(target, "POST", "/claims/upload-spool", headers=headers, body=body)
+    assert resp.status == 200, resp.body
+    return resp.json()["on_disk"]
+
+
+def test_default_spool_threshold_is_django_bolts_1_mib(app):
+    """Neither BOLT_MEMORY_SPOOL_THRESHOLD nor FILE_UPLOAD_MAX_MEMORY_SIZE set (the demo): a body
+    of 1 MiB stays in memory, one byte more goes to disk (Django alone would allow 2.5 MB)."""
+    assert _on_disk(app, 1024 * 1024) is False
+    assert _on_disk(app, 1024 * 1024 + 1) is True
+
+
+def test_bolt_memory_spool_threshold_setting(demo_db, driver, tmp_path):
+    """BOLT_MEMORY_SPOOL_THRESHOLD = 20000: a body of 20000 bytes stays in memory, 20001 go to
+    disk; it wins over Django's FILE_UPLOAD_MAX_MEMORY_SIZE."""
+    settings = "\nBOLT_MEMORY_SPOOL_THRESHOLD = 20000\nFILE_UPLOAD_MAX_MEMORY_SIZE = 10\n"
+    project = copy_demo(tmp_path / "demo", "staticfiles", settings=settings)
+    server = BoltProcess.start(cores=1, driver=driver, cwd=project)
+    try:
+        assert _on_disk(server.port, 20000) is False
+        assert _on_disk(server.port, 20001) is True
     finally:
         assert server.stop() == 0

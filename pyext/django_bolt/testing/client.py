@@ -103,7 +103,14 @@ class _Served:
 
             prefix = "/" + static_files_config.get("url_prefix", "/static/").strip("/") + "/"
             roots = [str(d) for d in static_files_config.get("directories", [])]
-            rt.static_mounts = [StaticMount(prefix, roots, static_files_config.get("cache_control"))]
+            rt.static_mounts = [
+                StaticMount(
+                    prefix,
+                    roots,
+                    static_files_config.get("cache_control"),
+                    csp=static_files_config.get("csp_header"),
+                )
+            ]
         self.runtime = rt
         self.app: Any = _native.test_app(rt)
         self.raise_server_exceptions = raise_server_exceptions
@@ -263,7 +270,7 @@ class TestClient(httpx.Client):
     500 it would be; ``False`` gives the 500 as the server sends it. ``cors_allowed_origins``
     replaces the CORS settings' origins (``"*"`` allows any); ``read_django_settings=False``
     ignores the CORS, static and trusted-proxy settings; ``static_files_config`` (``url_prefix``,
-    ``directories``, ``cache_control``) replaces the static mounts. Other keywords go to
+    ``directories``, ``cache_control``, ``csp_header``) replaces the static mounts. Other keywords go to
     ``httpx.Client`` (``headers=``, ``cookies=``, ``follow_redirects=``...). Redirects are
     followed by default, as in django-bolt. Docs routes (``/docs``...) are served too.
     """

@@ -55,6 +55,8 @@ fn mount(prefix: &str, roots: &[&Path]) -> Mount {
         url_prefix: prefix.to_owned(),
         roots: roots.iter().map(|r| r.to_path_buf()).collect(),
         cache_control: None,
+        csp: None,
+        csp_report_only: None,
         kind: MountKind::Static,
     }
 }
@@ -154,7 +156,31 @@ fn new_rejects_cache_control_that_would_split_the_response() {
     m.cache_control = Some("max-age=1\r\nset-cookie: x=1".into());
     let err = StaticFiles::new(vec![m]).unwrap_err();
     assert!(
-        matches!(err, StaticError::InvalidCacheControl { .. }),
+        matches!(
+            err,
+            StaticError::InvalidHeader {
+                name: "cache-control",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn new_rejects_a_policy_that_would_split_the_response() {
+    let tmp = TempDir::new("csp-bad");
+    let mut m = mount("/static/", &[&tmp.0]);
+    m.csp_report_only = Some("default-src 'self'\nset-cookie: x=1".into());
+    let err = StaticFiles::new(vec![m]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StaticError::InvalidHeader {
+                name: "content-security-policy-report-only",
+                ..
+            }
+        ),
         "{err}"
     );
 }
@@ -380,6 +406,57 @@ fn every_answer_has_nosniff() {
             "{why}"
         );
     }
+}
+
+#[test]
+fn every_file_answer_has_the_policies_and_errors_do_not() {
+    let tmp = TempDir::new("csp");
+    tmp.write("a.txt", b"hello");
+    let sf = StaticFiles::new(vec![Mount {
+        csp: Some("default-src 'self'".into()),
+        csp_report_only: Some("img-src 'none'".into()),
+        ..mount("/static/", &[&tmp.0])
+    }])
+    .unwrap();
+    let etag = header(&get(&sf, "/static/a.txt", &[]), "etag")
+        .unwrap()
+        .to_owned();
+    let files: Vec<(Response, u16, &str)> = vec![
+        (get(&sf, "/static/a.txt", &[]), 200, "a file"),
+        (request(&sf, "HEAD", "/static/a.txt", &[]), 200, "HEAD"),
+        (
+            get(&sf, "/static/a.txt", &[("if-none-match", &etag)]),
+            304,
+            "not modified",
+        ),
+        (
+            get(&sf, "/static/a.txt", &[("range", "bytes=1-2")]),
+            206,
+            "a range",
+        ),
+        (
+            get(&sf, "/static/a.txt", &[("range", "bytes=99-")]),
+            416,
+            "an unsatisfiable range",
+        ),
+    ];
+    for (r, status, why) in files {
+        assert_eq!(r.status, status, "{why}");
+        assert_eq!(
+            header(&r, "content-security-policy"),
+            Some("default-src 'self'"),
+            "{why}"
+        );
+        assert_eq!(
+            header(&r, "content-security-policy-report-only"),
+            Some("img-src 'none'"),
+            "{why}"
+        );
+    }
+    // As django-bolt: its JSON errors are no file, and get no policy.
+    let r = get(&sf, "/static/missing", &[]);
+    assert_eq!(r.status, 404);
+    assert_eq!(header(&r, "content-security-policy"), None);
 }
 
 #[test]
