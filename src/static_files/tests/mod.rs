@@ -368,36 +368,43 @@ fn hidden_files_are_404() {
     }
 }
 
+/// Every kind of answer a file of `/static/a.txt` gets: 200, HEAD, 304, 206 and 416.
+fn file_answers(sf: &StaticFiles) -> Vec<(Response, u16, &'static str)> {
+    let etag = header(&get(sf, "/static/a.txt", &[]), "etag")
+        .unwrap()
+        .to_owned();
+    vec![
+        (get(sf, "/static/a.txt", &[]), 200, "a file"),
+        (request(sf, "HEAD", "/static/a.txt", &[]), 200, "HEAD"),
+        (
+            get(sf, "/static/a.txt", &[("if-none-match", &etag)]),
+            304,
+            "not modified",
+        ),
+        (
+            get(sf, "/static/a.txt", &[("range", "bytes=1-2")]),
+            206,
+            "a range",
+        ),
+        (
+            get(sf, "/static/a.txt", &[("range", "bytes=99-")]),
+            416,
+            "an unsatisfiable range",
+        ),
+    ]
+}
+
 #[test]
 fn every_answer_has_nosniff() {
     let tmp = TempDir::new("nosniff");
     tmp.write("a.txt", b"hello");
     let sf = files(&tmp.0);
-    let etag = header(&get(&sf, "/static/a.txt", &[]), "etag")
-        .unwrap()
-        .to_owned();
-    let cases: Vec<(Response, u16, &str)> = vec![
-        (get(&sf, "/static/a.txt", &[]), 200, "a file"),
-        (request(&sf, "HEAD", "/static/a.txt", &[]), 200, "HEAD"),
-        (
-            get(&sf, "/static/a.txt", &[("if-none-match", &etag)]),
-            304,
-            "not modified",
-        ),
-        (
-            get(&sf, "/static/a.txt", &[("range", "bytes=1-2")]),
-            206,
-            "a range",
-        ),
-        (
-            get(&sf, "/static/a.txt", &[("range", "bytes=99-")]),
-            416,
-            "an unsatisfiable range",
-        ),
+    let mut cases = file_answers(&sf);
+    cases.extend([
         (get(&sf, "/static/missing", &[]), 404, "a missing file"),
         (get(&sf, "/static/%2e%2e/x", &[]), 400, "a parent reference"),
         (request(&sf, "POST", "/static/a.txt", &[]), 405, "POST"),
-    ];
+    ]);
     for (r, status, why) in cases {
         assert_eq!(r.status, status, "{why}");
         assert_eq!(
@@ -418,29 +425,7 @@ fn every_file_answer_has_the_policies_and_errors_do_not() {
         ..mount("/static/", &[&tmp.0])
     }])
     .unwrap();
-    let etag = header(&get(&sf, "/static/a.txt", &[]), "etag")
-        .unwrap()
-        .to_owned();
-    let files: Vec<(Response, u16, &str)> = vec![
-        (get(&sf, "/static/a.txt", &[]), 200, "a file"),
-        (request(&sf, "HEAD", "/static/a.txt", &[]), 200, "HEAD"),
-        (
-            get(&sf, "/static/a.txt", &[("if-none-match", &etag)]),
-            304,
-            "not modified",
-        ),
-        (
-            get(&sf, "/static/a.txt", &[("range", "bytes=1-2")]),
-            206,
-            "a range",
-        ),
-        (
-            get(&sf, "/static/a.txt", &[("range", "bytes=99-")]),
-            416,
-            "an unsatisfiable range",
-        ),
-    ];
-    for (r, status, why) in files {
+    for (r, status, why) in file_answers(&sf) {
         assert_eq!(r.status, status, "{why}");
         assert_eq!(
             header(&r, "content-security-policy"),
